@@ -1,0 +1,69 @@
+"""The `tailrace` command line: one Typer app; each command lives in its own module.
+
+A command module defines ``register(app)``. Errors a user can fix (InputError,
+InfeasibleError) print as one clear message without a traceback and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from tailrace.errors import InfeasibleError, InputError, TailraceError
+
+app = typer.Typer(
+    name="tailrace",
+    help="NASCAR DFS portfolios aimed at the tail of the score distribution.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Command modules, in the order they appear in --help. Each has register(app).
+_COMMANDS = ("score", "simulate", "optimize", "contest", "calibrate", "serve", "demo")
+
+for _name in _COMMANDS:
+    try:
+        _mod = importlib.import_module(f"tailrace.cli.{_name}")
+    except ModuleNotFoundError as exc:  # a command not built yet
+        if exc.name != f"tailrace.cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+err_console = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning user-fixable errors into a message and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except (InputError, InfeasibleError, TailraceError) as exc:
+        kind = "infeasible" if isinstance(exc, InfeasibleError) else "error"
+        err_console.print(f"[bold red]{kind}:[/] {exc}", highlight=False, markup=True)
+        if isinstance(exc, InfeasibleError) and exc.conflicts:
+            for c in exc.conflicts:
+                err_console.print(f"  - {c}", highlight=False)
+        return 2
+    except FileNotFoundError as exc:
+        err_console.print(f"[bold red]error:[/] file not found: {exc.filename}. Fix: check the path.")
+        return 2
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except Exception as exc:  # click's usage errors etc.
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            return 130
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
