@@ -24,8 +24,9 @@ class Problem:
         if self.field:
             where.append(f"field '{self.field}'")
         head = (", ".join(where) + ": ") if where else ""
+        msg = self.message if self.message.endswith((".", "!", "?")) else self.message + "."
         tail = f" Fix: {self.fix}" if self.fix else ""
-        return f"{head}{self.message}.{tail}".replace("..", ".")
+        return f"{head}{msg}{tail}"
 
 
 class TailraceError(Exception):
