@@ -69,7 +69,7 @@ def tail_size(level: float, n: int) -> tuple[int, float]:
         raise ValueError("need at least one scenario")
     k = level * n
     kr = round(k)
-    if abs(k - kr) <= 1e-9 * max(1.0, k):
+    if kr >= 1 and abs(k - kr) <= 1e-9 * max(1.0, k):  # never snap a tiny tail down to 0
         k = float(kr)
     k0 = int(math.floor(k))
     return k0, k - k0
@@ -197,7 +197,13 @@ def _vector(x: np.ndarray) -> np.ndarray:
     return a
 
 
+def _check_tail(tail: str) -> None:
+    if tail not in ("upper", "lower"):
+        raise ValueError(f"tail must be 'upper' or 'lower', got {tail!r}")
+
+
 def _influence(a: np.ndarray, level: float, tail: Tail) -> tuple[float, np.ndarray]:
+    _check_tail(tail)
     if tail == "upper":
         v = float(var_upper(a, level))
         c = float(cvar_upper(a, level))
@@ -245,6 +251,7 @@ def var_estimate(
     x: np.ndarray, level: float, tail: Tail = "upper", *, confidence: float = 0.95
 ) -> Estimate:
     """VaR with a distribution-free order-statistic interval; se = interval width / (2 z)."""
+    _check_tail(tail)
     a = _vector(x)
     n = a.shape[0]
     srt = np.sort(a)
