@@ -1,0 +1,707 @@
+"""Track-type model parameters, the race records they are fitted from, and the fit itself.
+
+Public API (stable):
+
+* ``start_term(start) -> float64 array``: ``-(start - 1) / 10``, the start covariate (one unit
+  per ten places; linear in start fits real finishing orders better than log or sqrt).
+* ``TrackTypeParams`` — frozen dataclass, one per track type (fields documented below);
+  ``.to_dict()`` / ``TrackTypeParams.from_dict(d)``.
+* ``RaceRecord`` — frozen dataclass of one real race: ``track_type``, ``race_laps`` and
+  per-driver arrays ``start, finish, laps_completed, laps_led, fastest_laps, dnf``; optional
+  ``crash`` (bool: DNF caused by an accident / DVP) and ``drivers`` (names, used to separate
+  track-type randomness from driver strength).
+* ``fit_track_type_params(records, fallback=DEFAULT_PARAMS) -> dict[str, TrackTypeParams]``
+  estimates every parameter from real races (moment matching and Plackett–Luce MLE). Types
+  with fewer than ``MIN_RACES`` races keep the fallback's values. Deterministic, < 1 s for
+  ~150 races.
+* ``DEFAULT_PARAMS`` — the fit on 2019–2022 of the shared data (``scripts/fit_track_params.py``).
+* ``params_for(track_type, params=None) -> TrackTypeParams``.
+
+The model these parameters drive is documented in ``tailrace.sim.race``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, fields
+from typing import Iterable
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import ndtri
+
+MIN_RACES = 4  # fewer races of a type than this: keep the fallback parameters
+
+
+def start_term(start: np.ndarray) -> np.ndarray:
+    """Start covariate of the performance model: ``-(start - 1) / 10`` (higher = further up)."""
+    return -(np.asarray(start, dtype=np.float64) - 1.0) / 10.0
+
+
+@dataclass(frozen=True)
+class TrackTypeParams:
+    """Parameters of the race model for one track type (see ``tailrace.sim.race``).
+
+    Finishing order: performance = strength + start_weight * start_term(start) - noise * Gumbel
+    (reversed Plackett–Luce; see tailrace.sim.race). noise: from a Plackett–Luce fit of the
+    running order on a driver-form proxy (leave-one-race-out mean log finish score) and start,
+    relative to the pooled fit; start weights scaled so the simulated start–finish Spearman of
+    the running cars matches the real one.
+    ``start_only_weight`` is the start weight when start is all that is known (the
+    start-position-only model: strength = (start_only_weight - start_weight) * start_term).
+    DNFs: crash incidents per race ~ Poisson(crash_rate * Gamma(shape, 1/shape)), cars per
+    incident ~ 1 + Geometric (mean crash_size_mean), incident lap share ~ Beta(crash_lap_a,
+    crash_lap_b); independent mechanical failures at mech_dnf_rate per car on average
+    (uniform lap). Weaker cars retire more: with q in (0, 1) the car's rank in the field by
+    strength + start effect (1 = weakest), its mechanical rate and its weight in crash picks
+    are proportional to exp(mech_skew * q) and exp(crash_skew * q).
+    Running cars: a Beta(lead_lap_mean, lead_lap_sd) share on the lead lap, the j-th lapped
+    car about laps_down_scale * j ** laps_down_power laps down.
+    Laps led (pool = race laps) and fastest laps (pool = fl_share * race laps): log-weight
+    rank_curve(pace_rank, conc, shape) + noise * N(0,1) (plus the log of the car's share of laps
+    run), where pace_rank orders rank_z(performance rank) + pace_noise * N(0,1) (so the fastest
+    car is usually, not always, the winner; rank_z = normal score of the rank), shares below
+    min_share dropped, pool apportioned by largest remainder. shape sets how flat the top is
+    (0: power law in rank; 1: exponential in rank). The pool parameters are fitted by matching,
+    on the real finishing orders, the mean top-1 and top-3 shares, their sd, the number of
+    leaders and the leader's finish.
+    """
+
+    track_type: str
+    noise: float = 1.0
+    start_weight: float = 0.3
+    start_only_weight: float = 0.5
+    mech_dnf_rate: float = 0.03
+    mech_skew: float = 2.5
+    crash_skew: float = 0.3
+    crash_rate: float = 1.5
+    crash_rate_shape: float = 2.0
+    crash_size_mean: float = 1.8
+    crash_lap_a: float = 1.2
+    crash_lap_b: float = 1.0
+    lead_lap_mean: float = 0.6
+    lead_lap_sd: float = 0.17
+    laps_down_scale: float = 0.5
+    laps_down_power: float = 1.3
+    led_conc: float = 1.5
+    led_noise: float = 1.0
+    led_min_share: float = 0.01
+    led_shape: float = 0.5
+    pace_noise: float = 0.5
+    fl_share: float = 0.82
+    fl_conc: float = 0.8
+    fl_noise: float = 0.6
+    fl_min_share: float = 0.003
+    fl_shape: float = 0.5
+    races: int = 0
+
+    def to_dict(self) -> dict[str, float | int | str]:
+        """Plain dict (JSON-ready)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrackTypeParams":
+        """Inverse of to_dict; unknown keys are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass(frozen=True)
+class RaceRecord:
+    """One real race, per-driver arrays of equal length (any driver order).
+
+    ``race_laps`` = laps the race ran (winner's laps). ``crash`` (optional) marks DNFs caused by
+    an accident or the damaged-vehicle policy; without it, every DNF counts as an incident (no
+    separate mechanical rate). ``drivers`` (optional) lets the fit separate track-type
+    randomness from driver strength; without it the fallback's noise is kept.
+    """
+
+    track_type: str
+    race_laps: int
+    start: np.ndarray
+    finish: np.ndarray
+    laps_completed: np.ndarray
+    laps_led: np.ndarray
+    fastest_laps: np.ndarray
+    dnf: np.ndarray
+    crash: np.ndarray | None = None
+    drivers: tuple[str, ...] | None = None
+
+
+# ---------------------------------------------------------------- Plackett–Luce pieces
+
+
+def _pl_nll(theta: np.ndarray, X: np.ndarray, mask: np.ndarray) -> float:
+    """Negative reversed-PL log-likelihood; X (races, slots, k) covariates worst-first, mask valid.
+
+    Reversed Plackett–Luce: last place is chosen first with probability proportional to
+    exp(-u), the next-to-last from the rest, and so on (perf = u - Gumbel).
+    """
+    u = -(X @ theta)
+    u = np.where(mask, u, -np.inf)
+    lse = np.logaddexp.accumulate(u[:, ::-1], axis=1)[:, ::-1]
+    return float(-np.sum(np.where(mask, u, 0.0) - np.where(mask, lse, 0.0)))
+
+
+def _pl_fit(X: np.ndarray, mask: np.ndarray, x0: np.ndarray) -> np.ndarray:
+    res = minimize(_pl_nll, x0, args=(X, mask), method="L-BFGS-B")
+    return np.asarray(res.x, dtype=np.float64)
+
+
+def _ordered_running(rec: RaceRecord, cols: list[np.ndarray], slots: int) -> tuple[np.ndarray, np.ndarray]:
+    run = ~np.asarray(rec.dnf, dtype=bool)
+    order = np.argsort(-np.asarray(rec.finish)[run], kind="stable")  # worst first
+    X = np.zeros((slots, len(cols)))
+    m = np.zeros(slots, dtype=bool)
+    k = int(run.sum())
+    for j, c in enumerate(cols):
+        X[:k, j] = np.asarray(c, dtype=np.float64)[run][order]
+    m[:k] = True
+    return X, m
+
+
+def _driver_proxy(records: list[RaceRecord]) -> list[np.ndarray]:
+    """Leave-one-race-out driver form: shrunk mean of log((n+1)/finish) over the driver's other races."""
+    tot: dict[str, float] = defaultdict(float)
+    cnt: dict[str, int] = defaultdict(int)
+    scores = []
+    for r in records:
+        n = len(r.finish)
+        x = np.log((n + 1.0) / np.asarray(r.finish, dtype=np.float64))
+        x = x - x.mean()
+        scores.append(x)
+        for d, v in zip(r.drivers or (), x):
+            tot[d] += float(v)
+            cnt[d] += 1
+    out = []
+    for r, x in zip(records, scores):
+        q = np.array([(tot[d] - v) / (cnt[d] - 1 + 3.0) for d, v in zip(r.drivers or (), x)])
+        out.append(q)
+    return out
+
+
+# ---------------------------------------------------------------- pool (laps led / fastest laps)
+
+
+def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Mean top-1 share, top-3 share, number with >0, finish of the top one, sd of top-1 share."""
+    c = np.where(valid, counts, 0.0)
+    tot = c.sum(axis=1)
+    ok = tot > 0
+    c, finish, tot = c[ok], finish[ok], tot[ok]
+    top = -np.partition(-c, 2, axis=1)[:, :3]
+    top1 = top.max(axis=1) / tot
+    top3 = top.sum(axis=1) / tot
+    nz = (c > 0).sum(axis=1)
+    lead = np.argmax(c, axis=1)
+    lfin = np.take_along_axis(finish, lead[:, None], axis=1)[:, 0]
+    return np.array([top1.mean(), top3.mean(), nz.mean(), lfin.mean(), top1.std()])
+
+
+def rank_curve(rank: np.ndarray, conc: float, shape: float) -> np.ndarray:
+    """Log-weight of a performance rank in a pool: -conc * (rank**shape - 1) / shape (log rank at shape 0)."""
+    rank = np.asarray(rank, dtype=np.float64)
+    if abs(shape) < 1e-6:
+        return -conc * np.log(rank)
+    return -conc * (rank ** shape - 1.0) / shape
+
+
+def rank_z(rank: np.ndarray, n: np.ndarray | int) -> np.ndarray:
+    """Normal score of a rank among n: ndtri((n - rank + 0.5) / n) (rank 1 = highest)."""
+    return ndtri((np.asarray(n, dtype=np.float64) - np.asarray(rank, dtype=np.float64) + 0.5) / n)
+
+
+def pace_ranks(rank: np.ndarray, pace_draw: np.ndarray, pace_noise: float,
+               valid: np.ndarray | None = None) -> np.ndarray:
+    """Pace ranks (1 = fastest): order of rank_z(rank) + pace_noise * draw within each row."""
+    rank = np.asarray(rank, dtype=np.float64)
+    if valid is None:
+        valid = np.ones(rank.shape, dtype=bool)
+    n = valid.sum(axis=-1, keepdims=True)
+    return _pace_from_z(np.where(valid, rank_z(np.where(valid, rank, 1.0), n), -np.inf), pace_draw, pace_noise)
+
+
+def _pace_from_z(z: np.ndarray, pace_draw: np.ndarray, pace_noise: float) -> np.ndarray:
+    key = z + pace_noise * pace_draw  # -inf where invalid stays -inf
+    order = np.argsort(-key, axis=-1, kind="stable")
+    out = np.empty(key.shape)
+    np.put_along_axis(out, order, np.broadcast_to(np.arange(1.0, key.shape[-1] + 1.0), key.shape), axis=-1)
+    return out
+
+
+def pool_shares(rank: np.ndarray, frac: np.ndarray, noise_draw: np.ndarray,
+                conc: float, noise: float, min_share: float, valid: np.ndarray | None = None,
+                shape: float = 0.0) -> np.ndarray:
+    """Pool shares (rows sum to 1): exp(rank_curve + noise*N) * frac, shares below min_share dropped."""
+    logw = rank_curve(rank, conc, shape) + noise * noise_draw + np.log(np.maximum(frac, 1e-9))
+    if valid is not None:
+        logw = np.where(valid, logw, -np.inf)
+    logw = logw - logw.max(axis=1, keepdims=True)
+    w = np.exp(logw)
+    p = w / w.sum(axis=1, keepdims=True)
+    keep = (p >= min_share) | (p == p.max(axis=1, keepdims=True))
+    p = np.where(keep, p, 0.0)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _fit_pool(rank, frac, finish, valid, draws, target: np.ndarray, x0,
+              pace_draw: np.ndarray | None = None) -> tuple[float, ...]:
+    """Fit (conc, noise, min_share, shape[, pace_noise]) of a pool to real moments (Nelder-Mead, CRN).
+
+    With ``pace_draw`` the pace noise is fitted too (ranks become pace ranks); without it
+    ``rank`` is used as given (already pace ranks).
+    """
+    scale = np.array([0.01, 0.01, 4.0, 1.0, 0.015])  # top-1, top-3 shares first; leaders count loosely
+    k = 5 if pace_draw is not None else 4
+
+    def unpack(z: np.ndarray) -> tuple[float, ...]:
+        out = (float(np.exp(z[0])), float(np.exp(z[1])), float(1.0 / (1.0 + np.exp(-z[2]))),
+               float(np.clip(z[3], -1.0, 2.5)))
+        return out + ((float(np.clip(np.exp(z[4]), 0.0, 5.0)),) if k == 5 else ())
+
+    if k == 5:
+        n_valid = valid.sum(axis=-1, keepdims=True)
+        z_rank = np.where(valid, rank_z(np.where(valid, rank, 1.0), n_valid), -np.inf)
+
+    def loss(z: np.ndarray) -> float:
+        v = unpack(z)
+        rk = _pace_from_z(z_rank, pace_draw, v[4]) if k == 5 else rank
+        p = pool_shares(rk, frac, draws, v[0], v[1], v[2], valid, v[3])
+        m = _pool_moments(p, finish, valid)
+        return float(np.sum(((m - target) / scale) ** 2))
+
+    z0 = np.array([np.log(x0[0]), np.log(x0[1]), np.log(x0[2] / (1 - x0[2])), x0[3]]
+                  + ([np.log(max(x0[4], 1e-3))] if k == 5 else []))
+    steps = np.diag([0.4, 0.5, 0.7, 0.5, 0.5][:k])
+    simplex = np.vstack([z0, z0 + steps])
+    res = minimize(loss, z0, method="Nelder-Mead",
+                   options={"maxiter": 30 * k, "xatol": 2e-3, "fatol": 1e-2, "initial_simplex": simplex})
+    return unpack(res.x)
+
+
+def _spearman_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ra = np.argsort(np.argsort(a, axis=-1), axis=-1).astype(np.float64)
+    rb = np.argsort(np.argsort(b, axis=-1), axis=-1).astype(np.float64)
+    ra -= ra.mean(axis=-1, keepdims=True)
+    rb -= rb.mean(axis=-1, keepdims=True)
+    den = np.sqrt((ra * ra).sum(axis=-1) * (rb * rb).sum(axis=-1))
+    return np.where(den > 0, (ra * rb).sum(axis=-1) / np.where(den > 0, den, 1.0), 0.0)
+
+
+def _match_spearman(rs: list[RaceRecord], b_init: float, rng: np.random.Generator, reps: int = 24) -> float:
+    """Start weight (per unit of start_term, noise 1) whose simulated running-car Spearman matches the real one."""
+    groups: dict[int, list[np.ndarray]] = defaultdict(list)
+    real = []
+    for r in rs:
+        run = ~np.asarray(r.dnf, dtype=bool)
+        st = np.asarray(r.start, dtype=np.float64)[run]
+        if len(st) < 3:
+            continue
+        groups[len(st)].append(st)
+        real.append(_spearman_rows(st, np.asarray(r.finish, dtype=np.float64)[run]))
+    if not real:
+        return b_init
+    target = float(np.mean(real))
+    prepared = []
+    for k, sts in sorted(groups.items()):
+        st = np.stack(sts)[:, None, :]  # (races, 1, k)
+        ra = np.argsort(np.argsort(st, axis=-1), axis=-1).astype(np.float64)
+        ra -= ra.mean(axis=-1, keepdims=True)
+        d = np.log(rng.standard_exponential((st.shape[0], reps, k)))  # minus a Gumbel
+        prepared.append((start_term(st), ra, d, float((ra[0, 0] ** 2).sum())))
+
+    def rho(b: float) -> float:
+        tot, cnt = 0.0, 0
+        for x, ra, d, ss in prepared:
+            rb = np.argsort(np.argsort(-(b * x + d), axis=-1), axis=-1).astype(np.float64)
+            rb -= rb.mean(axis=-1, keepdims=True)
+            tot += float(((ra * rb).sum(axis=-1) / ss).sum())
+            cnt += rb.shape[0] * rb.shape[1]
+        return tot / cnt
+
+    lo, hi = 0.0, max(4.0 * b_init, 1.0)
+    if rho(hi) < target:
+        return hi
+    for _ in range(14):
+        mid = 0.5 * (lo + hi)
+        if rho(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def skew_weights(base: np.ndarray, skew: float) -> np.ndarray:
+    """Relative retirement weights (mean 1): exp(skew * q), q = (rank of base from the top - 0.5) / n."""
+    base = np.asarray(base, dtype=np.float64)
+    n = len(base)
+    order = np.argsort(-base, kind="stable")
+    q = np.empty(n)
+    q[order] = (np.arange(n) + 0.5) / n
+    w = np.exp(skew * q)
+    return w / w.mean()
+
+
+def _fit_skew(q: list[float], default: float) -> float:
+    """gamma with mean of q under density exp(gamma q) on (0, 1) equal to the sample mean."""
+    if len(q) < 8:
+        return default
+    target = float(np.clip(np.mean(q), 0.05, 0.95))
+
+    def mean_q(g: float) -> float:
+        if abs(g) < 1e-6:
+            return 0.5
+        return 1.0 / (1.0 - np.exp(-g)) - 1.0 / g
+
+    lo, hi = -20.0, 20.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        if mean_q(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def _beta_moments(x: np.ndarray, default: tuple[float, float]) -> tuple[float, float]:
+    if len(x) < 3:
+        return default
+    m, v = float(np.mean(x)), float(np.var(x))
+    if v <= 0 or v >= m * (1 - m):
+        return default
+    k = m * (1 - m) / v - 1
+    return m * k, (1 - m) * k
+
+
+# ---------------------------------------------------------------- the fit
+
+
+def fit_track_type_params(
+    records: Iterable[RaceRecord],
+    fallback: dict[str, TrackTypeParams] | None = None,
+) -> dict[str, TrackTypeParams]:
+    """Estimate every track type's parameters from real races (deterministic).
+
+    Types with fewer than MIN_RACES races (or absent) keep ``fallback`` (default DEFAULT_PARAMS).
+    Moment matching for DNFs, lapped cars and the laps-led / fastest-lap pools (the pool model is
+    fitted on the real finishing orders, common random numbers, Nelder–Mead); Plackett–Luce MLE
+    on the running cars' order for noise and start weights.
+    """
+    fallback = dict(DEFAULT_PARAMS if fallback is None else fallback)
+    recs = [r for r in records if len(r.finish) >= 2 and int(r.race_laps) > 0]
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(recs):
+        by_type[r.track_type].append(i)
+    have_drivers = bool(recs) and all(r.drivers is not None for r in recs)
+    slots = max((len(r.finish) for r in recs), default=1)
+
+    # Reference Plackett–Luce fit pooled over all races (sets the strength scale).
+    proxies = _driver_proxy(recs) if have_drivers else None
+    a_ref = None
+    if proxies is not None:
+        XM = [_ordered_running(r, [q, start_term(r.start)], slots) for r, q in zip(recs, proxies)]
+        X = np.stack([x for x, _ in XM])
+        M = np.stack([m for _, m in XM])
+        a_ref = _pl_fit(X, M, np.array([1.0, 0.3]))[0]
+
+    out = dict(fallback)
+    rng = np.random.default_rng(20190217)
+    for ttype, idx in sorted(by_type.items()):
+        if len(idx) < MIN_RACES:
+            continue
+        base = fallback.get(ttype, TrackTypeParams(ttype))
+        rs = [recs[i] for i in idx]
+        # --- finishing order
+        XM0 = [_ordered_running(r, [start_term(r.start)], slots) for r in rs]
+        X0 = np.stack([x for x, _ in XM0])
+        M0 = np.stack([m for _, m in XM0])
+        b0 = _pl_fit(X0, M0, np.array([0.5]))[0]
+        if proxies is not None and a_ref is not None and a_ref > 0:
+            XM = [_ordered_running(r, [proxies[i], start_term(r.start)], slots) for i, r in zip(idx, rs)]
+            X = np.stack([x for x, _ in XM])
+            M = np.stack([m for _, m in XM])
+            a_t, b_t = _pl_fit(X, M, np.array([a_ref, 0.3]))
+            noise = float(np.clip(a_ref / max(a_t, 1e-3), 0.3, 5.0))
+            start_w = float(b_t * noise)
+        else:
+            noise = base.noise
+            ratio = base.start_weight / base.start_only_weight if base.start_only_weight else 0.5
+            start_w = float(b0 * noise * ratio)
+        # The reversed-PL MLE understates how strongly start orders the running cars (real
+        # Spearman is higher than the MLE's); match the mean start-finish Spearman of the running
+        # cars instead and scale both start weights by the same factor.
+        b_mm = _match_spearman(rs, b0, rng)
+        factor = b_mm / b0 if b0 > 1e-6 else 1.0
+        start_w = float(start_w * factor)
+        start_only = float(b_mm * noise)
+
+        # --- DNFs
+        n_cars = sum(len(r.finish) for r in rs)
+        inc_counts, sizes, inc_frac, mech = [], [], [], 0
+        q_mech: list[float] = []
+        q_crash: list[float] = []
+        for r in rs:
+            dnf = np.asarray(r.dnf, dtype=bool)
+            crash = dnf if r.crash is None else (np.asarray(r.crash, dtype=bool) & dnf)
+            mech += int((dnf & ~crash).sum())
+            qq = (np.asarray(r.start, dtype=np.float64) - 0.5) / len(r.start)
+            q_mech.extend(qq[dnf & ~crash].tolist())
+            q_crash.extend(qq[crash].tolist())
+            laps = np.asarray(r.laps_completed)[crash]
+            vals, cnts = np.unique(laps, return_counts=True)
+            inc_counts.append(len(vals))
+            sizes.extend(cnts.tolist())
+            inc_frac.extend(np.clip(vals / float(r.race_laps), 0.005, 0.995).tolist())
+        skew_m = _fit_skew(q_mech, base.mech_skew)
+        skew_c = _fit_skew(q_crash, base.crash_skew)
+        inc_counts_a = np.array(inc_counts, dtype=np.float64)
+        lam = float(inc_counts_a.mean())
+        var = float(inc_counts_a.var())
+        shape = float(lam * lam / (var - lam)) if var > lam * 1.01 else 1e6
+        size_mean = float(np.mean(sizes)) if sizes else 1.0
+        ca, cb = _beta_moments(np.array(inc_frac), (base.crash_lap_a, base.crash_lap_b))
+
+        # --- laps completed of running cars
+        ll_share, down_j, down_v = [], [], []
+        for r in rs:
+            run = ~np.asarray(r.dnf, dtype=bool)
+            laps = np.asarray(r.laps_completed)[run]
+            L = int(r.race_laps)
+            ll_share.append(float(np.mean(laps >= L)))
+            down = np.sort(L - laps[laps < L])  # j-th lapped running car, in finishing order
+            down_j.extend(range(1, len(down) + 1))
+            down_v.extend(down.tolist())
+        llm = float(np.mean(ll_share))
+        lls = float(np.std(ll_share))
+        if len(down_v) >= 10:
+            jj = np.log(np.array(down_j, dtype=np.float64))
+            vv = np.log(np.maximum(np.array(down_v, dtype=np.float64), 0.5))
+            power, logscale = np.polyfit(jj, vv, 1)
+            # E[down] under lognormal residuals (the sampler uses Exp(1) noise, mean 1)
+            resid = vv - (power * jj + logscale)
+            scale = float(np.exp(logscale) * np.mean(np.exp(resid)))
+            power = float(power)
+        else:
+            scale, power = base.laps_down_scale, base.laps_down_power
+
+        # --- pools: rank proxies from real finishes, DNFs inserted at random ranks (model: DNF ⟂ performance)
+        reps = max(3, -(-160 // len(rs)))  # about 160 rows of common random numbers per type
+        nrow = len(rs) * reps
+        rank = np.ones((nrow, slots))
+        frac = np.ones((nrow, slots))
+        fin_m = np.full((nrow, slots), slots + 1.0)
+        valid = np.zeros((nrow, slots), dtype=bool)
+        led = np.zeros((nrow, slots))
+        flp = np.zeros((nrow, slots))
+        fl_tot = []
+        for k, r in enumerate(rs):
+            n = len(r.finish)
+            dnf = np.asarray(r.dnf, dtype=bool)
+            fin = np.asarray(r.finish, dtype=np.float64)
+            L = float(r.race_laps)
+            fl_tot.append(float(np.sum(r.fastest_laps)) / L)
+            for rep in range(reps):
+                row = k * reps + rep
+                key = np.where(dnf, rng.uniform(0.5, n + 0.5, n), fin)
+                rank[row, :n] = np.argsort(np.argsort(key, kind="stable"), kind="stable") + 1
+                frac[row, :n] = np.where(dnf, np.asarray(r.laps_completed) / L, 1.0)
+                fin_m[row, :n] = fin
+                valid[row, :n] = True
+                led[row, :n] = r.laps_led
+                flp[row, :n] = r.fastest_laps
+        # near-normal pool noise exactly as the simulator draws it (Irwin-Hall of four uniforms)
+        draws = (rng.random((nrow, slots, 4)).sum(axis=-1) - 2.0) * np.sqrt(3.0)
+        t_led = _pool_moments(led, fin_m, valid)
+        t_fl = _pool_moments(flp, fin_m, valid)
+        pace_draw = (rng.random((nrow, slots, 4)).sum(axis=-1) - 2.0) * np.sqrt(3.0)
+        led_p = _fit_pool(rank, frac, fin_m, valid, draws, t_led,
+                          (base.led_conc, base.led_noise, base.led_min_share, base.led_shape, base.pace_noise),
+                          pace_draw=pace_draw)
+        pace = pace_ranks(rank, pace_draw, led_p[4], valid)
+        fl_draws = (rng.random((nrow, slots, 4)).sum(axis=-1) - 2.0) * np.sqrt(3.0)
+        fl_p = _fit_pool(pace, frac, fin_m, valid, fl_draws, t_fl,
+                         (base.fl_conc, base.fl_noise, base.fl_min_share, base.fl_shape))
+
+        out[ttype] = TrackTypeParams(
+            track_type=ttype,
+            noise=round(noise, 4),
+            start_weight=round(start_w, 4),
+            start_only_weight=round(start_only, 4),
+            mech_dnf_rate=round(mech / n_cars, 5) if any(r.crash is not None for r in rs) else 0.0,
+            mech_skew=round(skew_m, 4),
+            crash_skew=round(skew_c, 4),
+            crash_rate=round(lam, 4),
+            crash_rate_shape=round(min(shape, 1e6), 4),
+            crash_size_mean=round(max(size_mean, 1.0), 4),
+            crash_lap_a=round(ca, 4),
+            crash_lap_b=round(cb, 4),
+            lead_lap_mean=round(llm, 4),
+            lead_lap_sd=round(lls, 4),
+            laps_down_scale=round(scale, 4),
+            laps_down_power=round(power, 4),
+            led_conc=round(led_p[0], 4),
+            led_noise=round(led_p[1], 4),
+            led_min_share=round(led_p[2], 5),
+            led_shape=round(led_p[3], 4),
+            pace_noise=round(led_p[4], 4),
+            fl_share=round(float(np.mean(fl_tot)), 4),
+            fl_conc=round(fl_p[0], 4),
+            fl_noise=round(fl_p[1], 4),
+            fl_min_share=round(fl_p[2], 5),
+            fl_shape=round(fl_p[3], 4),
+            races=len(rs),
+        )
+    return out
+
+
+def params_for(track_type: str, params: dict[str, TrackTypeParams] | TrackTypeParams | None = None) -> TrackTypeParams:
+    """The parameters of one track type from a fitted table (default DEFAULT_PARAMS)."""
+    if isinstance(params, TrackTypeParams):
+        return params
+    table = DEFAULT_PARAMS if params is None else params
+    if track_type not in table:
+        raise KeyError(f"no parameters for track type '{track_type}'")
+    return table[track_type]
+
+
+# DEFAULT_PARAMS: fit_track_type_params on the 2019–2022 seasons of
+# shared/data/cup_results_2019_2023.csv (crash = status accident/DVP, drivers given),
+# produced by scripts/fit_track_params.py. Regenerate with that script; do not edit by hand.
+_DEFAULT_ROWS: tuple[dict, ...] = (
+    {'track_type': 'superspeedway',
+     'noise': 3.6768,
+     'start_weight': 0.6473,
+     'start_only_weight': 1.0256,
+     'mech_dnf_rate': 0.0227,
+     'mech_skew': 0.6773,
+     'crash_skew': -0.2604,
+     'crash_rate': 6.7222,
+     'crash_rate_shape': 1000000.0,
+     'crash_size_mean': 1.7107,
+     'crash_lap_a': 0.9862,
+     'crash_lap_b': 0.4178,
+     'lead_lap_mean': 0.7343,
+     'lead_lap_sd': 0.1246,
+     'laps_down_scale': 1.7435,
+     'laps_down_power': 0.7352,
+     'led_conc': 0.3499,
+     'led_noise': 1.1396,
+     'led_min_share': 0.0342,
+     'led_shape': 0.1228,
+     'pace_noise': 0.7601,
+     'fl_share': 0.7856,
+     'fl_conc': 0.8198,
+     'fl_noise': 0.5111,
+     'fl_min_share': 0.01027,
+     'fl_shape': -1.0,
+     'races': 18},
+    {'track_type': 'intermediate',
+     'noise': 0.8245,
+     'start_weight': 0.3346,
+     'start_only_weight': 0.6437,
+     'mech_dnf_rate': 0.04136,
+     'mech_skew': 2.4387,
+     'crash_skew': -0.0343,
+     'crash_rate': 2.4386,
+     'crash_rate_shape': 1.5911,
+     'crash_size_mean': 1.1439,
+     'crash_lap_a': 1.0206,
+     'crash_lap_b': 0.937,
+     'lead_lap_mean': 0.5778,
+     'lead_lap_sd': 0.1655,
+     'laps_down_scale': 0.8889,
+     'laps_down_power': 0.852,
+     'led_conc': 0.6977,
+     'led_noise': 1.067,
+     'led_min_share': 0.0112,
+     'led_shape': 0.57,
+     'pace_noise': 0.9802,
+     'fl_share': 0.8412,
+     'fl_conc': 0.5136,
+     'fl_noise': 0.5508,
+     'fl_min_share': 0.00687,
+     'fl_shape': 0.4015,
+     'races': 57},
+    {'track_type': 'short',
+     'noise': 0.871,
+     'start_weight': 0.4215,
+     'start_only_weight': 0.7804,
+     'mech_dnf_rate': 0.05133,
+     'mech_skew': 4.2964,
+     'crash_skew': 0.9242,
+     'crash_rate': 2.1667,
+     'crash_rate_shape': 4.3978,
+     'crash_size_mean': 1.0989,
+     'crash_lap_a': 1.1426,
+     'crash_lap_b': 1.0388,
+     'lead_lap_mean': 0.5117,
+     'lead_lap_sd': 0.1807,
+     'laps_down_scale': 0.8552,
+     'laps_down_power': 0.8746,
+     'led_conc': 0.2175,
+     'led_noise': 0.8567,
+     'led_min_share': 0.04967,
+     'led_shape': 1.5314,
+     'pace_noise': 0.6985,
+     'fl_share': 0.8478,
+     'fl_conc': 0.183,
+     'fl_noise': 0.505,
+     'fl_min_share': 0.00254,
+     'fl_shape': 1.0016,
+     'races': 42},
+    {'track_type': 'road',
+     'noise': 1.326,
+     'start_weight': 0.5243,
+     'start_only_weight': 0.8027,
+     'mech_dnf_rate': 0.06494,
+     'mech_skew': 3.3468,
+     'crash_skew': -0.0751,
+     'crash_rate': 1.5,
+     'crash_rate_shape': 1.2857,
+     'crash_size_mean': 1.2593,
+     'crash_lap_a': 1.9334,
+     'crash_lap_b': 0.9959,
+     'lead_lap_mean': 0.8765,
+     'lead_lap_sd': 0.0911,
+     'laps_down_scale': 1.8967,
+     'laps_down_power': 0.3919,
+     'led_conc': 0.6994,
+     'led_noise': 0.7825,
+     'led_min_share': 0.02227,
+     'led_shape': 0.6357,
+     'pace_noise': 0.5236,
+     'fl_share': 0.7861,
+     'fl_conc': 0.5628,
+     'fl_noise': 0.5386,
+     'fl_min_share': 0.00726,
+     'fl_shape': 0.53,
+     'races': 18},
+    {'track_type': 'large-flat',
+     'noise': 0.9115,
+     'start_weight': 0.3195,
+     'start_only_weight': 0.585,
+     'mech_dnf_rate': 0.02017,
+     'mech_skew': 2.5,
+     'crash_skew': -0.4589,
+     'crash_rate': 3.8889,
+     'crash_rate_shape': 2.0658,
+     'crash_size_mean': 1.0286,
+     'crash_lap_a': 0.9181,
+     'crash_lap_b': 1.0186,
+     'lead_lap_mean': 0.6875,
+     'lead_lap_sd': 0.1267,
+     'laps_down_scale': 1.0723,
+     'laps_down_power': 0.6671,
+     'led_conc': 0.3845,
+     'led_noise': 1.2372,
+     'led_min_share': 0.01458,
+     'led_shape': 0.7892,
+     'pace_noise': 0.6015,
+     'fl_share': 0.7752,
+     'fl_conc': 0.1869,
+     'fl_noise': 0.558,
+     'fl_min_share': 0.0035,
+     'fl_shape': 1.147,
+     'races': 9},
+)
+DEFAULT_PARAMS: dict[str, TrackTypeParams] = {d["track_type"]: TrackTypeParams.from_dict(d) for d in _DEFAULT_ROWS}

@@ -1,0 +1,187 @@
+"""Simulate a slate: track, strengths, the race model, scoring -> Scenarios.
+
+Public API (stable)::
+
+    simulate(slate, n_scenarios, seed, *, track=None, params=None, strengths=None,
+             progress=None, chunk=65536) -> Scenarios
+    resolve_slate_track(slate, track=None) -> Track
+    invariant_checks(scenarios, site, start) -> dict[str, bool]   # includes "passed"
+
+Randomness: scenarios are made in blocks of ``BLOCK`` (8,192); block b draws from
+``SeedSequence(seed, spawn_key=(b,))``, so the bytes depend only on (inputs, seed, count), never
+on ``chunk`` (how many scenarios go to one kernel call between progress calls; rounded to whole
+blocks) or the thread count; a shorter run is a prefix of a longer one with the same seed.
+Strength fitting (projections / odds) uses its own stream ``SeedSequence(seed, spawn_key=(2**30,))``.
+
+``meta`` keys: seed, n_scenarios, track, track_type, race_laps, fl_pool, params (dict),
+strength_source, strength (list), warnings, seconds, block, model.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from tailrace.errors import InputError, Problem
+from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
+from tailrace.sim.race import RaceOutcomes, fl_pool_size, simulate_blocks
+from tailrace.sim.scenarios import Scenarios
+from tailrace.sim.scoring import score_outcomes
+from tailrace.sim.strength import resolve_strengths
+from tailrace.sim.tracks import TRACK_TYPES, Track, resolve_track
+from tailrace.sites import SiteRules
+
+BLOCK = 8192
+MODEL_VERSION = "race-model-1"
+_STRENGTH_KEY = 2**30
+
+
+def resolve_slate_track(slate, track: str | Track | None = None) -> Track:
+    """The race's Track: the ``track`` argument (name or bare type), else the slate's, else InputError."""
+    if isinstance(track, Track):
+        return track
+    text = track if track else getattr(slate, "track", None)
+    if not text:
+        raise InputError(Problem(
+            "the track is not known: the salary file does not name it",
+            field="track",
+            fix=("pass --track with a track name or a bare type, e.g. --track Kansas, "
+                 f"--track 'Talladega Superspeedway' or --track intermediate ({', '.join(TRACK_TYPES)})"),
+        ))
+    return resolve_track(str(text))
+
+
+def _params_for(track: Track, params) -> TrackTypeParams:
+    if isinstance(params, TrackTypeParams):
+        return params
+    table = DEFAULT_PARAMS if params is None else params
+    return table[track.track_type]
+
+
+def simulate(
+    slate,
+    n_scenarios: int,
+    seed: int,
+    *,
+    track: str | Track | None = None,
+    params: dict[str, TrackTypeParams] | TrackTypeParams | None = None,
+    strengths: np.ndarray | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 65536,
+) -> Scenarios:
+    """Simulate ``n_scenarios`` races of the slate and score them with its site's rules.
+
+    ``strengths`` (optional, log-strength per driver in slate order) overrides the slate's own
+    sources; ``progress(done, total)`` is called after every chunk.
+    """
+    t0 = time.perf_counter()
+    n_scenarios = int(n_scenarios)
+    if n_scenarios < 1:
+        raise InputError(Problem("the scenario count must be at least 1", field="scenarios",
+                                 fix="pass a positive --scenarios, e.g. 10000"))
+    trk = resolve_slate_track(slate, track)
+    p = _params_for(trk, params)
+    try:
+        start = slate.starts()
+    except ValueError as exc:
+        raise InputError(Problem(f"start positions are needed to simulate: {exc}", field="start",
+                                 fix="give every driver a start in the projections file (column 'start')")) from None
+    n = slate.n
+    warnings: list[str] = []
+    if strengths is not None:
+        strength = np.asarray(strengths, dtype=np.float64)
+        if strength.shape != (n,):
+            raise InputError(Problem(f"strengths must have one value per driver ({n})", field="strengths"))
+        source = "given"
+    else:
+        strength, source, warnings = resolve_strengths(
+            slate, trk, p, seed=np.random.SeedSequence(seed, spawn_key=(_STRENGTH_KEY,)))
+
+    finish = np.empty((n_scenarios, n), dtype=np.int16)
+    led = np.empty_like(finish)
+    fl = np.empty_like(finish)
+    done = np.empty_like(finish)
+    dnf = np.empty((n_scenarios, n), dtype=np.bool_)
+    points = np.empty((n_scenarios, n), dtype=np.float32)
+    chunk = max(BLOCK, (int(chunk) // BLOCK) * BLOCK)
+    pool = fl_pool_size(trk.laps, p)
+    n_blocks = (n_scenarios + BLOCK - 1) // BLOCK
+    per_chunk = chunk // BLOCK
+    for b0 in range(0, n_blocks, per_chunk):
+        blocks = []
+        for b in range(b0, min(b0 + per_chunk, n_blocks)):
+            size = min(BLOCK, n_scenarios - b * BLOCK)
+            gen = np.random.Generator(np.random.SFC64(np.random.SeedSequence(seed, spawn_key=(b,))))
+            blocks.append((gen, size, BLOCK))
+        out = simulate_blocks(strength, start, trk, p, blocks)
+        lo = b0 * BLOCK
+        sl = slice(lo, lo + out.n_scenarios)
+        finish[sl], led[sl], fl[sl], done[sl], dnf[sl] = (out.finish, out.laps_led, out.fastest_laps,
+                                                          out.laps_completed, out.dnf)
+        points[sl] = score_outcomes(slate.site, start, out)
+        if progress is not None:
+            progress(lo + out.n_scenarios, n_scenarios)
+    meta = {
+        "seed": int(seed),
+        "n_scenarios": n_scenarios,
+        "track": trk.name,
+        "track_type": trk.track_type,
+        "race_laps": int(trk.laps),
+        "fl_pool": int(pool),
+        "params": p.to_dict(),
+        "strength_source": source,
+        "strength": [float(x) for x in strength],
+        "warnings": list(warnings),
+        "block": BLOCK,
+        "model": MODEL_VERSION,
+        "seconds": time.perf_counter() - t0,
+    }
+    return Scenarios(points=points, driver_ids=tuple(slate.ids), finish=finish, laps_led=led,
+                     fastest_laps=fl, laps_completed=done, dnf=dnf, meta=meta)
+
+
+def invariant_checks(scenarios: Scenarios, site: SiteRules, start: np.ndarray) -> dict[str, bool]:
+    """Model invariants checked in every scenario (each True/False) plus ``passed`` (all of them)."""
+    sc = scenarios
+    if not sc.has_outcomes:
+        return {"has_outcomes": False, "passed": False}
+    S, n = sc.finish.shape
+    meta = sc.meta or {}
+    finish = sc.finish.astype(np.int64)
+    checks: dict[str, bool] = {}
+    checks["finish_is_permutation"] = bool(np.array_equal(np.sort(finish, axis=1),
+                                                          np.broadcast_to(np.arange(1, n + 1), (S, n))))
+    laps = meta.get("race_laps")
+    pool = meta.get("fl_pool")
+    led_sum = sc.laps_led.sum(axis=1, dtype=np.int64)
+    fl_sum = sc.fastest_laps.sum(axis=1, dtype=np.int64)
+    checks["laps_led_sum_is_race_laps"] = bool(laps is not None and np.all(led_sum == laps))
+    checks["fastest_laps_sum_is_pool"] = bool(pool is not None and np.all(fl_sum == pool))
+    checks["laps_led_within_laps_completed"] = bool(np.all(sc.laps_led <= sc.laps_completed))
+    checks["non_negative"] = bool(np.all(sc.laps_led >= 0) and np.all(sc.fastest_laps >= 0)
+                                  and np.all(sc.laps_completed >= 0))
+    # DNFs behind every running car, ordered by laps completed (more laps first)
+    n_run = (~sc.dnf).sum(axis=1)
+    run_max = np.where(sc.dnf, 0, finish).max(axis=1)
+    dnf_min = np.where(sc.dnf, finish, n + 1).min(axis=1)
+    back = np.all((run_max == n_run) & ((dnf_min == n_run + 1) | (n_run == n)))
+    order = np.argsort(finish, axis=1)
+    lc_sorted = np.take_along_axis(sc.laps_completed.astype(np.int64), order, axis=1)
+    dnf_sorted = np.take_along_axis(sc.dnf, order, axis=1)
+    # laps completed never rise down the order within the running cars and within the DNFs
+    drops = np.diff(lc_sorted, axis=1) <= 0
+    boundary = dnf_sorted[:, 1:] & ~dnf_sorted[:, :-1]
+    checks["dnfs_at_back_by_laps"] = bool(back and np.all(drops | boundary))
+    expected = site.score(np.asarray(start)[None, :], finish, sc.laps_led, sc.fastest_laps,
+                          sc.laps_completed).astype(np.float32)
+    checks["points_equal_rules"] = bool(np.array_equal(expected, sc.points))
+    checks["passed"] = all(checks.values())
+    return checks
+
+
+def outcomes_of(scenarios: Scenarios, race_laps: int, fl_pool: int) -> RaceOutcomes:
+    """The outcome arrays of a Scenarios as RaceOutcomes (for rescoring with another site)."""
+    return RaceOutcomes(scenarios.finish, scenarios.laps_led, scenarios.fastest_laps,
+                        scenarios.laps_completed, scenarios.dnf, int(race_laps), int(fl_pool))
