@@ -257,9 +257,12 @@ def test_2023_all_races_evaluated(season_2023) -> None:  # type: ignore[no-untyp
 
 
 _DK50_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "goal not met on 2023: DK-points 50 % interval covers 54.2 % (+4.2 pp; all three models "
-    "over-cover it: start-only 53.9 %, the simulator's DK-points spread is too wide near the "
-    "centre); finish coverage and DK 80/95 % are within 3 pp; reported to the lead"))
+    "goal not met on 2023: DK-points 50 % interval covers 53.9 % (+3.9 pp; start-only 53.9 %, "
+    "recent-form 52.3 %); finish alone covers 51.1 %, laps-led and fastest-lap points add ~1 pp each. "
+    "It moves by season (the same back-test: 2021 54.7 %, 2022 50.3 %). Pool parameters barely move it "
+    "(pace noise x0.5-1.5, fastest-lap noise/concentration x0.5-1.5: 53.5-54.3 %); a rating temperature "
+    "of 1.1 would fix 2023 but the 2022 back-test is calibrated at 1.0, so nothing fitted on earlier "
+    "races justifies it; reported to the lead"))
 
 
 @pytest.mark.slow
@@ -280,7 +283,8 @@ def test_2023_top10_log_loss_beats_both_baselines(season_2023) -> None:  # type:
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="goal not met on 2023: CRPS 12.44 vs start-position 13.15 "
-                                       "(5.4 % better, goal 10 %); reported to the lead")
+                                       "(5.4 % better, goal 10 %; the same back-test: 2021 11.1 % better, "
+                                       "2022 4.2 %); reported to the lead")
 def test_2023_crps_10pct_better_than_start_position(season_2023) -> None:  # type: ignore[no-untyped-def]
     m = season_2023.models
     assert m["tailrace"].crps_dk_points <= 0.9 * m["start_position"].crps_dk_points
@@ -294,9 +298,12 @@ def test_2023_dnf_and_laps_led_within_3pp_pooled_over_track_types(season_2023) -
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="goal not met per track type on 2023 (6-12 races a type; "
-                                       "2023 DNF rates and leader shares differ from 2019-2022 by more than "
-                                       "3 pp, within ~1-2 standard errors); reported to the lead")
+@pytest.mark.xfail(strict=True, reason=(
+    "goal not met per track type on 2023 (1-12 races a type). DNF sim/real: superspeedway .315/.237, "
+    "short .110/.078, road .113/.080; 2023 was cleaner than every earlier season on superspeedways "
+    "(2019-2022: .26-.36) and short tracks (.10-.14), so no weighting of earlier seasons reaches it "
+    "(season weights halving each year: about .31, .11, .12). Top-1 laps led: intermediate .452/.420, "
+    "road .467/.550 (2019-2022 road: .39-.62), large-flat one race .414/.375; reported to the lead"))
 def test_2023_dnf_and_laps_led_within_3pp_by_track_type(season_2023) -> None:  # type: ignore[no-untyped-def]
     for name, f in season_2023.track_types.items():
         assert f.dnf_rate.sim == pytest.approx(f.dnf_rate.real, abs=0.03), (name, "dnf")

@@ -9,6 +9,7 @@ more laps than it completed; points equal ``SiteRules.score`` applied to the out
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -183,3 +184,71 @@ def test_blocks_in_one_call_equal_block_by_block() -> None:
              for s, k in zip(seeds, sizes)]
     for name in ("finish", "laps_led", "fastest_laps", "laps_completed", "dnf"):
         assert getattr(one, name).tobytes() == np.concatenate([getattr(x, name) for x in parts]).tobytes()
+
+
+def test_order_kernel_equals_a_stable_sort() -> None:
+    """The branch-free ordering helper puts cars exactly where a stable insertion sort (in the
+    given insertion order, largest key first) would, ties included."""
+    from tailrace.sim.race import _order_desc
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 40):
+        for _ in range(50):
+            key = rng.integers(0, 4, n).astype(np.float64)  # many ties
+            ins = rng.permutation(n).astype(np.int64)
+            got = np.empty(n, dtype=np.int64)
+            _order_desc(key, ins, np.empty(n), got)
+            want = [int(ins[k]) for k in sorted(range(n), key=lambda k: -key[ins[k]])]
+            assert got.tolist() == want
+
+
+def _apportion_reference(logw: list[float], min_share: float, pool: int) -> list[int]:
+    """Largest-remainder apportionment written out plainly (same float operations, same order)."""
+    mx = max(logw)
+    p = [math.exp(v - mx) if v - mx > -40.0 else 0.0 for v in logw]
+    tot = 0.0
+    for v in p:
+        tot += v
+    p = [v / tot for v in p]
+    p = [0.0 if (v < min_share and w < mx) else v for v, w in zip(p, logw)]
+    tot2 = 0.0
+    for v in p:
+        tot2 += v
+    x = [pool * v / tot2 for v in p]
+    got = [math.floor(v) for v in x]
+    frac = [v - g for v, g in zip(x, got)]
+    rem = pool - sum(got)
+    ranked = sorted((i for i in range(len(x)) if frac[i] > 0.0), key=lambda i: (-frac[i], i))
+    for i in ranked[:max(rem, 0)]:
+        got[i] += 1
+    return got
+
+
+def test_apportion_kernel_equals_plain_largest_remainder() -> None:
+    """The pool split (laps led, fastest laps) equals a plain largest-remainder split, including
+    ties between equal fractional parts (equal weights) and dropped small shares."""
+    from tailrace.sim.race import _apportion
+
+    rng = np.random.default_rng(9)
+    for n in (1, 3, 12, 40):
+        for trial in range(60):
+            if trial % 3 == 0:
+                logw = rng.integers(-3, 1, n).astype(np.float64)  # ties
+            else:
+                logw = rng.normal(0, 1.5, n)
+            pool = int(rng.integers(1, 400))
+            min_share = float(rng.choice([0.0, 0.005, 0.03]))
+            row = np.empty(n, dtype=np.int64)
+            _apportion(logw, min_share, pool, row, np.empty(n), np.empty(n), np.empty(n, dtype=np.int64))
+            want = _apportion_reference(logw.tolist(), min_share, pool)
+            assert row.tolist() == want
+            assert row.sum() == pool
+
+
+@pytest.mark.parametrize("params", [DEFAULT_PARAMS["superspeedway"], DEFAULT_PARAMS["road"], CHAOS])
+def test_winner_leads_at_least_one_lap(params) -> None:
+    """In every real race the winner leads at least the last lap; so in every scenario."""
+    out = simulate_race(STRENGTH, START, 188, params, 3000, np.random.default_rng(21))
+    win = out.finish == 1
+    assert np.all(out.laps_led[win] >= 1)
+    assert np.all(out.laps_led.sum(axis=1) == 188)

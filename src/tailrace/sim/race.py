@@ -43,7 +43,9 @@ The model, per scenario (all parameters by track type, fitted on real races in `
    ``exp(rank_curve(pace_rank) + pool_noise * N(0,1)) * share of laps run``; shares below the
    type's min_share dropped; the pool apportioned by largest remainder; a retired car never
    leads more laps than it ran (excess to the best running car). Few dominators take most
-   laps led, as in real races; fastest laps spread wider. (N(0,1) here is an Irwin–Hall sum
+   laps led, as in real races; fastest laps spread wider. The winner leads at least the last
+   lap (as in every real race): if the split gave him none, one lap moves to him from the
+   car that led most. (N(0,1) here is an Irwin–Hall sum
    of four uniforms: mean 0, sd 1, bounded at ±3.46; the fit uses the same draws.)
 
 Randomness: per-scenario quantities (crash incidents, lead-lap share) come from the numpy
@@ -103,7 +105,7 @@ _INV53 = 1.0 / 9007199254740992.0
 N_STREAMS = 8  # per (scenario, driver): 0 finish, 1 mechanical, 2 pools (normal pair), 3 laps down, 4 crash picks
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", error_model="numpy")
 def _uniform(key: np.uint64, ctr: np.uint64) -> float:
     """Counter-based uniform in [0, 1): splitmix64 of key + ctr * golden gamma (53 bits)."""
     z = key + ctr * _GOLD
@@ -118,7 +120,7 @@ _SH16 = np.uint64(16)
 _SQRT3_OVER_65536 = 1.7320508075688772 / 65536.0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", error_model="numpy")
 def irwin_hall_from_bits(z: np.uint64) -> float:
     """Near-normal draw: (sum of four 16-bit uniforms - 2) * sqrt(3), mean 0, sd 1, within +-3.46."""
     a = float(z & _MASK16) + 0.5
@@ -128,7 +130,7 @@ def irwin_hall_from_bits(z: np.uint64) -> float:
     return (a + b + c + d - 131072.0) * _SQRT3_OVER_65536
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", error_model="numpy")
 def _irwin_hall(key: np.uint64, ctr: np.uint64) -> float:
     z = key + ctr * _GOLD
     z = (z ^ (z >> _S30)) * _M1
@@ -137,12 +139,12 @@ def _irwin_hall(key: np.uint64, ctr: np.uint64) -> float:
     return irwin_hall_from_bits(z)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", error_model="numpy")
 def _ctr(scen: np.int64, slot: np.int64, stream: np.int64) -> np.uint64:
     return np.uint64((scen * 64 + slot) * N_STREAMS + stream)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", error_model="numpy")
 def _apportion(logw, min_share, pool, out_row, p, fr, idx):
     """Shares from log-weights (small ones dropped, the largest kept), pool split by largest remainder."""
     n = logw.shape[0]
@@ -157,40 +159,36 @@ def _apportion(logw, min_share, pool, out_row, p, fr, idx):
         tot += p[i]
     tot2 = 0.0
     for i in range(n):
-        p[i] = p[i] / tot
-        if p[i] < min_share and logw[i] < mx:
-            p[i] = 0.0
-        tot2 += p[i]
+        v = p[i] / tot
+        v = v * ((v >= min_share) | (logw[i] >= mx))  # small shares dropped (branch-free)
+        p[i] = v
+        tot2 += v
     given = 0
+    m = 0
     for i in range(n):
         x = pool * p[i] / tot2
-        b = int(np.floor(x))
+        b = int(x)  # x >= 0: the floor
         out_row[i] = b
         given += b
-        fr[i] = x - b
+        f = x - b
+        fr[i] = f
+        idx[m] = i  # the cars with a positive fractional part, compacted into idx[:m], p[:m]
+        p[m] = f  # (m <= i: p[i] was read above, later cars read p[i'] with i' > i)
+        m += f > 0.0
     rem = pool - given
     if rem <= 0:
         return
-    # the rem largest fractional parts (ties to the lower index), by insertion into a short list
-    m = 0
-    for i in range(n):
-        f = fr[i]
-        if f <= 0.0:
-            continue
-        if m == rem and f <= fr[idx[m - 1]]:
-            continue
-        q = m if m < rem else rem - 1
-        while q > 0 and fr[idx[q - 1]] < f:
-            idx[q] = idx[q - 1]
-            q -= 1
-        idx[q] = i
-        if m < rem:
-            m += 1
-    for k in range(m):
-        out_row[idx[k]] += 1
+    # the rem largest fractional parts get one more (ties to the lower index): a car's place
+    # among the m positive parts is the number of them ahead of it (branch-free counting)
+    for a in range(m):
+        f = p[a]
+        c = 0
+        for k in range(m):  # ahead of car a: a larger part, or an equal one of a lower index
+            c += (p[k] > f) | ((p[k] == f) & (k < a))
+        out_row[idx[a]] += c < rem
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", error_model="numpy")
 def _cap_to_laps_run(row, laps_done, s, out, order):
     """A retired car cannot lead (or run fastest) more laps than it completed: excess to the best running car."""
     n = row.shape[0]
@@ -205,8 +203,47 @@ def _cap_to_laps_run(row, laps_done, s, out, order):
             row[i] = laps_done[s, i]
 
 
-@nb.njit(parallel=True, cache=True)
-def _race_kernel(keys, sidx, base, noise, inc_off, sizes, inc_frac, lead_frac,
+@nb.njit(cache=True, inline="always", error_model="numpy")
+def _winner_leads_a_lap(row, out, order):
+    """The winner leads at least the last lap: if the split gave him none, one lap moves to
+    him from the car that led most (the first such car in index order)."""
+    n = row.shape[0]
+    w = -1
+    for k in range(n):
+        if not out[order[k]]:
+            w = order[k]
+            break
+    if w < 0 or row[w] > 0:
+        return
+    top = 0
+    for i in range(1, n):
+        if row[i] > row[top]:
+            top = i
+    if row[top] > 0:
+        row[top] -= 1
+        row[w] += 1
+
+
+@nb.njit(cache=True, inline="always", error_model="numpy")
+def _order_desc(key, ins, tmp, order):
+    """order = indices sorted by key, largest first; equal keys keep their place in ``ins``.
+
+    The same result as inserting ins[0], ins[1], ... one by one into a sorted list (a stable
+    insertion sort), computed branch-free: a car's place is the number of cars ahead of it.
+    """
+    n = key.shape[0]
+    for k in range(n):
+        tmp[k] = key[ins[k]]
+    for k in range(n):
+        v = tmp[k]
+        c = 0
+        for j in range(n):  # one fixed-length loop (vectorises): ahead = larger, or equal and earlier
+            c += (tmp[j] > v) | ((tmp[j] == v) & (j < k))
+        order[c] = ins[k]
+
+
+@nb.njit(parallel=True, cache=True, error_model="numpy")
+def _race_kernel(keys, sidx, wexp, border, inc_off, sizes, inc_frac, lead_frac,
                  laps, fl_pool, mech_p, crash_w, down_curve, rank_zt, pace_noise,
                  led_curve, led_noise, led_min, fl_curve, fl_noise, fl_min,
                  finish, laps_led, fastest, laps_done, dnf):
@@ -233,23 +270,19 @@ def _race_kernel(keys, sidx, base, noise, inc_off, sizes, inc_frac, lead_frac,
         dl = np.empty(n, dtype=np.int64)
         dkey = np.empty(n)
         row_i = np.empty(n, dtype=np.int64)
+        kbuf = np.empty(n)
         for s in range(lo, hi):
             key = keys[s]
             g = sidx[s]
             for i in range(n):
                 u = _uniform(key, _ctr(g, i, 0))
-                perf[i] = base[i] + noise * np.log(-np.log(1.0 - u) + 1e-300)  # minus a Gumbel
+                # base + noise * log(E) (minus a Gumbel) ranks as exp(base / noise) * E, E ~ Exp(1)
+                perf[i] = wexp[i] * -np.log(1.0 - u)
                 out[i] = False
                 frac[i] = 1.0
                 pick[i] = i
-            # order = cars by performance, best first (insertion sort into a reused buffer)
-            for k in range(n):
-                v = perf[k]
-                q = k
-                while q > 0 and perf[order[q - 1]] < v:
-                    order[q] = order[q - 1]
-                    q -= 1
-                order[q] = k
+            # order = cars by performance, best first (exact ties: the stronger base first)
+            _order_desc(perf, border, kbuf, order)
             for k in range(n):
                 rank[order[k]] = k + 1
             # crash incidents: consecutive cars of a random draw without replacement
@@ -336,19 +369,15 @@ def _race_kernel(keys, sidx, base, noise, inc_off, sizes, inc_frac, lead_frac,
             # pace: the performance rank's normal score plus noise, ranked (1 = fastest)
             for i in range(n):
                 perf[i] = rank_zt[rank[i]] + pace_noise * _irwin_hall(key, _ctr(g, i, 6))
-            for k in range(n):
-                v = perf[k]
-                q = k
-                while q > 0 and perf[pick[q - 1]] < v:
-                    pick[q] = pick[q - 1]
-                    q -= 1
-                pick[q] = k
+            # pick = cars by pace, fastest first (exact ties: the better performance first)
+            _order_desc(perf, order, kbuf, pick)
             for k in range(n):
                 prank[pick[k]] = k + 1
             for i in range(n):
                 p[i] = led_curve[prank[i]] + led_noise * z_led[i] + lw[i]
             _apportion(p, led_min, laps, row_i, fr, dkey, pick)
             _cap_to_laps_run(row_i, laps_done, s, out, order)
+            _winner_leads_a_lap(row_i, out, order)
             for i in range(n):
                 laps_led[s, i] = row_i[i]
             for i in range(n):
@@ -395,6 +424,10 @@ def _constants(strength: np.ndarray, start: np.ndarray, laps: int, params: Track
     ranks[0] = 1.0
     return {
         "base": base,
+        # exp(base / noise), scaled so the largest is 1: ranks cars exactly as base + noise * log(E)
+        # (noise 0: every car below the best at 0, so the order is by base; see _order_desc)
+        "wexp": np.exp((base - base.max()) / max(float(params.noise), 1e-12)) if n else base.copy(),
+        "border": np.argsort(-base, kind="stable").astype(np.int64),
         "mech_p": np.minimum(params.mech_dnf_rate * skew_weights(base, params.mech_skew), 0.95),
         "crash_w": skew_weights(base, params.crash_skew),
         "down_curve": params.laps_down_scale * ranks ** params.laps_down_power,  # j-th lapped car
@@ -411,7 +444,7 @@ def _run(c: dict, r: dict, laps: int, pool: int, params: TrackTypeParams, S: int
     done = np.empty((S, n), dtype=np.int16)
     dnf = np.empty((S, n), dtype=np.bool_)
     if S:
-        _race_kernel(r["keys"], r["sidx"], c["base"], float(params.noise), r["inc_off"], r["sizes"],
+        _race_kernel(r["keys"], r["sidx"], c["wexp"], c["border"], r["inc_off"], r["sizes"],
                      r["inc_frac"], r["lead_frac"], laps, pool, c["mech_p"], c["crash_w"], c["down_curve"],
                      c["rank_zt"], float(params.pace_noise), c["led_curve"], float(params.led_noise),
                      float(params.led_min_share), c["fl_curve"], float(params.fl_noise),

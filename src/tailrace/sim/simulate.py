@@ -34,7 +34,7 @@ from tailrace.sim.tracks import TRACK_TYPES, Track, resolve_track
 from tailrace.sites import SiteRules
 
 BLOCK = 8192
-MODEL_VERSION = "race-model-1"
+MODEL_VERSION = "race-model-2"  # 2: the winner leads at least one lap
 _STRENGTH_KEY = 2**30
 
 
