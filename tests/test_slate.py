@@ -409,3 +409,12 @@ def test_demo_generator_is_deterministic():
     sal, proj = demo_paths()
     assert sal.read_bytes() == sal_text.encode("utf-8")
     assert proj.read_bytes() == proj_text_.encode("utf-8")
+
+
+def test_binary_file_is_a_clear_error_not_a_csv_crash(tmp_path):
+    """A PNG passed as the salary file: InputError naming the file, not csv.Error."""
+    png = tmp_path / "DKSalaries.csv"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
+    with pytest.raises(InputError) as exc:
+        read_salaries(png, DRAFTKINGS)
+    assert "not a text CSV file" in str(exc.value) and "DKSalaries.csv" in str(exc.value)

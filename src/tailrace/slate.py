@@ -192,6 +192,9 @@ def _read_text(path: str | Path, label: str) -> tuple[str | None, list[Problem]]
                 text = data.decode("cp1252")
             except UnicodeDecodeError:
                 text = data.decode("latin-1")
+    if "\x00" in text:
+        return None, [Problem("this is not a text CSV file (it holds binary data)", file=label,
+                              fix="upload the site's CSV export itself, not a spreadsheet or image")]
     if not text.strip():
         return None, [Problem("the file is empty", file=label,
                               fix="export it again: a header row, then one row per driver")]

@@ -1,0 +1,240 @@
+"""POST /optimize: the seed's contract over ``tailrace.optimize.run.run_optimize``.
+
+Every requested part is present in the answer. A part that fails (explanations, calibration,
+tail validation) becomes null with a warning that names it and says why; the portfolio still
+answers 200. Bad input and infeasible constraints are errors (422 / 409), never warnings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from tailrace.errors import InfeasibleError, InputError, Problem
+from tailrace.optimize.constraints import ConstraintSpec
+
+from tailrace.api.services import (
+    Context,
+    Progress,
+    _check_limit,
+    get_scenarios,
+    load_slate,
+    no_progress,
+    save_slate,
+    slate_from_json,
+)
+
+log = logging.getLogger("tailrace.api.optimize")
+
+MAX_SEED = 2**63 - 1
+
+
+def resolve_spec(ctx: Context, req: dict[str, Any]) -> ConstraintSpec:
+    """The request's ConstraintSpec: inline, stored (spec_id) or default, with the request's overrides."""
+    if req.get("spec_id"):
+        stored = ctx.store.get_spec(req["spec_id"])  # NotFound -> 404
+        spec = ConstraintSpec.from_data(stored["spec"], source=f"constraint spec {req['spec_id']}")
+    elif req.get("spec") is not None:
+        spec = ConstraintSpec.from_data(req["spec"], source="spec")
+    else:
+        spec = ConstraintSpec()
+    overrides = {k: req.get(k) for k in ("objective", "n_lineups", "mode")}
+    if any(v is not None for v in overrides.values()):
+        spec = spec.with_overrides(**overrides)
+    _check_limit(spec.n_lineups, ctx.settings.max_lineups, "n_lineups")
+    if spec.mode == "contest":
+        raise InputError(Problem("mode 'contest' is not offered by /optimize", field="spec.mode",
+                                 fix="use 'independent' or 'marginal'"))
+    return spec
+
+
+def fresh_seed(seed: int) -> int:
+    """The seed of the independent validation set: the next seed (wrapping at 2**63 - 1)."""
+    return seed + 1 if seed < MAX_SEED else 0
+
+
+def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
+    """Build the portfolio and every requested part; returns the OptimizeResponse dict."""
+    from tailrace.optimize.run import run_optimize
+
+    t0 = time.perf_counter()
+    warnings: list[str] = []
+    if req.get("slate") is not None:
+        slate = slate_from_json(req["slate"])
+        slate_id, _ = save_slate(ctx, slate)
+    else:
+        slate_id = req["slate_id"]
+        slate = load_slate(ctx, slate_id)
+    spec = resolve_spec(ctx, req)
+    spec.resolve(slate)  # bad names / obvious conflicts fail now, before any simulation
+    n, seed, track, strengths = req["n_scenarios"], req["seed"], req.get("track"), req.get("strengths")
+    progress(0.02, "simulating races")
+    scen, kstats = get_scenarios(ctx, slate, n, seed, track, progress, strengths)
+    ctx.store.put_scenario_set(kstats["scenario_set_id"], slate_id,
+                               {"n_scenarios": n, "seed": seed, "track": track, "strengths": strengths})
+    t_scen = time.perf_counter()
+
+    fresh, fresh_reason = None, None
+    vseed = fresh_seed(seed)
+    vn = req.get("validation_scenarios") or n
+    if req.get("include_tail_validation"):
+        progress(0.3, "simulating the fresh validation set")
+        try:
+            _check_limit(vn, ctx.settings.max_scenarios, "validation_scenarios")
+            fresh, _ = get_scenarios(ctx, slate, vn, vseed, track, strengths=strengths)
+        except InputError:
+            raise
+        except Exception as exc:
+            fresh_reason = f"the fresh scenario set could not be simulated: {exc}"
+    t_fresh = time.perf_counter()
+
+    def tick(done: int, total: int) -> None:
+        progress(0.35 + 0.6 * done / max(total, 1), f"lineup {done} of {total}")
+
+    explain = bool(req.get("include_explain"))
+    binding = min(spec.n_lineups, ctx.settings.explain_binding_limit)
+    try:
+        run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=explain,
+                           binding_limit=binding, progress=tick)
+    except (InputError, InfeasibleError):
+        raise
+    except Exception as exc:
+        if not explain or _is_control_flow(exc):
+            raise
+        log.exception("optimize with explanations failed; retrying without")
+        warnings.append(f"explain: the explanations failed ({type(exc).__name__}: {exc}); "
+                        "the portfolio is given without them")
+        explain = False
+        run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=False,
+                           progress=tick)
+    t_opt = time.perf_counter()
+    res = run.result
+    warnings = list(kstats["warnings"]) + list(res.get("warnings", [])) + warnings
+
+    explain_out = None
+    if req.get("include_explain"):
+        if explain:
+            explain_out = [row.get("explain") for row in res["lineups"]]
+            if spec.n_lineups > binding:
+                warnings.append(f"explain: constraint_binding is given for the first {binding} lineups only "
+                                "(each relaxation re-solves; TAILRACE_EXPLAIN_BINDING_LIMIT); null for the rest")
+        elif not any(w.startswith("explain:") for w in warnings):
+            warnings.append("explain: not available")
+
+    validation = None
+    if req.get("include_tail_validation"):
+        fv = res.get("fresh_validation") or {}
+        if fv.get("available"):
+            validation = {"seed": vseed, "n_scenarios": int(vn), "beta": fv.get("beta"),
+                          "in_sample": fv["in_sample"], "out_of_sample": fv["out_of_sample"],
+                          "relative_drop": fv["relative_drop"]}
+        else:
+            warnings.append(f"tail_validation: {fv.get('reason') or fresh_reason or 'not available'}")
+
+    calibration = None
+    if req.get("include_calibration"):
+        progress(0.96, "calibration summary")
+        calibration, why = calibration_summary(ctx, slate, track)
+        if calibration is None:
+            warnings.append(f"calibration_metrics: {why}")
+    t_end = time.perf_counter()
+
+    lineups = [
+        {"index": r["index"], "driver_ids": r["driver_ids"], "names": r["names"], "salary": r["salary"],
+         "objective_value": r["objective_value"], "bound": r["bound"], "gap": r.get("gap"),
+         "optimal": r.get("optimal"), "status": r.get("status"), "tail_metrics": r["tail_metrics"]}
+        for r in res["lineups"]
+    ]
+    port = res.get("portfolio", {})
+    exposures = [{"driver_id": e["driver_id"], "name": e["name"], "count": e["count"], "share": e["exposure"]}
+                 for e in res.get("exposures", [])]
+    portfolio = {
+        "slate_id": slate_id, "site": slate.site.key, "lineups": [lu["driver_ids"] for lu in lineups],
+        "objective": res.get("objective"), "mode": res.get("mode"), "spec": res.get("spec"),
+        "scenario_set_id": kstats["scenario_set_id"], "n_scenarios": n, "seed": seed, "track": track,
+        "strengths": strengths,
+    }
+    portfolio_id = ctx.store.put_portfolio(slate_id, portfolio)
+    progress(1.0, "done")
+    return {
+        "portfolio_id": portfolio_id,
+        "slate_id": slate_id,
+        "site": slate.site.key,
+        "objective": res.get("objective") or {},
+        "mode": res.get("mode") or spec.mode,
+        "lineups": lineups,
+        "exposures": exposures,
+        "tail_metrics": {"portfolio_value": port.get("portfolio_value"), "tail_beta": res.get("tail_beta"),
+                         "best_lineup": port.get("best_lineup_tail_metrics")},
+        "kernel_stats": kstats,
+        "calibration_metrics": calibration,
+        "tail_validation": validation,
+        "explain": explain_out,
+        "warnings": warnings,
+        "timings": {"scenarios": t_scen - t0, "validation_scenarios": t_fresh - t_scen,
+                    "optimize": t_opt - t_fresh, "calibration": t_end - t_opt, "total": t_end - t0},
+    }
+
+
+def _is_control_flow(exc: BaseException) -> bool:
+    from tailrace.api.errors import ApiError, Cancelled
+
+    return isinstance(exc, (ApiError, Cancelled))
+
+
+# ---------------------------------------------------------------------------- calibration
+
+CALIBRATION_SCENARIOS = 2_000
+
+
+def calibration_summary(ctx: Context, slate, track: str | None) -> tuple[dict[str, Any] | None, str]:
+    """(summary, '') for the slate's track type from TAILRACE_HISTORY, or (None, why not).
+
+    The summary covers the most recent races of that track type in the history file, each
+    fitted only on earlier races; it is computed once per history file and track type and kept
+    under the data directory.
+    """
+    path = ctx.settings.history_path
+    if path is None:
+        return None, ("no race-history file is configured on the server (set TAILRACE_HISTORY to a CSV "
+                      "like cup_results_2019_2023.csv)")
+    p = Path(path)
+    if not p.is_file():
+        return None, "the configured race-history file (TAILRACE_HISTORY) does not exist on the server"
+    try:
+        from tailrace.calibration import end_to_end_calibration
+        from tailrace.sim.history import read_history
+        from tailrace.sim.tracks import resolve_track
+
+        name = track or slate.track
+        if not name:
+            return None, "the slate has no track, so its track type is unknown (pass track)"
+        track_type = resolve_track(name).track_type
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()[:20]
+        out = ctx.settings.data_dir / "calibration" / f"{digest}-{track_type}-{ctx.settings.calibration_races}.json"
+        if out.is_file():
+            return json.loads(out.read_text()), ""
+        hist = read_history(p)
+        n_races = ctx.settings.calibration_races
+        ids = [r.race_id for r in hist.races() if r.track_type == track_type][-n_races:]
+        if not ids:
+            return None, f"the history file has no {track_type} races"
+        result = end_to_end_calibration(hist, ids, n_scenarios=CALIBRATION_SCENARIOS)
+        data = result.model_dump(mode="json")
+        data.pop("history", None)  # a server path
+        summary = {"track_type": track_type, "scope": f"the last {len(ids)} {track_type} races of the history file, "
+                   "each fitted only on races before it", **data}
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp")
+        tmp.write_text(json.dumps(summary))
+        tmp.replace(out)
+        return summary, ""
+    except InputError as exc:
+        return None, f"the race-history file could not be used: {exc}"
+    except Exception as exc:
+        log.exception("calibration summary failed")
+        return None, f"calibration failed ({type(exc).__name__}: {exc})"

@@ -1,0 +1,22 @@
+"""POST /simulate: a scenario set for a stored slate (from the cache when it can)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from tailrace.api.execute import execute
+from tailrace.api.routes.common import errors
+from tailrace.api.schemas import JobAccepted, SimulateRequest, SimulateResponse
+
+router = APIRouter(tags=["simulate"])
+
+
+@router.post("/simulate", response_model=SimulateResponse,
+             responses={202: {"model": JobAccepted, "description": "queued as a job (?async=true)"},
+                        **errors(401, 404, 413, 422, 504)})
+async def simulate(body: SimulateRequest, request: Request,
+                   run_async: bool = Query(False, alias="async", description="run as a job; returns 202")) -> Any:
+    """Scenario-set id, kernel statistics and per-driver mean/sd/p90/p99."""
+    return await execute(request, "simulate", body.model_dump(mode="json"), run_async)

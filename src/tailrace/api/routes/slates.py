@@ -1,0 +1,104 @@
+"""POST /slates (multipart site files, or JSON drivers) and GET /slates/{id}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from tailrace.api.deps import get_context, get_store
+from tailrace.api.errors import ApiError, validation_detail
+from tailrace.api.routes.common import errors
+from tailrace.api.schemas import SlateIn, SlateResponse
+from tailrace.api.services import Context, save_slate, slate_from_json, slate_from_uploads, slate_response
+from tailrace.store import Store
+
+router = APIRouter(tags=["slates"])
+
+_UPLOAD_SCHEMA = {
+    "type": "object",
+    "required": ["site", "salaries"],
+    "properties": {
+        "site": {"type": "string", "enum": ["dk", "fd"]},
+        "salaries": {"type": "string", "format": "binary", "description": "the site's salary export (CSV)"},
+        "projections": {"type": "string", "format": "binary", "description": "projections CSV: name, start, ..."},
+        "track": {"type": "string", "maxLength": 100},
+    },
+}
+
+
+@router.post(
+    "/slates",
+    response_model=SlateResponse,
+    status_code=201,
+    responses=errors(401, 413, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {"schema": _UPLOAD_SCHEMA},
+                "application/json": {"schema": {"$ref": "#/components/schemas/SlateIn"}},
+            },
+        }
+    },
+)
+async def create_slate(request: Request, ctx: Context = Depends(get_context)) -> dict[str, Any]:
+    """Store a slate from the site's salary CSV plus projections (multipart), or from JSON drivers.
+
+    Name-matching and file problems come back as 422, each with its file, row, field and fix.
+    """
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "application/json":
+        try:
+            body = SlateIn.model_validate_json(await request.body())
+        except ValidationError as exc:
+            detail = validation_detail([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
+            raise ApiError(422, "invalid slate: " + "; ".join(
+                f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in detail[:5]), detail) from None
+        slate = slate_from_json(body.model_dump())
+    elif ctype == "multipart/form-data":
+        slate = await _from_form(request)
+    else:
+        raise ApiError(415, "send the slate as multipart/form-data (site, salaries, projections files) "
+                            "or as application/json (site, drivers)")
+    slate_id, d = await run_in_threadpool(save_slate, ctx, slate)
+    return slate_response(slate_id, d)
+
+
+async def _from_form(request: Request):
+    try:
+        form = await request.form(max_files=2, max_fields=10)
+    except Exception:
+        raise ApiError(422, "the multipart body could not be read; send fields site, salaries (file), "
+                            "projections (file) and optionally track") from None
+    problems = []
+    site = form.get("site")
+    if not isinstance(site, str) or site.strip().lower() not in ("dk", "fd"):
+        problems.append({"loc": ["body", "site"], "msg": "site must be 'dk' or 'fd'", "type": "enum"})
+    sal = form.get("salaries")
+    if not isinstance(sal, UploadFile):
+        problems.append({"loc": ["body", "salaries"], "msg": "attach the site's salary CSV as a file field "
+                         "named 'salaries'", "type": "missing"})
+    proj = form.get("projections")
+    if proj is not None and not isinstance(proj, UploadFile):
+        problems.append({"loc": ["body", "projections"], "msg": "projections must be a file field", "type": "type"})
+    track = form.get("track")
+    if track is not None and (not isinstance(track, str) or len(track) > 100):
+        problems.append({"loc": ["body", "track"], "msg": "track must be text of at most 100 characters",
+                         "type": "type"})
+    if problems:
+        raise ApiError(422, "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in problems), problems)
+    sal_bytes = await sal.read()
+    proj_bytes = await proj.read() if proj is not None else None
+    return await run_in_threadpool(slate_from_uploads, site.strip().lower(), sal_bytes, sal.filename,
+                                   proj_bytes, proj.filename if proj is not None else None,
+                                   track if track else None)
+
+
+@router.get("/slates/{slate_id}", response_model=SlateResponse, responses=errors(401, 404))
+def get_slate(slate_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+    """A stored slate and its drivers."""
+    return slate_response(slate_id, store.get_slate(slate_id))

@@ -1,0 +1,348 @@
+"""Request and response models of the REST API (the OpenAPI schema is generated from these)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tailrace.optimize.constraints import ConstraintSpec, ObjectiveSpec
+
+MAX_SEED = 2**63 - 1
+
+
+class ErrorResponse(BaseModel):
+    """Every error body: a kind, a sentence to act on, and per-field details where there are any."""
+
+    error: str
+    message: str
+    detail: list[dict[str, Any]] = Field(default_factory=list)
+    conflicts: list[str] | None = None
+
+
+# ---------------------------------------------------------------------------- health
+
+
+class CacheStats(BaseModel):
+    """Scenario cache of this server process: in memory, and on disk (shared by all processes)."""
+
+    entries: int
+    bytes: int
+    disk_entries: int
+    disk_bytes: int
+    hits: int
+    misses: int
+    hit_rate: float | None
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    version: str
+    cache: CacheStats
+    jobs_running: int
+
+
+# ---------------------------------------------------------------------------- slates
+
+
+def _finite(v: float | None) -> float | None:
+    if v is not None and not math.isfinite(v):
+        raise ValueError("must be a finite number")
+    return v
+
+
+class DriverIn(BaseModel):
+    """One driver of a JSON slate: the site's ID, name, salary and whatever the user projects."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    name: str = Field(min_length=1, max_length=100)
+    salary: int = Field(ge=0, le=1_000_000)
+    start: int | None = Field(None, ge=1, le=60, description="1-based starting position")
+    projection: float | None = Field(None, description="mean site points")
+    win_odds: float | None = Field(None, gt=1, description="decimal odds, e.g. 4.5")
+    rating: float | None = Field(None, description="higher = stronger, log-strength scale")
+    ownership: float | None = Field(None, ge=0, le=100, description="projected ownership, percent")
+    team: str | None = Field(None, max_length=100)
+    manufacturer: str | None = Field(None, max_length=100)
+
+    @field_validator("projection", "win_odds", "rating", "ownership")
+    @classmethod
+    def _is_finite(cls, v: float | None) -> float | None:
+        return _finite(v)
+
+
+class DriverOut(BaseModel):
+    id: str
+    name: str
+    salary: int
+    start: int | None = None
+    projection: float | None = None
+    win_odds: float | None = None
+    rating: float | None = None
+    ownership: float | None = None
+    team: str | None = None
+    manufacturer: str | None = None
+
+
+class SlateIn(BaseModel):
+    """A slate sent as JSON instead of the site's CSV files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    site: Literal["dk", "fd"]
+    track: str | None = Field(None, max_length=100, description="track name or type, e.g. 'Kansas' or 'intermediate'")
+    drivers: list[DriverIn] = Field(min_length=1, max_length=60)
+
+
+class SlateResponse(BaseModel):
+    slate_id: str
+    site: Literal["dk", "fd"]
+    track: str | None
+    n_drivers: int
+    drivers: list[DriverOut]
+
+
+# ---------------------------------------------------------------------------- constraint specs
+
+
+class SpecCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    spec: ConstraintSpec
+
+
+class SpecResponse(BaseModel):
+    id: str
+    name: str | None
+    created: float
+    spec: dict[str, Any]
+
+
+class SpecList(BaseModel):
+    specs: list[SpecResponse]
+
+
+# ---------------------------------------------------------------------------- simulate
+
+
+def _finite_list(v: list[float] | None) -> list[float] | None:
+    if v is not None and not all(math.isfinite(x) and abs(x) <= 50 for x in v):
+        raise ValueError("strengths must be finite log-strengths between -50 and 50")
+    return v
+
+
+class SimulateRequest(BaseModel):
+    """Simulate a stored slate: how many scenarios, which seed, and model options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slate_id: str = Field(min_length=1, max_length=64)
+    n_scenarios: int = Field(10_000, ge=100, le=200_000)
+    seed: int = Field(7, ge=0, le=MAX_SEED)
+    track: str | None = Field(None, max_length=100, description="track name or type; default: read from the slate")
+    strengths: list[float] | None = Field(
+        None, max_length=60, description="model option: log-strength per driver (slate order); "
+        "default: fitted from the slate's projections, odds or ratings")
+
+    @field_validator("strengths")
+    @classmethod
+    def _strengths_ok(cls, v: list[float] | None) -> list[float] | None:
+        return _finite_list(v)
+
+
+class DriverSummary(BaseModel):
+    id: str
+    name: str
+    mean: float
+    sd: float
+    p90: float
+    p99: float
+
+
+class KernelStats(BaseModel):
+    """The scenario generator's statistics for the set an answer was computed on."""
+
+    scenario_set_id: str
+    count: int
+    seed: int
+    seconds: float
+    cache_hit: bool
+    invariant_checks_passed: bool | None
+    invariant_checks: dict[str, Any] | None = None
+    track: str | None = None
+    track_type: str | None = None
+    strength_source: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    drivers: list[DriverSummary]
+
+
+class SimulateResponse(BaseModel):
+    scenario_set_id: str
+    slate_id: str
+    kernel_stats: KernelStats
+    warnings: list[str]
+
+
+# ---------------------------------------------------------------------------- optimize
+
+
+class OptimizeRequest(BaseModel):
+    """The seed's /optimize contract: a slate, a constraint spec, an objective and what to include."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slate_id: str | None = Field(None, min_length=1, max_length=64)
+    slate: SlateIn | None = None
+    spec: ConstraintSpec | None = None
+    spec_id: str | None = Field(None, min_length=1, max_length=64)
+    objective: ObjectiveSpec | None = Field(None, description="overrides the spec's objective")
+    n_lineups: int | None = Field(None, ge=1, le=150, description="overrides the spec's n_lineups")
+    mode: Literal["independent", "marginal"] | None = Field(None, description="overrides the spec's mode")
+    n_scenarios: int = Field(10_000, ge=100, le=200_000)
+    seed: int = Field(7, ge=0, le=MAX_SEED)
+    track: str | None = Field(None, max_length=100)
+    strengths: list[float] | None = Field(
+        None, max_length=60, description="model option: log-strength per driver (slate order); "
+        "default: fitted from the slate's projections, odds or ratings")
+    include_explain: bool = False
+    include_calibration: bool = False
+    include_tail_validation: bool = False
+    validation_scenarios: int | None = Field(None, ge=100, le=200_000, description="default: n_scenarios")
+
+    @field_validator("strengths")
+    @classmethod
+    def _strengths_ok(cls, v: list[float] | None) -> list[float] | None:
+        return _finite_list(v)
+
+    @model_validator(mode="after")
+    def _one_slate_one_spec(self) -> OptimizeRequest:
+        if (self.slate_id is None) == (self.slate is None):
+            raise ValueError("give exactly one of slate_id (a stored slate) or slate (inline)")
+        if self.spec is not None and self.spec_id is not None:
+            raise ValueError("give at most one of spec (inline) or spec_id (a stored spec)")
+        return self
+
+
+class LineupOut(BaseModel):
+    index: int
+    driver_ids: list[str]
+    names: list[str]
+    salary: int
+    objective_value: float
+    bound: float | None
+    gap: float | None = None
+    optimal: bool | None = None
+    status: str | None = None
+    tail_metrics: dict[str, Any]
+
+
+class Exposure(BaseModel):
+    driver_id: str
+    name: str
+    count: int
+    share: float
+
+
+class TailValidation(BaseModel):
+    """The portfolio re-scored on a fresh, independent scenario set (another seed)."""
+
+    seed: int
+    n_scenarios: int
+    beta: float | None = None
+    in_sample: dict[str, Any]
+    out_of_sample: dict[str, Any]
+    relative_drop: dict[str, float | None]
+
+
+class OptimizeResponse(BaseModel):
+    portfolio_id: str
+    slate_id: str
+    site: Literal["dk", "fd"]
+    objective: dict[str, Any]
+    mode: str
+    lineups: list[LineupOut]
+    exposures: list[Exposure]
+    tail_metrics: dict[str, Any]
+    kernel_stats: KernelStats
+    calibration_metrics: dict[str, Any] | None
+    tail_validation: TailValidation | None
+    explain: list[dict[str, Any]] | None
+    warnings: list[str]
+    timings: dict[str, float]
+
+
+# ---------------------------------------------------------------------------- contest
+
+
+class PayoutRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_rank: int = Field(ge=1, le=10_000_000)
+    max_rank: int = Field(ge=1, le=10_000_000)
+    prize: float = Field(ge=0, le=1e9)
+
+    @model_validator(mode="after")
+    def _order(self) -> PayoutRow:
+        if self.max_rank < self.min_rank:
+            raise ValueError("max_rank is below min_rank")
+        return self
+
+
+class ContestSpecIn(BaseModel):
+    """A tournament: entry fee, field size and rake (a DraftKings-like table is built), or explicit payouts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entry_fee: float = Field(5.0, gt=0, le=100_000)
+    field_size: int = Field(20_000, ge=2, le=500_000)
+    rake: float = Field(0.13, ge=0, lt=1)
+    payouts: list[PayoutRow] | None = Field(None, max_length=10_000)
+
+
+class ContestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    portfolio_id: str = Field(min_length=1, max_length=64)
+    contest: ContestSpecIn = Field(default_factory=ContestSpecIn)
+    n_scenarios: int = Field(10_000, ge=100, le=200_000)
+    seed: int = Field(11, ge=0, le=MAX_SEED)
+
+
+class ContestResponse(BaseModel):
+    portfolio_id: str
+    contest: dict[str, Any]
+    portfolio: dict[str, Any]
+    lineups: list[dict[str, Any]]
+    warnings: list[str]
+    timings: dict[str, float]
+
+
+# ---------------------------------------------------------------------------- jobs
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    kind: str
+    state: str
+    url: str
+
+
+class JobResponse(BaseModel):
+    id: str
+    kind: str
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
+    progress: float
+    message: str
+    created: float
+    started: float | None
+    finished: float | None
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+
+
+class EntriesResponse(BaseModel):
+    rows_filled: int

@@ -1,0 +1,393 @@
+"""The work behind the endpoints: plain functions over (Context, request dict, progress) -> response dict.
+
+The same functions serve synchronous requests (in a thread of the server) and async jobs (in
+a worker process), so both give the same answer for the same request. They call the library
+only; nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tailrace import __version__
+from tailrace.errors import InputError, Problem
+from tailrace.sites import get_site
+from tailrace.slate import Driver, Slate
+from tailrace.store import Store, content_id, slate_from_dict, slate_to_dict
+
+from tailrace.api.settings import Settings
+
+Progress = Callable[[float, str], None]
+
+
+def no_progress(fraction: float, message: str) -> None:
+    """A progress callback that ignores its calls."""
+
+
+# ---------------------------------------------------------------------------- context
+
+
+@dataclass
+class Context:
+    """What work needs: settings, the store and the scenario cache (one per process)."""
+
+    settings: Settings
+    store: Store
+    cache: Any  # tailrace.sim.cache.ScenarioCache, or None when the cache module is absent
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # invariant checks by scenario-set id
+    _locks_guard: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(cls, settings: Settings, store: Store | None = None) -> Context:
+        """A context with the store and scenario cache under ``settings.data_dir``."""
+        return cls(settings=settings, store=store or Store(settings.data_dir), cache=_make_cache(settings))
+
+    def key_lock(self, key: str) -> threading.Lock:
+        """One lock per cache key, so concurrent identical requests compute a scenario set once."""
+        with self._locks_guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+            return lock
+
+    def cache_stats(self) -> dict[str, Any]:
+        """Scenario-cache statistics: entries and bytes in memory and on disk, hits, misses, hit rate."""
+        raw: dict[str, Any] = self.cache.stats() if self.cache is not None else {}
+        hits = int(raw.get("hits", 0))
+        misses = int(raw.get("misses", 0))
+        return {
+            "entries": int(raw.get("entries", 0)),
+            "bytes": int(raw.get("bytes", 0)),
+            "disk_entries": int(raw.get("disk_entries", 0)),
+            "disk_bytes": int(raw.get("disk_bytes", 0)),
+            "hits": hits,
+            "misses": misses,
+            "hit_rate": hits / (hits + misses) if hits + misses else None,
+        }
+
+
+def _make_cache(settings: Settings) -> Any:
+    try:
+        from tailrace.sim.cache import ScenarioCache
+    except ImportError:
+        return None
+    return ScenarioCache(settings.cache_dir, max_bytes=settings.cache_memory_bytes)
+
+
+# ---------------------------------------------------------------------------- slates
+
+
+def _check_limit(value: int, limit: int, field_name: str) -> None:
+    if value > limit:
+        raise InputError(Problem(f"{value:,} is above this server's limit of {limit:,}", field=field_name,
+                                 fix=f"use at most {limit:,}"))
+
+
+def slate_from_json(data: dict[str, Any]) -> Slate:
+    """A Slate from the JSON form (``SlateIn``), with the checks the file readers make.
+
+    Raises InputError listing each problem by field path (``drivers[3].salary``): duplicate
+    IDs, salaries outside the site's range, start positions that are not 1..n, too few drivers.
+    """
+    site = get_site(data["site"])
+    drivers = data["drivers"]
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    lo, hi = site.salary_range
+    for i, d in enumerate(drivers):
+        if d["id"] in seen:
+            problems.append(Problem(f"ID '{d['id']}' is used by drivers[{seen[d['id']]}] too",
+                                    field=f"drivers[{i}].id", fix="give every driver its own site ID"))
+        seen.setdefault(d["id"], i)
+        if not lo <= d["salary"] <= hi:
+            problems.append(Problem(f"salary {d['salary']} is outside {site.name}'s range {lo}..{hi}",
+                                    field=f"drivers[{i}].salary", fix="give the salary in dollars, e.g. 8500"))
+    if len(drivers) < site.roster_size:
+        problems.append(Problem(f"{len(drivers)} drivers cannot fill a {site.name} lineup of {site.roster_size}",
+                                field="drivers", fix=f"send at least {site.roster_size} drivers"))
+    if len(drivers) > site.max_field:
+        problems.append(Problem(f"{len(drivers)} drivers, but {site.name} scores only {site.max_field} places",
+                                field="drivers", fix=f"send at most {site.max_field} drivers"))
+    starts = [d.get("start") for d in drivers]
+    given = [s for s in starts if s is not None]
+    if given and len(given) < len(starts):
+        i = starts.index(None)
+        problems.append(Problem("start is missing for this driver while others have one",
+                                field=f"drivers[{i}].start", fix="give every driver a start, or none"))
+    elif given and sorted(given) != list(range(1, len(given) + 1)):
+        dup = sorted({s for s in given if given.count(s) > 1})
+        what = f"start {dup[0]} is used twice" if dup else f"starts must be 1..{len(given)}"
+        i = next(k for k, s in enumerate(starts) if (s in dup if dup else s > len(given)))
+        problems.append(Problem(what, field=f"drivers[{i}].start",
+                                fix=f"give each driver a different start from 1 to {len(given)}"))
+    if problems:
+        raise InputError(problems)
+    out = tuple(Driver(**{k: v for k, v in d.items()}) for d in drivers)
+    track = data.get("track")
+    return Slate(site=site, drivers=out, track=track.strip() if track and track.strip() else None,
+                 source={"json": "request body"})
+
+
+def _display_name(name: str | None, default: str) -> str:
+    base = Path(name or "").name
+    base = re.sub(r"[^A-Za-z0-9._ -]", "_", base)[:100].strip()
+    return base or default
+
+
+def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, projections: bytes | None,
+                       projections_name: str | None, track: str | None) -> Slate:
+    """A Slate read from uploaded file contents through the library's readers.
+
+    The bytes go to a private temporary directory; every message names the uploaded file by
+    the name the client gave it, never by a server path.
+    """
+    from tailrace.slate import read_slate
+
+    sal_label = _display_name(salaries_name, "salaries.csv")
+    proj_label = _display_name(projections_name, "projections.csv") if projections is not None else None
+    with tempfile.TemporaryDirectory(prefix="tailrace-upload-") as tmp:
+        sal_path = Path(tmp) / "salaries.csv"
+        sal_path.write_bytes(salaries)
+        proj_path = None
+        if projections is not None:
+            proj_path = Path(tmp) / "projections.csv"
+            proj_path.write_bytes(projections)
+        subs = [(str(sal_path), sal_label)] + ([(str(proj_path), proj_label)] if proj_path else [])
+
+        def clean(text: Any) -> Any:
+            if not isinstance(text, str):
+                return text
+            for a, b in subs:
+                text = text.replace(a, b)
+            return text.replace(tmp, "upload")
+
+        binary = [lab for lab, data in ((sal_label, salaries), (proj_label, projections))
+                  if data is not None and b"\x00" in data[:65536]]
+        if binary:
+            raise InputError([Problem("this is not a text CSV file (it holds binary data)", file=lab,
+                                      fix="upload the CSV as exported by the site / your projections tool")
+                              for lab in binary])
+        try:
+            slate = read_slate(site, sal_path, proj_path, track=track)
+        except InputError as exc:
+            raise InputError([Problem(clean(p.message), clean(p.file), p.row, p.field, clean(p.fix))
+                              for p in exc.problems]) from None
+        except (csv.Error, UnicodeError, ValueError) as exc:  # a reader that gave up on a malformed file
+            raise InputError(Problem(f"the file could not be read as CSV ({clean(str(exc))})",
+                                     file=f"{sal_label}" + (f" or {proj_label}" if proj_label else ""),
+                                     fix="upload plain CSV files with a header row")) from None
+    return replace(slate, source={k: clean(v) for k, v in slate.source.items()})
+
+
+def save_slate(ctx: Context, slate: Slate) -> tuple[str, dict[str, Any]]:
+    """Store a slate; returns (slate id, its stored dict)."""
+    d = slate_to_dict(slate)
+    return ctx.store.put_slate(d), d
+
+
+def slate_response(slate_id: str, d: dict[str, Any]) -> dict[str, Any]:
+    """The SlateResponse body for a stored slate dict."""
+    return {"slate_id": slate_id, "site": d["site"], "track": d.get("track"), "n_drivers": len(d["drivers"]),
+            "drivers": d["drivers"]}
+
+
+def load_slate(ctx: Context, slate_id: str) -> Slate:
+    """A stored slate by id (NotFound if unknown)."""
+    return slate_from_dict(ctx.store.get_slate(slate_id))
+
+
+# ---------------------------------------------------------------------------- scenarios
+
+
+def _driver_summary(slate: Slate, points: np.ndarray) -> list[dict[str, Any]]:
+    p = np.asarray(points, dtype=np.float64)
+    mean = p.mean(axis=0)
+    sd = p.std(axis=0, ddof=1) if p.shape[0] > 1 else np.zeros(p.shape[1])
+    q = np.quantile(p, [0.9, 0.99], axis=0)
+    return [
+        {"id": d.id, "name": d.name, "mean": float(mean[j]), "sd": float(sd[j]), "p90": float(q[0, j]),
+         "p99": float(q[1, j])}
+        for j, d in enumerate(slate.drivers)
+    ]
+
+
+def _slate_fingerprint(slate: Slate) -> dict[str, Any]:
+    return slate_to_dict(replace(slate, source={}))
+
+
+def scenario_set_id(slate: Slate, n: int, seed: int, track: str | None,
+                    strengths: list[float] | None = None) -> str:
+    """Content id of the scenario set (slate content, count, seed, track, strengths, code version)."""
+    return content_id("ss_", {"slate": _slate_fingerprint(slate), "n": n, "seed": seed, "track": track,
+                              "strengths": strengths, "version": __version__})
+
+
+def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | None,
+                  progress: Progress = no_progress, strengths: list[float] | None = None) -> tuple[Any, dict[str, Any]]:
+    """The slate's scenario set (from the cache when it can) and its kernel stats.
+
+    Identical concurrent calls in one process compute it once (a lock per key); across
+    processes the cache's file lock keeps one copy. ``seconds`` is the time to get the set
+    (generation on a miss, a cache fetch on a hit); invariant checks are computed once per set.
+    """
+    from tailrace.sim.simulate import invariant_checks, simulate
+
+    _check_limit(n, ctx.settings.max_scenarios, "n_scenarios")
+    missing = [i for i, d in enumerate(slate.drivers) if d.start is None]
+    if missing:
+        raise InputError([Problem(f"driver '{slate.drivers[i].name}' has no start position", field=f"drivers[{i}].start",
+                                  fix="give every driver its start (a projections file with a start column)")
+                          for i in missing[:10]])
+    if strengths is not None and len(strengths) != slate.n:
+        raise InputError(Problem(f"{len(strengths)} strengths for {slate.n} drivers", field="strengths",
+                                 fix="give one log-strength per driver, in the slate's driver order"))
+    set_id = scenario_set_id(slate, n, seed, track, strengths)
+    t0 = time.perf_counter()
+
+    def tick(done: int, total: int) -> None:
+        progress(0.25 * done / max(total, 1), f"simulated {done:,} of {total:,} races")
+
+    def compute():
+        return simulate(slate, n, seed, track=track, progress=tick,
+                        strengths=None if strengths is None else np.asarray(strengths, dtype=np.float64))
+
+    with ctx.key_lock(set_id):
+        if ctx.cache is not None:
+            scen, hit = ctx.cache.get_or_create(_cache_key(slate, n, seed, track, strengths), compute)
+        else:
+            scen, hit = compute(), False
+    seconds = time.perf_counter() - t0
+    progress(0.25, "scenarios ready")
+    checks = ctx.checks.get(set_id)
+    if checks is None:
+        try:
+            checks = jsonable(invariant_checks(scen, slate.site, slate.starts()))
+        except Exception as exc:  # reported, not hidden
+            checks = {"passed": None, "error": f"invariant checks could not run: {exc}"}
+        ctx.checks[set_id] = checks
+    stats = {
+        "scenario_set_id": set_id,
+        "count": int(scen.n_scenarios),
+        "seed": int(seed),
+        "seconds": float(seconds),
+        "cache_hit": bool(hit),
+        "invariant_checks_passed": checks.get("passed"),
+        "invariant_checks": checks,
+        "track": scen.meta.get("track"),
+        "track_type": scen.meta.get("track_type"),
+        "strength_source": scen.meta.get("strength_source"),
+        "warnings": [f"simulation: {w}" for w in scen.meta.get("warnings", [])],
+        "drivers": _driver_summary(slate, scen.points),
+    }
+    return scen, stats
+
+
+def _cache_key(slate: Slate, n: int, seed: int, track: str | None, strengths: list[float] | None) -> str:
+    from tailrace.sim.cache import scenario_key
+
+    parts: dict[str, Any] = {"slate": _slate_fingerprint(slate), "n_scenarios": n, "seed": seed, "track": track}
+    if strengths is not None:
+        parts["strengths"] = [float(x) for x in strengths]
+    return scenario_key(**parts)
+
+
+def jsonable(x: Any) -> Any:
+    """``x`` as plain JSON values: numpy scalars and arrays unpacked, NaN and infinities as None."""
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, (np.bool_, bool)):
+        return bool(x)
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        v = float(x)
+        return v if math.isfinite(v) else None
+    if isinstance(x, np.ndarray):
+        return jsonable(x.tolist())
+    if x is None or isinstance(x, (str, int)):
+        return x
+    return str(x)
+
+
+def simulate_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
+    """POST /simulate: the scenario set of a stored slate and its per-driver summary."""
+    slate = load_slate(ctx, req["slate_id"])
+    progress(0.05, "simulating")
+    _, stats = get_scenarios(ctx, slate, req["n_scenarios"], req["seed"], req.get("track"), progress,
+                             req.get("strengths"))
+    ctx.store.put_scenario_set(stats["scenario_set_id"], req["slate_id"],
+                               {"n_scenarios": stats["count"], "seed": stats["seed"], "track": req.get("track"),
+                                "strengths": req.get("strengths")})
+    progress(1.0, "done")
+    return {"scenario_set_id": stats["scenario_set_id"], "slate_id": req["slate_id"], "kernel_stats": stats,
+            "warnings": list(stats["warnings"])}
+
+
+# ---------------------------------------------------------------------------- dispatch
+
+
+def run_work(ctx: Context, kind: str, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
+    """Run the work of one job kind ('simulate', 'optimize', 'contest') on its request dict."""
+    fn = {"simulate": simulate_work, "optimize": optimize_work, "contest": contest_work}[kind]
+    return fn(ctx, req, progress)
+
+
+def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
+    """POST /optimize (filled in below once the optimiser is importable)."""
+    from tailrace.api.optimize_work import optimize_work as impl
+
+    return impl(ctx, req, progress)
+
+
+def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
+    """POST /contest: the contest simulator's figures for a stored portfolio."""
+    from tailrace.api.contest_work import contest_work as impl
+
+    return impl(ctx, req, progress)
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def _portfolio_lineups(ctx: Context, portfolio_id: str) -> tuple[Slate, list[tuple[int, ...]]]:
+    pf = ctx.store.get_portfolio(portfolio_id)
+    slate = load_slate(ctx, pf["slate_id"])
+    return slate, [tuple(slate.index_of(i) for i in ids) for ids in pf["lineups"]]
+
+
+def export_csv(ctx: Context, portfolio_id: str, site: str | None) -> tuple[str, str]:
+    """(file name, CSV text) of the site's upload file for a stored portfolio."""
+    from tailrace.export import upload_text
+
+    slate, lineups = _portfolio_lineups(ctx, portfolio_id)
+    if site is not None and site != slate.site.key:
+        raise InputError(Problem(f"this portfolio was built on a {slate.site.name} slate", field="site",
+                                 fix=f"use site={slate.site.key}"))
+    return f"{slate.site.key}-upload-{portfolio_id}.csv", upload_text(lineups, slate)
+
+
+def fill_entries(ctx: Context, portfolio_id: str, data: bytes, filename: str | None) -> tuple[str, str]:
+    """(file name, CSV text) of an uploaded DKEntries.csv with its D cells filled from the portfolio."""
+    from tailrace.export import fill_dk_entries_text
+
+    slate, lineups = _portfolio_lineups(ctx, portfolio_id)
+    label = _display_name(filename, "DKEntries.csv")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    return f"filled-{label}", fill_dk_entries_text(text, lineups, slate, source=label)

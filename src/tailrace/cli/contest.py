@@ -1,0 +1,204 @@
+"""`tailrace contest`: run a portfolio through a simulated tournament and report profit, ROI and rates.
+
+The contest is a payout file (``--payouts``) or a DraftKings-like table from ``--entry-fee``,
+``--field-size`` and ``--rake``; opponents are sampled from ownership (``--ownership`` file,
+the projections' ownership column, or a model from salary and projection) unless ``--field``
+gives real field lineups. :func:`contest_from_options` builds it; `tailrace optimize --mode
+contest` shares it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tailrace.contest import (
+    DEFAULT_RAKE,
+    Contest,
+    ContestResult,
+    make_contest,
+    parametric_payouts,
+    read_field,
+    read_ownership,
+    read_payouts,
+    simulate,
+)
+from tailrace.errors import InputError, Problem
+from tailrace.slate import Slate
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def contest_from_options(
+    entry_fee: float,
+    field_size: int,
+    rake: float,
+    payouts_path: Path | str | None,
+    ownership_path: Path | str | None,
+    field_path: Path | str | None,
+    slate: Slate,
+    rng: np.random.Generator | int | None = 0,
+) -> Contest:
+    """A Contest from command-line options (checked here; errors name the flag)."""
+    problems = []
+    if not (entry_fee > 0):
+        problems.append(Problem(f"entry fee {entry_fee} must be positive", field="--entry-fee", fix="e.g. --entry-fee 5"))
+    if field_size < 2:
+        problems.append(Problem(f"field size {field_size} is too small", field="--field-size", fix="e.g. --field-size 20000"))
+    if not (0 <= rake < 1):
+        problems.append(Problem(f"rake {rake} must lie in [0, 1)", field="--rake", fix="e.g. --rake 0.13"))
+    if problems:
+        raise InputError(problems)
+    payouts = read_payouts(payouts_path) if payouts_path else parametric_payouts(entry_fee, field_size, rake)
+    field = read_field(field_path, slate) if field_path else None
+    own = None
+    if ownership_path:
+        own = read_ownership(ownership_path, slate)
+    elif field is None and all(d.ownership is not None for d in slate.drivers):
+        raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
+        target = slate.site.roster_size * 100.0
+        if raw.sum() > 0 and abs(raw.sum() - target) <= 0.05 * target:
+            own = raw * target / raw.sum()
+    proj = None
+    if all(d.projection is not None for d in slate.drivers):
+        proj = np.array([d.projection for d in slate.drivers], dtype=np.float64)
+    return make_contest(
+        slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=entry_fee,
+        field_size=field_size, rake=rake, payouts=payouts, ownership=own, projections=proj, field=field, rng=rng,
+    )
+
+
+def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
+    """Lineups from the optimiser's JSON result (lineups[].driver_ids) or a site upload CSV."""
+    roster = slate.site.roster_size
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputError(Problem(f"not valid JSON ({exc.msg})", file=str(path), fix="pass the file `tailrace optimize --json` wrote")) from None
+        rows = data.get("lineups") if isinstance(data, dict) else None
+        if not isinstance(rows, list) or not rows:
+            raise InputError(Problem("no 'lineups' list", file=str(path), field="lineups",
+                                     fix="pass the file `tailrace optimize --json` wrote"))
+        out = []
+        for i, row in enumerate(rows):
+            ids = row.get("driver_ids") if isinstance(row, dict) else None
+            try:
+                idx = [slate.index_of(str(x)) for x in ids or []]
+            except KeyError as exc:
+                raise InputError(Problem(f"driver ID {exc.args[0]} is not on the slate", file=str(path),
+                                         field=f"lineups[{i}].driver_ids", fix="use the same salary file as the optimiser")) from None
+            if len(set(idx)) != roster:
+                raise InputError(Problem(f"lineup has {len(set(idx))} distinct drivers, needs {roster}",
+                                         file=str(path), field=f"lineups[{i}].driver_ids"))
+            out.append(sorted(idx))
+        return np.asarray(out, dtype=np.int64)
+    from tailrace.export import read_upload
+
+    return np.asarray([sorted(x) for x in read_upload(path, slate)], dtype=np.int64)
+
+
+def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, seed: int, track: str | None) -> np.ndarray:
+    if scenarios is not None:
+        from tailrace.sim.io import load_scenarios
+
+        return load_scenarios(scenarios, expected_ids=slate.ids).points
+    if any(d.start is None for d in slate.drivers):
+        raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (with starts) to simulate",
+                                 field="--projections", fix="add --projections or --scenarios"))
+    from tailrace.sim.simulate import simulate as simulate_races
+
+    with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
+        return simulate_races(slate, n_scenarios, seed, track=track).points
+
+
+def result_json(result: ContestResult, lineups: np.ndarray, slate: Slate, contest: Contest) -> dict:
+    """The machine-readable contest report: portfolio and per-lineup figures with driver IDs."""
+    d = result.to_dict()
+    for row, lu in zip(d["lineups"], lineups):
+        row["driver_ids"] = [slate.drivers[int(i)].id for i in lu]
+        row["names"] = [slate.drivers[int(i)].name for i in lu]
+    d["contest"] = contest.to_dict()
+    return d
+
+
+def print_summary(result: ContestResult, lineups: np.ndarray, slate: Slate, top: int = 5) -> None:
+    """A rich table of the portfolio's figures and its best lineups."""
+    p = result.portfolio
+    t = Table(title=f"contest: {result.n_entries:,} entries, ${result.entry_fee:g} fee, {result.n_scenarios:,} scenarios")
+    t.add_column("lineup", justify="left", no_wrap=True, overflow="ellipsis", max_width=34)
+    for col in ("exp. profit", "ROI", "cash", "top 1%", "win"):
+        t.add_column(col, justify="right", no_wrap=True)
+    t.add_row(
+        f"portfolio ({p.entries})",
+        f"${p.expected_profit:,.2f} ± {p.expected_profit_se:,.2f}",
+        f"{100 * p.roi:+.1f}% ± {100 * p.roi_se:.1f}",
+        f"{100 * p.cash_rate:.1f}%",
+        f"{100 * p.top1_rate:.2f}%",
+        f"{100 * p.win_rate:.2f}%",
+    )
+    order = np.argsort([-f.expected_profit for f in result.lineups])[:top]
+    for j in order:
+        f = result.lineups[j]
+        names = "/".join(slate.drivers[int(i)].name.split()[-1][:4] for i in lineups[j])
+        t.add_row(names, f"${f.expected_profit:,.2f}", f"{100 * f.roi:+.1f}% ± {100 * f.roi_se:.1f}",
+                  f"{100 * f.cash_rate:.1f}%", f"{100 * f.top1_rate:.2f}%", f"{100 * f.win_rate:.2f}%")
+    console.print(t)
+    console.print(f"portfolio profit: lower CVaR {result.cvar_alpha:g} = ${result.profit_cvar:,.2f} (bankroll figure)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `contest` command to the app."""
+
+    @app.command("contest")
+    def contest(
+        site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
+        salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
+        portfolio: Path = typer.Option(..., "--portfolio", help="Upload CSV or the optimiser's JSON result."),
+        projections: Path | None = typer.Option(None, "--projections", help="Projections CSV (to simulate, model ownership)."),
+        scenarios: Path | None = typer.Option(None, "--scenarios", help="Scenario matrix (.npz or .csv) with site IDs."),
+        track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
+        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, help="Scenarios to simulate."),
+        seed: int = typer.Option(1, "--seed", help="Seed for the simulation and the sampled field."),
+        payouts: Path | None = typer.Option(None, "--payouts", help="Payout table (CSV or JSON)."),
+        entry_fee: float = typer.Option(5.0, "--entry-fee", help="Entry fee in dollars."),
+        field_size: int = typer.Option(20_000, "--field-size", help="Total entries, ours included."),
+        rake: float = typer.Option(DEFAULT_RAKE, "--rake", help="Share of fees the site keeps."),
+        ownership: Path | None = typer.Option(None, "--ownership", help="Projected ownership CSV (id/name, ownership %)."),
+        field: Path | None = typer.Option(None, "--field", help="Real field lineups (rows of site IDs)."),
+        json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable report here."),
+    ) -> None:
+        """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
+        from tailrace.sites import get_site
+        from tailrace.slate import read_slate
+
+        try:
+            rules = get_site(site)
+        except ValueError as exc:
+            raise InputError(Problem(str(exc), field="--site", fix="use --site dk or --site fd")) from None
+        slate = read_slate(rules, salaries, projections, track=track)
+        lineups = _portfolio_lineups(portfolio, slate)
+        points = _scenario_points(slate, scenarios, n_scenarios, seed, track)
+        with err_console.status("building the contest field ..."):
+            the_contest = contest_from_options(entry_fee, field_size, rake, payouts, ownership, field, slate,
+                                               rng=np.random.default_rng([seed, 7]))
+        if lineups.shape[0] >= the_contest.field_size:
+            raise InputError(Problem(f"{lineups.shape[0]} lineups do not fit a {the_contest.field_size}-entry contest",
+                                     field="--field-size", fix="raise --field-size"))
+        with Progress(TextColumn("simulating the contest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err_console, transient=True) as bar:
+            task = bar.add_task("scenarios", total=points.shape[0])
+            result = simulate(the_contest, points, lineups,
+                              progress=lambda d, t: bar.update(task, completed=d, total=t))
+        print_summary(result, lineups, slate)
+        if json_out is not None:
+            json_out.write_text(json.dumps(result_json(result, lineups, slate, the_contest), indent=2, allow_nan=False),
+                                encoding="utf-8")
+            console.print(f"wrote the report to {json_out}")

@@ -1,0 +1,228 @@
+"""`tailrace optimize`: build a tail-aimed portfolio and write the site's upload CSV (and a JSON result).
+
+Scenarios come from ``--scenarios FILE`` (npz or CSV whose driver IDs are the site IDs; the
+salary file alone is then enough) or are simulated from ``--projections`` (``--n-scenarios``,
+``--seed``). Constraints come from ``--spec FILE`` (JSON/YAML ConstraintSpec) and flags;
+a flag given overrides the same field of the spec (``--lock``/``--exclude`` replace its lists).
+The work itself is :func:`tailrace.optimize.run.run_optimize`, shared with the REST API.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tailrace.errors import InputError, Problem
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _site(key: str):
+    from tailrace.sites import get_site
+
+    try:
+        return get_site(key)
+    except ValueError as exc:
+        raise InputError(Problem(str(exc), field="--site", fix="use --site dk or --site fd")) from None
+
+
+def _spec_from(
+    spec_path: Path | None,
+    *,
+    objective: str | None,
+    alpha: float | None,
+    beta: float | None,
+    target: float | None,
+    blend: str | None,
+    lineups: int | None,
+    mode: str | None,
+    max_exposure: float | None,
+    max_overlap: int | None,
+    min_salary: int | None,
+    lock: list[str] | None,
+    exclude: list[str] | None,
+):
+    from tailrace.optimize.constraints import ConstraintSpec
+
+    base = ConstraintSpec.load(spec_path) if spec_path is not None else ConstraintSpec()
+    obj: dict[str, Any] = {}
+    if objective is not None:
+        obj["kind"] = objective
+    if blend is not None:
+        obj["blend"] = blend
+        obj.setdefault("kind", "blend")
+    for k, v in (("alpha", alpha), ("beta", beta), ("target", target)):
+        if v is not None:
+            obj[k] = v
+    return base.with_overrides(
+        objective=obj or None,
+        n_lineups=lineups,
+        mode=mode,
+        global_max_exposure=max_exposure,
+        max_overlap=max_overlap,
+        min_salary=min_salary,
+        locks=list(lock) if lock else None,
+        excludes=list(exclude) if exclude else None,
+    )
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    beta = result["tail_beta"]
+    t = Table(title=f"{len(result['lineups'])} lineup(s) · objective {result['objective']['name']}")
+    for col in ("#", "drivers", "salary", "objective", "mean", f"CVaR↑{beta:g}", "gap"):
+        t.add_column(col, justify="left" if col == "drivers" else "right")
+    for row in result["lineups"]:
+        tm = row["tail_metrics"]
+        t.add_row(
+            str(row["index"] + 1),
+            ", ".join(row["names"]),
+            f"{row['salary']:,}",
+            f"{row['objective_value']:.4g}",
+            f"{tm['mean']['value']:.1f}",
+            f"{tm['cvar_upper'][f'{beta:g}']['value']:.1f}",
+            f"{row['gap']:.2g}",
+        )
+    console.print(t)
+    exp = result["portfolio"]["exposures"][:10]
+    if len(result["lineups"]) > 1 and exp:
+        console.print("exposure: " + ", ".join(f"{e['name']} {100 * e['exposure']:.0f}%" for e in exp))
+    fv = result["fresh_validation"]
+    if fv.get("available"):
+        a, b = fv["in_sample"], fv["out_of_sample"]
+        d = fv["relative_drop"]["best_lineup_upper_cvar"]
+        console.print(
+            f"fresh scenarios: best-lineup upper CVaR {beta:g} {a['best_lineup_upper_cvar']:.1f} in sample, "
+            f"{b['best_lineup_upper_cvar']:.1f} out of sample"
+            + (f" ({100 * d:.1f} % drop)" if d is not None else "")
+        )
+    for w in result["warnings"]:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `optimize` command to the app."""
+
+    @app.command("optimize")
+    def optimize(
+        site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
+        salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
+        projections: Path | None = typer.Option(
+            None, "--projections", help="Projections CSV (name, start, ...); needed only to simulate."
+        ),
+        scenarios: Path | None = typer.Option(
+            None, "--scenarios", help="Scenario matrix (.npz or .csv) whose driver IDs are the site IDs."
+        ),
+        track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
+        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, help="Scenarios to simulate."),
+        seed: int = typer.Option(1, "--seed", help="Simulation seed (the fresh validation set uses seed+1)."),
+        objective: str | None = typer.Option(
+            None, "--objective", help="mean | lower-cvar | upper-cvar | blend | target-prob (default upper-cvar)."
+        ),
+        alpha: float | None = typer.Option(None, "--alpha", help="Lower-CVaR level (default 0.2)."),
+        beta: float | None = typer.Option(None, "--beta", help="Upper-CVaR level (default 0.01)."),
+        target: float | None = typer.Option(None, "--target", help="Target score for target-prob."),
+        blend: str | None = typer.Option(
+            None, "--blend", help='Blend terms, e.g. "0.7:upper-cvar:0.01,0.3:upper-cvar:0.05".'
+        ),
+        lineups: int | None = typer.Option(None, "--lineups", help="Number of lineups, 1-150 (default 1)."),
+        mode: str | None = typer.Option(
+            None, "--mode", help="independent | marginal | contest (default independent)."
+        ),
+        max_exposure: float | None = typer.Option(None, "--max-exposure", help="Global max exposure, 0-1."),
+        max_overlap: int | None = typer.Option(None, "--max-overlap", help="Max drivers two lineups share."),
+        min_salary: int | None = typer.Option(None, "--min-salary", help="Minimum salary a lineup uses."),
+        lock: list[str] | None = typer.Option(None, "--lock", help="Driver (name or ID) in every lineup; repeatable."),
+        exclude: list[str] | None = typer.Option(None, "--exclude", help="Driver to leave out; repeatable."),
+        spec: Path | None = typer.Option(None, "--spec", help="ConstraintSpec file (JSON or YAML)."),
+        out: Path | None = typer.Option(None, "--out", help="Write the site's upload CSV here."),
+        entries: Path | None = typer.Option(
+            None, "--entries", help="A DKEntries.csv to fill (written to --out instead of a plain upload)."
+        ),
+        json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable result here."),
+        explain: bool = typer.Option(True, "--explain/--no-explain", help="Add explanations per lineup."),
+        explain_binding: int = typer.Option(
+            1, "--explain-binding", min=0, help="Lineups (from the first) whose binding constraints are re-solved."
+        ),
+        time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds per lineup search."),
+        payouts: Path | None = typer.Option(None, "--payouts", help="Contest mode: payout table (CSV or JSON)."),
+        entry_fee: float = typer.Option(5.0, "--entry-fee", help="Contest mode: entry fee (parametric payouts)."),
+        field_size: int = typer.Option(20_000, "--field-size", help="Contest mode: entries in the contest."),
+        rake: float | None = typer.Option(None, "--rake", help="Contest mode: site rake (default 0.13)."),
+        ownership: Path | None = typer.Option(None, "--ownership", help="Contest mode: ownership CSV (percent)."),
+        field: Path | None = typer.Option(None, "--field", help="Contest mode: real field lineups (CSV)."),
+    ) -> None:
+        """Build lineups that maximise a tail objective under your constraints."""
+        from tailrace.export import fill_dk_entries, write_upload
+        from tailrace.optimize.run import contest_from_options, run_optimize, simulate_scenarios
+        from tailrace.slate import read_slate
+
+        rules = _site(site)
+        the_spec = _spec_from(
+            spec, objective=objective, alpha=alpha, beta=beta, target=target, blend=blend, lineups=lineups,
+            mode=mode, max_exposure=max_exposure, max_overlap=max_overlap, min_salary=min_salary,
+            lock=lock, exclude=exclude,
+        )
+        if entries is not None and out is None:
+            raise InputError(Problem("--entries needs --out (where to write the filled file)", field="--out",
+                                     fix="add --out DKEntries_filled.csv"))
+        if scenarios is not None:
+            from tailrace.sim.io import load_scenarios
+
+            slate = read_slate(rules, salaries, projections, track=track)
+            scen = load_scenarios(scenarios, expected_ids=slate.ids)
+            fresh, reason = None, (
+                "an external scenario matrix has no independent fresh set; simulate (--projections) to get one"
+            )
+        else:
+            if projections is None:
+                raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE to simulate",
+                                         field="--projections", fix="add --projections or --scenarios"))
+            slate = read_slate(rules, salaries, projections, track=track)
+            with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
+                scen = simulate_scenarios(slate, n_scenarios, seed, track=track)
+                fresh = simulate_scenarios(slate, n_scenarios, seed + 1, track=track)
+            reason = None
+
+        contest = None
+        if the_spec.mode == "contest":
+            with err_console.status("building the contest field ..."):
+                contest = contest_from_options(
+                    slate, scen.points, payouts=str(payouts) if payouts else None,
+                    ownership=str(ownership) if ownership else None, field_file=str(field) if field else None,
+                    entry_fee=entry_fee, field_size=field_size, rake=rake, seed=seed,
+                )
+        n = the_spec.n_lineups
+        if n > 1:
+            with Progress(
+                TextColumn("building portfolio"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=err_console, transient=True,
+            ) as bar:
+                task = bar.add_task("lineups", total=n)
+                run = run_optimize(
+                    slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
+                    binding_limit=explain_binding, contest=contest,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    time_limit=time_limit,
+                )
+        else:
+            run = run_optimize(slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
+                               binding_limit=explain_binding, time_limit=time_limit, contest=contest)
+        result = run.result
+        _print_table(result)
+        if out is not None:
+            if entries is not None:
+                fill_dk_entries(entries, run.lineups, slate, out)
+                console.print(f"filled {len(run.lineups)} entries of {entries} into {out}")
+            else:
+                write_upload(out, run.lineups, slate)
+                console.print(f"wrote {len(run.lineups)} lineup(s) to {out}")
+        if json_out is not None:
+            json_out.write_text(json.dumps(result, indent=2, allow_nan=False), encoding="utf-8")
+            console.print(f"wrote the result to {json_out}")

@@ -1,0 +1,232 @@
+"""The field: opponents' lineups, sampled from ownership or read from a file of real entries.
+
+Sampling (``sample_field``) draws each lineup's drivers without replacement with weights
+(Gumbel top-k; the last driver among those that land the salary between a realistic
+minimum and the cap), and
+calibrates the weights (a few multiplicative rounds on a pilot sample) so that the sampled
+field's ownership matches the target. Duplicates are not suppressed: popular lineups come up
+many times, as they do in real fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tailrace.errors import InputError, Problem
+from tailrace.slate import Slate
+
+# Real DraftKings NASCAR GPP fields: most entries use at least $48,000 of the $50,000 cap
+# (96 %); a minority leave more on the table. Defaults below follow that.
+DEFAULT_MIN_SALARY_SHARE = 0.96
+DEFAULT_STRICT_SHARE = 0.90  # share of entries held to the minimum salary
+DEFAULT_LOOSE_SHARE = 0.90  # floor (share of cap) for the rest
+
+
+@dataclass(frozen=True)
+class Field:
+    """Opponents' lineups in entry order: int32 driver indices, shape (n_entries, roster), rows sorted."""
+
+    lineups: np.ndarray
+    source: str = "sampled"
+
+    @property
+    def n_entries(self) -> int:
+        return int(self.lineups.shape[0])
+
+    def take(self, k: int) -> Field:
+        """The first ``k`` entries (a random subset when the field was sampled)."""
+        if k > self.n_entries:
+            raise ValueError(f"field has {self.n_entries} entries, asked for {k}")
+        return Field(self.lineups[:k], self.source)
+
+    def unique(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct lineups and how many entries hold each: shapes (u, roster) and (u,)."""
+        if self.n_entries == 0:
+            return self.lineups, np.zeros(0, dtype=np.int64)
+        u, c = np.unique(self.lineups, axis=0, return_counts=True)
+        return u.astype(np.int32), c.astype(np.int64)
+
+    def ownership(self, n_drivers: int) -> np.ndarray:
+        """Percent of entries holding each driver, shape (n_drivers,)."""
+        if self.n_entries == 0:
+            return np.zeros(n_drivers)
+        return np.bincount(self.lineups.ravel(), minlength=n_drivers) * 100.0 / self.n_entries
+
+    def to_dict(self) -> dict:
+        u, c = self.unique()
+        return {
+            "source": self.source,
+            "n_entries": self.n_entries,
+            "n_unique": int(u.shape[0]),
+            "max_duplicates": int(c.max()) if c.size else 0,
+        }
+
+
+def _draw(
+    logw: np.ndarray, salaries: np.ndarray, roster: int, lo: int, hi: int, k: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``k`` lineups with salary in [lo, hi]: ``roster - 1`` drivers drawn without replacement
+    with log-weights ``logw`` (Gumbel top-k), the last one drawn with the same weights among
+    the drivers that bring the total into [lo, hi] (partial lineups with none are redrawn)."""
+    n = logw.shape[0]
+    out = []
+    got = 0
+    batch = max(1024, 2 * k)
+    tries = 0
+    sal = salaries.astype(np.int64)
+    while got < k:
+        keys = logw[None, :] + rng.gumbel(size=(batch, n))
+        pick = np.argpartition(-keys, roster - 2, axis=1)[:, : roster - 1] if roster > 1 else np.zeros((batch, 0), np.int64)
+        part = sal[pick].sum(axis=1)
+        rows = np.arange(batch)[:, None]
+        last_keys = logw[None, :] + rng.gumbel(size=(batch, n))
+        room_lo = (lo - part)[:, None]
+        room_hi = (hi - part)[:, None]
+        okd = (sal[None, :] >= room_lo) & (sal[None, :] <= room_hi) & np.isfinite(last_keys)
+        okd[rows, pick] = False
+        last_keys = np.where(okd, last_keys, -np.inf)
+        last = np.argmax(last_keys, axis=1)
+        ok = okd[np.arange(batch), last] & np.isfinite(np.take_along_axis(keys, pick, axis=1)).all(axis=1)
+        acc = np.concatenate([pick[ok], last[ok][:, None]], axis=1)
+        out.append(acc[: k - got])
+        got += min(acc.shape[0], k - got)
+        tries += 1
+        if tries > 100 and got < k:
+            raise ValueError(
+                f"could not draw lineups with salary in [{lo}, {hi}] from this ownership "
+                f"({got} of {k} after {tries} batches): lower the minimum salary"
+            )
+        rate = max(acc.shape[0], 1) / batch
+        batch = int(min(max(1024, 1_000_000 // max(n, 1)), max(1024, 1.2 * (k - got) / rate)))
+    res = np.concatenate(out, axis=0) if out else np.zeros((0, roster), dtype=np.int64)
+    return np.sort(res, axis=1).astype(np.int32)
+
+
+def sample_field(
+    ownership: np.ndarray,
+    salaries: np.ndarray,
+    roster_size: int,
+    salary_cap: int,
+    n_entries: int,
+    *,
+    min_salary: int | None = None,
+    strict_share: float = DEFAULT_STRICT_SHARE,
+    loose_floor: int | None = None,
+    rng: np.random.Generator | int | None = 0,
+    calibration_rounds: int = 12,
+    pilot: int = 20_000,
+) -> Field:
+    """Sample ``n_entries`` opponent lineups whose driver shares match ``ownership`` (percent).
+
+    A ``strict_share`` of entries use at least ``min_salary`` (default 96 % of the cap); the
+    rest at least ``loose_floor`` (default 90 %). Every lineup has distinct drivers and fits
+    the cap. Drivers with 0 ownership never appear. Seeded: same inputs and rng, same field.
+    """
+    g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    own = np.asarray(ownership, dtype=np.float64)
+    sal = np.asarray(salaries, dtype=np.int64)
+    lo = int(round(DEFAULT_MIN_SALARY_SHARE * salary_cap)) if min_salary is None else int(min_salary)
+    lo2 = int(round(DEFAULT_LOOSE_SHARE * salary_cap)) if loose_floor is None else int(loose_floor)
+    lo2 = min(lo2, lo)
+    target = np.clip(own / 100.0, 0.0, 1.0)
+    logw = np.where(target > 0, np.log(np.maximum(target, 1e-12)), -np.inf)
+    n_strict = int(round(strict_share * n_entries))
+
+    def draw(k: int, lw: np.ndarray) -> np.ndarray:
+        ks = int(round(strict_share * k))
+        a = _draw(lw, sal, roster_size, lo, salary_cap, ks, g)
+        b = _draw(lw, sal, roster_size, lo2, salary_cap, k - ks, g)
+        return np.concatenate([a, b], axis=0)
+
+    pos = target > 0
+    pilot = int(min(pilot, max(4_000, 2 * n_entries)))
+    best, best_err = logw.copy(), np.inf
+    for _ in range(calibration_rounds):
+        lu = draw(pilot, logw)
+        got = np.bincount(lu.ravel(), minlength=own.shape[0]) / lu.shape[0]
+        err = float(np.abs(got - target).max())
+        if err < best_err:
+            best, best_err = logw.copy(), err
+        elif err > 1.5 * best_err:
+            break  # the target is not reachable under the salary rules: keep the best weights
+        step = np.log(np.maximum(target[pos], 1e-9)) - np.log(np.maximum(got[pos], 0.5 / pilot))
+        logw[pos] += np.clip(0.8 * step, -1.0, 1.0)
+        logw[pos] -= logw[pos].max()
+        logw[pos] = np.maximum(logw[pos], -12.0)
+    logw = best
+    a = _draw(logw, sal, roster_size, lo, salary_cap, n_strict, g)
+    b = _draw(logw, sal, roster_size, lo2, salary_cap, n_entries - n_strict, g)
+    lineups = np.concatenate([a, b], axis=0)
+    lineups = lineups[g.permutation(lineups.shape[0])]
+    return Field(lineups, source="sampled")
+
+
+_PAREN_ID = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def read_field(path: str | Path, slate: Slate) -> Field:
+    """Read real field lineups: one entry a row, cells holding site IDs (``Name (ID)`` and FanDuel
+    ``ID:Name`` forms work too, as do exact names). With a header of ``D``/``Driver`` columns only those are read.
+    """
+    p = Path(path)
+    name = str(p)
+    rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines()))
+    by_id = {d.id: i for i, d in enumerate(slate.drivers)}
+    by_name = {d.name.strip().lower(): i for i, d in enumerate(slate.drivers)}
+    roster = slate.site.roster_size
+
+    def resolve(cell: str) -> int | None:
+        c = cell.strip()
+        if not c:
+            return None
+        if c in by_id:
+            return by_id[c]
+        m = _PAREN_ID.search(c)
+        if m and m.group(1).strip() in by_id:
+            return by_id[m.group(1).strip()]
+        if ":" in c and c.split(":", 1)[0].strip() in by_id:
+            return by_id[c.split(":", 1)[0].strip()]
+        return by_name.get(c.lower())
+
+    cols: list[int] | None = None
+    start = 0
+    if rows and all(resolve(c) is None for c in rows[0]):
+        head = [h.strip().lower() for h in rows[0]]
+        slots = [i for i, h in enumerate(head) if h in ("d", "driver", "flex", "g")]
+        cols = slots if len(slots) == roster else None
+        start = 1
+    out: list[list[int]] = []
+    problems: list[Problem] = []
+    for rn, rec in enumerate(rows[start:], start=start + 1):
+        cells = [rec[i] if i < len(rec) else "" for i in cols] if cols is not None else rec
+        if not any(c.strip() for c in cells):
+            continue
+        idx = [resolve(c) for c in cells if c.strip()]
+        unknown = [c for c in cells if c.strip() and resolve(c) is None]
+        if cols is not None and unknown:
+            problems.append(Problem(f"driver {unknown[0]!r} is not on the slate", file=name, row=rn, field="D",
+                                    fix="use the site IDs from the salary file"))
+            continue
+        ids = [i for i in idx if i is not None]
+        if len(ids) != roster or len(set(ids)) != roster:
+            problems.append(
+                Problem(
+                    f"found {len(set(ids))} distinct slate drivers, a lineup needs {roster}",
+                    file=name, row=rn,
+                    fix="one lineup a row, each cell a site ID from the salary file",
+                )
+            )
+            continue
+        out.append(sorted(ids))
+        if len(problems) > 20:
+            break
+    if problems:
+        raise InputError(problems)
+    if not out:
+        raise InputError(Problem("no lineups found", file=name, fix="one lineup a row of site IDs"))
+    return Field(np.asarray(out, dtype=np.int32), source=name)

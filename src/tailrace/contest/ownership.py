@@ -1,0 +1,187 @@
+"""Projected ownership: the share of the field's lineups holding each driver, in percent.
+
+Ownership sums to ``roster_size * 100`` (every lineup holds ``roster_size`` drivers). It is
+either supplied by the user (CSV) or modelled from salary and projected value.
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from tailrace.errors import InputError, Problem
+from tailrace.slate import Slate
+
+# A user file whose ownership sums within this relative distance of roster_size * 100 is
+# rescaled (with a warning); further off, it is rejected as the wrong file or wrong units.
+SUM_TOLERANCE = 0.05
+MAX_OWNERSHIP = 80.0  # no driver is in nearly every lineup of a real field (NASCAR chalk tops out near 70-80 %)
+
+
+def _cap_and_fill(w: np.ndarray, total: float, cap: float) -> np.ndarray:
+    """Scale ``w`` to sum ``total`` with no entry above ``cap`` (excess spread pro rata)."""
+    w = np.asarray(w, dtype=np.float64)
+    out = np.zeros_like(w)
+    free = w > 0
+    remaining = total
+    for _ in range(w.shape[0] + 1):
+        if not free.any() or remaining <= 0:
+            break
+        share = remaining * w[free] / w[free].sum()
+        over = share > cap
+        if not over.any():
+            out[free] = share
+            break
+        idx = np.nonzero(free)[0][over]
+        out[idx] = cap
+        free[idx] = False
+        remaining = total - out.sum()
+    return out
+
+
+def model_ownership(
+    salaries: np.ndarray,
+    projections: np.ndarray | None,
+    roster_size: int,
+    *,
+    value_weight: float = 0.6,
+    points_weight: float = 0.6,
+    cap: float = MAX_OWNERSHIP,
+    salary_cap: int | None = None,
+    salary_use: float = 0.985,
+) -> np.ndarray:
+    """Ownership (percent, shape (n,)) from a softmax of projected points and value (points per $1k).
+
+    Both features are standardised across the slate; the softmax is scaled to sum to
+    ``roster_size * 100`` with no driver above ``cap`` percent. Given ``salary_cap``, a salary
+    term is added whose weight makes the field's average lineup salary ``salary_use * cap``
+    (ownership must be consistent with lineups that fit the cap). Without projections,
+    points are taken proportional to salary.
+    """
+    sal = np.asarray(salaries, dtype=np.float64)
+    n = sal.shape[0]
+    if n < roster_size:
+        raise ValueError(f"need at least {roster_size} drivers, got {n}")
+    proj = sal / 1000.0 if projections is None else np.asarray(projections, dtype=np.float64)
+    proj = np.where(np.isfinite(proj), proj, 0.0)
+    value = proj / (sal / 1000.0)
+
+    def z(x: np.ndarray) -> np.ndarray:
+        sd = x.std()
+        return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+
+    base = points_weight * z(proj) + value_weight * z(value)
+    zs = z(sal)
+    total = roster_size * 100.0
+
+    def own_for(c: float) -> np.ndarray:
+        logit = base + c * zs
+        return _cap_and_fill(np.exp(logit - logit.max()), total, cap)
+
+    if salary_cap is None:
+        return own_for(0.0)
+    # the field's average lineup salary is sum(own_i * salary_i) / 100; real fields spend
+    # close to the cap, so the salary coefficient is set (bisection) to hit salary_use * cap
+    goal = salary_use * salary_cap
+
+    def spend(c: float) -> float:
+        return float(own_for(c) @ sal / 100.0)
+
+    lo, hi = -8.0, 8.0
+    if spend(lo) > goal:
+        return own_for(lo)
+    if spend(hi) < goal:
+        return own_for(hi)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if spend(mid) < goal:
+            lo = mid
+        else:
+            hi = mid
+    return own_for(0.5 * (lo + hi))
+
+
+def read_ownership(path: str | Path, slate: Slate) -> np.ndarray:
+    """Read projected ownership (percent) per slate driver from CSV columns ``id`` or ``name`` and ``ownership``.
+
+    Drivers absent from the file get 0. A sum within 5 % of ``roster_size * 100`` is rescaled
+    with a warning; further off, or an unknown driver, raises InputError.
+    """
+    p = Path(path)
+    name = str(p)
+    rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines()))
+    if not rows:
+        raise InputError(Problem("the file is empty", file=name, fix="columns: id or name, ownership"))
+    header = [h.strip().lower() for h in rows[0]]
+    own_col = next((header.index(h) for h in ("ownership", "own", "own%", "projected ownership") if h in header), None)
+    id_col = next((header.index(h) for h in ("id", "driver_id") if h in header), None)
+    name_col = next((header.index(h) for h in ("name", "driver") if h in header), None)
+    if own_col is None or (id_col is None and name_col is None):
+        raise InputError(
+            Problem(
+                f"header {','.join(rows[0])!r} lacks the ownership columns",
+                file=name,
+                row=1,
+                fix="use columns 'id' (site ID) or 'name', and 'ownership' (percent)",
+            )
+        )
+    by_id = {d.id: i for i, d in enumerate(slate.drivers)}
+    by_name = {d.name.strip().lower(): i for i, d in enumerate(slate.drivers)}
+    own = np.zeros(slate.n, dtype=np.float64)
+    seen: dict[int, int] = {}
+    problems: list[Problem] = []
+    for rn, rec in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in rec):
+            continue
+        idx = None
+        if id_col is not None and id_col < len(rec) and rec[id_col].strip():
+            idx = by_id.get(rec[id_col].strip())
+            key, fld = rec[id_col].strip(), header[id_col]
+        elif name_col is not None and name_col < len(rec):
+            idx = by_name.get(rec[name_col].strip().lower())
+            key, fld = rec[name_col].strip(), header[name_col]
+        else:
+            key, fld = "", "id"
+        if idx is None:
+            problems.append(
+                Problem(f"driver {key!r} is not on the slate", file=name, row=rn, field=fld,
+                        fix="use the site ID or the exact name from the salary file")
+            )
+            continue
+        if idx in seen:
+            problems.append(Problem(f"driver {key!r} is listed twice (also row {seen[idx]})", file=name, row=rn, field=fld,
+                                    fix="keep one row per driver"))
+            continue
+        seen[idx] = rn
+        try:
+            v = float(rec[own_col].strip().rstrip("%"))
+        except (ValueError, IndexError):
+            problems.append(Problem("ownership is not a number", file=name, row=rn, field=header[own_col],
+                                    fix="give a percentage such as 23.5"))
+            continue
+        if not (0.0 <= v <= 100.0):
+            problems.append(Problem(f"ownership {v} is outside 0-100 %", file=name, row=rn, field=header[own_col],
+                                    fix="give percentages, e.g. 23.5 for 23.5 %"))
+            continue
+        own[idx] = v
+    if problems:
+        raise InputError(problems)
+    target = slate.site.roster_size * 100.0
+    total = own.sum()
+    if abs(total - target) > SUM_TOLERANCE * target:
+        raise InputError(
+            Problem(
+                f"ownership sums to {total:.1f} %, but a {slate.site.roster_size}-driver roster needs {target:.0f} %",
+                file=name,
+                field=header[own_col],
+                fix="give every driver's projected ownership in percent (the column should sum to "
+                f"{target:.0f}); fractions like 0.23 must be written 23",
+            )
+        )
+    if total != target:
+        warnings.warn(f"{name}: ownership sums to {total:.2f} %, rescaled to {target:.0f} %", stacklevel=2)
+        own *= target / total
+    return own

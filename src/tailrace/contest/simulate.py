@@ -1,0 +1,316 @@
+"""Contest simulation: per scenario, score our lineups and the field, rank, pay out (ties split).
+
+Method. The field is collapsed to distinct lineups with counts. In each scenario a numba
+kernel scores every distinct field lineup once and, by binary search among our (sorted)
+scores, counts for each of our lineups the field entries strictly above it and tied with
+it; our own lineups are counted the same way among themselves (entries = field + ours).
+The prize then has a closed form from the cumulative prize array (``payouts.split_payout``).
+Cost per scenario is O(u (roster + log m) + m log m) time and O(m) memory, so memory is set
+by the per-chunk outputs only: see ``chunk_size``.
+
+Scores are compared after rounding to 1e-4 points, so equal totals built from float32
+points in a different order tie exactly, as they do on the site.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numba as nb
+import numpy as np
+
+from tailrace.contest.field import Field
+from tailrace.contest.payouts import PayoutTable, split_payout
+from tailrace.tail import cvar_lower
+
+SCORE_SCALE = 10_000.0  # scores compared as integers of 1e-4 points
+DEFAULT_MEMORY = 256 * 2**20  # bytes for one chunk's outputs
+BYTES_PER_CELL = 48  # per (scenario, our lineup) cell in a chunk: keys, counts, payouts, flags
+
+
+@nb.njit(cache=True)
+def _lower(xs: np.ndarray, v: np.int64) -> int:
+    lo, hi = 0, xs.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if xs[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@nb.njit(cache=True)
+def _upper(xs: np.ndarray, v: np.int64) -> int:
+    lo, hi = 0, xs.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if xs[mid] <= v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@nb.njit(cache=True)
+def _key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
+    s = 0.0
+    for k in range(lineup.shape[0]):
+        s += np.float64(row[lineup[k]])
+    return np.int64(np.round(s * SCORE_SCALE))
+
+
+@nb.njit(cache=True, parallel=True)
+def standings_kernel(
+    points: np.ndarray,  # (S, n) float32
+    ours: np.ndarray,  # (m, r) int32, rows sorted
+    field_u: np.ndarray,  # (u, r) int32
+    field_c: np.ndarray,  # (u,) int64
+    include_ours: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per scenario and our lineup: entries strictly above, entries tied (itself included), score key."""
+    S = points.shape[0]
+    m = ours.shape[0]
+    u = field_u.shape[0]
+    above = np.empty((S, m), dtype=np.int32)
+    tied = np.empty((S, m), dtype=np.int32)
+    keys = np.empty((S, m), dtype=np.int64)
+    for s in nb.prange(S):
+        row = points[s]
+        x = np.empty(m, dtype=np.int64)
+        for j in range(m):
+            x[j] = _key(row, ours[j])
+        order = np.argsort(x, kind="mergesort")
+        xs = x[order]
+        hist = np.zeros(m + 1, dtype=np.int64)
+        tie_at = np.zeros(m + 1, dtype=np.int64)
+        for i in range(u):
+            f = _key(row, field_u[i])
+            k = _lower(xs, f)
+            hist[k] += field_c[i]
+            if k < m and xs[k] == f:
+                tie_at[k] += field_c[i]
+        # suffix[p] = field entries strictly above sorted position p = sum_{k > p} hist[k]
+        suffix = np.zeros(m + 1, dtype=np.int64)
+        acc = 0
+        for p in range(m, -1, -1):
+            suffix[p] = acc
+            acc += hist[p]
+        for p in range(m):
+            j = order[p]
+            lo = _lower(xs, xs[p])
+            a = suffix[p]
+            t = tie_at[lo]
+            if include_ours:
+                hi = _upper(xs, xs[p])
+                a += m - hi
+                t += hi - lo
+            else:
+                t += 1
+            above[s, j] = a
+            tied[s, j] = t
+            keys[s, j] = xs[p]
+    return above, tied, keys
+
+
+def chunk_size(n_lineups: int, memory_bytes: int = DEFAULT_MEMORY) -> int:
+    """Scenarios per chunk so one chunk's per-(scenario, lineup) outputs fit ``memory_bytes``."""
+    per = max(1, n_lineups) * BYTES_PER_CELL
+    return int(max(16, min(65_536, memory_bytes // per)))
+
+
+def memory_estimate(n_scenarios: int, n_drivers: int, n_lineups: int, n_unique_field: int,
+                    roster: int, chunk: int) -> int:
+    """Peak bytes the simulation holds besides the caller's points: chunk outputs, field, profit path."""
+    return int(
+        chunk * n_lineups * BYTES_PER_CELL  # chunk outputs
+        + n_unique_field * (roster * 4 + 8)  # collapsed field
+        + n_scenarios * 8 * 4  # per-scenario portfolio profit and flags
+        + n_lineups * 8 * 8  # per-lineup accumulators
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Contest figures for one lineup or a portfolio; rates are shares, ROI = profit / fees paid."""
+
+    entries: int
+    cost: float
+    expected_profit: float
+    expected_profit_se: float
+    roi: float
+    roi_se: float
+    cash_rate: float
+    cash_rate_se: float
+    top1_rate: float
+    top1_rate_se: float
+    win_rate: float
+    win_rate_se: float
+
+    def to_dict(self) -> dict:
+        return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class ContestResult:
+    """Outcome of a simulated contest for one portfolio.
+
+    ``portfolio``: cash_rate and top1_rate are the shares of our entries that cash / finish
+    in the top 1 %; win_rate is the share of scenarios where one of our entries takes 1st
+    (alone or tied). ``profit`` is the portfolio's profit per scenario, shape (S,);
+    ``profit_cvar`` its lower CVaR at ``cvar_alpha`` (a bankroll figure).
+    """
+
+    portfolio: Figures
+    lineups: tuple[Figures, ...]
+    profit: np.ndarray = field(repr=False)
+    profit_cvar: float
+    cvar_alpha: float
+    n_scenarios: int
+    n_entries: int
+    entry_fee: float
+    prize_pool: float
+
+    def to_dict(self) -> dict:
+        p = self.portfolio.to_dict()
+        p["profit_cvar"] = self.profit_cvar
+        p["cvar_alpha"] = self.cvar_alpha
+        return {
+            "n_scenarios": self.n_scenarios,
+            "n_entries": self.n_entries,
+            "entry_fee": self.entry_fee,
+            "prize_pool": self.prize_pool,
+            "portfolio": p,
+            "lineups": [f.to_dict() for f in self.lineups],
+        }
+
+
+def _rate(p: np.ndarray, s: int) -> np.ndarray:
+    return np.sqrt(np.maximum(p * (1.0 - p), 0.0) / s)
+
+
+def top1_places(n_entries: int) -> int:
+    """Places counted as 'top 1 %' in a contest of ``n_entries``: floor(1 %), at least 1."""
+    return max(1, int(math.floor(0.01 * n_entries)))
+
+
+def simulate_contest(
+    points: np.ndarray,
+    our_lineups: np.ndarray,
+    field: Field,
+    payouts: PayoutTable,
+    entry_fee: float,
+    *,
+    cvar_alpha: float = 0.05,
+    chunk: int | None = None,
+    memory_bytes: int = DEFAULT_MEMORY,
+    progress: Callable[[int, int], None] | None = None,
+) -> ContestResult:
+    """Expected profit, ROI, cash/top-1 %/win rates (with standard errors) of ``our_lineups`` in a contest.
+
+    ``points``: float32 (S, n) scenario matrix. ``our_lineups``: int (m, roster) driver
+    indices, all entered alongside the whole ``field`` (so entries = field + m).
+    Deterministic (no randomness). ``progress(done, total)`` is called after each chunk.
+    """
+    pts = np.ascontiguousarray(points, dtype=np.float32)
+    ours = np.sort(np.asarray(our_lineups, dtype=np.int32), axis=1)
+    ours = np.ascontiguousarray(ours)
+    if ours.ndim != 2 or ours.shape[0] == 0:
+        raise ValueError("our_lineups must have shape (m, roster) with m >= 1")
+    if pts.ndim != 2 or pts.shape[0] == 0:
+        raise ValueError("points must have shape (n_scenarios, n_drivers)")
+    if np.isnan(pts).any():
+        raise ValueError("points contain NaN")
+    S, n = pts.shape
+    m = ours.shape[0]
+    fu, fc = field.unique()
+    fu = np.ascontiguousarray(fu, dtype=np.int32)
+    if (ours.size and (ours.min() < 0 or ours.max() >= n)) or (fu.size and fu.max() >= n):
+        raise ValueError("lineup driver index out of range of the scenario matrix")
+    n_entries = field.n_entries + m
+    cum = payouts.cumulative()
+    n_paid = payouts.n_paid
+    n_top = top1_places(n_entries)
+    c = chunk or chunk_size(m, memory_bytes)
+    pay_sum = np.zeros(m)
+    pay_sq = np.zeros(m)
+    cash = np.zeros(m)
+    top = np.zeros(m)
+    win = np.zeros(m)
+    profit = np.empty(S)
+    p_cash = np.empty(S)
+    p_top = np.empty(S)
+    p_win = np.empty(S, dtype=bool)
+    for start in range(0, S, c):
+        stop = min(S, start + c)
+        a, t, _ = standings_kernel(pts[start:stop], ours, fu, fc, True)
+        pay = split_payout(cum, a, t)
+        pay_sum += pay.sum(axis=0)
+        pay_sq += (pay * pay).sum(axis=0)
+        is_cash = a < n_paid
+        is_top = a < n_top
+        is_win = a == 0
+        cash += is_cash.sum(axis=0)
+        top += is_top.sum(axis=0)
+        win += is_win.sum(axis=0)
+        profit[start:stop] = pay.sum(axis=1) - entry_fee * m
+        p_cash[start:stop] = is_cash.mean(axis=1)
+        p_top[start:stop] = is_top.mean(axis=1)
+        p_win[start:stop] = is_win.any(axis=1)
+        if progress is not None:
+            progress(stop, S)
+    mean_pay = pay_sum / S
+    var_pay = np.maximum(pay_sq / S - mean_pay**2, 0.0) * (S / max(S - 1, 1))
+    se_pay = np.sqrt(var_pay / S)
+    rates = [cash / S, top / S, win / S]
+    lineups = tuple(
+        Figures(
+            entries=1,
+            cost=float(entry_fee),
+            expected_profit=float(mean_pay[j] - entry_fee),
+            expected_profit_se=float(se_pay[j]),
+            roi=float((mean_pay[j] - entry_fee) / entry_fee),
+            roi_se=float(se_pay[j] / entry_fee),
+            cash_rate=float(rates[0][j]),
+            cash_rate_se=float(_rate(rates[0][j], S)),
+            top1_rate=float(rates[1][j]),
+            top1_rate_se=float(_rate(rates[1][j], S)),
+            win_rate=float(rates[2][j]),
+            win_rate_se=float(_rate(rates[2][j], S)),
+        )
+        for j in range(m)
+    )
+
+    def se(x: np.ndarray) -> float:
+        return float(x.std(ddof=1) / math.sqrt(S)) if S > 1 else float("inf")
+
+    cost = entry_fee * m
+    ep = float(profit.mean())
+    win_p = float(p_win.mean())
+    port = Figures(
+        entries=m,
+        cost=float(cost),
+        expected_profit=ep,
+        expected_profit_se=se(profit),
+        roi=ep / cost,
+        roi_se=se(profit) / cost,
+        cash_rate=float(p_cash.mean()),
+        cash_rate_se=se(p_cash),
+        top1_rate=float(p_top.mean()),
+        top1_rate_se=se(p_top),
+        win_rate=win_p,
+        win_rate_se=float(_rate(np.array(win_p), S)),
+    )
+    return ContestResult(
+        portfolio=port,
+        lineups=lineups,
+        profit=profit,
+        profit_cvar=float(cvar_lower(profit, cvar_alpha)),
+        cvar_alpha=float(cvar_alpha),
+        n_scenarios=S,
+        n_entries=n_entries,
+        entry_fee=float(entry_fee),
+        prize_pool=payouts.total,
+    )

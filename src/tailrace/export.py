@@ -1,0 +1,258 @@
+"""Upload CSVs for the sites, a filled DKEntries.csv, and reading an upload back into lineups.
+
+Formats (as the sites publish them):
+
+* DraftKings upload: header ``D,D,D,D,D,D`` (six driver slots), one lineup a row, each cell
+  the driver's DraftKings ID.
+* DraftKings entries file (``DKEntries.csv``, downloaded from "Edit Entries"): header
+  ``Entry ID,Contest Name,Contest ID,Entry Fee,D,D,D,D,D,D``, then an empty column and the
+  site's instructions and player pool to the right (and below the entries). We fill the ``D``
+  cells of the entry rows in order and keep every other cell as it was.
+* FanDuel upload (lineup-upload template): header of the roster slots — five ``D`` for NASCAR —
+  with cells ``ID:Name`` (FanDuel accepts ``ID:Name`` or the bare ID).
+
+CSV formula injection: a cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return is written with a leading ``'`` so a spreadsheet shows it as text (OWASP advice). This
+applies to every cell we write, including cells kept from a user's file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from tailrace.errors import InputError, Problem
+from tailrace.slate import Slate
+
+__all__ = [
+    "SLOT",
+    "safe_cell",
+    "upload_rows",
+    "upload_text",
+    "write_upload",
+    "fill_dk_entries_text",
+    "fill_dk_entries",
+    "read_upload_text",
+    "read_upload",
+]
+
+SLOT = "D"  # the only NASCAR roster slot on both sites
+_DANGER = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """The cell as text, with a leading ``'`` if it could start a spreadsheet formula."""
+    s = "" if value is None else str(value)
+    return "'" + s if s.startswith(_DANGER) else s
+
+
+def _unsafe_cell(s: str) -> str:
+    """Undo :func:`safe_cell` on read: drop a ``'`` we (or a spreadsheet) put before a formula char."""
+    s = s.strip()
+    if len(s) >= 2 and s[0] == "'" and s[1] in "=+-@\t\r":
+        return s[1:]
+    return s
+
+
+def _check_lineups(lineups: Sequence[Sequence[int]], slate: Slate) -> list[tuple[int, ...]]:
+    r = slate.site.roster_size
+    out: list[tuple[int, ...]] = []
+    for k, lu in enumerate(lineups):
+        t = tuple(int(i) for i in lu)
+        if len(t) != r or len(set(t)) != r or min(t) < 0 or max(t) >= slate.n:
+            raise ValueError(f"lineup {k + 1} {t} is not {r} distinct driver indices of this {slate.n}-driver slate")
+        out.append(t)
+    return out
+
+
+def _cell_for(slate: Slate, i: int) -> str:
+    d = slate.drivers[i]
+    return f"{d.id}:{d.name}" if slate.site.key == "fd" else d.id
+
+
+def upload_rows(lineups: Sequence[Sequence[int]], slate: Slate) -> list[list[str]]:
+    """Header plus one row per lineup for the slate's site (DK: IDs; FD: ``ID:Name``), unescaped."""
+    checked = _check_lineups(lineups, slate)
+    rows = [[SLOT] * slate.site.roster_size]
+    rows += [[_cell_for(slate, i) for i in lu] for lu in checked]
+    return rows
+
+
+def _write_rows(rows: list[list[str]], newline: str = "\r\n") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator=newline)
+    for row in rows:
+        w.writerow([safe_cell(c) for c in row])
+    return buf.getvalue()
+
+
+def upload_text(lineups: Sequence[Sequence[int]], slate: Slate) -> str:
+    """The site's upload CSV as text (formula-safe cells, CRLF line ends as the sites write them)."""
+    return _write_rows(upload_rows(lineups, slate))
+
+
+def write_upload(path: str | Path, lineups: Sequence[Sequence[int]], slate: Slate) -> Path:
+    """Write the site's upload CSV to ``path``; returns the path."""
+    p = Path(path)
+    p.write_text(upload_text(lineups, slate), encoding="utf-8", newline="")
+    return p
+
+
+# ---------------------------------------------------------------------------- DKEntries.csv
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def _read_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def fill_dk_entries_text(
+    text: str, lineups: Sequence[Sequence[int]], slate: Slate, source: str = "DKEntries.csv"
+) -> str:
+    """Fill the ``D`` cells of a DKEntries.csv (as text) with the lineups, in entry order.
+
+    Every other cell (entry columns, instructions, player pool) is kept. InputError if the file
+    is not an entries file, or if it holds more or fewer entries than there are lineups.
+    """
+    if slate.site.key != "dk":
+        raise InputError(Problem("DKEntries.csv is a DraftKings file but the slate is not DraftKings", file=source,
+                                 fix="use --site dk, or write a FanDuel upload instead"))
+    checked = _check_lineups(lineups, slate)
+    rows = _read_rows(text)
+    h = next((k for k, row in enumerate(rows) if row and row[0].strip().lower() == "entry id"), None)
+    if h is None:
+        raise InputError(Problem("no 'Entry ID' header row found", file=source, row=1, field="Entry ID",
+                                 fix="download the entries file from DraftKings (My Contests > Edit Entries)"))
+    header = rows[h]
+    d_cols = _slot_columns(header)
+    r = slate.site.roster_size
+    if len(d_cols) != r:
+        raise InputError(Problem(f"expected {r} 'D' columns in the header, found {len(d_cols)}", file=source,
+                                 row=h + 1, field="D", fix="use the entries file of a DraftKings NASCAR contest"))
+    entry_rows = [k for k in range(h + 1, len(rows)) if rows[k] and rows[k][0].strip()]
+    n_e, n_l = len(entry_rows), len(checked)
+    if n_e != n_l:
+        if n_e > n_l:
+            msg = (f"the entries file has {n_e} entries but there are only {n_l} lineups "
+                   f"({n_e - n_l} entries would stay empty)")
+            fix = f"build {n_e} lineups (--lineups {n_e}) or delete {n_e - n_l} entry rows"
+        else:
+            msg = (f"there are {n_l} lineups but the entries file has only {n_e} entries "
+                   f"({n_l - n_e} lineups would be lost)")
+            fix = (f"enter {n_l - n_e} more contest entries on DraftKings and download the file again, "
+                   f"or build {n_e} lineups")
+        raise InputError(Problem(msg, file=source, field="Entry ID", fix=fix))
+    for k, lu in zip(entry_rows, checked):
+        row = rows[k]
+        if len(row) <= d_cols[-1]:
+            row.extend([""] * (d_cols[-1] + 1 - len(row)))
+        for col, i in zip(d_cols, lu):
+            row[col] = slate.drivers[i].id
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return _write_rows(rows, newline)
+
+
+def fill_dk_entries(
+    entries_path: str | Path, lineups: Sequence[Sequence[int]], slate: Slate, out_path: str | Path
+) -> Path:
+    """Read a DKEntries.csv, fill its ``D`` cells with the lineups and write it to ``out_path``."""
+    src = Path(entries_path)
+    if not src.is_file():
+        raise InputError(Problem("entries file not found", file=str(src), fix="check the path"))
+    text = fill_dk_entries_text(_decode(src.read_bytes()), lineups, slate, source=str(src))
+    out = Path(out_path)
+    out.write_text(text, encoding="utf-8", newline="")
+    return out
+
+
+# ---------------------------------------------------------------------------- reading back
+
+
+def _slot_columns(header: list[str]) -> list[int]:
+    return [j for j, c in enumerate(header) if c.strip().upper() == SLOT]
+
+
+_DK_NAME_ID = re.compile(r"^(?P<name>.*?)\s*\((?P<id>[^()]+)\)\s*$")
+
+
+def _parse_cell(cell: str, by_id: dict[str, int]) -> int | None:
+    s = _unsafe_cell(cell)
+    if s in by_id:
+        return by_id[s]
+    m = _DK_NAME_ID.match(s)  # DraftKings "Name (ID)"
+    if m and m.group("id").strip() in by_id:
+        return by_id[m.group("id").strip()]
+    if ":" in s:  # FanDuel "ID:Name"
+        head = s.split(":", 1)[0].strip()
+        if head in by_id:
+            return by_id[head]
+    return None
+
+
+def read_upload_text(text: str, slate: Slate, source: str = "upload.csv") -> list[tuple[int, ...]]:
+    """Lineups (sorted driver indices) from an upload CSV, a filled DKEntries.csv or a FanDuel upload.
+
+    The header is the first row with the site's number of ``D`` columns; rows whose ``D`` cells
+    are all empty (instructions, player pool) are skipped. Cells may be IDs, ``Name (ID)`` or
+    ``ID:Name``. InputError names the row and column of every unknown or missing driver.
+    """
+    rows = _read_rows(text)
+    r = slate.site.roster_size
+    h = next((k for k, row in enumerate(rows) if len(_slot_columns(row)) >= 1), None)
+    if h is None:
+        raise InputError(Problem(f"no header with '{SLOT}' columns found", file=source, row=1, field=SLOT,
+                                 fix=f"the first line of an upload file is {','.join([SLOT] * r)}"))
+    cols = _slot_columns(rows[h])
+    if len(cols) != r:
+        raise InputError(Problem(f"the header has {len(cols)} '{SLOT}' columns but a {slate.site.name} lineup has {r}",
+                                 file=source, row=h + 1, field=SLOT,
+                                 fix=f"use a {slate.site.name} file, or the --site that matches it"))
+    by_id = {d.id: i for i, d in enumerate(slate.drivers)}
+    problems: list[Problem] = []
+    out: list[tuple[int, ...]] = []
+    for k in range(h + 1, len(rows)):
+        row = rows[k]
+        cells = [row[c].strip() if c < len(row) else "" for c in cols]
+        if not any(_unsafe_cell(c) for c in cells):
+            continue
+        idx: list[int] = []
+        for n, c in enumerate(cells, start=1):
+            if not _unsafe_cell(c):
+                problems.append(Problem(f"driver slot {n} is empty", file=source, row=k + 1, field=f"{SLOT}{n}",
+                                        fix=f"give all {r} drivers of the lineup"))
+                continue
+            i = _parse_cell(c, by_id)
+            if i is None:
+                problems.append(Problem(f"'{c}' is not a driver ID on this slate", file=source, row=k + 1,
+                                        field=f"{SLOT}{n}",
+                                        fix="use the IDs of the salary file this slate was read from"))
+            else:
+                idx.append(i)
+        if len(idx) == r:
+            if len(set(idx)) != r:
+                problems.append(Problem("the same driver appears twice in this lineup", file=source, row=k + 1,
+                                        field=SLOT, fix="give distinct drivers"))
+            else:
+                out.append(tuple(sorted(idx)))
+    if problems:
+        raise InputError(problems)
+    if not out:
+        raise InputError(Problem("no lineups found", file=source, fix="fill at least one row of driver IDs"))
+    return out
+
+
+def read_upload(path: str | Path, slate: Slate) -> list[tuple[int, ...]]:
+    """Lineups from an upload CSV file (see :func:`read_upload_text`)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(Problem("upload file not found", file=str(p), fix="check the path"))
+    return read_upload_text(_decode(p.read_bytes()), slate, source=str(p))

@@ -1,0 +1,238 @@
+"""Portfolios of distinct lineups under exposure and overlap limits.
+
+Lineups are built one at a time over a single enumeration of the feasible lineups (bounds and
+exact values computed for one lineup are reused for the next):
+
+* ``independent``: each lineup is the exact optimum of the objective among the lineups still
+  allowed (distinct from the ones chosen, overlap limit, exposure caps, forced locks).
+* ``marginal``: each lineup maximises the portfolio measure F(P + L), where
+  F(P) = objective(max over the portfolio's lineups of their score, per scenario) — e.g. the
+  upper CVaR of the best lineup's score in each race, so lineups cover different winning races.
+  The choice is exact over a stated candidate pool, not over every feasible lineup: at each
+  step the MARGINAL_POOL (256) best allowed lineups by the single-lineup objective (an exact
+  top-K, proven by the same bounds as solve_lineup).
+
+Exposure limits hold over the finished portfolio: a driver at its cap is excluded from later
+lineups; a driver whose remaining minimum need equals the remaining slots is locked. Conflicts
+that can be seen up front raise InfeasibleError naming them; a dead end while building raises
+InfeasibleError with the constraints active at that step. Never fewer lineups than asked.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from tailrace.errors import InfeasibleError, InputError, Problem
+from tailrace.optimize import _kernels as K
+from tailrace.optimize.lineup import LineupResult, _build, exact_value, result_from
+from tailrace.optimize.objectives import Objective
+from tailrace.optimize.problem import LineupRules
+
+__all__ = ["Portfolio", "generate_portfolio", "portfolio_measure", "MARGINAL_POOL"]
+
+MARGINAL_POOL = 256  # marginal mode: candidates per step = this many best allowed lineups
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """Lineups in the order built, each driver's exposure, and the portfolio measure.
+
+    ``portfolio_value`` is F(P) = objective of the per-scenario best lineup score (see module
+    docstring), reported for both modes.
+    """
+
+    lineups: tuple[LineupResult, ...]
+    exposures: np.ndarray
+    mode: str
+    objective: Objective
+    portfolio_value: float | None
+    seconds: float
+
+
+def portfolio_measure(points: np.ndarray, lineups: list[tuple[int, ...]], objective: Objective) -> float:
+    """objective(max over lineups of the lineup score, per scenario), scored by tail.py."""
+    p = np.asarray(points)
+    best = None
+    for lu in lineups:
+        x = p[:, list(lu)].astype(np.float64).sum(axis=1)
+        best = x if best is None else np.maximum(best, x)
+    return float(objective.evaluate(best))
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:g}%"
+
+
+def _check_args(n: int, n_lineups: int, mode: str, min_exp: dict, max_exp: dict, gmax: float | None,
+                max_overlap: int | None, roster: int) -> None:
+    probs = []
+    if not isinstance(n_lineups, (int, np.integer)) or n_lineups < 1:
+        probs.append(Problem(f"number of lineups must be a positive whole number, got {n_lineups}",
+                             field="n_lineups", fix="ask for 1 to 150 lineups"))
+    if mode not in ("independent", "marginal"):
+        probs.append(Problem(f"mode must be 'independent' or 'marginal', got {mode!r}", field="mode",
+                             fix="use independent or marginal"))
+    for name, d in (("min_exposure", min_exp), ("max_exposure", max_exp)):
+        for i, v in d.items():
+            if not (0 <= int(i) < n):
+                probs.append(Problem(f"driver index {i} is outside 0..{n - 1}", field=name,
+                                     fix="use column indices of the scenario matrix"))
+            if not (0.0 <= float(v) <= 1.0):
+                probs.append(Problem(f"exposure {v} for driver {i} is not a share in [0, 1]", field=name,
+                                     fix="give exposures as shares, e.g. 0.4 for 40%"))
+    if gmax is not None and not (0.0 < gmax <= 1.0):
+        probs.append(Problem(f"global max exposure {gmax} is not a share in (0, 1]", field="global_max_exposure",
+                             fix="give a share, e.g. 0.4 for 40%"))
+    if max_overlap is not None and not (0 <= max_overlap <= roster):
+        probs.append(Problem(f"max overlap {max_overlap} must lie in 0..{roster}", field="max_overlap",
+                             fix=f"use a number of drivers between 0 and {roster}"))
+    if probs:
+        raise InputError(probs)
+
+
+def _upfront_conflicts(n: int, N: int, rules: LineupRules, req: np.ndarray, cap: np.ndarray,
+                       max_overlap: int | None, names: Callable[[int], str],
+                       min_exp: dict, max_exp_of: Callable[[int], float]) -> list[str]:
+    r = rules.roster_size
+    out = []
+    for i in np.flatnonzero(req > cap):
+        out.append(f"min exposure {_pct(min_exp[i])} on {names(i)} is above its max exposure {_pct(max_exp_of(i))}")
+    for i in np.flatnonzero(req > 0):
+        if i in rules.excludes:
+            out.append(f"min exposure {_pct(min_exp[i])} on {names(i)}, who is excluded")
+    for i in sorted(rules.locks):
+        if cap[i] < N:
+            out.append(f"lock on {names(i)} puts it in every lineup, above its max exposure {_pct(max_exp_of(i))}")
+    if req.sum() > N * r:
+        out.append(f"min exposures need {int(req.sum())} roster spots, {N} lineups of {r} have {N * r}")
+    if max_overlap is not None and N > 1:
+        nl = len(rules.locks)
+        if nl > max_overlap:
+            out.append(f"locks on {nl} drivers with max overlap {max_overlap} allow only one lineup")
+        mins = [i for i in np.flatnonzero(req > 0) if i not in rules.locks]
+        for i in mins:
+            if req[i] >= 2 and nl + 1 > max_overlap:
+                out.append(f"min exposure {_pct(min_exp[i])} on {names(i)} with {nl} locks and max overlap "
+                           f"{max_overlap} leave no room")
+        for a_ in range(len(mins)):
+            for b_ in range(a_ + 1, len(mins)):
+                a, b = mins[a_], mins[b_]
+                both = req[a] + req[b] - N  # lineups that must hold both
+                if both >= 2 and nl + 2 > max_overlap:
+                    out.append(f"min exposure {_pct(min_exp[a])} on {names(a)} and {_pct(min_exp[b])} on {names(b)} "
+                               f"with max overlap {max_overlap} leave no room")
+    return out
+
+
+def generate_portfolio(
+    points: np.ndarray,
+    salaries: np.ndarray,
+    rules: LineupRules,
+    objective: Objective,
+    n_lineups: int,
+    *,
+    mode: str = "independent",
+    min_exposure: dict[int, float] | None = None,
+    max_exposure: dict[int, float] | None = None,
+    global_max_exposure: float | None = None,
+    max_overlap: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    time_limit: float | None = None,
+) -> Portfolio:
+    """Build ``n_lineups`` distinct lineups maximising ``objective`` under the portfolio rules.
+
+    Raises InfeasibleError naming the conflicting constraints; never returns fewer lineups.
+    """
+    t0 = time.perf_counter()
+    min_exp = {int(k): float(v) for k, v in (min_exposure or {}).items()}
+    max_exp = {int(k): float(v) for k, v in (max_exposure or {}).items()}
+    pts = np.asarray(points)
+    n = pts.shape[1] if pts.ndim == 2 else 0
+    _check_args(n, n_lineups, mode, min_exp, max_exp, global_max_exposure, max_overlap, rules.roster_size)
+    N = int(n_lineups)
+    r = rules.roster_size
+
+    def max_exp_of(i: int) -> float:
+        v = max_exp.get(i, 1.0)
+        return min(v, global_max_exposure) if global_max_exposure is not None else v
+
+    def names(i: int) -> str:
+        return f"driver {i}"
+
+    cap = np.array([math.floor(max_exp_of(i) * N + 1e-9) for i in range(n)], np.int64)
+    req = np.array([math.ceil(min_exp.get(i, 0.0) * N - 1e-9) for i in range(n)], np.int64)
+    conflicts = _upfront_conflicts(n, N, rules, req, cap, max_overlap, names, min_exp, max_exp_of)
+    if conflicts:
+        raise InfeasibleError("the portfolio rules conflict: " + "; ".join(conflicts), conflicts)
+
+    p, _, engine = _build(points, salaries, rules, objective)
+    if engine.M < N:
+        msg = f"only {engine.M} distinct lineups satisfy the lineup rules, {N} asked for"
+        raise InfeasibleError(msg, [msg])
+    masks = engine.masks
+    cand_idx = np.arange(engine.M, dtype=np.int64)  # distinct and within max overlap so far
+    counts = np.zeros(n, np.int64)
+    chosen: list[int] = []
+    results: list[LineupResult] = []
+    z = None
+    deadline = None if time_limit is None else t0 + time_limit
+
+    for j in range(N):
+        remaining = N - j
+        need = np.maximum(req - counts, 0)
+        lock_ids = [int(i) for i in np.flatnonzero(need >= remaining)]
+        forbid_ids = [int(i) for i in np.flatnonzero(counts >= cap)]
+        need_min = int(max(0, need.sum() - (remaining - 1) * r))
+        lockm = np.uint64(sum(1 << i for i in lock_ids))
+        forbid = np.uint64(sum(1 << i for i in forbid_ids))
+        needm = np.uint64(sum(1 << int(i) for i in np.flatnonzero(need > 0)))
+        active = cand_idx[K.step_filter(masks, cand_idx, forbid, lockm, needm, need_min)]
+        if len(active) == 0:
+            why = []
+            if lock_ids:
+                why.append("min exposure forces " + ", ".join(names(i) for i in lock_ids) + " into every remaining lineup")
+            if need_min:
+                why.append(f"min exposures still need {int(need.sum())} spots in {remaining} lineups")
+            if forbid_ids:
+                why.append("max exposure reached for " + ", ".join(names(i) for i in forbid_ids))
+            if max_overlap is not None:
+                why.append(f"max overlap {max_overlap} with the {len(chosen)} lineups already chosen")
+            why.append("lineups must be distinct")
+            raise InfeasibleError(f"no lineup {j + 1} of {N} satisfies the rules: " + "; ".join(why), why)
+        left = None if deadline is None else max(0.0, deadline - time.perf_counter())
+        ts = time.perf_counter()
+        before = engine.n_evaluated
+        if mode == "independent":
+            res = engine.solve(active, time_limit=left, t0=ts)
+            m = res["index"]
+            results.append(result_from(engine, res, ts, before))
+        else:
+            cand = np.sort(engine.top_k(active, MARGINAL_POOL))
+            zz = np.full(engine.S, -np.inf) if z is None else z
+            gains = K.marginal_values(engine.P, engine.lineups, cand, zz, engine.kinds, engine.k0s, engine.fs,
+                                      engine.targets, engine.weights)
+            m = int(cand[int(np.argmax(gains))])
+            lineup = tuple(int(i) for i in engine.lineups[m])
+            v = exact_value(p, lineup, objective)
+            results.append(LineupResult(lineup, v, v, 0.0, False, "marginal", engine.n_evaluated - before,
+                                        time.perf_counter() - ts))
+            x = np.zeros(engine.S)
+            K._sum_rows(engine.P, engine.lineups[m].astype(np.int64), x)
+            z = x if z is None else np.maximum(z, x)
+        chosen.append(m)
+        cand_idx = cand_idx[cand_idx != m]
+        if max_overlap is not None:
+            cand_idx = cand_idx[K.overlap_keep(masks, cand_idx, masks[m], int(max_overlap))]
+        for i in engine.lineups[m]:
+            counts[int(i)] += 1
+        if progress is not None:
+            progress(j + 1, N)
+
+    lineups = [res.lineup for res in results]
+    return Portfolio(tuple(results), counts / N, mode, objective, portfolio_measure(p, lineups, objective),
+                     time.perf_counter() - t0)

@@ -1,0 +1,393 @@
+"""One optimisation run as a library call: slate + scenarios + ConstraintSpec -> portfolio -> result dict.
+
+The CLI (``tailrace optimize``) and the REST API both call :func:`run_optimize`, so they give
+the same numbers for the same inputs. The result dict is JSON-ready (plain floats, ints,
+strings, lists, dicts): per lineup its site IDs, names, salary, objective value and bound,
+tail metrics and explanations; the portfolio's exposures and tail metrics; and, when a fresh
+scenario set is given, the portfolio re-scored on it (in-sample vs out-of-sample).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tailrace import tail
+from tailrace.errors import InputError, Problem
+from tailrace.optimize.constraints import ConstraintSpec, ResolvedSpec
+from tailrace.sim.scenarios import Scenarios
+from tailrace.slate import Slate
+
+__all__ = [
+    "OptimizeRun",
+    "run_optimize",
+    "portfolio_scores",
+    "fresh_validation",
+    "simulate_scenarios",
+    "contest_from_options",
+]
+
+ALPHAS = (0.2,)
+BETAS = (0.01, 0.05)
+
+
+@dataclass(frozen=True)
+class OptimizeRun:
+    """A finished run: the resolved spec, the Portfolio, and the JSON-ready result."""
+
+    slate: Slate
+    resolved: ResolvedSpec
+    portfolio: Any  # tailrace.optimize.portfolio.Portfolio
+    result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lineups(self) -> list[tuple[int, ...]]:
+        """The portfolio's lineups as sorted driver-index tuples, in the order built."""
+        return [tuple(lr.lineup) for lr in self.portfolio.lineups]
+
+
+def _check_columns(slate: Slate, scenarios: Scenarios) -> None:
+    if tuple(str(i) for i in scenarios.driver_ids) != tuple(slate.ids):
+        raise InputError(
+            Problem(
+                "the scenario matrix's driver IDs are not the slate's (same IDs, same order)",
+                field="driver_ids",
+                fix="load the matrix with tailrace.sim.io.load_scenarios(path, expected_ids=slate.ids)",
+            )
+        )
+
+
+def portfolio_scores(points: np.ndarray, lineups: list[tuple[int, ...]]) -> np.ndarray:
+    """Lineup scores, float64 shape (S, m): column j = sum of lineup j's drivers' points."""
+    P = np.asarray(points)
+    out = np.empty((P.shape[0], len(lineups)), dtype=np.float64)
+    for j, lu in enumerate(lineups):
+        out[:, j] = P[:, list(lu)].astype(np.float64).sum(axis=1)
+    return out
+
+
+def _tail_levels(beta: float) -> tuple[float, ...]:
+    return tuple(sorted(set(BETAS) | {float(beta)}))
+
+
+def fresh_validation(
+    points_in: np.ndarray, points_out: np.ndarray, lineups: list[tuple[int, ...]], beta: float, objective: Any
+) -> dict[str, Any]:
+    """In-sample vs out-of-sample figures of a portfolio: best-lineup-per-scenario upper CVaR and mean.
+
+    ``relative_drop`` = (in - out) / |in|: how much of the in-sample figure was fitted noise.
+    """
+    def figs(P: np.ndarray) -> dict[str, float]:
+        X = portfolio_scores(P, lineups)
+        best = X.max(axis=1)
+        return {
+            "best_lineup_upper_cvar": float(tail.cvar_upper(best, beta)),
+            "best_lineup_mean": float(best.mean()),
+            "mean_lineup_objective": float(np.mean(np.atleast_1d(objective.evaluate(X)))),
+            "n_scenarios": int(P.shape[0]),
+        }
+
+    a, b = figs(points_in), figs(points_out)
+
+    def drop(k: str) -> float | None:
+        return (a[k] - b[k]) / abs(a[k]) if a[k] else None
+
+    return {
+        "available": True,
+        "beta": float(beta),
+        "in_sample": a,
+        "out_of_sample": b,
+        "relative_drop": {k: drop(k) for k in ("best_lineup_upper_cvar", "best_lineup_mean", "mean_lineup_objective")},
+    }
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    return str(obj)
+
+
+def run_optimize(
+    slate: Slate,
+    scenarios: Scenarios,
+    spec: ConstraintSpec,
+    *,
+    fresh: Scenarios | None = None,
+    fresh_reason: str | None = None,
+    explain: bool = True,
+    binding_limit: int = 1,
+    binding_time_limit: float | None = 10.0,
+    progress: Callable[[int, int], None] | None = None,
+    time_limit: float | None = None,
+    timings: bool = True,
+    contest: Any = None,
+) -> OptimizeRun:
+    """Build the portfolio ``spec`` asks for on ``scenarios`` and describe it.
+
+    ``fresh``: an independent scenario set of the same slate (e.g. the next seed) to re-score
+    the portfolio on; without it ``fresh_validation`` says why not (``fresh_reason``).
+    ``explain``: per-lineup why_high_tail and tail_vs_mean, and constraint_binding (which
+    re-solves, each within ``binding_time_limit`` seconds; inexact gains come with bounds) for
+    the first ``binding_limit`` lineups. ``timings=False`` leaves out every wall-clock figure
+    (``timings``, per-lineup and portfolio ``seconds``, the scenario meta's ``seconds``), so the
+    same inputs give byte-identical JSON. ``contest`` (a ``tailrace.contest.Contest``) is needed
+    for mode ``contest``: lineups picked by marginal expected profit in that contest
+    (``tailrace.optimize.contest_mode``). Raises InputError / InfeasibleError.
+    """
+    t0 = time.perf_counter()
+    _check_columns(slate, scenarios)
+    if fresh is not None:
+        _check_columns(slate, fresh)
+    resolved = spec.resolve(slate)
+    if resolved.mode == "contest" and contest is None:
+        raise InputError(
+            Problem(
+                "mode 'contest' needs a contest (payouts, field), which this run was not given",
+                field="mode",
+                fix="give the contest (CLI: --entry-fee/--field-size/--rake or --payouts, optional --ownership, "
+                "--field), or use mode 'independent' or 'marginal'",
+            )
+        )
+
+    from tailrace.explain import PortfolioContext, constraint_binding, tail_vs_mean, why_high_tail
+    from tailrace.optimize.lineup import solve_lineup
+    from tailrace.optimize.objectives import Objective
+    from tailrace.optimize.portfolio import generate_portfolio
+    points = scenarios.points
+    sal = slate.salaries()
+    obj = resolved.objective
+    beta = resolved.tail_beta
+    warnings: list[str] = []
+
+    contest_info: dict[str, Any] | None = None
+    if resolved.mode == "contest":
+        portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress)
+    else:
+        portfolio = generate_portfolio(
+            points,
+            sal,
+            resolved.rules,
+            obj,
+            resolved.n_lineups,
+            mode=resolved.mode,
+            min_exposure=resolved.min_exposure or None,
+            max_exposure=resolved.max_exposure or None,
+            global_max_exposure=None,  # already folded into max_exposure, per driver
+            max_overlap=resolved.max_overlap,
+            progress=progress,
+            time_limit=time_limit,
+        )
+    t_port = time.perf_counter() - t0
+    lineups = [tuple(int(i) for i in lr.lineup) for lr in portfolio.lineups]
+    if len(lineups) != resolved.n_lineups:
+        warnings.append(f"asked for {resolved.n_lineups} lineups, got {len(lineups)}")
+
+    X = portfolio_scores(points, lineups)
+    names = slate.names
+    ids = slate.ids
+    levels = _tail_levels(beta)
+    starts = None
+    if all(d.start is not None for d in slate.drivers):
+        starts = slate.starts()
+    outcomes = scenarios if scenarios.has_outcomes else None
+
+    t1 = time.perf_counter()
+    mean_lineup = None
+    if explain and lineups:
+        mean_lineup = solve_lineup(points, sal, resolved.rules, Objective.mean(), time_limit=time_limit).lineup
+
+    rows: list[dict[str, Any]] = []
+    for j, (lr, lu) in enumerate(zip(portfolio.lineups, lineups)):
+        x = X[:, j]
+        row: dict[str, Any] = {
+            "index": j,
+            "driver_ids": [str(ids[i]) for i in lu],
+            "names": [names[i] for i in lu],
+            "salary": int(sal[list(lu)].sum()),
+            "objective_value": float(lr.value),
+            "bound": float(lr.bound),
+            "gap": float(lr.gap),
+            "optimal": bool(lr.optimal),
+            "status": str(lr.status),
+            "seconds": float(lr.seconds),
+            "tail_metrics": tail.tail_summary(x, alphas=ALPHAS, betas=levels).to_dict(),
+        }
+        if contest_info is not None:
+            row["contest_marginal_ev"] = contest_info["marginal_ev"][j]
+        if not lr.optimal and lr.status not in ("marginal", "contest"):  # pool picks, not single optima
+            warnings.append(f"lineup {j + 1}: not proven optimal ({lr.status}, gap {lr.gap:.4g})")
+        if explain:
+            ex: dict[str, Any] = {
+                "why_high_tail": why_high_tail(points, lu, beta, outcomes=outcomes, names=names, starts=starts),
+                "tail_vs_mean": tail_vs_mean(points, sal, resolved.rules, obj, lu, mean_lineup=mean_lineup,
+                                             names=names, alpha=ALPHAS[0], betas=levels),
+            }
+            if j < binding_limit:
+                ctx = PortfolioContext(
+                    lineups=tuple(lineups), position=j, max_exposure=dict(resolved.max_exposure),
+                    max_overlap=resolved.max_overlap,
+                )
+                ex["constraint_binding"] = constraint_binding(
+                    points, sal, resolved.rules, obj, lr, context=ctx, names=names, time_limit=binding_time_limit
+                )
+            else:
+                ex["constraint_binding"] = None
+            row["explain"] = ex
+        rows.append(row)
+    t_explain = time.perf_counter() - t1
+
+    counts = np.zeros(slate.n, dtype=np.int64)
+    for lu in lineups:
+        counts[list(lu)] += 1
+    m = max(len(lineups), 1)
+    exposures = [
+        {"driver_id": str(ids[i]), "name": names[i], "count": int(counts[i]), "exposure": float(counts[i] / m)}
+        for i in np.argsort(-counts, kind="stable")
+        if counts[i] > 0
+    ]
+    best = X.max(axis=1) if lineups else np.zeros(points.shape[0])
+    port: dict[str, Any] = {
+        "n_lineups": len(lineups),
+        "mode": portfolio.mode,
+        "portfolio_value": float(portfolio.portfolio_value),
+        "seconds": float(portfolio.seconds),
+        "best_lineup_tail_metrics": tail.tail_summary(best, alphas=ALPHAS, betas=levels).to_dict(),
+        "exposures": exposures,
+        "exposure_by_id": {e["driver_id"]: e["exposure"] for e in exposures},
+    }
+    if contest_info is not None:
+        port["contest"] = {k: v for k, v in contest_info.items() if k != "marginal_ev"}
+    if fresh is not None and lineups:
+        fv = fresh_validation(points, fresh.points, lineups, beta, obj)
+        fv["seed_in"] = scenarios.meta.get("seed")
+        fv["seed_out"] = fresh.meta.get("seed")
+    else:
+        fv = {"available": False, "reason": fresh_reason or "no fresh scenario set was given"}
+    result = {
+        "site": slate.site.key,
+        "n_drivers": slate.n,
+        "n_scenarios": scenarios.n_scenarios,
+        "objective": {"name": obj.name, **spec.objective.model_dump(mode="json")},
+        "tail_beta": beta,
+        "explain_binding_lineups": min(binding_limit, len(lineups)) if explain else 0,
+        "mode": resolved.mode,
+        "spec": spec.model_dump(mode="json"),
+        "scenario_meta": {k: v for k, v in scenarios.meta.items() if isinstance(v, (str, int, float, bool))},
+        "lineups": rows,
+        "portfolio": port,
+        "exposures": exposures,
+        "fresh_validation": fv,
+        "warnings": warnings,
+        "timings": {
+            "portfolio_seconds": t_port,
+            "explain_seconds": t_explain,
+            "total_seconds": time.perf_counter() - t0,
+        },
+    }
+    if not timings:
+        result.pop("timings")
+        result["scenario_meta"].pop("seconds", None)
+        port.pop("seconds")
+        for row in rows:
+            row.pop("seconds")
+    return OptimizeRun(slate=slate, resolved=resolved, portfolio=portfolio, result=_jsonable(result))
+
+
+def _contest_portfolio(
+    points: np.ndarray, sal: np.ndarray, resolved: ResolvedSpec, contest: Any,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[Any, dict[str, Any]]:
+    """Contest mode: the contest module's greedy by marginal expected profit, as a Portfolio."""
+    from tailrace.optimize.contest_mode import generate_contest_portfolio
+    from tailrace.optimize.lineup import LineupResult
+    from tailrace.optimize.portfolio import Portfolio, portfolio_measure
+
+    if resolved.min_exposure:
+        raise InputError(Problem("mode 'contest' does not take min exposures", field="min_exposure",
+                                 fix="drop min_exposure, or use mode 'independent' or 'marginal'"))
+    t0 = time.perf_counter()
+    cap = np.ones(points.shape[1])
+    for i, v in resolved.max_exposure.items():
+        cap[i] = v
+    cp = generate_contest_portfolio(points, sal, resolved.rules, resolved.n_lineups, contest, max_exposure=cap,
+                                    max_overlap=resolved.max_overlap, progress=progress)
+    obj = resolved.objective
+    results = []
+    for row in cp.lineups:
+        lu = tuple(sorted(int(i) for i in row))
+        v = float(obj.evaluate(points[:, list(lu)].astype(np.float64).sum(axis=1)))
+        results.append(LineupResult(lu, v, v, 0.0, False, "contest", 0, 0.0))
+    lineups = [r.lineup for r in results]
+    port = Portfolio(tuple(results), np.asarray(cp.exposures, dtype=np.float64), "contest", obj,
+                     portfolio_measure(points, lineups, obj), time.perf_counter() - t0)
+    info = {
+        "marginal_ev": [float(x) for x in cp.marginal_ev],
+        "n_candidates": int(cp.n_candidates),
+        "cap_place": int(cp.cap_place),
+        "entry_fee": float(contest.entry_fee),
+        "field_size": int(contest.field_size),
+    }
+    return port, info
+
+
+def contest_from_options(
+    slate: Slate,
+    points: np.ndarray,
+    *,
+    payouts: str | None = None,
+    ownership: str | None = None,
+    field_file: str | None = None,
+    entry_fee: float = 5.0,
+    field_size: int = 20_000,
+    rake: float | None = None,
+    seed: int = 0,
+) -> Any:
+    """A Contest from user options (files or parametric), as ``tailrace optimize --mode contest`` takes them.
+
+    Ownership is read from ``ownership`` or modelled from salary and projections (the slate's,
+    else the scenario means); the field is read from ``field_file`` or sampled with ``seed``.
+    """
+    from tailrace.contest import make_contest, read_field, read_ownership, read_payouts
+    from tailrace.contest.payouts import DEFAULT_RAKE
+
+    pay = read_payouts(payouts) if payouts else None
+    own = read_ownership(ownership, slate) if ownership else None
+    fld = read_field(field_file, slate) if field_file else None
+    if all(d.projection is not None for d in slate.drivers):
+        proj = np.array([float(d.projection) for d in slate.drivers])
+    else:
+        proj = np.asarray(points, dtype=np.float64).mean(axis=0)
+    return make_contest(slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=entry_fee,
+                        field_size=field_size, rake=DEFAULT_RAKE if rake is None else rake, payouts=pay,
+                        ownership=own, projections=proj, field=fld, rng=seed)
+
+
+def simulate_scenarios(
+    slate: Slate,
+    n: int,
+    seed: int,
+    *,
+    track: str | None = None,
+    cache: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Scenarios:
+    """Simulate ``n`` races of ``slate`` with ``seed`` through the scenario cache (``cache=None``: default)."""
+    from tailrace.sim.cache import simulate_cached
+
+    scen, _hit = simulate_cached(slate, n, seed, cache=cache, track=track, progress=progress)
+    return scen

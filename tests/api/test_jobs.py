@@ -1,0 +1,130 @@
+"""Jobs in worker processes: /health stays fast, cancel stops the worker, a killed server's job is failed honestly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import httpx
+import pytest
+
+from tailrace.slate import demo_paths
+
+from .conftest import Server, start_server
+
+pytestmark = pytest.mark.service
+
+BIG = {"n_lineups": 150, "n_scenarios": 20_000, "seed": 99,
+       "spec": {"global_max_exposure": 0.4, "max_overlap": 3, "objective": {"kind": "upper-cvar", "beta": 0.01}}}
+
+
+def _upload(c: httpx.Client) -> str:
+    sal, proj = demo_paths()
+    r = c.post("/slates", data={"site": "dk"}, files={"salaries": ("s.csv", sal.read_bytes()),
+                                                     "projections": ("p.csv", proj.read_bytes())})
+    assert r.status_code == 201, r.text
+    return r.json()["slate_id"]
+
+
+def _wait(c: httpx.Client, jid: str, states: set[str], timeout: float = 60.0) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        job = c.get(f"/jobs/{jid}").json()
+        if job["state"] in states:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {jid} not in {states} after {timeout} s: {job}")
+
+
+def _pid_gone(pid: int, timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # a zombie child of a dead parent counts as gone
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split(")")[-1].split()[0] == "Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _worker_pid(srv: Server, jid: str) -> int:
+    import sqlite3
+
+    con = sqlite3.connect(srv.data_dir / "tailrace.sqlite3")
+    try:
+        return int(con.execute("SELECT worker_pid FROM jobs WHERE id=?", (jid,)).fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_health_fast_while_big_job_runs_then_cancel(tmp_path) -> None:
+    srv = start_server(tmp_path / "data")
+    try:
+        with srv.client() as c:
+            slate_id = _upload(c)
+            r = c.post("/optimize?async=true", json={"slate_id": slate_id, **BIG})
+            assert r.status_code == 202, r.text
+            jid = r.json()["job_id"]
+            assert r.headers["location"] == f"/jobs/{jid}"
+            job = _wait(c, jid, {"running"})
+            worst = 0.0
+            for _ in range(20):
+                t = time.perf_counter()
+                assert c.get("/health").status_code == 200
+                worst = max(worst, time.perf_counter() - t)
+                time.sleep(0.05)
+            # the job takes minutes; /health must not wait for it (generous bound: CI machines are busy)
+            assert worst < 2.0, f"/health took {worst:.3f} s while a job ran"
+            pid = _worker_pid(srv, jid)
+            r = c.delete(f"/jobs/{jid}")
+            assert r.status_code == 200 and r.json()["state"] == "cancelled"
+            assert _pid_gone(pid), "the cancelled job's worker process is still alive"
+            assert c.get(f"/jobs/{jid}").json()["state"] == "cancelled"
+            assert job["progress"] >= 0.0
+    finally:
+        srv.stop()
+
+
+def test_killed_server_job_is_failed_with_reason_after_restart(tmp_path) -> None:
+    data = tmp_path / "data"
+    srv = start_server(data)
+    with srv.client() as c:
+        slate_id = _upload(c)
+        jid = c.post("/optimize?async=true", json={"slate_id": slate_id, **BIG}).json()["job_id"]
+        _wait(c, jid, {"running"})
+    pid = _worker_pid(srv, jid)
+    srv.stop(signal.SIGKILL)
+    assert _pid_gone(pid), "the worker outlived its killed server"
+    srv2 = start_server(data)
+    try:
+        with srv2.client() as c:
+            job = c.get(f"/jobs/{jid}").json()
+            assert job["state"] == "failed"
+            assert "server stopped" in job["message"] and "submit it again" in job["message"]
+            assert job["error"]["message"] == job["message"]
+            # the slate survived the restart
+            assert c.get(f"/slates/{slate_id}").status_code == 200
+    finally:
+        srv2.stop()
+
+
+def test_failed_job_carries_the_error_a_sync_call_would_give(client: httpx.Client) -> None:
+    body = {"slate_id": "sl_unknown", "n_scenarios": 1000, "seed": 1}
+    sync = client.post("/simulate", json=body)
+    assert sync.status_code == 404
+    r = client.post("/simulate?async=true", json=body)
+    assert r.status_code == 202
+    job = _wait(client, r.json()["job_id"], {"done", "failed", "cancelled"})
+    assert job["state"] == "failed"
+    assert job["error"]["status"] == 404 and job["error"]["message"] == sync.json()["message"]
+    assert "Traceback" not in str(job)
+    # a finished job cannot be cancelled; DELETE returns it unchanged
+    d = client.delete(f"/jobs/{job['id']}")
+    assert d.status_code == 200 and d.json()["state"] == "failed"
