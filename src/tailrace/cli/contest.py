@@ -3,8 +3,8 @@
 The contest is a payout file (``--payouts``) or a DraftKings-like table from ``--entry-fee``,
 ``--field-size`` and ``--rake``; opponents are sampled from ownership (``--ownership`` file,
 the projections' ownership column, or a model from salary and projection) unless ``--field``
-gives real field lineups. :func:`contest_from_options` builds it; `tailrace optimize --mode
-contest` shares it.
+gives real field lineups. ``tailrace.optimize.run.contest_from_options`` builds it, for this
+command, `tailrace optimize --mode contest` and the demo alike.
 """
 
 from __future__ import annotations
@@ -18,61 +18,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.contest import (
-    DEFAULT_RAKE,
-    Contest,
-    ContestResult,
-    make_contest,
-    parametric_payouts,
-    read_field,
-    read_ownership,
-    read_payouts,
-    simulate,
-)
+from tailrace.contest import DEFAULT_RAKE, Contest, ContestResult, simulate
 from tailrace.errors import InputError, Problem
 from tailrace.slate import Slate
 
 console = Console()
 err_console = Console(stderr=True)
-
-
-def contest_from_options(
-    entry_fee: float,
-    field_size: int,
-    rake: float,
-    payouts_path: Path | str | None,
-    ownership_path: Path | str | None,
-    field_path: Path | str | None,
-    slate: Slate,
-    rng: np.random.Generator | int | None = 0,
-) -> Contest:
-    """A Contest from command-line options (checked here; errors name the flag)."""
-    problems = []
-    if not (entry_fee > 0):
-        problems.append(Problem(f"entry fee {entry_fee} must be positive", field="--entry-fee", fix="e.g. --entry-fee 5"))
-    if field_size < 2:
-        problems.append(Problem(f"field size {field_size} is too small", field="--field-size", fix="e.g. --field-size 20000"))
-    if not (0 <= rake < 1):
-        problems.append(Problem(f"rake {rake} must lie in [0, 1)", field="--rake", fix="e.g. --rake 0.13"))
-    if problems:
-        raise InputError(problems)
-    payouts = read_payouts(payouts_path) if payouts_path else parametric_payouts(entry_fee, field_size, rake)
-    field = read_field(field_path, slate) if field_path else None
-    own = None
-    if ownership_path:
-        own = read_ownership(ownership_path, slate)
-    elif field is None and all(d.ownership is not None for d in slate.drivers):
-        raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
-        target = slate.site.roster_size * 100.0
-        if raw.sum() > 0 and abs(raw.sum() - target) <= 0.05 * target:
-            own = raw * target / raw.sum()
-    proj = None
-    if all(d.projection is not None for d in slate.drivers):
-        proj = np.array([d.projection for d in slate.drivers], dtype=np.float64)
-    return make_contest(
-        slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=entry_fee,
-        field_size=field_size, rake=rake, payouts=payouts, ownership=own, projections=proj, field=field, rng=rng,
-    )
 
 
 def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
@@ -177,6 +128,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
         from tailrace.sites import get_site
+        from tailrace.optimize.run import contest_from_options
         from tailrace.slate import read_slate
 
         try:
@@ -187,8 +139,11 @@ def register(app: typer.Typer) -> None:
         lineups = _portfolio_lineups(portfolio, slate)
         points = _scenario_points(slate, scenarios, n_scenarios, seed, track)
         with err_console.status("building the contest field ..."):
-            the_contest = contest_from_options(entry_fee, field_size, rake, payouts, ownership, field, slate,
-                                               rng=np.random.default_rng([seed, 7]))
+            the_contest = contest_from_options(
+                slate, points, payouts=str(payouts) if payouts else None,
+                ownership=str(ownership) if ownership else None, field_file=str(field) if field else None,
+                entry_fee=entry_fee, field_size=field_size, rake=rake, seed=np.random.default_rng([seed, 7]),
+            )
         if lineups.shape[0] >= the_contest.field_size:
             raise InputError(Problem(f"{lineups.shape[0]} lineups do not fit a {the_contest.field_size}-entry contest",
                                      field="--field-size", fix="raise --field-size"))

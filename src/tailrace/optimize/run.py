@@ -347,7 +347,7 @@ def _contest_portfolio(
 
 def contest_from_options(
     slate: Slate,
-    points: np.ndarray,
+    points: np.ndarray | None,
     *,
     payouts: str | None = None,
     ownership: str | None = None,
@@ -355,26 +355,49 @@ def contest_from_options(
     entry_fee: float = 5.0,
     field_size: int = 20_000,
     rake: float | None = None,
-    seed: int = 0,
+    seed: np.random.Generator | int | None = 0,
 ) -> Any:
-    """A Contest from user options (files or parametric), as ``tailrace optimize --mode contest`` takes them.
+    """A Contest from user options (files or parametric), as the CLI and the demo take them.
 
-    Ownership is read from ``ownership`` or modelled from salary and projections (the slate's,
-    else the scenario means); the field is read from ``field_file`` or sampled with ``seed``.
+    Payouts come from ``payouts`` or the parametric table; ownership from ``ownership``, else
+    the slate's own ``ownership`` column when it sums to roster size x 100 (within 5 %),
+    else a salary/value model fed the slate's projections (or, lacking them, the scenario
+    means); the field is read from ``field_file`` or sampled with ``seed``. Bad numbers raise
+    InputError naming the flag.
     """
-    from tailrace.contest import make_contest, read_field, read_ownership, read_payouts
+    from tailrace.contest import make_contest, parametric_payouts, read_field, read_ownership, read_payouts
     from tailrace.contest.payouts import DEFAULT_RAKE
 
-    pay = read_payouts(payouts) if payouts else None
-    own = read_ownership(ownership, slate) if ownership else None
+    rake = DEFAULT_RAKE if rake is None else rake
+    problems = []
+    if not entry_fee > 0:
+        problems.append(Problem(f"entry fee {entry_fee} must be positive", field="--entry-fee", fix="e.g. --entry-fee 5"))
+    if field_size < 2:
+        problems.append(Problem(f"field size {field_size} is too small", field="--field-size",
+                                fix="e.g. --field-size 20000"))
+    if not 0 <= rake < 1:
+        problems.append(Problem(f"rake {rake} must lie in [0, 1)", field="--rake", fix="e.g. --rake 0.13"))
+    if problems:
+        raise InputError(problems)
+    pay = read_payouts(payouts) if payouts else parametric_payouts(entry_fee, field_size, rake)
     fld = read_field(field_file, slate) if field_file else None
+    own = None
+    if ownership:
+        own = read_ownership(ownership, slate)
+    elif fld is None and all(d.ownership is not None for d in slate.drivers):
+        raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
+        target = slate.site.roster_size * 100.0
+        if raw.sum() > 0 and abs(raw.sum() - target) <= 0.05 * target:
+            own = raw * target / raw.sum()
     if all(d.projection is not None for d in slate.drivers):
         proj = np.array([float(d.projection) for d in slate.drivers])
-    else:
+    elif points is not None:
         proj = np.asarray(points, dtype=np.float64).mean(axis=0)
+    else:
+        proj = None
     return make_contest(slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=entry_fee,
-                        field_size=field_size, rake=DEFAULT_RAKE if rake is None else rake, payouts=pay,
-                        ownership=own, projections=proj, field=fld, rng=seed)
+                        field_size=field_size, rake=rake, payouts=pay, ownership=own, projections=proj,
+                        field=fld, rng=seed)
 
 
 def simulate_scenarios(
