@@ -8,9 +8,16 @@ exact values computed for one lineup are reused for the next):
 * ``marginal``: each lineup maximises the portfolio measure F(P + L), where
   F(P) = objective(max over the portfolio's lineups of their score, per scenario) — e.g. the
   upper CVaR of the best lineup's score in each race, so lineups cover different winning races.
-  The choice is exact over a stated candidate pool, not over every feasible lineup: at each
-  step the MARGINAL_POOL (256) best allowed lineups by the single-lineup objective (an exact
-  top-K, proven by the same bounds as solve_lineup).
+  The choice is exact over a stated candidate pool, not over every feasible lineup: the pool
+  is the ``marginal_pool`` (default MARGINAL_POOL = 5000) best lineups by the single-lineup
+  objective (an exact top-K, proven by the same bounds as solve_lineup) among those allowed
+  when it is built; each step picks the best gain among the pool lineups still allowed. The
+  pool is rebuilt from the lineups then allowed when fewer than a quarter of it (at least one)
+  remain allowed. Gains are found by lazy evaluation when the objective has no lower-CVaR
+  part: then F is submodular (upper CVaR, mean and hit rate are monotone and have decreasing
+  differences on the scenario lattice, so f(b v x) - f(b) <= f(a v x) - f(a) for a <= b), so a
+  gain computed for an earlier portfolio bounds the gain now; a lineup is chosen only when its
+  fresh gain is at least every other bound. With a lower-CVaR part every gain is recomputed.
 
 Exposure limits hold over the finished portfolio: a driver at its cap is excluded from later
 lineups; a driver whose remaining minimum need equals the remaining slots is locked. Conflicts
@@ -35,7 +42,7 @@ from tailrace.optimize.problem import LineupRules
 
 __all__ = ["Portfolio", "generate_portfolio", "portfolio_measure", "MARGINAL_POOL"]
 
-MARGINAL_POOL = 256  # marginal mode: candidates per step = this many best allowed lineups
+MARGINAL_POOL = 5000  # marginal mode: the candidate pool = this many best allowed lineups
 
 
 @dataclass(frozen=True)
@@ -143,10 +150,12 @@ def generate_portfolio(
     max_overlap: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     time_limit: float | None = None,
+    marginal_pool: int = MARGINAL_POOL,
 ) -> Portfolio:
     """Build ``n_lineups`` distinct lineups maximising ``objective`` under the portfolio rules.
 
     Raises InfeasibleError naming the conflicting constraints; never returns fewer lineups.
+    ``marginal_pool`` is the candidate pool size of marginal mode (see the module docstring).
     """
     t0 = time.perf_counter()
     min_exp = {int(k): float(v) for k, v in (min_exposure or {}).items()}
@@ -154,6 +163,9 @@ def generate_portfolio(
     pts = np.asarray(points)
     n = pts.shape[1] if pts.ndim == 2 else 0
     _check_args(n, n_lineups, mode, min_exp, max_exp, global_max_exposure, max_overlap, rules.roster_size)
+    if not isinstance(marginal_pool, (int, np.integer)) or marginal_pool < 1:
+        raise InputError(Problem(f"marginal pool must be a positive whole number, got {marginal_pool}",
+                                 field="marginal_pool", fix=f"use e.g. {MARGINAL_POOL}"))
     N = int(n_lineups)
     r = rules.roster_size
 
@@ -180,6 +192,10 @@ def generate_portfolio(
     chosen: list[int] = []
     results: list[LineupResult] = []
     z = None
+    pool = np.empty(0, np.int64)  # marginal mode: candidate pool and its gain bounds
+    gbound = np.empty(0)
+    lazy = not engine.lower_leaves
+    in_active = np.zeros(engine.M, np.bool_)
     deadline = None if time_limit is None else t0 + time_limit
 
     for j in range(N):
@@ -212,11 +228,18 @@ def generate_portfolio(
             m = res["index"]
             results.append(result_from(engine, res, ts, before))
         else:
-            cand = np.sort(engine.top_k(active, MARGINAL_POOL))
-            zz = np.full(engine.S, -np.inf) if z is None else z
-            gains = K.marginal_values(engine.P, engine.lineups, cand, zz, engine.kinds, engine.k0s, engine.fs,
-                                      engine.targets, engine.weights)
-            m = int(cand[int(np.argmax(gains))])
+            in_active[active] = True
+            live = in_active[pool]
+            if live.sum() < max(1, len(pool) // 4) or len(pool) == 0:
+                new = np.sort(engine.top_k(active, int(marginal_pool)))
+                fresh = ~np.isin(new, pool)
+                pool = np.concatenate([pool, new[fresh]])
+                gbound = np.concatenate([gbound, np.full(int(fresh.sum()), np.inf)])
+                keep = in_active[pool] & np.isin(pool, new)
+                pool, gbound = pool[keep], gbound[keep]
+                live = np.ones(len(pool), np.bool_)
+            in_active[active] = False
+            m = _marginal_pick(engine, pool, gbound, live, z, lazy)
             lineup = tuple(int(i) for i in engine.lineups[m])
             v = exact_value(p, lineup, objective)
             results.append(LineupResult(lineup, v, v, 0.0, False, "marginal", engine.n_evaluated - before,
@@ -236,3 +259,40 @@ def generate_portfolio(
     lineups = [res.lineup for res in results]
     return Portfolio(tuple(results), counts / N, mode, objective, portfolio_measure(p, lineups, objective),
                      time.perf_counter() - t0)
+
+
+def _marginal_pick(engine, pool: np.ndarray, gbound: np.ndarray, live: np.ndarray, z: np.ndarray | None,
+                   lazy: bool) -> int:
+    """The live pool lineup of largest gain F(max(z, x_L)) - F(z); updates ``gbound`` in place.
+
+    Lazy: gains are evaluated best bound first, in batches, until the best fresh gain is at
+    least every remaining (stale, hence upper) bound. Otherwise every live gain is evaluated.
+    """
+    idx = np.flatnonzero(live)
+    if z is None:  # empty portfolio: the gain is the lineup's own value
+        vals = engine.value[pool[idx]]
+        return int(pool[idx[int(np.argmax(vals))]])
+    fz = float(np.dot(engine.weights, K.leaf_values(z, engine.kinds, engine.k0s, engine.fs, engine.targets)[0]))
+
+    def gains(sub: np.ndarray) -> np.ndarray:
+        return K.marginal_values(engine.P, engine.lineups, pool[sub], z, engine.kinds, engine.k0s, engine.fs,
+                                 engine.targets, engine.weights) - fz
+
+    if not lazy:
+        g = gains(idx)
+        gbound[idx] = g
+        return int(pool[idx[int(np.argmax(g))]])
+    order = idx[np.argsort(-gbound[idx], kind="stable")]
+    best_g, best_i = -np.inf, -1
+    pos = 0
+    batch = 16
+    while pos < len(order) and gbound[order[pos]] > best_g:
+        sub = order[pos : pos + batch]
+        pos += len(sub)
+        g = gains(sub)
+        gbound[sub] = g
+        j = int(np.argmax(g))
+        if g[j] > best_g:
+            best_g, best_i = float(g[j]), int(sub[j])
+        batch = min(batch * 2, 256)
+    return int(pool[best_i])

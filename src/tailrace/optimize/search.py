@@ -426,9 +426,47 @@ class Engine:
         """The ``k`` best lineups of ``active`` by exact value (best first), proven by bounds."""
         active = np.asarray(active, np.int64)
         k = min(k, len(active))
+        if self.lower_leaves:
+            return self._top_k_cuts(active, k)
+        res = self.solve(active)
+        # k exact values first (the best bounds), so the k-th value is a finite threshold
+        known = active[~np.isnan(self.value[active])]
+        if len(known) < k:
+            rest = active[np.isnan(self.value[active])]
+            q = k - len(known)
+            sel = rest[np.argpartition(-self.ub[rest], q - 1)[:q]] if q < len(rest) else rest
+            self._evaluate(sel, -np.inf)
+            known = active[~np.isnan(self.value[active])]
+        kth = float(np.partition(self.value[known], len(known) - k)[len(known) - k])
+        rest = active[np.isnan(self.value[active])]
+        rest = rest[self.ub[rest] > kth]
+        if len(rest) and self.upper_leaves:
+            # screen at the k-th lineup's VaR: lineups near the threshold get exact values
+            # from the listed scenarios instead of a full pass
+            kth_m = int(known[np.argsort(-self.value[known], kind="stable")[k - 1]])
+            self._screen(rest, self._incumbent_t(kth_m), kth)
+            known = active[~np.isnan(self.value[active])]
+            kth = float(np.partition(self.value[known], len(known) - k)[len(known) - k])
+            rest = rest[np.isnan(self.value[rest])]
+            rest = rest[self.ub[rest] > kth]
+        # evaluate the rest in bound order; the threshold rises as better values appear
+        order = rest[np.argsort(-self.ub[rest], kind="stable")]
+        vals = self.value[known]
+        pos = 0
+        while pos < len(order) and self.ub[order[pos]] > kth:
+            sel = order[pos : pos + 1024]
+            pos += len(sel)
+            out, _, _, _ = self._evaluate(sel, -np.inf)
+            vals = np.concatenate([vals, out])
+            kth = float(np.partition(vals, len(vals) - k)[len(vals) - k])
+        del res
+        known = active[~np.isnan(self.value[active])]
+        return known[np.argsort(-self.value[known], kind="stable")[:k]]
+
+    def _top_k_cuts(self, active: np.ndarray, k: int) -> np.ndarray:
+        """top_k with lower-CVaR leaves: bounds tighten by cutting planes as lineups are evaluated."""
         res = self.solve(active)
         known = active[~np.isnan(self.value[active])]
-        screened = False
         while True:
             vals = self.value[known]
             if len(known) >= k:
@@ -439,17 +477,10 @@ class Engine:
             rest = rest[self.ub[rest] > kth]
             if len(rest) == 0:
                 break
-            if not screened and np.isfinite(kth) and self.upper_leaves:
-                screened = True
-                self._screen(rest, self._incumbent_t(res["index"]), float(kth))
-                known = active[~np.isnan(self.value[active])]
-                continue
             q = min(len(rest), max(256, k - len(known)))
             sel = rest[np.argpartition(-self.ub[rest], q - 1)[:q]] if q < len(rest) else rest
             self._evaluate(sel, -np.inf)
-            if self.lower_leaves:
-                self._apply_cuts(self._cuts_from(sel), rest)
+            self._apply_cuts(self._cuts_from(sel), rest)
             known = np.concatenate([known, sel])
         del res
         return known[np.argsort(-self.value[known], kind="stable")[:k]]
-
