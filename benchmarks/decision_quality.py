@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from tailrace.cli.contest import contest_from_options
+from tailrace.optimize.run import contest_from_options
 from tailrace.contest import simulate
 from tailrace.optimize.contest_mode import candidate_pool, generate_contest_portfolio
 from tailrace.optimize.lineup import enumerate_feasible
@@ -102,10 +102,10 @@ def run_slate(track: str | None, label: str, n_opt: int, n_eval: int, field_size
     t0 = time.perf_counter()
     opt = simulate_races(slate, n_opt, seed, track=track).points
     ev = simulate_races(slate, n_eval, seed + 1_000, track=track).points
-    contest = contest_from_options(5.0, field_size, 0.13, None, None, None, slate, rng=seed + 7)
+    contest = contest_from_options(slate, None, entry_fee=5.0, field_size=field_size, rake=0.13, seed=seed + 7)
     # judged against a freshly sampled field (same ownership, another seed): the optimiser
     # knows the ownership, not the opponents' actual lineups
-    judge = contest_from_options(5.0, field_size, 0.13, None, None, None, slate, rng=seed + 8)
+    judge = contest_from_options(slate, None, entry_fee=5.0, field_size=field_size, rake=0.13, seed=seed + 8)
     print(f"\n## {label}: {n} drivers, {n_opt:,} optimisation / {n_eval:,} fresh scenarios, "
           f"{field_size:,}-entry $5 GPP ({contest.payouts.n_paid:,} paid, 1st ${contest.payouts.prizes[0]:,.0f}); "
           f"setup {time.perf_counter() - t0:.0f} s", flush=True)
