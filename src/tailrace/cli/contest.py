@@ -127,14 +127,11 @@ def register(app: typer.Typer) -> None:
         json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable report here."),
     ) -> None:
         """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
-        from tailrace.sites import get_site
+        from tailrace.cli.options import site_rules
         from tailrace.optimize.run import contest_from_options
         from tailrace.slate import read_slate
 
-        try:
-            rules = get_site(site)
-        except ValueError as exc:
-            raise InputError(Problem(str(exc), field="--site", fix="use --site dk or --site fd")) from None
+        rules = site_rules(site)
         slate = read_slate(rules, salaries, projections, track=track)
         lineups = _portfolio_lineups(portfolio, slate)
         points = _scenario_points(slate, scenarios, n_scenarios, seed, track)

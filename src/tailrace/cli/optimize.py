@@ -18,19 +18,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tailrace.cli.options import site_rules
 from tailrace.errors import InputError, Problem
 
 console = Console()
 err_console = Console(stderr=True)
 
 
-def _site(key: str):
-    from tailrace.sites import get_site
-
-    try:
-        return get_site(key)
-    except ValueError as exc:
-        raise InputError(Problem(str(exc), field="--site", fix="use --site dk or --site fd")) from None
 
 
 def _spec_from(
@@ -163,7 +157,7 @@ def register(app: typer.Typer) -> None:
         from tailrace.optimize.run import contest_from_options, run_optimize, simulate_scenarios
         from tailrace.slate import read_slate
 
-        rules = _site(site)
+        rules = site_rules(site)
         the_spec = _spec_from(
             spec, objective=objective, alpha=alpha, beta=beta, target=target, blend=blend, lineups=lineups,
             mode=mode, max_exposure=max_exposure, max_overlap=max_overlap, min_salary=min_salary,

@@ -17,7 +17,8 @@ import numpy as np
 import typer
 
 from tailrace.errors import InputError, Problem
-from tailrace.sites import SiteRules, get_site
+from tailrace.cli.options import site_rules
+from tailrace.sites import SiteRules
 
 _SHOWN = ("driver", "start", "finish", "laps_led", "fastest_laps", "laps")
 
@@ -166,11 +167,7 @@ def register(app: typer.Typer) -> None:
                                                             "column to this CSV."),
     ) -> None:
         """Score a results file with a site's rules (points column appended)."""
-        try:
-            rules = get_site(site)
-        except ValueError as exc:
-            raise InputError(Problem(str(exc), field="--site", fix="use --site dk or --site fd")) \
-                from None
+        rules = site_rules(site)
         res = score_results(results, rules)
         if out is not None:
             write_scored(res, out)

@@ -16,18 +16,12 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from tailrace.cli.options import site_rules
 from tailrace.errors import InputError, Problem
 
 PROGRESS_FROM = 50_000  # show a progress bar from this many scenarios on
 
 
-def _site(key: str):
-    from tailrace.sites import get_site
-
-    try:
-        return get_site(key)
-    except ValueError as exc:
-        raise InputError(Problem(str(exc), field="--site", fix="use --site dk or --site fd")) from None
 
 
 def driver_table(names: list[str], ids: list[str], salaries: np.ndarray, starts: np.ndarray,
@@ -66,7 +60,7 @@ def register(app: typer.Typer) -> None:
         from tailrace.sim.simulate import simulate
         from tailrace.slate import read_slate
 
-        rules = _site(site)
+        rules = site_rules(site)
         if out is not None and out.suffix.lower() != ".npz":
             raise InputError(Problem(f"output '{out}' is not an .npz file", field="--out",
                                      fix="name the output FILE.npz"))
