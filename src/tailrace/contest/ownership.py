@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from tailrace.errors import InputError, Problem
+from tailrace.numeric import bisect_increasing
 from tailrace.slate import Slate
 
 # A user file whose ownership sums within this relative distance of roster_size * 100 is
@@ -95,13 +96,7 @@ def model_ownership(
         return own_for(lo)
     if spend(hi) < goal:
         return own_for(hi)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if spend(mid) < goal:
-            lo = mid
-        else:
-            hi = mid
-    return own_for(0.5 * (lo + hi))
+    return own_for(bisect_increasing(spend, goal, lo, hi, 60))
 
 
 def read_ownership(path: str | Path, slate: Slate) -> np.ndarray:

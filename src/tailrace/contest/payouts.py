@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tailrace.errors import InputError, Problem
+from tailrace.numeric import bisect_increasing
 
 # Facts for the parametric table (DraftKings NASCAR GPPs, 2021-2023 lobby snapshots):
 # about 20-25 % of entries cash, the winner takes 8-20 % of the prize pool, the site keeps
@@ -137,13 +138,7 @@ def parametric_payouts(
     elif first(lo) > target:
         a = lo
     else:
-        for _ in range(100):
-            mid = 0.5 * (lo + hi)
-            if first(mid) < target:
-                lo = mid
-            else:
-                hi = mid
-        a = 0.5 * (lo + hi)
+        a = bisect_increasing(first, target, lo, hi, 100)
     s = shape(a)
     cont = m + excess * s / s.sum()
     prizes = _tiered(cont)

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, fields
 from typing import Iterable
 
 import numpy as np
+
+from tailrace.numeric import bisect_increasing
 from scipy.optimize import minimize
 from scipy.special import ndtri
 
@@ -322,13 +324,7 @@ def _match_spearman(rs: list[RaceRecord], b_init: float, rng: np.random.Generato
     lo, hi = 0.0, max(4.0 * b_init, 1.0)
     if rho(hi) < target:
         return hi
-    for _ in range(14):
-        mid = 0.5 * (lo + hi)
-        if rho(mid) < target:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    return bisect_increasing(rho, target, lo, hi, 14)
 
 
 def skew_weights(base: np.ndarray, skew: float) -> np.ndarray:
@@ -353,14 +349,7 @@ def _fit_skew(q: list[float], default: float) -> float:
             return 0.5
         return 1.0 / (1.0 - np.exp(-g)) - 1.0 / g
 
-    lo, hi = -20.0, 20.0
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        if mean_q(mid) < target:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    return bisect_increasing(mean_q, target, -20.0, 20.0, 50)
 
 
 def _beta_moments(x: np.ndarray, default: tuple[float, float]) -> tuple[float, float]:

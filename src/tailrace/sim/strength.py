@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tailrace.numeric import bisect_increasing
 from tailrace.sim.params import TrackTypeParams, start_term
 from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
@@ -52,14 +53,9 @@ def devig(decimal_odds: np.ndarray, method: str = "multiplicative") -> np.ndarra
     if method == "multiplicative":
         return q / q.sum()
     if method == "power":
-        lo, hi = 0.2, 5.0  # solve sum q**k = 1 (q < 1, so the sum falls as k grows)
-        for _ in range(80):
-            k = 0.5 * (lo + hi)
-            if np.sum(q ** k) > 1.0:
-                lo = k
-            else:
-                hi = k
-        p = q ** (0.5 * (lo + hi))
+        # solve sum q**k = 1 on [0.2, 5] (q < 1, so the sum falls as k grows)
+        k = bisect_increasing(lambda k: -float(np.sum(q ** k)), -1.0, 0.2, 5.0, 80)
+        p = q ** k
         return p / p.sum()
     raise ValueError("odds method must be 'multiplicative' or 'power'")
 
