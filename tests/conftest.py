@@ -16,3 +16,17 @@ def shared_results_path() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"real race data not found at {SHARED_DATA} (CI always has it)")
     return SHARED_DATA
+
+
+@pytest.fixture(params=["default", "excess", "lists"])
+def screen(request, monkeypatch):
+    """Run a test three ways: as shipped; with the scenario-major excess pass at every solve
+    (small slates never reach its size threshold); and with it off (triple splits and the
+    list screen, the path for slates too large for its accumulators)."""
+    from tailrace.optimize import search as search_module
+
+    if request.param == "excess":
+        monkeypatch.setattr(search_module, "_EXCESS_MIN", -1)
+    elif request.param == "lists":
+        monkeypatch.setattr(search_module.Engine, "_excess_fits", lambda self, nd, n_upper: False)
+    return request.param

@@ -79,7 +79,7 @@ def _check(pts, sal, rules, obj):
 
 @pytest.mark.parametrize("kind", ["plain", "ties", "equal", "negative"])
 @pytest.mark.parametrize("obj", OBJECTIVES, ids=lambda o: o.name)
-def test_every_objective_matches_brute_force(kind, obj):
+def test_every_objective_matches_brute_force(kind, obj, screen):
     pts, sal = slate(11, kind)
     rules = rule_sets(sal, pts.shape[1])["cap"]
     _check(pts, sal, rules, _objective_for(obj, pts))
@@ -87,7 +87,7 @@ def test_every_objective_matches_brute_force(kind, obj):
 
 @pytest.mark.parametrize("rules_name", ["locks", "groups", "five"])
 @pytest.mark.parametrize("obj", OBJECTIVES, ids=lambda o: o.name)
-def test_constraint_sets_match_brute_force(rules_name, obj):
+def test_constraint_sets_match_brute_force(rules_name, obj, screen):
     pts, sal = slate(5, "plain", n=16)
     rules = rule_sets(sal, pts.shape[1])[rules_name]
     _check(pts, sal, rules, _objective_for(obj, pts))
@@ -95,7 +95,7 @@ def test_constraint_sets_match_brute_force(rules_name, obj):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(8))
-def test_many_seeds_tail_objectives(seed):
+def test_many_seeds_tail_objectives(seed, screen):
     kinds = ["plain", "ties", "equal", "negative"]
     pts, sal = slate(100 + seed, kinds[seed % 4], n=14 + seed % 5)
     rules = rule_sets(sal, pts.shape[1])["cap"]

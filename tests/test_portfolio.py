@@ -42,7 +42,7 @@ def _allowed(lus, chosen, counts, caps, max_overlap):
 @pytest.mark.parametrize("obj", [Objective.upper_cvar(0.02), Objective.lower_cvar(0.2),
                                  Objective.blend([(0.5, Objective.upper_cvar(0.05)), (0.5, Objective.mean())])],
                          ids=lambda o: o.name)
-def test_independent_lineups_are_each_optimal_given_the_earlier_ones(obj):
+def test_independent_lineups_are_each_optimal_given_the_earlier_ones(obj, screen):
     pts, sal, rules = slate(1)
     N, gmax, max_overlap = 6, 0.67, 3
     pf = generate_portfolio(pts, sal, rules, obj, N, global_max_exposure=gmax, max_overlap=max_overlap)
@@ -113,7 +113,7 @@ def test_marginal_maximises_the_portfolio_measure_step_by_step():
 @pytest.mark.parametrize("obj", [Objective.upper_cvar(0.03), Objective.lower_cvar(0.2),
                                  Objective.blend([(0.7, Objective.upper_cvar(0.01)), (0.3, Objective.mean())])],
                          ids=lambda o: o.name)
-def test_marginal_step_is_exact_over_the_stated_pool(obj):
+def test_marginal_step_is_exact_over_the_stated_pool(obj, screen):
     # pool smaller than the allowed set: each step's gain is the brute-force best over the pool
     # as the docstring states it (top-K by single-lineup value, rebuilt below a quarter left)
     pts, sal, rules = slate(7, S=600)

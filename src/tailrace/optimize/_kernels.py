@@ -350,19 +350,26 @@ def lower_cut(P, lineup, k0, f):
 
 
 @njit(cache=True, parallel=True)
-def apply_cuts(lineups, idx, cuts, ub):
-    """ub[idx] = min(ub[idx], min over cuts of the lineup's summed cut coefficients)."""
+def apply_cuts(lineups, idx, cuts, ub, thr):
+    """ub[idx] = min(ub[idx], min over cuts of the lineup's summed cut coefficients), stopping
+    early for a lineup once its bound is at or below ``thr[b]`` (it is pruned: the smaller
+    bound the remaining cuts might give is not needed)."""
     r = lineups.shape[1]
     for b in prange(idx.shape[0]):
         m = idx[b]
         row = lineups[m]
         best = ub[m]
+        t = thr[b]
+        if best <= t:
+            continue
         for q in range(cuts.shape[0]):
             s = 0.0
             for j in range(r):
                 s += cuts[q, row[j]]
             if s < best:
                 best = s
+                if best <= t:
+                    break
         ub[m] = best
 
 
@@ -747,8 +754,11 @@ def screen_exact(P, lineups, idx, splits, code_part, offsets, flat, thetas, t_bu
 
 
 @njit(cache=True, parallel=True)
-def lower_cuts(P, lineups, idx, k0, f):
-    """lower_cut for each lineup in idx, in parallel over lineups: (len(idx), n)."""
+def lower_cuts(P, PS, lineups, idx, k0, f):
+    """lower_cut for each lineup (or driver subset) in idx, in parallel: (len(idx), n).
+
+    ``PS`` is P transposed (S, n), so the worst-alpha scenarios are summed row by row.
+    """
     n, S = P.shape
     k = k0 + f
     out = np.zeros((idx.shape[0], n), np.float64)
@@ -764,13 +774,34 @@ def lower_cuts(P, lineups, idx, k0, f):
             elif x[s] == v:
                 ties += 1
         wt = (k - below) / ties if ties > 0 else 0.0
+        acc = np.zeros(n, np.float64)
         for s in range(S):
             if x[s] < v:
                 for i in range(n):
-                    out[b, i] += P[i, s]
-            elif x[s] == v:
+                    acc[i] += PS[s, i]
+            elif x[s] == v and wt > 0.0:
                 for i in range(n):
-                    out[b, i] += wt * P[i, s]
+                    acc[i] += wt * PS[s, i]
         for i in range(n):
-            out[b, i] /= k
+            out[b, i] = acc[i] / k
     return out
+
+
+@njit(cache=True, parallel=True)
+def apply_pair_cuts(lineups, idx, table, pair_row, ub):
+    """ub[idx] = min(ub[idx], min over the lineup's driver pairs {a, b} of the summed cut
+    coefficients table[pair_row[a, b]]): the cut from the pair's own worst-alpha scenarios."""
+    r = lineups.shape[1]
+    for b in prange(idx.shape[0]):
+        m = idx[b]
+        row = lineups[m]
+        best = ub[m]
+        for a in range(r):
+            for c in range(a + 1, r):
+                q = pair_row[row[a], row[c]]
+                s = 0.0
+                for j in range(r):
+                    s += table[q, row[j]]
+                if s < best:
+                    best = s
+        ub[m] = best

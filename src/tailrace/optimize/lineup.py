@@ -146,7 +146,7 @@ def _build(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objecti
         conflicts = diagnose_rules(rules, sal, n)
         raise InfeasibleError("no lineup satisfies the rules: " + "; ".join(conflicts), conflicts)
     drivers = drivers_in(masks)
-    return p, sal, Engine(p, lineups, masks, objective, drivers)
+    return p, sal, Engine(p, lineups, masks, objective, drivers, salaries=sal, cap=rules.salary_cap)
 
 
 def exact_value(points: np.ndarray, lineup: tuple[int, ...], objective: Objective) -> float:

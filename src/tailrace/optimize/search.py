@@ -28,19 +28,35 @@ import itertools
 import math
 import time
 
+import numba
 import numpy as np
 
 from tailrace import tail
+from tailrace.optimize import _excess as X
 from tailrace.optimize import _kernels as K
 from tailrace.optimize.objectives import Objective
 
 _MAX_SPLITS = 20
 _TARGET_GRID = 17
+# excess pass: each upper leaf's threshold sits this share of the way from the incumbent's
+# VaR to its CVaR (tighter prunes more, higher enumerates fewer pairs); thresholds are raised
+# so that the expected pair count stays under _PAIRS_PER_LINEUP per feasible lineup; the pass
+# runs only when more than _EXCESS_MIN lineups are alive (below that, evaluating them is cheaper)
+_EXCESS_LAMBDA = 0.4
+_PAIRS_PER_LINEUP = 8.0
+_EXCESS_MIN = 20_000
+_SAMPLE_LINEUPS = 128
+_N_CUTS = 256  # lower CVaR: cuts taken from each batch of evaluated lineups
 
 
-def set_partitions(r: int) -> list[list[list[int]]]:
-    """Partitions of positions 0..r-1 into ceil(r/3) blocks of at most three (first 20)."""
-    nb = max(1, math.ceil(r / 3))
+def _nchunk() -> int:
+    """Scenario chunks of the excess pass: one per thread (each has its own accumulators)."""
+    return max(1, min(numba.get_num_threads(), 8))
+
+
+def set_partitions(r: int, size: int = 3) -> list[list[list[int]]]:
+    """Partitions of positions 0..r-1 into ceil(r/size) blocks of at most ``size`` (first 20)."""
+    nb = max(1, math.ceil(r / size))
     out: list[list[list[int]]] = []
 
     def rec(pos: int, blocks: list[list[int]]) -> None:
@@ -51,7 +67,7 @@ def set_partitions(r: int) -> list[list[list[int]]]:
                 out.append([list(b) for b in blocks])
             return
         for b in blocks:
-            if len(b) < 3:
+            if len(b) < size:
                 b.append(pos)
                 rec(pos + 1, blocks)
                 b.pop()
@@ -92,6 +108,8 @@ class Engine:
         objective: Objective,
         drivers: np.ndarray,
         rel_tol: float = 1e-9,
+        salaries: np.ndarray | None = None,
+        cap: int | None = None,
     ) -> None:
         self.points = points
         self.P = np.ascontiguousarray(np.asarray(points, dtype=np.float64).T)
@@ -116,6 +134,11 @@ class Engine:
                 self.targets[j] = o.target
         self.lower_leaves = [j for j in range(len(leaves)) if self.kinds[j] == K.LOWER]
         self.upper_leaves = [j for j in range(len(leaves)) if self.kinds[j] == K.UPPER]
+        # salaries and cap only speed up the excess pass (subsets over the cap are skipped)
+        self.salaries = np.zeros(self.n, np.int64) if salaries is None else np.asarray(salaries, np.int64)
+        self.cap = int(np.iinfo(np.int32).max) if cap is None or salaries is None else int(cap)
+        self._floor: float | None = None
+        self._ps: np.ndarray | None = None
         self.n_evaluated = 0
         self.value = np.full(self.M, np.nan)  # exact values (kernel arithmetic)
         self._build_bounds(np.asarray(drivers, np.int64))
@@ -128,7 +151,11 @@ class Engine:
         static = np.zeros(self.M)
         self.low = {}
         self.leaf_static: dict[int, np.ndarray] = {}
-        splits = set_partitions(self.r)
+        # with the excess pass available the split bound only orders the first evaluations, so
+        # single drivers (cheap) suffice; otherwise triples feed the list screen
+        up = [j for j in range(len(self.kinds)) if self.kinds[j] == K.UPPER]
+        part_size = 1 if up and self._excess_fits(len(drivers), len(up)) else 3
+        splits = set_partitions(self.r, part_size)
         split_arr = _split_array(splits)
         sizes = sorted({len(b) for sp in splits for b in sp})
         parts: list[tuple[int, ...]] = []
@@ -147,6 +174,7 @@ class Engine:
                 self.leaf_static[j] = mean_sum
             elif kd == K.LOWER:
                 self.low[j] = mean_sum.copy()
+                self._pair_cuts(j, drivers, all_idx)
             elif kd == K.UPPER:
                 continue
             else:
@@ -169,6 +197,26 @@ class Engine:
         self.ub = static.copy()
         for j, arr in self.low.items():
             self.ub += self.weights[j] * arr
+
+    def _ps_t(self) -> np.ndarray:
+        """The scenario matrix as (S, n) float64 (scenario rows), made once."""
+        if self._ps is None:
+            self._ps = np.ascontiguousarray(self.P.T)
+        return self._ps
+
+    def _pair_cuts(self, j: int, drivers: np.ndarray, idx: np.ndarray) -> None:
+        """Lower-CVaR leaf j: each lineup's bound becomes the best cut from the worst-alpha
+        scenarios of one of its driver pairs (one cut per pair of the slate, applied only to
+        the lineups holding that pair, whose own bad races it tracks)."""
+        if self.r < 2 or len(drivers) < 2:
+            return
+        pairs = np.array(list(itertools.combinations(drivers.tolist(), 2)), np.int64)
+        table = K.lower_cuts(self.P, self._ps_t(), pairs, np.arange(len(pairs), dtype=np.int64),
+                             int(self.k0s[j]), float(self.fs[j]))
+        pair_row = np.zeros((self.n, self.n), np.int64)
+        pair_row[pairs[:, 0], pairs[:, 1]] = np.arange(len(pairs))
+        pair_row[pairs[:, 1], pairs[:, 0]] = np.arange(len(pairs))
+        K.apply_pair_cuts(self.lineups, idx, table, pair_row, self.low[j])
 
     def _target_bound(self, T: float, all_idx: np.ndarray) -> np.ndarray:
         if not (4 <= self.r <= 6):
@@ -231,6 +279,63 @@ class Engine:
         K.part_lists(self.P, self.part_arr, thetas, need, offsets, flat, True)
         self.lists = (t_min, thetas, offsets, flat, need)
 
+    def _excess_fits(self, nd: int, n_upper: int) -> bool:
+        """Whether the excess pass's accumulators fit for ``nd`` candidate drivers."""
+        return nd >= self.r and _nchunk() * n_upper * math.comb(nd, self.r) <= X.MAX_CELLS
+
+    def _pair_floor(self) -> float:
+        """Threshold above which about _PAIRS_PER_LINEUP scenarios per lineup lie, estimated
+        from evenly spaced sample lineups (deterministic)."""
+        if self._floor is None:
+            m = min(_SAMPLE_LINEUPS, self.M)
+            pick = np.linspace(0, self.M - 1, m).astype(np.int64)
+            rows = self.lineups[pick].astype(np.int64)
+            xs = self.P[rows[:, 0]].copy()
+            for a in range(1, self.r):
+                xs += self.P[rows[:, a]]
+            flat = xs.ravel()
+            q = int(min(len(flat) - 1, _PAIRS_PER_LINEUP * m))
+            self._floor = float(np.partition(flat, len(flat) - 1 - q)[len(flat) - 1 - q])
+        return self._floor
+
+    def _excess_screen(self, idx: np.ndarray, m_inc: int, best: float) -> bool:
+        """Tighten the bounds of lineups ``idx`` by the scenario-major excess pass (see
+        _excess.py) at thresholds set from lineup ``m_inc``; False when it does not apply
+        (accumulators too large, or thresholds too high to prune anything)."""
+        cand = np.flatnonzero(np.bitwise_or.reduce(self.masks[idx]) >> np.arange(64, dtype=np.uint64) & np.uint64(1))
+        nd, up = len(cand), self.upper_leaves
+        if not self._excess_fits(nd, len(up)):
+            return False
+        binom = X.binomials(nd, self.r)
+        nchunk = _nchunk()
+        x = np.zeros(self.S)
+        K._sum_rows(self.P, self.lineups[m_inc].astype(np.int64), x)
+        vals, var = K.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)
+        taus = var[up] + _EXCESS_LAMBDA * (vals[up] - var[up])
+        taus = np.maximum(taus, self._pair_floor())
+        other = np.zeros(len(idx))
+        for j, arr in self.leaf_static.items():
+            other += self.weights[j] * arr[idx]
+        w_up = self.weights[up]
+        # every bound is at least sum_j w_j tau_j + other: nothing to gain if that beats best
+        if float(np.dot(w_up, taus)) + float(other.min()) > best + self._tol(best):
+            return False
+        sal = self.salaries
+        # positions run down the driver index, so ranks fall as the enumeration's order rises
+        # (the gather below then reads the accumulators nearly in order)
+        acc, _ = X.excess_sums(self._ps_t(), cand[::-1].astype(np.int64), sal, int(self.cap), int(sal[cand].min()), self.r,
+                               taus, binom, nchunk)
+        pos_of = np.full(self.n, -1, np.int64)
+        pos_of[cand] = np.arange(nd)[::-1]
+        ks = self.k0s[up] + self.fs[up]
+        bound = X.gather_bounds(self.lineups, idx, pos_of, binom, acc, taus, ks, w_up, other)
+        self.static[idx] = np.minimum(self.static[idx], bound)
+        tot = self.static[idx].copy()
+        for j, arr in self.low.items():
+            tot += self.weights[j] * arr[idx]
+        self.ub[idx] = np.minimum(self.ub[idx], tot)
+        return True
+
     def _screen(self, idx: np.ndarray, tscreen: np.ndarray, best: float) -> np.ndarray:
         """R–U screen of lineups ``idx``; exact values where the listed scenarios suffice.
 
@@ -291,18 +396,28 @@ class Engine:
         return t
 
     def _cuts_from(self, idx: np.ndarray) -> dict[int, np.ndarray]:
-        """Cuts from the best (by exact value) of the evaluated lineups ``idx`` (at most 32)."""
+        """Cuts from the evaluated lineups ``idx``: at most _N_CUTS of them, spread evenly over
+        their value ranking (diverse worst-alpha sets prune more than near-copies of the best)."""
         idx = np.asarray(idx, np.int64)
-        if len(idx) > 32:
-            idx = idx[np.argsort(-self.value[idx], kind="stable")[:32]]
-        return {j: K.lower_cuts(self.P, self.lineups, idx, int(self.k0s[j]), float(self.fs[j]))
+        if len(idx) > _N_CUTS:
+            order = np.argsort(-self.value[idx], kind="stable")
+            idx = idx[order[np.linspace(0, len(idx) - 1, _N_CUTS).astype(np.int64)]]
+        return {j: K.lower_cuts(self.P, self._ps_t(), self.lineups, idx, int(self.k0s[j]), float(self.fs[j]))
                 for j in self.lower_leaves}
 
-    def _apply_cuts(self, cuts: dict[int, np.ndarray], idx: np.ndarray) -> None:
+    def _apply_cuts(self, cuts: dict[int, np.ndarray], idx: np.ndarray, prune_at: float) -> None:
+        """Tighten the lower-CVaR bounds of ``idx`` by ``cuts``; a lineup stops taking cuts once
+        its total bound is at or below ``prune_at`` (it is pruned either way)."""
         if not cuts or len(idx) == 0:
             return
         for j, c in cuts.items():
-            K.apply_cuts(self.lineups, idx, c, self.low[j])
+            rest = self.static[idx].copy()
+            for j2, arr in self.low.items():
+                if j2 != j:
+                    rest += self.weights[j2] * arr[idx]
+            w = self.weights[j]
+            thr = (prune_at - rest) / w if w > 0 else np.full(len(idx), -np.inf)
+            K.apply_cuts(self.lineups, idx, c, self.low[j], thr)
         tot = self.static[idx].copy()
         for j, arr in self.low.items():
             tot += self.weights[j] * arr[idx]
@@ -353,9 +468,9 @@ class Engine:
                 b0 = float(np.nanmax(self.value[top]))
                 live = active[self.ub[active] > b0 + self._tol(b0)]
                 ordered = top[np.argsort(-self.value[top], kind="stable")]
-                self._apply_cuts(self._cuts_from(ordered[:1]), live)
+                self._apply_cuts(self._cuts_from(ordered[:1]), live, b0 + self._tol(b0))
                 live = live[self.ub[live] > b0 + self._tol(b0)]
-                self._apply_cuts(self._cuts_from(ordered[1:]), live)
+                self._apply_cuts(self._cuts_from(ordered[1:]), live, b0 + self._tol(b0))
             known = active[~np.isnan(self.value[active])]
             best_m = int(known[np.argmax(self.value[known])])
             if len(self.kinds) == 1 and self.upper_leaves:
@@ -371,7 +486,9 @@ class Engine:
         alive = active[self.ub[active] > best + self._tol(best)]
         alive = alive[np.isnan(self.value[alive])]
         dynamic = bool(self.lower_leaves)
-        if self.upper_leaves and len(alive) and np.all(np.isfinite(tscreen[self.upper_leaves])):
+        if self.upper_leaves and len(alive) > _EXCESS_MIN and self._excess_screen(alive, best_m, best):
+            alive = alive[self.ub[alive] > best + self._tol(best)]
+        elif self.upper_leaves and len(alive) and np.all(np.isfinite(tscreen[self.upper_leaves])):
             alive = self._screen(alive, tscreen, best)
             known = alive[~np.isnan(self.value[alive])]
             alive = alive[self.ub[alive] > best + self._tol(best)]
@@ -411,7 +528,7 @@ class Engine:
                     best_m = int(sel[i])
                     tscreen = self._screen_t(lvar[i])
                 if dynamic:
-                    self._apply_cuts(self._cuts_from(sel[e]), alive)
+                    self._apply_cuts(self._cuts_from(sel[e]), alive, best + self._tol(best))
                     alive = alive[np.isnan(self.value[alive])]
             if dynamic:
                 qsize = min(qsize * 2, 256)
@@ -444,7 +561,8 @@ class Engine:
             # screen at the k-th lineup's VaR: lineups near the threshold get exact values
             # from the listed scenarios instead of a full pass
             kth_m = int(known[np.argsort(-self.value[known], kind="stable")[k - 1]])
-            self._screen(rest, self._incumbent_t(kth_m), kth)
+            if not (len(rest) > _EXCESS_MIN and self._excess_screen(rest, kth_m, kth)):
+                self._screen(rest, self._incumbent_t(kth_m), kth)
             known = active[~np.isnan(self.value[active])]
             kth = float(np.partition(self.value[known], len(known) - k)[len(known) - k])
             rest = rest[np.isnan(self.value[rest])]
@@ -480,7 +598,7 @@ class Engine:
             q = min(len(rest), max(256, k - len(known)))
             sel = rest[np.argpartition(-self.ub[rest], q - 1)[:q]] if q < len(rest) else rest
             self._evaluate(sel, -np.inf)
-            self._apply_cuts(self._cuts_from(sel), rest)
+            self._apply_cuts(self._cuts_from(sel), rest, float(kth))
             known = np.concatenate([known, sel])
         del res
         return known[np.argsort(-self.value[known], kind="stable")[:k]]
