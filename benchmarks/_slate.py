@@ -1,7 +1,8 @@
-"""Seeded synthetic NASCAR-like DraftKings slate for the optimiser benchmarks.
+"""Slates for the optimiser benchmarks: the simulated demo slate, or a seeded synthetic one.
 
-``tailrace.sim.simulate`` is not on main yet, so this builds a scenario matrix from a simple
-race model: each scenario ranks 40 drivers by skill + a shared "track type" factor + heavy-
+``demo_points`` simulates the bundled demo slate (38 drivers at Kansas) with tailrace's race
+model: the realistic case. ``make_slate`` builds a 40-driver matrix from a simple race model
+(kept so figures stay comparable with earlier runs): each scenario ranks 40 drivers by skill + a shared "track type" factor + heavy-
 tailed (Student t, 3 dof) noise + occasional wrecks; finish positions are scored with
 DraftKings' rules (tailrace.sites.DRAFTKINGS: finish points, place differential, laps led,
 fastest laps), laps led and fastest laps going mostly to the front runners. Salaries follow
@@ -42,3 +43,23 @@ def make_slate(n: int = 40, n_scenarios: int = 10_000, seed: int = 2026, laps: i
                     + rng.normal(0, 300, n)) / 100) * 100
     sal = np.clip(sal, 4500, 11000).astype(np.int64)
     return pts.astype(np.float32), sal
+
+
+def demo_points(n_scenarios: int = 10_000, seed: int = 7):
+    """(points float32 (S, 38), salaries int64) of the demo slate simulated by tailrace.sim."""
+    from tailrace.sim.simulate import simulate
+    from tailrace.slate import demo_slate
+
+    slate = demo_slate()
+    sc = simulate(slate, n_scenarios, seed)
+    return np.asarray(sc.points, np.float32), np.asarray(slate.salaries(), np.int64)
+
+
+def load(kind: str):
+    """(points, salaries, description) for --slate demo|synthetic."""
+    if kind == "demo":
+        p, s = demo_points()
+        return p, s, "simulated demo slate (38 drivers, Kansas, tailrace.sim, seed 7)"
+    p, s = make_slate()
+    return p, s, "synthetic slate (benchmarks/_slate.py, 40 drivers)"
+

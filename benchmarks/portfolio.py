@@ -2,13 +2,14 @@
 
 Against pydfs-lineup-optimizer building 150 mean-projection lineups on the same slate with
 the same exposure and overlap limits (its default PuLP/CBC solver), timed in the same run.
-Slate: the seeded synthetic NASCAR race of benchmarks/_slate.py (n = 40, S = 10,000).
+Slate (--slate): the demo slate simulated by tailrace.sim (default; 38 drivers, S = 10,000), or
+the seeded synthetic 40-driver race of benchmarks/_slate.py.
 
 Marginal mode (each lineup maximises its gain in the portfolio measure, the upper CVaR 1 % of
 the best lineup score per scenario) is timed in the same run and its portfolio measure printed
 against independent mode's.
 
-Run: /tmp/benchvenv/bin/python benchmarks/portfolio.py [--lineups 150] [--mode independent|marginal|both]
+Run: /tmp/benchvenv/bin/python benchmarks/portfolio.py [--slate demo|synthetic] [--lineups 150] [--mode independent|marginal|both]
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _slate import make_slate  # noqa: E402
+from _slate import load  # noqa: E402
 
 from tailrace.optimize.objectives import Objective  # noqa: E402
 from tailrace.optimize.portfolio import generate_portfolio, portfolio_measure  # noqa: E402
@@ -48,11 +49,13 @@ def pydfs_portfolio(points: np.ndarray, salaries: np.ndarray, n_lineups: int, ma
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--slate", default="demo", choices=["demo", "synthetic"])
     ap.add_argument("--lineups", type=int, default=150)
     ap.add_argument("--mode", default="both", choices=["independent", "marginal", "both"])
     ap.add_argument("--skip-pydfs", action="store_true")
     args = ap.parse_args()
-    points, salaries = make_slate()
+    points, salaries, slate_desc = load(args.slate)
+    print(f"slate: {slate_desc}")
     rules = LineupRules(6, 50_000)
     obj = Objective.upper_cvar(0.01)
     generate_portfolio(points[:2000], salaries, rules, obj, 3, max_overlap=3)  # numba warm-up (cached)

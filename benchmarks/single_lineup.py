@@ -7,11 +7,11 @@ Times tailrace's exact search (upper CVaR 1 %, lower CVaR 20 %, blend 0.7 upper 
   (said so in the output);
 * the textbook MILPs in PuLP + CBC with a time limit (--milp-limit, default 60 s):
   Rockafellar–Uryasev for lower CVaR, big-M top-k selection for upper CVaR and the blend.
-The slate is the seeded synthetic NASCAR race of benchmarks/_slate.py (tailrace.sim has no
-simulate() on main yet). Wall time and process CPU time are both printed: the machine is
-shared, so CPU time is the steadier figure.
+Slate (--slate): the demo slate simulated by tailrace.sim (default, 38 drivers), or the
+seeded synthetic 40-driver race of benchmarks/_slate.py. Wall time and process CPU time are
+both printed: the machine is shared, so CPU time is the steadier figure.
 
-Run: /tmp/benchvenv/bin/python benchmarks/single_lineup.py [--sample 0.05] [--milp-limit 60]
+Run: /tmp/benchvenv/bin/python benchmarks/single_lineup.py [--slate demo|synthetic] [--sample 0.05] [--milp-limit 60]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _slate import make_slate  # noqa: E402
+from _slate import load  # noqa: E402
 
 from tailrace.optimize import _kernels as K  # noqa: E402
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup  # noqa: E402
@@ -105,15 +105,17 @@ def milp(points, salaries, rules, objective, limit: float):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--slate", default="demo", choices=["demo", "synthetic"])
     ap.add_argument("--sample", type=float, default=1.0, help="share of lineups brute force evaluates")
     ap.add_argument("--milp-limit", type=float, default=60.0)
     ap.add_argument("--no-milp", action="store_true")
     ap.add_argument("--reps", type=int, default=3)
     args = ap.parse_args()
-    points, salaries = make_slate()
+    points, salaries, slate_desc = load(args.slate)
+    print(f"slate: {slate_desc}")
     rules = LineupRules(6, 50_000)
     n_feas = len(enumerate_feasible(rules, salaries, points.shape[1])[0])
-    print(f"slate: n={points.shape[1]} S={points.shape[0]} feasible lineups={n_feas:,} (synthetic, benchmarks/_slate.py)")
+    print(f"slate: n={points.shape[1]} S={points.shape[0]} feasible lineups={n_feas:,}")
     solve_lineup(points[:2000], salaries, rules, Objective.upper_cvar(0.05))  # numba warm-up (cached)
     for name, obj in OBJECTIVES.items():
         walls, cpus = [], []

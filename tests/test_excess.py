@@ -20,6 +20,7 @@ def test_excess_sums_match_direct_sums(r, nchunk):
     sal = rng.integers(40, 110, n) * 100
     cap = int(np.sort(sal)[:r].sum() + 0.5 * (np.sort(sal)[-r:].sum() - np.sort(sal)[:r].sum()))
     cand = np.array([11, 9, 7, 5, 4, 2, 1, 0], np.int64)  # a subset, positions down the index
+    assert np.all(np.diff(cand) < 0)
     nd = len(cand)
     binom = X.binomials(nd, r)
     hi = np.sort(pts[:, cand], axis=1)[:, -r:].sum(axis=1)
@@ -33,10 +34,16 @@ def test_excess_sums_match_direct_sums(r, nchunk):
     ks = np.array([7.0, 35.5])
     w = np.array([0.6, 0.4])
     other = rng.normal(0, 1, len(rows))
-    got = X.gather_bounds(rows, np.arange(len(rows), dtype=np.int64), pos_of, binom, acc, taus, ks, w, other)
+    idx = np.arange(len(rows), dtype=np.int64)
     x = np.stack([pts[:, list(c)].sum(axis=1) for c in subsets], axis=1)  # (S, m)
-    want = other + sum(w[j] * (taus[j] + np.maximum(x - taus[j], 0.0).sum(axis=0) / ks[j]) for j in range(2))
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+    g = [taus[j] + np.maximum(x - taus[j], 0.0).sum(axis=0) / ks[j] for j in range(2)]
+    # two leaves, one threshold each
+    got = X.gather_bounds(rows, idx, pos_of, binom, acc, taus, np.array([0, 1]), ks, w, other)
+    np.testing.assert_allclose(got, other + w[0] * g[0] + w[1] * g[1], rtol=1e-12, atol=1e-9)
+    # one leaf, both thresholds: the smaller of the two bounds
+    got = X.gather_bounds(rows, idx, pos_of, binom, acc, taus, np.array([0, 0]), ks[:1], w[:1], other)
+    g1 = taus[1] + np.maximum(x - taus[1], 0.0).sum(axis=0) / ks[0]
+    np.testing.assert_allclose(got, other + w[0] * np.minimum(g[0], g1), rtol=1e-12, atol=1e-9)
     # a score equal to the threshold may fall either side with another summation order
     t = taus.min()
     assert int((x > t + 1e-9).sum()) <= pairs <= int((x > t - 1e-9).sum())

@@ -148,23 +148,30 @@ def excess_sums(PS, cand, sal, cap, min_sal, r, taus, binom, nchunk):
 
 
 @njit(cache=True, parallel=True)
-def gather_bounds(lineups, idx, pos_of, binom, acc, taus, ks, weights, other):
-    """Blend bound of lineups ``idx`` (rows sorted ascending, ``pos_of`` decreasing in the
-    driver index, so positions ascend from the row's end): sum_j weights[j] * (taus[j] + excess_j / ks[j]) over
-    the upper leaves (acc summed over chunks) plus ``other[b]`` (the remaining leaves)."""
+def gather_bounds(lineups, idx, pos_of, binom, acc, taus, tleaf, ks, weights, other):
+    """Blend bound of lineups ``idx``: sum over upper leaves l of weights[l] times the least,
+    over the thresholds t of that leaf (tleaf[t] == l), of taus[t] + excess_t / ks[l]; plus
+    ``other[b]`` (the remaining leaves). Rows are sorted ascending and ``pos_of`` decreases in
+    the driver index, so positions ascend from the row's end (colex rank as in excess_sums)."""
     nb = idx.shape[0]
     r = lineups.shape[1]
+    nl = ks.shape[0]
     out = np.empty(nb, np.float64)
     for b in prange(nb):
         row = lineups[idx[b]]
         rank = 0
         for a in range(r):
             rank += binom[pos_of[row[r - 1 - a]], a + 1]
-        tot = other[b]
-        for j in range(taus.shape[0]):
+        leaf = np.full(nl, np.inf)
+        for t in range(taus.shape[0]):
             e = 0.0
             for c in range(acc.shape[0]):
-                e += acc[c, rank, j]
-            tot += weights[j] * (taus[j] + e / ks[j])
+                e += acc[c, rank, t]
+            v = taus[t] + e / ks[tleaf[t]]
+            if v < leaf[tleaf[t]]:
+                leaf[tleaf[t]] = v
+        tot = other[b]
+        for l in range(nl):
+            tot += weights[l] * leaf[l]
         out[b] = tot
     return out

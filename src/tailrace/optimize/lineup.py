@@ -138,7 +138,8 @@ def drivers_in(masks: np.ndarray) -> np.ndarray:
     return np.flatnonzero((allbits >> np.arange(64, dtype=np.uint64)) & np.uint64(1))
 
 
-def _build(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective):
+def _build(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective,
+           excess_steps: int = 0):
     p, sal = check_inputs(points, salaries)
     n = p.shape[1]
     lineups, masks = enumerate_feasible(rules, sal, n)
@@ -146,7 +147,8 @@ def _build(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objecti
         conflicts = diagnose_rules(rules, sal, n)
         raise InfeasibleError("no lineup satisfies the rules: " + "; ".join(conflicts), conflicts)
     drivers = drivers_in(masks)
-    return p, sal, Engine(p, lineups, masks, objective, drivers, salaries=sal, cap=rules.salary_cap)
+    return p, sal, Engine(p, lineups, masks, objective, drivers, salaries=sal, cap=rules.salary_cap,
+                          excess_steps=excess_steps)
 
 
 def exact_value(points: np.ndarray, lineup: tuple[int, ...], objective: Objective) -> float:

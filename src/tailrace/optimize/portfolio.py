@@ -182,7 +182,7 @@ def generate_portfolio(
     if conflicts:
         raise InfeasibleError("the portfolio rules conflict: " + "; ".join(conflicts), conflicts)
 
-    p, _, engine = _build(points, salaries, rules, objective)
+    p, _, engine = _build(points, salaries, rules, objective, excess_steps=1)
     if engine.M < N:
         msg = f"only {engine.M} distinct lineups satisfy the lineup rules, {N} asked for"
         raise InfeasibleError(msg, [msg])

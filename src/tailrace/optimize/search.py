@@ -110,6 +110,7 @@ class Engine:
         rel_tol: float = 1e-9,
         salaries: np.ndarray | None = None,
         cap: int | None = None,
+        excess_steps: int = 0,
     ) -> None:
         self.points = points
         self.P = np.ascontiguousarray(np.asarray(points, dtype=np.float64).T)
@@ -137,10 +138,14 @@ class Engine:
         # salaries and cap only speed up the excess pass (subsets over the cap are skipped)
         self.salaries = np.zeros(self.n, np.int64) if salaries is None else np.asarray(salaries, np.int64)
         self.cap = int(np.iinfo(np.int32).max) if cap is None or salaries is None else int(cap)
-        self._floor: float | None = None
+        self._floor: dict[float, float] = {}
         self._ps: np.ndarray | None = None
         self.n_evaluated = 0
         self.value = np.full(self.M, np.nan)  # exact values (kernel arithmetic)
+        self.n_drivers = len(drivers)
+        # lower thresholds per leaf in each excess pass: 0 for one solve; portfolios take 1 so
+        # that one pass keeps the bounds tight for their later, slightly worse lineups
+        self.excess_steps = int(excess_steps)
         self._build_bounds(np.asarray(drivers, np.int64))
 
     # ------------------------------------------------------------------ bounds
@@ -281,12 +286,13 @@ class Engine:
 
     def _excess_fits(self, nd: int, n_upper: int) -> bool:
         """Whether the excess pass's accumulators fit for ``nd`` candidate drivers."""
-        return nd >= self.r and _nchunk() * n_upper * math.comb(nd, self.r) <= X.MAX_CELLS
+        cells = _nchunk() * n_upper * (self.excess_steps + 1) * math.comb(nd, self.r)
+        return nd >= self.r and cells <= X.MAX_CELLS
 
-    def _pair_floor(self) -> float:
-        """Threshold above which about _PAIRS_PER_LINEUP scenarios per lineup lie, estimated
+    def _pair_floor(self, per_lineup: float = _PAIRS_PER_LINEUP) -> float:
+        """Threshold above which about ``per_lineup`` scenarios per lineup lie, estimated
         from evenly spaced sample lineups (deterministic)."""
-        if self._floor is None:
+        if per_lineup not in self._floor:
             m = min(_SAMPLE_LINEUPS, self.M)
             pick = np.linspace(0, self.M - 1, m).astype(np.int64)
             rows = self.lineups[pick].astype(np.int64)
@@ -294,11 +300,12 @@ class Engine:
             for a in range(1, self.r):
                 xs += self.P[rows[:, a]]
             flat = xs.ravel()
-            q = int(min(len(flat) - 1, _PAIRS_PER_LINEUP * m))
-            self._floor = float(np.partition(flat, len(flat) - 1 - q)[len(flat) - 1 - q])
-        return self._floor
+            q = int(min(len(flat) - 1, per_lineup * m))
+            self._floor[per_lineup] = float(np.partition(flat, len(flat) - 1 - q)[len(flat) - 1 - q])
+        return self._floor[per_lineup]
 
-    def _excess_screen(self, idx: np.ndarray, m_inc: int, best: float) -> bool:
+    def _excess_screen(self, idx: np.ndarray, m_inc: int, best: float,
+                       per_lineup: float = _PAIRS_PER_LINEUP) -> bool:
         """Tighten the bounds of lineups ``idx`` by the scenario-major excess pass (see
         _excess.py) at thresholds set from lineup ``m_inc``; False when it does not apply
         (accumulators too large, or thresholds too high to prune anything)."""
@@ -311,14 +318,28 @@ class Engine:
         x = np.zeros(self.S)
         K._sum_rows(self.P, self.lineups[m_inc].astype(np.int64), x)
         vals, var = K.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)
-        taus = var[up] + _EXCESS_LAMBDA * (vals[up] - var[up])
-        taus = np.maximum(taus, self._pair_floor())
+        # per leaf: the main threshold, and ``excess_steps`` lower ones a (CVaR - VaR) apart,
+        # so the bounds stay tight for lineups a little worse than the incumbent (the later
+        # lineups of a portfolio); all at least the pair floor
+        floor = self._pair_floor(per_lineup)
+        t_list, l_list = [], []
+        for li, j in enumerate(up):
+            spread = max(float(vals[j] - var[j]), 0.0)
+            t0 = float(var[j]) + _EXCESS_LAMBDA * spread
+            for q in range(self.excess_steps + 1):
+                t = max(t0 - q * spread, floor)
+                if q == 0 or t < t_list[-1]:
+                    t_list.append(t)
+                    l_list.append(li)
+        taus = np.array(t_list)
+        tleaf = np.array(l_list, np.int64)
         other = np.zeros(len(idx))
         for j, arr in self.leaf_static.items():
             other += self.weights[j] * arr[idx]
         w_up = self.weights[up]
         # every bound is at least sum_j w_j tau_j + other: nothing to gain if that beats best
-        if float(np.dot(w_up, taus)) + float(other.min()) > best + self._tol(best):
+        lowest = np.array([taus[tleaf == li].min() for li in range(len(up))])
+        if float(np.dot(w_up, lowest)) + float(other.min()) > best + self._tol(best):
             return False
         sal = self.salaries
         # positions run down the driver index, so ranks fall as the enumeration's order rises
@@ -328,7 +349,7 @@ class Engine:
         pos_of = np.full(self.n, -1, np.int64)
         pos_of[cand] = np.arange(nd)[::-1]
         ks = self.k0s[up] + self.fs[up]
-        bound = X.gather_bounds(self.lineups, idx, pos_of, binom, acc, taus, ks, w_up, other)
+        bound = X.gather_bounds(self.lineups, idx, pos_of, binom, acc, taus, tleaf, ks, w_up, other)
         self.static[idx] = np.minimum(self.static[idx], bound)
         tot = self.static[idx].copy()
         for j, arr in self.low.items():
@@ -486,8 +507,11 @@ class Engine:
         alive = active[self.ub[active] > best + self._tol(best)]
         alive = alive[np.isnan(self.value[alive])]
         dynamic = bool(self.lower_leaves)
-        if self.upper_leaves and len(alive) > _EXCESS_MIN and self._excess_screen(alive, best_m, best):
+        excess = bool(self.upper_leaves) and self._excess_fits(self.n_drivers, len(self.upper_leaves))
+        if excess and len(alive) > _EXCESS_MIN and self._excess_screen(alive, best_m, best):
             alive = alive[self.ub[alive] > best + self._tol(best)]
+        elif excess:
+            pass  # few lineups alive: evaluating them beats any screen
         elif self.upper_leaves and len(alive) and np.all(np.isfinite(tscreen[self.upper_leaves])):
             alive = self._screen(alive, tscreen, best)
             known = alive[~np.isnan(self.value[alive])]
@@ -557,12 +581,29 @@ class Engine:
         kth = float(np.partition(self.value[known], len(known) - k)[len(known) - k])
         rest = active[np.isnan(self.value[active])]
         rest = rest[self.ub[rest] > kth]
-        if len(rest) and self.upper_leaves:
+        excess = bool(self.upper_leaves) and self._excess_fits(self.n_drivers, len(self.upper_leaves))
+        for _ in range(3 if excess else 0):
+            # excess passes at the k-th lineup's tail (a larger pair budget: the k-th value sits
+            # lower than a single solve's best), each followed by the k best bounds evaluated,
+            # which raises the k-th value
+            if len(rest) <= max(_EXCESS_MIN, 2 * k):
+                break
+            kth_m = int(known[np.argsort(-self.value[known], kind="stable")[k - 1]])
+            if not self._excess_screen(rest, kth_m, kth, _PAIRS_PER_LINEUP * 4):
+                break
+            rest = rest[self.ub[rest] > kth]
+            q = min(k, len(rest))
+            if q:
+                self._evaluate(rest[np.argpartition(-self.ub[rest], q - 1)[:q]] if q < len(rest) else rest, -np.inf)
+            known = active[~np.isnan(self.value[active])]
+            kth = float(np.partition(self.value[known], len(known) - k)[len(known) - k])
+            rest = rest[np.isnan(self.value[rest])]
+            rest = rest[self.ub[rest] > kth]
+        if len(rest) and self.upper_leaves and not excess:
             # screen at the k-th lineup's VaR: lineups near the threshold get exact values
             # from the listed scenarios instead of a full pass
             kth_m = int(known[np.argsort(-self.value[known], kind="stable")[k - 1]])
-            if not (len(rest) > _EXCESS_MIN and self._excess_screen(rest, kth_m, kth)):
-                self._screen(rest, self._incumbent_t(kth_m), kth)
+            self._screen(rest, self._incumbent_t(kth_m), kth)
             known = active[~np.isnan(self.value[active])]
             kth = float(np.partition(self.value[known], len(known) - k)[len(known) - k])
             rest = rest[np.isnan(self.value[rest])]
