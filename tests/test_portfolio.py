@@ -193,3 +193,24 @@ def test_progress_is_reported_per_lineup():
     seen = []
     generate_portfolio(pts, sal, rules, Objective.upper_cvar(0.05), 4, progress=lambda d, t: seen.append((d, t)))
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+@pytest.mark.parametrize("obj", [Objective.upper_cvar(0.03), Objective.lower_cvar(0.2)], ids=lambda o: o.name)
+def test_marginal_time_limit_still_gives_every_lineup_and_says_so(obj):
+    pts, sal, rules = slate(8)
+    N, gmax, max_overlap = 6, 0.67, 3
+    kw = dict(mode="marginal", global_max_exposure=gmax, max_overlap=max_overlap, marginal_pool=40)
+    late = generate_portfolio(pts, sal, rules, obj, N, time_limit=0.0, **kw)
+    assert len(late.lineups) == N and len({r.lineup for r in late.lineups}) == N
+    # the first pool was built after the limit had passed: unproven, and said so
+    assert late.lineups[0].status == "time_limit"
+    assert all(r.status in ("time_limit", "marginal") for r in late.lineups)
+    for r in late.lineups:
+        assert rules.admits(r.lineup, sal)
+    for a in range(N):
+        for b in range(a + 1, N):
+            assert len(set(late.lineups[a].lineup) & set(late.lineups[b].lineup)) <= max_overlap
+    assert late.exposures.max() <= gmax + 1e-12
+    on_time = generate_portfolio(pts, sal, rules, obj, N, time_limit=600.0, **kw)
+    assert all(r.status == "marginal" for r in on_time.lineups)
+    assert [r.lineup for r in on_time.lineups] == [r.lineup for r in generate_portfolio(pts, sal, rules, obj, N, **kw).lineups]

@@ -754,10 +754,11 @@ def screen_exact(P, lineups, idx, splits, code_part, offsets, flat, thetas, t_bu
 
 
 @njit(cache=True, parallel=True)
-def lower_cuts(P, PS, lineups, idx, k0, f):
+def lower_cuts(P, PS, lineups, idx, k0, f, vars_):
     """lower_cut for each lineup (or driver subset) in idx, in parallel: (len(idx), n).
 
     ``PS`` is P transposed (S, n), so the worst-alpha scenarios are summed row by row.
+    ``vars_[b]`` is the lineup's lower VaR when known (from its evaluation), else NaN.
     """
     n, S = P.shape
     k = k0 + f
@@ -765,7 +766,9 @@ def lower_cuts(P, PS, lineups, idx, k0, f):
     for b in prange(idx.shape[0]):
         x = np.empty(S, np.float64)
         _sum_rows(P, lineups[idx[b]], x)
-        _, v = lower_tail(x, k0, f)
+        v = vars_[b]
+        if np.isnan(v):
+            _, v = lower_tail(x, k0, f)
         below = 0
         ties = 0
         for s in range(S):

@@ -13,7 +13,10 @@ exact values computed for one lineup are reused for the next):
   objective (an exact top-K, proven by the same bounds as solve_lineup) among those allowed
   when it is built; each step picks the best gain among the pool lineups still allowed. The
   pool is rebuilt from the lineups then allowed when fewer than a quarter of it (at least one)
-  remain allowed. Gains are found by lazy evaluation when the objective has no lower-CVaR
+  remain allowed. With ``time_limit``, once it has passed the pool is rebuilt only when none
+  of it is allowed, and that rebuild keeps the best lineups found by then (not proven);
+  lineups chosen so are marked status "time_limit" instead of "marginal". Gains are found
+  by lazy evaluation when the objective has no lower-CVaR
   part: then F is submodular (upper CVaR, mean and hit rate are monotone and have decreasing
   differences on the scenario lattice, so f(b v x) - f(b) <= f(a v x) - f(a) for a <= b), so a
   gain computed for an earlier portfolio bounds the gain now; a lineup is chosen only when its
@@ -196,6 +199,7 @@ def generate_portfolio(
     gbound = np.empty(0)
     lazy = not engine.lower_leaves
     in_active = np.zeros(engine.M, np.bool_)
+    pool_proven = True
     deadline = None if time_limit is None else t0 + time_limit
 
     for j in range(N):
@@ -230,8 +234,13 @@ def generate_portfolio(
         else:
             in_active[active] = True
             live = in_active[pool]
-            if live.sum() < max(1, len(pool) // 4) or len(pool) == 0:
-                new = np.sort(engine.top_k(active, int(marginal_pool)))
+            late = deadline is not None and time.perf_counter() > deadline
+            low = live.sum() < max(1, len(pool) // 4)
+            # past the time limit the pool is rebuilt only when nothing in it is allowed
+            cut_short = late and low and bool(live.any())
+            if (low and not cut_short) or len(pool) == 0:
+                new = np.sort(engine.top_k(active, int(marginal_pool), deadline))
+                pool_proven = engine.top_k_proven
                 fresh = ~np.isin(new, pool)
                 pool = np.concatenate([pool, new[fresh]])
                 gbound = np.concatenate([gbound, np.full(int(fresh.sum()), np.inf)])
@@ -242,7 +251,8 @@ def generate_portfolio(
             m = _marginal_pick(engine, pool, gbound, live, z, lazy)
             lineup = tuple(int(i) for i in engine.lineups[m])
             v = exact_value(p, lineup, objective)
-            results.append(LineupResult(lineup, v, v, 0.0, False, "marginal", engine.n_evaluated - before,
+            status = "marginal" if pool_proven and not cut_short else "time_limit"
+            results.append(LineupResult(lineup, v, v, 0.0, False, status, engine.n_evaluated - before,
                                         time.perf_counter() - ts))
             x = np.zeros(engine.S)
             K._sum_rows(engine.P, engine.lineups[m].astype(np.int64), x)

@@ -6,16 +6,23 @@ order and stops when no remaining bound beats the best exact value (up to ``rel_
 
 Bounds per leaf objective (a blend's bound is the weighted sum of its leaves' bounds):
 * mean: the lineup's mean itself (sum of driver means);
-* upper CVaR: subadditivity, CVaR(A + B) <= CVaR(A) + CVaR(B), with the lineup split into
-  parts of at most three drivers, the best of up to 20 splits (part values precomputed);
-  then the Rockafellar–Uryasev screen t + sum_s (x_s - t)^+ / (beta S) at (just below) the
-  incumbent's VaR t, summed only over the scenarios where some part of the split scores above
-  its share of t (per-part scenario lists: any scenario with x_s > t is on one of them). When
-  the screen does not prune, the listed scenarios above t give the exact top tail directly
-  (a full pass over all S scenarios only when fewer than beta S of them lie above t);
-* lower CVaR: concave, the minimum of w.x over capped-simplex weights w; every evaluated
-  lineup's worst-alpha weights give all lineups an additive bound (Kelley cutting planes),
-  starting from the mean;
+* upper CVaR: first subadditivity, CVaR(A + B) <= CVaR(A) + CVaR(B), over splits of the
+  lineup (single drivers when the excess pass applies: then this bound only orders the first
+  evaluations; parts of up to three drivers otherwise, best of up to 20 splits). Then the
+  Rockafellar–Uryasev bound CVaR <= t + sum_s (x_s - t)^+ / (beta S), valid for every t:
+  - the excess pass (``_excess.py``) computes it for every lineup at once, at thresholds set
+    from the incumbent's VaR and CVaR, by enumerating per scenario only the lineups scoring
+    above t. It applies when its accumulators fit (chunks x thresholds x C(drivers, roster)
+    cells within _excess.MAX_CELLS: a DraftKings slate of up to 50 drivers for one solve, 44
+    in a portfolio, 40 for a two-level blend in a portfolio) and more than _EXCESS_MIN
+    lineups are alive; with fewer alive, evaluating them is cheaper;
+  - otherwise a screen over per-part scenario lists at (just below) the incumbent's VaR,
+    which also yields exact values where the listed scenarios suffice;
+* lower CVaR: concave, the minimum of w.x over capped-simplex weights w, so every scenario
+  set of alpha S scenarios gives an additive bound. Start: the mean, then for each lineup the
+  best cut from the worst-alpha scenarios of one of its driver pairs; then Kelley cutting
+  planes: each batch of evaluated lineups gives (up to _N_CUTS, spread over their values)
+  cuts to all live lineups;
 * target probability: P(A + B >= T) <= P(A >= t) + P(B >= T - t) over a grid of t, for
   two-part splits (rosters of 4–6; larger rosters use the trivial bound 1).
 An exact evaluation replaces a lineup's bound by its value, so bounds only tighten and can be
@@ -28,7 +35,6 @@ import itertools
 import math
 import time
 
-import numba
 import numpy as np
 
 from tailrace import tail
@@ -45,13 +51,16 @@ _TARGET_GRID = 17
 _EXCESS_LAMBDA = 0.4
 _PAIRS_PER_LINEUP = 8.0
 _EXCESS_MIN = 20_000
+_EXCESS_CHUNKS = 2
 _SAMPLE_LINEUPS = 128
 _N_CUTS = 256  # lower CVaR: cuts taken from each batch of evaluated lineups
 
 
 def _nchunk() -> int:
-    """Scenario chunks of the excess pass: one per thread (each has its own accumulators)."""
-    return max(1, min(numba.get_num_threads(), 8))
+    """Scenario chunks of the excess pass, each with its own accumulators. Fixed (not the
+    thread count) so the bounds, and with them the order of evaluation and tie-breaks, are
+    the same bytes on every machine; more threads than chunks sit idle in that pass."""
+    return _EXCESS_CHUNKS
 
 
 def set_partitions(r: int, size: int = 3) -> list[list[list[int]]]:
@@ -217,7 +226,7 @@ class Engine:
             return
         pairs = np.array(list(itertools.combinations(drivers.tolist(), 2)), np.int64)
         table = K.lower_cuts(self.P, self._ps_t(), pairs, np.arange(len(pairs), dtype=np.int64),
-                             int(self.k0s[j]), float(self.fs[j]))
+                             int(self.k0s[j]), float(self.fs[j]), np.full(len(pairs), np.nan))
         pair_row = np.zeros((self.n, self.n), np.int64)
         pair_row[pairs[:, 0], pairs[:, 1]] = np.arange(len(pairs))
         pair_row[pairs[:, 1], pairs[:, 0]] = np.arange(len(pairs))
@@ -416,15 +425,20 @@ class Engine:
                 t[j] = lvar_row[j]
         return t
 
-    def _cuts_from(self, idx: np.ndarray) -> dict[int, np.ndarray]:
+    def _cuts_from(self, idx: np.ndarray, lvar: np.ndarray | None = None) -> dict[int, np.ndarray]:
         """Cuts from the evaluated lineups ``idx``: at most _N_CUTS of them, spread evenly over
-        their value ranking (diverse worst-alpha sets prune more than near-copies of the best)."""
+        their value ranking (diverse worst-alpha sets prune more than near-copies of the best).
+        ``lvar`` (len(idx), leaves): their VaRs from the evaluation, which saves a selection."""
         idx = np.asarray(idx, np.int64)
+        pick = np.arange(len(idx))
         if len(idx) > _N_CUTS:
             order = np.argsort(-self.value[idx], kind="stable")
-            idx = idx[order[np.linspace(0, len(idx) - 1, _N_CUTS).astype(np.int64)]]
-        return {j: K.lower_cuts(self.P, self._ps_t(), self.lineups, idx, int(self.k0s[j]), float(self.fs[j]))
-                for j in self.lower_leaves}
+            pick = order[np.linspace(0, len(idx) - 1, _N_CUTS).astype(np.int64)]
+        out = {}
+        for j in self.lower_leaves:
+            v = np.full(len(pick), np.nan) if lvar is None else np.ascontiguousarray(lvar[pick, j])
+            out[j] = K.lower_cuts(self.P, self._ps_t(), self.lineups, idx[pick], int(self.k0s[j]), float(self.fs[j]), v)
+        return out
 
     def _apply_cuts(self, cuts: dict[int, np.ndarray], idx: np.ndarray, prune_at: float) -> None:
         """Tighten the lower-CVaR bounds of ``idx`` by ``cuts``; a lineup stops taking cuts once
@@ -552,7 +566,7 @@ class Engine:
                     best_m = int(sel[i])
                     tscreen = self._screen_t(lvar[i])
                 if dynamic:
-                    self._apply_cuts(self._cuts_from(sel[e]), alive, best + self._tol(best))
+                    self._apply_cuts(self._cuts_from(sel[e], lvar[e]), alive, best + self._tol(best))
                     alive = alive[np.isnan(self.value[alive])]
             if dynamic:
                 qsize = min(qsize * 2, 256)
@@ -563,13 +577,27 @@ class Engine:
             bound = max(best, float(self.ub[rest].max()) if len(rest) else best)
         return {"index": best_m, "kernel_value": best, "bound": bound, "status": status}
 
-    def top_k(self, active: np.ndarray, k: int) -> np.ndarray:
-        """The ``k`` best lineups of ``active`` by exact value (best first), proven by bounds."""
+    def top_k(self, active: np.ndarray, k: int, deadline: float | None = None) -> np.ndarray:
+        """The ``k`` best lineups of ``active`` by exact value (best first), proven by bounds.
+
+        Past ``deadline`` (a perf_counter time) it stops and returns the best ``k`` found so
+        far; ``self.top_k_proven`` says whether the last answer is proven.
+        """
         active = np.asarray(active, np.int64)
         k = min(k, len(active))
+        self.top_k_proven = True
+
+        def late() -> bool:
+            if deadline is not None and time.perf_counter() > deadline:
+                self.top_k_proven = False
+                return True
+            return False
+
         if self.lower_leaves:
-            return self._top_k_cuts(active, k)
-        res = self.solve(active)
+            return self._top_k_cuts(active, k, late)
+        res = self.solve(active, time_limit=None if deadline is None else max(0.0, deadline - time.perf_counter()))
+        if res["status"] != "optimal":
+            self.top_k_proven = False
         # k exact values first (the best bounds), so the k-th value is a finite threshold
         known = active[~np.isnan(self.value[active])]
         if len(known) < k:
@@ -586,7 +614,7 @@ class Engine:
             # excess passes at the k-th lineup's tail (a larger pair budget: the k-th value sits
             # lower than a single solve's best), each followed by the k best bounds evaluated,
             # which raises the k-th value
-            if len(rest) <= max(_EXCESS_MIN, 2 * k):
+            if len(rest) <= max(_EXCESS_MIN, 2 * k) or late():
                 break
             kth_m = int(known[np.argsort(-self.value[known], kind="stable")[k - 1]])
             if not self._excess_screen(rest, kth_m, kth, _PAIRS_PER_LINEUP * 4):
@@ -612,7 +640,7 @@ class Engine:
         order = rest[np.argsort(-self.ub[rest], kind="stable")]
         vals = self.value[known]
         pos = 0
-        while pos < len(order) and self.ub[order[pos]] > kth:
+        while pos < len(order) and self.ub[order[pos]] > kth and not late():
             sel = order[pos : pos + 1024]
             pos += len(sel)
             out, _, _, _ = self._evaluate(sel, -np.inf)
@@ -622,7 +650,7 @@ class Engine:
         known = active[~np.isnan(self.value[active])]
         return known[np.argsort(-self.value[known], kind="stable")[:k]]
 
-    def _top_k_cuts(self, active: np.ndarray, k: int) -> np.ndarray:
+    def _top_k_cuts(self, active: np.ndarray, k: int, late) -> np.ndarray:
         """top_k with lower-CVaR leaves: bounds tighten by cutting planes as lineups are evaluated."""
         res = self.solve(active)
         known = active[~np.isnan(self.value[active])]
@@ -634,7 +662,7 @@ class Engine:
                 kth = -np.inf
             rest = active[np.isnan(self.value[active])]
             rest = rest[self.ub[rest] > kth]
-            if len(rest) == 0:
+            if len(rest) == 0 or late():
                 break
             q = min(len(rest), max(256, k - len(known)))
             sel = rest[np.argpartition(-self.ub[rest], q - 1)[:q]] if q < len(rest) else rest
