@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -94,6 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.inflight = {}  # key of an identical sync request in progress -> its future (execute.py)
+    # one synchronous computation at a time (execute.py): the numba kernels already use every
+    # core, and two OpenMP thread teams launched from two request threads spin against each
+    # other (measured: a 1.5 s optimise took minutes with 8 concurrent clients on 2 cores)
+    app.state.compute_lock = threading.Lock()
     install_handlers(app)
 
     from tailrace.api.routes import contest, health, jobs, optimize, portfolios, simulate, slates, specs

@@ -1,5 +1,8 @@
 """Run a piece of work now (in a thread, under the sync time limit) or as a background job (202).
 
+Synchronous work runs one computation at a time (``app.state.compute_lock``); a request
+waiting its turn past the time limit gets the time-limit error.
+
 Identical synchronous requests that arrive while one is being computed share its answer
 (request coalescing), so a burst of the same call costs one computation and every caller
 gets the same bytes. Finished answers are not memoised: a later call computes afresh
@@ -58,7 +61,10 @@ async def _run_now(app: Any, kind: str, body: dict[str, Any]) -> dict[str, Any]:
             raise TimeLimitExceeded(limit)
 
     def work() -> dict[str, Any]:
-        return run_work(app.state.context, kind, body, progress)
+        # queued behind other synchronous work; the wait counts towards the time limit
+        with app.state.compute_lock:
+            progress(0.0, "started")
+            return run_work(app.state.context, kind, body, progress)
 
     try:
         return await asyncio.wait_for(run_in_threadpool(work), timeout=limit + 1.0)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from tailrace.optimize._kernels import insertion_sort
+
 # accumulator budget in float64 cells (threads x leaves x ranks): about 256 MB
 MAX_CELLS = 32_000_000
 BUF = 4096
@@ -95,13 +97,7 @@ def excess_sums(PS, cand, sal, cap, min_sal, r, taus, binom, nchunk):
                     m = r - 1
                     for a in range(m):
                         srt[a] = chosen[a]
-                    for a in range(1, m):
-                        key = srt[a]
-                        b = a - 1
-                        while b >= 0 and srt[b] > key:
-                            srt[b + 1] = srt[b]
-                            b -= 1
-                        srt[b + 1] = key
+                    insertion_sort(srt, m)
                     low[0] = 0
                     for a in range(m):
                         low[a + 1] = low[a] + binom[srt[a], a + 1]

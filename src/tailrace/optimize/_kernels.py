@@ -34,6 +34,18 @@ def popcount_and(masks: np.ndarray, other: np.uint64) -> np.ndarray:
 # ----------------------------------------------------------------------------- enumeration
 
 
+@njit(cache=True, inline="always")
+def insertion_sort(a: np.ndarray, m: int) -> None:
+    """Sort a[:m] ascending in place (m is a roster size: tiny)."""
+    for i in range(1, m):
+        v = a[i]
+        b = i - 1
+        while b >= 0 and a[b] > v:
+            a[b + 1] = a[b]
+            b -= 1
+        a[b + 1] = v
+
+
 @njit(cache=True)
 def _enum_first(first, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin, gmax, prev, max_shared,
                 out, outm, start, fill):
@@ -83,14 +95,7 @@ def _enum_first(first, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin,
                     row[j] = lock_ids[j]
                 for j in range(kf):
                     row[nl + j] = cand[c[j]]
-                # insertion sort (r is tiny)
-                for a in range(1, r):
-                    v = row[a]
-                    b = a - 1
-                    while b >= 0 and row[b] > v:
-                        row[b + 1] = row[b]
-                        b -= 1
-                    row[b + 1] = v
+                insertion_sort(row, r)
                 for j in range(r):
                     out[start + count, j] = row[j]
                 outm[start + count] = mask

@@ -313,6 +313,24 @@ class Engine:
             self._floor[per_lineup] = float(np.partition(flat, len(flat) - 1 - q)[len(flat) - 1 - q])
         return self._floor[per_lineup]
 
+    def _thresholds(self, vals: np.ndarray, var: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
+        """Excess-pass thresholds and the upper leaf (0-based among them) of each, from the
+        incumbent's leaf values and VaRs. Per leaf: the main threshold, VaR + lambda (CVaR -
+        VaR), and ``excess_steps`` lower ones a (CVaR - VaR) apart, so the bounds stay tight for
+        lineups a little worse than the incumbent (a portfolio's later lineups); none below
+        ``floor``."""
+        t_list: list[float] = []
+        l_list: list[int] = []
+        for li, j in enumerate(self.upper_leaves):
+            spread = max(float(vals[j] - var[j]), 0.0)
+            t0 = float(var[j]) + _EXCESS_LAMBDA * spread
+            for q in range(self.excess_steps + 1):
+                t = max(t0 - q * spread, floor)
+                if q == 0 or t < t_list[-1]:
+                    t_list.append(t)
+                    l_list.append(li)
+        return np.array(t_list), np.array(l_list, np.int64)
+
     def _excess_screen(self, idx: np.ndarray, m_inc: int, best: float,
                        per_lineup: float = _PAIRS_PER_LINEUP) -> bool:
         """Tighten the bounds of lineups ``idx`` by the scenario-major excess pass (see
@@ -327,28 +345,28 @@ class Engine:
         x = np.zeros(self.S)
         K._sum_rows(self.P, self.lineups[m_inc].astype(np.int64), x)
         vals, var = K.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)
-        # per leaf: the main threshold, and ``excess_steps`` lower ones a (CVaR - VaR) apart,
-        # so the bounds stay tight for lineups a little worse than the incumbent (the later
-        # lineups of a portfolio); all at least the pair floor
-        floor = self._pair_floor(per_lineup)
-        t_list, l_list = [], []
-        for li, j in enumerate(up):
-            spread = max(float(vals[j] - var[j]), 0.0)
-            t0 = float(var[j]) + _EXCESS_LAMBDA * spread
-            for q in range(self.excess_steps + 1):
-                t = max(t0 - q * spread, floor)
-                if q == 0 or t < t_list[-1]:
-                    t_list.append(t)
-                    l_list.append(li)
-        taus = np.array(t_list)
-        tleaf = np.array(l_list, np.int64)
         other = np.zeros(len(idx))
         for j, arr in self.leaf_static.items():
             other += self.weights[j] * arr[idx]
         w_up = self.weights[up]
-        # every bound is at least sum_j w_j tau_j + other: nothing to gain if that beats best
-        lowest = np.array([taus[tleaf == li].min() for li in range(len(up))])
-        if float(np.dot(w_up, lowest)) + float(other.min()) > best + self._tol(best):
+        # Every bound is at least sum_j w_j tau_j + other, so the room to prune is ``best``
+        # minus that. The pair floor keeps the pass cheap but raising thresholds eats the room;
+        # where it leaves less than a quarter of the room of the natural thresholds (e.g. a
+        # portfolio's later lineup, whose best has fallen below the floor), the budget grows
+        # (4x, then 16x: past that the pass could cost more than the evaluations it saves).
+        def room(taus: np.ndarray, tleaf: np.ndarray) -> float:
+            lowest = np.array([taus[tleaf == li].min() for li in range(len(up))])
+            return best + self._tol(best) - float(np.dot(w_up, lowest)) - float(other.min())
+
+        natural = room(*self._thresholds(vals, var, -math.inf))
+        if natural <= 0.0:
+            return False
+        for budget in (per_lineup, 4 * per_lineup, 16 * per_lineup):
+            taus, tleaf = self._thresholds(vals, var, self._pair_floor(budget))
+            left = room(taus, tleaf)
+            if left >= 0.25 * natural:
+                break
+        if left <= 0.0:
             return False
         sal = self.salaries
         # positions run down the driver index, so ranks fall as the enumeration's order rises
@@ -489,15 +507,20 @@ class Engine:
         if len(active) == 0:
             raise ValueError("no active lineups")
         batch = 64
-        # incumbent: best exact among active, else evaluate the top bounds
-        known = active[~np.isnan(self.value[active])]
-        if len(known) == 0:
-            if len(active) > batch:
-                top = active[np.argpartition(-self.ub[active], batch - 1)[:batch]]
+        # incumbent: the best of the exact values among active and of the top bounds among the
+        # rest (a portfolio's later solves can have only poor known lineups left, and the
+        # screens are only as good as the incumbent they start from)
+        isknown = ~np.isnan(self.value[active])
+        known, unknown = active[isknown], active[~isknown]
+        b_known = float(self.value[known].max()) if len(known) else -np.inf
+        first = len(known) == 0
+        if len(unknown) and (first or float(self.ub[unknown].max()) > b_known + self._tol(b_known)):
+            if len(unknown) > batch:
+                top = unknown[np.argpartition(-self.ub[unknown], batch - 1)[:batch]]
             else:
-                top = active
+                top = unknown
             self._evaluate(top, -np.inf)
-            if self.lower_leaves:
+            if self.lower_leaves and first:
                 # the incumbent's own cut first (on the lineups its value does not already
                 # prune), then the other cuts on what survives
                 b0 = float(np.nanmax(self.value[top]))
@@ -508,7 +531,7 @@ class Engine:
                 self._apply_cuts(self._cuts_from(ordered[1:]), live, b0 + self._tol(b0))
             known = active[~np.isnan(self.value[active])]
             best_m = int(known[np.argmax(self.value[known])])
-            if len(self.kinds) == 1 and self.upper_leaves:
+            if first and len(self.kinds) == 1 and self.upper_leaves:
                 self._linearise(active, best_m)
                 known = active[~np.isnan(self.value[active])]
         best_m = int(known[np.argmax(self.value[known])])
@@ -522,7 +545,7 @@ class Engine:
         alive = alive[np.isnan(self.value[alive])]
         dynamic = bool(self.lower_leaves)
         excess = bool(self.upper_leaves) and self._excess_fits(self.n_drivers, len(self.upper_leaves))
-        if excess and len(alive) > _EXCESS_MIN and self._excess_screen(alive, best_m, best):
+        if excess and len(alive) > max(_EXCESS_MIN, 0) and self._excess_screen(alive, best_m, best):
             alive = alive[self.ub[alive] > best + self._tol(best)]
         elif excess:
             pass  # few lineups alive: evaluating them beats any screen
