@@ -507,20 +507,16 @@ class Engine:
         if len(active) == 0:
             raise ValueError("no active lineups")
         batch = 64
-        # incumbent: the best of the exact values among active and of the top bounds among the
-        # rest (a portfolio's later solves can have only poor known lineups left, and the
-        # screens are only as good as the incumbent they start from)
-        isknown = ~np.isnan(self.value[active])
-        known, unknown = active[isknown], active[~isknown]
-        b_known = float(self.value[known].max()) if len(known) else -np.inf
+        # incumbent: best exact among active, else evaluate the top bounds
+        known = active[~np.isnan(self.value[active])]
         first = len(known) == 0
-        if len(unknown) and (first or float(self.ub[unknown].max()) > b_known + self._tol(b_known)):
-            if len(unknown) > batch:
-                top = unknown[np.argpartition(-self.ub[unknown], batch - 1)[:batch]]
+        if first:
+            if len(active) > batch:
+                top = active[np.argpartition(-self.ub[active], batch - 1)[:batch]]
             else:
-                top = unknown
+                top = active
             self._evaluate(top, -np.inf)
-            if self.lower_leaves and first:
+            if self.lower_leaves:
                 # the incumbent's own cut first (on the lineups its value does not already
                 # prune), then the other cuts on what survives
                 b0 = float(np.nanmax(self.value[top]))
@@ -531,7 +527,7 @@ class Engine:
                 self._apply_cuts(self._cuts_from(ordered[1:]), live, b0 + self._tol(b0))
             known = active[~np.isnan(self.value[active])]
             best_m = int(known[np.argmax(self.value[known])])
-            if first and len(self.kinds) == 1 and self.upper_leaves:
+            if len(self.kinds) == 1 and self.upper_leaves:
                 self._linearise(active, best_m)
                 known = active[~np.isnan(self.value[active])]
         best_m = int(known[np.argmax(self.value[known])])
@@ -544,6 +540,17 @@ class Engine:
         alive = active[self.ub[active] > best + self._tol(best)]
         alive = alive[np.isnan(self.value[alive])]
         dynamic = bool(self.lower_leaves)
+        if not first and len(alive) > max(_EXCESS_MIN, batch):
+            # many lineups alive behind a known incumbent: in a portfolio's later solves the
+            # best known lineup still allowed can be a poor one, and the screens are only as
+            # good as the incumbent they start from, so the best bounds are evaluated first
+            top = alive[np.argpartition(-self.ub[alive], batch - 1)[:batch]]
+            out, exact, _, _ = self._evaluate(top, best)
+            i = int(np.argmax(np.where(exact, out, -np.inf)))
+            if exact[i] and out[i] > best:
+                best, best_m = float(out[i]), int(top[i])
+                tscreen = incumbent_t(best_m)
+            alive = alive[(self.ub[alive] > best + self._tol(best)) & np.isnan(self.value[alive])]
         excess = bool(self.upper_leaves) and self._excess_fits(self.n_drivers, len(self.upper_leaves))
         if excess and len(alive) > max(_EXCESS_MIN, 0) and self._excess_screen(alive, best_m, best):
             alive = alive[self.ub[alive] > best + self._tol(best)]
