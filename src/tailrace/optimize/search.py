@@ -149,6 +149,7 @@ class Engine:
         self.cap = int(np.iinfo(np.int32).max) if cap is None or salaries is None else int(cap)
         self._floor: dict[float, float] = {}
         self._ps: np.ndarray | None = None
+        self.top_k_proven = True  # whether the last top_k answer is proven (see top_k)
         self.n_evaluated = 0
         self.value = np.full(self.M, np.nan)  # exact values (kernel arithmetic)
         self.n_drivers = len(drivers)
@@ -167,8 +168,7 @@ class Engine:
         self.leaf_static: dict[int, np.ndarray] = {}
         # with the excess pass available the split bound only orders the first evaluations, so
         # single drivers (cheap) suffice; otherwise triples feed the list screen
-        up = [j for j in range(len(self.kinds)) if self.kinds[j] == K.UPPER]
-        part_size = 1 if up and self._excess_fits(len(drivers), len(up)) else 3
+        part_size = 1 if self._excess_available() else 3
         splits = set_partitions(self.r, part_size)
         split_arr = _split_array(splits)
         sizes = sorted({len(b) for sp in splits for b in sp})
@@ -297,6 +297,10 @@ class Engine:
         """Whether the excess pass's accumulators fit for ``nd`` candidate drivers."""
         cells = _nchunk() * n_upper * (self.excess_steps + 1) * math.comb(nd, self.r)
         return nd >= self.r and cells <= X.MAX_CELLS
+
+    def _excess_available(self) -> bool:
+        """Whether the objective has upper-CVaR leaves and the excess pass fits this slate."""
+        return bool(self.upper_leaves) and self._excess_fits(self.n_drivers, len(self.upper_leaves))
 
     def _pair_floor(self, per_lineup: float = _PAIRS_PER_LINEUP) -> float:
         """Threshold above which about ``per_lineup`` scenarios per lineup lie, estimated
@@ -551,11 +555,10 @@ class Engine:
                 best, best_m = float(out[i]), int(top[i])
                 tscreen = incumbent_t(best_m)
             alive = alive[(self.ub[alive] > best + self._tol(best)) & np.isnan(self.value[alive])]
-        excess = bool(self.upper_leaves) and self._excess_fits(self.n_drivers, len(self.upper_leaves))
-        if excess and len(alive) > max(_EXCESS_MIN, 0) and self._excess_screen(alive, best_m, best):
-            alive = alive[self.ub[alive] > best + self._tol(best)]
-        elif excess:
-            pass  # few lineups alive: evaluating them beats any screen
+        if self._excess_available():
+            # with few lineups alive, evaluating them beats any screen
+            if len(alive) > max(_EXCESS_MIN, 0) and self._excess_screen(alive, best_m, best):
+                alive = alive[self.ub[alive] > best + self._tol(best)]
         elif self.upper_leaves and len(alive) and np.all(np.isfinite(tscreen[self.upper_leaves])):
             alive = self._screen(alive, tscreen, best)
             known = alive[~np.isnan(self.value[alive])]
@@ -639,7 +642,7 @@ class Engine:
         kth = float(np.partition(self.value[known], len(known) - k)[len(known) - k])
         rest = active[np.isnan(self.value[active])]
         rest = rest[self.ub[rest] > kth]
-        excess = bool(self.upper_leaves) and self._excess_fits(self.n_drivers, len(self.upper_leaves))
+        excess = self._excess_available()
         for _ in range(3 if excess else 0):
             # excess passes at the k-th lineup's tail (a larger pair budget: the k-th value sits
             # lower than a single solve's best), each followed by the k best bounds evaluated,
