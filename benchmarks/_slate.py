@@ -2,11 +2,11 @@
 
 ``demo_points`` simulates the bundled demo slate (38 drivers at Kansas) with tailrace's race
 model: the realistic case. ``make_slate`` builds a 40-driver matrix from a simple race model
-(kept so figures stay comparable with earlier runs): each scenario ranks 40 drivers by skill + a shared "track type" factor + heavy-
-tailed (Student t, 3 dof) noise + occasional wrecks; finish positions are scored with
-DraftKings' rules (tailrace.sites.DRAFTKINGS: finish points, place differential, laps led,
-fastest laps), laps led and fastest laps going mostly to the front runners. Salaries follow
-skill, DraftKings style ($4,500–$11,000, cap $50,000).
+(kept so figures stay comparable with earlier runs): each scenario ranks 40 drivers by skill
++ a shared "track type" factor + heavy-tailed (Student t, 3 dof) noise + occasional wrecks;
+finish positions are scored with DraftKings' rules (tailrace.sites.DRAFTKINGS: finish
+points, place differential, laps led, fastest laps), laps led and fastest laps going mostly
+to the front runners. Salaries follow skill, DraftKings style ($4,500–$11,000, cap $50,000).
 """
 
 from __future__ import annotations

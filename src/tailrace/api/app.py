@@ -97,8 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.inflight = {}  # key of an identical sync request in progress -> its future (execute.py)
     # one synchronous computation at a time (execute.py): the numba kernels already use every
-    # core, and two OpenMP thread teams launched from two request threads spin against each
-    # other (measured: a 1.5 s optimise took minutes with 8 concurrent clients on 2 cores)
+    # core, and each request thread would start its own OpenMP thread team on top of them
     app.state.compute_lock = threading.Lock()
     install_handlers(app)
 

@@ -7,7 +7,7 @@ on a 38-driver NASCAR slate at the 1 % level). So instead of visiting every line
 scenarios, each scenario's drivers are sorted by points and the lineups scoring above t in
 that scenario are enumerated depth-first with a prefix-sum cut (output-sensitive). Excess
 sums are accumulated by the lineup's colex rank over the candidate drivers, one array per
-thread; every lineup's bound then comes from one gather.
+scenario chunk; every lineup's bound then comes from one gather.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from numba import njit, prange
 
 from tailrace.optimize._kernels import insertion_sort
 
-# accumulator budget in float64 cells (threads x leaves x ranks): about 256 MB
+# accumulator budget in float64 cells (chunks x thresholds x ranks): about 256 MB
 MAX_CELLS = 32_000_000
 BUF = 4096
 
@@ -46,8 +46,8 @@ def _flush(acc, c, taus, brank, bx, nbuf):
 def excess_sums(PS, cand, sal, cap, min_sal, r, taus, binom, nchunk):
     """Per chunk of scenarios, sum_s (x_s - taus[j])^+ for every r-subset of ``cand``.
 
-    PS: points (S, n) float64; cand: candidate driver indices (any order; position i is cand[i]); sal: salaries of all
-    drivers; subsets over ``cap`` are skipped. Returns acc (nchunk, C(len(cand), r), len(taus))
+    PS: points (S, n) float64; cand: candidate driver indices (any order; position i is
+    cand[i]); sal: salaries of all drivers; subsets over ``cap`` are skipped. Returns acc (nchunk, C(len(cand), r), len(taus))
     indexed by colex rank of the subset's positions in ``cand``, and the pair count.
     """
     S = PS.shape[0]

@@ -326,35 +326,6 @@ def evaluate_batch(P, lineups, idx, kinds, k0s, fs, targets, weights, tscreen, l
 
 
 @njit(cache=True, parallel=True)
-def lower_cut(P, lineup, k0, f):
-    """Cut vector c (n,) from the lineup's worst-alpha scenario weights: for every lineup L,
-    lower CVaR(L) <= sum_{i in L} c_i, with equality at ``lineup``."""
-    n, S = P.shape
-    x = np.empty(S, np.float64)
-    _sum_rows(P, lineup, x)
-    k = k0 + f
-    _, v = lower_tail(x, k0, f)  # v = ceil(k)-th smallest
-    below = 0
-    ties = 0
-    for s in range(S):
-        if x[s] < v:
-            below += 1
-        elif x[s] == v:
-            ties += 1
-    wt = (k - below) / ties if ties > 0 else 0.0  # weight of each tied scenario, in [0, 1]
-    c = np.zeros(n, np.float64)
-    for i in prange(n):
-        acc = 0.0
-        for s in range(S):
-            if x[s] < v:
-                acc += P[i, s]
-            elif x[s] == v:
-                acc += wt * P[i, s]
-        c[i] = acc / k
-    return c
-
-
-@njit(cache=True, parallel=True)
 def apply_cuts(lineups, idx, cuts, ub, thr):
     """ub[idx] = min(ub[idx], min over cuts of the lineup's summed cut coefficients), stopping
     early for a lineup once its bound is at or below ``thr[b]`` (it is pruned: the smaller
@@ -760,7 +731,9 @@ def screen_exact(P, lineups, idx, splits, code_part, offsets, flat, thetas, t_bu
 
 @njit(cache=True, parallel=True)
 def lower_cuts(P, PS, lineups, idx, k0, f, vars_):
-    """lower_cut for each lineup (or driver subset) in idx, in parallel: (len(idx), n).
+    """Cut vectors c (len(idx), n) from each lineup's (or driver subset's) worst-alpha
+    scenario weights: for every lineup L, lower CVaR(L) <= sum_{i in L} c[b, i], with equality
+    at lineup idx[b]. In parallel over idx.
 
     ``PS`` is P transposed (S, n), so the worst-alpha scenarios are summed row by row.
     ``vars_[b]`` is the lineup's lower VaR when known (from its evaluation), else NaN.

@@ -19,7 +19,7 @@ from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize import _kernels as K
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
-from tailrace.optimize.search import Engine
+from tailrace.optimize.search import Engine, drivers_in
 
 __all__ = ["LineupResult", "solve_lineup", "enumerate_feasible", "check_inputs", "diagnose_rules"]
 
@@ -130,12 +130,6 @@ def diagnose_rules(rules: LineupRules, salaries: np.ndarray, n: int) -> list[str
                       replace(rules, differ_from=())))
     conflicts = [name for name, relaxed in named if _count(relaxed, sal, n) > 0]
     return conflicts or [name for name, _ in named]
-
-
-def drivers_in(masks: np.ndarray) -> np.ndarray:
-    """Driver indices that appear in at least one of the lineups (bit sets)."""
-    allbits = np.bitwise_or.reduce(masks) if len(masks) else np.uint64(0)
-    return np.flatnonzero((allbits >> np.arange(64, dtype=np.uint64)) & np.uint64(1))
 
 
 def _build(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective,

@@ -51,16 +51,18 @@ _TARGET_GRID = 17
 _EXCESS_LAMBDA = 0.4
 _PAIRS_PER_LINEUP = 8.0
 _EXCESS_MIN = 20_000
+# scenario chunks of the excess pass, each with its own accumulators: fixed (not the thread
+# count) so the bounds, and with them evaluation order and tie-breaks, are the same bytes on
+# every machine; more threads than chunks sit idle in that pass
 _EXCESS_CHUNKS = 2
 _SAMPLE_LINEUPS = 128
 _N_CUTS = 256  # lower CVaR: cuts taken from each batch of evaluated lineups
 
 
-def _nchunk() -> int:
-    """Scenario chunks of the excess pass, each with its own accumulators. Fixed (not the
-    thread count) so the bounds, and with them the order of evaluation and tie-breaks, are
-    the same bytes on every machine; more threads than chunks sit idle in that pass."""
-    return _EXCESS_CHUNKS
+def drivers_in(masks: np.ndarray) -> np.ndarray:
+    """Driver indices that appear in at least one of the lineups (bit sets)."""
+    allbits = np.bitwise_or.reduce(masks) if len(masks) else np.uint64(0)
+    return np.flatnonzero((allbits >> np.arange(64, dtype=np.uint64)) & np.uint64(1))
 
 
 def set_partitions(r: int, size: int = 3) -> list[list[list[int]]]:
@@ -212,6 +214,13 @@ class Engine:
         for j, arr in self.low.items():
             self.ub += self.weights[j] * arr
 
+    def _refresh_ub(self, idx: np.ndarray) -> None:
+        """ub[idx] = min(ub[idx], static + weighted lower-CVaR bounds) after either tightened."""
+        tot = self.static[idx].copy()
+        for j, arr in self.low.items():
+            tot += self.weights[j] * arr[idx]
+        self.ub[idx] = np.minimum(self.ub[idx], tot)
+
     def _ps_t(self) -> np.ndarray:
         """The scenario matrix as (S, n) float64 (scenario rows), made once."""
         if self._ps is None:
@@ -240,7 +249,7 @@ class Engine:
             return np.ones(self.M)
         split2 = _split_array(two)
         sizes = sorted({len(b) for sp in two for b in sp})
-        drivers = np.flatnonzero(np.bitwise_or.reduce(self.masks) >> np.arange(64, dtype=np.uint64) & np.uint64(1))
+        drivers = drivers_in(self.masks)
         parts = [t for size in sizes for t in itertools.combinations(drivers.tolist(), size)]
         part_arr = -np.ones((len(parts), 3), np.int64)
         for p, t in enumerate(parts):
@@ -295,7 +304,7 @@ class Engine:
 
     def _excess_fits(self, nd: int, n_upper: int) -> bool:
         """Whether the excess pass's accumulators fit for ``nd`` candidate drivers."""
-        cells = _nchunk() * n_upper * (self.excess_steps + 1) * math.comb(nd, self.r)
+        cells = _EXCESS_CHUNKS * n_upper * (self.excess_steps + 1) * math.comb(nd, self.r)
         return nd >= self.r and cells <= X.MAX_CELLS
 
     def _excess_available(self) -> bool:
@@ -340,15 +349,12 @@ class Engine:
         """Tighten the bounds of lineups ``idx`` by the scenario-major excess pass (see
         _excess.py) at thresholds set from lineup ``m_inc``; False when it does not apply
         (accumulators too large, or thresholds too high to prune anything)."""
-        cand = np.flatnonzero(np.bitwise_or.reduce(self.masks[idx]) >> np.arange(64, dtype=np.uint64) & np.uint64(1))
+        cand = drivers_in(self.masks[idx])
         nd, up = len(cand), self.upper_leaves
         if not self._excess_fits(nd, len(up)):
             return False
         binom = X.binomials(nd, self.r)
-        nchunk = _nchunk()
-        x = np.zeros(self.S)
-        K._sum_rows(self.P, self.lineups[m_inc].astype(np.int64), x)
-        vals, var = K.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)
+        vals, var = self._leaf_stats(m_inc)
         other = np.zeros(len(idx))
         for j, arr in self.leaf_static.items():
             other += self.weights[j] * arr[idx]
@@ -376,16 +382,13 @@ class Engine:
         # positions run down the driver index, so ranks fall as the enumeration's order rises
         # (the gather below then reads the accumulators nearly in order)
         acc, _ = X.excess_sums(self._ps_t(), cand[::-1].astype(np.int64), sal, int(self.cap), int(sal[cand].min()), self.r,
-                               taus, binom, nchunk)
+                               taus, binom, _EXCESS_CHUNKS)
         pos_of = np.full(self.n, -1, np.int64)
         pos_of[cand] = np.arange(nd)[::-1]
         ks = self.k0s[up] + self.fs[up]
         bound = X.gather_bounds(self.lineups, idx, pos_of, binom, acc, taus, tleaf, ks, w_up, other)
         self.static[idx] = np.minimum(self.static[idx], bound)
-        tot = self.static[idx].copy()
-        for j, arr in self.low.items():
-            tot += self.weights[j] * arr[idx]
-        self.ub[idx] = np.minimum(self.ub[idx], tot)
+        self._refresh_ub(idx)
         return True
 
     def _screen(self, idx: np.ndarray, tscreen: np.ndarray, best: float) -> np.ndarray:
@@ -414,10 +417,7 @@ class Engine:
             if self.lower_leaves:
                 # the screen bounds the non-lower leaves only
                 self.static[sub] = np.minimum(self.static[sub], out)
-                tot = self.static[sub].copy()
-                for j, arr in self.low.items():
-                    tot += self.weights[j] * arr[sub]
-                self.ub[sub] = np.minimum(self.ub[sub], tot)
+                self._refresh_ub(sub)
                 pending.append(sub)
                 continue
             self.static[sub[~ex]] = np.minimum(self.static[sub[~ex]], out[~ex])
@@ -475,20 +475,18 @@ class Engine:
             w = self.weights[j]
             thr = (prune_at - rest) / w if w > 0 else np.full(len(idx), -np.inf)
             K.apply_cuts(self.lineups, idx, c, self.low[j], thr)
-        tot = self.static[idx].copy()
-        for j, arr in self.low.items():
-            tot += self.weights[j] * arr[idx]
-        self.ub[idx] = np.minimum(self.ub[idx], tot)
+        self._refresh_ub(idx)
 
     def _linearise(self, active: np.ndarray, best_m: int) -> None:
         """Successive linearisation for a single upper-CVaR leaf: fix the incumbent's top-beta
         scenarios, take the lineup best on them, repeat while it improves."""
         j = self.upper_leaves[0]
+        neg_p, neg_ps = -self.P, -self._ps_t()  # top-beta of x = worst-beta of -x
         seen = set()
         cur = best_m
         for _ in range(12):
-            row = self.lineups[cur].astype(np.int64)
-            c = -K.lower_cut(-self.P, row, int(self.k0s[j]), float(self.fs[j]))
+            c = -K.lower_cuts(neg_p, neg_ps, self.lineups, np.array([cur], np.int64), int(self.k0s[j]),
+                              float(self.fs[j]), np.full(1, np.nan))[0]
             vals = K.additive_values(self.lineups, active, c)
             m = int(active[int(np.argmax(vals))])
             if m in seen or not np.isnan(self.value[m]):
@@ -497,11 +495,14 @@ class Engine:
             out, exact, _, _ = self._evaluate(np.array([m], np.int64), -np.inf)
             cur = m
 
-    def _incumbent_t(self, m: int) -> np.ndarray:
+    def _leaf_stats(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """Lineup m's exact leaf values and VaRs."""
         x = np.zeros(self.S)
         K._sum_rows(self.P, self.lineups[m].astype(np.int64), x)
-        _, var = K.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)
-        return self._screen_t(var)
+        return K.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)
+
+    def _incumbent_t(self, m: int) -> np.ndarray:
+        return self._screen_t(self._leaf_stats(m)[1])
 
     def solve(self, active: np.ndarray, time_limit: float | None = None, t0: float | None = None) -> dict:
         """Best lineup among ``active`` (indices into the enumeration), with its certificate."""
