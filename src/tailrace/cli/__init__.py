@@ -37,6 +37,22 @@ for _name in _COMMANDS:
 err_console = Console(stderr=True)
 
 
+def _click_kind(exc: BaseException) -> str | None:
+    """``"usage"`` for a click usage/parameter error, ``"abort"`` for Ctrl-C at a prompt, else None.
+
+    Matched by class name along the MRO, not by ``isinstance``: typer >= 0.20 ships its own copy
+    of click (``typer._click``), whose exceptions are not ``click.exceptions.ClickException``,
+    and pip may resolve either layout. Every click error a user can cause is a usage error
+    here, so it exits 2.
+    """
+    names = {cls.__name__ for cls in type(exc).__mro__ if "click" in cls.__module__}
+    if "ClickException" in names and hasattr(exc, "show"):
+        return "usage"
+    if "Abort" in names:
+        return "abort"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user-fixable errors into a message and exit code 2."""
     try:
@@ -54,12 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     except Exception as exc:  # click's usage errors etc.
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+        kind = _click_kind(exc)
+        if kind == "usage":
+            exc.show()  # type: ignore[attr-defined]  # click's own "Usage: ... Error: ..." text
+            return 2
+        if kind == "abort":
             return 130
         raise
     return 0
