@@ -466,9 +466,9 @@ def write_report(result: CalibrationResult, json_path: str | Path, plots_dir: st
     top-10 reliability diagram, coverage bars). Returns the files written."""
     import json
 
-    json_path = Path(json_path)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(result_json(result), indent=2, allow_nan=True))
+    from tailrace.outputs import atomic_write_text
+
+    json_path = atomic_write_text(json_path, json.dumps(result_json(result), indent=2, allow_nan=True))
     written = [json_path]
     if plots_dir is None or not result.models:
         return written

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tailrace.errors import InputError, Problem
+from tailrace.outputs import atomic_write_text
 from tailrace.slate import Slate
 
 __all__ = [
@@ -96,9 +97,7 @@ def upload_text(lineups: Sequence[Sequence[int]], slate: Slate) -> str:
 
 def write_upload(path: str | Path, lineups: Sequence[Sequence[int]], slate: Slate) -> Path:
     """Write the site's upload CSV to ``path``; returns the path."""
-    p = Path(path)
-    p.write_text(upload_text(lineups, slate), encoding="utf-8", newline="")
-    return p
+    return atomic_write_text(path, upload_text(lineups, slate))
 
 
 # ---------------------------------------------------------------------------- DKEntries.csv
@@ -169,9 +168,7 @@ def fill_dk_entries(
     if not src.is_file():
         raise InputError(Problem("entries file not found", file=str(src), fix="check the path"))
     text = fill_dk_entries_text(_decode(src.read_bytes()), lineups, slate, source=str(src))
-    out = Path(out_path)
-    out.write_text(text, encoding="utf-8", newline="")
-    return out
+    return atomic_write_text(out_path, text)
 
 
 # ---------------------------------------------------------------------------- reading back

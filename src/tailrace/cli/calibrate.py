@@ -51,12 +51,16 @@ def register(app: typer.Typer) -> None:
 
         from tailrace.calibration import end_to_end_calibration, write_report
         from tailrace.errors import InputError, Problem
+        from tailrace.outputs import check_output_path, check_output_paths
         from tailrace.sim.history import read_history
 
         console = Console(width=max(Console().width, 150))
         if not history.exists():
             raise InputError(Problem(f"history file not found: {history}", field="--history",
                                      fix="give the path of a results CSV"))
+        check_output_paths({"--json": json_out})
+        if plots is not None:
+            check_output_path(plots / "pit.png", "--plots")
         hist = read_history(history)
         wanted = _parse_seasons(seasons)
         ids = hist.race_ids(wanted)

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from tailrace.contest import DEFAULT_RAKE, Contest, ContestResult, simulate
 from tailrace.errors import InputError, Problem
+from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.slate import Slate
 
 console = Console()
@@ -132,6 +133,7 @@ def register(app: typer.Typer) -> None:
         from tailrace.slate import read_slate
 
         rules = site_rules(site)
+        check_output_paths({"--json": json_out})
         slate = read_slate(rules, salaries, projections, track=track)
         lineups = _portfolio_lineups(portfolio, slate)
         points = _scenario_points(slate, scenarios, n_scenarios, seed, track)
@@ -151,6 +153,6 @@ def register(app: typer.Typer) -> None:
                               progress=lambda d, t: bar.update(task, completed=d, total=t))
         print_summary(result, lineups, slate)
         if json_out is not None:
-            json_out.write_text(json.dumps(result_json(result, lineups, slate, the_contest), indent=2, allow_nan=False),
-                                encoding="utf-8")
+            atomic_write_text(json_out, json.dumps(result_json(result, lineups, slate, the_contest), indent=2,
+                                                   allow_nan=False))
             console.print(f"wrote the report to {json_out}")

@@ -32,6 +32,11 @@ def register(app: typer.Typer) -> None:
 
 def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int) -> None:
     """Slate -> scenarios -> tail table -> portfolio -> upload CSV -> contest figures."""
+    if out.exists() and not out.is_dir():
+        from tailrace.errors import InputError, Problem
+
+        raise InputError(Problem(f"--out '{out}' is a file; the demo writes a folder", field="--out",
+                                 fix="name a folder, e.g. --out out"))
     import numpy as np
     from rich.console import Console
     from rich.table import Table
@@ -43,7 +48,10 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int) -> None:
     from tailrace.export import write_upload
     from tailrace.optimize.constraints import ConstraintSpec
     from tailrace.optimize.run import contest_from_options, run_optimize, simulate_scenarios
+    from tailrace.outputs import atomic_write_text, check_output_path
     from tailrace.slate import demo_slate
+
+    check_output_path(out / "dk_upload.csv", "--out")
 
     console = Console()
     t0 = time.perf_counter()
@@ -95,13 +103,14 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     upload = write_upload(out / "dk_upload.csv", run.lineups, slate)
-    (out / "portfolio.json").write_text(json.dumps(run.result, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(out / "portfolio.json", json.dumps(run.result, indent=2, sort_keys=True) + "\n")
 
     contest = contest_from_options(slate, scen.points, entry_fee=5.0, field_size=20_000, seed=seed)
     lu = np.array(run.lineups, dtype=np.int64)
     res = simulate_contest(contest, fresh.points, lu)
     print_summary(res, lu, slate)
-    (out / "contest.json").write_text(json.dumps(result_json(res, lu, slate, contest), indent=2, sort_keys=True) + "\n")
+    atomic_write_text(out / "contest.json", json.dumps(result_json(res, lu, slate, contest), indent=2, sort_keys=True)
+                      + "\n")
     console.print(
         f"wrote {upload}, {out / 'portfolio.json'}, {out / 'contest.json'} · total {time.perf_counter() - t0:.1f} s"
     )

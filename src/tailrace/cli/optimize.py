@@ -154,6 +154,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Build lineups that maximise a tail objective under your constraints."""
         from tailrace.export import fill_dk_entries, write_upload
+        from tailrace.outputs import atomic_write_text, check_output_paths
         from tailrace.optimize.run import contest_from_options, run_optimize, simulate_scenarios
         from tailrace.slate import read_slate
 
@@ -163,6 +164,7 @@ def register(app: typer.Typer) -> None:
             mode=mode, max_exposure=max_exposure, max_overlap=max_overlap, min_salary=min_salary,
             lock=lock, exclude=exclude,
         )
+        check_output_paths({"--out": out, "--json": json_out})
         if entries is not None and out is None:
             raise InputError(Problem("--entries needs --out (where to write the filled file)", field="--out",
                                      fix="add --out DKEntries_filled.csv"))
@@ -218,5 +220,5 @@ def register(app: typer.Typer) -> None:
                 write_upload(out, run.lineups, slate)
                 console.print(f"wrote {len(run.lineups)} lineup(s) to {out}")
         if json_out is not None:
-            json_out.write_text(json.dumps(result, indent=2, allow_nan=False), encoding="utf-8")
+            atomic_write_text(json_out, json.dumps(result, indent=2, allow_nan=False))
             console.print(f"wrote the result to {json_out}")

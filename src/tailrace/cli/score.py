@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from tailrace.errors import InputError, Problem
 from tailrace.cli.options import site_rules
+from tailrace.errors import InputError, Problem
+from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.sites import SiteRules
 
 _SHOWN = ("driver", "start", "finish", "laps_led", "fastest_laps", "laps")
@@ -127,12 +128,13 @@ def _fmt(p: float) -> str:
 
 def write_scored(res: ScoredResults, out: Path) -> None:
     """Write the rows with the points column appended, as CSV (UTF-8)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(res.header + [res.points_column])
+    for rec, p in zip(res.rows, res.points):
+        w.writerow(rec[: len(res.header)] + [_fmt(float(p))])
     try:
-        with open(out, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(res.header + [res.points_column])
-            for rec, p in zip(res.rows, res.points):
-                w.writerow(rec[: len(res.header)] + [_fmt(float(p))])
+        atomic_write_text(out, buf.getvalue())
     except OSError as exc:
         raise InputError(Problem(f"cannot write the output ({exc.strerror})", file=str(out),
                                  field="--out", fix="check that the folder exists and is "
@@ -168,6 +170,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score a results file with a site's rules (points column appended)."""
         rules = site_rules(site)
+        check_output_paths({"--out": out})
         res = score_results(results, rules)
         if out is not None:
             write_scored(res, out)

@@ -18,6 +18,7 @@ import typer
 
 from tailrace.cli.options import site_rules
 from tailrace.errors import InputError, Problem
+from tailrace.outputs import check_output_paths
 
 PROGRESS_FROM = 50_000  # show a progress bar from this many scenarios on
 
@@ -64,6 +65,7 @@ def register(app: typer.Typer) -> None:
         if out is not None and out.suffix.lower() != ".npz":
             raise InputError(Problem(f"output '{out}' is not an .npz file", field="--out",
                                      fix="name the output FILE.npz"))
+        check_output_paths({"--out": out})
         slate = read_slate(rules, salaries, projections, track=track)
         console = Console(stderr=True)
         t0 = time.perf_counter()

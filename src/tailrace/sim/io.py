@@ -97,20 +97,9 @@ def save_scenarios(path: str | os.PathLike[str], scenarios: Scenarios) -> Path:
     The file appears complete or not at all: it is written to a temporary file in the same
     directory and moved into place with ``os.replace``.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write_npz(f, scenarios)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
+    from tailrace.outputs import atomic_write_with
+
+    return atomic_write_with(path, lambda f: write_npz(f, scenarios))
 
 
 # ----------------------------------------------------------------------------- trusted reading

@@ -1,0 +1,124 @@
+"""Output files that are never lost: checked before the work starts, written atomically.
+
+Two functions, used by every face that writes a file (CLI commands, exports, scenario files):
+
+- :func:`check_output_path` — before any computation, make sure a path given with ``--out``,
+  ``--json`` and the like can be written: not a directory, its folder exists (or can be made)
+  and is writable, an existing file is writable. A failure is an :class:`InputError` naming the
+  flag and the user's path, so no result is computed only to be thrown away.
+- :func:`atomic_write_bytes` / :func:`atomic_write_text` — write to a temporary file in the
+  target's folder, flush and ``fsync`` it, then ``os.replace`` it over the target. A kill at
+  any moment leaves either the old file or the new one, never a truncated one; the temporary
+  file is removed on any failure that Python sees.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from tailrace.errors import InputError, Problem
+
+__all__ = ["check_output_path", "check_output_paths", "atomic_write_bytes", "atomic_write_text",
+           "atomic_write_with"]
+
+
+def _problem(path: Path, flag: str, why: str, fix: str) -> Problem:
+    return Problem(f"cannot write {flag} '{path}': {why}", field=flag, fix=fix)
+
+
+def check_output_path(path: str | os.PathLike[str], flag: str, *, make_parents: bool = True) -> Path:
+    """Check that ``path`` can be written as an output file; returns it as a Path.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file the user asked for.
+    flag : str
+        The option that named it (``"--out"``), used in the error.
+    make_parents : bool, default True
+        Create a missing parent folder (as the writers do) instead of failing.
+
+    Raises
+    ------
+    InputError
+        ``path`` is a directory, its parent is a file or cannot be created or written,
+        or it is an existing file without write permission.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(_problem(p, flag, "it is a directory", "name a file inside it, e.g. "
+                                  f"{flag} {p / 'result.out'}"))
+    parent = p.parent if str(p.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise InputError(_problem(p, flag, f"'{parent}' is a file, not a folder", "choose another folder"))
+    if not parent.exists():
+        if not make_parents:
+            raise InputError(_problem(p, flag, f"folder '{parent}' does not exist", "create it first"))
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(_problem(p, flag, f"folder '{parent}' cannot be created ({exc.strerror})",
+                                      "choose a folder you can write to")) from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(_problem(p, flag, f"folder '{parent}' is not writable", "choose a folder you can write to"))
+    if p.exists() and not os.access(p, os.W_OK):
+        raise InputError(_problem(p, flag, "the file exists and is read-only", "choose another name or "
+                                  "make it writable"))
+    return p
+
+
+def check_output_paths(paths: dict[str, str | os.PathLike[str] | None]) -> None:
+    """:func:`check_output_path` for each ``{flag: path}`` given (None skipped); all problems at once.
+
+    Two flags naming the same file is an error too (one output would overwrite the other).
+    """
+    problems: list[Problem] = []
+    seen: dict[Path, str] = {}
+    for flag, path in paths.items():
+        if path is None:
+            continue
+        try:
+            p = check_output_path(path, flag)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        key = p.resolve()
+        if key in seen:
+            problems.append(_problem(p, flag, f"{seen[key]} names the same file", "give each output its own file"))
+        seen[key] = flag
+    if problems:
+        raise InputError(problems)
+
+
+def atomic_write_with(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
+    """Call ``write(f)`` on a temporary binary file beside ``path``, fsync it, move it into place."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return target
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, ``os.replace``); returns the path."""
+    return atomic_write_with(path, lambda f: f.write(data))
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically, newlines exactly as given; returns the path."""
+    return atomic_write_bytes(path, text.encode(encoding))
