@@ -418,3 +418,26 @@ def test_binary_file_is_a_clear_error_not_a_csv_crash(tmp_path):
     with pytest.raises(InputError) as exc:
         read_salaries(png, DRAFTKINGS)
     assert "not a text CSV file" in str(exc.value) and "DKSalaries.csv" in str(exc.value)
+
+
+def test_projection_typo_is_a_row_error_not_a_shift_of_the_slate(tmp_path):
+    """Issue 12, defect 1: ``47.95`` typed as ``4795`` used to shift every driver's projection by
+    -127.68 (exit 0). Now that row is an error naming its row, field and a fix; so is a negative one."""
+    from tailrace.errors import InputError
+    from tailrace.sites import DRAFTKINGS
+    from tailrace.slate import demo_paths, read_slate
+
+    sal, proj = demo_paths()
+    lines = proj.read_text(encoding="utf-8").splitlines()
+    row = next(i for i, ln in enumerate(lines) if ",47.95" in ln)
+    for bad in ("4795", "-3"):
+        edited = lines.copy()
+        edited[row] = edited[row].replace("47.95", bad)
+        p = tmp_path / f"proj_{bad}.csv"
+        p.write_text("\n".join(edited) + "\n", encoding="utf-8")
+        with pytest.raises(InputError) as ei:
+            read_slate(DRAFTKINGS, sal, p)
+        probs = ei.value.problems
+        assert len(probs) == 1
+        assert probs[0].row == row + 1 and probs[0].field == "projection"
+        assert bad in probs[0].message and probs[0].fix

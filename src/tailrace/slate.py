@@ -562,6 +562,13 @@ def read_salaries(path: str | Path, site: SiteRules | str) -> list[Driver]:
 
 # ----------------------------------------------------------------------- projections --
 
+# A projection is a driver's *mean* site points. The best real Cup mean over a season is about
+# 60 DraftKings points (2019-2023 results); a single race's maximum is about 260 (win from the
+# back at a 400-lap track leading most laps). No mean can be negative on either site. A value
+# outside this range is a typo (``4795`` for ``47.95``) that would otherwise shift every other
+# driver when projections are matched to the race's total points.
+PROJECTION_RANGE = (0.0, 150.0)
+
 
 def _parse_projections(path: str | Path) -> tuple[list[_ProjRecord], list[Problem]]:
     label = str(path)
@@ -627,6 +634,13 @@ def _parse_projections(path: str | Path) -> tuple[list[_ProjRecord], list[Proble
                     problems.append(Problem(f"{f} '{vals[f]}' is not a number", file=label,
                                             row=row, field=colname(f),
                                             fix="write a number, e.g. 42.5, or leave it empty"))
+                elif f == "projection" and not PROJECTION_RANGE[0] <= v <= PROJECTION_RANGE[1]:
+                    lo, hi = PROJECTION_RANGE
+                    problems.append(Problem(
+                        f"projection {vals[f]} is outside the plausible range {lo:g} to {hi:g} mean points",
+                        file=label, row=row, field=colname(f),
+                        fix="check this row for a typo (a missing decimal point?) or leave it empty"))
+                    v = None
                 setattr(r, f, v)
         if vals.get("win_odds"):
             r.win_odds = parse_odds(vals["win_odds"])
