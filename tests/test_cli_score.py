@@ -90,3 +90,25 @@ def test_bad_values_and_bad_site(tmp_path):
     assert "row 3" in err and "'start'" in err
     res = run("score", "--site", "yahoo", str(src))
     assert res.returncode == 2 and "Traceback" not in res.stderr and "--site" in res.stderr
+
+
+def test_scored_output_neutralises_formulas_but_keeps_numbers(tmp_path):
+    """Issue 12, defect 7: a driver named like a formula is written with a leading ' (as the
+    upload exports do); negative points stay plain numbers."""
+    import csv
+
+    from tailrace.cli import main
+
+    src = tmp_path / "results.csv"
+    src.write_text(
+        "driver,start,finish,laps_led,fastest_laps\n"
+        "=HYPERLINK(\"http://x\"),1,40,0,0\n"
+        "+cmd|' /C calc'!A0,2,1,10,5\n"
+        "@SUM(1+1),3,2,0,0\n", encoding="utf-8")
+    out = tmp_path / "scored.csv"
+    assert main(["score", "--site", "dk", str(src), "--out", str(out)]) == 0
+    rows = list(csv.reader(out.open(newline="", encoding="utf-8")))
+    names = [r[0] for r in rows[1:]]
+    assert names == ["'=HYPERLINK(\"http://x\")", "'+cmd|' /C calc'!A0", "'@SUM(1+1)"]
+    # start 1, finish 40: 1 finish point, 39 places lost -> 1 - 39 = -38.00, written as a number
+    assert rows[1][-1] == "-38.00"

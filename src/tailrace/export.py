@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tailrace.errors import InputError, Problem
-from tailrace.outputs import atomic_write_text
+from tailrace.outputs import atomic_write_text, csv_text, safe_cell
 from tailrace.slate import Slate
 
 __all__ = [
@@ -41,15 +41,6 @@ __all__ = [
 ]
 
 SLOT = "D"  # the only NASCAR roster slot on both sites
-_DANGER = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """The cell as text, with a leading ``'`` if it could start a spreadsheet formula."""
-    s = "" if value is None else str(value)
-    return "'" + s if s.startswith(_DANGER) else s
-
-
 def _unsafe_cell(s: str) -> str:
     """Undo :func:`safe_cell` on read: drop a ``'`` we (or a spreadsheet) put before a formula char."""
     s = s.strip()
@@ -82,17 +73,9 @@ def upload_rows(lineups: Sequence[Sequence[int]], slate: Slate) -> list[list[str
     return rows
 
 
-def _write_rows(rows: list[list[str]], newline: str = "\r\n") -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator=newline)
-    for row in rows:
-        w.writerow([safe_cell(c) for c in row])
-    return buf.getvalue()
-
-
 def upload_text(lineups: Sequence[Sequence[int]], slate: Slate) -> str:
     """The site's upload CSV as text (formula-safe cells, CRLF line ends as the sites write them)."""
-    return _write_rows(upload_rows(lineups, slate))
+    return csv_text(upload_rows(lineups, slate))
 
 
 def write_upload(path: str | Path, lineups: Sequence[Sequence[int]], slate: Slate) -> Path:
@@ -157,7 +140,7 @@ def fill_dk_entries_text(
         for col, i in zip(d_cols, lu):
             row[col] = slate.drivers[i].id
     newline = "\r\n" if "\r\n" in text else "\n"
-    return _write_rows(rows, newline)
+    return csv_text(rows, newline)
 
 
 def fill_dk_entries(

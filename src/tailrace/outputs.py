@@ -14,7 +14,10 @@ Two functions, used by every face that writes a file (CLI commands, exports, sce
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +26,33 @@ from typing import IO
 from tailrace.errors import InputError, Problem
 
 __all__ = ["check_output_path", "check_output_paths", "atomic_write_bytes", "atomic_write_text",
-           "atomic_write_with"]
+           "atomic_write_with", "safe_cell", "csv_text"]
+
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection, OWASP).
+_DANGER = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def safe_cell(value: object, keep_numbers: bool = False) -> str:
+    """The cell as text, with a leading ``'`` if it could start a spreadsheet formula.
+
+    With ``keep_numbers``, a plain number (``-3.5``, ``+12``) is left as it is: a spreadsheet
+    reads it as a number, never as a formula (for numeric columns such as points).
+    """
+    s = "" if value is None else str(value)
+    if s.startswith(_DANGER) and not (keep_numbers and _NUMBER.fullmatch(s)):
+        return "'" + s
+    return s
+
+
+def csv_text(rows: list[list[object]], newline: str = "\r\n", keep_numbers: bool = False) -> str:
+    """Rows as CSV text with every cell passed through :func:`safe_cell`: the one CSV writer for
+    every CSV tailrace writes (uploads, DKEntries, scored results)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator=newline)
+    for row in rows:
+        w.writerow([safe_cell(c, keep_numbers) for c in row])
+    return buf.getvalue()
 
 
 def _problem(path: Path, flag: str, why: str, fix: str) -> Problem:

@@ -18,7 +18,7 @@ import typer
 
 from tailrace.cli.options import site_rules
 from tailrace.errors import InputError, Problem
-from tailrace.outputs import atomic_write_text, check_output_paths
+from tailrace.outputs import atomic_write_text, check_output_paths, csv_text
 from tailrace.sites import SiteRules
 
 _SHOWN = ("driver", "start", "finish", "laps_led", "fastest_laps", "laps")
@@ -128,13 +128,10 @@ def _fmt(p: float) -> str:
 
 def write_scored(res: ScoredResults, out: Path) -> None:
     """Write the rows with the points column appended, as CSV (UTF-8)."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(res.header + [res.points_column])
-    for rec, p in zip(res.rows, res.points):
-        w.writerow(rec[: len(res.header)] + [_fmt(float(p))])
+    rows = [res.header + [res.points_column]]
+    rows += [rec[: len(res.header)] + [_fmt(float(p))] for rec, p in zip(res.rows, res.points)]
     try:
-        atomic_write_text(out, buf.getvalue())
+        atomic_write_text(out, csv_text(rows, keep_numbers=True))
     except OSError as exc:
         raise InputError(Problem(f"cannot write the output ({exc.strerror})", file=str(out),
                                  field="--out", fix="check that the folder exists and is "
