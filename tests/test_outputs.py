@@ -112,3 +112,24 @@ def test_every_command_checks_outputs_first(argv: list[str], tmp_path: Path, cap
     err = capsys.readouterr().err
     assert rc == 2
     assert "directory" in err and "missing.csv" not in err and "Traceback" not in err
+
+
+def test_a_junk_file_lists_the_first_20_problems_and_counts_the_rest(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture) -> None:
+    """Issue 12, defect 5: 5,000 junk rows gave a message of 5,000 lines; now 20 and a count."""
+    from tailrace.errors import Problem
+
+    exc = InputError([Problem(f"bad row {i}", file="x.csv", row=i + 2, field="start", fix="fix it")
+                      for i in range(5000)])
+    text = str(exc)
+    assert text.splitlines()[0].startswith("5000 problems (the first 20 shown")
+    assert "bad row 19" in text and "bad row 20" not in text
+    assert text.splitlines()[-1] == "  ... and 4980 more"
+    assert len(exc.problems) == 5000
+
+    junk = tmp_path / "junk.csv"
+    junk.write_text("name,start,projection\n" + "".join(f"x{i},zz,1\n" for i in range(3000)))
+    rc = main(["simulate", "--site", "dk", "--salaries", str(DEMO / "dk_salaries.csv"),
+               "--projections", str(junk), "--scenarios", "10"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "more" in err and len(err.splitlines()) < 200 and "Traceback" not in err

@@ -29,6 +29,11 @@ class Problem:
         return f"{head}{msg}{tail}"
 
 
+# A junk file can hold hundreds of thousands of bad rows: messages (CLI and API bodies) list the
+# first SHOWN_PROBLEMS and say how many more there are; ``InputError.problems`` keeps them all.
+SHOWN_PROBLEMS = 20
+
+
 class TailraceError(Exception):
     """Base class for every error tailrace raises on purpose."""
 
@@ -43,7 +48,12 @@ class InputError(TailraceError, ValueError):
     def _render(self) -> str:
         if len(self.problems) == 1:
             return str(self.problems[0])
-        lines = [f"{len(self.problems)} problems:"] + [f"  - {p}" for p in self.problems]
+        shown = self.problems[:SHOWN_PROBLEMS]
+        head = f"{len(self.problems)} problems" + (
+            f" (the first {SHOWN_PROBLEMS} shown; fix these and run again)" if len(self.problems) > len(shown) else "")
+        lines = [head + ":"] + [f"  - {p}" for p in shown]
+        if len(self.problems) > len(shown):
+            lines.append(f"  ... and {len(self.problems) - len(shown)} more")
         return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tailrace.errors import InfeasibleError, InputError
+from tailrace.errors import SHOWN_PROBLEMS, InfeasibleError, InputError
 from tailrace.store import NotFound
 
 log = logging.getLogger("tailrace.api")
@@ -64,8 +64,9 @@ def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, ApiError):
         return exc.status, {"error": _kind(exc.status), "message": exc.message, "detail": exc.detail}
     if isinstance(exc, InputError):
-        detail = [_problem_detail(p) for p in exc.problems]
-        return 422, {"error": "invalid_input", "message": str(exc), "detail": detail}
+        detail = [_problem_detail(p) for p in exc.problems[:SHOWN_PROBLEMS]]
+        return 422, {"error": "invalid_input", "message": str(exc), "detail": detail,
+                     "n_problems": len(exc.problems)}
     if isinstance(exc, InfeasibleError):
         conflicts = list(exc.conflicts)
         return 409, {"error": "infeasible", "message": str(exc), "conflicts": conflicts, "detail": []}

@@ -19,6 +19,8 @@ class ErrorResponse(BaseModel):
     message: str
     detail: list[dict[str, Any]] = Field(default_factory=list)
     conflicts: list[str] | None = None
+    n_problems: int | None = Field(None, description="Input errors: how many problems in all (detail lists "
+                                                     "the first 20).")
 
 
 # ---------------------------------------------------------------------------- health
