@@ -89,7 +89,7 @@ def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_prog
                     "scenario_set_id": stats["scenario_set_id"], "paid_places": int(contest.payouts.n_paid)},
         "portfolio": res["portfolio"],
         "lineups": out_lineups,
-        "warnings": warnings,
+        "warnings": list(dict.fromkeys(list(stats.get("warnings", [])) + warnings)),
         "timings": {"scenarios": t_scen - t0, "field": t_field - t_scen, "contest": t_end - t_field,
                     "total": t_end - t0},
     }

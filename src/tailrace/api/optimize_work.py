@@ -113,7 +113,7 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
                            progress=tick)
     t_opt = time.perf_counter()
     res = run.result
-    warnings = list(kstats["warnings"]) + list(res.get("warnings", [])) + warnings
+    warnings = list(dict.fromkeys(list(kstats["warnings"]) + list(res.get("warnings", [])) + warnings))
 
     explain_out = None
     if req.get("include_explain"):

@@ -57,23 +57,29 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
     return np.asarray([sorted(x) for x in read_upload(path, slate)], dtype=np.int64)
 
 
-def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, seed: int, track: str | None) -> np.ndarray:
+def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, seed: int,
+                     track: str | None) -> tuple[np.ndarray, list[str]]:
+    """(points, the simulation's warnings) from a matrix file or a fresh simulation."""
     if scenarios is not None:
         from tailrace.sim.io import load_scenarios
 
-        return load_scenarios(scenarios, expected_ids=slate.ids).points
+        return load_scenarios(scenarios, expected_ids=slate.ids).points, []
     if any(d.start is None for d in slate.drivers):
         raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (with starts) to simulate",
                                  field="--projections", fix="add --projections or --scenarios"))
     from tailrace.sim.simulate import simulate as simulate_races
 
     with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
-        return simulate_races(slate, n_scenarios, seed, track=track).points
+        sc = simulate_races(slate, n_scenarios, seed, track=track)
+    return sc.points, [f"simulation: {w}" for w in sc.meta.get("warnings", [])]
 
 
-def result_json(result: ContestResult, lineups: np.ndarray, slate: Slate, contest: Contest) -> dict:
-    """The machine-readable contest report: portfolio and per-lineup figures with driver IDs."""
+def result_json(result: ContestResult, lineups: np.ndarray, slate: Slate, contest: Contest,
+                warnings: list[str] | None = None) -> dict:
+    """The machine-readable contest report: portfolio and per-lineup figures with driver IDs,
+    and every warning the stages that ran raised."""
     d = result.to_dict()
+    d["warnings"] = list(warnings or [])
     for row, lu in zip(d["lineups"], lineups):
         row["driver_ids"] = [slate.drivers[int(i)].id for i in lu]
         row["names"] = [slate.drivers[int(i)].name for i in lu]
@@ -136,7 +142,9 @@ def register(app: typer.Typer) -> None:
         check_output_paths({"--json": json_out})
         slate = read_slate(rules, salaries, projections, track=track)
         lineups = _portfolio_lineups(portfolio, slate)
-        points = _scenario_points(slate, scenarios, n_scenarios, seed, track)
+        points, warnings = _scenario_points(slate, scenarios, n_scenarios, seed, track)
+        for w in warnings:
+            err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
         with err_console.status("building the contest field ..."):
             the_contest = contest_from_options(
                 slate, points, payouts=str(payouts) if payouts else None,
@@ -153,6 +161,6 @@ def register(app: typer.Typer) -> None:
                               progress=lambda d, t: bar.update(task, completed=d, total=t))
         print_summary(result, lineups, slate)
         if json_out is not None:
-            atomic_write_text(json_out, json.dumps(result_json(result, lineups, slate, the_contest), indent=2,
+            atomic_write_text(json_out, json.dumps(result_json(result, lineups, slate, the_contest, warnings), indent=2,
                                                    allow_nan=False))
             console.print(f"wrote the report to {json_out}")

@@ -172,7 +172,9 @@ def run_optimize(
     sal = slate.salaries()
     obj = resolved.objective
     beta = resolved.tail_beta
-    warnings: list[str] = []
+    # Warnings travel: what the simulation stage said (a driver without odds, a projection out of
+    # the model's reach, ...) is part of this run's result, on every face that shows it.
+    warnings: list[str] = [f"simulation: {w}" for w in (scenarios.meta or {}).get("warnings", [])]
 
     contest_info: dict[str, Any] | None = None
     if resolved.mode == "contest":
