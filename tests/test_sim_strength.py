@@ -120,3 +120,19 @@ def test_simulate_uses_projections_and_records_the_source() -> None:
     sc = simulate(_slate(projection=proj), 2000, 5)
     assert sc.meta["strength_source"] == "projection"
     assert np.corrcoef(sc.points.mean(axis=0), proj)[0, 1] > 0.95
+
+
+def test_shin_devig_inverts_shins_own_pricing() -> None:
+    """Worked example: fair chances p and an insider share z = 0.04 priced by Shin's forward model,
+    q_i = sqrt(z p_i + (1-z) p_i^2) * sum_j sqrt(z p_j + (1-z) p_j^2); de-vig must give p back."""
+    p = np.array([0.30, 0.20, 0.15, 0.10, 0.08, 0.07, 0.05, 0.03, 0.015, 0.005])
+    z = 0.04
+    r = np.sqrt(z * p + (1 - z) * p ** 2)
+    q = r * r.sum()
+    assert q.sum() > 1.05  # a real margin
+    np.testing.assert_allclose(devig(1.0 / q, "shin"), p, rtol=1e-9, atol=1e-12)
+    # longshots lose a bigger share of their price than favourites: the favourite-longshot bias
+    mult = devig(1.0 / q)
+    assert mult[-1] > 1.3 * p[-1] and mult[0] < p[0]
+    # the margin-free book is returned as it is
+    np.testing.assert_allclose(devig([2.0, 4.0, 4.0], "shin"), [0.5, 0.25, 0.25])

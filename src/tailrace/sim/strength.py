@@ -2,12 +2,12 @@
 
 Public API (stable)::
 
-    resolve_strengths(slate, track, params, rng=None, *, seed=0, odds_method="multiplicative",
+    resolve_strengths(slate, track, params, rng=None, *, seed=0, odds_method="shin",
                       pilot=None) -> (strength (n,) float64, source str, warnings list[str])
     strengths_from_projections(target, start, site, track, params, seed, pilot=4000)
         -> (strength, achieved means, warnings)
     strengths_from_win_probs(p_win, start, track, params, seed, pilot=20000) -> (strength, achieved, warnings)
-    devig(decimal_odds, method="multiplicative"|"power") -> probabilities summing to 1
+    devig(decimal_odds, method="multiplicative"|"power"|"shin") -> probabilities summing to 1
     strength_from_start(start, params) -> strength of the start-position-only model
     salary_strength(salaries) -> rough strength from salary (fallback)
 
@@ -16,7 +16,7 @@ start_weight * start_term(start) - noise * Gumbel. A slate's start positions are
 fit, so a projection or odds fit already contains the start effect.
 
 **Which source wins** (per slate, first that any driver has): ``projection`` (mean site points;
-fitted so simulated means match) > ``win_odds`` (decimal; vig removed, fitted so simulated win
+fitted so simulated means match) > ``win_odds`` (decimal; vig removed by Shin's method, fitted so simulated win
 probabilities match) > ``rating`` (used directly as strength, centred; a rating of +1 beats a 0
 driver with probability 1/(1+e^-1) = 73 % head to head at an average track, equal starts) >
 ``salary`` (fallback with a warning: 0.6 x standardised salary). Drivers lacking the chosen
@@ -44,8 +44,31 @@ PRIORITY = ("projection", "win_odds", "rating", "salary")
 STRENGTH_BOUND = 8.0
 
 
+ODDS_METHODS = ("shin", "power", "multiplicative")
+
+
 def devig(decimal_odds: np.ndarray, method: str = "multiplicative") -> np.ndarray:
-    """Fair win probabilities from decimal odds: multiplicative (q / sum q) or power (q**k, sum 1)."""
+    """Fair win probabilities from decimal odds.
+
+    Parameters
+    ----------
+    decimal_odds : array-like of shape (n,)
+        Decimal odds of each runner (all > 1), one book.
+    method : {"multiplicative", "power", "shin"}
+        ``multiplicative``: p = q / sum q with q = 1/odds (keeps the favourite-longshot bias:
+        a +50,000 price keeps its overstated chance). ``power``: p = q**k with sum 1.
+        ``shin``: Shin's (1993) model of a bookmaker facing a share z of insiders; prices
+        q_i = sqrt(z p_i + (1 - z) p_i**2) * sum_j sqrt(z p_j + (1 - z) p_j**2), inverted as
+        p_i = (sqrt(z**2 + 4 (1 - z) q_i**2 / Q) - z) / (2 (1 - z)), Q = sum q, with z solved so
+        the p sum to 1. Shin and power both take more margin off longshots than off
+        favourites, which is what the favourite-longshot bias needs; Shin is the one derived
+        from a model of the bias, so it is the default for slates (``resolve_strengths``).
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Probabilities summing to 1.
+    """
     o = np.asarray(decimal_odds, dtype=np.float64)
     if np.any(~np.isfinite(o)) or np.any(o <= 1.0):
         raise ValueError("decimal odds must be finite and greater than 1")
@@ -57,7 +80,19 @@ def devig(decimal_odds: np.ndarray, method: str = "multiplicative") -> np.ndarra
         k = bisect_increasing(lambda k: -float(np.sum(q ** k)), -1.0, 0.2, 5.0, 80)
         p = q ** k
         return p / p.sum()
-    raise ValueError("odds method must be 'multiplicative' or 'power'")
+    if method == "shin":
+        Q = q.sum()
+        if Q <= 1.0:  # no margin to remove: Shin's z is 0 and p = q / Q
+            return q / Q
+
+        def shin_p(z: float) -> np.ndarray:
+            return (np.sqrt(z * z + 4.0 * (1.0 - z) * q * q / Q) - z) / (2.0 * (1.0 - z))
+
+        # sum p(z) falls from sqrt(Q) > 1 at z = 0 towards 1 and below as z grows
+        z = bisect_increasing(lambda z: -float(shin_p(z).sum()), -1.0, 0.0, 0.99, 100)
+        p = shin_p(z)
+        return p / p.sum()
+    raise ValueError(f"odds method must be one of {', '.join(ODDS_METHODS)}")
 
 
 def strength_from_start(start: np.ndarray, params: TrackTypeParams) -> np.ndarray:
@@ -207,7 +242,7 @@ def _fill(values: list[float | None], names: list[str], salaries: np.ndarray, ki
 
 def resolve_strengths(slate, track: Track, params: TrackTypeParams,
                       rng: np.random.Generator | None = None, *, seed: int | np.random.SeedSequence = 0,
-                      odds_method: str = "multiplicative", pilot: int | None = None
+                      odds_method: str = "shin", pilot: int | None = None
                       ) -> tuple[np.ndarray, str, list[str]]:
     """Strength per driver from the slate's best source (projection > win_odds > rating > salary).
 
