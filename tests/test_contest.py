@@ -276,3 +276,31 @@ def test_memory_bound_for_the_big_case() -> None:
     points_bytes = 10_000 * 40 * 4
     assert est + points_bytes < 2 * 2**30
     assert chunk_size(150, memory_bytes=1_000_000) * 150 * 48 <= 1_000_000
+
+
+def test_cash_game_tables_and_ties_by_hand():
+    """Issue 10, item 3: a $5 100-entry double-up pays 44 places $9 ($396 of $500); a 50/50 of
+    101 entries pays 50 places. Two entries tied across the double-up's cash line (43 ahead)
+    share places 44 and 45: ($9 + $0) / 2 = $4.50 each; three tied at places 10-12 get $9 each."""
+    from tailrace.contest import cash_payouts, split_payout
+
+    du = cash_payouts("double-up", 5.0, 100)
+    assert du.n_paid == 44 and du.total == pytest.approx(396.0)
+    assert set(du.prizes.tolist()) == {9.0}
+    ff = cash_payouts("50-50", 5.0, 101)
+    assert ff.n_paid == 50 and ff.prizes[0] == pytest.approx(9.0)
+    cum = du.cumulative()
+    assert split_payout(cum, 43, 2) == pytest.approx(4.5)
+    assert split_payout(cum, 9, 3) == pytest.approx(9.0)
+    assert split_payout(cum, 44, 1) == pytest.approx(0.0)
+    with pytest.raises(ValueError):
+        cash_payouts("triple-up", 5.0, 100)
+
+
+def test_contest_from_options_takes_cash_game_names():
+    from tailrace.optimize.run import contest_from_options
+    from tailrace.slate import demo_slate
+
+    slate = demo_slate()
+    c = contest_from_options(slate, None, payouts="double-up", entry_fee=10.0, field_size=100, seed=1)
+    assert c.payouts.n_paid == 44 and c.payouts.prizes[0] == pytest.approx(18.0)

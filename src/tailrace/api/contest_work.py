@@ -43,7 +43,7 @@ def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.nda
 
 def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
     """Contest figures (profit, ROI, cash/top-1 %/win rates with standard errors) for a stored portfolio."""
-    from tailrace.contest import make_contest, payouts_from_ranges, simulate
+    from tailrace.contest import cash_payouts, make_contest, payouts_from_ranges, simulate
 
     t0 = time.perf_counter()
     pf = ctx.store.get_portfolio(req["portfolio_id"])
@@ -54,7 +54,13 @@ def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_prog
         raise InputError(Problem(f"the portfolio's {lineups.shape[0]} lineups do not fit a {c['field_size']}-entry "
                                  "contest", field="contest.field_size", fix="use a larger field_size"))
     payouts = None
-    if c.get("payouts"):
+    kind = c.get("kind", "tournament")
+    if kind != "tournament" and c.get("payouts"):
+        raise InputError(Problem(f"contest.kind '{kind}' has its own table; contest.payouts cannot be given too",
+                                 field="contest.payouts", fix="leave out payouts, or use kind 'tournament'"))
+    if kind != "tournament":
+        payouts = cash_payouts(kind, c["entry_fee"], c["field_size"])
+    elif c.get("payouts"):
         rows = [(r["min_rank"], r["max_rank"], r["prize"]) for r in c["payouts"]]
         last = max(b for _, b, _ in rows)
         if last > c["field_size"]:

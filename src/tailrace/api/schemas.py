@@ -299,6 +299,10 @@ class ContestSpecIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    kind: Literal["tournament", "double-up", "50-50"] = Field(
+        "tournament", description="tournament: the DraftKings-like table (or `payouts`); double-up / 50-50: a cash "
+                                  "game, 44 % / 50 % of entries paid 1.8x the fee (the tournament choice is "
+                                  "contest-aware portfolios; for cash games, lower CVaR or the cash-game table)")
     entry_fee: float = Field(5.0, gt=0, le=100_000)
     field_size: int = Field(20_000, ge=2, le=500_000)
     rake: float = Field(0.13, ge=0, lt=1)

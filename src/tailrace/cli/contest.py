@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
         n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, help="Scenarios to simulate."),
         seed: int = typer.Option(1, "--seed", help="Seed for the simulation and the sampled field."),
-        payouts: Path | None = typer.Option(None, "--payouts", help="Payout table (CSV or JSON)."),
+        payouts: Path | None = typer.Option(None, "--payouts", help="Payout table (CSV or JSON), or double-up / 50-50 for a cash game (44 % / 50 % of entries paid 1.8x the fee)."),
         entry_fee: float = typer.Option(5.0, "--entry-fee", help="Entry fee in dollars."),
         field_size: int = typer.Option(20_000, "--field-size", help="Total entries, ours included."),
         rake: float = typer.Option(DEFAULT_RAKE, "--rake", help="Share of fees the site keeps."),

@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
             1, "--explain-binding", min=0, help="Lineups (from the first) whose binding constraints are re-solved."
         ),
         time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds per lineup search."),
-        payouts: Path | None = typer.Option(None, "--payouts", help="Contest mode: payout table (CSV or JSON)."),
+        payouts: Path | None = typer.Option(None, "--payouts", help="Contest mode: payout table (CSV or JSON), or double-up / 50-50 for a cash game."),
         entry_fee: float = typer.Option(5.0, "--entry-fee", help="Contest mode: entry fee (parametric payouts)."),
         field_size: int = typer.Option(20_000, "--field-size", help="Contest mode: entries in the contest."),
         rake: float | None = typer.Option(None, "--rake", help="Contest mode: site rake (default 0.13)."),

@@ -14,8 +14,10 @@ import numpy as np
 from tailrace.contest.field import Field, read_field, sample_field
 from tailrace.contest.ownership import model_ownership, read_ownership
 from tailrace.contest.payouts import (
+    CASH_GAMES,
     DEFAULT_RAKE,
     PayoutTable,
+    cash_payouts,
     parametric_payouts,
     payouts_from_ranges,
     read_payouts,
@@ -26,10 +28,12 @@ from tailrace.contest.simulate import ContestResult, Figures, chunk_size, memory
 __all__ = [
     "Contest",
     "ContestResult",
+    "CASH_GAMES",
     "DEFAULT_RAKE",
     "Field",
     "Figures",
     "PayoutTable",
+    "cash_payouts",
     "chunk_size",
     "make_contest",
     "memory_estimate",

@@ -148,6 +148,35 @@ def parametric_payouts(
     return PayoutTable(cents.astype(np.float64) / 100.0, source="parametric")
 
 
+# Cash games (DraftKings' lobby, 2024-2026): a double-up pays about 44 % of the entries about
+# 1.8x the fee (a $5 100-entry double-up: 44 places of $9, i.e. $396 of $500, 20.8 % kept);
+# a 50/50 pays half the field the same 1.8x. One flat prize per paid place.
+CASH_GAMES = {"double-up": 0.44, "50-50": 0.50}
+CASH_PRIZE_MULTIPLE = 1.8
+
+
+def cash_payouts(kind: str, entry_fee: float, field_size: int,
+                 prize_multiple: float = CASH_PRIZE_MULTIPLE) -> PayoutTable:
+    """A cash game's table: ``floor(share x field_size)`` places (at least 1) of ``prize_multiple x fee``.
+
+    Parameters
+    ----------
+    kind : {"double-up", "50-50"}
+        The shape (:data:`CASH_GAMES` gives the share paid).
+    entry_fee : float
+        Fee per entry, > 0.
+    field_size : int
+        Entries in the contest, >= 2.
+
+    Ties are split as in every table (the tied entries share the prizes of the places they
+    cover), so a tie across the cash line pays each tied entry a fraction of one prize.
+    """
+    if kind not in CASH_GAMES:
+        raise ValueError(f"cash game must be one of {', '.join(CASH_GAMES)}")
+    n_paid = max(1, int(np.floor(CASH_GAMES[kind] * field_size + 1e-9)))
+    return PayoutTable(np.full(n_paid, prize_multiple * float(entry_fee)), source=kind)
+
+
 def _tiered(cont: np.ndarray) -> np.ndarray:
     """Places 1-10 individually, then tiers ~25 % wider each time; each pays its places' mean."""
     n = cont.shape[0]

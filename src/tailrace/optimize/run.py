@@ -361,13 +361,22 @@ def contest_from_options(
 ) -> Any:
     """A Contest from user options (files or parametric), as the CLI and the demo take them.
 
-    Payouts come from ``payouts`` or the parametric table; ownership from ``ownership``, else
+    Payouts come from ``payouts`` (a file, or ``"double-up"`` / ``"50-50"`` for a cash game's
+    flat table, :func:`tailrace.contest.cash_payouts`) or the parametric tournament table; ownership from ``ownership``, else
     the slate's own ``ownership`` column when it sums to roster size x 100 (within 5 %),
     else a salary/value model fed the slate's projections (or, lacking them, the scenario
     means); the field is read from ``field_file`` or sampled with ``seed``. Bad numbers raise
     InputError naming the flag.
     """
-    from tailrace.contest import make_contest, parametric_payouts, read_field, read_ownership, read_payouts
+    from tailrace.contest import (
+        CASH_GAMES,
+        cash_payouts,
+        make_contest,
+        parametric_payouts,
+        read_field,
+        read_ownership,
+        read_payouts,
+    )
     from tailrace.contest.payouts import DEFAULT_RAKE
 
     rake = DEFAULT_RAKE if rake is None else rake
@@ -381,7 +390,12 @@ def contest_from_options(
         problems.append(Problem(f"rake {rake} must lie in [0, 1)", field="--rake", fix="e.g. --rake 0.13"))
     if problems:
         raise InputError(problems)
-    pay = read_payouts(payouts) if payouts else parametric_payouts(entry_fee, field_size, rake)
+    if payouts in CASH_GAMES:  # --payouts double-up / 50-50: a cash game's flat table
+        pay = cash_payouts(payouts, entry_fee, field_size)
+    elif payouts:
+        pay = read_payouts(payouts)
+    else:
+        pay = parametric_payouts(entry_fee, field_size, rake)
     fld = read_field(field_file, slate) if field_file else None
     own = None
     if ownership:
