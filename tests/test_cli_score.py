@@ -81,12 +81,12 @@ def test_missing_fastest_laps_is_an_error_naming_the_row(tmp_path, real_rows):
 
 def test_bad_values_and_bad_site(tmp_path):
     src = tmp_path / "r.csv"
-    src.write_text("driver,start,finish,laps_led,fastest_laps\nA,3,41,0,0\nB,x,2,0,0\n",
+    src.write_text("driver,start,finish,laps_led,fastest_laps\nA,3,44,0,0\nB,x,2,0,0\n",
                    encoding="utf-8")
     res = run("score", "--site", "dk", str(src))
     err = " ".join(res.stderr.split())
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert "row 2" in err and "finish 41 is outside 1 to 40" in err
+    assert "row 2" in err and "finish 44 is outside 1 to 43" in err
     assert "row 3" in err and "'start'" in err
     res = run("score", "--site", "yahoo", str(src))
     assert res.returncode == 2 and "Traceback" not in res.stderr and "--site" in res.stderr

@@ -52,10 +52,23 @@ def test_fd_finish_table_landmarks(place, points):
     assert FANDUEL.finish_points[place - 1] == points
 
 
-def test_finish_tables_have_40_places_and_fall_every_place():
+def test_finish_tables_fall_every_place_to_1_at_40th_then_0_to_43rd():
+    """The published 40 places fall every place to 1 point; 41st-43rd (fields of up to 43) score 0."""
     for site in (DRAFTKINGS, FANDUEL):
         t = np.array(site.finish_points)
-        assert len(t) == 40 and np.all(np.diff(t) < 0) and t[-1] == 1
+        assert len(t) == 43 and site.max_field == 43
+        assert np.all(np.diff(t[:40]) < 0) and t[39] == 1 and list(t[40:]) == [0, 0, 0]
+
+
+def test_41st_place_by_hand():
+    """A 41-car field: 41st from 41st is 0 points; 41st from 30th with 3 laps led is 0 - 11 + 0.75;
+    on FanDuel 41st from 35th with 150 laps is 0 - 3 + 15."""
+    got = DRAFTKINGS.score(np.array([41, 30]), np.array([41, 41]), np.array([0, 3]), np.array([0, 0]))
+    np.testing.assert_allclose(got, [0.0, -10.25])
+    got = FANDUEL.score(np.array([35]), np.array([41]), np.array([0]), laps_completed=np.array([150]))
+    np.testing.assert_allclose(got, [12.0])
+    with pytest.raises(ValueError):
+        DRAFTKINGS.score(np.array([1]), np.array([44]), np.array([0]))
 
 
 def test_dk_hand_worked_examples():
@@ -92,5 +105,5 @@ def test_get_site_names_and_error():
 
 
 def test_finish_outside_table_is_rejected():
-    with pytest.raises(ValueError, match="1..40"):
-        DRAFTKINGS.score(np.array([1]), np.array([41]), np.array([0]), np.array([0]))
+    with pytest.raises(ValueError, match="1..43"):
+        DRAFTKINGS.score(np.array([1]), np.array([44]), np.array([0]), np.array([0]))

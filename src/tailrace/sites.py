@@ -14,19 +14,28 @@ from dataclasses import dataclass
 import numpy as np
 
 
+# Fields of 41 to 43 cars (the 2025 Daytona 500 had 41 starters): both sites publish finish
+# points for 40 places only (DraftKings 40th = 1 point, FanDuel 40th = 1 point), and the
+# published DraftKings scores of 41st-place finishers we hold carry 0 finish points. So places
+# 41..MAX_FIELD score 0 finish points on both sites; place differential and lap points apply as
+# for any other place. Fields beyond MAX_FIELD (NASCAR's largest Cup field) are an input error.
+MAX_FIELD = 43
+PUBLISHED_PLACES = 40
+
+
 def _dk_finish_table() -> tuple[float, ...]:
     pts = [45.0, 42.0, 41.0]
-    for place in range(4, 41):
+    for place in range(4, PUBLISHED_PLACES + 1):
         drop = 2.0 if place in (11, 21, 31) else 1.0
         pts.append(pts[-1] - drop)
-    return tuple(pts)
+    return tuple(pts + [0.0] * (MAX_FIELD - PUBLISHED_PLACES))
 
 
 def _fd_finish_table() -> tuple[float, ...]:
     pts = [43.0, 40.0, 38.0]
-    for _ in range(4, 41):
+    for _ in range(4, PUBLISHED_PLACES + 1):
         pts.append(pts[-1] - 1.0)
-    return tuple(pts)
+    return tuple(pts + [0.0] * (MAX_FIELD - PUBLISHED_PLACES))
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ class SiteRules:
 
     @property
     def max_field(self) -> int:
+        """Largest field scored: places 1..max_field (41st and later score 0 finish points)."""
         return len(self.finish_points)
 
     def score(

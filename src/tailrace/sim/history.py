@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from tailrace.errors import InputError, Problem
+from tailrace.sites import MAX_FIELD
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "season", "race_num", "track", "driver", "start", "finish", "laps", "laps_led", "status",
@@ -300,6 +301,11 @@ def read_history(path: str | Path) -> History:
         if rid in incomplete:
             continue
         n = len(recs)
+        if n > MAX_FIELD:
+            errors.append(Problem(f"race {rid[0]}-{rid[1]} has {n} drivers; fields of at most {MAX_FIELD} are scored",
+                                  name, recs[0]["row"], "driver", "check for rows of another race filed under this "
+                                  "season and race_num"))
+            continue
         for col in ("finish", "start"):
             vals = sorted(r[col] for r in recs)
             if vals != list(range(1, n + 1)):
