@@ -20,6 +20,7 @@ CASES = [
     (["simulate", "--site", "dk", "--salaries", "x.csv", "--scenarios", "0"], "--scenarios"),
     (["simulate", "--site", "dk", "--salaries", "x.csv", "--scenarios", "many"], "--scenarios"),
     (["score"], "Missing"),
+    (["optimize", "--site", "dk", "--salaries", "x.csv", "--time-limit", "-1"], "--time-limit"),
 ]
 
 

@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
         explain_binding: int = typer.Option(
             1, "--explain-binding", min=0, help="Lineups (from the first) whose binding constraints are re-solved."
         ),
-        time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds per lineup search."),
+        time_limit: float | None = typer.Option(None, "--time-limit", min=0.01, help="Seconds per lineup search (> 0)."),
         payouts: Path | None = typer.Option(None, "--payouts", help="Contest mode: payout table (CSV or JSON), or double-up / 50-50 for a cash game."),
         entry_fee: float = typer.Option(5.0, "--entry-fee", help="Contest mode: entry fee (parametric payouts)."),
         field_size: int = typer.Option(20_000, "--field-size", help="Contest mode: entries in the contest."),
