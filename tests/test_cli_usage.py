@@ -21,6 +21,7 @@ CASES = [
     (["simulate", "--site", "dk", "--salaries", "x.csv", "--scenarios", "many"], "--scenarios"),
     (["score"], "Missing"),
     (["optimize", "--site", "dk", "--salaries", "x.csv", "--time-limit", "-1"], "--time-limit"),
+    (["simulate", "--site", "dk", "--salaries", "x.csv", "--scenarios", "1000000000"], "--scenarios"),
 ]
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import typer
 
+from tailrace.cli.options import MAX_SCENARIOS
+
 
 def _parse_seasons(text: str) -> list[int]:
     """'2023' or '2022,2023' or '2021-2023' -> list of seasons; InputError otherwise."""
@@ -39,7 +41,7 @@ def register(app: typer.Typer) -> None:
     def calibrate(
         history: Path = typer.Option(..., "--history", help="Race-history CSV (one row per driver per race)."),
         seasons: str = typer.Option(..., "--seasons", help="Seasons to evaluate: 2023, 2022,2023 or 2021-2023."),
-        scenarios: int = typer.Option(10_000, "--scenarios", min=100, help="Scenarios per race and model."),
+        scenarios: int = typer.Option(10_000, "--scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios per race and model."),
         seed: int = typer.Option(7, "--seed", help="Random seed."),
         json_out: Path = typer.Option(..., "--json", help="Where to write the JSON report."),
         plots: Path | None = typer.Option(None, "--plots", help="Folder for the PNG plots."),

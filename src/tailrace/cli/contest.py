@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import typer
+
+from tailrace.cli.options import MAX_SCENARIOS
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -123,7 +125,7 @@ def register(app: typer.Typer) -> None:
         projections: Path | None = typer.Option(None, "--projections", help="Projections CSV (to simulate, model ownership)."),
         scenarios: Path | None = typer.Option(None, "--scenarios", help="Scenario matrix (.npz or .csv) with site IDs."),
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
-        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, help="Scenarios to simulate."),
+        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios to simulate."),
         seed: int = typer.Option(1, "--seed", help="Seed for the simulation and the sampled field."),
         payouts: Path | None = typer.Option(None, "--payouts", help="Payout table (CSV or JSON), or double-up / 50-50 for a cash game (44 % / 50 % of entries paid 1.8x the fee)."),
         entry_fee: float = typer.Option(5.0, "--entry-fee", help="Entry fee in dollars."),

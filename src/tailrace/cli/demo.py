@@ -15,6 +15,8 @@ from pathlib import Path
 
 import typer
 
+from tailrace.cli.options import MAX_SCENARIOS
+
 
 def register(app: typer.Typer) -> None:
     """Add `tailrace demo` to the app."""
@@ -22,7 +24,7 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         out: Path = typer.Option(Path("out"), help="Folder for the upload CSV and JSON results."),
-        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=1000, help="Scenarios to optimise on."),
+        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=1000, max=MAX_SCENARIOS, help="Scenarios to optimise on."),
         seed: int = typer.Option(7, help="Random seed (the fresh evaluation set uses seed + 1)."),
         lineups: int = typer.Option(20, min=1, max=150, help="Lineups in the tournament portfolio."),
     ) -> None:

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.cli.options import site_rules
+from tailrace.cli.options import MAX_SCENARIOS, site_rules
 from tailrace.errors import InputError, Problem
 
 console = Console()
@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
             None, "--scenarios", help="Scenario matrix (.npz or .csv) whose driver IDs are the site IDs."
         ),
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
-        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, help="Scenarios to simulate."),
+        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios to simulate."),
         seed: int = typer.Option(1, "--seed", help="Simulation seed (the fresh validation set uses seed+1)."),
         objective: str | None = typer.Option(
             None, "--objective", help="mean | lower-cvar | upper-cvar | blend | target-prob (default upper-cvar)."

@@ -6,6 +6,12 @@ from tailrace.errors import InputError, Problem
 from tailrace.sites import SiteRules, get_site
 
 
+# Scenarios one process simulates and holds: 2,000,000 x 43 drivers is about 2.3 GB of points and
+# outcomes. Asking for more (a typo such as 1000000000 asked for 70.8 GiB) is a usage error; the
+# Dask path (issue 15) is where more belongs.
+MAX_SCENARIOS = 2_000_000
+
+
 def site_rules(key: str) -> SiteRules:
     """The rules for ``--site``; an unknown site is an InputError naming the flag and the choices."""
     try:

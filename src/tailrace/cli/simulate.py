@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from tailrace.cli.options import site_rules
+from tailrace.cli.options import MAX_SCENARIOS, site_rules
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_paths
 
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         track: str | None = typer.Option(None, "--track",
                                          help="Track name (e.g. Kansas) or type (intermediate, short, "
                                               "superspeedway, road, large-flat); default: from the salary file."),
-        scenarios: int = typer.Option(10_000, "--scenarios", min=1, help="Number of simulated races."),
+        scenarios: int = typer.Option(10_000, "--scenarios", min=1, max=MAX_SCENARIOS, help="Number of simulated races."),
         seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same bytes)."),
         out: Path | None = typer.Option(None, "--out", help="Write the scenario matrix here (.npz)."),
     ) -> None:
