@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 SLOT = "D"  # the only NASCAR roster slot on both sites
+
+
 def _unsafe_cell(s: str) -> str:
     """Undo :func:`safe_cell` on read: drop a ``'`` we (or a spreadsheet) put before a formula char."""
     s = s.strip()

@@ -288,7 +288,7 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
         "track": scen.meta.get("track"),
         "track_type": scen.meta.get("track_type"),
         "strength_source": scen.meta.get("strength_source"),
-        "warnings": [f"simulation: {w}" for w in scen.meta.get("warnings", [])],
+        "warnings": scen.stage_warnings(),
         "drivers": _driver_summary(slate, scen.points),
     }
     return scen, stats

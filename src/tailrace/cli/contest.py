@@ -73,7 +73,7 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
 
     with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
         sc = simulate_races(slate, n_scenarios, seed, track=track)
-    return sc.points, [f"simulation: {w}" for w in sc.meta.get("warnings", [])]
+    return sc.points, sc.stage_warnings()
 
 
 def result_json(result: ContestResult, lineups: np.ndarray, slate: Slate, contest: Contest,

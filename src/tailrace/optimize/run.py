@@ -174,7 +174,7 @@ def run_optimize(
     beta = resolved.tail_beta
     # Warnings travel: what the simulation stage said (a driver without odds, a projection out of
     # the model's reach, ...) is part of this run's result, on every face that shows it.
-    warnings: list[str] = [f"simulation: {w}" for w in (scenarios.meta or {}).get("warnings", [])]
+    warnings: list[str] = scenarios.stage_warnings()
 
     contest_info: dict[str, Any] | None = None
     if resolved.mode == "contest":
@@ -362,7 +362,8 @@ def contest_from_options(
     """A Contest from user options (files or parametric), as the CLI and the demo take them.
 
     Payouts come from ``payouts`` (a file, or ``"double-up"`` / ``"50-50"`` for a cash game's
-    flat table, :func:`tailrace.contest.cash_payouts`) or the parametric tournament table; ownership from ``ownership``, else
+    flat table, :func:`tailrace.contest.cash_payouts`) or the parametric tournament table;
+    ownership from ``ownership``, else
     the slate's own ``ownership`` column when it sums to roster size x 100 (within 5 %),
     else a salary/value model fed the slate's projections (or, lacking them, the scenario
     means); the field is read from ``field_file`` or sampled with ``seed``. Bad numbers raise

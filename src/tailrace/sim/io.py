@@ -20,7 +20,6 @@ import dataclasses
 import io
 import json
 import os
-import tempfile
 import warnings
 import zipfile
 import zlib

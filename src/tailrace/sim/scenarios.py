@@ -40,3 +40,8 @@ class Scenarios:
     @property
     def has_outcomes(self) -> bool:
         return self.finish is not None
+
+    def stage_warnings(self) -> list[str]:
+        """The simulation's warnings (``meta["warnings"]``), each prefixed ``simulation:`` as every
+        face reports them (CLI output, JSON results, API responses)."""
+        return [f"simulation: {w}" for w in (self.meta or {}).get("warnings", [])]
