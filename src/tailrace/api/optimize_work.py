@@ -73,9 +73,10 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     spec.resolve(slate)  # bad names / obvious conflicts fail now, before any simulation
     n, seed, track, strengths = req["n_scenarios"], req["seed"], req.get("track"), req.get("strengths")
     progress(0.02, "simulating races")
-    scen, kstats = get_scenarios(ctx, slate, n, seed, track, progress, strengths)
+    hist = {"history_id": req.get("history_id"), "history_weight": req.get("history_weight")}
+    scen, kstats = get_scenarios(ctx, slate, n, seed, track, progress, strengths, **hist)
     ctx.store.put_scenario_set(kstats["scenario_set_id"], slate_id,
-                               {"n_scenarios": n, "seed": seed, "track": track, "strengths": strengths})
+                               {"n_scenarios": n, "seed": seed, "track": track, "strengths": strengths, **hist})
     t_scen = time.perf_counter()
 
     fresh, fresh_reason = None, None
@@ -85,7 +86,7 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         progress(0.3, "simulating the fresh validation set")
         try:
             _check_limit(vn, ctx.settings.max_scenarios, "validation_scenarios")
-            fresh, _ = get_scenarios(ctx, slate, vn, vseed, track, strengths=strengths)
+            fresh, _ = get_scenarios(ctx, slate, vn, vseed, track, strengths=strengths, **hist)
         except InputError:
             raise
         except Exception as exc:
@@ -156,7 +157,7 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         "slate_id": slate_id, "site": slate.site.key, "lineups": [lu["driver_ids"] for lu in lineups],
         "objective": res.get("objective"), "mode": res.get("mode"), "spec": res.get("spec"),
         "scenario_set_id": kstats["scenario_set_id"], "n_scenarios": n, "seed": seed, "track": track,
-        "strengths": strengths,
+        "strengths": strengths, **hist,
     }
     portfolio_id = ctx.store.put_portfolio(slate_id, portfolio)
     progress(1.0, "done")

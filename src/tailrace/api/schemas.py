@@ -137,6 +137,17 @@ def _finite_list(v: list[float] | None) -> list[float] | None:
     return v
 
 
+class HistoryResponse(BaseModel):
+    """A stored race history and what its fit saw."""
+
+    history_id: str
+    name: str
+    races: int
+    drivers: int
+    last_race: list[int] | None
+    notes: list[str]
+
+
 class SimulateRequest(BaseModel):
     """Simulate a stored slate: how many scenarios, which seed, and model options."""
 
@@ -149,6 +160,11 @@ class SimulateRequest(BaseModel):
     strengths: list[float] | None = Field(
         None, max_length=60, description="model option: log-strength per driver (slate order); "
         "default: fitted from the slate's projections, odds or ratings")
+    history_id: str | None = Field(None, min_length=1, max_length=64,
+                                   description="a history stored by POST /histories: strengths from its ratings")
+    history_weight: float | None = Field(None, ge=0.0, le=1.0,
+                                         description="the history's share in the blend with the slate's numbers "
+                                                     "(default 0.5)")
 
     @field_validator("strengths")
     @classmethod
@@ -178,6 +194,7 @@ class KernelStats(BaseModel):
     track: str | None = None
     track_type: str | None = None
     strength_source: str | None = None
+    history: dict[str, Any] | None = None
     warnings: list[str] = Field(default_factory=list)
     drivers: list[DriverSummary]
 
@@ -210,6 +227,11 @@ class OptimizeRequest(BaseModel):
     strengths: list[float] | None = Field(
         None, max_length=60, description="model option: log-strength per driver (slate order); "
         "default: fitted from the slate's projections, odds or ratings")
+    history_id: str | None = Field(None, min_length=1, max_length=64,
+                                   description="a history stored by POST /histories: strengths from its ratings")
+    history_weight: float | None = Field(None, ge=0.0, le=1.0,
+                                         description="the history's share in the blend with the slate's numbers "
+                                                     "(default 0.5)")
     include_explain: bool = False
     include_calibration: bool = False
     include_tail_validation: bool = False

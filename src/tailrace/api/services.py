@@ -228,14 +228,53 @@ def _slate_fingerprint(slate: Slate) -> dict[str, Any]:
 
 
 def scenario_set_id(slate: Slate, n: int, seed: int, track: str | None,
-                    strengths: list[float] | None = None) -> str:
-    """Content id of the scenario set (slate content, count, seed, track, strengths, code version)."""
-    return content_id("ss_", {"slate": _slate_fingerprint(slate), "n": n, "seed": seed, "track": track,
-                              "strengths": strengths, "version": __version__})
+                    strengths: list[float] | None = None, history: dict[str, Any] | None = None) -> str:
+    """Content id of the scenario set (slate content, count, seed, track, strengths, history,
+    code version)."""
+    doc = {"slate": _slate_fingerprint(slate), "n": n, "seed": seed, "track": track, "strengths": strengths,
+           "version": __version__}
+    if history is not None:
+        doc["history"] = history
+    return content_id("ss_", doc)
+
+
+def history_summary(history_id: str, model: Any) -> dict[str, Any]:
+    """The HistoryResponse body of a stored, fitted history."""
+    return {"history_id": history_id, "name": Path(model.source).name, "races": model.n_races,
+            "drivers": len(model.names), "last_race": list(model.last_race) if model.last_race else None,
+            "notes": list(model.notes[:20])}
+
+
+def save_history(ctx: Context, data: bytes, name: str | None) -> dict[str, Any]:
+    """Read, check and fit an uploaded history CSV, store it; returns its summary."""
+    from tailrace.sim.history_strength import history_model_from_text
+
+    label = _display_name(name, "history.csv")
+    if b"\x00" in data[:65536]:
+        raise InputError(Problem("this is not a text CSV file (it holds binary data)", file=label,
+                                 fix="upload the race results as a CSV file"))
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    model = history_model_from_text(text, label)  # InputError for a bad file, before it is stored
+    hid = ctx.store.put_history(label, text)
+    return history_summary(hid, model)
+
+
+def load_history(ctx: Context, history_id: str) -> Any:
+    """The fitted HistoryModel of a stored history (NotFound if unknown)."""
+    from tailrace.sim.history_strength import history_model_from_text
+
+    h = ctx.store.get_history(history_id)
+    return history_model_from_text(h["text"], h["name"])
 
 
 def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | None,
-                  progress: Progress = no_progress, strengths: list[float] | None = None) -> tuple[Any, dict[str, Any]]:
+                  progress: Progress = no_progress, strengths: list[float] | None = None, *,
+                  history_id: str | None = None, history_weight: float | None = None) -> tuple[Any, dict[str, Any]]:
     """The slate's scenario set (from the cache when it can) and its kernel stats.
 
     Identical concurrent calls in one process compute it once (a lock per key); across
@@ -253,19 +292,21 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
     if strengths is not None and len(strengths) != slate.n:
         raise InputError(Problem(f"{len(strengths)} strengths for {slate.n} drivers", field="strengths",
                                  fix="give one log-strength per driver, in the slate's driver order"))
-    set_id = scenario_set_id(slate, n, seed, track, strengths)
+    model = load_history(ctx, history_id) if history_id else None
+    hist_part = None if model is None else {"key": model.key, "weight": history_weight}
+    set_id = scenario_set_id(slate, n, seed, track, strengths, hist_part)
     t0 = time.perf_counter()
 
     def tick(done: int, total: int) -> None:
         progress(0.25 * done / max(total, 1), f"simulated {done:,} of {total:,} races")
 
     def compute():
-        return simulate(slate, n, seed, track=track, progress=tick,
+        return simulate(slate, n, seed, track=track, progress=tick, history=model, history_weight=history_weight,
                         strengths=None if strengths is None else np.asarray(strengths, dtype=np.float64))
 
     with ctx.key_lock(set_id):
         if ctx.cache is not None:
-            scen, hit = ctx.cache.get_or_create(_cache_key(slate, n, seed, track, strengths), compute)
+            scen, hit = ctx.cache.get_or_create(_cache_key(slate, n, seed, track, strengths, hist_part), compute)
         else:
             scen, hit = compute(), False
     seconds = time.perf_counter() - t0
@@ -288,18 +329,22 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
         "track": scen.meta.get("track"),
         "track_type": scen.meta.get("track_type"),
         "strength_source": scen.meta.get("strength_source"),
+        "history": scen.meta.get("history"),
         "warnings": scen.stage_warnings(),
         "drivers": _driver_summary(slate, scen.points),
     }
     return scen, stats
 
 
-def _cache_key(slate: Slate, n: int, seed: int, track: str | None, strengths: list[float] | None) -> str:
+def _cache_key(slate: Slate, n: int, seed: int, track: str | None, strengths: list[float] | None,
+               history: dict[str, Any] | None = None) -> str:
     from tailrace.sim.cache import scenario_key
 
     parts: dict[str, Any] = {"slate": _slate_fingerprint(slate), "n_scenarios": n, "seed": seed, "track": track}
     if strengths is not None:
         parts["strengths"] = [float(x) for x in strengths]
+    if history is not None:
+        parts["history"] = history
     return scenario_key(**parts)
 
 
@@ -328,10 +373,12 @@ def simulate_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     slate = load_slate(ctx, req["slate_id"])
     progress(0.05, "simulating")
     _, stats = get_scenarios(ctx, slate, req["n_scenarios"], req["seed"], req.get("track"), progress,
-                             req.get("strengths"))
+                             req.get("strengths"), history_id=req.get("history_id"),
+                             history_weight=req.get("history_weight"))
     ctx.store.put_scenario_set(stats["scenario_set_id"], req["slate_id"],
                                {"n_scenarios": stats["count"], "seed": stats["seed"], "track": req.get("track"),
-                                "strengths": req.get("strengths")})
+                                "strengths": req.get("strengths"), "history_id": req.get("history_id"),
+                                "history_weight": req.get("history_weight")})
     progress(1.0, "done")
     return {"scenario_set_id": stats["scenario_set_id"], "slate_id": req["slate_id"], "kernel_stats": stats,
             "warnings": list(stats["warnings"])}

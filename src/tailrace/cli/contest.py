@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import typer
 
-from tailrace.cli.options import MAX_SCENARIOS
+from tailrace.cli.options import HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -60,20 +61,28 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
 
 
 def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, seed: int,
-                     track: str | None) -> tuple[np.ndarray, list[str]]:
-    """(points, the simulation's warnings) from a matrix file or a fresh simulation."""
+                     track: str | None, history: Any = None,
+                     history_weight: float | None = None) -> tuple[np.ndarray, list[str], dict | None]:
+    """(points, the simulation's warnings, how the history entered) from a matrix file or a
+    fresh simulation."""
     if scenarios is not None:
         from tailrace.sim.io import load_scenarios
 
-        return load_scenarios(scenarios, expected_ids=slate.ids).points, []
+        if history is not None:
+            raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
+                                     field="--history", fix="drop --history, or drop --scenarios to simulate"))
+        return load_scenarios(scenarios, expected_ids=slate.ids).points, [], None
     if any(d.start is None for d in slate.drivers):
         raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (with starts) to simulate",
                                  field="--projections", fix="add --projections or --scenarios"))
     from tailrace.sim.simulate import simulate as simulate_races
 
     with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
-        sc = simulate_races(slate, n_scenarios, seed, track=track)
-    return sc.points, sc.stage_warnings()
+        sc = simulate_races(slate, n_scenarios, seed, track=track, history=history, history_weight=history_weight)
+    line = history_line(sc.meta)
+    if line:
+        err_console.print(line, highlight=False)
+    return sc.points, sc.stage_warnings(), sc.meta.get("history")
 
 
 def result_json(result: ContestResult, lineups: np.ndarray, slate: Slate, contest: Contest,
@@ -125,6 +134,9 @@ def register(app: typer.Typer) -> None:
         projections: Path | None = typer.Option(None, "--projections", help="Projections CSV (to simulate, model ownership)."),
         scenarios: Path | None = typer.Option(None, "--scenarios", help="Scenario matrix (.npz or .csv) with site IDs."),
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
+        history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
+        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
+                                                    help=HISTORY_WEIGHT_HELP),
         n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios to simulate."),
         seed: int = typer.Option(1, "--seed", help="Seed for the simulation and the sampled field."),
         payouts: Path | None = typer.Option(None, "--payouts", help="Payout table (CSV or JSON), or double-up / 50-50 for a cash game (44 % / 50 % of entries paid 1.8x the fee)."),
@@ -144,7 +156,8 @@ def register(app: typer.Typer) -> None:
         check_output_paths({"--json": json_out})
         slate = read_slate(rules, salaries, projections, track=track)
         lineups = _portfolio_lineups(portfolio, slate)
-        points, warnings = _scenario_points(slate, scenarios, n_scenarios, seed, track)
+        points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,
+                                                          load_history(history), history_weight)
         for w in warnings:
             err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
         with err_console.status("building the contest field ..."):
@@ -163,6 +176,7 @@ def register(app: typer.Typer) -> None:
                               progress=lambda d, t: bar.update(task, completed=d, total=t))
         print_summary(result, lineups, slate)
         if json_out is not None:
-            atomic_write_text(json_out, json.dumps(result_json(result, lineups, slate, the_contest, warnings), indent=2,
-                                                   allow_nan=False))
+            report = result_json(result, lineups, slate, the_contest, warnings)
+            report["history"] = history_meta
+            atomic_write_text(json_out, json.dumps(report, indent=2, allow_nan=False))
             console.print(f"wrote the report to {json_out}")

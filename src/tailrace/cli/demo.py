@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import MAX_SCENARIOS
+from tailrace.cli.options import HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history
 
 
 def register(app: typer.Typer) -> None:
@@ -27,12 +27,20 @@ def register(app: typer.Typer) -> None:
         n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=1000, max=MAX_SCENARIOS, help="Scenarios to optimise on."),
         seed: int = typer.Option(7, help="Random seed (the fresh evaluation set uses seed + 1)."),
         lineups: int = typer.Option(20, min=1, max=150, help="Lineups in the tournament portfolio."),
+        history: str | None = typer.Option(
+            None, "--history",
+            help="Race results CSV to fit ratings on and blend with the projections; 'demo' for the bundled "
+                 "made-up season of the demo drivers."),
+        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
+                                                    help=HISTORY_WEIGHT_HELP),
     ) -> None:
         """Run the whole pipeline on the bundled demo slate."""
-        run_demo(out=out, n_scenarios=n_scenarios, seed=seed, n_lineups=lineups)
+        run_demo(out=out, n_scenarios=n_scenarios, seed=seed, n_lineups=lineups, history=history,
+                 history_weight=history_weight)
 
 
-def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int) -> None:
+def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: str | None = None,
+             history_weight: float | None = None) -> None:
     """Slate -> scenarios -> tail table -> portfolio -> upload CSV -> contest figures."""
     if out.exists() and not out.is_dir():
         from tailrace.errors import InputError, Problem
@@ -54,6 +62,12 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int) -> None:
     from tailrace.slate import demo_slate
 
     check_output_path(out / "dk_upload.csv", "--out")
+    hist = None
+    if history is not None:
+        from importlib.resources import files
+
+        path = Path(str(files("tailrace") / "data" / "demo" / "history.csv")) if history == "demo" else Path(history)
+        hist = load_history(path)
 
     console = Console()
     t0 = time.perf_counter()
@@ -64,8 +78,11 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int) -> None:
     )
 
     t = time.perf_counter()
-    scen = simulate_scenarios(slate, n_scenarios, seed)
-    fresh = simulate_scenarios(slate, max(n_scenarios, 40_000), seed + 1)
+    scen = simulate_scenarios(slate, n_scenarios, seed, history=hist, history_weight=history_weight)
+    fresh = simulate_scenarios(slate, max(n_scenarios, 40_000), seed + 1, history=hist, history_weight=history_weight)
+    line = history_line(scen.meta)
+    if line:
+        console.print(line, highlight=False)
     console.print(
         f"simulated {scen.n_scenarios:,} + {fresh.n_scenarios:,} fresh races at {scen.meta.get('track')} "
         f"({scen.meta.get('track_type')}, {scen.meta.get('race_laps')} laps) in {time.perf_counter() - t:.1f} s"

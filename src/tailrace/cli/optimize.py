@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.cli.options import MAX_SCENARIOS, site_rules
+from tailrace.cli.options import (HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history,
+                                  site_rules)
 from tailrace.errors import InputError, Problem
 
 console = Console()
@@ -114,6 +115,9 @@ def register(app: typer.Typer) -> None:
             None, "--scenarios", help="Scenario matrix (.npz or .csv) whose driver IDs are the site IDs."
         ),
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
+        history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
+        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
+                                                    help=HISTORY_WEIGHT_HELP),
         n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios to simulate."),
         seed: int = typer.Option(1, "--seed", help="Simulation seed (the fresh validation set uses seed+1)."),
         objective: str | None = typer.Option(
@@ -171,6 +175,10 @@ def register(app: typer.Typer) -> None:
         if scenarios is not None:
             from tailrace.sim.io import load_scenarios
 
+            if history is not None:
+                raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
+                                         field="--history", fix="drop --history, or drop --scenarios to simulate"))
+
             slate = read_slate(rules, salaries, projections, track=track)
             scen = load_scenarios(scenarios, expected_ids=slate.ids)
             fresh, reason = None, (
@@ -181,10 +189,16 @@ def register(app: typer.Typer) -> None:
                 raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE to simulate",
                                          field="--projections", fix="add --projections or --scenarios"))
             slate = read_slate(rules, salaries, projections, track=track)
+            hist = load_history(history)
             with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
-                scen = simulate_scenarios(slate, n_scenarios, seed, track=track)
-                fresh = simulate_scenarios(slate, n_scenarios, seed + 1, track=track)
+                scen = simulate_scenarios(slate, n_scenarios, seed, track=track, history=hist,
+                                          history_weight=history_weight)
+                fresh = simulate_scenarios(slate, n_scenarios, seed + 1, track=track, history=hist,
+                                           history_weight=history_weight)
             reason = None
+            line = history_line(scen.meta)
+            if line:
+                err_console.print(line, highlight=False)
 
         contest = None
         if the_spec.mode == "contest":

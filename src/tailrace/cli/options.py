@@ -18,3 +18,25 @@ def site_rules(key: str) -> SiteRules:
         return get_site(key)
     except ValueError as exc:
         raise InputError(Problem(str(exc), field="--site", fix="use --site dk or --site fd")) from None
+
+
+HISTORY_HELP = ("Race results CSV (README: Race history file): strengths from ratings fitted on it, "
+                "blended with the projections' numbers when the slate has any.")
+HISTORY_WEIGHT_HELP = "History's share in that blend, 0-1 (default 0.5)."
+
+
+def load_history(path):  # -> HistoryModel | None
+    """The fitted ``HistoryModel`` of ``--history`` (None when not given); InputError for a bad file."""
+    if path is None:
+        return None
+    from tailrace.sim.history_strength import load_history_model
+
+    return load_history_model(path)
+
+
+def history_line(meta: dict) -> str | None:
+    """One line telling how the history entered the strengths (None without a history)."""
+    h = meta.get("history")
+    if not h:
+        return None
+    return f"history {h['file']} ({h['races']} races): weight {h['weight']:.2f}, {h['weight_how']}"

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from tailrace.cli.options import MAX_SCENARIOS, site_rules
+from tailrace.cli.options import (HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history,
+                                  site_rules)
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_paths
 
@@ -48,6 +49,9 @@ def register(app: typer.Typer) -> None:
         track: str | None = typer.Option(None, "--track",
                                          help="Track name (e.g. Kansas) or type (intermediate, short, "
                                               "superspeedway, road, large-flat); default: from the salary file."),
+        history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
+        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
+                                                    help=HISTORY_WEIGHT_HELP),
         scenarios: int = typer.Option(10_000, "--scenarios", min=1, max=MAX_SCENARIOS, help="Number of simulated races."),
         seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same bytes)."),
         out: Path | None = typer.Option(None, "--out", help="Write the scenario matrix here (.npz)."),
@@ -67,16 +71,17 @@ def register(app: typer.Typer) -> None:
                                      fix="name the output FILE.npz"))
         check_output_paths({"--out": out})
         slate = read_slate(rules, salaries, projections, track=track)
+        hist = load_history(history)
         console = Console(stderr=True)
         t0 = time.perf_counter()
         if scenarios >= PROGRESS_FROM:
             with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                           TimeElapsedColumn(), console=console, transient=True) as bar:
                 task = bar.add_task("sim", total=scenarios)
-                sc = simulate(slate, scenarios, seed, track=track,
+                sc = simulate(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
                               progress=lambda done, total: bar.update(task, completed=done))
         else:
-            sc = simulate(slate, scenarios, seed, track=track)
+            sc = simulate(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight)
         seconds = time.perf_counter() - t0
         for w in sc.meta.get("warnings", []):
             console.print(f"[yellow]warning:[/] {w}", highlight=False)
@@ -92,6 +97,9 @@ def register(app: typer.Typer) -> None:
         for name, did, sal, st, m, s, p90, p99 in rows:
             table.add_row(name, did, f"{sal:,}", str(st), f"{m:.1f}", f"{s:.1f}", f"{p90:.1f}", f"{p99:.1f}")
         Console().print(table)
+        line = history_line(sc.meta)
+        if line:
+            typer.echo(line)
         where = f"; wrote {out}" if out is not None else ""
         typer.echo(f"{sc.n_scenarios:,} scenarios in {seconds:.2f} s (strengths from "
                    f"{sc.meta['strength_source']}){where}")

@@ -290,6 +290,7 @@ def run_optimize(
         "mode": resolved.mode,
         "spec": spec.model_dump(mode="json"),
         "scenario_meta": {k: v for k, v in scenarios.meta.items() if isinstance(v, (str, int, float, bool))},
+        "history": scenarios.meta.get("history"),  # how a --history file entered the strengths (or None)
         "lineups": rows,
         "portfolio": port,
         "exposures": exposures,
@@ -424,10 +425,14 @@ def simulate_scenarios(
     *,
     track: str | None = None,
     cache: Any = None,
+    history: Any = None,
+    history_weight: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Scenarios:
-    """Simulate ``n`` races of ``slate`` with ``seed`` through the scenario cache (``cache=None``: default)."""
+    """Simulate ``n`` races of ``slate`` with ``seed`` through the scenario cache (``cache=None``:
+    default); ``history`` (a ``HistoryModel``) and ``history_weight`` as in ``tailrace.sim.simulate``."""
     from tailrace.sim.cache import simulate_cached
 
-    scen, _hit = simulate_cached(slate, n, seed, cache=cache, track=track, progress=progress)
+    scen, _hit = simulate_cached(slate, n, seed, cache=cache, track=track, history=history,
+                                 history_weight=history_weight, progress=progress)
     return scen

@@ -161,20 +161,28 @@ def simulate_cached(
     track: Any = None,
     params: Any = None,
     strengths: np.ndarray | None = None,
+    history: Any = None,
+    history_weight: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Scenarios, bool]:
     """``tailrace.sim.simulate.simulate`` through a cache: ``(scenarios, hit)``.
 
     The key holds everything that decides the numbers (slate, count, seed, track, params,
-    strengths); ``progress`` does not. ``cache=None`` uses :func:`default_cache`.
+    strengths, the history's content key and weight); ``progress`` does not. ``cache=None``
+    uses :func:`default_cache`.
     """
     from tailrace.sim.simulate import simulate
 
-    key = scenario_key(slate=slate, n_scenarios=int(n_scenarios), seed=int(seed), track=track,
-                       params=params, strengths=None if strengths is None else np.asarray(strengths, np.float64))
+    parts: dict[str, Any] = dict(slate=slate, n_scenarios=int(n_scenarios), seed=int(seed), track=track,
+                                 params=params,
+                                 strengths=None if strengths is None else np.asarray(strengths, np.float64))
+    if history is not None:  # only then, so keys made before histories existed stay valid
+        parts.update(history=history.key, history_weight=history_weight)
+    key = scenario_key(**parts)
     c = cache if cache is not None else default_cache()
     return c.get_or_create(key, lambda: simulate(slate, n_scenarios, seed, track=track, params=params,
-                                                 strengths=strengths, progress=progress))
+                                                 strengths=strengths, history=history,
+                                                 history_weight=history_weight, progress=progress))
 
 
 _DEFAULT_CACHES: dict[str, ScenarioCache] = {}

@@ -3,7 +3,7 @@
 Public API (stable)::
 
     simulate(slate, n_scenarios, seed, *, track=None, params=None, strengths=None,
-             progress=None, chunk=65536) -> Scenarios
+             history=None, history_weight=None, progress=None, chunk=65536) -> Scenarios
     resolve_slate_track(slate, track=None) -> Track
     invariant_checks(scenarios, site, start) -> dict[str, bool]   # includes "passed"
 
@@ -14,12 +14,19 @@ blocks) or the thread count; a shorter run is a prefix of a longer one with the 
 Strength fitting (projections / odds) uses its own stream ``SeedSequence(seed, spawn_key=(2**30,))``.
 
 ``meta`` keys: seed, n_scenarios, track, track_type, race_laps, fl_pool, params (dict),
-strength_source, strength (list), warnings, seconds, block, model.
+strength_source, strength (list), warnings, seconds, block, model; with a history also
+``history`` {"file", "key", "races", "weight", "weight_how", "unknown_drivers"}.
+
+With ``history`` (a :class:`tailrace.sim.history_strength.HistoryModel`) the strengths come
+from its ratings; when the slate also has projections, odds or ratings, the two are blended
+(``history_weight``, the history's share, default 0.5; drivers the history does not know
+keep the user's numbers). The salary fallback is never used then.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -29,7 +36,8 @@ from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
 from tailrace.sim.race import RaceOutcomes, fl_pool_size, simulate_blocks
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.scoring import score_outcomes
-from tailrace.sim.strength import resolve_strengths
+from tailrace.sim.history_strength import HistoryModel, blend, blend_weight
+from tailrace.sim.strength import PRIORITY, resolve_strengths
 from tailrace.sim.tracks import TRACK_TYPES, Track, resolve_track
 from tailrace.sites import SiteRules
 
@@ -68,6 +76,8 @@ def simulate(
     track: str | Track | None = None,
     params: dict[str, TrackTypeParams] | TrackTypeParams | None = None,
     strengths: np.ndarray | None = None,
+    history: HistoryModel | None = None,
+    history_weight: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     chunk: int = 65536,
 ) -> Scenarios:
@@ -90,11 +100,14 @@ def simulate(
                                  fix="give every driver a start in the projections file (column 'start')")) from None
     n = slate.n
     warnings: list[str] = []
+    history_meta: dict | None = None
     if strengths is not None:
         strength = np.asarray(strengths, dtype=np.float64)
         if strength.shape != (n,):
             raise InputError(Problem(f"strengths must have one value per driver ({n})", field="strengths"))
         source = "given"
+    elif history is not None:
+        strength, source, warnings, history_meta = _history_strengths(slate, trk, p, seed, history, history_weight)
     else:
         strength, source, warnings = resolve_strengths(
             slate, trk, p, seed=np.random.SeedSequence(seed, spawn_key=(_STRENGTH_KEY,)))
@@ -138,8 +151,39 @@ def simulate(
         "model": MODEL_VERSION,
         "seconds": time.perf_counter() - t0,
     }
+    if history_meta is not None:
+        meta["history"] = history_meta
     return Scenarios(points=points, driver_ids=tuple(slate.ids), finish=finish, laps_led=led,
                      fastest_laps=fl, laps_completed=done, dnf=dnf, meta=meta)
+
+
+def _history_strengths(slate, trk: Track, p: TrackTypeParams, seed: int, history: HistoryModel,
+                       history_weight: float | None) -> tuple[np.ndarray, str, list[str], dict]:
+    """Strengths from the history's ratings, blended with the slate's own numbers if it has any."""
+    hs = history.strengths(slate.names, slate.starts(), trk.track_type, p,
+                           team=[d.team for d in slate.drivers], make=[d.manufacturer for d in slate.drivers])
+    warnings = list(hs.warnings)
+    user_source = next((s for s in PRIORITY[:-1] if any(getattr(d, s) is not None for d in slate.drivers)), None)
+    if user_source is None:
+        weight, how = 1.0, "history only (the slate has no projections, odds or ratings)"
+        strength = hs.strength - hs.strength.mean()
+        source = f"history {history.describe()}"
+    else:
+        user, user_label, user_warnings = resolve_strengths(
+            slate, trk, p, seed=np.random.SeedSequence(seed, spawn_key=(_STRENGTH_KEY,)))
+        warnings += user_warnings
+        if not hs.known.any():
+            weight, how = 0.0, "none of the slate's drivers is in the history: the user's numbers alone"
+        else:
+            weight, how = blend_weight(history_weight)
+        strength = blend(hs.strength, user, hs.known, weight)
+        source = f"history {history.describe()} blended with {user_label}, history weight {weight:.2f}"
+    if history.notes:
+        warnings.append(f"history {Path(history.source).name}: {len(history.notes)} row(s) skipped or "
+                        f"filled ({history.notes[0]}{'; ...' if len(history.notes) > 1 else ''})")
+    meta = {"file": Path(history.source).name, "key": history.key, "races": history.n_races,
+            "weight": round(float(weight), 4), "weight_how": how, "unknown_drivers": list(hs.unknown)}
+    return strength, source, warnings, meta
 
 
 def invariant_checks(scenarios: Scenarios, site: SiteRules, start: np.ndarray) -> dict[str, bool]:

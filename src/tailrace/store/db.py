@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS scenario_sets (
     id TEXT PRIMARY KEY, created REAL NOT NULL, slate_id TEXT NOT NULL, payload TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS portfolios (
     id TEXT PRIMARY KEY, created REAL NOT NULL, slate_id TEXT NOT NULL, payload TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS histories (
+    id TEXT PRIMARY KEY, created REAL NOT NULL, name TEXT, payload TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL,
     progress REAL NOT NULL DEFAULT 0, message TEXT NOT NULL DEFAULT '',
@@ -156,6 +158,15 @@ class Store:
     def get_portfolio(self, portfolio_id: str) -> dict[str, Any]:
         """The stored portfolio dict; NotFound if unknown."""
         return self._get("portfolios", "portfolio", portfolio_id)["payload"]
+
+    def put_history(self, name: str, text: str) -> str:
+        """Store a race-history CSV (its text) under the sha256 of the text; returns its id."""
+        hid = "hi_" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        return self._put("histories", hid, {"name": name}, {"name": name, "text": text})
+
+    def get_history(self, history_id: str) -> dict[str, Any]:
+        """{'name', 'text'} of a stored history; NotFound if unknown."""
+        return self._get("histories", "history", history_id)["payload"]
 
     # -- jobs -----------------------------------------------------------------------------
 
