@@ -12,8 +12,8 @@ Public API (stable):
   track-type randomness from driver strength).
 * ``fit_track_type_params(records, fallback=DEFAULT_PARAMS) -> dict[str, TrackTypeParams]``
   estimates every parameter from real races (moment matching and Plackett–Luce MLE). Types
-  with fewer than ``MIN_RACES`` races keep the fallback's values. Deterministic, < 1 s for
-  ~150 races.
+  with fewer than ``MIN_RACES`` races keep the fallback's values. Deterministic, ~25 s for
+  ~150 races (the simulated-moments fit of the pools dominates).
 * ``DEFAULT_PARAMS`` — the fit on 2019–2022 of the shared data (``scripts/fit_track_params.py``).
 * ``params_for(track_type, params=None) -> TrackTypeParams``.
 
@@ -61,12 +61,22 @@ class TrackTypeParams:
     car about laps_down_scale * j ** laps_down_power laps down.
     Laps led (pool = race laps) and fastest laps (pool = fl_share * race laps): log-weight
     rank_curve(pace_rank, conc, shape) + noise * N(0,1) (plus the log of the car's share of laps
-    run), where pace_rank orders rank_z(performance rank) + pace_noise * N(0,1) (so the fastest
-    car is usually, not always, the winner; rank_z = normal score of the rank), shares below
-    min_share dropped, pool apportioned by largest remainder. shape sets how flat the top is
-    (0: power law in rank; 1: exponential in rank). The pool parameters are fitted by matching,
-    on the real finishing orders, the mean top-1 and top-3 shares, their sd, the number of
-    leaders and the leader's finish.
+    run), where pace_rank orders rank_z(pace-performance rank) + pace_noise * N(0,1) (so the
+    fastest car is usually, not always, the winner; rank_z = normal score of the rank), shares
+    below min_share dropped, pool apportioned by largest remainder. shape sets how flat the top
+    is (0: power law in rank; 1: exponential in rank). The pace performance is the finishing
+    performance with its bad-day loss (the minus-Gumbel term, in units of noise) capped at
+    ``pace_trouble_cap``: trouble (damage, a penalty, a pit mistake) costs a car its finish but
+    not its speed, so a fast car that finishes 25th still runs fastest laps, while among cars
+    without trouble pace and finish agree (the winner leads laps). A large cap (50) ties pace
+    to the finishing performance rank itself.
+    The pool parameters are fitted by simulation with the model's own finish noise (simulated
+    method of moments): the type's races are replayed with strengths from a Plackett–Luce fit
+    (driver form and start; start only without driver names), Gumbel finish noise, the real
+    DNFs, and the pools drawn as the simulator does; the parameters match the real mean top-1
+    and top-3 shares, the sd of the top-1 share, the number of cars with a share, the
+    finish of the top one, the winner's share of laps led and the share of fastest laps by
+    finish band (1–5, 6–10, 11–20, 21+).
     """
 
     track_type: str
@@ -90,6 +100,7 @@ class TrackTypeParams:
     led_min_share: float = 0.01
     led_shape: float = 0.5
     pace_noise: float = 0.5
+    pace_trouble_cap: float = 50.0
     fl_share: float = 0.82
     fl_conc: float = 0.8
     fl_noise: float = 0.6
@@ -185,8 +196,12 @@ def _driver_proxy(records: list[RaceRecord]) -> list[np.ndarray]:
 # ---------------------------------------------------------------- pool (laps led / fastest laps)
 
 
+BANDS: tuple[tuple[int, int], ...] = ((1, 5), (6, 10), (11, 20), (21, 10**6))  # finish bands of the pool fit
+
+
 def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Mean top-1 share, top-3 share, number with >0, finish of the top one, sd of top-1 share."""
+    """Per-row means of: top-1 share, top-3 share, number with >0, finish of the top one, sd of
+    the top-1 share, the winner's share, then the share of finishers 1–5, 6–10, 11–20, 21+."""
     c = np.where(valid, counts, 0.0)
     tot = c.sum(axis=1)
     ok = tot > 0
@@ -197,7 +212,17 @@ def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray) -> 
     nz = (c > 0).sum(axis=1)
     lead = np.argmax(c, axis=1)
     lfin = np.take_along_axis(finish, lead[:, None], axis=1)[:, 0]
-    return np.array([top1.mean(), top3.mean(), nz.mean(), lfin.mean(), top1.std()])
+    win = np.where(finish == 1, c, 0.0).sum(axis=1) / tot
+    bands = [np.where((finish >= lo) & (finish <= hi), c, 0.0).sum(axis=1) / tot for lo, hi in BANDS]
+    return np.array([top1.mean(), top3.mean(), nz.mean(), lfin.mean(), top1.std(), win.mean()]
+                    + [x.mean() for x in bands])
+
+
+# loss scales of the moments above (shares in units of 1 pp; the leaders' count and the top
+# one's finish loosely: the shares are the targets)
+_MOMENT_SCALE = np.array([0.01, 0.01, 8.0, 2.0, 0.015, 0.01, 0.01, 0.01, 0.01, 0.01])
+_LED_MOMENTS = np.array([0, 1, 2, 3, 4, 5])
+_FL_MOMENTS = np.array([0, 1, 2, 4, 6, 7, 8, 9])
 
 
 def rank_curve(rank: np.ndarray, conc: float, shape: float) -> np.ndarray:
@@ -246,39 +271,121 @@ def pool_shares(rank: np.ndarray, frac: np.ndarray, noise_draw: np.ndarray,
     return p / p.sum(axis=1, keepdims=True)
 
 
-def _fit_pool(rank, frac, finish, valid, draws, target: np.ndarray, x0,
-              pace_draw: np.ndarray | None = None) -> tuple[float, ...]:
-    """Fit (conc, noise, min_share, shape[, pace_noise]) of a pool to real moments (Nelder-Mead, CRN).
+class _PoolSim:
+    """Common random numbers for the simulated-moments fit of the pools of one track type.
 
-    With ``pace_draw`` the pace noise is fitted too (ranks become pace ranks); without it
-    ``rank`` is used as given (already pace ranks).
+    Every race is replayed ``reps`` times as the simulator would run it: performance
+    ``u + log(E)`` (u: Plackett–Luce utilities, E ~ Exp(1), i.e. minus a Gumbel), the real DNFs
+    (behind the running cars, by laps completed), pace from the performance with the bad-day
+    loss capped, and the pool noise drawn as the simulator draws it.
     """
-    scale = np.array([0.01, 0.01, 4.0, 1.0, 0.015])  # top-1, top-3 shares first; leaders count loosely
-    k = 5 if pace_draw is not None else 4
 
-    def unpack(z: np.ndarray) -> tuple[float, ...]:
-        out = (float(np.exp(z[0])), float(np.exp(z[1])), float(1.0 / (1.0 + np.exp(-z[2]))),
-               float(np.clip(z[3], -1.0, 2.5)))
-        return out + ((float(np.clip(np.exp(z[4]), 0.0, 5.0)),) if k == 5 else ())
+    def __init__(self, rs: list[RaceRecord], utils: list[np.ndarray], slots: int,
+                 rng: np.random.Generator, reps: int) -> None:
+        nrow = len(rs) * reps
+        U = np.zeros((nrow, slots))
+        frac = np.ones((nrow, slots))
+        valid = np.zeros((nrow, slots), dtype=bool)
+        run = np.zeros((nrow, slots), dtype=bool)
+        lc = np.zeros((nrow, slots))
+        for k, (r, u) in enumerate(zip(rs, utils)):
+            n = len(r.finish)
+            dnf = np.asarray(r.dnf, dtype=bool)
+            L = float(r.race_laps)
+            sl = slice(k * reps, (k + 1) * reps)
+            U[sl, :n] = u
+            frac[sl, :n] = np.where(dnf, np.asarray(r.laps_completed) / L, 1.0)
+            valid[sl, :n] = True
+            run[sl, :n] = ~dnf
+            lc[sl, :n] = r.laps_completed
+        self.valid, self.frac, self.U = valid, frac, U
+        n_valid = valid.sum(axis=1, keepdims=True)
+        self.n_valid = n_valid
+        self.loge = np.log(rng.standard_exponential((nrow, slots)))
+        perf = np.where(valid, U + self.loge, -np.inf)
+        prank = _desc_rank(perf)
+        key = np.where(run, 1e6 + perf, lc + 0.5 * (1.0 - prank / (n_valid + 1.0)))
+        self.finish = np.where(valid, _desc_rank(np.where(valid, key, -np.inf)), slots + 1.0)
+        # near-normal draws exactly as the simulator draws them (Irwin-Hall of four uniforms)
+        ih = lambda: (rng.random((nrow, slots, 4)).sum(axis=-1) - 2.0) * np.sqrt(3.0)  # noqa: E731
+        self.pace_draw, self.led_draw, self.fl_draw = ih(), ih(), ih()
 
-    if k == 5:
-        n_valid = valid.sum(axis=-1, keepdims=True)
-        z_rank = np.where(valid, rank_z(np.where(valid, rank, 1.0), n_valid), -np.inf)
+    def pace(self, pace_noise: float, cap: float) -> np.ndarray:
+        key = np.where(self.valid, self.U + np.maximum(self.loge, -cap), -np.inf)
+        rk = _desc_rank(key)
+        z = np.where(self.valid, rank_z(np.where(self.valid, rk, 1.0), self.n_valid), -np.inf)
+        return _pace_from_z(z, self.pace_draw, pace_noise)
 
-    def loss(z: np.ndarray) -> float:
-        v = unpack(z)
-        rk = _pace_from_z(z_rank, pace_draw, v[4]) if k == 5 else rank
-        p = pool_shares(rk, frac, draws, v[0], v[1], v[2], valid, v[3])
-        m = _pool_moments(p, finish, valid)
-        return float(np.sum(((m - target) / scale) ** 2))
+    def moments(self, pace: np.ndarray, draws: np.ndarray, conc: float, noise: float,
+                min_share: float, shape: float) -> np.ndarray:
+        p = pool_shares(pace, self.frac, draws, conc, noise, min_share, self.valid, shape)
+        return _pool_moments(p, self.finish, self.valid)
 
-    z0 = np.array([np.log(x0[0]), np.log(x0[1]), np.log(x0[2] / (1 - x0[2])), x0[3]]
-                  + ([np.log(max(x0[4], 1e-3))] if k == 5 else []))
-    steps = np.diag([0.4, 0.5, 0.7, 0.5, 0.5][:k])
-    simplex = np.vstack([z0, z0 + steps])
-    res = minimize(loss, z0, method="Nelder-Mead",
-                   options={"maxiter": 30 * k, "xatol": 2e-3, "fatol": 1e-2, "initial_simplex": simplex})
-    return unpack(res.x)
+
+def _desc_rank(key: np.ndarray) -> np.ndarray:
+    """1-based rank of each entry in its row, largest first (ties by index)."""
+    order = np.argsort(-key, axis=-1, kind="stable")
+    out = np.empty(key.shape)
+    np.put_along_axis(out, order, np.broadcast_to(np.arange(1.0, key.shape[-1] + 1.0), key.shape), axis=-1)
+    return out
+
+
+def _fit_pools(sim: _PoolSim, t_led: np.ndarray, t_fl: np.ndarray, base: TrackTypeParams) -> tuple[tuple, tuple]:
+    """Simulated method of moments for both pools (Nelder–Mead on common random numbers).
+
+    Stage 1: laps led (conc, noise, min_share, shape) with the pace (pace_noise, trouble cap)
+    on the laps-led moments plus the fastest laps' finish bands (the pace is shared, and the
+    bands are what pins the trouble cap down), the fastest-lap pool held at its start values;
+    stage 2: the fastest-lap pool on its moments, the pace fixed; stage 3: stage 1 again
+    with the fitted fastest-lap pool (stage 1 from two starting paces, the better kept).
+    """
+    def unpack_pool(z: np.ndarray) -> tuple[float, float, float, float]:
+        return (float(np.exp(z[0])), float(np.exp(z[1])), float(1.0 / (1.0 + np.exp(-z[2]))),
+                float(np.clip(z[3], -1.0, 2.5)))
+
+    def pack_pool(v) -> list[float]:
+        return [np.log(v[0]), np.log(v[1]), np.log(v[2] / (1 - v[2])), v[3]]
+
+    def unpack_pace(z: np.ndarray) -> tuple[float, float]:
+        return float(np.clip(np.exp(z[0]), 0.0, 5.0)), float(np.clip(np.exp(z[1]), 0.05, 50.0))
+
+    def nm(loss, z0, steps, iters):
+        simplex = np.vstack([z0, z0 + np.diag(steps)])
+        res = minimize(loss, z0, method="Nelder-Mead",
+                       options={"maxiter": iters, "xatol": 2e-3, "fatol": 1e-2, "initial_simplex": simplex})
+        return res.x
+
+    led0 = (base.led_conc, base.led_noise, base.led_min_share, base.led_shape)
+    fl = (base.fl_conc, base.fl_noise, base.fl_min_share, base.fl_shape)
+    pace0 = (max(base.pace_noise, 1e-3), min(max(base.pace_trouble_cap, 0.05), 1.0))  # the loss is flat above ~2
+    z_led = np.array(pack_pool(led0) + [np.log(pace0[0]), np.log(pace0[1])])
+    sl_led = _MOMENT_SCALE[_LED_MOMENTS]
+    sl_fl = _MOMENT_SCALE[_FL_MOMENTS]
+    band_ix = _FL_MOMENTS[-4:]
+
+    def stage1(z: np.ndarray, fl_v) -> float:
+        pn, cap = unpack_pace(z[4:])
+        pace = sim.pace(pn, cap)
+        m = sim.moments(pace, sim.led_draw, *unpack_pool(z[:4]))
+        mf = sim.moments(pace, sim.fl_draw, *fl_v)
+        return float(np.sum(((m[_LED_MOMENTS] - t_led[_LED_MOMENTS]) / sl_led) ** 2)
+                     + np.sum(((mf[band_ix] - t_fl[band_ix]) / _MOMENT_SCALE[band_ix]) ** 2))
+
+    steps1 = np.array([0.4, 0.5, 0.7, 0.5, 0.5, 0.7])
+    # the loss has local minima in the pace (pace_noise, cap): start from a few and keep the best
+    starts = [z_led] + [np.concatenate([z_led[:4], np.log([pn, cap])]) for pn, cap in ((0.5, 0.3),)]
+    fits = [nm(lambda z: stage1(z, fl), z0, steps1, 240) for z0 in starts]
+    z_led = min(fits, key=lambda z: stage1(z, fl))
+    for _ in range(2):
+        pace = sim.pace(*unpack_pace(z_led[4:]))
+
+        def stage2(z: np.ndarray) -> float:
+            m = sim.moments(pace, sim.fl_draw, *unpack_pool(z))
+            return float(np.sum(((m[_FL_MOMENTS] - t_fl[_FL_MOMENTS]) / sl_fl) ** 2))
+
+        fl = unpack_pool(nm(stage2, np.array(pack_pool(fl)), np.array([0.4, 0.5, 0.7, 0.5]), 160))
+        z_led = nm(lambda z: stage1(z, fl), z_led, steps1 * 0.5, 160)
+    return unpack_pool(z_led[:4]) + unpack_pace(z_led[4:]), fl
 
 
 def _spearman_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -473,43 +580,26 @@ def fit_track_type_params(
         else:
             scale, power = base.laps_down_scale, base.laps_down_power
 
-        # --- pools: rank proxies from real finishes, DNFs inserted at random ranks (model: DNF ⟂ performance)
-        reps = max(3, -(-160 // len(rs)))  # about 160 rows of common random numbers per type
-        nrow = len(rs) * reps
-        rank = np.ones((nrow, slots))
-        frac = np.ones((nrow, slots))
-        fin_m = np.full((nrow, slots), slots + 1.0)
-        valid = np.zeros((nrow, slots), dtype=bool)
-        led = np.zeros((nrow, slots))
-        flp = np.zeros((nrow, slots))
-        fl_tot = []
+        # --- pools: simulated method of moments with the model's own finish noise (utilities
+        # from the Plackett–Luce fit above: driver form and start, or start only)
+        if proxies is not None and a_ref is not None and a_ref > 0:
+            utils = [a_t * proxies[i] + b_t * start_term(r.start) for i, r in zip(idx, rs)]
+        else:
+            utils = [b0 * start_term(r.start) for r in rs]
+        fl_tot = [float(np.sum(r.fastest_laps)) / float(r.race_laps) for r in rs]
+        real_led = np.zeros((len(rs), slots))
+        real_fl = np.zeros((len(rs), slots))
+        real_fin = np.full((len(rs), slots), slots + 1.0)
+        real_valid = np.zeros((len(rs), slots), dtype=bool)
         for k, r in enumerate(rs):
             n = len(r.finish)
-            dnf = np.asarray(r.dnf, dtype=bool)
-            fin = np.asarray(r.finish, dtype=np.float64)
-            L = float(r.race_laps)
-            fl_tot.append(float(np.sum(r.fastest_laps)) / L)
-            for rep in range(reps):
-                row = k * reps + rep
-                key = np.where(dnf, rng.uniform(0.5, n + 0.5, n), fin)
-                rank[row, :n] = np.argsort(np.argsort(key, kind="stable"), kind="stable") + 1
-                frac[row, :n] = np.where(dnf, np.asarray(r.laps_completed) / L, 1.0)
-                fin_m[row, :n] = fin
-                valid[row, :n] = True
-                led[row, :n] = r.laps_led
-                flp[row, :n] = r.fastest_laps
-        # near-normal pool noise exactly as the simulator draws it (Irwin-Hall of four uniforms)
-        draws = (rng.random((nrow, slots, 4)).sum(axis=-1) - 2.0) * np.sqrt(3.0)
-        t_led = _pool_moments(led, fin_m, valid)
-        t_fl = _pool_moments(flp, fin_m, valid)
-        pace_draw = (rng.random((nrow, slots, 4)).sum(axis=-1) - 2.0) * np.sqrt(3.0)
-        led_p = _fit_pool(rank, frac, fin_m, valid, draws, t_led,
-                          (base.led_conc, base.led_noise, base.led_min_share, base.led_shape, base.pace_noise),
-                          pace_draw=pace_draw)
-        pace = pace_ranks(rank, pace_draw, led_p[4], valid)
-        fl_draws = (rng.random((nrow, slots, 4)).sum(axis=-1) - 2.0) * np.sqrt(3.0)
-        fl_p = _fit_pool(pace, frac, fin_m, valid, fl_draws, t_fl,
-                         (base.fl_conc, base.fl_noise, base.fl_min_share, base.fl_shape))
+            real_led[k, :n], real_fl[k, :n] = r.laps_led, r.fastest_laps
+            real_fin[k, :n], real_valid[k, :n] = r.finish, True
+        t_led = _pool_moments(real_led, real_fin, real_valid)
+        t_fl = _pool_moments(real_fl, real_fin, real_valid)
+        reps = max(4, -(-240 // len(rs)))  # about 240 simulated races of common random numbers per type
+        psim = _PoolSim(rs, utils, slots, rng, reps)
+        led_p, fl_p = _fit_pools(psim, t_led, t_fl, base)
 
         out[ttype] = TrackTypeParams(
             track_type=ttype,
@@ -533,6 +623,7 @@ def fit_track_type_params(
             led_min_share=round(led_p[2], 5),
             led_shape=round(led_p[3], 4),
             pace_noise=round(led_p[4], 4),
+            pace_trouble_cap=round(led_p[5], 4),
             fl_share=round(float(np.mean(fl_tot)), 4),
             fl_conc=round(fl_p[0], 4),
             fl_noise=round(fl_p[1], 4),
@@ -559,8 +650,8 @@ def params_for(track_type: str, params: dict[str, TrackTypeParams] | TrackTypePa
 _DEFAULT_ROWS: tuple[dict, ...] = (
     {'track_type': 'superspeedway',
      'noise': 3.6768,
-     'start_weight': 0.6473,
-     'start_only_weight': 1.0256,
+     'start_weight': 0.6765,
+     'start_only_weight': 1.0719,
      'mech_dnf_rate': 0.0227,
      'mech_skew': 0.6773,
      'crash_skew': -0.2604,
@@ -573,15 +664,16 @@ _DEFAULT_ROWS: tuple[dict, ...] = (
      'lead_lap_sd': 0.1246,
      'laps_down_scale': 1.7435,
      'laps_down_power': 0.7352,
-     'led_conc': 0.3499,
-     'led_noise': 1.1396,
-     'led_min_share': 0.0342,
-     'led_shape': 0.1228,
-     'pace_noise': 0.7601,
+     'led_conc': 0.2856,
+     'led_noise': 1.0746,
+     'led_min_share': 0.03875,
+     'led_shape': -1.0,
+     'pace_noise': 5.0,
+     'pace_trouble_cap': 18.1377,
      'fl_share': 0.7856,
-     'fl_conc': 0.8198,
-     'fl_noise': 0.5111,
-     'fl_min_share': 0.01027,
+     'fl_conc': 0.7934,
+     'fl_noise': 0.2729,
+     'fl_min_share': 0.02247,
      'fl_shape': -1.0,
      'races': 18},
     {'track_type': 'intermediate',
@@ -600,21 +692,22 @@ _DEFAULT_ROWS: tuple[dict, ...] = (
      'lead_lap_sd': 0.1655,
      'laps_down_scale': 0.8889,
      'laps_down_power': 0.852,
-     'led_conc': 0.6977,
-     'led_noise': 1.067,
-     'led_min_share': 0.0112,
-     'led_shape': 0.57,
-     'pace_noise': 0.9802,
+     'led_conc': 1.1407,
+     'led_noise': 0.6891,
+     'led_min_share': 0.01478,
+     'led_shape': 0.2493,
+     'pace_noise': 0.5432,
+     'pace_trouble_cap': 0.2393,
      'fl_share': 0.8412,
-     'fl_conc': 0.5136,
-     'fl_noise': 0.5508,
-     'fl_min_share': 0.00687,
-     'fl_shape': 0.4015,
+     'fl_conc': 0.7329,
+     'fl_noise': 0.4666,
+     'fl_min_share': 0.00524,
+     'fl_shape': 0.2172,
      'races': 57},
     {'track_type': 'short',
      'noise': 0.871,
-     'start_weight': 0.4215,
-     'start_only_weight': 0.7804,
+     'start_weight': 0.4254,
+     'start_only_weight': 0.7876,
      'mech_dnf_rate': 0.05133,
      'mech_skew': 4.2964,
      'crash_skew': 0.9242,
@@ -627,21 +720,22 @@ _DEFAULT_ROWS: tuple[dict, ...] = (
      'lead_lap_sd': 0.1807,
      'laps_down_scale': 0.8552,
      'laps_down_power': 0.8746,
-     'led_conc': 0.2175,
-     'led_noise': 0.8567,
-     'led_min_share': 0.04967,
-     'led_shape': 1.5314,
-     'pace_noise': 0.6985,
+     'led_conc': 0.7241,
+     'led_noise': 0.5781,
+     'led_min_share': 0.05924,
+     'led_shape': 0.4833,
+     'pace_noise': 0.5267,
+     'pace_trouble_cap': 0.3578,
      'fl_share': 0.8478,
-     'fl_conc': 0.183,
-     'fl_noise': 0.505,
-     'fl_min_share': 0.00254,
-     'fl_shape': 1.0016,
+     'fl_conc': 0.3754,
+     'fl_noise': 0.2404,
+     'fl_min_share': 3e-05,
+     'fl_shape': 0.6862,
      'races': 42},
     {'track_type': 'road',
      'noise': 1.326,
-     'start_weight': 0.5243,
-     'start_only_weight': 0.8027,
+     'start_weight': 0.5112,
+     'start_only_weight': 0.7827,
      'mech_dnf_rate': 0.06494,
      'mech_skew': 3.3468,
      'crash_skew': -0.0751,
@@ -654,21 +748,22 @@ _DEFAULT_ROWS: tuple[dict, ...] = (
      'lead_lap_sd': 0.0911,
      'laps_down_scale': 1.8967,
      'laps_down_power': 0.3919,
-     'led_conc': 0.6994,
-     'led_noise': 0.7825,
-     'led_min_share': 0.02227,
-     'led_shape': 0.6357,
-     'pace_noise': 0.5236,
+     'led_conc': 1.2435,
+     'led_noise': 0.5732,
+     'led_min_share': 0.03693,
+     'led_shape': -0.034,
+     'pace_noise': 0.5216,
+     'pace_trouble_cap': 0.05,
      'fl_share': 0.7861,
-     'fl_conc': 0.5628,
-     'fl_noise': 0.5386,
-     'fl_min_share': 0.00726,
-     'fl_shape': 0.53,
+     'fl_conc': 0.7198,
+     'fl_noise': 0.5669,
+     'fl_min_share': 0.00444,
+     'fl_shape': 0.3757,
      'races': 18},
     {'track_type': 'large-flat',
      'noise': 0.9115,
-     'start_weight': 0.3195,
-     'start_only_weight': 0.585,
+     'start_weight': 0.3276,
+     'start_only_weight': 0.5999,
      'mech_dnf_rate': 0.02017,
      'mech_skew': 2.5,
      'crash_skew': -0.4589,
@@ -681,16 +776,17 @@ _DEFAULT_ROWS: tuple[dict, ...] = (
      'lead_lap_sd': 0.1267,
      'laps_down_scale': 1.0723,
      'laps_down_power': 0.6671,
-     'led_conc': 0.3845,
-     'led_noise': 1.2372,
-     'led_min_share': 0.01458,
-     'led_shape': 0.7892,
-     'pace_noise': 0.6015,
+     'led_conc': 0.6581,
+     'led_noise': 0.5359,
+     'led_min_share': 0.02505,
+     'led_shape': 0.5353,
+     'pace_noise': 0.7145,
+     'pace_trouble_cap': 0.3556,
      'fl_share': 0.7752,
-     'fl_conc': 0.1869,
-     'fl_noise': 0.558,
-     'fl_min_share': 0.0035,
-     'fl_shape': 1.147,
+     'fl_conc': 0.9353,
+     'fl_noise': 0.3366,
+     'fl_min_share': 1e-05,
+     'fl_shape': 0.1592,
      'races': 9},
 )
 DEFAULT_PARAMS: dict[str, TrackTypeParams] = {d["track_type"]: TrackTypeParams.from_dict(d) for d in _DEFAULT_ROWS}

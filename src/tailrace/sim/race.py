@@ -243,8 +243,8 @@ def _order_desc(key, ins, tmp, order):
 
 
 @nb.njit(parallel=True, cache=True, error_model="numpy")
-def _race_kernel(keys, sidx, wexp, border, inc_off, sizes, inc_frac, lead_frac,
-                 laps, fl_pool, mech_p, crash_w, down_curve, rank_zt, pace_noise,
+def _race_kernel(keys, sidx, wexp, bnorm, border, inc_off, sizes, inc_frac, lead_frac,
+                 laps, fl_pool, mech_p, crash_w, down_curve, rank_zt, pace_noise, trouble_cap,
                  led_curve, led_noise, led_min, fl_curve, fl_noise, fl_min,
                  finish, laps_led, fastest, laps_done, dnf):
     S, n = finish.shape
@@ -271,13 +271,17 @@ def _race_kernel(keys, sidx, wexp, border, inc_off, sizes, inc_frac, lead_frac,
         dkey = np.empty(n)
         row_i = np.empty(n, dtype=np.int64)
         kbuf = np.empty(n)
+        loge = np.empty(n)
+        pkey = np.empty(n)
         for s in range(lo, hi):
             key = keys[s]
             g = sidx[s]
             for i in range(n):
                 u = _uniform(key, _ctr(g, i, 0))
                 # base + noise * log(E) (minus a Gumbel) ranks as exp(base / noise) * E, E ~ Exp(1)
-                perf[i] = wexp[i] * -np.log(1.0 - u)
+                e = -np.log(1.0 - u)
+                perf[i] = wexp[i] * e
+                loge[i] = np.log(e) if e > 0.0 else -1e300
                 out[i] = False
                 frac[i] = 1.0
                 pick[i] = i
@@ -366,9 +370,16 @@ def _race_kernel(keys, sidx, wexp, border, inc_off, sizes, inc_frac, lead_frac,
                 z_led[i] = _irwin_hall(key, _ctr(g, i, 2))
                 z_fl[i] = _irwin_hall(key, _ctr(g, i, 5))
                 lw[i] = np.log(max(laps_done[s, i] / laps, 1e-9)) if out[i] else 0.0
-            # pace: the performance rank's normal score plus noise, ranked (1 = fastest)
+            # pace performance: the performance with the bad-day loss capped at trouble_cap
+            # (trouble costs the finish, not the speed); its rank's normal score plus noise,
+            # ranked (1 = fastest)
             for i in range(n):
-                perf[i] = rank_zt[rank[i]] + pace_noise * _irwin_hall(key, _ctr(g, i, 6))
+                pkey[i] = bnorm[i] + max(loge[i], -trouble_cap)
+            _order_desc(pkey, border, kbuf, pick)
+            for k in range(n):
+                prank[pick[k]] = k + 1
+            for i in range(n):
+                perf[i] = rank_zt[prank[i]] + pace_noise * _irwin_hall(key, _ctr(g, i, 6))
             # pick = cars by pace, fastest first (exact ties: the better performance first)
             _order_desc(perf, order, kbuf, pick)
             for k in range(n):
@@ -427,6 +438,8 @@ def _constants(strength: np.ndarray, start: np.ndarray, laps: int, params: Track
         # exp(base / noise), scaled so the largest is 1: ranks cars exactly as base + noise * log(E)
         # (noise 0: every car below the best at 0, so the order is by base; see _order_desc)
         "wexp": np.exp((base - base.max()) / max(float(params.noise), 1e-12)) if n else base.copy(),
+        # log of wexp, finite (the pace key adds the capped log(E) to it)
+        "bnorm": (base - base.max()) / max(float(params.noise), 1e-12) if n else base.copy(),
         "border": np.argsort(-base, kind="stable").astype(np.int64),
         "mech_p": np.minimum(params.mech_dnf_rate * skew_weights(base, params.mech_skew), 0.95),
         "crash_w": skew_weights(base, params.crash_skew),
@@ -444,9 +457,9 @@ def _run(c: dict, r: dict, laps: int, pool: int, params: TrackTypeParams, S: int
     done = np.empty((S, n), dtype=np.int16)
     dnf = np.empty((S, n), dtype=np.bool_)
     if S:
-        _race_kernel(r["keys"], r["sidx"], c["wexp"], c["border"], r["inc_off"], r["sizes"],
+        _race_kernel(r["keys"], r["sidx"], c["wexp"], c["bnorm"], c["border"], r["inc_off"], r["sizes"],
                      r["inc_frac"], r["lead_frac"], laps, pool, c["mech_p"], c["crash_w"], c["down_curve"],
-                     c["rank_zt"], float(params.pace_noise), c["led_curve"], float(params.led_noise),
+                     c["rank_zt"], float(params.pace_noise), float(params.pace_trouble_cap), c["led_curve"], float(params.led_noise),
                      float(params.led_min_share), c["fl_curve"], float(params.fl_noise),
                      float(params.fl_min_share), finish, led, fl, done, dnf)
     return RaceOutcomes(finish, led, fl, done, dnf, laps, pool)
