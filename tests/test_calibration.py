@@ -256,18 +256,9 @@ def test_2023_all_races_evaluated(season_2023) -> None:  # type: ignore[no-untyp
     assert season_2023.races_evaluated == 36 and season_2023.races_skipped == []
 
 
-_DK50_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "goal not met on 2023: DK-points 50 % interval covers 53.9 % (+3.9 pp; start-only 53.9 %, "
-    "recent-form 52.3 %); finish alone covers 51.1 %, laps-led and fastest-lap points add ~1 pp each. "
-    "It moves by season (the same back-test: 2021 54.7 %, 2022 50.3 %). Pool parameters barely move it "
-    "(pace noise x0.5-1.5, fastest-lap noise/concentration x0.5-1.5: 53.5-54.3 %); a rating temperature "
-    "of 1.1 would fix 2023 but the 2022 back-test is calibrated at 1.0, so nothing fitted on earlier "
-    "races justifies it; reported to the lead"))
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("what,level", [
-    pytest.param("dk_points", "50", marks=_DK50_XFAIL), ("dk_points", "80"), ("dk_points", "95"),
+    ("dk_points", "50"), ("dk_points", "80"), ("dk_points", "95"),
     ("finish", "50"), ("finish", "80"), ("finish", "95"),
 ])
 def test_2023_interval_coverage_within_3pp(season_2023, what: str, level: str) -> None:  # type: ignore[no-untyped-def]
