@@ -128,13 +128,17 @@ def test_read_ownership(tmp_path) -> None:
     f = tmp_path / "own.csv"
     f.write_text("id,ownership\n" + "\n".join(f"{1000 + i},{60.0}" for i in range(10)))
     assert read_ownership(f, s) == pytest.approx([60.0] * 10)
-    g = tmp_path / "own2.csv"  # by name, sum 594: rescaled with a warning
+    g = tmp_path / "own2.csv"  # by name, sum 594: within 5 %, rescaled quietly
     g.write_text("name,ownership\n" + "\n".join(f"Driver {i},59.4%" for i in range(10)))
-    with pytest.warns(UserWarning, match="rescaled"):
-        assert read_ownership(g, s).sum() == pytest.approx(600.0)
-    h = tmp_path / "own3.csv"  # fractions, far off
+    notes: list[str] = []
+    assert read_ownership(g, s, notes).sum() == pytest.approx(600.0) and notes == []
+    g2 = tmp_path / "own2b.csv"  # sum 540: rescaled (x 600 / 540), with a warning
+    g2.write_text("name,ownership\n" + "\n".join(f"Driver {i},54.0" for i in range(10)))
+    own = read_ownership(g2, s, notes)
+    assert own == pytest.approx([60.0] * 10) and "sums to 540.0 %" in notes[0]
+    h = tmp_path / "own3.csv"  # fractions (every value <= 1, total 6 for a 6-driver roster): refused
     h.write_text("id,ownership\n" + "\n".join(f"{1000 + i},0.6" for i in range(10)))
-    with pytest.raises(InputError, match="sums to 6.0"):
+    with pytest.raises(InputError, match="looks like fractions"):
         read_ownership(h, s)
     k = tmp_path / "own4.csv"
     k.write_text("id,ownership\n9999,50\n")

@@ -18,8 +18,6 @@ applies to every cell we write, including cells kept from a user's file.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +25,7 @@ from pathlib import Path
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, csv_text, safe_cell
 from tailrace.slate import Slate
+from tailrace.textfile import csv_rows, read_text_file
 
 __all__ = [
     "SLOT",
@@ -88,15 +87,8 @@ def write_upload(path: str | Path, lineups: Sequence[Sequence[int]], slate: Slat
 # ---------------------------------------------------------------------------- DKEntries.csv
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
-
-
-def _read_rows(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline="")))
+def _read_rows(text: str, source: str) -> list[list[str]]:
+    return csv_rows(text, source)
 
 
 def fill_dk_entries_text(
@@ -111,7 +103,7 @@ def fill_dk_entries_text(
         raise InputError(Problem("DKEntries.csv is a DraftKings file but the slate is not DraftKings", file=source,
                                  fix="use --site dk, or write a FanDuel upload instead"))
     checked = _check_lineups(lineups, slate)
-    rows = _read_rows(text)
+    rows = _read_rows(text, source)
     h = next((k for k, row in enumerate(rows) if row and row[0].strip().lower() == "entry id"), None)
     if h is None:
         raise InputError(Problem("no 'Entry ID' header row found", file=source, row=1, field="Entry ID",
@@ -152,7 +144,7 @@ def fill_dk_entries(
     src = Path(entries_path)
     if not src.is_file():
         raise InputError(Problem("entries file not found", file=str(src), fix="check the path"))
-    text = fill_dk_entries_text(_decode(src.read_bytes()), lineups, slate, source=str(src))
+    text = fill_dk_entries_text(read_text_file(src, field="--entries"), lineups, slate, source=str(src))
     return atomic_write_text(out_path, text)
 
 
@@ -187,7 +179,7 @@ def read_upload_text(text: str, slate: Slate, source: str = "upload.csv") -> lis
     are all empty (instructions, player pool) are skipped. Cells may be IDs, ``Name (ID)`` or
     ``ID:Name``. InputError names the row and column of every unknown or missing driver.
     """
-    rows = _read_rows(text)
+    rows = _read_rows(text, source)
     r = slate.site.roster_size
     h = next((k for k, row in enumerate(rows) if len(_slot_columns(row)) >= 1), None)
     if h is None:
@@ -237,4 +229,4 @@ def read_upload(path: str | Path, slate: Slate) -> list[tuple[int, ...]]:
     p = Path(path)
     if not p.is_file():
         raise InputError(Problem("upload file not found", file=str(p), fix="check the path"))
-    return read_upload_text(_decode(p.read_bytes()), slate, source=str(p))
+    return read_upload_text(read_text_file(p, field="--portfolio"), slate, source=str(p))

@@ -19,18 +19,11 @@ def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.nda
     own = [d.ownership for d in slate.drivers]
     ownership = None
     if all(o is not None for o in own):
-        ownership = np.asarray(own, dtype=np.float64)
-        want = 100.0 * slate.site.roster_size
-        total = float(ownership.sum())
-        if total <= 0:
-            ownership = None
-            warnings.append("ownership: the slate's ownership sums to 0; modelled from projections instead")
-        elif abs(total - want) > 0.05 * want:
-            warnings.append(f"ownership: the slate's ownership sums to {total:.1f} %, not {want:.0f} %; "
-                            "rescaled to the roster size")
-            ownership = ownership * (want / total)
-        else:
-            ownership = ownership * (want / total)
+        from tailrace.contest.ownership import scale_ownership
+
+        ownership, msgs = scale_ownership(np.asarray(own, dtype=np.float64), slate.site.roster_size,
+                                          "the slate", "drivers[].ownership")
+        warnings += [f"ownership: {m}" for m in msgs]
     proj = [d.projection for d in slate.drivers]
     if all(p is not None for p in proj):
         projections = np.asarray(proj, dtype=np.float64)

@@ -7,6 +7,7 @@ InfeasibleError) print as one clear message without a traceback and exit with co
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -76,7 +77,13 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if kind == "abort":
             return 130
-        raise
+        if os.environ.get("TAILRACE_DEBUG"):
+            raise
+        # Not the user's fault, but still no traceback: say what broke and how to see more.
+        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}. This is a bug in tailrace, "
+                          "not in your input; rerun with TAILRACE_DEBUG=1 for the traceback and report it.",
+                          highlight=False)
+        return 1
     return 0
 
 

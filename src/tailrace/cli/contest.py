@@ -25,6 +25,7 @@ from tailrace.contest import DEFAULT_RAKE, Contest, ContestResult, simulate
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.slate import Slate
+from tailrace.textfile import parse_json, read_text_file
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,10 +35,7 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
     """Lineups from the optimiser's JSON result (lineups[].driver_ids) or a site upload CSV."""
     roster = slate.site.roster_size
     if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(Problem(f"not valid JSON ({exc.msg})", file=str(path), fix="pass the file `tailrace optimize --json` wrote")) from None
+        data = parse_json(read_text_file(path, field="--portfolio"), str(path))
         rows = data.get("lineups") if isinstance(data, dict) else None
         if not isinstance(rows, list) or not rows:
             raise InputError(Problem("no 'lineups' list", file=str(path), field="lineups",
@@ -45,6 +43,11 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
         out = []
         for i, row in enumerate(rows):
             ids = row.get("driver_ids") if isinstance(row, dict) else None
+            if not isinstance(ids, list):
+                raise InputError(Problem(f"lineup {i + 1} has no driver_ids list", file=str(path),
+                                         field=f"lineups[{i}].driver_ids",
+                                         fix="pass the file `tailrace optimize --json` wrote (driver_ids: a list of "
+                                             "site IDs)"))
             try:
                 idx = [slate.index_of(str(x)) for x in ids or []]
             except KeyError as exc:
@@ -71,7 +74,8 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
         if history is not None:
             raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
                                      field="--history", fix="drop --history, or drop --scenarios to simulate"))
-        return load_scenarios(scenarios, expected_ids=slate.ids).points, [], None
+        loaded = load_scenarios(scenarios, expected_ids=slate.ids)
+        return loaded.points, loaded.stage_warnings(), None
     if any(d.start is None for d in slate.drivers):
         raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (with starts) to simulate",
                                  field="--projections", fix="add --projections or --scenarios"))
@@ -160,12 +164,17 @@ def register(app: typer.Typer) -> None:
                                                           load_history(history), history_weight)
         for w in warnings:
             err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        contest_warnings: list[str] = []
         with err_console.status("building the contest field ..."):
             the_contest = contest_from_options(
                 slate, points, payouts=str(payouts) if payouts else None,
                 ownership=str(ownership) if ownership else None, field_file=str(field) if field else None,
                 entry_fee=entry_fee, field_size=field_size, rake=rake, seed=np.random.default_rng([seed, 7]),
+                warnings=contest_warnings,
             )
+        for w in contest_warnings:
+            err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        warnings = warnings + contest_warnings
         if lineups.shape[0] >= the_contest.field_size:
             raise InputError(Problem(f"{lineups.shape[0]} lineups do not fit a {the_contest.field_size}-entry contest",
                                      field="--field-size", fix="raise --field-size"))

@@ -201,12 +201,13 @@ def register(app: typer.Typer) -> None:
                 err_console.print(line, highlight=False)
 
         contest = None
+        contest_warnings: list[str] = []
         if the_spec.mode == "contest":
             with err_console.status("building the contest field ..."):
                 contest = contest_from_options(
                     slate, scen.points, payouts=str(payouts) if payouts else None,
                     ownership=str(ownership) if ownership else None, field_file=str(field) if field else None,
-                    entry_fee=entry_fee, field_size=field_size, rake=rake, seed=seed,
+                    entry_fee=entry_fee, field_size=field_size, rake=rake, seed=seed, warnings=contest_warnings,
                 )
         n = the_spec.n_lineups
         if n > 1:
@@ -225,6 +226,7 @@ def register(app: typer.Typer) -> None:
             run = run_optimize(slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
                                binding_limit=explain_binding, time_limit=time_limit, contest=contest)
         result = run.result
+        result["warnings"] = [f"contest: {w}" for w in contest_warnings] + result["warnings"]
         _print_table(result)
         if out is not None:
             if entries is not None:

@@ -7,8 +7,6 @@ column appended: to ``--out`` as CSV, else as a table on the screen.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from tailrace.cli.options import site_rules
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_paths, csv_text
 from tailrace.sites import SiteRules
+from tailrace.textfile import csv_rows, read_text_file
 
 _SHOWN = ("driver", "start", "finish", "laps_led", "fastest_laps", "laps")
 
@@ -33,14 +32,6 @@ class ScoredResults:
     points: np.ndarray  # float64, one per row
     points_column: str
 
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 def _count(text: str) -> float | None:
@@ -57,12 +48,7 @@ def _count(text: str) -> float | None:
 def score_results(path: str | Path, site: SiteRules) -> ScoredResults:
     """Score every row of a results file with ``site``'s rules; InputError lists bad rows."""
     label = str(path)
-    try:
-        text = _decode(Path(path).read_bytes())
-    except OSError as exc:
-        raise InputError(Problem(f"cannot read the file ({exc.strerror})", file=label,
-                                 fix="check the path")) from None
-    records = list(csv.reader(io.StringIO(text)))
+    records = csv_rows(read_text_file(path, label), label)
     if not records or not any(records[0]):
         raise InputError(Problem("the file is empty", file=label,
                                  fix="give a header row (driver,start,finish,laps_led,"

@@ -10,7 +10,6 @@ many times, as they do in real fields.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.slate import Slate
+from tailrace.textfile import csv_rows, read_text_file
 
 # Real DraftKings NASCAR GPP fields: most entries use at least $48,000 of the $50,000 cap
 # (96 %); a minority leave more on the table. Defaults below follow that.
@@ -97,10 +97,12 @@ def _draw(
         got += min(acc.shape[0], k - got)
         tries += 1
         if tries > 100 and got < k:
-            raise ValueError(
-                f"could not draw lineups with salary in [{lo}, {hi}] from this ownership "
-                f"({got} of {k} after {tries} batches): lower the minimum salary"
-            )
+            raise InputError(Problem(
+                f"could not draw a field of lineups with salary in [{lo:,}, {hi:,}] from this ownership "
+                f"({got:,} of {k:,} after {tries} batches): it puts too little weight on the drivers that "
+                "fill a salary cap", field="ownership",
+                fix="give ownership that sums to roster x 100 with the popular drivers' real shares, or a real "
+                    "field (--field)"))
         rate = max(acc.shape[0], 1) / batch
         batch = int(min(max(1024, 1_000_000 // max(n, 1)), max(1024, 1.2 * (k - got) / rate)))
     res = np.concatenate(out, axis=0) if out else np.zeros((0, roster), dtype=np.int64)
@@ -175,7 +177,7 @@ def read_field(path: str | Path, slate: Slate) -> Field:
     """
     p = Path(path)
     name = str(p)
-    rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines()))
+    rows = csv_rows(read_text_file(p, field="--field"), name)
     by_id = {d.id: i for i, d in enumerate(slate.drivers)}
     by_name = {d.name.strip().lower(): i for i, d in enumerate(slate.drivers)}
     roster = slate.site.roster_size

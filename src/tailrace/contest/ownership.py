@@ -6,8 +6,6 @@ either supplied by the user (CSV) or modelled from salary and projected value.
 
 from __future__ import annotations
 
-import csv
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,7 @@ import numpy as np
 from tailrace.errors import InputError, Problem
 from tailrace.numeric import bisect_increasing
 from tailrace.slate import Slate
+from tailrace.textfile import csv_rows, read_text_file
 
 # A user file whose ownership sums within this relative distance of roster_size * 100 is
 # rescaled (with a warning); further off, it is rejected as the wrong file or wrong units.
@@ -99,15 +98,16 @@ def model_ownership(
     return own_for(bisect_increasing(spend, goal, lo, hi, 60))
 
 
-def read_ownership(path: str | Path, slate: Slate) -> np.ndarray:
+def read_ownership(path: str | Path, slate: Slate, warnings: list[str] | None = None) -> np.ndarray:
     """Read projected ownership (percent) per slate driver from CSV columns ``id`` or ``name`` and ``ownership``.
 
-    Drivers absent from the file get 0. A sum within 5 % of ``roster_size * 100`` is rescaled
-    with a warning; further off, or an unknown driver, raises InputError.
+    Drivers absent from the file get 0. The column is scaled to sum to ``roster_size * 100`` by
+    :func:`scale_ownership` (its warnings appended to ``warnings``); an unknown driver, a value
+    outside 0-100 or fractions raise InputError.
     """
     p = Path(path)
     name = str(p)
-    rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines()))
+    rows = csv_rows(read_text_file(p, field="--ownership"), name)
     if not rows:
         raise InputError(Problem("the file is empty", file=name, fix="columns: id or name, ownership"))
     header = [h.strip().lower() for h in rows[0]]
@@ -164,19 +164,43 @@ def read_ownership(path: str | Path, slate: Slate) -> np.ndarray:
         own[idx] = v
     if problems:
         raise InputError(problems)
-    target = slate.site.roster_size * 100.0
-    total = own.sum()
-    if abs(total - target) > SUM_TOLERANCE * target:
-        raise InputError(
-            Problem(
-                f"ownership sums to {total:.1f} %, but a {slate.site.roster_size}-driver roster needs {target:.0f} %",
-                file=name,
-                field=header[own_col],
-                fix="give every driver's projected ownership in percent (the column should sum to "
-                f"{target:.0f}); fractions like 0.23 must be written 23",
-            )
-        )
-    if total != target:
-        warnings.warn(f"{name}: ownership sums to {total:.2f} %, rescaled to {target:.0f} %", stacklevel=2)
-        own *= target / total
+    own, msgs = scale_ownership(own, slate.site.roster_size, name, header[own_col])
+    if warnings is not None:
+        warnings.extend(msgs)
     return own
+
+
+def scale_ownership(values: np.ndarray, roster_size: int, source: str,
+                    field: str = "ownership") -> tuple[np.ndarray, list[str]]:
+    """Projected ownership (percent) scaled to sum to ``roster_size * 100``, and what was done.
+
+    One rule for every face (a file, a slate's column, the API): bought or scraped projections
+    rarely sum to exactly roster x 100, so any positive total is rescaled, with a warning when
+    it is more than 5 % off. Refused (InputError) only what is clearly not percent: every value
+    at most 1 with a total of at most 1.5 x roster size (fractions: 0.23 for 23 %), a negative
+    value, or all zeros.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        Ownership per driver as given.
+    """
+    own = np.asarray(values, dtype=np.float64)
+    target = roster_size * 100.0
+    total = float(own.sum())
+    if np.any(own < 0) or not np.all(np.isfinite(own)):
+        raise InputError(Problem("ownership has a negative or non-numeric value", file=source, field=field,
+                                 fix="give every driver's projected ownership in percent, 0 to 100"))
+    if total <= 0:
+        raise InputError(Problem("ownership is 0 for every driver", file=source, field=field,
+                                 fix="give projected ownership in percent, or leave the column out to have it "
+                                     "modelled from projections"))
+    if own.max() <= 1.0 and total <= 1.5 * roster_size:
+        raise InputError(Problem(f"ownership looks like fractions (values up to {own.max():.2f}, total {total:.2f})",
+                                 file=source, field=field,
+                                 fix=f"write percent: 23 for 23 %, so the column sums to about {target:.0f}"))
+    msgs = []
+    if abs(total - target) > SUM_TOLERANCE * target:
+        msgs.append(f"ownership in {source} sums to {total:.1f} %, not the {target:.0f} % a {roster_size}-driver "
+                    f"roster makes; every value scaled by {target / total:.3f}")
+    return own * (target / total), msgs

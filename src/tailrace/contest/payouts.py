@@ -10,8 +10,6 @@ entries (itself included) on its score occupies places ``a+1 .. a+t`` and receiv
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.numeric import bisect_increasing
+from tailrace.textfile import csv_rows, parse_json, read_text_file
 
 # Facts for the parametric table (DraftKings NASCAR GPPs, 2021-2023 lobby snapshots):
 # about 20-25 % of entries cash, the winner takes 8-20 % of the prize pool, the site keeps
@@ -265,14 +264,11 @@ def read_payouts(path: str | Path) -> PayoutTable:
     """
     p = Path(path)
     name = str(p)
-    text = p.read_text(encoding="utf-8-sig")
+    text = read_text_file(p, field="--payouts")
     rows: list[tuple[int, int, float]] = []
     problems: list[Problem] = []
     if p.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(Problem(f"not valid JSON ({exc.msg} at line {exc.lineno})", file=name)) from None
+        data = parse_json(text, name)
         if isinstance(data, dict) and "payouts" in data:
             data = data["payouts"]
         items = list(data.items()) if isinstance(data, dict) else list(enumerate(data))
@@ -298,7 +294,7 @@ def read_payouts(path: str | Path) -> PayoutTable:
                     )
                 )
     else:
-        reader = csv.reader(text.splitlines())
+        reader = iter(csv_rows(text, name))
         header = [h.strip().lower() for h in next(reader, [])]
         if "prize" not in header or not ({"min_rank", "max_rank"} <= set(header) or "place" in header):
             raise InputError(

@@ -13,7 +13,6 @@ driver is in every lineup, so the global max does not apply to it (a per-driver 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -21,12 +20,12 @@ from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize.problem import GroupRule, LineupRules
 from tailrace.slate import Slate, match_names
+from tailrace.textfile import parse_json, parse_yaml, read_text_file
 
 __all__ = [
     "BlendTerm",
@@ -270,7 +269,7 @@ class ConstraintSpec(BaseModel):
         p = Path(path)
         if not p.is_file():
             raise InputError(Problem("constraint spec file not found", file=str(p), fix="check the path"))
-        text = p.read_text(encoding="utf-8-sig")
+        text = read_text_file(p, field="--spec")
         return cls.from_data(_parse_text(text, p.suffix.lower(), str(p)), source=str(p))
 
     def with_overrides(self, **changes: Any) -> ConstraintSpec:
@@ -635,32 +634,12 @@ def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
 
 def _parse_text(text: str, suffix: str, source: str) -> Any:
     if suffix == ".json":
-        return _parse_json(text, source)
+        return parse_json(text, source)
     if suffix in (".yaml", ".yml"):
-        return _parse_yaml(text, source)
+        return parse_yaml(text, source)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return _parse_yaml(text, source)
+        return parse_json(text, source)
+    except InputError:
+        return parse_yaml(text, source)
 
 
-def _parse_json(text: str, source: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            Problem(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", file=source, row=exc.lineno,
-                    fix="fix the JSON syntax at that line")
-        ) from None
-
-
-def _parse_yaml(text: str, source: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        what = getattr(exc, "problem", None) or str(exc)
-        raise InputError(
-            Problem(f"not valid YAML: {what}", file=source, row=line, fix="fix the YAML syntax at that line")
-        ) from None

@@ -359,14 +359,15 @@ def contest_from_options(
     field_size: int = 20_000,
     rake: float | None = None,
     seed: np.random.Generator | int | None = 0,
+    warnings: list[str] | None = None,
 ) -> Any:
     """A Contest from user options (files or parametric), as the CLI and the demo take them.
 
     Payouts come from ``payouts`` (a file, or ``"double-up"`` / ``"50-50"`` for a cash game's
     flat table, :func:`tailrace.contest.cash_payouts`) or the parametric tournament table;
-    ownership from ``ownership``, else
-    the slate's own ``ownership`` column when it sums to roster size x 100 (within 5 %),
-    else a salary/value model fed the slate's projections (or, lacking them, the scenario
+    ownership from ``ownership``, else the slate's own ``ownership`` column (either scaled to
+    sum to roster size x 100 by ``tailrace.contest.ownership.scale_ownership``, whose warnings
+    are appended to ``warnings``), else a salary/value model fed the slate's projections (or, lacking them, the scenario
     means); the field is read from ``field_file`` or sampled with ``seed``. Bad numbers raise
     InputError naming the flag.
     """
@@ -379,6 +380,7 @@ def contest_from_options(
         read_ownership,
         read_payouts,
     )
+    from tailrace.contest.ownership import scale_ownership
     from tailrace.contest.payouts import DEFAULT_RAKE
 
     rake = DEFAULT_RAKE if rake is None else rake
@@ -401,12 +403,12 @@ def contest_from_options(
     fld = read_field(field_file, slate) if field_file else None
     own = None
     if ownership:
-        own = read_ownership(ownership, slate)
+        own = read_ownership(ownership, slate, warnings)
     elif fld is None and all(d.ownership is not None for d in slate.drivers):
         raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
-        target = slate.site.roster_size * 100.0
-        if raw.sum() > 0 and abs(raw.sum() - target) <= 0.05 * target:
-            own = raw * target / raw.sum()
+        own, msgs = scale_ownership(raw, slate.site.roster_size, slate.source.get("projections", "projections"))
+        if warnings is not None:
+            warnings.extend(msgs)
     if all(d.projection is not None for d in slate.drivers):
         proj = np.array([float(d.projection) for d in slate.drivers])
     elif points is not None:

@@ -28,7 +28,6 @@ What happens to bad rows (row numbers count the header as row 1, as a spreadshee
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,6 +38,7 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.sites import MAX_FIELD
+from tailrace.textfile import csv_rows, read_text_file
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "season", "race_num", "track", "driver", "start", "finish", "laps", "laps_led", "status",
@@ -185,14 +185,8 @@ def read_history(path: str | Path) -> History:
     """Read a race-history CSV (see module docstring); InputError lists every bad value."""
     path = Path(path)
     name = str(path)
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    reader = csv.reader(text.splitlines())
+    text = read_text_file(path, field="--history")
+    reader = iter(csv_rows(text, name))
     try:
         header = next(reader)
     except StopIteration:

@@ -15,7 +15,6 @@ fantasy points. A leading column headed ``scenario``, ``sim``, ``index`` or left
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import json
@@ -31,6 +30,7 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.sim.scenarios import Scenarios
+from tailrace.textfile import csv_rows, read_text_file
 
 __all__ = [
     "OUTCOME_FIELDS",
@@ -204,13 +204,67 @@ def load_scenarios(
         )
     if expected_ids is not None:
         s = _reorder(s, [str(i) for i in expected_ids], name)
+    notes = _matrix_warnings(s.points, Path(name).name)
+    if notes:
+        s = dataclasses.replace(s, meta={**(s.meta or {}),
+                                         "warnings": list((s.meta or {}).get("warnings", [])) + notes})
     return s
+
+
+MIN_TAIL_SCENARIOS = 100  # fewer than this: a 1 % tail holds less than one scenario
+
+
+def _matrix_warnings(points: np.ndarray, name: str) -> list[str]:
+    """What a user should hear about a matrix that loads but cannot support tail metrics."""
+    S = points.shape[0]
+    out = []
+    if S < MIN_TAIL_SCENARIOS:
+        out.append(f"scenario matrix {name} has only {S} scenario{'s' if S != 1 else ''}: a 1 % tail needs at "
+                   f"least {MIN_TAIL_SCENARIOS}, so tail figures from it are noise; simulate 10,000 or more")
+    if not np.any(points):
+        out.append(f"scenario matrix {name} is all zeros: every lineup scores 0 in every scenario, so any "
+                   "lineup is 'optimal'; check that the file holds fantasy points")
+    elif S > 1 and np.all(points.min(axis=0) == points.max(axis=0)):
+        out.append(f"scenario matrix {name} has the same points in every scenario: there is no uncertainty, "
+                   "so tail and mean objectives agree; check that the file holds simulated scenarios")
+    return out
+
+
+MAX_NPZ_BYTES = 3 * 2**30  # declared size of all arrays in a scenario file (2,000,000 x 43 with outcomes ~1.5 GB)
+
+
+def _check_declared_size(p: Path, name: str) -> None:
+    """Refuse, before loading, a file whose arrays declare more than MAX_NPZ_BYTES in all (a
+    small compressed file can expand to many gigabytes), reading only each member's header."""
+    total = 0
+    try:
+        with zipfile.ZipFile(p) as zf:
+            for info in zf.infolist():
+                if not info.filename.endswith(".npy"):
+                    total += info.file_size
+                    continue
+                with zf.open(info) as f:
+                    version = np.lib.format.read_magic(f)
+                    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                            else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read(f)  # the header only, never the data
+                total += int(np.prod(shape, dtype=np.float64)) * max(dtype.itemsize, 1)
+    except InputError:
+        raise
+    except Exception:  # a damaged archive or member: the full read below names it
+        return
+    if total > MAX_NPZ_BYTES:
+        raise InputError(Problem(f"the arrays in this file declare {total / 2**30:.1f} GiB, over the "
+                                 f"{MAX_NPZ_BYTES / 2**30:.0f} GiB a scenario matrix may take", file=name,
+                                 fix="give at most 2,000,000 scenarios of float32 points; this file may be damaged "
+                                     "or not a scenario matrix"))
 
 
 def _load_npz(p: Path, name: str) -> Scenarios:
     if not zipfile.is_zipfile(p):
         raise InputError(Problem("not a readable .npz file (not a zip archive)", file=name,
                                  fix="save it with numpy.savez(path, points=..., driver_ids=...)"))
+    _check_declared_size(p, name)
     try:
         with np.load(p, allow_pickle=False) as z:
             files = set(z.files)
@@ -305,14 +359,7 @@ def _ids_to_str(raw: np.ndarray) -> list[str]:
 
 
 def _read_text(p: Path, name: str) -> str:
-    raw = p.read_bytes()
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(Problem("file is neither UTF-8 nor cp1252 text", file=name,
-                             fix="save the CSV as UTF-8"))
+    return read_text_file(p, name, field="--scenarios")
 
 
 def _load_csv(p: Path, name: str) -> Scenarios:
@@ -322,7 +369,7 @@ def _load_csv(p: Path, name: str) -> Scenarios:
     if header_row is None:
         raise InputError(Problem("file is empty", file=name, row=1,
                                  fix="first row: driver IDs; then one row of points per scenario"))
-    header = [c.strip() for c in next(csv.reader([lines[header_row - 1]]))]
+    header = [c.strip() for c in csv_rows(lines[header_row - 1], name)[0]]
     skip_first = header[0].lower() in _INDEX_HEADERS and len(header) > 1
     ids = header[1:] if skip_first else header
     problems: list[Problem] = []
@@ -344,7 +391,8 @@ def _load_csv(p: Path, name: str) -> Scenarios:
 
     # Slow pass, only for files the fast parser refused: find and name every bad cell.
     rows: list[tuple[int, list[str]]] = []  # (1-based file row, cells)
-    for offset, cells in enumerate(csv.reader(lines[header_row:])):
+    for offset, line in enumerate(lines[header_row:]):
+        cells = csv_rows(line, name)[0] if line else []
         if cells and any(c.strip() for c in cells):
             rows.append((header_row + 1 + offset, cells))
     if not rows:
