@@ -42,13 +42,15 @@ from tailrace.sites import SiteRules
 
 PRIORITY = ("projection", "win_odds", "rating", "salary")
 STRENGTH_BOUND = 8.0
+PRIOR_WEIGHT = 0.003  # start-only prior, in units of p (1 - p) (see strengths_from_markets)
 
 
 ODDS_METHODS = ("shin", "power", "multiplicative")
+MARKETS = (("win_odds", 1), ("top3_odds", 3), ("top5_odds", 5), ("top10_odds", 10))
 
 
-def devig(decimal_odds: np.ndarray, method: str = "multiplicative") -> np.ndarray:
-    """Fair win probabilities from decimal odds.
+def devig(decimal_odds: np.ndarray, method: str = "multiplicative", total: int = 1) -> np.ndarray:
+    """Fair probabilities from decimal odds: a win book (``total=1``) or a top-k book (``total=k``).
 
     Parameters
     ----------
@@ -56,42 +58,62 @@ def devig(decimal_odds: np.ndarray, method: str = "multiplicative") -> np.ndarra
         Decimal odds of each runner (all > 1), one book.
     method : {"multiplicative", "power", "shin"}
         ``multiplicative``: p = q / sum q with q = 1/odds (keeps the favourite-longshot bias:
-        a +50,000 price keeps its overstated chance). ``power``: p = q**k with sum 1.
+        a +50,000 price keeps its overstated chance). ``power``: p = q**a with sum 1.
         ``shin``: Shin's (1993) model of a bookmaker facing a share z of insiders; prices
         q_i = sqrt(z p_i + (1 - z) p_i**2) * sum_j sqrt(z p_j + (1 - z) p_j**2), inverted as
         p_i = (sqrt(z**2 + 4 (1 - z) q_i**2 / Q) - z) / (2 (1 - z)), Q = sum q, with z solved so
         the p sum to 1. Shin and power both take more margin off longshots than off
         favourites, which is what the favourite-longshot bias needs; Shin is the one derived
-        from a model of the bias, so it is the default for slates (``resolve_strengths``).
+        from a model of the bias, so it is the default for win books (``resolve_strengths``).
+    total : int
+        What the fair probabilities sum to: 1 for a win book, k for a top-k book (k runners
+        finish in the top k). ``power`` generalises exactly: p = q**a with sum k, and since every
+        q < 1, every p < 1 too; it is the default for top-k books (``resolve_strengths``).
+        ``shin`` applies Shin's inversion to the shares q / k (a book summing to Q / k > 1) and
+        scales back by k: exact for k = 1, and since Shin never raises a price (p' <= q'), every
+        p <= q < 1; but Shin's insider argument assumes one winner, so for k > 1 it is a
+        heuristic. ``multiplicative`` scales to sum k, capping any p at 1 and rescaling the rest.
 
     Returns
     -------
     ndarray of shape (n,)
-        Probabilities summing to 1.
+        Probabilities summing to ``total``, each in (0, 1].
     """
     o = np.asarray(decimal_odds, dtype=np.float64)
     if np.any(~np.isfinite(o)) or np.any(o <= 1.0):
         raise ValueError("decimal odds must be finite and greater than 1")
+    k = int(total)
+    if k < 1 or k >= len(o) and k > 1:
+        raise ValueError(f"a top-{k} book needs more than {k} runners (it has {len(o)})")
     q = 1.0 / o
     if method == "multiplicative":
-        return q / q.sum()
+        p = k * q / q.sum()
+        for _ in range(len(p)):  # cap at 1, rescale the others to the remaining total
+            over = p > 1.0
+            if not over.any():
+                break
+            rest = ~over & (p < 1.0)
+            p = np.where(over, 1.0, p)
+            p[rest] *= (k - np.sum(p >= 1.0)) / p[rest].sum()
+        return p
     if method == "power":
-        # solve sum q**k = 1 on [0.2, 5] (q < 1, so the sum falls as k grows)
-        k = bisect_increasing(lambda k: -float(np.sum(q ** k)), -1.0, 0.2, 5.0, 80)
-        p = q ** k
-        return p / p.sum()
+        # solve sum q**a = k on [0.2, 5] (q < 1, so the sum falls as a grows)
+        a = bisect_increasing(lambda a: -float(np.sum(q ** a)), -float(k), 0.2, 5.0, 80)
+        p = q ** a
+        return k * p / p.sum()
     if method == "shin":
-        Q = q.sum()
+        qs = q / k
+        Q = qs.sum()
         if Q <= 1.0:  # no margin to remove: Shin's z is 0 and p = q / Q
-            return q / Q
+            return np.minimum(k * qs / Q, 1.0)
 
         def shin_p(z: float) -> np.ndarray:
-            return (np.sqrt(z * z + 4.0 * (1.0 - z) * q * q / Q) - z) / (2.0 * (1.0 - z))
+            return (np.sqrt(z * z + 4.0 * (1.0 - z) * qs * qs / Q) - z) / (2.0 * (1.0 - z))
 
         # sum p(z) falls from sqrt(Q) > 1 at z = 0 towards 1 and below as z grows
         z = bisect_increasing(lambda z: -float(shin_p(z).sum()), -1.0, 0.0, 0.99, 100)
         p = shin_p(z)
-        return p / p.sum()
+        return k * p / p.sum()
     raise ValueError(f"odds method must be one of {', '.join(ODDS_METHODS)}")
 
 
@@ -174,47 +196,100 @@ def strengths_from_win_probs(p_win: np.ndarray, start: np.ndarray, track: Track,
                              seed: int | np.random.SeedSequence = 0,
                              pilot: int = 20000) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Strengths whose simulated win probabilities match ``p_win`` (sums to 1)."""
-    p = np.asarray(p_win, dtype=np.float64)
+    theta, achieved, warnings = strengths_from_markets({1: p_win}, start, track, params, seed=seed,
+                                                       pilot=pilot, prior_weight=0.0)
+    return theta, achieved[1], warnings
+
+
+def _logit(p: np.ndarray, eps: float) -> np.ndarray:
+    p = np.clip(p, eps, 1.0 - eps)
+    return np.log(p) - np.log1p(-p)
+
+
+def strengths_from_markets(probs: dict[int, np.ndarray], start: np.ndarray, track: Track,
+                           params: TrackTypeParams, seed: int | np.random.SeedSequence = 0,
+                           pilot: int = 20000, *, bounds: dict[int, np.ndarray] | None = None,
+                           prior_weight: float = PRIOR_WEIGHT
+                           ) -> tuple[np.ndarray, dict[int, np.ndarray], list[str]]:
+    """Strengths whose simulated P(finish <= k) match fair probabilities of several markets jointly.
+
+    ``probs[k]`` (n,) are a top-k market's fair probabilities (k = 1: win), summing to k.
+    ``bounds[k]`` (bool (n,), optional) marks prices that are only upper bounds (the book's
+    capped longest price): they count only when the simulation exceeds them. The fit is a
+    weighted least squares on the logit scale, weight p (1 - p) per driver and market (the
+    Fisher information of a yes/no outcome about its log-odds), plus ``prior_weight`` on the
+    start-only model (``strength_from_start``, shifted to the odds' level): a driver whose prices
+    say little (longshots, capped prices) is pulled towards what his start says. Gauss-Newton
+    steps with one slope per market, refreshed by a secant, on one common-random-numbers pilot.
+    Returns (strength centred to mean 0, achieved {k: P(finish <= k)}, warnings).
+    """
     start = np.asarray(start)
+    ks = sorted(probs)
+    n = len(start)
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    floor = 0.5 / pilot
-
-    def measure(theta: np.ndarray) -> np.ndarray:
-        out = simulate_race(theta, start, track, params, pilot, np.random.Generator(np.random.SFC64(ss)))
-        w = (out.finish == 1).mean(axis=0)
-        return np.log(np.maximum(w, floor))
-
-    goal = np.log(np.maximum(p, floor))
-    # Win probabilities are coupled (they sum to 1), so the update uses the residual centred
-    # (weights sqrt p) and one global slope d log P(win) / d strength, refreshed by a secant.
+    eps = 0.5 / pilot
     noise = max(params.noise, 0.3)
-    wts = np.sqrt(np.maximum(p, floor))
-    theta = np.clip(noise * (goal - goal.mean()) * 0.5, -4, 4)
-    slope = 2.0 / noise
+    target = {k: np.asarray(probs[k], dtype=np.float64) for k in ks}
+    cens = {k: (np.zeros(n, bool) if bounds is None or k not in bounds else np.asarray(bounds[k], bool))
+            for k in ks}
+    goal = {k: _logit(target[k], eps) for k in ks}
+    w = {k: np.where(cens[k], 0.0, np.clip(target[k], eps, 1 - eps) * (1 - np.clip(target[k], eps, 1 - eps)))
+         for k in ks}
+    wb = {k: np.where(cens[k], np.clip(target[k], eps, 1 - eps), 0.0) for k in ks}  # bound weight
+    u0 = strength_from_start(start, params) / noise  # prior, utility units
+
+    def measure(theta: np.ndarray) -> dict[int, np.ndarray]:
+        out = simulate_race(theta, start, track, params, pilot, np.random.Generator(np.random.SFC64(ss)))
+        return {k: (out.finish <= k).mean(axis=0) for k in ks}
+
+    def residuals(cur_p: dict[int, np.ndarray]) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        err, wt = {}, {}
+        for k in ks:
+            e = goal[k] - _logit(cur_p[k], eps)
+            over = cens[k] & (e < 0)  # a bound binds only when the simulation is above it
+            err[k] = np.where(cens[k] & ~over, 0.0, e)
+            wt[k] = np.where(over, wb[k], w[k])
+        return err, wt
+
+    # start: every market's logit, averaged with its weights; the win market's log if alone
+    tot = sum(w[k] for k in ks) + 1e-12
+    u = sum(w[k] * goal[k] for k in ks) / tot * 0.5
+    u = np.where(sum(w[k] for k in ks) > 0, u, u0)
+    theta = np.clip(noise * (u - u.mean()), -4, 4)
+    slope = {k: 1.0 / noise for k in ks}  # d logit P(finish <= k) / d strength
     cur = measure(theta)
-    for _ in range(10):
-        err = goal - cur
-        if np.max(np.abs(err)) < 0.04:
+    for _ in range(12):
+        err, wt = residuals(cur)
+        info = sum(wt[k] for k in ks)
+        lam = prior_weight
+        shift = (float(np.sum(info * (theta / noise - u0)) / np.sum(info)) if np.sum(info) > 0
+                 else float(np.mean(theta / noise - u0)))
+        num = sum(wt[k] * slope[k] * noise * err[k] for k in ks) + lam * (u0 + shift - theta / noise)
+        den = sum(wt[k] * (slope[k] * noise) ** 2 for k in ks) + lam
+        step_u = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+        step = np.clip(0.9 * noise * step_u, -1.0, 1.0)
+        step = step - step.mean()
+        if np.max(np.abs(step)) < 0.01:
             break
-        e = err - np.average(err, weights=wts)
-        step = np.clip(0.9 * e / slope, -1.0, 1.0)
         new_theta = np.clip(theta + step, -STRENGTH_BOUND, STRENGTH_BOUND)
         new = measure(new_theta)
-        dc = new - cur
-        dc = dc - np.average(dc, weights=wts)
         ds = new_theta - theta
-        ds = ds - np.average(ds, weights=wts)
-        den = float(np.sum(wts * ds * ds))
-        if den > 1e-12:
-            slope = float(np.clip(np.sum(wts * dc * ds) / den, 0.3 / noise, 8.0 / noise))
+        for k in ks:
+            dc = _logit(new[k], eps) - _logit(cur[k], eps)
+            wk = np.maximum(w[k], wb[k])
+            dcc = dc - np.average(dc, weights=wk + 1e-12)
+            dsc = ds - np.average(ds, weights=wk + 1e-12)
+            d = float(np.sum(wk * dsc * dsc))
+            if d > 1e-12:
+                slope[k] = float(np.clip(np.sum(wk * dcc * dsc) / d, 0.3 / noise, 3.0 / noise))
         theta, cur = new_theta, new
     theta = theta - theta.mean()
     achieved = measure(theta)
     warnings: list[str] = []
-    if np.any(p < 2.0 / pilot):
+    if 1 in target and np.any(target[1][~cens[1]] < 2.0 / pilot):
         warnings.append(f"win probabilities below {2.0 / pilot:.2%} cannot be matched precisely "
                         f"with {pilot} pilot scenarios; those drivers are fitted approximately")
-    return theta, np.exp(achieved), warnings
+    return theta, achieved, warnings
 
 
 def _fill(values: list[float | None], names: list[str], salaries: np.ndarray, kind: str) -> tuple[np.ndarray, list[str]]:
@@ -230,9 +305,9 @@ def _fill(values: list[float | None], names: list[str], salaries: np.ndarray, ki
             b, a = 0.0, float(np.nanmean(arr)) if have.any() else 0.0
         arr[~have] = a + b * salaries[~have]
         how = "filled from a straight line of projection on salary"
-    elif kind == "win_odds":
+    elif kind.endswith("_odds"):
         arr[~have] = 2.0 * np.nanmax(arr)  # half the longest price's implied probability
-        how = "given twice the longest odds on the slate"
+        how = "given twice the longest odds on the slate (treated as an upper bound on the chance)"
     else:
         arr[~have] = np.nanmin(arr) - 0.5
         how = "given the lowest rating minus 0.5"
@@ -240,10 +315,53 @@ def _fill(values: list[float | None], names: list[str], salaries: np.ndarray, ki
                  f"{', ...' if len(missing) > 6 else ''}): {how}"]
 
 
+def capped_prices(odds: np.ndarray) -> np.ndarray:
+    """True where a price is the book's longest and at least two runners share it: a bookmaker's
+    cap (e.g. +50,000 for everyone at the back), which bounds a chance without measuring it."""
+    o = np.asarray(odds, dtype=np.float64)
+    top = np.isclose(o, o.max(), rtol=1e-9, atol=0.0)
+    return top if top.sum() >= 2 else np.zeros(len(o), dtype=bool)
+
+
+def _odds_strengths(drivers, names, salaries, start, track, params, seed, odds_method, topk_method,
+                    pilot) -> tuple[np.ndarray, str, list[str]]:
+    """Strengths from every odds market the slate carries (see ``resolve_strengths``)."""
+    n = len(drivers)
+    probs: dict[int, np.ndarray] = {}
+    bounds: dict[int, np.ndarray] = {}
+    used: list[str] = []
+    warnings: list[str] = []
+    for f, k in MARKETS:
+        values = [getattr(d, f, None) for d in drivers]
+        if not any(v is not None for v in values):
+            continue
+        if k >= n:
+            warnings.append(f"{f} ignored: a top-{k} market needs more than {k} drivers (slate has {n})")
+            continue
+        have = np.array([v is not None for v in values])
+        arr, w = _fill(values, names, salaries, f)
+        warnings += w
+        probs[k] = devig(arr, odds_method if k == 1 else topk_method, total=k)
+        bounds[k] = capped_prices(arr) | ~have
+        used.append(f)
+    if not probs:
+        return salary_strength(salaries), "salary", warnings + [
+            "no usable odds: strengths are a rough salary-based guess"]
+    theta, _, w = strengths_from_markets(probs, start, track, params, seed, pilot=pilot, bounds=bounds)
+    label = "+".join(used)
+    if list(probs) == [1]:
+        how = f"{odds_method} de-vig"
+    elif 1 in probs:
+        how = f"{odds_method} de-vig of win, {topk_method} of top-k"
+    else:
+        how = f"{topk_method} de-vig"
+    return theta, f"{label} ({how})", warnings + w
+
+
 def resolve_strengths(slate, track: Track, params: TrackTypeParams,
                       rng: np.random.Generator | None = None, *, seed: int | np.random.SeedSequence = 0,
-                      odds_method: str = "shin", pilot: int | None = None
-                      ) -> tuple[np.ndarray, str, list[str]]:
+                      odds_method: str = "shin", topk_method: str = "power",
+                      pilot: int | None = None) -> tuple[np.ndarray, str, list[str]]:
     """Strength per driver from the slate's best source (projection > win_odds > rating > salary).
 
     Returns ``(strength, source, warnings)``. ``rng`` (if given) seeds the pilot batch; else
@@ -260,6 +378,11 @@ def resolve_strengths(slate, track: Track, params: TrackTypeParams,
             return salary_strength(salaries), "salary", [
                 "no projections, win odds or ratings given: strengths are a rough salary-based guess; "
                 "pass a projections file with a projection, win_odds or rating column"]
+        if source == "win_odds":  # any odds market: win, top 3, top 5, top 10
+            if not any(getattr(d, f, None) is not None for d in drivers for f, _ in MARKETS):
+                continue
+            return _odds_strengths(drivers, names, salaries, start, track, params, seed,
+                                   odds_method, topk_method, pilot or 20000)
         values = [getattr(d, source) for d in drivers]
         if not any(v is not None for v in values):
             continue
@@ -268,9 +391,5 @@ def resolve_strengths(slate, track: Track, params: TrackTypeParams,
             theta, _, w = strengths_from_projections(arr, start, slate.site, track, params, seed,
                                                      pilot=pilot or 4000)
             return theta, "projection", warnings + w
-        if source == "win_odds":
-            p = devig(arr, odds_method)
-            theta, _, w = strengths_from_win_probs(p, start, track, params, seed, pilot=pilot or 20000)
-            return theta, f"win_odds ({odds_method} de-vig)", warnings + w
         return arr - arr.mean(), "rating", warnings
     raise AssertionError("unreachable")
