@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scipy.special import log_ndtr
+
 from tailrace.numeric import bisect_increasing
 from tailrace.sim.params import TrackTypeParams, start_term
 from tailrace.sim.race import simulate_race
@@ -42,7 +44,7 @@ from tailrace.sites import SiteRules
 
 PRIORITY = ("projection", "win_odds", "rating", "salary")
 STRENGTH_BOUND = 8.0
-PRIOR_WEIGHT = 0.003  # start-only prior, in units of p (1 - p) (see strengths_from_markets)
+PRIOR_SD = 0.3  # sd of driver form around the start-only line, utility units (see strengths_from_markets)
 
 
 ODDS_METHODS = ("shin", "power", "multiplicative")
@@ -197,7 +199,7 @@ def strengths_from_win_probs(p_win: np.ndarray, start: np.ndarray, track: Track,
                              pilot: int = 20000) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Strengths whose simulated win probabilities match ``p_win`` (sums to 1)."""
     theta, achieved, warnings = strengths_from_markets({1: p_win}, start, track, params, seed=seed,
-                                                       pilot=pilot, prior_weight=0.0)
+                                                       pilot=pilot)
     return theta, achieved[1], warnings
 
 
@@ -209,18 +211,26 @@ def _logit(p: np.ndarray, eps: float) -> np.ndarray:
 def strengths_from_markets(probs: dict[int, np.ndarray], start: np.ndarray, track: Track,
                            params: TrackTypeParams, seed: int | np.random.SeedSequence = 0,
                            pilot: int = 20000, *, bounds: dict[int, np.ndarray] | None = None,
-                           prior_weight: float = PRIOR_WEIGHT
+                           prior_sd: float | None = None
                            ) -> tuple[np.ndarray, dict[int, np.ndarray], list[str]]:
     """Strengths whose simulated P(finish <= k) match fair probabilities of several markets jointly.
 
     ``probs[k]`` (n,) are a top-k market's fair probabilities (k = 1: win), summing to k.
     ``bounds[k]`` (bool (n,), optional) marks prices that are only upper bounds (the book's
-    capped longest price): they count only when the simulation exceeds them. The fit is a
-    weighted least squares on the logit scale, weight p (1 - p) per driver and market (the
-    Fisher information of a yes/no outcome about its log-odds), plus ``prior_weight`` on the
-    start-only model (``strength_from_start``, shifted to the odds' level): a driver whose prices
-    say little (longshots, capped prices) is pulled towards what his start says. Gauss-Newton
-    steps with one slope per market, refreshed by a secant, on one common-random-numbers pilot.
+    capped longest price, or a driver the book left out): they count only when the simulation
+    exceeds them.
+
+    The fit is a weighted least squares on the logit scale, weight p (1 - p) per driver and
+    market (the Fisher information of a yes/no outcome about its log-odds, so a 0.2 % win price
+    counts 1/80 of a 20 % one and the top-10 price carries a longshot), solved by Gauss-Newton
+    steps with one slope d logit P / d strength per market, refreshed by a secant, on one
+    common-random-numbers pilot batch. A driver whose every price is only a bound has no
+    measurement at all: he gets the mean of the start-only model's prior (``strength_from_start``
+    shifted to the priced drivers' level, sd ``prior_sd`` x noise, default ``PRIOR_SD``)
+    truncated at the strength his bounds allow, i.e. what his start says given that the book
+    rates him no better than its longest price. Informative prices are not shrunk: measured,
+    shrinking them to the start line over-rates the weakest priced drivers (they are weak
+    *given* their start).
     Returns (strength centred to mean 0, achieved {k: P(finish <= k)}, warnings).
     """
     start = np.asarray(start)
@@ -237,6 +247,9 @@ def strengths_from_markets(probs: dict[int, np.ndarray], start: np.ndarray, trac
          for k in ks}
     wb = {k: np.where(cens[k], np.clip(target[k], eps, 1 - eps), 0.0) for k in ks}  # bound weight
     u0 = strength_from_start(start, params) / noise  # prior, utility units
+    tau = PRIOR_SD if prior_sd is None else float(prior_sd)
+    w_all = sum(w[k] for k in ks)
+    bound_only = w_all <= 0
 
     def measure(theta: np.ndarray) -> dict[int, np.ndarray]:
         out = simulate_race(theta, start, track, params, pilot, np.random.Generator(np.random.SFC64(ss)))
@@ -260,13 +273,20 @@ def strengths_from_markets(probs: dict[int, np.ndarray], start: np.ndarray, trac
     cur = measure(theta)
     for _ in range(12):
         err, wt = residuals(cur)
-        info = sum(wt[k] for k in ks)
-        lam = prior_weight
-        shift = (float(np.sum(info * (theta / noise - u0)) / np.sum(info)) if np.sum(info) > 0
-                 else float(np.mean(theta / noise - u0)))
-        num = sum(wt[k] * slope[k] * noise * err[k] for k in ks) + lam * (u0 + shift - theta / noise)
-        den = sum(wt[k] * (slope[k] * noise) ** 2 for k in ks) + lam
+        u = theta / noise
+        shift = float(np.mean(u - u0))  # form averages 0 over the whole field
+        num = sum(wt[k] * slope[k] * noise * err[k] for k in ks)
+        den = sum(wt[k] * (slope[k] * noise) ** 2 for k in ks)
         step_u = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+        if bound_only.any():  # prior mean truncated at the strength the bounds allow
+            cap = np.full(n, np.inf)
+            for k in ks:
+                u_k = u + (goal[k] - _logit(cur[k], eps)) / (slope[k] * noise)
+                cap = np.where(cens[k], np.minimum(cap, u_k), cap)
+            m = u0 + shift
+            alpha = np.clip((cap - m) / tau, -30.0, 30.0)
+            mills = np.exp(-0.5 * alpha * alpha - 0.5 * np.log(2 * np.pi) - log_ndtr(alpha))
+            step_u = np.where(bound_only, m - tau * mills - u, step_u)
         step = np.clip(0.9 * noise * step_u, -1.0, 1.0)
         step = step - step.mean()
         if np.max(np.abs(step)) < 0.01:
