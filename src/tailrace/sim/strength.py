@@ -1,32 +1,53 @@
-"""Driver strengths from what the user has: projections, win odds, a rating, or (fallback) salary.
+"""Driver strengths from what the user has: projections, odds, a rating, or (fallback) salary.
 
 Public API (stable)::
 
     resolve_strengths(slate, track, params, rng=None, *, seed=0, odds_method="shin",
-                      pilot=None) -> (strength (n,) float64, source str, warnings list[str])
+                      topk_method="power", pilot=None)
+        -> (strength (n,) float64, source str, warnings list[str])
     strengths_from_projections(target, start, site, track, params, seed, pilot=4000)
         -> (strength, achieved means, warnings)
+    strengths_from_markets({k: fair P(finish <= k)}, start, track, params, seed, pilot=20000, *,
+                           bounds=None, prior_sd=None) -> (strength, {k: achieved}, warnings)
     strengths_from_win_probs(p_win, start, track, params, seed, pilot=20000) -> (strength, achieved, warnings)
-    devig(decimal_odds, method="multiplicative"|"power"|"shin") -> probabilities summing to 1
+    devig(decimal_odds, method="multiplicative"|"power"|"shin", total=1)
+        -> fair probabilities summing to total (1: win book; k: top-k book)
+    capped_prices(decimal_odds) -> bool mask of prices tied at the book's longest (a cap)
     strength_from_start(start, params) -> strength of the start-position-only model
     salary_strength(salaries) -> rough strength from salary (fallback)
 
 Strength is the simulator's log-strength (``tailrace.sim.race``): performance = strength +
 start_weight * start_term(start) - noise * Gumbel. A slate's start positions are part of every
-fit, so a projection or odds fit already contains the start effect.
+fit (the pilot races are run from the real starts), so a projection or odds fit already contains
+the start effect at its fitted weight: a market's chance pins strength + start effect, and the
+strength is what is left. Where the odds say nothing (below), the start decides.
 
 **Which source wins** (per slate, first that any driver has): ``projection`` (mean site points;
-fitted so simulated means match) > ``win_odds`` (decimal; vig removed by Shin's method, fitted so simulated win
-probabilities match) > ``rating`` (used directly as strength, centred; a rating of +1 beats a 0
-driver with probability 1/(1+e^-1) = 73 % head to head at an average track, equal starts) >
-``salary`` (fallback with a warning: 0.6 x standardised salary). Drivers lacking the chosen
-source are filled (projection: linear fit on salary of the drivers that have one; odds: half the
-longest price's probability; rating: the lowest rating minus 0.5) and named in a warning.
+fitted so simulated means match) > odds (``win_odds``, ``top3_odds``, ``top5_odds``,
+``top10_odds``, decimal; any one of them selects this source) > ``rating`` (used directly as
+strength, centred; a rating of +1 beats a 0 driver with probability 1/(1+e^-1) = 73 % head to
+head at an average track, equal starts) > ``salary`` (fallback with a warning: 0.6 x
+standardised salary). Drivers lacking the chosen source are filled (projection: linear fit on
+salary of the drivers that have one; odds: twice the market's longest price, used as a bound
+only; rating: the lowest rating minus 0.5) and named in a warning.
 
-Fitting: common random numbers (one pilot batch, fixed seed), a per-driver secant (Newton)
-update on the mismatch, 8 steps at most; projections are shifted by one constant so they sum to
-the total every race pays out (finish points, laps led, fastest laps are fixed pools), with a
-warning when that shift exceeds 1 point per driver.
+**Odds.** Each market is de-vigged on its own: the win book by Shin's method (``odds_method``;
+it models the favourite-longshot bias), top-k books by the power method (``topk_method``;
+p = q**a summing to k, which generalises exactly and keeps every p below 1, while Shin's
+insider model assumes a single winner; ``devig`` documents the Shin extension too). Strengths
+are then fitted to all markets jointly (``strengths_from_markets``): least squares on the logit
+of P(finish <= k), weight p (1 - p) per driver and market, so a 500-1 win price counts for
+little and the same driver's top-10 price places him. Prices tied at a market's longest price
+(a bookmaker's cap) and filled prices are upper bounds only. A driver with nothing but bounds
+gets the start-only model's strength (shifted to the field's level), truncated normal (sd
+``PRIOR_SD`` x noise) at what his bounds allow. Informative prices are not shrunk towards the
+start: measured, that over-rates the weakest priced drivers.
+
+Fitting: common random numbers (one pilot batch, fixed seed); projections: a per-driver secant
+(Newton) update on the mismatch, 8 steps at most, projections shifted by one constant so they
+sum to the total every race pays out (finish points, laps led, fastest laps are fixed pools),
+with a warning when that shift exceeds 1 point per driver; odds: Gauss-Newton steps with one
+slope per market refreshed by a secant, 12 steps at most.
 """
 
 from __future__ import annotations
@@ -44,7 +65,8 @@ from tailrace.sites import SiteRules
 
 PRIORITY = ("projection", "win_odds", "rating", "salary")
 STRENGTH_BOUND = 8.0
-PRIOR_SD = 0.3  # sd of driver form around the start-only line, utility units (see strengths_from_markets)
+PRIOR_SD = 0.3  # prior sd of form around the start-only line, utility units; chosen by measurement
+# (0.6, the spread of form, over-weakens drivers near a cap: Shin already cuts a capped price hard)
 
 
 ODDS_METHODS = ("shin", "power", "multiplicative")
@@ -248,6 +270,7 @@ def strengths_from_markets(probs: dict[int, np.ndarray], start: np.ndarray, trac
     wb = {k: np.where(cens[k], np.clip(target[k], eps, 1 - eps), 0.0) for k in ks}  # bound weight
     u0 = strength_from_start(start, params) / noise  # prior, utility units
     tau = PRIOR_SD if prior_sd is None else float(prior_sd)
+    st = params.start_weight * start_term(start) / noise  # start effect, utility units
     w_all = sum(w[k] for k in ks)
     bound_only = w_all <= 0
 
@@ -279,10 +302,15 @@ def strengths_from_markets(probs: dict[int, np.ndarray], start: np.ndarray, trac
         den = sum(wt[k] * (slope[k] * noise) ** 2 for k in ks)
         step_u = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
         if bound_only.any():  # prior mean truncated at the strength the bounds allow
+            # a chance depends on strength + start effect: drivers sharing a bound share its cap on
+            # that sum, estimated from all of them at once (one driver's pilot wins are too few)
             cap = np.full(n, np.inf)
             for k in ks:
-                u_k = u + (goal[k] - _logit(cur[k], eps)) / (slope[k] * noise)
-                cap = np.where(cens[k], np.minimum(cap, u_k), cap)
+                v = u + st + (goal[k] - _logit(cur[k], eps)) / (slope[k] * noise)
+                for g in np.unique(goal[k][cens[k]]):
+                    grp = cens[k] & (goal[k] == g)
+                    v_cap = float(np.average(v[grp], weights=cur[k][grp] + eps))
+                    cap = np.where(grp, np.minimum(cap, v_cap - st), cap)
             m = u0 + shift
             alpha = np.clip((cap - m) / tau, -30.0, 30.0)
             mills = np.exp(-0.5 * alpha * alpha - 0.5 * np.log(2 * np.pi) - log_ndtr(alpha))
