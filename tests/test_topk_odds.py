@@ -10,7 +10,15 @@ import pytest
 from tailrace.errors import InputError
 from tailrace.sim.params import DEFAULT_PARAMS, start_term
 from tailrace.sim.race import simulate_race
-from tailrace.sim.strength import capped_prices, devig, resolve_strengths, strengths_from_markets
+from tailrace.sim.scoring import score_outcomes
+from tailrace.sim.simulate import simulate
+from tailrace.sim.strength import (
+    capped_prices,
+    devig,
+    resolve_strengths,
+    strength_from_start,
+    strengths_from_markets,
+)
 from tailrace.sim.tracks import resolve_track
 from tailrace.sites import DRAFTKINGS
 from tailrace.slate import Driver, Slate, read_projections
@@ -117,3 +125,29 @@ def test_capped_longshots_follow_their_start_and_respect_the_cap() -> None:
     fair_cap = devig(win, "shin")[capped][0]
     won = (simulate_race(s, START, KANSAS, P_INT, 50_000, np.random.default_rng(3)).finish == 1).mean(axis=0)
     assert np.all(won[capped] <= fair_cap + 4 * np.sqrt(fair_cap / 50_000) + 2e-4)
+
+
+def test_win_only_board_with_capped_longshots_keeps_the_back_of_the_field_back() -> None:
+    """The issue-11 symptom: a 37-car short-track slate, starts in odds order, win odds only, priced
+    from the start-only model with a flat 30 % margin and capped at +25000 (20 drivers share the
+    cap). Fitting the capped prices as if they were measurements made the back of the field far
+    too strong (starts 26-32: 28.7 DK points, 33-37: 33.4, mean finish 23.4; the model that made
+    the odds: 22.4, 20.6, 28.4). Now the cap only bounds them and their starts place them: every
+    bucket from 26th back within 1.5 points and 1 place of the model."""
+    params, track, n = DEFAULT_PARAMS["short"], resolve_track("short"), 37
+    start = np.arange(1, n + 1)
+    model = simulate_race(strength_from_start(start, params), start, track, params, 100_000,
+                          np.random.default_rng(7))
+    odds = np.minimum(1 / (np.maximum((model.finish == 1).mean(axis=0), 1e-5) * 1.30), 251.0)
+    assert (odds == 251.0).sum() == 20
+    slate = Slate(site=DRAFTKINGS, track=track.name, drivers=tuple(
+        Driver(id=str(i), name=f"D{i}", salary=10000, start=i + 1, win_odds=float(odds[i]))
+        for i in range(n)))
+    sc = simulate(slate, 20_000, 3, track=track)
+    pts, fin = sc.points.mean(axis=0), sc.finish.mean(axis=0)
+    model_pts = score_outcomes(DRAFTKINGS, start, model).mean(axis=0)
+    model_fin = model.finish.mean(axis=0)
+    for lo, hi in ((26, 32), (33, 37)):
+        m = (start >= lo) & (start <= hi)
+        assert abs(pts[m].mean() - model_pts[m].mean()) <= 1.5, (lo, pts[m].mean(), model_pts[m].mean())
+        assert abs(fin[m].mean() - model_fin[m].mean()) <= 1.0, (lo, fin[m].mean(), model_fin[m].mean())
