@@ -309,8 +309,10 @@ def strengths_from_markets(probs: dict[int, np.ndarray], start: np.ndarray, trac
                 v = u + st + (goal[k] - _logit(cur[k], eps)) / (slope[k] * noise)
                 for g in np.unique(goal[k][cens[k]]):
                     grp = cens[k] & (goal[k] == g)
-                    v_cap = float(np.average(v[grp], weights=cur[k][grp] + eps))
-                    cap = np.where(grp, np.minimum(cap, v_cap - st), cap)
+                    seen = grp & (cur[k] >= 20.0 / pilot)  # enough pilot events to read a slope
+                    if seen.any():
+                        v_cap = float(np.average(v[seen], weights=cur[k][seen]))
+                        cap = np.where(grp, np.minimum(cap, v_cap - st), cap)
             m = u0 + shift
             alpha = np.clip((cap - m) / tau, -30.0, 30.0)
             mills = np.exp(-0.5 * alpha * alpha - 0.5 * np.log(2 * np.pi) - log_ndtr(alpha))
