@@ -80,7 +80,7 @@ def test_joint_fit_reproduces_win_and_top_10_chances() -> None:
     back in a fresh 100k run within 4 SE (pilot 20,000 + 100,000) + 0.3 / 1.0 percentage points."""
     big = simulate_race(TRUE, START, KANSAS, P_INT, 200_000, np.random.default_rng(1))
     p1, p10 = (big.finish == 1).mean(axis=0), (big.finish <= 10).mean(axis=0)
-    theta, achieved, _ = strengths_from_markets({1: p1, 10: p10}, START, KANSAS, P_INT, seed=4)
+    theta, _, _ = strengths_from_markets({1: p1, 10: p10}, START, KANSAS, P_INT, seed=4)
     out = simulate_race(theta, START, KANSAS, P_INT, 100_000, np.random.default_rng(98))
     for k, p, extra in ((1, p1, 0.003), (10, p10, 0.01)):
         got = (out.finish <= k).mean(axis=0)
@@ -99,7 +99,7 @@ def test_top_k_only_slate_uses_the_odds_and_says_so() -> None:
     big = simulate_race(TRUE, START, KANSAS, P_INT, 50_000, np.random.default_rng(1))
     p10 = np.clip((big.finish <= 10).mean(axis=0), 0.002, 0.98)
     odds = list(1 / np.minimum(p10 ** 0.9, 0.99))  # a margin on top
-    s, src, warn = resolve_strengths(_slate(top10_odds=odds), KANSAS, P_INT, seed=1)
+    s, src, _ = resolve_strengths(_slate(top10_odds=odds), KANSAS, P_INT, seed=1)
     assert src == "top10_odds (power de-vig)"
     assert np.corrcoef(s, TRUE)[0, 1] > 0.95
     both = _slate(win_odds=list(1 / (np.exp(TRUE) / np.exp(TRUE).sum() * 1.25)), top10_odds=odds)
@@ -117,7 +117,7 @@ def test_capped_longshots_follow_their_start_and_respect_the_cap() -> None:
     sorted_odds[-10:] = 1001.0
     win = np.empty(N)
     win[order] = sorted_odds
-    s, src, _ = resolve_strengths(_slate(win_odds=list(win)), KANSAS, P_INT, seed=2)
+    s, _, _ = resolve_strengths(_slate(win_odds=list(win)), KANSAS, P_INT, seed=2)
     capped = win == 1001.0
     perf = s + P_INT.start_weight * start_term(START)  # what a chance depends on
     by_start = perf[capped][np.argsort(START[capped])]

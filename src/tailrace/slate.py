@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -673,7 +674,7 @@ def _parse_projections(path: str | Path) -> tuple[list[_ProjRecord], list[Proble
         priced = [(f, k, getattr(r, f)) for f, k in (("win_odds", 1), ("top3_odds", 3),
                                                      ("top5_odds", 5), ("top10_odds", 10))
                   if getattr(r, f) is not None]
-        for (f1, k1, o1), (f2, k2, o2) in zip(priced, priced[1:]):
+        for (f1, k1, o1), (f2, k2, o2) in itertools.pairwise(priced):
             if o2 > o1:  # finishing top k2 cannot be less likely than top k1 < k2
                 problems.append(Problem(
                     f"{f2} {vals[f2]} are longer odds than {f1} {vals[f1]}, but finishing in the "

@@ -53,7 +53,6 @@ slope per market refreshed by a secant, 12 steps at most.
 from __future__ import annotations
 
 import numpy as np
-
 from scipy.special import log_ndtr
 
 from tailrace.numeric import bisect_increasing
