@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -38,6 +39,9 @@ class Driver:
     ownership: float | None = None  # projected ownership, percent
     team: str | None = None
     manufacturer: str | None = None
+    top3_odds: float | None = None  # decimal odds to finish in the top 3 (American converted on read)
+    top5_odds: float | None = None  # decimal odds to finish in the top 5
+    top10_odds: float | None = None  # decimal odds to finish in the top 10
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,9 @@ _PROJ_ALIASES: dict[str, tuple[str, ...]] = {
                    "projpts", "projectedfpts", "projfpts", "fpts", "points", "pts",
                    "meanpoints", "projectedfantasypoints", "fantasypoints"),
     "win_odds": ("winodds", "odds", "oddstowin", "winningodds", "outrightodds"),
+    "top3_odds": ("top3odds", "top3", "oddstop3", "top3finish", "top3finishodds"),
+    "top5_odds": ("top5odds", "top5", "oddstop5", "top5finish", "top5finishodds"),
+    "top10_odds": ("top10odds", "top10", "oddstop10", "top10finish", "top10finishodds"),
     "rating": ("rating", "strength", "logstrength"),
     "ownership": ("ownership", "own", "projown", "projownership", "projectedownership",
                   "ownershippct", "ownpct", "pown", "ownershippercent"),
@@ -133,6 +140,9 @@ class ProjectionRow:
     ownership: float | None = None  # percent
     team: str | None = None
     manufacturer: str | None = None
+    top3_odds: float | None = None  # decimal
+    top5_odds: float | None = None  # decimal
+    top10_odds: float | None = None  # decimal
 
 
 @dataclass(frozen=True)
@@ -166,6 +176,9 @@ class _ProjRecord:
     ownership: float | None = None
     team: str | None = None
     manufacturer: str | None = None
+    top3_odds: float | None = None
+    top5_odds: float | None = None
+    top10_odds: float | None = None
 
 
 # ----------------------------------------------------------------------------- files --
@@ -595,7 +608,7 @@ def _parse_projections(path: str | Path) -> tuple[list[_ProjRecord], list[Proble
             file=label, row=h + 1, field=missing[0],
             fix="name the columns 'name' and 'start' (also accepted: driver/player, "
                 "start_pos/starting position/qualifying); optional: projection, win_odds, "
-                "rating, ownership, team, manufacturer")]
+                "top3_odds, top5_odds, top10_odds, rating, ownership, team, manufacturer")]
 
     def colname(k: str) -> str:
         return header[fields[k]]
@@ -649,6 +662,26 @@ def _parse_projections(path: str | Path) -> tuple[list[_ProjRecord], list[Proble
                                         row=row, field=colname("win_odds"),
                                         fix="write American odds (+350, -120), decimal odds "
                                             "above 1 (4.5) or leave it empty"))
+        for f, k in (("top3_odds", 3), ("top5_odds", 5), ("top10_odds", 10)):
+            if vals.get(f):
+                v = parse_odds(vals[f])
+                if v is None:
+                    problems.append(Problem(f"top-{k} odds '{vals[f]}' are not odds", file=label,
+                                            row=row, field=colname(f),
+                                            fix="write American odds (+350, -120), decimal odds "
+                                                "above 1 (1.45) or leave it empty"))
+                setattr(r, f, v)
+        priced = [(f, k, getattr(r, f)) for f, k in (("win_odds", 1), ("top3_odds", 3),
+                                                     ("top5_odds", 5), ("top10_odds", 10))
+                  if getattr(r, f) is not None]
+        for (f1, k1, o1), (f2, k2, o2) in itertools.pairwise(priced):
+            if o2 > o1:  # finishing top k2 cannot be less likely than top k1 < k2
+                problems.append(Problem(
+                    f"{f2} {vals[f2]} are longer odds than {f1} {vals[f1]}, but finishing in the "
+                    f"top {k2} is at least as likely as {'winning' if k1 == 1 else f'the top {k1}'}",
+                    file=label, row=row, field=colname(f2),
+                    fix=f"check that the {colname(f1)} and {colname(f2)} columns are not swapped "
+                        "or mistyped, or leave one empty"))
         if vals.get("ownership"):
             r.ownership = _parse_float(vals["ownership"].rstrip("%").strip())
             if r.ownership is None or not 0.0 <= r.ownership <= 100.0:
@@ -715,7 +748,8 @@ def read_projections(path: str | Path) -> list[ProjectionRow]:
 def _to_row(r: _ProjRecord) -> ProjectionRow:
     return ProjectionRow(name=r.name, start=int(r.start or 0), row=r.row,
                          projection=r.projection, win_odds=r.win_odds, rating=r.rating,
-                         ownership=r.ownership, team=r.team, manufacturer=r.manufacturer)
+                         ownership=r.ownership, team=r.team, manufacturer=r.manufacturer,
+                         top3_odds=r.top3_odds, top5_odds=r.top5_odds, top10_odds=r.top10_odds)
 
 
 # ----------------------------------------------------------------------------- slate --
@@ -771,6 +805,9 @@ def read_slate(
             ownership=p.ownership if p else None,
             team=(p.team if p and p.team else r.team),
             manufacturer=p.manufacturer if p else None,
+            top3_odds=p.top3_odds if p else None,
+            top5_odds=p.top5_odds if p else None,
+            top10_odds=p.top10_odds if p else None,
         ))
     track_name = track.strip() if track and track.strip() else None
     if track_name is None:
