@@ -129,6 +129,10 @@ CASES: list[tuple[str, Callable[[Path], Path], list[str], list[str]]] = [
      ["could not be read as CSV"]),
     ("score-empty", _text("r.csv", ""), ["score", "--site", "dk", "{f}"], ["empty"]),
     # salaries / projections
+    ("salaries-binary", _bytes("s.csv", RANDOM), ["simulate", "--site", "dk", "--salaries", "{f}", "--projections",
+                                                   str(PROJ), "--scenarios", "200"], ["s.csv"]),
+    ("projections-binary", _bytes("p.csv", RANDOM), ["simulate", "--site", "dk", "--salaries", str(SAL),
+                                                      "--projections", "{f}", "--scenarios", "200"], ["p.csv"]),
     ("projections-nul", _bytes("p.csv", PROJ.read_bytes()[:200] + b"\x00\x00"),
      ["simulate", "--site", "dk", "--salaries", str(SAL), "--projections", "{f}", "--scenarios", "200"], ["binary"]),
     ("projections-empty", _text("p.csv", ""), ["simulate", "--site", "dk", "--salaries", str(SAL),

@@ -7,9 +7,7 @@ The dataclasses below are the contract every other module uses. Readers live fur
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import itertools
 import math
 import re
@@ -23,6 +21,7 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.sites import SiteRules, get_site
+from tailrace.textfile import csv_rows, decode_text
 
 
 @dataclass(frozen=True)
@@ -185,7 +184,8 @@ class _ProjRecord:
 
 
 def _read_text(path: str | Path, label: str) -> tuple[str | None, list[Problem]]:
-    """The file's text: UTF-8 (with or without BOM), UTF-16 (with BOM), else cp1252."""
+    """The file's text (``tailrace.textfile.decode_text``: UTF-8 with or without BOM, UTF-16 with
+    a BOM, else cp1252; binary data refused), or the problem."""
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
@@ -193,32 +193,22 @@ def _read_text(path: str | Path, label: str) -> tuple[str | None, list[Problem]]
     except OSError as exc:
         return None, [Problem(f"cannot read the file ({exc.strerror})", file=label,
                               fix="check the path and its permissions")]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16", errors="replace")
-    elif data.startswith(b"\xef\xbb\xbf"):
-        text = data.decode("utf-8-sig", errors="replace")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
-    if "\x00" in text:
-        return None, [Problem("this is not a text CSV file (it holds binary data)", file=label,
-                              fix="upload the site's CSV export itself, not a spreadsheet or image")]
+    try:
+        text = decode_text(data, label)
+    except InputError as exc:
+        return None, list(exc.problems)
     if not text.strip():
         return None, [Problem("the file is empty", file=label,
                               fix="export it again: a header row, then one row per driver")]
     return text, []
 
 
-def _records(text: str) -> list[list[str]]:
-    """CSV records, blank lines kept as [] so that index + 1 is the spreadsheet row."""
+def _records(text: str, label: str) -> list[list[str]]:
+    """CSV records, blank lines kept as [] so that index + 1 is the spreadsheet row; a file
+    the CSV reader cannot split is an InputError naming the row (``tailrace.textfile.csv_rows``)."""
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delim = max((",", ";", "\t"), key=first.count)
-    return [[c.strip() for c in rec] for rec in csv.reader(io.StringIO(text), delimiter=delim)]
+    return [[c.strip() for c in rec] for rec in csv_rows(text, label, delimiter=delim)]
 
 
 def _norm_header(h: str) -> str:
@@ -425,7 +415,7 @@ def _parse_salaries(
     text, problems = _read_text(path, label)
     if text is None:
         return [], problems
-    records = _records(text)
+    records = _records(text, label)
     export = "DraftKings salary export (DKSalaries.csv)" if site.key == "dk" else \
         "FanDuel player list"
     h = _find_header(records, _salary_header_ok(site))
@@ -588,7 +578,7 @@ def _parse_projections(path: str | Path) -> tuple[list[_ProjRecord], list[Proble
     text, problems = _read_text(path, label)
     if text is None:
         return [], problems
-    records = _records(text)
+    records = _records(text, label)
     h, header = _first_nonempty(records)
     fields: dict[str, int] = {}
     for j, raw in enumerate(header):

@@ -4,7 +4,7 @@ Public API (stable)::
 
     decode_text(data, label) -> str            # UTF-8 (BOM or not), UTF-16 with a BOM, cp1252
     read_text_file(path, label=None, field=None) -> str
-    csv_rows(text, label) -> list[list[str]]   # csv.reader rows; a malformed file is an InputError
+    csv_rows(text, label, delimiter=',') -> list[list[str]]  # csv.reader rows; malformed: InputError
     parse_json(text, label) -> Any             # JSON; bad syntax or nesting is an InputError
     parse_yaml(text, label) -> Any
 
@@ -79,14 +79,14 @@ def read_text_file(path: str | Path, label: str | None = None, field: str | None
     return decode_text(data, name)
 
 
-def csv_rows(text: str, label: str) -> list[list[str]]:
+def csv_rows(text: str, label: str, delimiter: str = ",") -> list[list[str]]:
     """All rows of a CSV text (``csv.reader``, cells up to MAX_CELL characters).
 
     A malformed file (a cell over the limit, a stray carriage return inside an unquoted cell,
     ...) is an InputError naming the row where the reader stopped.
     """
     old = csv.field_size_limit()
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
     try:
         csv.field_size_limit(MAX_CELL)

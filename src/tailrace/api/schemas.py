@@ -65,12 +65,15 @@ class DriverIn(BaseModel):
     start: int | None = Field(None, ge=1, le=60, description="1-based starting position")
     projection: float | None = Field(None, description="mean site points")
     win_odds: float | None = Field(None, gt=1, description="decimal odds, e.g. 4.5")
+    top3_odds: float | None = Field(None, gt=1, description="decimal odds of a top-3 finish")
+    top5_odds: float | None = Field(None, gt=1, description="decimal odds of a top-5 finish")
+    top10_odds: float | None = Field(None, gt=1, description="decimal odds of a top-10 finish")
     rating: float | None = Field(None, description="higher = stronger, log-strength scale")
     ownership: float | None = Field(None, ge=0, le=100, description="projected ownership, percent")
     team: str | None = Field(None, max_length=100)
     manufacturer: str | None = Field(None, max_length=100)
 
-    @field_validator("projection", "win_odds", "rating", "ownership")
+    @field_validator("projection", "win_odds", "top3_odds", "top5_odds", "top10_odds", "rating", "ownership")
     @classmethod
     def _is_finite(cls, v: float | None) -> float | None:
         return _finite(v)
@@ -83,6 +86,9 @@ class DriverOut(BaseModel):
     start: int | None = None
     projection: float | None = None
     win_odds: float | None = None
+    top3_odds: float | None = None
+    top5_odds: float | None = None
+    top10_odds: float | None = None
     rating: float | None = None
     ownership: float | None = None
     team: str | None = None

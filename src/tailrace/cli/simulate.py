@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
         salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
         projections: Path | None = typer.Option(None, "--projections",
-                                                help="Projections CSV: name, start, and projection / win_odds / rating."),
+                                                help="Projections CSV: name, start, and projection / win_odds (top3_odds, top5_odds, top10_odds) / rating."),
         track: str | None = typer.Option(None, "--track",
                                          help="Track name (e.g. Kansas) or type (intermediate, short, "
                                               "superspeedway, road, large-flat); default: from the salary file."),
