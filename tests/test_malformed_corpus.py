@@ -244,3 +244,33 @@ def test_json_inputs_are_parsed_once_safely() -> None:
     with pytest.raises(InputError):
         decode_text(b"\x00abc", "x")
     json.dumps(CASES[0][0])  # ids are plain text
+
+
+def test_projections_far_off_the_race_total_are_an_error_unless_asked(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    """Issue 12, defect 1: projections 40 % too high (another site's or table's numbers) used to
+    be shifted down by ~15 points each, exit 0. Now an error naming the fix; the flag fits them."""
+    rows = _proj_rows()
+    col = rows[0].index("projection")
+    for r in rows[1:]:
+        r[col] = f"{float(r[col]) * 1.4:.2f}"
+    f = _write_rows(tmp_path / "p14.csv", rows)
+    args = ["simulate", "--site", "dk", "--salaries", str(SAL), "--projections", str(f), "--scenarios", "300"]
+    assert main(args) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "every driver would have to move" in err and "--allow-projection-shift" in err
+    assert main(args + ["--allow-projection-shift"]) == 0
+    assert "each projection shifted by" in " ".join(capsys.readouterr().err.split())
+
+
+def test_every_bad_start_is_reported_at_once(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Issue 12, defect 8: a start of 99 used to surface only after an unreadable start was fixed."""
+    rows = _proj_rows()
+    col = rows[0].index("start")
+    rows[1][col], rows[2][col], rows[5][col] = "99", rows[3][col], "abc"
+    f = _write_rows(tmp_path / "starts.csv", rows)
+    assert main(["simulate", "--site", "dk", "--salaries", str(SAL), "--projections", str(f),
+                 "--scenarios", "200"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "'abc' is not a position" in err and "start 99 is beyond the field" in err
+    assert "given to several drivers" in err

@@ -702,8 +702,9 @@ def _start_problems(recs: list[_ProjRecord], label: str, field_name: str) -> lis
     for r in recs:
         if r.start is not None:
             rows_of.setdefault(r.start, []).append(r.row)
-    if len(rows_of) + sum(len(v) - 1 for v in rows_of.values()) < n:
-        return []  # some starts unreadable: already reported, a gap list would mislead
+    # some starts unreadable (already reported): duplicates and starts past the field are still
+    # reported now, all at once, but not the list of gaps, which would mislead
+    unreadable = len(rows_of) + sum(len(v) - 1 for v in rows_of.values()) < n
     out: list[Problem] = []
     fix = f"give each of the {n} drivers a different start from 1 to {n}"
     for s in sorted(rows_of):
@@ -716,7 +717,7 @@ def _start_problems(recs: list[_ProjRecord], label: str, field_name: str) -> lis
             out.append(Problem(f"start {s} is beyond the field of {n} drivers", file=label,
                                row=rows[0], field=field_name, fix=fix))
     gaps = [s for s in range(1, n + 1) if s not in rows_of]
-    if gaps:
+    if gaps and not unreadable:
         out.append(Problem(f"start positions are not 1 to {n} each once: nobody starts "
                            f"{', '.join(map(str, gaps))}", file=label, field=field_name, fix=fix))
     return out

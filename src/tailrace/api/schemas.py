@@ -61,8 +61,8 @@ class DriverIn(BaseModel):
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
     name: str = Field(min_length=1, max_length=100)
-    salary: int = Field(ge=0, le=1_000_000)
-    start: int | None = Field(None, ge=1, le=60, description="1-based starting position")
+    salary: int = Field(ge=0, le=1_000_000, strict=True)
+    start: int | None = Field(None, ge=1, le=60, description="1-based starting position", strict=True)
     projection: float | None = Field(None, description="mean site points")
     win_odds: float | None = Field(None, gt=1, description="decimal odds, e.g. 4.5")
     top3_odds: float | None = Field(None, gt=1, description="decimal odds of a top-3 finish")
@@ -160,8 +160,8 @@ class SimulateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slate_id: str = Field(min_length=1, max_length=64)
-    n_scenarios: int = Field(10_000, ge=100, le=200_000)
-    seed: int = Field(7, ge=0, le=MAX_SEED)
+    n_scenarios: int = Field(10_000, ge=100, le=200_000, strict=True)
+    seed: int = Field(7, ge=0, le=MAX_SEED, strict=True)
     track: str | None = Field(None, max_length=100, description="track name or type; default: read from the slate")
     strengths: list[float] | None = Field(
         None, max_length=60, description="model option: log-strength per driver (slate order); "
@@ -225,10 +225,10 @@ class OptimizeRequest(BaseModel):
     spec: ConstraintSpec | None = None
     spec_id: str | None = Field(None, min_length=1, max_length=64)
     objective: ObjectiveSpec | None = Field(None, description="overrides the spec's objective")
-    n_lineups: int | None = Field(None, ge=1, le=150, description="overrides the spec's n_lineups")
+    n_lineups: int | None = Field(None, ge=1, le=150, description="overrides the spec's n_lineups", strict=True)
     mode: Literal["independent", "marginal"] | None = Field(None, description="overrides the spec's mode")
-    n_scenarios: int = Field(10_000, ge=100, le=200_000)
-    seed: int = Field(7, ge=0, le=MAX_SEED)
+    n_scenarios: int = Field(10_000, ge=100, le=200_000, strict=True)
+    seed: int = Field(7, ge=0, le=MAX_SEED, strict=True)
     track: str | None = Field(None, max_length=100)
     strengths: list[float] | None = Field(
         None, max_length=60, description="model option: log-strength per driver (slate order); "
@@ -238,10 +238,10 @@ class OptimizeRequest(BaseModel):
     history_weight: float | None = Field(None, ge=0.0, le=1.0,
                                          description="the history's share in the blend with the slate's numbers "
                                                      "(default 0.5)")
-    include_explain: bool = False
-    include_calibration: bool = False
-    include_tail_validation: bool = False
-    validation_scenarios: int | None = Field(None, ge=100, le=200_000, description="default: n_scenarios")
+    include_explain: bool = Field(False, strict=True)
+    include_calibration: bool = Field(False, strict=True)
+    include_tail_validation: bool = Field(False, strict=True)
+    validation_scenarios: int | None = Field(None, ge=100, le=200_000, description="default: n_scenarios", strict=True)
 
     @field_validator("strengths")
     @classmethod
@@ -311,8 +311,8 @@ class OptimizeResponse(BaseModel):
 class PayoutRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    min_rank: int = Field(ge=1, le=10_000_000)
-    max_rank: int = Field(ge=1, le=10_000_000)
+    min_rank: int = Field(ge=1, le=10_000_000, strict=True)
+    max_rank: int = Field(ge=1, le=10_000_000, strict=True)
     prize: float = Field(ge=0, le=1e9)
 
     @model_validator(mode="after")
@@ -332,7 +332,7 @@ class ContestSpecIn(BaseModel):
                                   "game, 44 % / 50 % of entries paid 1.8x the fee (the tournament choice is "
                                   "contest-aware portfolios; for cash games, lower CVaR or the cash-game table)")
     entry_fee: float = Field(5.0, gt=0, le=100_000)
-    field_size: int = Field(20_000, ge=2, le=500_000)
+    field_size: int = Field(20_000, ge=2, le=500_000, strict=True)
     rake: float = Field(0.13, ge=0, lt=1)
     payouts: list[PayoutRow] | None = Field(None, max_length=10_000)
 
@@ -342,8 +342,8 @@ class ContestRequest(BaseModel):
 
     portfolio_id: str = Field(min_length=1, max_length=64)
     contest: ContestSpecIn = Field(default_factory=ContestSpecIn)
-    n_scenarios: int = Field(10_000, ge=100, le=200_000)
-    seed: int = Field(11, ge=0, le=MAX_SEED)
+    n_scenarios: int = Field(10_000, ge=100, le=200_000, strict=True)
+    seed: int = Field(11, ge=0, le=MAX_SEED, strict=True)
 
 
 class ContestResponse(BaseModel):

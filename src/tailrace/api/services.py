@@ -174,7 +174,8 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
             return text.replace(tmp, "upload")
 
         binary = [lab for lab, data in ((sal_label, salaries), (proj_label, projections))
-                  if data is not None and b"\x00" in data[:65536]]
+                  if data is not None and not data.startswith((b"\xff\xfe", b"\xfe\xff"))  # UTF-16 has NULs
+                  and b"\x00" in data[:65536]]
         if binary:
             raise InputError([Problem("this is not a text CSV file (it holds binary data)", file=lab,
                                       fix="upload the CSV as exported by the site / your projections tool")

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import typer
 
-from tailrace.cli.options import HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history
+from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
+                                  load_history)
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -65,7 +66,8 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
 
 def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, seed: int,
                      track: str | None, history: Any = None,
-                     history_weight: float | None = None) -> tuple[np.ndarray, list[str], dict | None]:
+                     history_weight: float | None = None,
+                     allow_shift: bool = False) -> tuple[np.ndarray, list[str], dict | None]:
     """(points, the simulation's warnings, how the history entered) from a matrix file or a
     fresh simulation."""
     if scenarios is not None:
@@ -82,7 +84,8 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
     from tailrace.sim.simulate import simulate as simulate_races
 
     with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
-        sc = simulate_races(slate, n_scenarios, seed, track=track, history=history, history_weight=history_weight)
+        sc = simulate_races(slate, n_scenarios, seed, track=track, history=history, history_weight=history_weight,
+                            allow_shift=allow_shift)
     line = history_line(sc.meta)
     if line:
         err_console.print(line, highlight=False)
@@ -138,6 +141,7 @@ def register(app: typer.Typer) -> None:
         projections: Path | None = typer.Option(None, "--projections", help="Projections CSV (to simulate, model ownership)."),
         scenarios: Path | None = typer.Option(None, "--scenarios", help="Scenario matrix (.npz or .csv) with site IDs."),
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
+        allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
         history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
         history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
                                                     help=HISTORY_WEIGHT_HELP),
@@ -161,7 +165,7 @@ def register(app: typer.Typer) -> None:
         slate = read_slate(rules, salaries, projections, track=track)
         lineups = _portfolio_lineups(portfolio, slate)
         points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                          load_history(history), history_weight)
+                                                          load_history(history), history_weight, allow_shift)
         for w in warnings:
             err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
         contest_warnings: list[str] = []

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.cli.options import (HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history,
-                                  site_rules)
+from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
+                                  load_history, site_rules)
 from tailrace.errors import InputError, Problem
 
 console = Console()
@@ -115,6 +115,7 @@ def register(app: typer.Typer) -> None:
             None, "--scenarios", help="Scenario matrix (.npz or .csv) whose driver IDs are the site IDs."
         ),
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
+        allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
         history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
         history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
                                                     help=HISTORY_WEIGHT_HELP),
@@ -192,9 +193,9 @@ def register(app: typer.Typer) -> None:
             hist = load_history(history)
             with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
                 scen = simulate_scenarios(slate, n_scenarios, seed, track=track, history=hist,
-                                          history_weight=history_weight)
+                                          history_weight=history_weight, allow_shift=allow_shift)
                 fresh = simulate_scenarios(slate, n_scenarios, seed + 1, track=track, history=hist,
-                                           history_weight=history_weight)
+                                           history_weight=history_weight, allow_shift=allow_shift)
             reason = None
             line = history_line(scen.meta)
             if line:

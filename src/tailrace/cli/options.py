@@ -22,6 +22,8 @@ def site_rules(key: str) -> SiteRules:
 
 HISTORY_HELP = ("Race results CSV (README: Race history file): strengths from ratings fitted on it, "
                 "blended with the projections' numbers when the slate has any.")
+ALLOW_SHIFT_HELP = ("Fit projections even when they sum to more than 5 points a driver away from what the "
+                    "race pays (each is shifted by the same amount; default: an error).")
 HISTORY_WEIGHT_HELP = "History's share in that blend, 0-1 (default 0.5)."
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from tailrace.cli.options import (HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history,
-                                  site_rules)
+from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
+                                  load_history, site_rules)
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_paths
 
@@ -49,6 +49,7 @@ def register(app: typer.Typer) -> None:
         track: str | None = typer.Option(None, "--track",
                                          help="Track name (e.g. Kansas) or type (intermediate, short, "
                                               "superspeedway, road, large-flat); default: from the salary file."),
+        allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
         history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
         history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
                                                     help=HISTORY_WEIGHT_HELP),
@@ -79,9 +80,11 @@ def register(app: typer.Typer) -> None:
                           TimeElapsedColumn(), console=console, transient=True) as bar:
                 task = bar.add_task("sim", total=scenarios)
                 sc = simulate(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
+                              allow_shift=allow_shift,
                               progress=lambda done, total: bar.update(task, completed=done))
         else:
-            sc = simulate(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight)
+            sc = simulate(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
+                          allow_shift=allow_shift)
         seconds = time.perf_counter() - t0
         for w in sc.meta.get("warnings", []):
             console.print(f"[yellow]warning:[/] {w}", highlight=False)

@@ -230,7 +230,10 @@ class ConstraintSpec(BaseModel):
     @field_validator("locks", "excludes", mode="after")
     @classmethod
     def _strip(cls, v: list[str]) -> list[str]:
-        return [s.strip() for s in v]
+        out = [s.strip() for s in v]
+        if any(not s for s in out):
+            raise ValueError("a driver name or site ID is empty; give one per entry, or leave the list out")
+        return out
 
     @field_validator("mode", mode="before")
     @classmethod

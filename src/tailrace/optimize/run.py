@@ -429,6 +429,7 @@ def simulate_scenarios(
     cache: Any = None,
     history: Any = None,
     history_weight: float | None = None,
+    allow_shift: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Scenarios:
     """Simulate ``n`` races of ``slate`` with ``seed`` through the scenario cache (``cache=None``:
@@ -436,5 +437,5 @@ def simulate_scenarios(
     from tailrace.sim.cache import simulate_cached
 
     scen, _hit = simulate_cached(slate, n, seed, cache=cache, track=track, history=history,
-                                 history_weight=history_weight, progress=progress)
+                                 history_weight=history_weight, allow_shift=allow_shift, progress=progress)
     return scen

@@ -163,6 +163,7 @@ def simulate_cached(
     strengths: np.ndarray | None = None,
     history: Any = None,
     history_weight: float | None = None,
+    allow_shift: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Scenarios, bool]:
     """``tailrace.sim.simulate.simulate`` through a cache: ``(scenarios, hit)``.
@@ -178,11 +179,14 @@ def simulate_cached(
                                  strengths=None if strengths is None else np.asarray(strengths, np.float64))
     if history is not None:  # only then, so keys made before histories existed stay valid
         parts.update(history=history.key, history_weight=history_weight)
+    if allow_shift:
+        parts["allow_shift"] = True
     key = scenario_key(**parts)
     c = cache if cache is not None else default_cache()
     return c.get_or_create(key, lambda: simulate(slate, n_scenarios, seed, track=track, params=params,
                                                  strengths=strengths, history=history,
-                                                 history_weight=history_weight, progress=progress))
+                                                 history_weight=history_weight, allow_shift=allow_shift,
+                                                 progress=progress))
 
 
 _DEFAULT_CACHES: dict[str, ScenarioCache] = {}

@@ -78,6 +78,7 @@ def simulate(
     strengths: np.ndarray | None = None,
     history: HistoryModel | None = None,
     history_weight: float | None = None,
+    allow_shift: bool = False,
     progress: Callable[[int, int], None] | None = None,
     chunk: int = 65536,
 ) -> Scenarios:
@@ -107,10 +108,11 @@ def simulate(
             raise InputError(Problem(f"strengths must have one value per driver ({n})", field="strengths"))
         source = "given"
     elif history is not None:
-        strength, source, warnings, history_meta = _history_strengths(slate, trk, p, seed, history, history_weight)
+        strength, source, warnings, history_meta = _history_strengths(slate, trk, p, seed, history, history_weight,
+                                                                      allow_shift)
     else:
         strength, source, warnings = resolve_strengths(
-            slate, trk, p, seed=np.random.SeedSequence(seed, spawn_key=(_STRENGTH_KEY,)))
+            slate, trk, p, seed=np.random.SeedSequence(seed, spawn_key=(_STRENGTH_KEY,)), allow_shift=allow_shift)
 
     finish = np.empty((n_scenarios, n), dtype=np.int16)
     led = np.empty_like(finish)
@@ -158,7 +160,8 @@ def simulate(
 
 
 def _history_strengths(slate, trk: Track, p: TrackTypeParams, seed: int, history: HistoryModel,
-                       history_weight: float | None) -> tuple[np.ndarray, str, list[str], dict]:
+                       history_weight: float | None, allow_shift: bool = False
+                       ) -> tuple[np.ndarray, str, list[str], dict]:
     """Strengths from the history's ratings, blended with the slate's own numbers if it has any."""
     hs = history.strengths(slate.names, slate.starts(), trk.track_type, p,
                            team=[d.team for d in slate.drivers], make=[d.manufacturer for d in slate.drivers])
@@ -170,7 +173,7 @@ def _history_strengths(slate, trk: Track, p: TrackTypeParams, seed: int, history
         source = f"history {history.describe()}"
     else:
         user, user_label, user_warnings = resolve_strengths(
-            slate, trk, p, seed=np.random.SeedSequence(seed, spawn_key=(_STRENGTH_KEY,)))
+            slate, trk, p, seed=np.random.SeedSequence(seed, spawn_key=(_STRENGTH_KEY,)), allow_shift=allow_shift)
         warnings += user_warnings
         if not hs.known.any():
             weight, how = 0.0, "none of the slate's drivers is in the history: the user's numbers alone"

@@ -62,6 +62,7 @@ from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.tracks import Track
 from tailrace.sites import SiteRules
 
+MAX_SHIFT = 5.0  # points per driver the projections may be off the race's total before it is an error
 PRIORITY = ("projection", "win_odds", "rating", "salary")
 STRENGTH_BOUND = 8.0
 PRIOR_SD = 0.3  # prior sd of form around the start-only line, utility units; chosen by measurement
@@ -184,8 +185,13 @@ def _secant_fit(theta0: np.ndarray, target: np.ndarray, measure, steps: int, tol
 
 def strengths_from_projections(target: np.ndarray, start: np.ndarray, site: SiteRules, track: Track,
                                params: TrackTypeParams, seed: int | np.random.SeedSequence = 0,
-                               pilot: int = 4000) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Strengths whose simulated mean site points match ``target`` (after the sum adjustment)."""
+                               pilot: int = 4000, allow_shift: bool = False) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Strengths whose simulated mean site points match ``target`` (after the sum adjustment).
+
+    A common shift of more than ``MAX_SHIFT`` points per driver is an InputError unless
+    ``allow_shift``: it means projections for another site, scoring table or field, and
+    shifting them would quietly move every driver.
+    """
     target = np.asarray(target, dtype=np.float64)
     start = np.asarray(start)
     n = len(target)
@@ -200,6 +206,14 @@ def strengths_from_projections(target: np.ndarray, start: np.ndarray, site: Site
     # FanDuel's laps completed vary a little), so match projections up to a common shift.
     base_total = measure(np.zeros(n)).sum()
     shift = (base_total - target.sum()) / n
+    if abs(shift) > MAX_SHIFT and not allow_shift:
+        from tailrace.errors import InputError, Problem
+
+        raise InputError(Problem(
+            f"projections sum to {target.sum():.1f}, but a {n}-car race pays about {base_total:.1f} points in "
+            f"all: every driver would have to move {shift:+.1f} points", field="projection",
+            fix=f"check that the projections are {site.name} points for this race and field (another site's "
+                "or scoring table's numbers shift every driver); to fit them anyway, pass --allow-projection-shift"))
     if abs(shift) > 1.0:
         warnings.append(
             f"projections sum to {target.sum():.1f} but a {n}-car race pays about {base_total:.1f} "
@@ -410,7 +424,7 @@ def _odds_strengths(drivers, names, salaries, start, track, params, seed, odds_m
 def resolve_strengths(slate, track: Track, params: TrackTypeParams,
                       rng: np.random.Generator | None = None, *, seed: int | np.random.SeedSequence = 0,
                       odds_method: str = "shin", topk_method: str = "power",
-                      pilot: int | None = None) -> tuple[np.ndarray, str, list[str]]:
+                      pilot: int | None = None, allow_shift: bool = False) -> tuple[np.ndarray, str, list[str]]:
     """Strength per driver from the slate's best source (projection > win_odds > rating > salary).
 
     Returns ``(strength, source, warnings)``. ``rng`` (if given) seeds the pilot batch; else
@@ -438,7 +452,7 @@ def resolve_strengths(slate, track: Track, params: TrackTypeParams,
         arr, warnings = _fill(values, names, salaries, source)
         if source == "projection":
             theta, _, w = strengths_from_projections(arr, start, slate.site, track, params, seed,
-                                                     pilot=pilot or 4000)
+                                                     pilot=pilot or 4000, allow_shift=allow_shift)
             return theta, "projection", warnings + w
         return arr - arr.mean(), "rating", warnings
     raise AssertionError("unreachable")

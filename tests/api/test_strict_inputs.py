@@ -1,0 +1,43 @@
+"""Strict request types and the uploads the CLI accepts (issue 12, defect 8), over HTTP."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from .conftest import small_demo_files
+
+pytestmark = pytest.mark.service
+
+
+@pytest.fixture(scope="module")
+def slate_id(client: httpx.Client) -> str:
+    sal, proj = small_demo_files()
+    r = client.post("/slates", data={"site": "dk"}, files={"salaries": ("DKSalaries.csv", sal),
+                                                          "projections": ("proj.csv", proj)})
+    assert r.status_code == 201, r.text
+    return r.json()["slate_id"]
+
+
+@pytest.mark.parametrize("body", [
+    {"seed": False}, {"seed": "7"}, {"n_scenarios": 1000.5}, {"n_scenarios": True},
+])
+def test_simulate_rejects_loose_types(client: httpx.Client, slate_id: str, body: dict) -> None:
+    r = client.post("/simulate", json={"slate_id": slate_id, **body})
+    assert r.status_code == 422, r.text
+    assert list(body)[0] in r.text
+
+
+def test_empty_lock_is_a_422(client: httpx.Client, slate_id: str) -> None:
+    r = client.post("/optimize", json={"slate_id": slate_id, "n_scenarios": 500, "spec": {"locks": ""}})
+    assert r.status_code == 422, r.text
+    assert "locks" in r.text and "empty" in r.text
+
+
+def test_utf16_salary_upload_is_read_like_the_cli(client: httpx.Client) -> None:
+    sal, proj = small_demo_files()
+    r = client.post("/slates", data={"site": "dk"},
+                    files={"salaries": ("DKSalaries.csv", sal.decode("utf-8-sig").encode("utf-16")),
+                           "projections": ("proj.csv", proj)})
+    assert r.status_code == 201, r.text
+    assert r.json()["n_drivers"] == 16
