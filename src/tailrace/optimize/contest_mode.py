@@ -145,20 +145,19 @@ def candidate_pool(
 
 
 @nb.njit(cache=True, parallel=True)
-def _lineup_best(lu: np.ndarray, wt: np.ndarray) -> np.ndarray:
-    """Per lineup (rows of ``lu``), the largest value sum_j wt[k, lu[i, j]] over the rows k of ``wt``."""
+def _lineup_best(lu: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per lineup (rows of ``lu``), the largest value sum_j w[lu[i, j], k] over the columns k of ``w`` (n, K)."""
     M, r = lu.shape
-    K = wt.shape[0]
+    K = w.shape[1]
     out = np.empty(M)
-    for i in nb.prange(M):
-        best = -np.inf
-        for k in range(K):
-            v = 0.0
-            for j in range(r):
-                v += wt[k, lu[i, j]]
-            if v > best:
-                best = v
-        out[i] = best
+    B = 4096
+    for b in nb.prange((M + B - 1) // B):
+        acc = np.empty(K)
+        for i in range(b * B, min(M, (b + 1) * B)):
+            acc[:] = w[lu[i, 0]]
+            for j in range(1, r):
+                acc += w[lu[i, j]]
+            out[i] = acc.max()
     return out
 
 
@@ -250,16 +249,17 @@ def pool_context(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, *
     timings = {"enumerate": time.perf_counter() - t0}
     t0 = time.perf_counter()
     mu = p.mean(axis=0, dtype=np.float64)
-    crit: dict[str, np.ndarray] = {"mean": _lineup_best(lu, mu[None, :])}
+    crit: dict[str, np.ndarray] = {"mean": _lineup_best(lu, np.ascontiguousarray(mu[:, None]))}
     by_mean = _top_by(crit["mean"], lb_lineups)
     for lev in levels:
         k = max(1, int(round(lev * S)))
         # lower bound: the best mean over each driver's big days and the leaders' own top scenarios
         w = [p[np.argpartition(-p[:, d], k - 1)[:k]].mean(axis=0, dtype=np.float64) for d in range(n)]
         w = np.vstack([np.array(w), _top_scenarios(p, lu[by_mean], k)])
-        lb = _lineup_best(lu, w)
+        lb = _lineup_best(lu, np.ascontiguousarray(w.T))
         # successive linearisation, one round: the leaders' own top scenarios
-        lb = np.maximum(lb, _lineup_best(lu, _top_scenarios(p, lu[_top_by(lb, refine_lineups)], k)))
+        w2 = _top_scenarios(p, lu[_top_by(lb, refine_lineups)], k)
+        lb = np.maximum(lb, _lineup_best(lu, np.ascontiguousarray(w2.T)))
         top = _top_by(lb, n_exact)
         lb[top] = np.maximum(lb[top], _upper_cvar_many(p, lu[top], k))  # exact where it matters
         crit[f"upper_cvar_{lev:g}"] = lb
@@ -551,13 +551,29 @@ def _portfolio_payout(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.
     return tot / S
 
 
+@nb.njit(cache=True)
+def _by_column(col: np.ndarray, C: int) -> np.ndarray:
+    """Stable counting sort of entry indices by column."""
+    ptr = np.zeros(C + 1, dtype=np.int64)
+    for c in col:
+        ptr[c + 1] += 1
+    for c in range(C):
+        ptr[c + 1] += ptr[c]
+    out = np.empty(col.shape[0], dtype=np.int64)
+    for e in range(col.shape[0]):
+        c = col[e]
+        out[ptr[c]] = e
+        ptr[c] += 1
+    return out
+
+
 class _Paid:
     """Candidates' paid standings against a field, grouped by candidate (CSC): per entry the
     scenario, field strictly above, field tied (itself excluded) and the score key."""
 
     def __init__(self, cands: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
                  col: np.ndarray) -> None:
-        order = np.lexsort((row, col))
+        order = _by_column(col, cands.shape[0])  # stable: rows stay ascending within a column
         self.cands = cands
         self.row, self.fa, self.ft, self.key = row[order], fa[order], ft[order], key[order]
         self.cptr = np.concatenate([[0], np.cumsum(np.bincount(col, minlength=cands.shape[0]))]).astype(np.int64)
