@@ -131,3 +131,29 @@ def test_cross_validation_is_deterministic_and_seeded() -> None:
     r1 = cross_validate_cap(pts, sal, rules, pool, 8, contest, seed=1)
     r2 = cross_validate_cap(pts, sal, rules, pool, 8, contest, seed=1)
     assert r1 == r2
+
+
+def test_run_optimize_reports_the_cap_and_the_cv_table() -> None:
+    from tailrace.optimize.constraints import ConstraintSpec
+    from tailrace.optimize.run import contest_from_options, run_optimize
+    from tailrace.sim.scenarios import Scenarios
+    from tailrace.sites import DRAFTKINGS
+    from tailrace.slate import Driver, Slate
+
+    rng = np.random.default_rng(7)
+    n = 14
+    sal = (rng.integers(60, 105, n) * 100).tolist()
+    ids = [str(1000 + i) for i in range(n)]
+    slate = Slate(site=DRAFTKINGS, drivers=tuple(Driver(id=i, name=f"Driver {i}", salary=s) for i, s in zip(ids, sal)))
+    P = (np.round((np.linspace(30, 10, n) + rng.gamma(1.5, 12.0, (300, n))) * 20) / 20).astype(np.float32)
+    scen = Scenarios(points=P, driver_ids=tuple(ids), meta={"seed": 1})
+    contest = contest_from_options(slate, P, entry_fee=5.0, field_size=300, seed=4)
+    spec = ConstraintSpec.from_data({"n_lineups": 4, "mode": "contest"})
+    res = run_optimize(slate, scen, spec, contest=contest, explain=False).result
+    info = res["portfolio"]["contest"]
+    assert info["cap_place_source"] == "cross-validated"
+    assert set(info["cv_scores"]) == {str(c) for c in CV_CAPS}
+    assert info["cap_place"] in CV_CAPS
+    assert info["cv_scores"][str(info["cap_place"])] == max(info["cv_scores"].values())
+    direct = generate_contest_portfolio(P, slate.salaries(), spec.resolve(slate).rules, 4, contest)
+    assert direct.cap_place == info["cap_place"]

@@ -572,8 +572,9 @@ class _Paid:
     scenario, field strictly above, field tied (itself excluded) and the score key."""
 
     def __init__(self, cands: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
-                 col: np.ndarray) -> None:
+                 col: np.ndarray, store: _PaidStore | None = None, window: tuple[int, int] | None = None) -> None:
         order = _by_column(col, cands.shape[0])  # stable: rows stay ascending within a column
+        self.store, self.window = store, window  # where more candidates' standings come from
         self.cands = cands
         self.row, self.fa, self.ft, self.key = row[order], fa[order], ft[order], key[order]
         self.cptr = np.concatenate([[0], np.cumsum(np.bincount(col, minlength=cands.shape[0]))]).astype(np.int64)
@@ -585,11 +586,57 @@ class _Paid:
         row, col, fa, ft, key = _standings(points, cands, field_u, field_c, n_paid)
         return cls(cands, row, fa, ft, key, col)
 
+    def take(self, cols: np.ndarray, r0: int, r1: int) -> tuple[np.ndarray, ...]:
+        """Entries (row - r0, fa, ft, key, new column) of candidates ``cols`` in scenarios r0..r1-1."""
+        cnt = self.cptr[cols + 1] - self.cptr[cols]
+        idx = np.repeat(self.cptr[cols] - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt) + np.arange(cnt.sum())
+        newc = np.repeat(np.arange(cols.shape[0]), cnt)
+        row = self.row[idx]
+        m = (row >= r0) & (row < r1)
+        return row[m] - r0, self.fa[idx][m], self.ft[idx][m], self.key[idx][m], newc[m]
+
     def rows(self, r0: int, r1: int) -> _Paid:
         """The entries of scenarios r0..r1-1, renumbered from 0."""
         col = np.repeat(np.arange(self.cands.shape[0]), np.diff(self.cptr))
         m = (self.row >= r0) & (self.row < r1)
         return _Paid(self.cands, self.row[m] - r0, self.fa[m], self.ft[m], self.key[m], col[m])
+
+
+class _PaidStore:
+    """Paid standings of every candidate met so far over all scenarios (computed once per lineup),
+    handed out by scenario window: the cross-validation's folds and the final selection share them."""
+
+    def __init__(self, points: np.ndarray, contest: Contest, n_lineups: int) -> None:
+        self.p = points
+        fu, self.fc = contest.opponents(n_lineups).unique()
+        self.fu = np.ascontiguousarray(fu, dtype=np.int32)
+        self.n_paid = contest.payouts.n_paid
+        self.paid: _Paid | None = None
+        self.index: dict[tuple[int, ...], int] = {}
+
+    def get(self, lineups: np.ndarray, r0: int, r1: int) -> _Paid:
+        """Standings of ``lineups`` (distinct sorted rows) in scenarios r0..r1-1, renumbered from 0."""
+        lineups = np.ascontiguousarray(lineups, dtype=np.int32)
+        rows = [tuple(x) for x in lineups.tolist()]
+        miss = [i for i, x in enumerate(rows) if x not in self.index]
+        if miss:
+            new = lineups[miss]
+            e = _Paid.compute(self.p, new, self.fu, self.fc, self.n_paid)
+            C0 = 0 if self.paid is None else self.paid.cands.shape[0]
+            if self.paid is None:
+                self.paid = e
+            else:
+                a = self.paid
+                col = np.concatenate([np.repeat(np.arange(C0), np.diff(a.cptr)),
+                                      np.repeat(np.arange(C0, C0 + new.shape[0]), np.diff(e.cptr))])
+                self.paid = _Paid(np.concatenate([a.cands, new]), np.concatenate([a.row, e.row]),
+                                  np.concatenate([a.fa, e.fa]), np.concatenate([a.ft, e.ft]),
+                                  np.concatenate([a.key, e.key]), col)
+            for j, i in enumerate(miss):
+                self.index[rows[i]] = C0 + j
+        cols = np.array([self.index[x] for x in rows], dtype=np.int64)
+        row, fa, ft, key, col = self.paid.take(cols, r0, r1)
+        return _Paid(lineups, row, fa, ft, key, col, store=self, window=(r0, r1))
 
 
 class _LazySelection:
@@ -618,7 +665,10 @@ class _LazySelection:
 
     def add_candidates(self, new: np.ndarray) -> None:
         new = np.ascontiguousarray(new, dtype=np.int32)
-        e = _Paid.compute(self.p, new, self.fu, self.fc, self.table.n_paid)
+        if self.paid is not None and self.paid.store is not None:
+            e = self.paid.store.get(new, *self.paid.window)
+        else:
+            e = _Paid.compute(self.p, new, self.fu, self.fc, self.table.n_paid)
         if self.paid is None:
             self.paid = e
             return
@@ -628,7 +678,7 @@ class _LazySelection:
         col = np.concatenate([np.repeat(np.arange(C0), np.diff(a.cptr)),
                               np.repeat(np.arange(C0, cands.shape[0]), np.diff(e.cptr))])
         self.paid = _Paid(cands, np.concatenate([a.row, e.row]), np.concatenate([a.fa, e.fa]),
-                          np.concatenate([a.ft, e.ft]), np.concatenate([a.key, e.key]), col)
+                          np.concatenate([a.ft, e.ft]), np.concatenate([a.key, e.key]), col, a.store, a.window)
 
     def evaluate(self, cs: np.ndarray) -> np.ndarray:
         a = self.paid
@@ -772,6 +822,13 @@ def select_contest_portfolio(
 # ----------------------------------------------------------------------------- cross-validated cap
 
 
+def _distinct(lineups: np.ndarray) -> np.ndarray:
+    """Rows sorted, duplicates dropped, first occurrence order kept."""
+    cs = np.sort(np.asarray(lineups), axis=1)
+    _, first = np.unique(cs, axis=0, return_index=True)
+    return cs[np.sort(first)]
+
+
 def _cv_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, seed: int) -> Contest:
     """The contest with a separately seeded field (same ownership); a given field is kept."""
     if contest.field.source != "sampled" or contest.ownership is None:
@@ -834,15 +891,13 @@ def cross_validate_cap(
     h = S // 2
     judge = _cv_field(contest, salaries, rules, seed)
     if paid is None and lazy:
-        fu, fc = contest.opponents(n_lineups).unique()
-        cands = np.sort(np.asarray(candidates), axis=1)
-        _, first = np.unique(cands, axis=0, return_index=True)
-        paid = _Paid.compute(p, cands[np.sort(first)], np.ascontiguousarray(fu, dtype=np.int32), fc,
-                             contest.payouts.n_paid)
+        paid = _PaidStore(p, contest, n_lineups).get(_distinct(candidates), 0, S)
     folds: dict[int, list[float]] = {c: [] for c in caps}
     for (a0, a1), (b0, b1) in (((0, h), (h, S)), ((h, S), (0, h))):
         ports: dict[int, np.ndarray] = {}
-        sub = paid.rows(a0, a1) if paid is not None else None
+        sub = None
+        if paid is not None:
+            sub = paid.store.get(paid.cands, a0, a1) if paid.store is not None else paid.rows(a0, a1)
         for c in caps:
             try:
                 ports[c] = select_contest_portfolio(
@@ -918,11 +973,7 @@ def generate_contest_portfolio(
     paid = None
     if lazy:
         t1 = time.perf_counter()
-        fu, fc = contest.opponents(n_lineups).unique()
-        cs = np.sort(cands, axis=1)
-        _, first = np.unique(cs, axis=0, return_index=True)
-        paid = _Paid.compute(p, cs[np.sort(first)], np.ascontiguousarray(fu, dtype=np.int32), fc,
-                             contest.payouts.n_paid)
+        paid = _PaidStore(p, contest, n_lineups).get(_distinct(cands), 0, p.shape[0])
         timings["standings"] = time.perf_counter() - t1
     cv_scores = cv_folds = None
     if cap_place is None or cap_place == "cv":
