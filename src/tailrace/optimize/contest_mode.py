@@ -53,7 +53,7 @@ import numba as nb
 import numpy as np
 
 from tailrace.contest import Contest
-from tailrace.contest.simulate import _lower, _upper, standings_kernel
+from tailrace.contest.simulate import SCORE_SCALE, _lower, _upper, standings_kernel
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup
 from tailrace.optimize.objectives import Objective
@@ -552,6 +552,112 @@ def _portfolio_payout(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.
 
 
 @nb.njit(cache=True)
+def _score_key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
+    """A lineup's score as the contest simulator keys it (``tailrace.contest.simulate``: float64 sum
+    of the float32 points in roster order, rounded to integers of 1 / SCORE_SCALE points)."""
+    s = 0.0
+    for k in range(lineup.shape[0]):
+        s += np.float64(row[lineup[k]])
+    return np.int64(np.round(s * SCORE_SCALE))
+
+
+@nb.njit(cache=True, parallel=True)
+def _field_tops(points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int):
+    """Per scenario, the field's paid region: its distinct score keys, negated and ascending
+    (best first), while fewer than ``n_paid`` entries are above; ``above[s, j]`` = field entries
+    strictly above key j (``above[s, n[s]]``: entries in the region)."""
+    S = points.shape[0]
+    u = field_u.shape[0]
+    W = min(u, n_paid) + 1
+    neg = np.zeros((S, W), dtype=np.int64)
+    above = np.zeros((S, W + 1), dtype=np.int32)
+    nk = np.zeros(S, dtype=np.int64)
+    for s in nb.prange(S):
+        row = points[s]
+        f = np.empty(u, dtype=np.int64)
+        for i in range(u):
+            f[i] = -_score_key(row, field_u[i])
+        if u > W:
+            thr = np.partition(f, W - 1)[W - 1]
+            sel = np.nonzero(f <= thr)[0]
+        else:
+            sel = np.arange(u)
+        fs = f[sel]
+        o = np.argsort(fs)
+        acc = 0
+        j = 0
+        i = 0
+        while i < o.shape[0] and acc < n_paid and j < W:
+            x = fs[o[i]]
+            cnt = 0
+            while i < o.shape[0] and fs[o[i]] == x:
+                cnt += field_c[sel[o[i]]]
+                i += 1
+            neg[s, j] = x
+            above[s, j] = acc
+            acc += cnt
+            j += 1
+        above[s, j] = acc
+        nk[s] = j
+    return neg, above, nk
+
+
+@nb.njit(cache=True, parallel=True)
+def _standings_from_tops(points: np.ndarray, cands: np.ndarray, neg: np.ndarray, above: np.ndarray,
+                         nk: np.ndarray, n_paid: int):
+    """Per scenario and candidate: field entries strictly above (``n_paid`` when not paid), field
+    entries tied (itself excluded) and the score key — from the field's paid region."""
+    S = points.shape[0]
+    C = cands.shape[0]
+    fa = np.empty((S, C), dtype=np.int32)
+    ft = np.empty((S, C), dtype=np.int32)
+    keys = np.empty((S, C), dtype=np.int64)
+    for s in nb.prange(S):
+        row = points[s]
+        q = nk[s]
+        ns = neg[s, :q]
+        for c in range(C):
+            k = _score_key(row, cands[c])
+            x = -k
+            j = _lower(ns, x)  # region keys strictly above
+            keys[s, c] = k
+            a = above[s, j]
+            if a >= n_paid:
+                fa[s, c] = n_paid
+                ft[s, c] = 0
+                continue
+            fa[s, c] = a
+            ft[s, c] = above[s, j + 1] - a if (j < q and ns[j] == x) else 0
+    return fa, ft, keys
+
+
+class _FieldTops:
+    """A field's paid region per scenario (one pass over the field), for standings of any lineups."""
+
+    def __init__(self, points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int) -> None:
+        self.p = points
+        self.n_paid = int(n_paid)
+        self.neg, self.above, self.nk = _field_tops(points, field_u, field_c.astype(np.int64), self.n_paid)
+
+    def entries(self, cands: np.ndarray, chunk: int = 1024):
+        """(scenario, candidate, field above, field tied excluding itself, key) where the candidate is paid."""
+        cands = np.ascontiguousarray(cands, dtype=np.int32)
+        S = self.p.shape[0]
+        rows, cols, fas, fts, keys = [], [], [], [], []
+        for start in range(0, S, chunk):
+            stop = min(S, start + chunk)
+            a, t, k = _standings_from_tops(self.p[start:stop], cands, self.neg[start:stop], self.above[start:stop],
+                                           self.nk[start:stop], self.n_paid)
+            r, c = np.nonzero(a < self.n_paid)
+            rows.append((r + start).astype(np.int64))
+            cols.append(c.astype(np.int32))
+            fas.append(a[r, c])
+            fts.append(t[r, c])
+            keys.append(k[r, c])
+        return tuple(np.concatenate(x) for x in (rows, cols, fas, fts, keys))
+
+
+@nb.njit(cache=True)
 def _by_column(col: np.ndarray, C: int) -> np.ndarray:
     """Stable counting sort of entry indices by column."""
     ptr = np.zeros(C + 1, dtype=np.int64)
@@ -572,12 +678,26 @@ class _Paid:
     scenario, field strictly above, field tied (itself excluded) and the score key."""
 
     def __init__(self, cands: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
-                 col: np.ndarray, store: _PaidStore | None = None, window: tuple[int, int] | None = None) -> None:
-        order = _by_column(col, cands.shape[0])  # stable: rows stay ascending within a column
+                 col: np.ndarray, store: _PaidStore | None = None, window: tuple[int, int] | None = None,
+                 presorted: bool = False) -> None:
         self.store, self.window = store, window  # where more candidates' standings come from
         self.cands = cands
-        self.row, self.fa, self.ft, self.key = row[order], fa[order], ft[order], key[order]
+        if presorted:  # ``col`` already ascending
+            self.row, self.fa, self.ft, self.key = row, fa, ft, key
+        else:
+            order = _by_column(col, cands.shape[0])  # stable: rows stay ascending within a column
+            self.row, self.fa, self.ft, self.key = row[order], fa[order], ft[order], key[order]
         self.cptr = np.concatenate([[0], np.cumsum(np.bincount(col, minlength=cands.shape[0]))]).astype(np.int64)
+
+    def append(self, e: _Paid) -> _Paid:
+        """This and ``e``'s candidates (e's after), without re-sorting."""
+        cands = np.concatenate([self.cands, e.cands], axis=0)
+        out = _Paid.__new__(_Paid)
+        out.store, out.window, out.cands = self.store, self.window, cands
+        out.row, out.fa, out.ft, out.key = (np.concatenate([x, y]) for x, y in
+                                            ((self.row, e.row), (self.fa, e.fa), (self.ft, e.ft), (self.key, e.key)))
+        out.cptr = np.concatenate([self.cptr, self.cptr[-1] + e.cptr[1:]])
+        return out
 
     @classmethod
     def compute(cls, points: np.ndarray, cands: np.ndarray, field_u: np.ndarray, field_c: np.ndarray,
@@ -591,6 +711,8 @@ class _Paid:
         cnt = self.cptr[cols + 1] - self.cptr[cols]
         idx = np.repeat(self.cptr[cols] - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt) + np.arange(cnt.sum())
         newc = np.repeat(np.arange(cols.shape[0]), cnt)
+        if r0 == 0 and r1 > int(self.row.max(initial=-1)) and np.array_equal(cols, np.arange(self.cands.shape[0])):
+            return self.row, self.fa, self.ft, self.key, newc
         row = self.row[idx]
         m = (row >= r0) & (row < r1)
         return row[m] - r0, self.fa[idx][m], self.ft[idx][m], self.key[idx][m], newc[m]
@@ -613,6 +735,7 @@ class _PaidStore:
         self.n_paid = contest.payouts.n_paid
         self.paid: _Paid | None = None
         self.index: dict[tuple[int, ...], int] = {}
+        self.tops = _FieldTops(points, self.fu, self.fc, self.n_paid)
 
     def get(self, lineups: np.ndarray, r0: int, r1: int) -> _Paid:
         """Standings of ``lineups`` (distinct sorted rows) in scenarios r0..r1-1, renumbered from 0."""
@@ -621,22 +744,15 @@ class _PaidStore:
         miss = [i for i, x in enumerate(rows) if x not in self.index]
         if miss:
             new = lineups[miss]
-            e = _Paid.compute(self.p, new, self.fu, self.fc, self.n_paid)
+            row, col, fa, ft, key = self.tops.entries(new)
+            e = _Paid(new, row, fa, ft, key, col)
             C0 = 0 if self.paid is None else self.paid.cands.shape[0]
-            if self.paid is None:
-                self.paid = e
-            else:
-                a = self.paid
-                col = np.concatenate([np.repeat(np.arange(C0), np.diff(a.cptr)),
-                                      np.repeat(np.arange(C0, C0 + new.shape[0]), np.diff(e.cptr))])
-                self.paid = _Paid(np.concatenate([a.cands, new]), np.concatenate([a.row, e.row]),
-                                  np.concatenate([a.fa, e.fa]), np.concatenate([a.ft, e.ft]),
-                                  np.concatenate([a.key, e.key]), col)
+            self.paid = e if self.paid is None else self.paid.append(e)
             for j, i in enumerate(miss):
                 self.index[rows[i]] = C0 + j
         cols = np.array([self.index[x] for x in rows], dtype=np.int64)
         row, fa, ft, key, col = self.paid.take(cols, r0, r1)
-        return _Paid(lineups, row, fa, ft, key, col, store=self, window=(r0, r1))
+        return _Paid(lineups, row, fa, ft, key, col, store=self, window=(r0, r1), presorted=True)
 
 
 class _LazySelection:
@@ -669,16 +785,7 @@ class _LazySelection:
             e = self.paid.store.get(new, *self.paid.window)
         else:
             e = _Paid.compute(self.p, new, self.fu, self.fc, self.table.n_paid)
-        if self.paid is None:
-            self.paid = e
-            return
-        a = self.paid
-        cands = np.concatenate([a.cands, new], axis=0)
-        C0 = a.cands.shape[0]
-        col = np.concatenate([np.repeat(np.arange(C0), np.diff(a.cptr)),
-                              np.repeat(np.arange(C0, cands.shape[0]), np.diff(e.cptr))])
-        self.paid = _Paid(cands, np.concatenate([a.row, e.row]), np.concatenate([a.fa, e.fa]),
-                          np.concatenate([a.ft, e.ft]), np.concatenate([a.key, e.key]), col, a.store, a.window)
+        self.paid = e if self.paid is None else self.paid.append(e)
 
     def evaluate(self, cs: np.ndarray) -> np.ndarray:
         a = self.paid
@@ -769,7 +876,7 @@ def select_contest_portfolio(
                 return -1
             if fresh[c] == step:
                 return c
-            kk = min(16, score.size)
+            kk = min(4, score.size)
             top = np.argpartition(-score, kk - 1)[:kk]
             top = top[np.isfinite(score[top]) & (fresh[top] != step)]
             v = sel.evaluate(top)
@@ -840,24 +947,25 @@ def _cv_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, seed: 
     return replace(contest, field=fld)
 
 
-def _held_out_roi(points: np.ndarray, ports: dict[int, np.ndarray], contest: Contest, n_lineups: int) -> dict[int, float]:
-    """True-table ROI of each portfolio on ``points`` against ``contest``'s field (ours rank among themselves)."""
+def _held_out_roi(tops: _FieldTops, r0: int, r1: int, ports: dict[int, np.ndarray], contest: Contest) -> dict[int, float]:
+    """True-table ROI of each portfolio in scenarios r0..r1-1 against the field whose paid
+    region is ``tops`` (our lineups rank among themselves too)."""
     union, inv = np.unique(np.concatenate([np.sort(v, axis=1) for v in ports.values()]), axis=0, return_inverse=True)
-    fu, fc = contest.opponents(n_lineups).unique()
-    fu = np.ascontiguousarray(fu, dtype=np.int32)
     u = np.ascontiguousarray(union, dtype=np.int32)
     cum = contest.payouts.cumulative()
     inv = inv.ravel()
-    out, at = {}, 0
+    out = {}
     pay = {c: 0.0 for c in ports}
-    S = points.shape[0]
-    for start in range(0, S, 1024):
-        a, t, k = standings_kernel(points[start:start + 1024], u, fu, fc, False)
+    S = r1 - r0
+    for start in range(r0, r1, 1024):
+        stop = min(r1, start + 1024)
+        a, t, k = _standings_from_tops(tops.p[start:stop], u, tops.neg[start:stop], tops.above[start:stop],
+                                       tops.nk[start:stop], tops.n_paid)
         at = 0
         for c, v in ports.items():
             idx = inv[at:at + v.shape[0]]
             at += v.shape[0]
-            pay[c] += _portfolio_payout(a[:, idx], t[:, idx] - 1, k[:, idx], cum) * a.shape[0]
+            pay[c] += _portfolio_payout(a[:, idx], t[:, idx], k[:, idx], cum) * a.shape[0]
     for c, v in ports.items():
         cost = contest.entry_fee * v.shape[0]
         out[c] = (pay[c] / S - cost) / cost
@@ -890,6 +998,8 @@ def cross_validate_cap(
     S = p.shape[0]
     h = S // 2
     judge = _cv_field(contest, salaries, rules, seed)
+    fu, fc = judge.opponents(n_lineups).unique()
+    tops = _FieldTops(p, np.ascontiguousarray(fu, dtype=np.int32), fc, judge.payouts.n_paid)
     if paid is None and lazy:
         paid = _PaidStore(p, contest, n_lineups).get(_distinct(candidates), 0, S)
     folds: dict[int, list[float]] = {c: [] for c in caps}
@@ -905,7 +1015,7 @@ def cross_validate_cap(
                     cap_place=c, refill=refill, lazy=lazy, min_live=min_live, _paid=sub).lineups
             except InfeasibleError:
                 folds[c].append(-np.inf)
-        roi = _held_out_roi(p[b0:b1], ports, judge, n_lineups) if ports else {}
+        roi = _held_out_roi(tops, b0, b1, ports, judge) if ports else {}
         for c, v in roi.items():
             folds[c].append(v)
     scores = {c: float(np.mean(v)) for c, v in folds.items()}
