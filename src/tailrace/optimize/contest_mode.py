@@ -34,6 +34,12 @@ Three stages.
    the cap with the best mean wins, and the final selection runs on all scenarios with it.
    The true table is used for every reported figure.
 
+Cost. The field is passed over once per scenario (``_FieldTops``: its distinct score keys
+in the paid places, best first); a lineup's standings are then a binary search in that
+region, so the pool, every refill and both CV folds share one field pass, and the held-out
+field one more. Candidates' paid standings are computed once per lineup over all scenarios
+and handed to the folds by scenario window (``_PaidStore``).
+
 Approximations, said exactly: (a) the search is over the candidate pool, not every lineup;
 (b) greedy selection of a set function (not a proven optimum over all portfolios of the
 pool), lazily evaluated unless ``lazy=False``; (c) the selection objective's capped table;
