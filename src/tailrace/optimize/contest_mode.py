@@ -1,26 +1,52 @@
 """Contest-aware portfolios: lineups picked one by one for their marginal expected profit.
 
-Two stages.
+Three stages.
 
-1. **Candidates.** Every lineup that satisfies the rules is enumerated (as the exact search
-   does) and strong, diverse ones are kept: the best by mean; for each driver, the lineups
-   with the best mean over the scenarios where that driver has a big day, refined by one
-   round of successive linearisation (the best lineup by mean over the current lineup's
-   top-beta scenarios — the fixed point of this map is a local optimum of upper CVaR);
-   and the exact upper-CVaR optima at a few levels from ``solve_lineup``.
-2. **Selection.** Greedy: each step adds the admissible candidate with the largest
-   *exact* marginal expected payout given the lineups already chosen — our entries compete
-   with each other and with the field, ties split as the site splits them, and an added
-   lineup pushes ours below it down a place. Admissible = distinct, within every driver's
-   exposure cap over the finished portfolio, and sharing at most ``max_overlap`` drivers
-   with each chosen lineup.
+1. **Candidates** (``structural_pool``). Every lineup that satisfies the rules is enumerated
+   (as the exact search does) and scored on four criteria: mean, and upper CVaR at 1 %, 5 %
+   and 10 % (the mean of a lineup's top-beta share of scenarios). Upper CVaR is ranked by a
+   lower bound first — the best mean over a family of scenario sets (each driver's big days,
+   then the strong lineups' own top scenarios: one round of successive linearisation, whose
+   fixed point is a local optimum of upper CVaR) — and made exact for the best ``2 n_top``.
+   The pool holds the top ``n_top`` by each criterion and, for every subset of the
+   ``n_protect`` drivers the top lineups use most, the best ``per_subset`` lineups avoiding
+   that subset (split over the criteria), so the greedy keeps strong options whichever
+   drivers' exposure caps bind. When the caps leave fewer than ``min_live`` admissible
+   candidates, more are drawn from the enumeration (the best avoiding the capped drivers).
+   The older ``candidate_pool`` (per-driver themes) is kept for comparison.
+2. **Selection** (``select_contest_portfolio``). Greedy: each step adds the admissible
+   candidate with the largest *exact* marginal expected payout given the lineups already
+   chosen — our entries compete with each other and with the field, ties split as the site
+   splits them, and an added lineup pushes ours below it down a place. Admissible = distinct,
+   within every driver's exposure cap over the finished portfolio, and sharing at most
+   ``max_overlap`` drivers with each chosen lineup. By default the greedy is *lazy*: a
+   candidate's value from an earlier step is used as a bound and only the leaders are
+   re-evaluated exactly (marginal values shrink as the portfolio grows in almost every
+   scenario; when one would grow, the lazy pick can differ from the strict argmax). Every
+   recorded marginal value is exact. ``lazy=False`` updates every candidate at every step.
+3. **The cap** (``cap_place="cv"``, the default). The selection objective caps the top prizes
+   at place ``cap`` (places 1..cap-1 paid the cap's prize; ``1`` = uncapped): the top prizes
+   are won in a handful of scenarios, so their estimate is mostly noise and the greedy
+   over-fits to it. The cap is chosen per run by 2-fold cross-validation over the
+   optimisation scenarios only: halves A and B; select on A with each cap of ``cv_caps`` and
+   score the portfolio's true-table ROI on B against a separately seeded field (a fresh
+   sample from the contest's ownership; a field given as a file is reused), and vice versa;
+   the cap with the best mean wins, and the final selection runs on all scenarios with it.
+   The true table is used for every reported figure.
+
+Cost. The field is passed over once per scenario (``_FieldTops``: its distinct score keys
+in the paid places, best first); a lineup's standings are then a binary search in that
+region, so the pool, every refill and both CV folds share one field pass, and the held-out
+field one more. Candidates' paid standings are computed once per lineup over all scenarios
+and handed to the folds by scenario window (``_PaidStore``).
 
 Approximations, said exactly: (a) the search is over the candidate pool, not every lineup;
 (b) greedy selection of a set function (not a proven optimum over all portfolios of the
-pool); (c) the selection objective uses the payout table with its top prizes capped at
-place ``cap_place`` (a regulariser: the top prizes are won in a handful of scenarios, so
-their estimate is mostly noise and the greedy over-fits to it; the true table is used for
-every reported figure). The field is the contest's sampled or given field, fixed.
+pool), lazily evaluated unless ``lazy=False``; (c) the selection objective's capped table;
+(d) in the cross-validation the pool is the one built on all optimisation scenarios. The
+field is the contest's sampled or given field, fixed. Scores are compared as integers
+(``tailrace.contest.simulate.SCORE_SCALE``: 1e-4 points, finer than DK's 0.05), so ties are
+exact.
 """
 
 from __future__ import annotations
@@ -33,24 +59,33 @@ import numba as nb
 import numpy as np
 
 from tailrace.contest import Contest
-from tailrace.contest.simulate import _lower, _upper, standings_kernel
+from tailrace.contest.simulate import SCORE_SCALE, _lower, _upper, standings_kernel
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
 
-DEFAULT_CAP_PLACE = 8  # the issue's probe: capping at the 5th-10th prize helped out of sample
+DEFAULT_CAP_PLACE = 8  # the fixed cap when cross-validation is not asked for
+CV_CAPS = (3, 5, 8, 12, 20, 1)  # caps tried by the cross-validation; 1 = uncapped
+MIN_LIVE = 300  # draw more candidates when the caps leave fewer admissible ones than this
 
 
 @dataclass(frozen=True)
 class ContestPortfolio:
-    """Chosen lineups (rows of driver indices, in pick order) with the selection's own estimates."""
+    """Chosen lineups (rows of driver indices, in pick order) with the selection's own estimates.
+
+    ``cap_place``: the cap the selection used (1 = uncapped); ``cv_scores``: when it was
+    cross-validated, the mean held-out true-table ROI (a share of fees) per cap tried.
+    """
 
     lineups: np.ndarray  # (m, roster) int
     marginal_ev: np.ndarray  # (m,) marginal expected payout at pick time (selection table)
     exposures: np.ndarray  # (n,) share of lineups holding each driver
     n_candidates: int
     cap_place: int
+    cv_scores: dict[int, float] | None = None
+    cv_folds: dict[int, tuple[float, ...]] | None = None  # per cap, the ROI on each held-out half
+    timings: dict[str, float] | None = None
 
 
 # ----------------------------------------------------------------------------- candidates
@@ -110,6 +145,177 @@ def candidate_pool(
     _, first = np.unique(allc, axis=0, return_index=True)
     uniq = allc[np.sort(first)]  # keep discovery order
     return uniq[:max_candidates]
+
+
+# ----------------------------------------------------------------------------- structural pool
+
+
+@nb.njit(cache=True, parallel=True)
+def _lineup_best(lu: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per lineup (rows of ``lu``), the largest value sum_j w[lu[i, j], k] over the columns k of ``w`` (n, K)."""
+    M, r = lu.shape
+    K = w.shape[1]
+    out = np.empty(M)
+    B = 4096
+    for b in nb.prange((M + B - 1) // B):
+        acc = np.empty(K)
+        for i in range(b * B, min(M, (b + 1) * B)):
+            acc[:] = w[lu[i, 0]]
+            for j in range(1, r):
+                acc += w[lu[i, j]]
+            out[i] = acc.max()
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def _upper_cvar_many(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
+    """Exact upper CVaR (mean of the top ``k`` scenario scores) of each lineup in ``lus``."""
+    S = points.shape[0]
+    L, r = lus.shape
+    out = np.empty(L)
+    for i in nb.prange(L):
+        x = np.empty(S)
+        for s in range(S):
+            v = 0.0
+            for j in range(r):
+                v += np.float64(points[s, lus[i, j]])
+            x[s] = v
+        y = np.partition(x, S - k)
+        out[i] = y[S - k:].mean()
+    return out
+
+
+@nb.njit(cache=True)
+def _group_tops(order: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -> np.ndarray:
+    """For each code g, the first ``quota`` lineups of ``order`` with that code (-1 = none)."""
+    out = np.full((n_groups, quota), -1, dtype=np.int64)
+    cnt = np.zeros(n_groups, dtype=np.int64)
+    for i in order:
+        g = code[i]
+        if cnt[g] < quota:
+            out[g, cnt[g]] = i
+            cnt[g] += 1
+    return out
+
+
+def _top_scenarios(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
+    """Scenario weights (rows: mean of each driver over a lineup's own top-k scenarios)."""
+    rows = []
+    for lu in lus:
+        x = points[:, np.asarray(lu, dtype=np.int64)].sum(axis=1, dtype=np.float64)
+        rows.append(points[np.argpartition(-x, k - 1)[:k]].mean(axis=0, dtype=np.float64))
+    return np.array(rows)
+
+
+@dataclass
+class PoolContext:
+    """Every feasible lineup with its criteria, for the pool and for refills."""
+
+    lineups: np.ndarray  # (M, roster) uint8, rows sorted
+    bits: np.ndarray  # (M,) uint64 driver sets
+    criteria: dict[str, np.ndarray]  # name -> (M,) float64 (upper CVaR: best known lower bound, exact at the top)
+    protected: tuple[int, ...] = ()
+    timings: dict[str, float] | None = None
+
+    def refill(self, full: np.ndarray, chosen: np.ndarray, *, per_criterion: int = 100,
+               max_overlap: int | None = None) -> np.ndarray:
+        """The best lineups by each criterion that avoid every driver in ``full``."""
+        mask = np.uint64(0)
+        for d in np.asarray(full, dtype=np.int64):
+            mask |= np.uint64(1) << np.uint64(d)
+        live = (self.bits & mask) == 0
+        if max_overlap is not None and chosen.shape[0]:
+            for c in np.asarray(chosen):
+                cm = np.uint64(0)
+                for d in c:
+                    cm |= np.uint64(1) << np.uint64(int(d))
+                live &= np.bitwise_count(self.bits & cm) <= max_overlap
+        if not live.any():
+            return np.zeros((0, self.lineups.shape[1]), dtype=np.int64)
+        picks = []
+        for v in self.criteria.values():
+            w = np.where(live, v, -np.inf)
+            top = _top_by(w, min(per_criterion, int(live.sum())))
+            picks.append(top[np.isfinite(w[top])])
+        idx = np.unique(np.concatenate(picks))
+        return self.lineups[idx].astype(np.int64)
+
+
+def pool_context(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, *,
+                 levels: tuple[float, ...] = (0.01, 0.05, 0.10), n_exact: int = 5000,
+                 lb_lineups: int = 16, refine_lineups: int = 64) -> PoolContext:
+    """Enumerate the feasible lineups and score them on mean and upper CVaR at ``levels``."""
+    p = np.ascontiguousarray(points, dtype=np.float32)
+    S, n = p.shape
+    t0 = time.perf_counter()
+    lu, bits = enumerate_feasible(rules, np.asarray(salaries, dtype=np.int64), n)
+    if lu.shape[0] == 0:
+        raise InfeasibleError("no lineup satisfies the rules", [])
+    lu = np.ascontiguousarray(lu)
+    timings = {"enumerate": time.perf_counter() - t0}
+    t0 = time.perf_counter()
+    mu = p.mean(axis=0, dtype=np.float64)
+    crit: dict[str, np.ndarray] = {"mean": _lineup_best(lu, np.ascontiguousarray(mu[:, None]))}
+    by_mean = _top_by(crit["mean"], lb_lineups)
+    for lev in levels:
+        k = max(1, int(round(lev * S)))
+        # lower bound: the best mean over each driver's big days and the leaders' own top scenarios
+        w = [p[np.argpartition(-p[:, d], k - 1)[:k]].mean(axis=0, dtype=np.float64) for d in range(n)]
+        w = np.vstack([np.array(w), _top_scenarios(p, lu[by_mean], k)])
+        lb = _lineup_best(lu, np.ascontiguousarray(w.T))
+        # successive linearisation, one round: the leaders' own top scenarios
+        w2 = _top_scenarios(p, lu[_top_by(lb, refine_lineups)], k)
+        lb = np.maximum(lb, _lineup_best(lu, np.ascontiguousarray(w2.T)))
+        top = _top_by(lb, n_exact)
+        lb[top] = np.maximum(lb[top], _upper_cvar_many(p, lu[top], k))  # exact where it matters
+        crit[f"upper_cvar_{lev:g}"] = lb
+    timings["criteria"] = time.perf_counter() - t0
+    return PoolContext(lu, bits, crit, timings=timings)
+
+
+def structural_pool(
+    points: np.ndarray,
+    salaries: np.ndarray,
+    rules: LineupRules,
+    *,
+    n_top: int = 2500,
+    levels: tuple[float, ...] = (0.01, 0.05, 0.10),
+    n_protect: int = 7,
+    per_subset: int = 150,
+    context: PoolContext | None = None,
+) -> tuple[np.ndarray, PoolContext]:
+    """Candidates (rows sorted, distinct, int64) and the context they came from; see module docstring.
+
+    The pool holds the top ``n_top`` lineups by mean and by upper CVaR at each level and, for
+    every subset of the ``n_protect`` drivers used most by those lineups (``context.protected``),
+    the best ``per_subset`` lineups avoiding that subset (split evenly over the criteria).
+    """
+    ctx = context if context is not None else pool_context(points, salaries, rules, levels=levels)
+    t0 = time.perf_counter()
+    lu, n = ctx.lineups, np.asarray(points).shape[1]
+    picks = [_top_by(v, n_top) for v in ctx.criteria.values()]
+    top_ids = np.unique(np.concatenate(picks))
+    use = np.bincount(lu[top_ids].ravel().astype(np.int64), minlength=n)
+    protected = tuple(int(d) for d in np.argsort(-use, kind="stable")[: min(n_protect, n)] if use[d] > 0)
+    ctx.protected = protected
+    code = np.zeros(lu.shape[0], dtype=np.int64)
+    for i, d in enumerate(protected):
+        code |= ((ctx.bits >> np.uint64(d)) & np.uint64(1)).astype(np.int64) << i
+    G = 1 << len(protected)
+    quota = -(-per_subset // len(ctx.criteria))
+    for v in ctx.criteria.values():
+        gt = _group_tops(np.argsort(-v, kind="stable"), code, quota, G)
+        for sub in range(1, G):
+            ids = gt[[g for g in range(G) if g & sub == 0]].ravel()
+            ids = ids[ids >= 0]
+            if ids.size:
+                picks.append(ids[_top_by(v[ids], quota)])
+    allp = np.concatenate(picks)
+    _, first = np.unique(allp, return_index=True)
+    idx = allp[np.sort(first)]  # discovery order
+    if ctx.timings is not None:
+        ctx.timings["pool"] = time.perf_counter() - t0
+    return lu[idx].astype(np.int64), ctx
 
 
 # ----------------------------------------------------------------------------- selection kernels
@@ -267,6 +473,337 @@ class _Selection:
                     self.st_neg, self.st_fa, self.st_ft, self.st_n, self.cum)
 
 
+# ----------------------------------------------------------------------------- lazy selection kernels
+
+
+@nb.njit(cache=True)
+def _row_prefix(s: int, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray,
+                cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> None:
+    """Row ``s``'s loss prefixes: cb[s, i] / ct[s, i] = what chosen 0..i-1 lose when a new entry
+    lands strictly above / tied with them (as in ``_rescore_row``)."""
+    q = st_n[s]
+    neg = st_neg[s]
+    cb[s, 0] = 0.0
+    ct[s, 0] = 0.0
+    i = 0
+    while i < q:
+        j = i
+        while j < q and neg[j] == neg[i]:
+            j += 1
+        for k in range(i, j):
+            a = np.int64(st_fa[s, k] + i)
+            t = np.int64(st_ft[s, k] + (j - i))
+            pay = _split(cum, a, t)
+            cb[s, k + 1] = cb[s, k] + _split(cum, a + 1, t) - pay
+            ct[s, k + 1] = ct[s, k] + _split(cum, a, t + 1) - pay
+        i = j
+
+
+@nb.njit(cache=True)
+def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
+               st_neg: np.ndarray, st_n: np.ndarray, cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """Exact marginal payout (summed over scenarios) of each candidate in ``cs`` given the chosen state."""
+    out = np.empty(cs.shape[0])
+    for ii in range(cs.shape[0]):
+        c = cs[ii]
+        tot = 0.0
+        for e in range(cptr[c], cptr[c + 1]):
+            s = row[e]
+            q = st_n[s]
+            x = -key[e]
+            neg = st_neg[s, :q]
+            lo = _lower(neg, x)
+            hi = _upper(neg, x)
+            loss = (cb[s, q] - cb[s, hi]) + (ct[s, hi] - ct[s, lo])
+            tot += _split(cum, np.int64(fa[e] + lo), np.int64(ft[e] + 1 + hi - lo)) + loss
+        out[ii] = tot
+    return out
+
+
+@nb.njit(cache=True)
+def _insert(c: int, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
+            st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray,
+            cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> None:
+    """Add candidate ``c`` to the chosen state of every scenario where it is paid."""
+    for e in range(cptr[c], cptr[c + 1]):
+        s = row[e]
+        q = st_n[s]
+        x = -key[e]
+        pos = _upper(st_neg[s, :q], x)
+        for k in range(q, pos, -1):
+            st_neg[s, k] = st_neg[s, k - 1]
+            st_fa[s, k] = st_fa[s, k - 1]
+            st_ft[s, k] = st_ft[s, k - 1]
+        st_neg[s, pos] = x
+        st_fa[s, pos] = fa[e]
+        st_ft[s, pos] = ft[e]
+        st_n[s] = q + 1
+        _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb, ct, cum)
+
+
+@nb.njit(cache=True)
+def _portfolio_payout(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.ndarray) -> float:
+    """Mean total payout of a portfolio: per scenario and lineup, field strictly above ``fa``,
+    field tied ``ft`` (itself excluded) and score key; our lineups also rank among themselves."""
+    S, m = fa.shape
+    tot = 0.0
+    for s in range(S):
+        ks = np.sort(keys[s])
+        for j in range(m):
+            x = keys[s, j]
+            lo = _lower(ks, x)
+            hi = _upper(ks, x)
+            tot += _split(cum, np.int64(fa[s, j] + m - hi), np.int64(ft[s, j] + hi - lo))
+    return tot / S
+
+
+@nb.njit(cache=True)
+def _score_key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
+    """A lineup's score as the contest simulator keys it (``tailrace.contest.simulate``: float64 sum
+    of the float32 points in roster order, rounded to integers of 1 / SCORE_SCALE points)."""
+    s = 0.0
+    for k in range(lineup.shape[0]):
+        s += np.float64(row[lineup[k]])
+    return np.int64(np.round(s * SCORE_SCALE))
+
+
+@nb.njit(cache=True, parallel=True)
+def _field_tops(points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int):
+    """Per scenario, the field's paid region: its distinct score keys, negated and ascending
+    (best first), while fewer than ``n_paid`` entries are above; ``above[s, j]`` = field entries
+    strictly above key j (``above[s, n[s]]``: entries in the region)."""
+    S = points.shape[0]
+    u = field_u.shape[0]
+    W = min(u, n_paid) + 1
+    neg = np.zeros((S, W), dtype=np.int64)
+    above = np.zeros((S, W + 1), dtype=np.int32)
+    nk = np.zeros(S, dtype=np.int64)
+    for s in nb.prange(S):
+        row = points[s]
+        f = np.empty(u, dtype=np.int64)
+        for i in range(u):
+            f[i] = -_score_key(row, field_u[i])
+        if u > W:
+            thr = np.partition(f, W - 1)[W - 1]
+            sel = np.nonzero(f <= thr)[0]
+        else:
+            sel = np.arange(u)
+        fs = f[sel]
+        o = np.argsort(fs)
+        acc = 0
+        j = 0
+        i = 0
+        while i < o.shape[0] and acc < n_paid and j < W:
+            x = fs[o[i]]
+            cnt = 0
+            while i < o.shape[0] and fs[o[i]] == x:
+                cnt += field_c[sel[o[i]]]
+                i += 1
+            neg[s, j] = x
+            above[s, j] = acc
+            acc += cnt
+            j += 1
+        above[s, j] = acc
+        nk[s] = j
+    return neg, above, nk
+
+
+@nb.njit(cache=True, parallel=True)
+def _standings_from_tops(points: np.ndarray, cands: np.ndarray, neg: np.ndarray, above: np.ndarray,
+                         nk: np.ndarray, n_paid: int):
+    """Per scenario and candidate: field entries strictly above (``n_paid`` when not paid), field
+    entries tied (itself excluded) and the score key — from the field's paid region."""
+    S = points.shape[0]
+    C = cands.shape[0]
+    fa = np.empty((S, C), dtype=np.int32)
+    ft = np.empty((S, C), dtype=np.int32)
+    keys = np.empty((S, C), dtype=np.int64)
+    for s in nb.prange(S):
+        row = points[s]
+        q = nk[s]
+        ns = neg[s, :q]
+        for c in range(C):
+            k = _score_key(row, cands[c])
+            x = -k
+            j = _lower(ns, x)  # region keys strictly above
+            keys[s, c] = k
+            a = above[s, j]
+            if a >= n_paid:
+                fa[s, c] = n_paid
+                ft[s, c] = 0
+                continue
+            fa[s, c] = a
+            ft[s, c] = above[s, j + 1] - a if (j < q and ns[j] == x) else 0
+    return fa, ft, keys
+
+
+class _FieldTops:
+    """A field's paid region per scenario (one pass over the field), for standings of any lineups."""
+
+    def __init__(self, points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int) -> None:
+        self.p = points
+        self.n_paid = int(n_paid)
+        self.neg, self.above, self.nk = _field_tops(points, field_u, field_c.astype(np.int64), self.n_paid)
+
+    def entries(self, cands: np.ndarray, chunk: int = 1024):
+        """(scenario, candidate, field above, field tied excluding itself, key) where the candidate is paid."""
+        cands = np.ascontiguousarray(cands, dtype=np.int32)
+        S = self.p.shape[0]
+        rows, cols, fas, fts, keys = [], [], [], [], []
+        for start in range(0, S, chunk):
+            stop = min(S, start + chunk)
+            a, t, k = _standings_from_tops(self.p[start:stop], cands, self.neg[start:stop], self.above[start:stop],
+                                           self.nk[start:stop], self.n_paid)
+            r, c = np.nonzero(a < self.n_paid)
+            rows.append((r + start).astype(np.int64))
+            cols.append(c.astype(np.int32))
+            fas.append(a[r, c])
+            fts.append(t[r, c])
+            keys.append(k[r, c])
+        return tuple(np.concatenate(x) for x in (rows, cols, fas, fts, keys))
+
+
+@nb.njit(cache=True)
+def _by_column(col: np.ndarray, C: int) -> np.ndarray:
+    """Stable counting sort of entry indices by column."""
+    ptr = np.zeros(C + 1, dtype=np.int64)
+    for c in col:
+        ptr[c + 1] += 1
+    for c in range(C):
+        ptr[c + 1] += ptr[c]
+    out = np.empty(col.shape[0], dtype=np.int64)
+    for e in range(col.shape[0]):
+        c = col[e]
+        out[ptr[c]] = e
+        ptr[c] += 1
+    return out
+
+
+class _Paid:
+    """Candidates' paid standings against a field, grouped by candidate (CSC): per entry the
+    scenario, field strictly above, field tied (itself excluded) and the score key."""
+
+    def __init__(self, cands: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
+                 col: np.ndarray, store: _PaidStore | None = None, window: tuple[int, int] | None = None,
+                 presorted: bool = False) -> None:
+        self.store, self.window = store, window  # where more candidates' standings come from
+        self.cands = cands
+        if presorted:  # ``col`` already ascending
+            self.row, self.fa, self.ft, self.key = row, fa, ft, key
+        else:
+            order = _by_column(col, cands.shape[0])  # stable: rows stay ascending within a column
+            self.row, self.fa, self.ft, self.key = row[order], fa[order], ft[order], key[order]
+        self.cptr = np.concatenate([[0], np.cumsum(np.bincount(col, minlength=cands.shape[0]))]).astype(np.int64)
+
+    def append(self, e: _Paid) -> _Paid:
+        """This and ``e``'s candidates (e's after), without re-sorting."""
+        cands = np.concatenate([self.cands, e.cands], axis=0)
+        out = _Paid.__new__(_Paid)
+        out.store, out.window, out.cands = self.store, self.window, cands
+        out.row, out.fa, out.ft, out.key = (np.concatenate([x, y]) for x, y in
+                                            ((self.row, e.row), (self.fa, e.fa), (self.ft, e.ft), (self.key, e.key)))
+        out.cptr = np.concatenate([self.cptr, self.cptr[-1] + e.cptr[1:]])
+        return out
+
+    @classmethod
+    def compute(cls, points: np.ndarray, cands: np.ndarray, field_u: np.ndarray, field_c: np.ndarray,
+                n_paid: int) -> _Paid:
+        cands = np.ascontiguousarray(cands, dtype=np.int32)
+        row, col, fa, ft, key = _standings(points, cands, field_u, field_c, n_paid)
+        return cls(cands, row, fa, ft, key, col)
+
+    def take(self, cols: np.ndarray, r0: int, r1: int) -> tuple[np.ndarray, ...]:
+        """Entries (row - r0, fa, ft, key, new column) of candidates ``cols`` in scenarios r0..r1-1."""
+        cnt = self.cptr[cols + 1] - self.cptr[cols]
+        idx = np.repeat(self.cptr[cols] - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt) + np.arange(cnt.sum())
+        newc = np.repeat(np.arange(cols.shape[0]), cnt)
+        if r0 == 0 and r1 > int(self.row.max(initial=-1)) and np.array_equal(cols, np.arange(self.cands.shape[0])):
+            return self.row, self.fa, self.ft, self.key, newc
+        row = self.row[idx]
+        m = (row >= r0) & (row < r1)
+        return row[m] - r0, self.fa[idx][m], self.ft[idx][m], self.key[idx][m], newc[m]
+
+    def rows(self, r0: int, r1: int) -> _Paid:
+        """The entries of scenarios r0..r1-1, renumbered from 0."""
+        col = np.repeat(np.arange(self.cands.shape[0]), np.diff(self.cptr))
+        m = (self.row >= r0) & (self.row < r1)
+        return _Paid(self.cands, self.row[m] - r0, self.fa[m], self.ft[m], self.key[m], col[m])
+
+
+class _PaidStore:
+    """Paid standings of every candidate met so far over all scenarios (computed once per lineup),
+    handed out by scenario window: the cross-validation's folds and the final selection share them."""
+
+    def __init__(self, points: np.ndarray, contest: Contest, n_lineups: int) -> None:
+        self.p = points
+        fu, self.fc = contest.opponents(n_lineups).unique()
+        self.fu = np.ascontiguousarray(fu, dtype=np.int32)
+        self.n_paid = contest.payouts.n_paid
+        self.paid: _Paid | None = None
+        self.index: dict[tuple[int, ...], int] = {}
+        self.tops = _FieldTops(points, self.fu, self.fc, self.n_paid)
+
+    def get(self, lineups: np.ndarray, r0: int, r1: int) -> _Paid:
+        """Standings of ``lineups`` (distinct sorted rows) in scenarios r0..r1-1, renumbered from 0."""
+        lineups = np.ascontiguousarray(lineups, dtype=np.int32)
+        rows = [tuple(x) for x in lineups.tolist()]
+        miss = [i for i, x in enumerate(rows) if x not in self.index]
+        if miss:
+            new = lineups[miss]
+            row, col, fa, ft, key = self.tops.entries(new)
+            e = _Paid(new, row, fa, ft, key, col)
+            C0 = 0 if self.paid is None else self.paid.cands.shape[0]
+            self.paid = e if self.paid is None else self.paid.append(e)
+            for j, i in enumerate(miss):
+                self.index[rows[i]] = C0 + j
+        cols = np.array([self.index[x] for x in rows], dtype=np.int64)
+        row, fa, ft, key, col = self.paid.take(cols, r0, r1)
+        return _Paid(lineups, row, fa, ft, key, col, store=self, window=(r0, r1), presorted=True)
+
+
+class _LazySelection:
+    """The lazy greedy's state: candidates' paid standings (CSC) and each scenario's chosen entries."""
+
+    def __init__(self, points: np.ndarray, contest: Contest, n_lineups: int, cap_place: int,
+                 paid: _Paid | None = None) -> None:
+        self.p = points
+        self.S = points.shape[0]
+        self.table = contest.payouts.capped(cap_place)
+        self.cum = self.table.cumulative()
+        fu, self.fc = contest.opponents(n_lineups).unique()
+        self.fu = np.ascontiguousarray(fu, dtype=np.int32)
+        self.paid = paid
+        L = n_lineups + 1
+        self.st_neg = np.zeros((self.S, L), dtype=np.int64)
+        self.st_fa = np.zeros((self.S, L), dtype=np.int32)
+        self.st_ft = np.zeros((self.S, L), dtype=np.int32)
+        self.st_n = np.zeros(self.S, dtype=np.int64)
+        self.cb = np.zeros((self.S, L + 1))
+        self.ct = np.zeros((self.S, L + 1))
+
+    @property
+    def cands(self) -> np.ndarray:
+        return np.zeros((0, 0), dtype=np.int32) if self.paid is None else self.paid.cands
+
+    def add_candidates(self, new: np.ndarray) -> None:
+        new = np.ascontiguousarray(new, dtype=np.int32)
+        if self.paid is not None and self.paid.store is not None:
+            e = self.paid.store.get(new, *self.paid.window)
+        else:
+            e = _Paid.compute(self.p, new, self.fu, self.fc, self.table.n_paid)
+        self.paid = e if self.paid is None else self.paid.append(e)
+
+    def evaluate(self, cs: np.ndarray) -> np.ndarray:
+        a = self.paid
+        return _eval_many(np.asarray(cs, dtype=np.int64), a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg,
+                          self.st_n, self.cb, self.ct, self.cum)
+
+    def choose(self, c: int) -> None:
+        a = self.paid
+        _insert(c, a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg, self.st_fa, self.st_ft, self.st_n,
+                self.cb, self.ct, self.cum)
+
+
 def select_contest_portfolio(
     points: np.ndarray,
     candidates: np.ndarray,
@@ -278,16 +815,22 @@ def select_contest_portfolio(
     cap_place: int = DEFAULT_CAP_PLACE,
     progress: Callable[[int, int], None] | None = None,
     refill: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    lazy: bool = True,
+    min_live: int = 0,
+    _paid: _Paid | None = None,
 ) -> ContestPortfolio:
     """Greedy by exact marginal expected payout (capped table) over ``candidates`` (C, roster).
 
-    When no candidate is admissible before ``n_lineups`` are chosen, ``refill(full_drivers,
-    chosen_lineups)`` (if given) supplies more candidates and the greedy resumes with the same
-    picks; otherwise InfeasibleError names the limits.
+    When no candidate is admissible before ``n_lineups`` are chosen — or, with ``min_live``,
+    when fewer than ``min_live`` are and the capped drivers changed since the last refill —
+    ``refill(full_drivers, chosen_lineups)`` (if given) supplies more candidates and the
+    greedy resumes with the same picks; otherwise InfeasibleError names the limits.
+    ``lazy``: see the module docstring (the marginal values recorded are exact either way).
     """
     p = np.ascontiguousarray(points, dtype=np.float32)
     S, n = p.shape
-    sel = _Selection(p, contest, n_lineups, cap_place)
+    sel = _LazySelection(p, contest, n_lineups, cap_place, _paid) if lazy else _Selection(p, contest, n_lineups,
+                                                                                          cap_place)
     cap = np.broadcast_to(np.asarray(max_exposure, dtype=np.float64), (n,))
     limit = np.floor(cap * n_lineups + 1e-9).astype(np.int64)
     counts = np.zeros(n, dtype=np.int64)
@@ -295,9 +838,17 @@ def select_contest_portfolio(
     gains: list[float] = []
     member = np.zeros((0, n), dtype=bool)
     ok = np.zeros(0, dtype=bool)
+    bound = np.zeros(0)  # lazy: last exact value of each candidate (a bound on its value now)
+    fresh = np.zeros(0, dtype=np.int64)  # lazy: the step at which ``bound`` was computed
+
+    def admissible(m: np.ndarray) -> np.ndarray:
+        okn = ~m[:, counts >= limit].any(axis=1)
+        for c in chosen:
+            okn &= m[:, sel.cands[c]].sum(axis=1) <= (max_overlap if max_overlap is not None else n)
+        return okn
 
     def extend(new: np.ndarray) -> int:
-        nonlocal member, ok
+        nonlocal member, ok, bound, fresh
         new = np.sort(np.asarray(new), axis=1).astype(np.int32)
         if sel.cands.size:
             known = {tuple(x) for x in sel.cands.tolist()}
@@ -306,32 +857,67 @@ def select_contest_portfolio(
             return 0
         _, first = np.unique(new, axis=0, return_index=True)
         new = new[np.sort(first)]
+        C0 = sel.cands.shape[0]
         sel.add_candidates(new)
         m = np.zeros((new.shape[0], n), dtype=bool)
         m[np.arange(new.shape[0])[:, None], new] = True
-        okn = ~m[:, counts >= limit].any(axis=1)
-        for c in chosen:
-            okn &= m[:, sel.cands[c]].sum(axis=1) <= (max_overlap if max_overlap is not None else n)
         member = np.concatenate([member, m], axis=0)
-        ok = np.concatenate([ok, okn])
+        ok = np.concatenate([ok, admissible(m)])
+        if lazy:
+            bound = np.concatenate([bound, sel.evaluate(np.arange(C0, C0 + new.shape[0]))])
+            fresh = np.concatenate([fresh, np.full(new.shape[0], len(chosen), dtype=np.int64)])
         return new.shape[0]
 
-    extend(np.asarray(candidates))
+    def pick() -> int:
+        """The admissible candidate with the largest marginal value (-1: none)."""
+        if not lazy:
+            score = np.where(ok, sel.total, -np.inf)
+            c = int(np.argmax(score)) if score.size else -1
+            return c if c >= 0 and np.isfinite(score[c]) else -1
+        step = len(chosen)
+        score = np.where(ok, bound, -np.inf)
+        while True:
+            c = int(np.argmax(score)) if score.size else -1
+            if c < 0 or not np.isfinite(score[c]):
+                return -1
+            if fresh[c] == step:
+                return c
+            kk = min(4, score.size)
+            top = np.argpartition(-score, kk - 1)[:kk]
+            top = top[np.isfinite(score[top]) & (fresh[top] != step)]
+            v = sel.evaluate(top)
+            bound[top] = v
+            fresh[top] = step
+            score[top] = v
+
+    if _paid is not None:
+        C0 = _paid.cands.shape[0]
+        m = np.zeros((C0, n), dtype=bool)
+        m[np.arange(C0)[:, None], _paid.cands] = True
+        member, ok = m, admissible(m)
+        bound, fresh = sel.evaluate(np.arange(C0)), np.zeros(C0, dtype=np.int64)
+    else:
+        extend(np.asarray(candidates))
+    refilled_for: tuple[int, ...] | None = None
     while len(chosen) < n_lineups:
-        score = np.where(ok, sel.total, -np.inf)
-        c = int(np.argmax(score))
-        if not np.isfinite(score[c]) and refill is not None:
-            extra = refill(np.nonzero(counts >= limit)[0], sel.cands[np.array(chosen, dtype=np.int64)])
+        full_t = tuple(int(i) for i in np.nonzero(counts >= limit)[0])
+        if refill is not None and min_live and int(ok.sum()) < min_live and full_t != refilled_for:
+            refilled_for = full_t
+            extend(refill(np.array(full_t, dtype=np.int64), sel.cands[np.array(chosen, dtype=np.int64)]))
+        c = pick()
+        if c < 0 and refill is not None:
+            extra = refill(np.array(full_t, dtype=np.int64), sel.cands[np.array(chosen, dtype=np.int64)])
+            refilled_for = full_t
             if extend(extra) > 0:
                 continue
-        if not np.isfinite(score[c]):
+        if c < 0:
             raise InfeasibleError(
                 f"the candidate pool ran out after {len(chosen)} of {n_lineups} lineups under the exposure "
                 "and overlap limits",
                 [f"max exposure {float(np.max(cap)):.0%}", f"max overlap {max_overlap}", "candidate pool size"],
             )
         chosen.append(c)
-        gains.append(float(sel.total[c]) / S)
+        gains.append(float(bound[c] if lazy else sel.total[c]) / S)
         ok[c] = False
         counts[sel.cands[c]] += 1
         full = np.nonzero(counts >= limit)[0]
@@ -343,7 +929,107 @@ def select_contest_portfolio(
         if progress is not None:
             progress(len(chosen), n_lineups)
     lineups = sel.cands[np.array(chosen)].astype(np.int64)
-    return ContestPortfolio(lineups, np.array(gains), counts / n_lineups, int(sel.cands.shape[0]), cap_place)
+    return ContestPortfolio(lineups, np.array(gains), counts / n_lineups, int(sel.cands.shape[0]), int(cap_place))
+
+
+# ----------------------------------------------------------------------------- cross-validated cap
+
+
+def _distinct(lineups: np.ndarray) -> np.ndarray:
+    """Rows sorted, duplicates dropped, first occurrence order kept."""
+    cs = np.sort(np.asarray(lineups), axis=1)
+    _, first = np.unique(cs, axis=0, return_index=True)
+    return cs[np.sort(first)]
+
+
+def _cv_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, seed: int) -> Contest:
+    """The contest with a separately seeded field (same ownership); a given field is kept."""
+    if contest.field.source != "sampled" or contest.ownership is None:
+        return contest
+    from tailrace.contest import sample_field
+
+    fld = sample_field(contest.ownership, salaries, rules.roster_size, rules.salary_cap, contest.field.n_entries,
+                       rng=np.random.default_rng([int(seed), 0x5EED]))
+    return replace(contest, field=fld)
+
+
+def _held_out_roi(tops: _FieldTops, r0: int, r1: int, ports: dict[int, np.ndarray], contest: Contest) -> dict[int, float]:
+    """True-table ROI of each portfolio in scenarios r0..r1-1 against the field whose paid
+    region is ``tops`` (our lineups rank among themselves too)."""
+    union, inv = np.unique(np.concatenate([np.sort(v, axis=1) for v in ports.values()]), axis=0, return_inverse=True)
+    u = np.ascontiguousarray(union, dtype=np.int32)
+    cum = contest.payouts.cumulative()
+    inv = inv.ravel()
+    out = {}
+    pay = {c: 0.0 for c in ports}
+    S = r1 - r0
+    for start in range(r0, r1, 1024):
+        stop = min(r1, start + 1024)
+        a, t, k = _standings_from_tops(tops.p[start:stop], u, tops.neg[start:stop], tops.above[start:stop],
+                                       tops.nk[start:stop], tops.n_paid)
+        at = 0
+        for c, v in ports.items():
+            idx = inv[at:at + v.shape[0]]
+            at += v.shape[0]
+            pay[c] += _portfolio_payout(a[:, idx], t[:, idx], k[:, idx], cum) * a.shape[0]
+    for c, v in ports.items():
+        cost = contest.entry_fee * v.shape[0]
+        out[c] = (pay[c] / S - cost) / cost
+    return out
+
+
+def cross_validate_cap(
+    points: np.ndarray,
+    salaries: np.ndarray,
+    rules: LineupRules,
+    candidates: np.ndarray,
+    n_lineups: int,
+    contest: Contest,
+    *,
+    caps: tuple[int, ...] = CV_CAPS,
+    seed: int = 0,
+    max_exposure: float | np.ndarray = 1.0,
+    max_overlap: int | None = None,
+    refill: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    lazy: bool = True,
+    min_live: int = MIN_LIVE,
+    paid: _Paid | None = None,
+) -> tuple[int, dict[int, float], dict[int, tuple[float, ...]]]:
+    """2-fold cross-validation of the selection's cap over ``points`` only (see module docstring).
+
+    Returns the chosen cap (best mean held-out ROI; ties to the earlier in ``caps``), the
+    mean ROI per cap and the two folds' ROIs. Deterministic in (points, contest, seed).
+    """
+    p = np.ascontiguousarray(points, dtype=np.float32)
+    S = p.shape[0]
+    h = S // 2
+    judge = _cv_field(contest, salaries, rules, seed)
+    fu, fc = judge.opponents(n_lineups).unique()
+    tops = _FieldTops(p, np.ascontiguousarray(fu, dtype=np.int32), fc, judge.payouts.n_paid)
+    if paid is None and lazy:
+        paid = _PaidStore(p, contest, n_lineups).get(_distinct(candidates), 0, S)
+    folds: dict[int, list[float]] = {c: [] for c in caps}
+    for (a0, a1), (b0, b1) in (((0, h), (h, S)), ((h, S), (0, h))):
+        ports: dict[int, np.ndarray] = {}
+        sub = None
+        if paid is not None:
+            sub = paid.store.get(paid.cands, a0, a1) if paid.store is not None else paid.rows(a0, a1)
+        for c in caps:
+            try:
+                ports[c] = select_contest_portfolio(
+                    p[a0:a1], candidates, n_lineups, contest, max_exposure=max_exposure, max_overlap=max_overlap,
+                    cap_place=c, refill=refill, lazy=lazy, min_live=min_live, _paid=sub).lineups
+            except InfeasibleError:
+                folds[c].append(-np.inf)
+        roi = _held_out_roi(tops, b0, b1, ports, judge) if ports else {}
+        for c, v in roi.items():
+            folds[c].append(v)
+    scores = {c: float(np.mean(v)) for c, v in folds.items()}
+    best = max(caps, key=lambda c: (scores[c], -caps.index(c)))
+    if not np.isfinite(scores[best]):
+        raise InfeasibleError("no cap gave a full portfolio on both halves of the scenarios",
+                              ["max exposure", f"max overlap {max_overlap}", "candidate pool size"])
+    return int(best), scores, {c: tuple(float(x) for x in v) for c, v in folds.items()}
 
 
 def generate_contest_portfolio(
@@ -355,32 +1041,69 @@ def generate_contest_portfolio(
     *,
     max_exposure: float | np.ndarray = 1.0,
     max_overlap: int | None = None,
-    cap_place: int = DEFAULT_CAP_PLACE,
+    cap_place: int | str | None = "cv",
     candidates: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
+    seed: int = 0,
+    cv_caps: tuple[int, ...] = CV_CAPS,
+    lazy: bool = True,
 ) -> ContestPortfolio:
     """A portfolio of ``n_lineups`` chosen for the contest's expected profit (see module docstring).
 
-    Deterministic: the same points, rules and contest give the same lineups.
+    ``cap_place``: an int fixes the selection's cap (1 = uncapped); ``"cv"`` or ``None``
+    cross-validates it over ``cv_caps`` on the optimisation scenarios with a field seeded by
+    ``seed``. ``candidates``: a given pool (then refills come from the older ``candidate_pool``);
+    else the structural pool. Deterministic: the same points, rules, contest and seed give
+    the same lineups.
     """
-    cands = candidate_pool(points, salaries, rules) if candidates is None else np.asarray(candidates)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    p = np.ascontiguousarray(points, dtype=np.float32)
+    if candidates is None:
+        cands, ctx = structural_pool(p, salaries, rules)
+        timings.update(ctx.timings or {})
 
-    def refill(full: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-        # more candidates among lineups that avoid the drivers whose exposure is used up
-        r2 = replace(rules, excludes=rules.excludes | frozenset(int(i) for i in full))
-        try:
-            more = candidate_pool(points, salaries, r2, exact_levels=())
-        except InfeasibleError:
-            return np.zeros((0, rules.roster_size), dtype=np.int64)
-        if max_overlap is not None and chosen.shape[0]:
-            n = np.asarray(points).shape[1]
-            a = np.zeros((more.shape[0], n), dtype=np.int64)
-            a[np.arange(more.shape[0])[:, None], more] = 1
-            b = np.zeros((chosen.shape[0], n), dtype=np.int64)
-            b[np.arange(chosen.shape[0])[:, None], chosen] = 1
-            more = more[(a @ b.T).max(axis=1) <= max_overlap]
-        return more
+        def refill(full: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+            return ctx.refill(full, chosen, max_overlap=max_overlap)
+        live = MIN_LIVE
+    else:
+        cands = np.asarray(candidates)
+        live = 0
 
-    return select_contest_portfolio(points, cands, n_lineups, contest, max_exposure=max_exposure,
-                                    max_overlap=max_overlap, cap_place=cap_place, progress=progress,
-                                    refill=refill)
+        def refill(full: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+            # more candidates among lineups that avoid the drivers whose exposure is used up
+            r2 = replace(rules, excludes=rules.excludes | frozenset(int(i) for i in full))
+            try:
+                more = candidate_pool(points, salaries, r2, exact_levels=())
+            except InfeasibleError:
+                return np.zeros((0, rules.roster_size), dtype=np.int64)
+            if max_overlap is not None and chosen.shape[0]:
+                n = np.asarray(points).shape[1]
+                a = np.zeros((more.shape[0], n), dtype=np.int64)
+                a[np.arange(more.shape[0])[:, None], more] = 1
+                b = np.zeros((chosen.shape[0], n), dtype=np.int64)
+                b[np.arange(chosen.shape[0])[:, None], chosen] = 1
+                more = more[(a @ b.T).max(axis=1) <= max_overlap]
+            return more
+    timings["candidates"] = time.perf_counter() - t0
+    paid = None
+    if lazy:
+        t1 = time.perf_counter()
+        paid = _PaidStore(p, contest, n_lineups).get(_distinct(cands), 0, p.shape[0])
+        timings["standings"] = time.perf_counter() - t1
+    cv_scores = cv_folds = None
+    if cap_place is None or cap_place == "cv":
+        t1 = time.perf_counter()
+        cap, cv_scores, cv_folds = cross_validate_cap(
+            p, salaries, rules, cands, n_lineups, contest, caps=tuple(cv_caps), seed=seed,
+            max_exposure=max_exposure, max_overlap=max_overlap, refill=refill, lazy=lazy, min_live=live, paid=paid)
+        timings["cross_validation"] = time.perf_counter() - t1
+    else:
+        cap = int(cap_place)
+    t1 = time.perf_counter()
+    port = select_contest_portfolio(p, cands, n_lineups, contest, max_exposure=max_exposure,
+                                    max_overlap=max_overlap, cap_place=cap, progress=progress,
+                                    refill=refill, lazy=lazy, min_live=live, _paid=paid)
+    timings["selection"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - t0
+    return replace(port, cv_scores=cv_scores, cv_folds=cv_folds, timings=timings)
