@@ -41,3 +41,26 @@ def test_utf16_salary_upload_is_read_like_the_cli(client: httpx.Client) -> None:
                            "projections": ("proj.csv", proj)})
     assert r.status_code == 201, r.text
     assert r.json()["n_drivers"] == 16
+
+
+def test_projection_shift_is_a_422_unless_asked(client: httpx.Client) -> None:
+    """The 16-driver test slate with the 38-car race's projections (x 1/1.42): a shift of ~13
+    points a driver is refused, and fitted when the request asks for it."""
+    import csv
+    import io
+
+    sal, proj = small_demo_files()
+    rows = list(csv.reader(io.StringIO(proj.decode())))
+    col = rows[0].index("projection")
+    for r in rows[1:]:
+        r[col] = f"{float(r[col]) / 1.42:.2f}"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    r = client.post("/slates", data={"site": "dk"}, files={"salaries": ("DKSalaries.csv", sal),
+                                                          "projections": ("proj.csv", buf.getvalue().encode())})
+    sid = r.json()["slate_id"]
+    r = client.post("/simulate", json={"slate_id": sid, "n_scenarios": 500})
+    assert r.status_code == 422 and "every driver would have to move" in r.text
+    r = client.post("/simulate", json={"slate_id": sid, "n_scenarios": 500, "allow_projection_shift": True})
+    assert r.status_code == 200, r.text
+    assert any("shifted by" in w for w in r.json()["warnings"])

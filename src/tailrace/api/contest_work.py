@@ -64,7 +64,7 @@ def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_prog
     progress(0.05, "simulating races")
     scen, stats = get_scenarios(ctx, slate, req["n_scenarios"], req["seed"], pf.get("track"), progress,
                                 pf.get("strengths"), history_id=pf.get("history_id"),
-                                history_weight=pf.get("history_weight"))
+                                history_weight=pf.get("history_weight"), allow_shift=bool(pf.get("allow_shift")))
     t_scen = time.perf_counter()
     ownership, projections, warnings = contest_inputs(slate, scen.points)
     progress(0.4, "sampling the field")

@@ -74,6 +74,8 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     n, seed, track, strengths = req["n_scenarios"], req["seed"], req.get("track"), req.get("strengths")
     progress(0.02, "simulating races")
     hist = {"history_id": req.get("history_id"), "history_weight": req.get("history_weight")}
+    if req.get("allow_projection_shift"):
+        hist["allow_shift"] = True
     scen, kstats = get_scenarios(ctx, slate, n, seed, track, progress, strengths, **hist)
     ctx.store.put_scenario_set(kstats["scenario_set_id"], slate_id,
                                {"n_scenarios": n, "seed": seed, "track": track, "strengths": strengths, **hist})

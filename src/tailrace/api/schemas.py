@@ -171,6 +171,9 @@ class SimulateRequest(BaseModel):
     history_weight: float | None = Field(None, ge=0.0, le=1.0,
                                          description="the history's share in the blend with the slate's numbers "
                                                      "(default 0.5)")
+    allow_projection_shift: bool = Field(False, strict=True, description=(
+        "fit projections even when they sum to more than 5 points a driver away from what the race pays "
+        "(default: a 422 naming the sums)"))
 
     @field_validator("strengths")
     @classmethod
@@ -238,6 +241,9 @@ class OptimizeRequest(BaseModel):
     history_weight: float | None = Field(None, ge=0.0, le=1.0,
                                          description="the history's share in the blend with the slate's numbers "
                                                      "(default 0.5)")
+    allow_projection_shift: bool = Field(False, strict=True, description=(
+        "fit projections even when they sum to more than 5 points a driver away from what the race pays "
+        "(default: a 422 naming the sums)"))
     include_explain: bool = Field(False, strict=True)
     include_calibration: bool = Field(False, strict=True)
     include_tail_validation: bool = Field(False, strict=True)

@@ -275,7 +275,8 @@ def load_history(ctx: Context, history_id: str) -> Any:
 
 def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | None,
                   progress: Progress = no_progress, strengths: list[float] | None = None, *,
-                  history_id: str | None = None, history_weight: float | None = None) -> tuple[Any, dict[str, Any]]:
+                  history_id: str | None = None, history_weight: float | None = None,
+                  allow_shift: bool = False) -> tuple[Any, dict[str, Any]]:
     """The slate's scenario set (from the cache when it can) and its kernel stats.
 
     Identical concurrent calls in one process compute it once (a lock per key); across
@@ -295,6 +296,8 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
                                  fix="give one log-strength per driver, in the slate's driver order"))
     model = load_history(ctx, history_id) if history_id else None
     hist_part = None if model is None else {"key": model.key, "weight": history_weight}
+    if allow_shift:  # keyed only when set, so ids made before the option existed stay valid
+        hist_part = {**(hist_part or {}), "allow_shift": True}
     set_id = scenario_set_id(slate, n, seed, track, strengths, hist_part)
     t0 = time.perf_counter()
 
@@ -303,6 +306,7 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
 
     def compute():
         return simulate(slate, n, seed, track=track, progress=tick, history=model, history_weight=history_weight,
+                        allow_shift=allow_shift,
                         strengths=None if strengths is None else np.asarray(strengths, dtype=np.float64))
 
     with ctx.key_lock(set_id):
@@ -375,7 +379,8 @@ def simulate_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     progress(0.05, "simulating")
     _, stats = get_scenarios(ctx, slate, req["n_scenarios"], req["seed"], req.get("track"), progress,
                              req.get("strengths"), history_id=req.get("history_id"),
-                             history_weight=req.get("history_weight"))
+                             history_weight=req.get("history_weight"),
+                             allow_shift=bool(req.get("allow_projection_shift")))
     ctx.store.put_scenario_set(stats["scenario_set_id"], req["slate_id"],
                                {"n_scenarios": stats["count"], "seed": stats["seed"], "track": req.get("track"),
                                 "strengths": req.get("strengths"), "history_id": req.get("history_id"),
