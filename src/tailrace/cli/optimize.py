@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
         lineups: int | None = typer.Option(None, "--lineups", help="Number of lineups, 1-150 (default 1)."),
         mode: str | None = typer.Option(
             None, "--mode", help="independent | marginal | contest (default independent). Tournaments: contest "
-            "(marginal expected profit against a sampled field); cash games: --objective lower-cvar."
+            "(marginal expected profit against a sampled field); cash games: contest with --payouts double-up."
         ),
         max_exposure: float | None = typer.Option(None, "--max-exposure", help="Global max exposure, 0-1."),
         max_overlap: int | None = typer.Option(None, "--max-overlap", help="Max drivers two lineups share."),
