@@ -154,15 +154,11 @@ class HistoryResponse(BaseModel):
     notes: list[str]
 
 
-class SimulateRequest(BaseModel):
-    """Simulate a stored slate: how many scenarios, which seed, and model options."""
+class ModelOptions(BaseModel):
+    """Model options shared by /simulate and /optimize: where the strengths come from."""
 
     model_config = ConfigDict(extra="forbid")
 
-    slate_id: str = Field(min_length=1, max_length=64)
-    n_scenarios: int = Field(10_000, ge=100, le=200_000, strict=True)
-    seed: int = Field(7, ge=0, le=MAX_SEED, strict=True)
-    track: str | None = Field(None, max_length=100, description="track name or type; default: read from the slate")
     strengths: list[float] | None = Field(
         None, max_length=60, description="model option: log-strength per driver (slate order); "
         "default: fitted from the slate's projections, odds or ratings")
@@ -179,6 +175,17 @@ class SimulateRequest(BaseModel):
     @classmethod
     def _strengths_ok(cls, v: list[float] | None) -> list[float] | None:
         return _finite_list(v)
+
+
+class SimulateRequest(ModelOptions):
+    """Simulate a stored slate: how many scenarios, which seed, and model options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slate_id: str = Field(min_length=1, max_length=64)
+    n_scenarios: int = Field(10_000, ge=100, le=200_000, strict=True)
+    seed: int = Field(7, ge=0, le=MAX_SEED, strict=True)
+    track: str | None = Field(None, max_length=100, description="track name or type; default: read from the slate")
 
 
 class DriverSummary(BaseModel):
@@ -218,7 +225,7 @@ class SimulateResponse(BaseModel):
 # ---------------------------------------------------------------------------- optimize
 
 
-class OptimizeRequest(BaseModel):
+class OptimizeRequest(ModelOptions):
     """The seed's /optimize contract: a slate, a constraint spec, an objective and what to include."""
 
     model_config = ConfigDict(extra="forbid")
@@ -233,26 +240,10 @@ class OptimizeRequest(BaseModel):
     n_scenarios: int = Field(10_000, ge=100, le=200_000, strict=True)
     seed: int = Field(7, ge=0, le=MAX_SEED, strict=True)
     track: str | None = Field(None, max_length=100)
-    strengths: list[float] | None = Field(
-        None, max_length=60, description="model option: log-strength per driver (slate order); "
-        "default: fitted from the slate's projections, odds or ratings")
-    history_id: str | None = Field(None, min_length=1, max_length=64,
-                                   description="a history stored by POST /histories: strengths from its ratings")
-    history_weight: float | None = Field(None, ge=0.0, le=1.0,
-                                         description="the history's share in the blend with the slate's numbers "
-                                                     "(default 0.5)")
-    allow_projection_shift: bool = Field(False, strict=True, description=(
-        "fit projections even when they sum to more than 5 points a driver away from what the race pays "
-        "(default: a 422 naming the sums)"))
     include_explain: bool = Field(False, strict=True)
     include_calibration: bool = Field(False, strict=True)
     include_tail_validation: bool = Field(False, strict=True)
     validation_scenarios: int | None = Field(None, ge=100, le=200_000, description="default: n_scenarios", strict=True)
-
-    @field_validator("strengths")
-    @classmethod
-    def _strengths_ok(cls, v: list[float] | None) -> list[float] | None:
-        return _finite_list(v)
 
     @model_validator(mode="after")
     def _one_slate_one_spec(self) -> OptimizeRequest:
