@@ -153,7 +153,7 @@ def pair_slots(lineups: np.ndarray, n: int) -> np.ndarray:
     a = lu[:, 0::2]
     b = np.full((u, h), n, dtype=np.int64)
     b[:, : r // 2] = lu[:, 1::2]
-    dt = np.int16 if (n + 1) ** 2 <= np.iinfo(np.int16).max else np.int32
+    dt = np.uint16 if (n + 1) ** 2 <= np.iinfo(np.uint16).max else np.uint32  # unsigned: no wraparound check
     return np.ascontiguousarray(a * (n + 1) + b, dtype=dt)
 
 
@@ -172,14 +172,15 @@ def _fill_pairs(g: np.ndarray, tab: np.ndarray) -> None:
 
 
 @nb.njit(cache=True, inline="always")
-def _score(tab: np.ndarray, slots: np.ndarray, i: int) -> np.int32:
-    h = slots.shape[1]
+def _score(tab: np.ndarray, flat: np.ndarray, i: int, h: int) -> np.int32:
+    """Total of lineup ``i`` from its ``h`` pair slots (``flat`` = pair_slots raveled)."""
+    o = i * h
     if h == 3:
-        return tab[slots[i, 0]] + tab[slots[i, 1]] + tab[slots[i, 2]]
-    s = np.int32(0)
+        return np.int32(tab[flat[o]] + tab[flat[o + 1]] + tab[flat[o + 2]])
+    t = np.int32(0)
     for k in range(h):
-        s += tab[slots[i, k]]
-    return s
+        t += tab[flat[o + k]]
+    return t
 
 
 @nb.njit(cache=True, parallel=True)
@@ -198,9 +199,11 @@ def standings_grid(
     the entries strictly above in O(1) and its bin the entries tied.
     """
     S, n = g.shape
-    m = ours_slots.shape[0]
+    m, h = ours_slots.shape
     u = field_slots.shape[0]
     n1 = n + 1
+    ours_flat = ours_slots.reshape(-1)  # flat, unsigned: the hot loop indexes without wraparound checks
+    field_flat = field_slots.reshape(-1)
     above = np.empty((S, m), dtype=np.int32)
     tied = np.empty((S, m), dtype=np.int32)
     keys = np.empty((S, m), dtype=np.int64)
@@ -217,7 +220,7 @@ def standings_grid(
             mn = np.int32(2**31 - 1)
             mx = np.int32(-(2**31))
             for j in range(m):
-                v = _score(tab, ours_slots, j)
+                v = _score(tab, ours_flat, j, h)
                 x[s, j] = v
                 keys[s, j] = np.int64(v) * KEY_PER_GRID
                 mn = min(mn, v)
@@ -233,12 +236,18 @@ def standings_grid(
         sfx = np.empty(R + 2, dtype=np.int32)
         for s in range(b * block, min(S, (b + 1) * block)):
             _fill_pairs(g[s], tab)
-            base = lo[s] - 1  # our lowest total sits in bin 1
-            top = span[s] + 1  # bin for totals above our highest
-            for i in range(u):
-                f = _score(tab, field_slots, i) - base
-                f = min(max(f, 0), top)
-                hist[f] += field_c[i]
+            base = np.int32(lo[s] - 1)  # our lowest total sits in bin 1
+            top = np.int32(span[s] + 1)  # bin for totals above our highest
+            if h == 3:  # 6-driver rosters, the hot loop spelled out
+                for i in range(u):
+                    f = np.int32(tab[field_flat[3 * i]] + tab[field_flat[3 * i + 1]] + tab[field_flat[3 * i + 2]] - base)
+                    f = min(max(f, np.int32(0)), top)
+                    hist[np.uint32(f)] += field_c[i]
+            else:
+                for i in range(u):
+                    f = np.int32(_score(tab, field_flat, i, h) - base)
+                    f = min(max(f, np.int32(0)), top)
+                    hist[np.uint32(f)] += field_c[i]
             if include_ours:
                 for j in range(m):
                     hist[x[s, j] - base] += 1
