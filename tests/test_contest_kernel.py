@@ -24,7 +24,7 @@ def brute_force(points, ours, field_u, field_c, include_ours):
     for s in range(S):
         row = points[s].astype(np.float64)
 
-        def key(lu):
+        def key(lu, row=row):
             return int(np.round(sum(float(row[i]) for i in lu) * SCORE_SCALE))
 
         others = [key(lu) for lu in field]

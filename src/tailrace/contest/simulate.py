@@ -1,15 +1,24 @@
 """Contest simulation: per scenario, score our lineups and the field, rank, pay out (ties split).
 
 Method. The field is collapsed to distinct lineups with counts. In each scenario a numba
-kernel scores every distinct field lineup once and, by binary search among our (sorted)
-scores, counts for each of our lineups the field entries strictly above it and tied with
-it; our own lineups are counted the same way among themselves (entries = field + ours).
-The prize then has a closed form from the cumulative prize array (``payouts.split_payout``).
-Cost per scenario is O(u (roster + log m) + m log m) time and O(m) memory, so memory is set
-by the per-chunk outputs only: see ``chunk_size``.
+kernel scores every distinct field lineup once and counts, for each of our lineups, the
+field entries strictly above it and tied with it; our own lineups are counted the same way
+among themselves (entries = field + ours). The prize then has a closed form from the
+cumulative prize array (``payouts.split_payout``). Memory is set by the per-chunk outputs
+only: see ``chunk_size``.
 
 Scores are compared after rounding to 1e-4 points, so equal totals built from float32
 points in a different order tie exactly, as they do on the site.
+
+Two kernels behind ``standings_kernel``, identical results where both apply:
+
+* **grid** (``standings_grid``): site points are multiples of 0.05 (DraftKings and FanDuel
+  NASCAR scoring), so when the matrix is on that grid (``grid_points``, checked once per
+  call) totals are int32 grid units, a 6-driver total is 3 lookups in a per-scenario table
+  of pair sums, and a histogram by total over our lineups' range plus a suffix sum gives
+  every count in O(1). Cost per scenario O(u h + m + range), h = ceil(roster / 2).
+* **exact** (``standings_exact``): any other matrix; 1e-4 keys and binary search among our
+  sorted keys, O(u (roster + log m) + m log m) per scenario.
 """
 
 from __future__ import annotations
@@ -279,7 +288,7 @@ def standings_kernel(
     kernel ``standings_grid``; any other matrix takes ``standings_exact``. Both give identical
     results on grid points.
     """
-    m, r = ours.shape
+    r = ours.shape[1]
     g = grid_points(points, r) if field_u.shape[0] == 0 or field_u.shape[1] == r else None
     if g is None:
         return standings_exact(points, ours, field_u, field_c, include_ours)
