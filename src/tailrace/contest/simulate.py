@@ -139,18 +139,26 @@ def grid_points(points: np.ndarray, roster: int) -> np.ndarray | None:
     path's rounding) is exactly 500 x its grid total. (A flat 1e-4 would refuse the demo
     slate: float32 holds 148.9 only to 1.5e-4 grid units.)
     """
-    p = np.asarray(points)
-    if p.size == 0:
+    p = np.ascontiguousarray(points)
+    if p.size == 0 or p.ndim != 2 or p.dtype.kind != "f":
         return None
-    v = p.astype(np.float64) * GRID
-    r = np.rint(v)
-    with np.errstate(invalid="ignore"):
-        dev = np.abs(v - r).max()
-        big = np.abs(r).max()
-    tol = KEY_BOUND / max(roster, 1)
-    if not (dev <= tol) or not (big * max(roster, 1) < 2**30):
-        return None
-    return np.ascontiguousarray(r, dtype=np.int32)
+    out = np.empty(p.shape, dtype=np.int32)
+    ok = _to_grid(p, KEY_BOUND / max(roster, 1), 2**30 / max(roster, 1), out)
+    return out if ok else None
+
+
+@nb.njit(cache=True)
+def _to_grid(p: np.ndarray, tol: float, lim: float, out: np.ndarray) -> bool:
+    """Fill ``out`` with ``rint(p * GRID)``; False as soon as an entry is off the grid (or NaN) or too big."""
+    S, n = p.shape
+    for s in range(S):
+        for i in range(n):
+            v = np.float64(p[s, i]) * GRID
+            r = np.rint(v)
+            if not (abs(v - r) <= tol and abs(r) < lim):
+                return False
+            out[s, i] = np.int32(r)
+    return True
 
 
 def pair_slots(lineups: np.ndarray, n: int) -> np.ndarray:
