@@ -131,6 +131,24 @@ def test_off_grid_points_take_the_exact_path():
         np.testing.assert_array_equal(a, b)
 
 
+def test_wide_score_range_takes_the_exact_path(monkeypatch):
+    import importlib
+
+    def refuse(*a):
+        raise AssertionError("grid kernel called")
+
+    monkeypatch.setattr(importlib.import_module("tailrace.contest.simulate"), "standings_grid", refuse)
+    rng = np.random.default_rng(4)
+    pts = (rng.integers(0, 2, (30, 9)) * 60_000.0 + rng.integers(0, 3, (30, 9))).astype(np.float32)
+    assert grid_points(pts, 3) is not None  # on the grid, but 6-figure totals: too many bins
+    ours = np.array([[0, 1, 2], [3, 4, 5], [1, 4, 7]], dtype=np.int32)
+    fu = np.array([[0, 1, 3], [2, 5, 8], [6, 7, 8]], dtype=np.int32)
+    fc = np.array([2, 1, 4], dtype=np.int64)
+    got = standings_kernel(pts, ours, fu, fc, True)
+    for a, b in zip(got, brute_force(pts, ours, fu, fc, True)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_grid_kernel_block_size_does_not_matter():
     from tailrace.contest.simulate import pair_slots
 

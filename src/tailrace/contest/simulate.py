@@ -128,6 +128,7 @@ GRID = 20  # DraftKings / FanDuel NASCAR points are multiples of 1 / GRID = 0.05
 KEY_BOUND = 0.99e-3  # on the grid: every entry of points * GRID within KEY_BOUND / roster of an integer
 KEY_PER_GRID = 500  # SCORE_SCALE / GRID: 1e-4 keys per grid unit
 BLOCK = 32  # scenarios per parallel task of the grid kernel (scratch allocated once per block)
+MAX_BINS = 1 << 20  # grid kernel's histogram bound (4 MB a thread); wider score ranges take the exact path
 
 
 def grid_points(points: np.ndarray, roster: int) -> np.ndarray | None:
@@ -298,6 +299,8 @@ def standings_kernel(
     """
     r = ours.shape[1]
     g = grid_points(points, r) if field_u.shape[0] == 0 or field_u.shape[1] == r else None
+    if g is not None and g.size and int((g.max(axis=1).astype(np.int64) - g.min(axis=1)).max()) * r >= MAX_BINS:
+        g = None  # a lineup's score range could need too many histogram bins
     if g is None:
         return standings_exact(points, ours, field_u, field_c, include_ours)
     n = g.shape[1]
