@@ -1,15 +1,24 @@
 """Contest simulation: per scenario, score our lineups and the field, rank, pay out (ties split).
 
 Method. The field is collapsed to distinct lineups with counts. In each scenario a numba
-kernel scores every distinct field lineup once and, by binary search among our (sorted)
-scores, counts for each of our lineups the field entries strictly above it and tied with
-it; our own lineups are counted the same way among themselves (entries = field + ours).
-The prize then has a closed form from the cumulative prize array (``payouts.split_payout``).
-Cost per scenario is O(u (roster + log m) + m log m) time and O(m) memory, so memory is set
-by the per-chunk outputs only: see ``chunk_size``.
+kernel scores every distinct field lineup once and counts, for each of our lineups, the
+field entries strictly above it and tied with it; our own lineups are counted the same way
+among themselves (entries = field + ours). The prize then has a closed form from the
+cumulative prize array (``payouts.split_payout``). Memory is set by the per-chunk outputs
+only: see ``chunk_size``.
 
 Scores are compared after rounding to 1e-4 points, so equal totals built from float32
 points in a different order tie exactly, as they do on the site.
+
+Two kernels behind ``standings_kernel``, identical results where both apply:
+
+* **grid** (``standings_grid``): site points are multiples of 0.05 (DraftKings and FanDuel
+  NASCAR scoring), so when the matrix is on that grid (``grid_points``, checked once per
+  call) totals are int32 grid units, a 6-driver total is 3 lookups in a per-scenario table
+  of pair sums, and a histogram by total over our lineups' range plus a suffix sum gives
+  every count in O(1). Cost per scenario O(u h + m + range), h = ceil(roster / 2).
+* **exact** (``standings_exact``): any other matrix; 1e-4 keys and binary search among our
+  sorted keys, O(u (roster + log m) + m log m) per scenario.
 """
 
 from __future__ import annotations
@@ -63,14 +72,14 @@ def _key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
 
 
 @nb.njit(cache=True, parallel=True)
-def standings_kernel(
+def standings_exact(
     points: np.ndarray,  # (S, n) float32
     ours: np.ndarray,  # (m, r) int32, rows sorted
     field_u: np.ndarray,  # (u, r) int32
     field_c: np.ndarray,  # (u,) int64
     include_ours: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per scenario and our lineup: entries strictly above, entries tied (itself included), score key."""
+    """``standings_kernel`` for any float32 points: 1e-4 keys, binary search among our sorted keys."""
     S = points.shape[0]
     m = ours.shape[0]
     u = field_u.shape[0]
@@ -113,6 +122,192 @@ def standings_kernel(
             tied[s, j] = t
             keys[s, j] = xs[p]
     return above, tied, keys
+
+
+GRID = 20  # DraftKings / FanDuel NASCAR points are multiples of 1 / GRID = 0.05
+KEY_BOUND = 0.99e-3  # on the grid: every entry of points * GRID within KEY_BOUND / roster of an integer
+KEY_PER_GRID = 500  # SCORE_SCALE / GRID: 1e-4 keys per grid unit
+BLOCK = 32  # scenarios per parallel task of the grid kernel (scratch allocated once per block)
+MAX_BINS = 1 << 20  # grid kernel's histogram bound (4 MB a thread); wider score ranges take the exact path
+
+
+def grid_points(points: np.ndarray, roster: int) -> np.ndarray | None:
+    """``points`` as int32 grid units (multiples of 0.05 points), or None when they are not on the grid.
+
+    On the grid = every entry of ``points * 20`` within ``KEY_BOUND / roster`` of an integer,
+    and small enough that a lineup's total fits int32. Then a lineup's total is within
+    ``roster x 0.99e-3 / 20`` < 5e-5 points of its grid value, so its 1e-4 key (the exact
+    path's rounding) is exactly 500 x its grid total. (A flat 1e-4 would refuse the demo
+    slate: float32 holds 148.9 only to 1.5e-4 grid units.)
+    """
+    p = np.ascontiguousarray(points)
+    if p.size == 0 or p.ndim != 2 or p.dtype.kind != "f":
+        return None
+    out = np.empty(p.shape, dtype=np.int32)
+    ok = _to_grid(p, KEY_BOUND / max(roster, 1), 2**30 / max(roster, 1), out)
+    return out if ok else None
+
+
+@nb.njit(cache=True)
+def _to_grid(p: np.ndarray, tol: float, lim: float, out: np.ndarray) -> bool:
+    """Fill ``out`` with ``rint(p * GRID)``; False as soon as an entry is off the grid (or NaN) or too big."""
+    S, n = p.shape
+    for s in range(S):
+        for i in range(n):
+            v = np.float64(p[s, i]) * GRID
+            r = np.rint(v)
+            if not (abs(v - r) <= tol and abs(r) < lim):
+                return False
+            out[s, i] = np.int32(r)
+    return True
+
+
+def pair_slots(lineups: np.ndarray, n: int) -> np.ndarray:
+    """Each lineup as ceil(r / 2) indices into a per-scenario pair-sum table of (n + 1)^2 cells:
+    drivers (2k, 2k + 1) -> a * (n + 1) + b, an odd last driver paired with the zero driver n."""
+    lu = np.asarray(lineups, dtype=np.int64)
+    u, r = lu.shape
+    h = (r + 1) // 2
+    a = lu[:, 0::2]
+    b = np.full((u, h), n, dtype=np.int64)
+    b[:, : r // 2] = lu[:, 1::2]
+    dt = np.uint16 if (n + 1) ** 2 <= np.iinfo(np.uint16).max else np.uint32  # unsigned: no wraparound check
+    return np.ascontiguousarray(a * (n + 1) + b, dtype=dt)
+
+
+@nb.njit(cache=True, inline="always")
+def _fill_pairs(g: np.ndarray, tab: np.ndarray) -> None:
+    n = g.shape[0]
+    n1 = n + 1
+    for i in range(n):
+        gi = g[i]
+        base = i * n1
+        for j in range(n):
+            tab[base + j] = gi + g[j]
+        tab[base + n] = gi
+    for j in range(n1):
+        tab[n * n1 + j] = tab[j * n1 + n]
+
+
+@nb.njit(cache=True, inline="always")
+def _score(tab: np.ndarray, flat: np.ndarray, i: int, h: int) -> np.int32:
+    """Total of lineup ``i`` from its ``h`` pair slots (``flat`` = pair_slots raveled)."""
+    o = i * h
+    if h == 3:
+        return np.int32(tab[flat[o]] + tab[flat[o + 1]] + tab[flat[o + 2]])
+    t = np.int32(0)
+    for k in range(h):
+        t += tab[flat[o + k]]
+    return t
+
+
+@nb.njit(cache=True, parallel=True)
+def standings_grid(
+    g: np.ndarray,  # (S, n) int32 grid units
+    ours_slots: np.ndarray,  # (m, h) from pair_slots
+    field_slots: np.ndarray,  # (u, h) from pair_slots
+    field_c: np.ndarray,  # (u,) int32
+    include_ours: bool,
+    block: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``standings_kernel`` on grid points: integer totals from pair sums, counting by a histogram.
+
+    Per scenario the field's counts go into bins by total, clamped to our lineups' range
+    [min, max] (bin 0 below it, the last bin above it); a suffix sum then gives each of ours
+    the entries strictly above in O(1) and its bin the entries tied.
+    """
+    S, n = g.shape
+    m, h = ours_slots.shape
+    u = field_slots.shape[0]
+    n1 = n + 1
+    ours_flat = ours_slots.reshape(-1)  # flat, unsigned: the hot loop indexes without wraparound checks
+    field_flat = field_slots.reshape(-1)
+    above = np.empty((S, m), dtype=np.int32)
+    tied = np.empty((S, m), dtype=np.int32)
+    keys = np.empty((S, m), dtype=np.int64)
+    if S == 0 or m == 0:
+        return above, tied, keys
+    x = np.empty((S, m), dtype=np.int32)
+    lo = np.empty(S, dtype=np.int32)
+    span = np.empty(S, dtype=np.int32)
+    nblk = (S + block - 1) // block
+    for b in nb.prange(nblk):
+        tab = np.empty(n1 * n1, dtype=np.int32)
+        for s in range(b * block, min(S, (b + 1) * block)):
+            _fill_pairs(g[s], tab)
+            mn = np.int32(2**31 - 1)
+            mx = np.int32(-(2**31))
+            for j in range(m):
+                v = _score(tab, ours_flat, j, h)
+                x[s, j] = v
+                keys[s, j] = np.int64(v) * KEY_PER_GRID
+                mn = min(mn, v)
+                mx = max(mx, v)
+            lo[s] = mn
+            span[s] = mx - mn + 1
+    R = 0
+    for s in range(S):
+        R = max(R, span[s])
+    for b in nb.prange(nblk):
+        tab = np.empty(n1 * n1, dtype=np.int32)
+        hist = np.zeros(R + 2, dtype=np.int32)
+        sfx = np.empty(R + 2, dtype=np.int32)
+        for s in range(b * block, min(S, (b + 1) * block)):
+            _fill_pairs(g[s], tab)
+            base = np.int32(lo[s] - 1)  # our lowest total sits in bin 1
+            top = np.int32(span[s] + 1)  # bin for totals above our highest
+            if h == 3:  # 6-driver rosters, the hot loop spelled out
+                for i in range(u):
+                    f = np.int32(tab[field_flat[3 * i]] + tab[field_flat[3 * i + 1]] + tab[field_flat[3 * i + 2]] - base)
+                    f = min(max(f, np.int32(0)), top)
+                    hist[np.uint32(f)] += field_c[i]
+            else:
+                for i in range(u):
+                    f = np.int32(_score(tab, field_flat, i, h) - base)
+                    f = min(max(f, np.int32(0)), top)
+                    hist[np.uint32(f)] += field_c[i]
+            if include_ours:
+                for j in range(m):
+                    hist[x[s, j] - base] += 1
+            acc = np.int32(0)
+            for k in range(top, -1, -1):
+                sfx[k] = acc
+                acc += hist[k]
+            extra = 0 if include_ours else 1
+            for j in range(m):
+                k = x[s, j] - base
+                above[s, j] = sfx[k]
+                tied[s, j] = hist[k] + extra
+            for k in range(top + 1):
+                hist[k] = 0
+    return above, tied, keys
+
+
+def standings_kernel(
+    points: np.ndarray,  # (S, n) float32
+    ours: np.ndarray,  # (m, r) int32, rows sorted
+    field_u: np.ndarray,  # (u, r) int32
+    field_c: np.ndarray,  # (u,) int64
+    include_ours: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per scenario and our lineup: entries strictly above, entries tied (itself included), score key.
+
+    Outputs (S, m) int32, int32, int64; the key is the lineup's total in 1e-4 points. Points on
+    the 0.05 grid (site scoring; checked once per call, ``grid_points``) take the integer
+    kernel ``standings_grid``; any other matrix takes ``standings_exact``. Both give identical
+    results on grid points.
+    """
+    r = ours.shape[1]
+    g = grid_points(points, r) if field_u.shape[0] == 0 or field_u.shape[1] == r else None
+    if g is not None and g.size and int((g.max(axis=1).astype(np.int64) - g.min(axis=1)).max()) * r >= MAX_BINS:
+        g = None  # a lineup's score range could need too many histogram bins
+    if g is None:
+        return standings_exact(points, ours, field_u, field_c, include_ours)
+    n = g.shape[1]
+    os_ = pair_slots(ours, n)
+    fs = pair_slots(field_u.reshape(-1, r), n)
+    fc = np.ascontiguousarray(field_c, dtype=np.int32)
+    return standings_grid(g, os_, fs, fc, bool(include_ours), BLOCK)
 
 
 def chunk_size(n_lineups: int, memory_bytes: int = DEFAULT_MEMORY) -> int:
