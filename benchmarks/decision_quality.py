@@ -54,7 +54,6 @@ import sys
 import time
 from dataclasses import replace
 
-import numba as nb
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -69,6 +68,7 @@ from tailrace.optimize.lineup import enumerate_feasible, solve_lineup  # noqa: E
 from tailrace.optimize.objectives import Objective  # noqa: E402
 from tailrace.optimize.portfolio import generate_portfolio  # noqa: E402
 from tailrace.optimize.problem import LineupRules  # noqa: E402
+from tailrace.optimize.scenario_optimal import scenario_optimal_lineups  # noqa: E402
 from tailrace.optimize.run import contest_from_options  # noqa: E402
 from tailrace.sim.simulate import _params_for, resolve_slate_track  # noqa: E402
 from tailrace.sim.simulate import simulate as simulate_races  # noqa: E402
@@ -139,60 +139,6 @@ def hvz_greedy(points: np.ndarray, lineups: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- sim-ROI baseline
 
 
-@nb.njit(cache=True, parallel=True)
-def scenario_optima(P: np.ndarray, sal: np.ndarray, cap: int, r: int) -> np.ndarray:
-    """Per scenario (row of P), the best lineup of ``r`` drivers by points under the salary cap
-    (depth-first branch and bound over drivers sorted by that scenario's points)."""
-    S, n = P.shape
-    out = np.empty((S, r), dtype=np.int64)
-    low = np.sort(sal)
-    for s in nb.prange(S):
-        order = np.argsort(-P[s])
-        p = P[s][order].astype(np.float64)
-        c = sal[order]
-        pre = np.zeros(n + 1)
-        for i in range(n):
-            pre[i + 1] = pre[i] + p[i]
-        minrest = np.zeros(r + 1, dtype=np.int64)  # cheapest possible k further drivers
-        for k in range(1, r + 1):
-            minrest[k] = minrest[k - 1] + low[k - 1]
-        chosen = np.zeros(r, dtype=np.int64)
-        best_set = np.zeros(r, dtype=np.int64)
-        nxt = np.zeros(r + 1, dtype=np.int64)
-        sp = np.zeros(r + 1)
-        ss = np.zeros(r + 1, dtype=np.int64)
-        best = -1e300
-        d = 0
-        while True:
-            if d == r:
-                if sp[r] > best:
-                    best = sp[r]
-                    best_set[:] = chosen
-                d -= 1
-                nxt[d] = chosen[d] + 1
-                continue
-            i = nxt[d]
-            need = r - d
-            if i > n - need or sp[d] + pre[i + need] - pre[i] <= best:
-                if d == 0:
-                    break
-                d -= 1
-                nxt[d] = chosen[d] + 1
-                continue
-            if ss[d] + c[i] + minrest[need - 1] > cap:
-                nxt[d] = i + 1
-                continue
-            chosen[d] = i
-            sp[d + 1] = sp[d] + p[i]
-            ss[d + 1] = ss[d] + c[i]
-            d += 1
-            nxt[d] = i + 1
-        for k in range(r):
-            out[s, k] = order[best_set[k]]
-        out[s].sort()
-    return out
-
-
 def alone_ev(contest, points: np.ndarray, lineups: np.ndarray, batch: int = 400) -> np.ndarray:
     """Expected payout of each lineup entered alone (field_size - 1 opponents + it), per the
     contest simulator's standings kernel, in batches of ``batch`` lineups."""
@@ -212,7 +158,8 @@ def alone_ev(contest, points: np.ndarray, lineups: np.ndarray, batch: int = 400)
 def sim_roi(points: np.ndarray, sal: np.ndarray, lu_all: np.ndarray, contest, n_optimal: int = 2000,
             n_mean: int = 2000) -> tuple[np.ndarray, int]:
     """The commercial 'sim ROI' workflow (module docstring); returns (lineups, pool size)."""
-    opt = scenario_optima(np.ascontiguousarray(points[:n_optimal], dtype=np.float32), sal.astype(np.int64), CAP, ROSTER)
+    opt = scenario_optimal_lineups(points, sal, LineupRules(roster_size=ROSTER, salary_cap=CAP),
+                                   np.arange(min(n_optimal, points.shape[0])))
     mu = points.mean(axis=0, dtype=np.float64)
     v = mu[lu_all].sum(axis=1)
     top = lu_all[np.argpartition(-v, n_mean - 1)[:n_mean]]
@@ -436,7 +383,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--methods", default="contest,independent", help="tailrace methods (baselines always run)")
     ap.add_argument("--contest-overlap", type=int, default=None, help="max_overlap passed to the contest mode")
     ap.add_argument("--no-cash", action="store_true", help="skip the cash-game row")
+    ap.add_argument("--contest-scenario-optimal", type=int, default=None,
+                    help="scenario-optimal candidates in the contest mode's pool (default the library's; 0 = none)")
     args = ap.parse_args(argv)
+    if args.contest_scenario_optimal is not None:
+        import tailrace.optimize.contest_mode as _cm
+
+        _cm.N_SCENARIO_OPTIMAL = args.contest_scenario_optimal
     n_opt, n_eval, field = (2_000, 8_000, 2_000) if args.quick else (10_000, 40_000, 20_000)
     keys = (args.slates or ("kansas,gauss" if args.quick else "kansas,martinsville,talladega,glen,gauss,gamma")).split(",")
     t0 = time.perf_counter()

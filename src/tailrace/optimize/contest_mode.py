@@ -11,7 +11,9 @@ Three stages.
    The pool holds the top ``n_top`` by each criterion and, for every subset of the
    ``n_protect`` drivers the top lineups use most, the best ``per_subset`` lineups avoiding
    that subset (split over the criteria), so the greedy keeps strong options whichever
-   drivers' exposure caps bind. When the caps leave fewer than ``min_live`` admissible
+   drivers' exposure caps bind. Added to these: the optimal lineup of each of
+   ``N_SCENARIO_OPTIMAL`` evenly spaced optimisation scenarios (``scenario_optimal``), the
+   high-ceiling lineups a sim-ROI workflow starts from. When the caps leave fewer than ``min_live`` admissible
    candidates, more are drawn from the enumeration (the best avoiding the capped drivers).
    The older ``candidate_pool`` (per-driver themes) is kept for comparison.
 2. **Selection** (``select_contest_portfolio``). Greedy: each step adds the admissible
@@ -64,10 +66,12 @@ from tailrace.errors import InfeasibleError
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
+from tailrace.optimize.scenario_optimal import scenario_optimal_lineups
 
 DEFAULT_CAP_PLACE = 8  # the fixed cap when cross-validation is not asked for
 CV_CAPS = (3, 5, 8, 12, 20, 1)  # caps tried by the cross-validation; 1 = uncapped
 MIN_LIVE = 300  # draw more candidates when the caps leave fewer admissible ones than this
+N_SCENARIO_OPTIMAL = 2000  # structural pool: optimal lineups of this many evenly spaced scenarios (0 = none)
 
 
 @dataclass(frozen=True)
@@ -283,12 +287,17 @@ def structural_pool(
     n_protect: int = 7,
     per_subset: int = 150,
     context: PoolContext | None = None,
+    n_scenario_optimal: int | None = None,
 ) -> tuple[np.ndarray, PoolContext]:
     """Candidates (rows sorted, distinct, int64) and the context they came from; see module docstring.
 
     The pool holds the top ``n_top`` lineups by mean and by upper CVaR at each level and, for
     every subset of the ``n_protect`` drivers used most by those lineups (``context.protected``),
-    the best ``per_subset`` lineups avoiding that subset (split evenly over the criteria).
+    the best ``per_subset`` lineups avoiding that subset (split evenly over the criteria), then
+    the optimal lineup of each of ``n_scenario_optimal`` scenarios evenly spaced over the rows
+    of ``points`` (all rows if fewer; default ``N_SCENARIO_OPTIMAL``): the high-ceiling lineups
+    a scenario-by-scenario optimiser finds (``scenario_optimal.scenario_optimal_lineups``),
+    kept only if feasible, at most that many more candidates.
     """
     ctx = context if context is not None else pool_context(points, salaries, rules, levels=levels)
     t0 = time.perf_counter()
@@ -310,6 +319,21 @@ def structural_pool(
             ids = ids[ids >= 0]
             if ids.size:
                 picks.append(ids[_top_by(v[ids], quota)])
+    k_opt = N_SCENARIO_OPTIMAL if n_scenario_optimal is None else int(n_scenario_optimal)
+    S = np.asarray(points).shape[0]
+    if k_opt > 0 and S > 0:
+        t1 = time.perf_counter()
+        rows = np.unique(np.linspace(0, S - 1, min(k_opt, S)).round().astype(np.int64))
+        opt = scenario_optimal_lineups(points, salaries, rules, rows)
+        if opt.shape[0]:
+            ob = np.bitwise_or.reduce(np.left_shift(np.uint64(1), opt.astype(np.uint64)), axis=1)
+            order = np.argsort(ctx.bits, kind="stable")
+            pos = np.searchsorted(ctx.bits[order], ob)
+            pos = np.minimum(pos, order.size - 1)
+            hit = ctx.bits[order[pos]] == ob  # in the enumerated feasible set (every rule honoured)
+            picks.append(order[pos[hit]])
+        if ctx.timings is not None:
+            ctx.timings["scenario_optimal"] = time.perf_counter() - t1
     allp = np.concatenate(picks)
     _, first = np.unique(allp, return_index=True)
     idx = allp[np.sort(first)]  # discovery order

@@ -1,0 +1,121 @@
+"""Per-scenario optimal lineups: for each chosen scenario, the lineup with the most points in it.
+
+These are the "ceiling" lineups of the commercial sim-ROI workflow (the optimal lineup of each
+sampled race). The search is a depth-first branch and bound per scenario over the drivers
+sorted by that scenario's points: a branch is cut when its points plus the best points still
+available cannot beat the incumbent, or when its salary plus the cheapest possible completion
+breaks the cap. Locks and excludes are built in (locked drivers are taken first and their
+salaries come off the cap; excluded drivers are never considered). Rules the search does not
+model (minimum salary, groups, ``differ_from``) are honoured by filtering: a scenario whose
+optimum breaks one of them contributes nothing (its best *admissible* lineup is not searched
+for). Ties in a scenario's points go to the lineup found first (drivers in order of points,
+then index), so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from tailrace.optimize.problem import LineupRules
+
+
+@nb.njit(cache=True, parallel=True)
+def _scenario_optima(P: np.ndarray, sal: np.ndarray, cap: int, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``P`` (S, m), the best ``r`` columns by points with salary sum <= ``cap``.
+
+    Returns (S, r) sorted column indices and (S,) feasibility flags."""
+    S, n = P.shape
+    out = np.zeros((S, r), dtype=np.int64)
+    ok = np.zeros(S, dtype=np.bool_)
+    low = np.sort(sal)
+    minrest = np.zeros(r + 1, dtype=np.int64)  # cheapest possible k further drivers
+    for k in range(1, r + 1):
+        minrest[k] = minrest[k - 1] + low[k - 1]
+    for s in nb.prange(S):
+        order = np.argsort(-P[s], kind="mergesort")  # stable: ties by column index
+        p = P[s][order].astype(np.float64)
+        c = sal[order]
+        pre = np.zeros(n + 1)
+        for i in range(n):
+            pre[i + 1] = pre[i] + p[i]
+        chosen = np.zeros(r, dtype=np.int64)
+        best_set = np.zeros(r, dtype=np.int64)
+        nxt = np.zeros(r + 1, dtype=np.int64)
+        sp = np.zeros(r + 1)
+        ss = np.zeros(r + 1, dtype=np.int64)
+        best = -np.inf
+        found = False
+        d = 0
+        while True:
+            if d == r:
+                if not found or sp[r] > best:
+                    best = sp[r]
+                    best_set[:] = chosen
+                    found = True
+                d -= 1
+                nxt[d] = chosen[d] + 1
+                continue
+            i = nxt[d]
+            need = r - d
+            if i > n - need or (found and sp[d] + pre[i + need] - pre[i] <= best):
+                if d == 0:
+                    break
+                d -= 1
+                nxt[d] = chosen[d] + 1
+                continue
+            if ss[d] + c[i] + minrest[need - 1] > cap:
+                nxt[d] = i + 1
+                continue
+            chosen[d] = i
+            sp[d + 1] = sp[d] + p[i]
+            ss[d + 1] = ss[d] + c[i]
+            d += 1
+            nxt[d] = i + 1
+        if found:
+            ok[s] = True
+            for k in range(r):
+                out[s, k] = order[best_set[k]]
+            out[s].sort()
+    return out, ok
+
+
+def scenario_optimal_lineups(points: np.ndarray, salaries: np.ndarray, rules: LineupRules,
+                             scenarios: np.ndarray | None = None) -> np.ndarray:
+    """The distinct optimal lineups of ``scenarios`` (row indices of ``points``; all rows if None).
+
+    ``points``: (S, n) scenario matrix; ``salaries``: (n,). Returns (k, roster) int64, rows
+    sorted, distinct, in order of first appearance over ``scenarios``; every row satisfies
+    ``rules`` (see module docstring for the rules handled by filtering).
+    """
+    p = np.asarray(points)
+    S, n = p.shape
+    sal = np.asarray(salaries, dtype=np.int64)
+    r = int(rules.roster_size)
+    empty = np.zeros((0, r), dtype=np.int64)
+    rows = np.arange(S, dtype=np.int64) if scenarios is None else np.asarray(scenarios, dtype=np.int64).ravel()
+    if rows.size == 0 or r < 1:
+        return empty
+    locks = np.array(sorted(int(i) for i in rules.locks), dtype=np.int64)
+    if rules.locks & rules.excludes or locks.size > r or any(not 0 <= i < n for i in rules.locks | rules.excludes):
+        return empty
+    free = np.array([i for i in range(n) if i not in rules.locks and i not in rules.excludes], dtype=np.int64)
+    need = r - locks.size
+    cap = int(rules.salary_cap) - int(sal[locks].sum())
+    if need > free.size or cap < 0:
+        return empty
+    if need == 0:
+        lus = np.tile(locks, (1, 1))
+        ok = np.ones(1, dtype=bool)
+    else:
+        sub = np.ascontiguousarray(p[rows][:, free], dtype=np.float32)
+        opt, ok = _scenario_optima(sub, np.ascontiguousarray(sal[free]), cap, need)
+        opt = free[opt[ok]]
+        lus = np.sort(np.concatenate([opt, np.broadcast_to(locks, (opt.shape[0], locks.size))], axis=1), axis=1)
+    if lus.shape[0] == 0:
+        return empty
+    _, first = np.unique(lus, axis=0, return_index=True)
+    lus = lus[np.sort(first)]
+    if rules.min_salary > 0 or rules.groups or rules.differ_from:
+        lus = lus[np.array([rules.admits(tuple(x), sal) for x in lus], dtype=bool)]
+    return np.ascontiguousarray(lus, dtype=np.int64)
