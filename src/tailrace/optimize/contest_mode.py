@@ -391,6 +391,23 @@ def _rescore_row(
 
 
 @nb.njit(cache=True)
+def _insert_sorted(s: int, x: np.int64, a: np.int64, t: np.int64, st_neg: np.ndarray, st_fa: np.ndarray,
+                   st_ft: np.ndarray, st_n: np.ndarray) -> None:
+    """Insert one chosen entry (negated key ``x``, field above ``a``, field tied ``t``) into
+    scenario ``s``'s sorted chosen state, keeping it sorted by ``x``."""
+    q = st_n[s]
+    pos = _upper(st_neg[s, :q], x)
+    for k in range(q, pos, -1):
+        st_neg[s, k] = st_neg[s, k - 1]
+        st_fa[s, k] = st_fa[s, k - 1]
+        st_ft[s, k] = st_ft[s, k - 1]
+    st_neg[s, pos] = x
+    st_fa[s, pos] = a
+    st_ft[s, pos] = t
+    st_n[s] = q + 1
+
+
+@nb.njit(cache=True)
 def _add_chosen(
     c: int, cpos: np.ndarray, cptr: np.ndarray, row_of: np.ndarray, indptr: np.ndarray, col: np.ndarray,
     fa: np.ndarray, ft: np.ndarray, key: np.ndarray, marg: np.ndarray, total: np.ndarray,
@@ -400,17 +417,7 @@ def _add_chosen(
     for pp in range(cptr[c], cptr[c + 1]):
         e = cpos[pp]
         s = row_of[e]
-        q = st_n[s]
-        x = -key[e]
-        pos = _upper(st_neg[s, :q], x)
-        for k in range(q, pos, -1):
-            st_neg[s, k] = st_neg[s, k - 1]
-            st_fa[s, k] = st_fa[s, k - 1]
-            st_ft[s, k] = st_ft[s, k - 1]
-        st_neg[s, pos] = x
-        st_fa[s, pos] = fa[e]
-        st_ft[s, pos] = ft[e]
-        st_n[s] = q + 1
+        _insert_sorted(s, -key[e], fa[e], ft[e], st_neg, st_fa, st_ft, st_n)
         _rescore_row(s, indptr, col, fa, ft, key, marg, total, st_neg, st_fa, st_ft, st_n, cum)
 
 
@@ -551,17 +558,7 @@ def _insert(c: int, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.nd
     """Add candidate ``c`` to the chosen state of every scenario where it is paid."""
     for e in range(cptr[c], cptr[c + 1]):
         s = row[e]
-        q = st_n[s]
-        x = -key[e]
-        pos = _upper(st_neg[s, :q], x)
-        for k in range(q, pos, -1):
-            st_neg[s, k] = st_neg[s, k - 1]
-            st_fa[s, k] = st_fa[s, k - 1]
-            st_ft[s, k] = st_ft[s, k - 1]
-        st_neg[s, pos] = x
-        st_fa[s, pos] = fa[e]
-        st_ft[s, pos] = ft[e]
-        st_n[s] = q + 1
+        _insert_sorted(s, -key[e], fa[e], ft[e], st_neg, st_fa, st_ft, st_n)
         _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb, ct, cum)
 
 
