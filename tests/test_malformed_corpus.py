@@ -135,6 +135,9 @@ CASES: list[tuple[str, Callable[[Path], Path], list[str], list[str]]] = [
                                                       "--projections", "{f}", "--scenarios", "200"], ["p.csv"]),
     ("projections-nul", _bytes("p.csv", PROJ.read_bytes()[:200] + b"\x00\x00"),
      ["simulate", "--site", "dk", "--salaries", str(SAL), "--projections", "{f}", "--scenarios", "200"], ["binary"]),
+    ("salaries-too-many-rows", _text("s.csv", "Position,Name + ID,Name,ID,Roster Position,Salary\n" + "x,y,z,1,D,5000\n" * 5000),
+     ["simulate", "--site", "dk", "--salaries", "{f}", "--projections", str(PROJ), "--scenarios", "200"],
+     ["more than 2,000 rows"]),
     ("projections-empty", _text("p.csv", ""), ["simulate", "--site", "dk", "--salaries", str(SAL),
                                                 "--projections", "{f}", "--scenarios", "200"], ["empty"]),
 ]

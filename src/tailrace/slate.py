@@ -203,12 +203,16 @@ def _read_text(path: str | Path, label: str) -> tuple[str | None, list[Problem]]
     return text, []
 
 
+MAX_SLATE_ROWS = 2_000  # a slate holds at most 43 drivers; DraftKings exports add a few lines
+
+
 def _records(text: str, label: str) -> list[list[str]]:
     """CSV records, blank lines kept as [] so that index + 1 is the spreadsheet row; a file
     the CSV reader cannot split is an InputError naming the row (``tailrace.textfile.csv_rows``)."""
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delim = max((",", ";", "\t"), key=first.count)
-    return [[c.strip() for c in rec] for rec in csv_rows(text, label, delimiter=delim)]
+    return [[c.strip() for c in rec]
+            for rec in csv_rows(text, label, delimiter=delim, max_rows=MAX_SLATE_ROWS, what="salary or projections file")]
 
 
 def _norm_header(h: str) -> str:

@@ -4,7 +4,7 @@ Public API (stable)::
 
     decode_text(data, label) -> str            # UTF-8 (BOM or not), UTF-16 with a BOM, cp1252
     read_text_file(path, label=None, field=None) -> str
-    csv_rows(text, label, delimiter=',') -> list[list[str]]  # csv.reader rows; malformed: InputError
+    csv_rows(text, label, delimiter=',', max_rows=None) -> list[list[str]]  # malformed: InputError
     parse_json(text, label) -> Any             # JSON; bad syntax or nesting is an InputError
     parse_yaml(text, label) -> Any
 
@@ -79,11 +79,13 @@ def read_text_file(path: str | Path, label: str | None = None, field: str | None
     return decode_text(data, name)
 
 
-def csv_rows(text: str, label: str, delimiter: str = ",") -> list[list[str]]:
+def csv_rows(text: str, label: str, delimiter: str = ",", max_rows: int | None = None,
+             what: str = "rows") -> list[list[str]]:
     """All rows of a CSV text (``csv.reader``, cells up to MAX_CELL characters).
 
     A malformed file (a cell over the limit, a stray carriage return inside an unquoted cell,
-    ...) is an InputError naming the row where the reader stopped.
+    ...) is an InputError naming the row where the reader stopped; so is a file with more than
+    ``max_rows`` rows (reading stops there, so a huge junk file costs little).
     """
     old = csv.field_size_limit()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -92,6 +94,10 @@ def csv_rows(text: str, label: str, delimiter: str = ",") -> list[list[str]]:
         csv.field_size_limit(MAX_CELL)
         for row in reader:
             rows.append(row)
+            if max_rows is not None and len(rows) > max_rows:
+                raise InputError(Problem(f"the file has more than {max_rows:,} rows, more than any {what} holds",
+                                         file=label, row=reader.line_num,
+                                         fix="check that this is the right file"))
     except csv.Error as exc:
         raise InputError(Problem(f"the file could not be read as CSV ({exc})", file=label, row=reader.line_num,
                                  fix=f"save it as plain CSV (cells under {MAX_CELL:,} characters, "

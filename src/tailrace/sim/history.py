@@ -46,6 +46,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 OPTIONAL_COLUMNS: tuple[str, ...] = ("fastest_laps", "team", "manufacturer", "car", "race_date")
 _INT_FIELDS = ("season", "race_num", "start", "finish", "laps", "laps_led")
 
+MAX_HISTORY_ROWS = 1_000_000  # about 700 seasons of Cup results; more is not a history file
 RaceId = tuple[int, int]
 # Statuses that mean the car retired in a crash (the rest of non-"running" are mechanical etc.).
 CRASH_STATUSES = frozenset({"accident", "dvp", "crash", "damage", "wreck"})
@@ -186,7 +187,7 @@ def read_history(path: str | Path) -> History:
     path = Path(path)
     name = str(path)
     text = read_text_file(path, field="--history")
-    reader = iter(csv_rows(text, name))
+    reader = iter(csv_rows(text, name, max_rows=MAX_HISTORY_ROWS, what="results history"))
     try:
         header = next(reader)
     except StopIteration:
