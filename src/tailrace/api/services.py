@@ -154,6 +154,7 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
     the name the client gave it, never by a server path.
     """
     from tailrace.slate import read_slate
+    from tailrace.textfile import decode_text
 
     sal_label = _display_name(salaries_name, "salaries.csv")
     proj_label = _display_name(projections_name, "projections.csv") if projections is not None else None
@@ -173,13 +174,15 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
                 text = text.replace(a, b)
             return text.replace(tmp, "upload")
 
-        binary = [lab for lab, data in ((sal_label, salaries), (proj_label, projections))
-                  if data is not None and not data.startswith((b"\xff\xfe", b"\xfe\xff"))  # UTF-16 has NULs
-                  and b"\x00" in data[:65536]]
+        binary: list[Problem] = []  # checked for both files at once, by the readers' own decoder
+        for lab, data in ((sal_label, salaries), (proj_label, projections)):
+            if data is not None:
+                try:
+                    decode_text(data, lab)
+                except InputError as exc:
+                    binary += exc.problems
         if binary:
-            raise InputError([Problem("this is not a text CSV file (it holds binary data)", file=lab,
-                                      fix="upload the CSV as exported by the site / your projections tool")
-                              for lab in binary])
+            raise InputError(binary)
         try:
             slate = read_slate(site, sal_path, proj_path, track=track)
         except InputError as exc:
@@ -250,16 +253,10 @@ def save_history(ctx: Context, data: bytes, name: str | None) -> dict[str, Any]:
     """Read, check and fit an uploaded history CSV, store it; returns its summary."""
     from tailrace.sim.history_strength import history_model_from_text
 
+    from tailrace.textfile import decode_text
+
     label = _display_name(name, "history.csv")
-    if b"\x00" in data[:65536]:
-        raise InputError(Problem("this is not a text CSV file (it holds binary data)", file=label,
-                                 fix="upload the race results as a CSV file"))
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
+    text = decode_text(data, label)  # binary data is an InputError here
     model = history_model_from_text(text, label)  # InputError for a bad file, before it is stored
     hid = ctx.store.put_history(label, text)
     return history_summary(hid, model)

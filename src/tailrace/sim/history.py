@@ -184,9 +184,11 @@ def _track_type(track: str, season: int) -> str:
 
 def read_history(path: str | Path) -> History:
     """Read a race-history CSV (see module docstring); InputError lists every bad value."""
-    path = Path(path)
-    name = str(path)
-    text = read_text_file(path, field="--history")
+    return parse_history(read_text_file(path, field="--history"), str(path))
+
+
+def parse_history(text: str, name: str) -> History:
+    """A race history from the text of a results CSV named ``name`` (as ``read_history``)."""
     reader = iter(csv_rows(text, name, max_rows=MAX_HISTORY_ROWS, what="results history"))
     try:
         header = next(reader)

@@ -2,7 +2,7 @@
 
 Public API (stable)::
 
-    load_history_model(path) -> HistoryModel          # read + fit, memoised by file content
+    load_history_model(path) -> HistoryModel          # read + fit, memoised by the file's text
     history_model_from_text(text, name) -> HistoryModel  # the same for uploaded text
     history_model(history, key=None) -> HistoryModel  # fit an already-read History
     HistoryModel.strengths(slate, track_type, params) -> HistoryStrengths
@@ -11,7 +11,7 @@ Public API (stable)::
 
 ``HistoryModel`` holds the reversed Plackett–Luce ratings of :func:`tailrace.sim.ratings.fit_ratings`
 (driver, driver x track type, team, manufacturer, start, novice and form terms) fitted on every
-complete race of the file. Its ``key`` is the sha256 of the file's bytes and the
+complete race of the file. Its ``key`` is the sha256 of the file's text and the
 rating configuration, so the same file is read and fitted once per process however many times
 it is asked for (the API and repeated CLI runs in one process) and scenario caches keyed on it
 are content-addressed. Reading and fitting five seasons (180 races) takes about 0.2 s, so there
@@ -47,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tailrace.sim.history import History, read_history
+from tailrace.sim.history import History, parse_history
 from tailrace.sim.ratings import RatingConfig, RatingFit, UpcomingRace, _norm, fit_ratings, to_strength
 
 __all__ = ["HistoryModel", "HistoryStrengths", "blend", "blend_weight", "history_model",
@@ -143,69 +143,35 @@ def history_model(history: History, key: str | None = None, config: RatingConfig
 
 def load_history_model(path: str | Path, config: RatingConfig | None = None, *,
                        name: str | None = None) -> HistoryModel:
-    """Read and fit a history file, memoised by the sha256 of its bytes and the configuration.
+    """Read and fit a history file, memoised by the sha256 of its text and the configuration.
 
-    ``name`` (optional) is how messages name the file (the API passes the uploaded name).
-    Raises ``InputError`` (from :func:`tailrace.sim.history.read_history`) for a bad file, and
-    for a file without one complete race.
+    ``name`` (optional) is how messages name the file. Raises ``InputError`` for a missing or
+    bad file (``tailrace.sim.history``) and for a file without one complete race.
     """
-    from tailrace.errors import InputError, Problem
+    from tailrace.textfile import read_text_file
 
-    p = Path(path)
-    label = name or str(p)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(Problem(f"history file '{label}' does not exist", file=label, field="--history",
-                                 fix="give the path of a results CSV (see README: Race history file)")) from None
-    except IsADirectoryError:
-        raise InputError(Problem(f"history '{label}' is a directory", file=label, field="--history",
-                                 fix="give the path of a results CSV, not a folder")) from None
-    return _model_of(raw, p, label, config or RatingConfig())
+    label = name or str(path)
+    return history_model_from_text(read_text_file(path, label, field="--history"), label, config)
 
 
 def history_model_from_text(text: str, name: str, config: RatingConfig | None = None) -> HistoryModel:
     """``load_history_model`` for a history held as text (e.g. uploaded), named ``name``."""
-    import tempfile
-
-    raw = text.encode("utf-8")
-    cfg = config or RatingConfig()
-    key = _key(raw, cfg)
-    with _MEMO_LOCK:
-        if key in _MEMO:
-            return _MEMO[key]
-    with tempfile.TemporaryDirectory(prefix="tailrace-history-") as tmp:
-        path = Path(tmp) / "history.csv"
-        path.write_bytes(raw)
-        return _model_of(raw, path, name, cfg)
-
-
-def _key(raw: bytes, cfg: RatingConfig) -> str:
-    return hashlib.sha256(raw + repr(cfg).encode()).hexdigest()
-
-
-def _model_of(raw: bytes, path: Path, label: str, cfg: RatingConfig) -> HistoryModel:
     from dataclasses import replace
 
     from tailrace.errors import InputError, Problem
 
-    key = _key(raw, cfg)
+    cfg = config or RatingConfig()
+    key = hashlib.sha256(text.encode("utf-8") + repr(cfg).encode()).hexdigest()
     with _MEMO_LOCK:
         hit = _MEMO.get(key)
         if hit is not None:
             _MEMO.move_to_end(key)
-            return replace(hit, source=label) if hit.source != label else hit
-    try:
-        history = read_history(path)
-    except InputError as exc:
-        if label == str(path):
-            raise
-        raise InputError([Problem(q.message.replace(str(path), label), label if q.file else q.file, q.row,
-                                  q.field, q.fix) for q in exc.problems]) from None
+            return replace(hit, source=name) if hit.source != name else hit
+    history = parse_history(text, name)
     if len(history) == 0:
-        raise InputError(Problem("the history holds no complete race", file=label, field="--history",
+        raise InputError(Problem("the history holds no complete race", file=name, field="--history",
                                  fix="give a results file with at least one race whose every row is complete"))
-    model = history_model(replace(history, source=label), key, cfg)
+    model = history_model(history, key, cfg)
     with _MEMO_LOCK:
         _MEMO[key] = model
         while len(_MEMO) > _MEMO_SIZE:
