@@ -19,14 +19,12 @@ def shared_results_path() -> Path:
 
 
 @pytest.fixture(params=["default", "excess", "lists"])
-def screen(request, monkeypatch):
-    """Run a test three ways: as shipped; with the scenario-major excess pass at every solve
-    (small slates never reach its size threshold); and with it off (triple splits and the
-    list screen, the path for slates too large for its accumulators)."""
-    from tailrace.optimize import search as search_module
+def screen(request):
+    """The search config to run a test with, three ways: as shipped; with the scenario-major
+    excess pass at every solve (small slates never reach its size threshold); and with it
+    off (triple splits and the list screen, the path for slates too large for its
+    accumulators). Pass it on as ``search=screen``."""
+    from tailrace.optimize.search import SearchConfig
 
-    if request.param == "excess":
-        monkeypatch.setattr(search_module, "_EXCESS_MIN", -1)
-    elif request.param == "lists":
-        monkeypatch.setattr(search_module.Engine, "_excess_fits", lambda self, nd, n_upper: False)
-    return request.param
+    return {"default": SearchConfig(), "excess": SearchConfig(excess_min=-1),
+            "lists": SearchConfig(upper_strategy="lists")}[request.param]

@@ -63,9 +63,9 @@ def _objective_for(obj: Objective, pts: np.ndarray) -> Objective:
     return obj
 
 
-def _check(pts, sal, rules, obj):
+def _check(pts, sal, rules, obj, search=None):
     want, winners = best(pts, sal, rules, obj)
-    res = solve_lineup(pts, sal, rules, obj)
+    res = solve_lineup(pts, sal, rules, obj, **({} if search is None else {"search": search}))
     assert res.optimal and res.status == "optimal" and res.gap == 0.0
     assert rules.admits(res.lineup, sal)
     assert res.value == pytest.approx(want, rel=1e-9, abs=1e-12)
@@ -82,7 +82,7 @@ def _check(pts, sal, rules, obj):
 def test_every_objective_matches_brute_force(kind, obj, screen):
     pts, sal = slate(11, kind)
     rules = rule_sets(sal, pts.shape[1])["cap"]
-    _check(pts, sal, rules, _objective_for(obj, pts))
+    _check(pts, sal, rules, _objective_for(obj, pts), screen)
 
 
 @pytest.mark.parametrize("rules_name", ["locks", "groups", "five"])
@@ -90,7 +90,7 @@ def test_every_objective_matches_brute_force(kind, obj, screen):
 def test_constraint_sets_match_brute_force(rules_name, obj, screen):
     pts, sal = slate(5, "plain", n=16)
     rules = rule_sets(sal, pts.shape[1])[rules_name]
-    _check(pts, sal, rules, _objective_for(obj, pts))
+    _check(pts, sal, rules, _objective_for(obj, pts), screen)
 
 
 @pytest.mark.slow
@@ -101,7 +101,7 @@ def test_many_seeds_tail_objectives(seed, screen):
     rules = rule_sets(sal, pts.shape[1])["cap"]
     for obj in (Objective.upper_cvar(0.01), Objective.lower_cvar(0.2),
                 Objective.blend([(0.6, Objective.upper_cvar(0.03)), (0.4, Objective.lower_cvar(0.05))])):
-        _check(pts, sal, rules, obj)
+        _check(pts, sal, rules, obj, screen)
 
 
 def test_differ_from_earlier_lineups():

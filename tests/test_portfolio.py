@@ -45,7 +45,7 @@ def _allowed(lus, chosen, counts, caps, max_overlap):
 def test_independent_lineups_are_each_optimal_given_the_earlier_ones(obj, screen):
     pts, sal, rules = slate(1)
     N, gmax, max_overlap = 6, 0.67, 3
-    pf = generate_portfolio(pts, sal, rules, obj, N, global_max_exposure=gmax, max_overlap=max_overlap)
+    pf = generate_portfolio(pts, sal, rules, obj, N, global_max_exposure=gmax, max_overlap=max_overlap, search=screen)
     assert len(pf.lineups) == N
     lus = feasible(rules, sal, N_DRIVERS)
     caps = [math.floor(gmax * N)] * N_DRIVERS
@@ -118,7 +118,7 @@ def test_marginal_step_is_exact_over_the_stated_pool(obj, screen):
     # as the docstring states it (top-K by single-lineup value, rebuilt below a quarter left)
     pts, sal, rules = slate(7, S=600)
     N, K, gmax = 10, 40, 0.6
-    pf = generate_portfolio(pts, sal, rules, obj, N, mode="marginal", max_overlap=3, global_max_exposure=gmax,
+    pf = generate_portfolio(pts, sal, rules, obj, N, mode="marginal", max_overlap=3, global_max_exposure=gmax, search=screen,
                             marginal_pool=K)
     lus = feasible(rules, sal, N_DRIVERS)
     assert len(lus) > 4 * K
@@ -214,3 +214,23 @@ def test_marginal_time_limit_still_gives_every_lineup_and_says_so(obj):
     on_time = generate_portfolio(pts, sal, rules, obj, N, time_limit=600.0, **kw)
     assert all(r.status == "marginal" for r in on_time.lineups)
     assert [r.lineup for r in on_time.lineups] == [r.lineup for r in generate_portfolio(pts, sal, rules, obj, N, **kw).lineups]
+
+
+def test_marginal_lower_cvar_honours_the_time_limit_in_its_first_solve():
+    # issue 16's bug: top_k with cutting planes ran its first solve without the deadline, so
+    # a lower-CVaR portfolio in marginal mode ignored time_limit until that solve ended. With
+    # the limit already spent, that solve stops at its first batch of evaluations; counted in
+    # lineups evaluated (not seconds), so the check does not depend on the machine's speed.
+    rng = np.random.default_rng(3)
+    n, S = 22, 3000
+    pts = (rng.gamma(2.0, 12.0, (S, n)) + rng.normal(0, 3, (S, 1))).astype(np.float32)
+    sal = (rng.integers(50, 110, n) * 100).astype(np.int64)
+    rules = LineupRules(6, 50_000)
+    obj = Objective.lower_cvar(0.2)
+    full = generate_portfolio(pts, sal, rules, obj, 2, mode="marginal")
+    first_full = full.lineups[0].n_evaluated
+    assert first_full > 5_000  # the premise: an unlimited first step is long
+    cut = generate_portfolio(pts, sal, rules, obj, 2, mode="marginal", time_limit=1e-9)
+    assert len(cut.lineups) == 2
+    assert all(r.status == "time_limit" for r in cut.lineups)
+    assert cut.lineups[0].n_evaluated < 600  # the first batch (64) and one pool batch (256), not a full solve

@@ -22,15 +22,6 @@ def _popcount(x: np.uint64) -> int:
     return int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
-@njit(cache=True)
-def popcount_and(masks: np.ndarray, other: np.uint64) -> np.ndarray:
-    """Number of drivers each lineup shares with the bit set ``other``."""
-    out = np.empty(masks.shape[0], np.int64)
-    for m in prange(masks.shape[0]):
-        out[m] = _popcount(masks[m] & other)
-    return out
-
-
 # ----------------------------------------------------------------------------- enumeration
 
 
@@ -270,50 +261,22 @@ def leaf_values(x, kinds, k0s, fs, targets):
 
 
 @njit(cache=True, parallel=True)
-def evaluate_batch(P, lineups, idx, kinds, k0s, fs, targets, weights, tscreen, lower_ub, best, tol, screen_on):
-    """Exact values of lineups ``idx`` unless a cheap bound proves they cannot beat ``best``.
+def evaluate_batch(P, lineups, idx, kinds, k0s, fs, targets, weights):
+    """Exact objective values of lineups ``idx``.
 
-    For upper-CVaR leaves the screen is Rockafellar–Uryasev: CVaR <= t + sum (x - t)^+ / k for
-    any t (``tscreen``); lower-CVaR leaves use their current cut bound ``lower_ub`` (len(idx), L).
-    Returns (value or tightened bound, exact flag, leaf values (len(idx), L), leaf VaRs).
+    ``P`` (n_slate, n_scenarios) is the scenario matrix by driver rows; ``kinds``, ``k0s``,
+    ``fs``, ``targets``, ``weights`` (L,) describe the objective's leaves. Returns the values
+    (len(idx),), and each leaf's value and VaR (len(idx), L).
     """
     nb = idx.shape[0]
     L = kinds.shape[0]
     S = P.shape[1]
     out = np.empty(nb, np.float64)
-    exact = np.zeros(nb, np.bool_)
     lv = np.zeros((nb, L), np.float64)
     lvar = np.zeros((nb, L), np.float64)
     for b in prange(nb):
         x = np.empty(S, np.float64)
         _sum_rows(P, lineups[idx[b]], x)
-        screen = np.inf
-        if screen_on:
-            screen = 0.0
-        for j in range(L):
-            if not screen_on:
-                break
-            kd = kinds[j]
-            if kd == UPPER:
-                t = tscreen[j]
-                acc = 0.0
-                for s in range(S):
-                    if x[s] > t:
-                        acc += x[s] - t
-                screen += weights[j] * (t + acc / (k0s[j] + fs[j]))
-            elif kd == LOWER:
-                screen += weights[j] * lower_ub[b, j]
-            elif kd == MEAN:
-                screen += weights[j] * (x.sum() / S)
-            else:
-                c = 0
-                for s in range(S):
-                    if x[s] >= targets[j]:
-                        c += 1
-                screen += weights[j] * (c / S)
-        if screen <= best + tol:
-            out[b] = screen
-            continue
         v, var = leaf_values(x, kinds, k0s, fs, targets)
         tot = 0.0
         for j in range(L):
@@ -321,8 +284,7 @@ def evaluate_batch(P, lineups, idx, kinds, k0s, fs, targets, weights, tscreen, l
             lvar[b, j] = var[j]
             tot += weights[j] * v[j]
         out[b] = tot
-        exact[b] = True
-    return out, exact, lv, lvar
+    return out, lv, lvar
 
 
 @njit(cache=True, parallel=True)
@@ -532,69 +494,6 @@ def mark_parts(lineups, idx, splits, code_part, n, need):
                     need[code_part[_part_code(row, splits[q, p], n)]] = True
 
 
-@njit(cache=True, parallel=True)
-def screen_upper(P, lineups, idx, splits, code_part, offsets, flat, thetas, n,
-                 kinds, k0s, fs, weights, tvals, other):
-    """Rockafellar–Uryasev bound of each lineup's blend, touching only listed scenarios.
-
-    For an upper-CVaR leaf at threshold t: CVaR <= t + sum_s (x_s - t)^+ / k, and x_s > t only
-    where some part of the lineup beats its share of t (the part lists were built with
-    thresholds whose sum over any split is at most min t). Other leaves add ``other[b, j]``.
-    """
-    L = kinds.shape[0]
-    out = np.empty(idx.shape[0], np.float64)
-    nparts = splits.shape[1]
-    for b in prange(idx.shape[0]):
-        row = lineups[idx[b]]
-        # pick the split with the shortest lists
-        bestq = 0
-        bestlen = 1 << 62
-        for q in range(splits.shape[0]):
-            tot = 0
-            for p in range(nparts):
-                if splits[q, p, 0] >= 0:
-                    pp = code_part[_part_code(row, splits[q, p], n)]
-                    tot += offsets[pp + 1] - offsets[pp]
-            if tot < bestlen:
-                bestlen = tot
-                bestq = q
-        acc = np.zeros(L, np.float64)
-        for p in range(nparts):
-            if splits[bestq, p, 0] < 0:
-                continue
-            pp = code_part[_part_code(row, splits[bestq, p], n)]
-            for u in range(offsets[pp], offsets[pp + 1]):
-                s = flat[u]
-                dup = False
-                for p2 in range(p):
-                    if splits[bestq, p2, 0] < 0:
-                        continue
-                    v2 = 0.0
-                    for jj in range(3):
-                        pos = splits[bestq, p2, jj]
-                        if pos >= 0:
-                            v2 += P[row[pos], s]
-                    if v2 > thetas[code_part[_part_code(row, splits[bestq, p2], n)]]:
-                        dup = True
-                        break
-                if dup:
-                    continue
-                x = 0.0
-                for j in range(row.shape[0]):
-                    x += P[row[j], s]
-                for j in range(L):
-                    if kinds[j] == UPPER and x > tvals[j]:
-                        acc[j] += x - tvals[j]
-        tot = 0.0
-        for j in range(L):
-            if kinds[j] == UPPER:
-                tot += weights[j] * (tvals[j] + acc[j] / (k0s[j] + fs[j]))
-            else:
-                tot += weights[j] * other[b, j]
-        out[b] = tot
-    return out
-
-
 # ----------------------------------------------------------------------------- portfolios
 
 
@@ -640,8 +539,13 @@ def marginal_values(P, lineups, idx, z, kinds, k0s, fs, targets, weights):
 @njit(cache=True, parallel=True)
 def screen_exact(P, lineups, idx, splits, code_part, offsets, flat, thetas, t_build, n,
                  kinds, k0s, fs, weights, tvals, other, best, tol, exact_ok):
-    """screen_upper, and where the screen does not prune and every scenario above ``t_build``
-    is listed (always true) and there are enough of them, the exact value from those scenarios.
+    """Rockafellar–Uryasev bound of each lineup's blend, touching only listed scenarios; and
+    where the screen does not prune and enough scenarios above ``t_build`` are listed (every
+    one of them is), the exact value from those scenarios.
+
+    For an upper-CVaR leaf at threshold t: CVaR <= t + sum_s (x_s - t)^+ / k, and x_s > t only
+    where some part of the lineup beats its share of t (the part lists were built with
+    thresholds whose sum over any split is at most min t). Other leaves add ``other[b, j]``.
 
     Returns (bound or value, status): status 0 = pruned bound, 1 = exact value, 2 = needs a
     full evaluation. ``exact_ok`` says the objective has only upper-CVaR and mean leaves

@@ -19,7 +19,7 @@ from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize import _kernels as K
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
-from tailrace.optimize.search import Engine, drivers_in
+from tailrace.optimize.search import DEFAULT_CONFIG, Engine, SearchConfig, SolveResult, drivers_in
 
 __all__ = ["LineupResult", "solve_lineup", "enumerate_feasible", "check_inputs", "diagnose_rules"]
 
@@ -132,8 +132,14 @@ def diagnose_rules(rules: LineupRules, salaries: np.ndarray, n: int) -> list[str
     return conflicts or [name for name, _ in named]
 
 
-def _build(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective,
-           excess_steps: int = 0):
+def build_engine(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective,
+                 excess_steps: int = 0, search: SearchConfig = DEFAULT_CONFIG) -> tuple[np.ndarray, np.ndarray, Engine]:
+    """Checked inputs and the search engine over every lineup that satisfies ``rules``.
+
+    Returns ``(points, salaries, engine)``: points as float32 of shape (n_scenarios, n_slate),
+    salaries as int64 of shape (n_slate,). Raises InfeasibleError naming the clashing rules
+    when no lineup fits.
+    """
     p, sal = check_inputs(points, salaries)
     n = p.shape[1]
     lineups, masks = enumerate_feasible(rules, sal, n)
@@ -142,7 +148,7 @@ def _build(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objecti
         raise InfeasibleError("no lineup satisfies the rules: " + "; ".join(conflicts), conflicts)
     drivers = drivers_in(masks)
     return p, sal, Engine(p, lineups, masks, objective, drivers, salaries=sal, cap=rules.salary_cap,
-                          excess_steps=excess_steps)
+                          excess_steps=excess_steps, config=search)
 
 
 def exact_value(points: np.ndarray, lineup: tuple[int, ...], objective: Objective) -> float:
@@ -151,23 +157,44 @@ def exact_value(points: np.ndarray, lineup: tuple[int, ...], objective: Objectiv
     return float(objective.evaluate(x))
 
 
-def result_from(engine: Engine, res: dict, t0: float, n_eval_before: int = 0) -> LineupResult:
+def result_from(engine: Engine, res: SolveResult, t0: float) -> LineupResult:
     """Package an engine answer, recomputing the value with tail.py."""
-    lineup = tuple(int(i) for i in engine.lineups[res["index"]])
+    lineup = tuple(int(i) for i in engine.lineups[res.index])
     value = exact_value(engine.points, lineup, engine.objective)
-    optimal = res["status"] == "optimal"
-    bound = value if optimal else max(value, float(res["bound"]))
-    return LineupResult(lineup, value, bound, bound - value, optimal, res["status"],
-                        engine.n_evaluated - n_eval_before, time.perf_counter() - t0)
+    optimal = res.status == "optimal"
+    bound = value if optimal else max(value, float(res.bound))
+    return LineupResult(lineup, value, bound, bound - value, optimal, res.status, res.n_evaluated,
+                        time.perf_counter() - t0)
 
 
 def solve_lineup(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective, *,
-                 time_limit: float | None = None) -> LineupResult:
+                 time_limit: float | None = None, search: SearchConfig = DEFAULT_CONFIG) -> LineupResult:
     """The lineup maximising ``objective`` under ``rules``, proven optimal unless time runs out.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n_scenarios, n_slate)
+        Fantasy points of every driver in every scenario.
+    salaries : ndarray of shape (n_slate,)
+        Site salaries.
+    rules : LineupRules
+        Roster size, cap, locks, excludes, groups, lineups to differ from.
+    objective : Objective
+        What to maximise.
+    time_limit : float, optional
+        Seconds; past it the best lineup found so far is returned with status
+        ``"time_limit"`` and a bound that covers every lineup.
+    search : SearchConfig
+        Tuning knobs of the search (never change the answer).
+
+    Returns
+    -------
+    LineupResult
+        The lineup, its value (tail.py arithmetic), bound, gap and status.
 
     Raises InfeasibleError (``.conflicts`` names the clashing rules) when no lineup fits.
     """
     t0 = time.perf_counter()
-    _, _, engine = _build(points, salaries, rules, objective)
-    res = engine.solve(np.arange(engine.M, dtype=np.int64), time_limit=time_limit, t0=t0)
+    _, _, engine = build_engine(points, salaries, rules, objective, search=search)
+    res = engine.solve(np.arange(engine.n_lineups, dtype=np.int64), time_limit=time_limit, t0=t0)
     return result_from(engine, res, t0)

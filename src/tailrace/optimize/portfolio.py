@@ -33,13 +33,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
 from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize import _kernels as K
-from tailrace.optimize.lineup import LineupResult, _build, exact_value, result_from
+from tailrace.optimize.lineup import LineupResult, build_engine, exact_value, result_from
+from tailrace.optimize.search import DEFAULT_CONFIG, SearchConfig
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
 
@@ -105,7 +106,7 @@ def _check_args(n: int, n_lineups: int, mode: str, min_exp: dict, max_exp: dict,
         raise InputError(probs)
 
 
-def _upfront_conflicts(n: int, N: int, rules: LineupRules, req: np.ndarray, cap: np.ndarray,
+def _upfront_conflicts(N: int, rules: LineupRules, req: np.ndarray, cap: np.ndarray,
                        max_overlap: int | None, names: Callable[[int], str],
                        min_exp: dict, max_exp_of: Callable[[int], float]) -> list[str]:
     r = rules.roster_size
@@ -154,11 +155,53 @@ def generate_portfolio(
     progress: Callable[[int, int], None] | None = None,
     time_limit: float | None = None,
     marginal_pool: int = MARGINAL_POOL,
+    search: SearchConfig = DEFAULT_CONFIG,
+    driver_names: Sequence[str] | None = None,
 ) -> Portfolio:
     """Build ``n_lineups`` distinct lineups maximising ``objective`` under the portfolio rules.
 
+    Parameters
+    ----------
+    points : ndarray of shape (n_scenarios, n_slate)
+        Fantasy points of every driver in every scenario.
+    salaries : ndarray of shape (n_slate,)
+        Site salaries.
+    rules : LineupRules
+        What every single lineup must satisfy.
+    objective : Objective
+        What each lineup (independent) or the portfolio's best-per-scenario score
+        (marginal) maximises.
+    n_lineups : int
+        How many distinct lineups.
+    mode : {"independent", "marginal"}
+        ``independent``: each lineup is the exact optimum among the lineups the rules still
+        allow. ``marginal``: each adds the largest gain F(max(z, x)) - F(z) over a pool of
+        the ``marginal_pool`` best single lineups (see the module docstring).
+    min_exposure, max_exposure : dict of driver index -> share in [0, 1], optional
+        Per-driver exposure limits.
+    global_max_exposure : float, optional
+        A cap on every driver's share.
+    max_overlap : int, optional
+        At most this many drivers shared by any two lineups.
+    progress : callable (done, total), optional
+        Called after each lineup.
+    time_limit : float, optional
+        Seconds for the whole portfolio; past it lineups are still returned, with status
+        ``"time_limit"``.
+    marginal_pool : int
+        Candidate pool of marginal mode.
+    search : SearchConfig
+        Tuning knobs of the exact search (never change the answer).
+    driver_names : sequence of str, optional
+        Names used in conflict messages (default "driver i").
+
+    Returns
+    -------
+    Portfolio
+        The lineups in the order built (each with its certificate), exposures of shape
+        (n_slate,), and the portfolio measure.
+
     Raises InfeasibleError naming the conflicting constraints; never returns fewer lineups.
-    ``marginal_pool`` is the candidate pool size of marginal mode (see the module docstring).
     """
     t0 = time.perf_counter()
     min_exp = {int(k): float(v) for k, v in (min_exposure or {}).items()}
@@ -177,20 +220,22 @@ def generate_portfolio(
         return min(v, global_max_exposure) if global_max_exposure is not None else v
 
     def names(i: int) -> str:
+        if driver_names is not None and 0 <= i < len(driver_names):
+            return str(driver_names[i])
         return f"driver {i}"
 
     cap = np.array([math.floor(max_exp_of(i) * N + 1e-9) for i in range(n)], np.int64)
     req = np.array([math.ceil(min_exp.get(i, 0.0) * N - 1e-9) for i in range(n)], np.int64)
-    conflicts = _upfront_conflicts(n, N, rules, req, cap, max_overlap, names, min_exp, max_exp_of)
+    conflicts = _upfront_conflicts(N, rules, req, cap, max_overlap, names, min_exp, max_exp_of)
     if conflicts:
         raise InfeasibleError("the portfolio rules conflict: " + "; ".join(conflicts), conflicts)
 
-    p, _, engine = _build(points, salaries, rules, objective, excess_steps=1)
-    if engine.M < N:
-        msg = f"only {engine.M} distinct lineups satisfy the lineup rules, {N} asked for"
+    p, _, engine = build_engine(points, salaries, rules, objective, excess_steps=1, search=search)
+    if engine.n_lineups < N:
+        msg = f"only {engine.n_lineups} distinct lineups satisfy the lineup rules, {N} asked for"
         raise InfeasibleError(msg, [msg])
     masks = engine.masks
-    cand_idx = np.arange(engine.M, dtype=np.int64)  # distinct and within max overlap so far
+    cand_idx = np.arange(engine.n_lineups, dtype=np.int64)  # distinct and within max overlap so far
     counts = np.zeros(n, np.int64)
     chosen: list[int] = []
     results: list[LineupResult] = []
@@ -198,7 +243,7 @@ def generate_portfolio(
     pool = np.empty(0, np.int64)  # marginal mode: candidate pool and its gain bounds
     gbound = np.empty(0)
     lazy = not engine.lower_leaves
-    in_active = np.zeros(engine.M, np.bool_)
+    in_active = np.zeros(engine.n_lineups, np.bool_)
     pool_proven = True
     deadline = None if time_limit is None else t0 + time_limit
 
@@ -229,8 +274,8 @@ def generate_portfolio(
         before = engine.n_evaluated
         if mode == "independent":
             res = engine.solve(active, time_limit=left, t0=ts)
-            m = res["index"]
-            results.append(result_from(engine, res, ts, before))
+            m = res.index
+            results.append(result_from(engine, res, ts))
         else:
             in_active[active] = True
             live = in_active[pool]
@@ -239,8 +284,8 @@ def generate_portfolio(
             # past the time limit the pool is rebuilt only when nothing in it is allowed
             cut_short = late and low and bool(live.any())
             if (low and not cut_short) or len(pool) == 0:
-                new = np.sort(engine.top_k(active, int(marginal_pool), deadline))
-                pool_proven = engine.top_k_proven
+                top = engine.top_k(active, int(marginal_pool), deadline)
+                new, pool_proven = np.sort(top.indices), top.proven
                 fresh = ~np.isin(new, pool)
                 pool = np.concatenate([pool, new[fresh]])
                 gbound = np.concatenate([gbound, np.full(int(fresh.sum()), np.inf)])
@@ -254,8 +299,8 @@ def generate_portfolio(
             status = "marginal" if pool_proven and not cut_short else "time_limit"
             results.append(LineupResult(lineup, v, v, 0.0, False, status, engine.n_evaluated - before,
                                         time.perf_counter() - ts))
-            x = np.zeros(engine.S)
-            K._sum_rows(engine.P, engine.lineups[m].astype(np.int64), x)
+            x = np.zeros(engine.n_scenarios)
+            K._sum_rows(engine.driver_points, engine.lineups[m].astype(np.int64), x)
             z = x if z is None else np.maximum(z, x)
         chosen.append(m)
         cand_idx = cand_idx[cand_idx != m]
@@ -280,12 +325,12 @@ def _marginal_pick(engine, pool: np.ndarray, gbound: np.ndarray, live: np.ndarra
     """
     idx = np.flatnonzero(live)
     if z is None:  # empty portfolio: the gain is the lineup's own value
-        vals = engine.value[pool[idx]]
+        vals = engine.exact[pool[idx]]
         return int(pool[idx[int(np.argmax(vals))]])
     fz = float(np.dot(engine.weights, K.leaf_values(z, engine.kinds, engine.k0s, engine.fs, engine.targets)[0]))
 
     def gains(sub: np.ndarray) -> np.ndarray:
-        return K.marginal_values(engine.P, engine.lineups, pool[sub], z, engine.kinds, engine.k0s, engine.fs,
+        return K.marginal_values(engine.driver_points, engine.lineups, pool[sub], z, engine.kinds, engine.k0s, engine.fs,
                                  engine.targets, engine.weights) - fz
 
     if not lazy:

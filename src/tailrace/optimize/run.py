@@ -193,6 +193,7 @@ def run_optimize(
             max_overlap=resolved.max_overlap,
             progress=progress,
             time_limit=time_limit,
+            driver_names=[d.name for d in slate.drivers],
         )
     t_port = time.perf_counter() - t0
     lineups = [tuple(int(i) for i in lr.lineup) for lr in portfolio.lineups]

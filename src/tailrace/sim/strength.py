@@ -154,12 +154,6 @@ def salary_strength(salaries: np.ndarray) -> np.ndarray:
     return 0.6 * np.clip(z, -2.5, 2.5)
 
 
-def race_total_points(site: SiteRules, n: int, laps: int, fl_pool: int) -> float:
-    """Points every race pays out in total (finish table + laps-led and fastest-lap pools; place
-    differential and laps completed handled by the caller)."""
-    return float(sum(site.finish_points[:n]) + site.laps_led * laps + site.fastest_laps * fl_pool)
-
-
 def _secant_fit(theta0: np.ndarray, target: np.ndarray, measure, steps: int, tol: float,
                 slope0: float) -> tuple[np.ndarray, np.ndarray]:
     """Per-driver secant iteration theta -> measure(theta) = target (common random numbers)."""
