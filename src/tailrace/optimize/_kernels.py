@@ -226,7 +226,7 @@ def lower_tail(x: np.ndarray, k0: int, f: float) -> tuple[float, float]:
 
 
 @njit(cache=True)
-def _sum_rows(P: np.ndarray, row: np.ndarray, x: np.ndarray) -> None:
+def sum_rows(P: np.ndarray, row: np.ndarray, x: np.ndarray) -> None:
     S = P.shape[1]
     for s in range(S):
         x[s] = P[row[0], s]
@@ -276,7 +276,7 @@ def evaluate_batch(P, lineups, idx, kinds, k0s, fs, targets, weights):
     lvar = np.zeros((nb, L), np.float64)
     for b in prange(nb):
         x = np.empty(S, np.float64)
-        _sum_rows(P, lineups[idx[b]], x)
+        sum_rows(P, lineups[idx[b]], x)
         v, var = leaf_values(x, kinds, k0s, fs, targets)
         tot = 0.0
         for j in range(L):
@@ -524,7 +524,7 @@ def marginal_values(P, lineups, idx, z, kinds, k0s, fs, targets, weights):
     out = np.empty(idx.shape[0], np.float64)
     for b in prange(idx.shape[0]):
         x = np.empty(S, np.float64)
-        _sum_rows(P, lineups[idx[b]], x)
+        sum_rows(P, lineups[idx[b]], x)
         for s in range(S):
             if z[s] > x[s]:
                 x[s] = z[s]
@@ -647,7 +647,7 @@ def lower_cuts(P, PS, lineups, idx, k0, f, vars_):
     out = np.zeros((idx.shape[0], n), np.float64)
     for b in prange(idx.shape[0]):
         x = np.empty(S, np.float64)
-        _sum_rows(P, lineups[idx[b]], x)
+        sum_rows(P, lineups[idx[b]], x)
         v = vars_[b]
         if np.isnan(v):
             _, v = lower_tail(x, k0, f)

@@ -300,7 +300,7 @@ def generate_portfolio(
             results.append(LineupResult(lineup, v, v, 0.0, False, status, engine.n_evaluated - before,
                                         time.perf_counter() - ts))
             x = np.zeros(engine.n_scenarios)
-            K._sum_rows(engine.driver_points, engine.lineups[m].astype(np.int64), x)
+            K.sum_rows(engine.driver_points, engine.lineups[m].astype(np.int64), x)
             z = x if z is None else np.maximum(z, x)
         chosen.append(m)
         cand_idx = cand_idx[cand_idx != m]

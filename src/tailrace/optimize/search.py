@@ -615,7 +615,7 @@ class Engine:
     def _leaf_stats(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """Lineup m's exact leaf values and VaRs."""
         x = np.zeros(self.n_scenarios)
-        K._sum_rows(self.driver_points, self.lineups[m].astype(np.int64), x)
+        K.sum_rows(self.driver_points, self.lineups[m].astype(np.int64), x)
         return K.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)
 
     def _incumbent_t(self, m: int) -> np.ndarray:
