@@ -21,6 +21,7 @@ from tailrace.api.services import (
     Context,
     Progress,
     _check_limit,
+    jsonable,
     get_scenarios,
     load_slate,
     no_progress,
@@ -46,10 +47,79 @@ def resolve_spec(ctx: Context, req: dict[str, Any]) -> ConstraintSpec:
     if any(v is not None for v in overrides.values()):
         spec = spec.with_overrides(**overrides)
     _check_limit(spec.n_lineups, ctx.settings.max_lineups, "n_lineups")
-    if spec.mode == "contest":
-        raise InputError(Problem("mode 'contest' is not offered by /optimize", field="spec.mode",
-                                 fix="use 'independent' or 'marginal'"))
+    if req.get("contest") is not None and spec.mode != "contest":
+        raise InputError(Problem(f"contest settings were given, but the mode is '{spec.mode}'", field="contest",
+                                 fix="set mode 'contest', or leave contest out"))
     return spec
+
+
+DEFAULT_CONTEST = {"kind": "tournament", "entry_fee": 5.0, "field_size": 20_000, "rake": 0.13, "payouts": None,
+                   "ownership": None}
+
+
+def contest_for_request(slate, points, c: dict[str, Any], seed: int, warnings: list[str]) -> Any:
+    """Mode 'contest': the Contest the request describes, built as ``tailrace optimize --mode contest`` builds it
+    (``tailrace.optimize.run.contest_from_options``): payouts from the kind / rows / parametric table, ownership
+    from ``c['ownership']`` (by name or site ID; others 0), else the slate's column, else modelled from the
+    projections (or scenario means); the field is sampled with ``seed``."""
+    import numpy as np
+
+    from tailrace.api.contest_work import payout_table
+    from tailrace.contest import make_contest
+    from tailrace.contest.ownership import scale_ownership
+    from tailrace.optimize.constraints import DriverMatcher
+
+    if c["field_size"] <= 1:
+        raise InputError(Problem("the contest needs at least 2 entries", field="contest.field_size",
+                                 fix="e.g. 20000"))
+    pay = payout_table(c)
+    own = None
+    if c.get("ownership"):
+        matcher = DriverMatcher(slate)
+        raw = np.zeros(slate.n, dtype=np.float64)
+        problems = []
+        for key, pct in c["ownership"].items():
+            try:
+                raw[matcher.index(key)] = float(pct)
+            except LookupError as exc:
+                problems.append(Problem(str(exc.args[0]), field=f"contest.ownership.{key}", fix=exc.args[1]))
+        if problems:
+            raise InputError(problems)
+        own, msgs = scale_ownership(raw, slate.site.roster_size, "contest.ownership", "contest.ownership")
+        warnings.extend(msgs)
+    elif all(d.ownership is not None for d in slate.drivers):
+        raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
+        own, msgs = scale_ownership(raw, slate.site.roster_size, slate.source.get("projections", "projections"))
+        warnings.extend(msgs)
+    if all(d.projection is not None for d in slate.drivers):
+        proj = np.array([float(d.projection) for d in slate.drivers])
+    else:
+        proj = np.asarray(points, dtype=np.float64).mean(axis=0)
+    return make_contest(slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=c["entry_fee"],
+                        field_size=c["field_size"], rake=c["rake"], payouts=pay, ownership=own, projections=proj,
+                        rng=seed)
+
+
+def score_histograms(points, fresh_points, lineups: list[tuple[int, ...]], bins: int = 40) -> list[dict[str, Any]]:
+    """Per lineup: one set of histogram edges over its in-sample and fresh scores, and the two count lists."""
+    import numpy as np
+
+    from tailrace.optimize.run import portfolio_scores
+
+    X = portfolio_scores(points, lineups)
+    F = portfolio_scores(fresh_points, lineups) if fresh_points is not None else None
+    out = []
+    for j in range(len(lineups)):
+        lo, hi = float(X[:, j].min()), float(X[:, j].max())
+        if F is not None:
+            lo, hi = min(lo, float(F[:, j].min())), max(hi, float(F[:, j].max()))
+        if hi <= lo:
+            hi = lo + 1.0
+        c_in, edges = np.histogram(X[:, j], bins=bins, range=(lo, hi))
+        c_out = np.histogram(F[:, j], bins=edges)[0].astype(int).tolist() if F is not None else None
+        out.append({"edges": edges.tolist(), "in_sample": c_in.astype(int).tolist(), "fresh": c_out,
+                    "n_in_sample": int(X.shape[0]), "n_fresh": None if F is None else int(F.shape[0])})
+    return out
 
 
 def fresh_seed(seed: int) -> int:
@@ -95,6 +165,12 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
             fresh_reason = f"the fresh scenario set could not be simulated: {exc}"
     t_fresh = time.perf_counter()
 
+    contest, contest_req, contest_warnings = None, None, []
+    if spec.mode == "contest":
+        progress(0.32, "sampling the contest field")
+        contest_req = {**DEFAULT_CONTEST, **(req.get("contest") or {})}
+        contest = contest_for_request(slate, scen.points, contest_req, seed, contest_warnings)
+
     def tick(done: int, total: int) -> None:
         progress(0.35 + 0.6 * done / max(total, 1), f"lineup {done} of {total}")
 
@@ -102,7 +178,7 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     binding = min(spec.n_lineups, ctx.settings.explain_binding_limit)
     try:
         run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=explain,
-                           binding_limit=binding, progress=tick)
+                           binding_limit=binding, progress=tick, contest=contest)
     except (InputError, InfeasibleError):
         raise
     except Exception as exc:
@@ -113,10 +189,11 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
                         "the portfolio is given without them")
         explain = False
         run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=False,
-                           progress=tick)
+                           progress=tick, contest=contest)
     t_opt = time.perf_counter()
     res = run.result
-    warnings = list(dict.fromkeys(list(kstats["warnings"]) + list(res.get("warnings", [])) + warnings))
+    warnings = list(dict.fromkeys(list(kstats["warnings"]) + [f"contest: {w}" for w in contest_warnings]
+                                  + list(res.get("warnings", [])) + warnings))
 
     explain_out = None
     if req.get("include_explain"):
@@ -149,9 +226,21 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     lineups = [
         {"index": r["index"], "driver_ids": r["driver_ids"], "names": r["names"], "salary": r["salary"],
          "objective_value": r["objective_value"], "bound": r["bound"], "gap": r.get("gap"),
-         "optimal": r.get("optimal"), "status": r.get("status"), "tail_metrics": r["tail_metrics"]}
+         "optimal": r.get("optimal"), "status": r.get("status"), "tail_metrics": r["tail_metrics"],
+         "contest_marginal_ev": r.get("contest_marginal_ev")}
         for r in res["lineups"]
     ]
+    if req.get("include_distributions") and lineups:
+        from tailrace import tail
+        from tailrace.optimize.run import ALPHAS, _tail_levels, portfolio_scores
+
+        hists = score_histograms(scen.points, None if fresh is None else fresh.points, run.lineups)
+        F = portfolio_scores(fresh.points, run.lineups) if fresh is not None else None
+        levels = _tail_levels(res.get("tail_beta") or spec.objective.tail_beta())
+        for j, lu in enumerate(lineups):
+            lu["distribution"] = hists[j]
+            if F is not None:
+                lu["fresh_tail_metrics"] = jsonable(tail.tail_summary(F[:, j], alphas=ALPHAS, betas=levels).to_dict())
     port = res.get("portfolio", {})
     exposures = [{"driver_id": e["driver_id"], "name": e["name"], "count": e["count"], "share": e["exposure"]}
                  for e in res.get("exposures", [])]
@@ -161,6 +250,8 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         "scenario_set_id": kstats["scenario_set_id"], "n_scenarios": n, "seed": seed, "track": track,
         "strengths": strengths, **hist,
     }
+    if contest_req is not None:
+        portfolio["contest"] = contest_req
     portfolio_id = ctx.store.put_portfolio(slate_id, portfolio)
     progress(1.0, "done")
     return {
@@ -178,6 +269,10 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         "tail_validation": validation,
         "explain": explain_out,
         "warnings": warnings,
+        "contest": None if contest_req is None else {
+            **{k: v for k, v in contest_req.items() if k != "payouts"},
+            "custom_payouts": bool(contest_req.get("payouts")), "paid_places": int(contest.payouts.n_paid),
+            **{k: v for k, v in (port.get("contest") or {}).items() if k not in ("entry_fee", "field_size")}},
         "timings": {"scenarios": t_scen - t0, "validation_scenarios": t_fresh - t_scen,
                     "optimize": t_opt - t_fresh, "calibration": t_end - t_opt, "total": t_end - t0},
     }
