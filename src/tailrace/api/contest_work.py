@@ -34,6 +34,27 @@ def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.nda
     return ownership, projections, warnings
 
 
+def ownership_from_mapping(slate, mapping: dict[str, float], warnings: list[str]) -> np.ndarray:
+    """Ownership per slate driver from {name or site ID: percent} (others 0), scaled to sum to roster size x 100
+    as the CLI's ``--ownership`` file is; InputError names each driver the slate does not know."""
+    from tailrace.contest.ownership import scale_ownership
+    from tailrace.optimize.constraints import DriverMatcher
+
+    matcher = DriverMatcher(slate)
+    raw = np.zeros(slate.n, dtype=np.float64)
+    problems = []
+    for key, pct in mapping.items():
+        try:
+            raw[matcher.index(key)] = float(pct)
+        except LookupError as exc:
+            problems.append(Problem(str(exc.args[0]), field=f"contest.ownership.{key}", fix=exc.args[1]))
+    if problems:
+        raise InputError(problems)
+    own, msgs = scale_ownership(raw, slate.site.roster_size, "contest.ownership", "contest.ownership")
+    warnings.extend(msgs)
+    return own
+
+
 def payout_table(c: dict[str, Any]) -> Any:
     """The PayoutTable a contest request asks for: a cash game's flat table, the given rows, or None
     (the parametric tournament table). InputError for a table that cannot be meant."""
@@ -88,6 +109,9 @@ def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_prog
                                 history_weight=pf.get("history_weight"), allow_shift=bool(pf.get("allow_shift")))
     t_scen = time.perf_counter()
     ownership, projections, warnings = contest_inputs(slate, scen.points)
+    if c.get("ownership"):
+        warnings = [w for w in warnings if not w.startswith("ownership:")]
+        ownership = ownership_from_mapping(slate, c["ownership"], warnings)
     progress(0.4, "sampling the field")
     contest = make_contest(
         slate.salaries(), slate.site.roster_size, slate.site.salary_cap,

@@ -64,10 +64,9 @@ def contest_for_request(slate, points, c: dict[str, Any], seed: int, warnings: l
     projections (or scenario means); the field is sampled with ``seed``."""
     import numpy as np
 
-    from tailrace.api.contest_work import payout_table
+    from tailrace.api.contest_work import ownership_from_mapping, payout_table
     from tailrace.contest import make_contest
     from tailrace.contest.ownership import scale_ownership
-    from tailrace.optimize.constraints import DriverMatcher
 
     if c["field_size"] <= 1:
         raise InputError(Problem("the contest needs at least 2 entries", field="contest.field_size",
@@ -75,18 +74,7 @@ def contest_for_request(slate, points, c: dict[str, Any], seed: int, warnings: l
     pay = payout_table(c)
     own = None
     if c.get("ownership"):
-        matcher = DriverMatcher(slate)
-        raw = np.zeros(slate.n, dtype=np.float64)
-        problems = []
-        for key, pct in c["ownership"].items():
-            try:
-                raw[matcher.index(key)] = float(pct)
-            except LookupError as exc:
-                problems.append(Problem(str(exc.args[0]), field=f"contest.ownership.{key}", fix=exc.args[1]))
-        if problems:
-            raise InputError(problems)
-        own, msgs = scale_ownership(raw, slate.site.roster_size, "contest.ownership", "contest.ownership")
-        warnings.extend(msgs)
+        own = ownership_from_mapping(slate, c["ownership"], warnings)
     elif all(d.ownership is not None for d in slate.drivers):
         raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
         own, msgs = scale_ownership(raw, slate.site.roster_size, slate.source.get("projections", "projections"))
@@ -218,7 +206,7 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     calibration = None
     if req.get("include_calibration"):
         progress(0.96, "calibration summary")
-        calibration, why = calibration_summary(ctx, slate, track)
+        calibration, why = calibration_summary(ctx, slate, track, req.get("history_id"))
         if calibration is None:
             warnings.append(f"calibration_metrics: {why}")
     t_end = time.perf_counter()
@@ -289,34 +277,43 @@ def _is_control_flow(exc: BaseException) -> bool:
 CALIBRATION_SCENARIOS = 2_000
 
 
-def calibration_summary(ctx: Context, slate, track: str | None) -> tuple[dict[str, Any] | None, str]:
-    """(summary, '') for the slate's track type from TAILRACE_HISTORY, or (None, why not).
+def calibration_summary(ctx: Context, slate, track: str | None,
+                        history_id: str | None = None) -> tuple[dict[str, Any] | None, str]:
+    """(summary, '') for the slate's track type, or (None, why not).
 
-    The summary covers the most recent races of that track type in the history file, each
-    fitted only on earlier races; it is computed once per history file and track type and kept
-    under the data directory.
+    The races come from the request's uploaded history (``history_id``, POST /histories) when
+    given, else from the server's TAILRACE_HISTORY. The summary covers the most recent races of
+    that track type in the history, each fitted only on earlier races; it is computed once per
+    history content and track type and kept under the data directory.
     """
-    path = ctx.settings.history_path
-    if path is None:
-        return None, ("no race-history file is configured on the server (set TAILRACE_HISTORY to a CSV "
-                      "like cup_results_2019_2023.csv)")
-    p = Path(path)
-    if not p.is_file():
-        return None, "the configured race-history file (TAILRACE_HISTORY) does not exist on the server"
+    text: str | None = None
+    label = "the configured race-history file (TAILRACE_HISTORY)"
+    if history_id:
+        h = ctx.store.get_history(history_id)  # NotFound -> 404
+        text, label = h["text"], f"the uploaded history {h['name']}"
+    else:
+        path = ctx.settings.history_path
+        if path is None:
+            return None, ("no race history: upload one (POST /histories, then history_id) or set "
+                          "TAILRACE_HISTORY on the server to a CSV like cup_results_2019_2023.csv")
+        p = Path(path)
+        if not p.is_file():
+            return None, "the configured race-history file (TAILRACE_HISTORY) does not exist on the server"
     try:
         from tailrace.calibration import end_to_end_calibration
-        from tailrace.sim.history import read_history
+        from tailrace.sim.history import parse_history, read_history
         from tailrace.sim.tracks import resolve_track
 
         name = track or slate.track
         if not name:
             return None, "the slate has no track, so its track type is unknown (pass track)"
         track_type = resolve_track(name).track_type
-        digest = hashlib.sha256(p.read_bytes()).hexdigest()[:20]
+        raw = text.encode("utf-8") if text is not None else p.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()[:20]
         out = ctx.settings.data_dir / "calibration" / f"{digest}-{track_type}-{ctx.settings.calibration_races}.json"
         if out.is_file():
             return json.loads(out.read_text()), ""
-        hist = read_history(p)
+        hist = parse_history(text, label) if text is not None else read_history(p)
         n_races = ctx.settings.calibration_races
         ids = [r.race_id for r in hist.races() if r.track_type == track_type][-n_races:]
         if not ids:
@@ -332,7 +329,7 @@ def calibration_summary(ctx: Context, slate, track: str | None) -> tuple[dict[st
         tmp.replace(out)
         return summary, ""
     except InputError as exc:
-        return None, f"the race-history file could not be used: {exc}"
+        return None, f"{label} could not be used: {exc}"
     except Exception as exc:
         log.exception("calibration summary failed")
         return None, f"calibration failed ({type(exc).__name__}: {exc})"

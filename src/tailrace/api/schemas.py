@@ -257,18 +257,10 @@ class ContestSpecIn(BaseModel):
     field_size: int = Field(20_000, ge=2, le=500_000, strict=True)
     rake: float = Field(0.13, ge=0, lt=1)
     payouts: list[PayoutRow] | None = Field(None, max_length=10_000)
-
-class ContestModeIn(ContestSpecIn):
-    """Mode ``contest`` of /optimize: the contest the lineups are picked for, as the CLI takes it
-    (``--entry-fee``, ``--field-size``, ``--rake``, ``--payouts`` table or cash game, ``--ownership``).
-    The field is sampled from ownership with the request's seed, as ``tailrace optimize`` does."""
-
-    model_config = ConfigDict(extra="forbid")
-
     ownership: dict[str, float] | None = Field(
         None, max_length=60, description="projected ownership in percent by driver name or site ID (drivers left out "
-        "get 0; scaled to sum to roster size x 100, like --ownership); default: the slate's ownership column, "
-        "else modelled from salary and projections")
+        "get 0; scaled to sum to roster size x 100, like the CLI's --ownership file); default: the slate's "
+        "ownership column, else modelled from salary and projections")
 
     @field_validator("ownership")
     @classmethod
@@ -278,9 +270,6 @@ class ContestModeIn(ContestSpecIn):
                 if not (math.isfinite(x) and 0 <= x <= 100):
                     raise ValueError(f"ownership of '{k}' must be a percent between 0 and 100, got {x}")
         return v
-
-
-
 
 class OptimizeRequest(ModelOptions):
     """The seed's /optimize contract: a slate, a constraint spec, an objective and what to include."""
@@ -295,8 +284,9 @@ class OptimizeRequest(ModelOptions):
     n_lineups: int | None = Field(None, ge=1, le=150, description="overrides the spec's n_lineups", strict=True)
     mode: Literal["independent", "marginal", "contest"] | None = Field(
         None, description="overrides the spec's mode; 'contest' needs `contest` (or takes its defaults)")
-    contest: ContestModeIn | None = Field(
-        None, description="mode 'contest': the contest to pick lineups for (default: a 20,000-entry $5 tournament)")
+    contest: ContestSpecIn | None = Field(
+        None, description="mode 'contest': the contest to pick lineups for, as `tailrace optimize --mode contest` "
+        "takes it (default: a 20,000-entry $5 tournament); the field is sampled with the request's seed")
     n_scenarios: int = Field(10_000, ge=100, le=200_000, strict=True)
     seed: int = Field(7, ge=0, le=MAX_SEED, strict=True)
     track: str | None = Field(None, max_length=100)
