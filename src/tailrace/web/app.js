@@ -514,7 +514,7 @@ function renderLineups() {
   const r = state.opt, beta = String(r.tail_metrics.tail_beta);
   const contest = r.mode === "contest";
   const cols = ["#", "Drivers", "Salary", "Objective", "Bound", "Gap", "Mean", `CVaR↑${beta}`].concat(contest ? ["Marginal EV $"] : []).concat([""]);
-  const head = el("tr", {}, ...cols.map((c) => el("th", { scope: "col", text: c })));
+  const head = el("tr", {}, ...cols.map((c) => el("th", { scope: "col", class: c === "Drivers" ? "l" : null, text: c })));
   const rows = r.lineups.map((lu, k) => el("tr", { "data-index": k },
     el("td", { text: k + 1 }),
     el("td", { class: "l", text: lu.names.join(", ") }),
@@ -626,18 +626,20 @@ async function loadSpecList(select) {
 
 async function saveSpec() {
   clearErrors("secOpt");
+  $("specMsg").textContent = "saving…";
   let spec;
-  try { spec = buildSpec(); } catch (e) { fieldError("err-groups", e.message); return; }
+  try { spec = buildSpec(); } catch (e) { fieldError("err-groups", e.message); $("specMsg").textContent = ""; return; }
   try {
     const r = await api("constraint-specs", { method: "POST", json: { name: $("specName").value.trim() || null, spec } });
-    $("specMsg").textContent = `saved as ${r.id}`;
     await loadSpecList(r.id);
+    $("specMsg").textContent = `saved as ${r.id}`;
   } catch (e) { showError(e, optField, "optProblems"); }
 }
 
 async function loadSpec() {
   const id = $("specList").value;
   if (!id) { $("specMsg").textContent = "choose a saved spec first"; return; }
+  $("specMsg").textContent = "loading…";
   try {
     const r = await api(`constraint-specs/${encodeURIComponent(id)}`);
     const unknown = fillForm(r.spec, null);
