@@ -504,6 +504,9 @@ function renderOptimize() {
   if (r.contest) info.push(`contest: ${r.contest.field_size.toLocaleString("en-US")} entries at $${r.contest.entry_fee} (${r.contest.kind}), ${r.contest.n_candidates} candidates, top prizes capped at place ${r.contest.cap_place}`);
   $("optInfo").replaceChildren(...info.flatMap((t, i) => (i ? [el("br"), t] : [t])));
   warningsBox("optWarnings", r.warnings);
+  // DKEntries files are DraftKings'; a FanDuel portfolio has the upload CSV only
+  for (const id of ["entriesFile", "dlEntries"]) $(id).hidden = r.site !== "dk";
+  $("entriesFile").labels[0].hidden = r.site !== "dk";
   renderLineups();
   renderExposure();
   chooseLineup(Math.min(state.chosen, r.lineups.length - 1));
@@ -766,6 +769,7 @@ async function restore() {
       const res = await runJob("opt", h.opt);
       await showOptimize(res);
       const pf = state.portfolio;
+      if (!state.ownership && pf.contest && pf.contest.ownership) state.ownership = pf.contest.ownership;  // from the store
       fillForm(pf.spec || {}, pf.contest);
       renderOptimize();
       $("nScen").value = pf.n_scenarios; $("seed").value = pf.seed;
