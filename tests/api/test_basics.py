@@ -150,10 +150,24 @@ def test_api_key_and_upload_limit(tmp_path) -> None:
 
 
 def test_web_page_is_served_without_cdn(client: httpx.Client) -> None:
+    import re
+
     r = client.get("/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     page = r.text
-    assert "<script>" in page and 'id="upload"' in page and "optimize?async=true" in page
+    assert 'id="upload"' in page and 'src="static/app.js"' in page
     assert "http://" not in page and "https://" not in page  # no CDN, no external resource
+    # every script and style the page loads is served here, and none of them loads anything from elsewhere
+    assets = re.findall(r'(?:src|href)="(static/[^"]+)"', page)
+    assert {"static/app.js", "static/style.css", "static/vendor/chart.umd.min.js"} <= set(assets)
+    for name in ("static/app.js", "static/api.js", "static/charts.js", "static/style.css",
+                 "static/vendor/chart.umd.min.js"):
+        a = client.get("/" + name)
+        assert a.status_code == 200, name
+        body = a.text
+        if "vendor" in name:  # the library's banner and a dependency's readme link are comments, not loads
+            body = body.replace("https://www.chartjs.org", "").replace("https://github.com/kurkle/color#readme", "")
+        assert "http://" not in body and "https://" not in body and "import(" not in body, name
+    assert "optimize" in client.get("/static/app.js").text
     assert client.get("/docs").status_code == 200
     assert "/optimize" in client.get("/openapi.json").json()["paths"]

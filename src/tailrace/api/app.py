@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tailrace import __version__
@@ -111,6 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(_web_dir() / "index.html", media_type="text/html")
+
+    # the page's scripts, styles and the vendored chart library (public, like the page itself)
+    app.mount("/static", StaticFiles(directory=_web_dir()), name="static")
 
     if settings.cors_origins:
         app.add_middleware(

@@ -34,9 +34,65 @@ def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.nda
     return ownership, projections, warnings
 
 
+def ownership_from_mapping(slate, mapping: dict[str, float], warnings: list[str]) -> np.ndarray:
+    """Ownership per slate driver from {name or site ID: percent} (others 0), scaled to sum to roster size x 100
+    as the CLI's ``--ownership`` file is; InputError names each driver the slate does not know."""
+    from tailrace.contest.ownership import scale_ownership
+    from tailrace.optimize.constraints import DriverMatcher
+
+    matcher = DriverMatcher(slate)
+    raw = np.zeros(slate.n, dtype=np.float64)
+    problems = []
+    for key, pct in mapping.items():
+        try:
+            raw[matcher.index(key)] = float(pct)
+        except LookupError as exc:
+            problems.append(Problem(str(exc.args[0]), field=f"contest.ownership.{key}", fix=exc.args[1]))
+    if problems:
+        raise InputError(problems)
+    own, msgs = scale_ownership(raw, slate.site.roster_size, "contest.ownership", "contest.ownership")
+    warnings.extend(msgs)
+    return own
+
+
+def payout_table(c: dict[str, Any]) -> Any:
+    """The PayoutTable a contest request asks for: a cash game's flat table, the given rows, or None
+    (the parametric tournament table). InputError for a table that cannot be meant."""
+    from tailrace.contest import cash_payouts, payouts_from_ranges
+
+    kind = c.get("kind", "tournament")
+    if kind != "tournament" and c.get("payouts"):
+        raise InputError(Problem(f"contest.kind '{kind}' has its own table; contest.payouts cannot be given too",
+                                 field="contest.payouts", fix="leave out payouts, or use kind 'tournament'"))
+    if kind != "tournament":
+        return cash_payouts(kind, c["entry_fee"], c["field_size"])
+    if c.get("payouts"):
+        rows = [(r["min_rank"], r["max_rank"], r["prize"]) for r in c["payouts"]]
+        last = max(b for _, b, _ in rows)
+        if last > c["field_size"]:
+            raise InputError(Problem(f"the payout table pays down to rank {last:,}, beyond the field of "
+                                     f"{c['field_size']:,}", field="contest.payouts",
+                                     fix="pay at most field_size places"))
+        return payouts_from_ranges(rows, source="contest.payouts")
+    return None
+
+
+def profit_distribution(profit: np.ndarray, cvar: float, alpha: float, bins: int = 40) -> dict[str, Any]:
+    """The page's picture of a portfolio's profit per scenario: histogram, quantiles, mean, lower CVaR."""
+    x = np.asarray(profit, dtype=np.float64)
+    lo, hi = float(x.min()), float(x.max())
+    if hi <= lo:
+        hi = lo + 1.0
+    counts, edges = np.histogram(x, bins=bins, range=(lo, hi))
+    levels = np.round(np.linspace(0.0, 1.0, 101), 2)
+    return {"edges": edges.tolist(), "counts": counts.astype(int).tolist(), "levels": levels.tolist(),
+            "values": np.quantile(x, levels).tolist(), "mean": float(x.mean()), "lower_cvar": float(cvar),
+            "alpha": float(alpha), "n_scenarios": int(x.size)}
+
+
 def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
     """Contest figures (profit, ROI, cash/top-1 %/win rates with standard errors) for a stored portfolio."""
-    from tailrace.contest import cash_payouts, make_contest, payouts_from_ranges, simulate
+    from tailrace.contest import make_contest, simulate
 
     t0 = time.perf_counter()
     pf = ctx.store.get_portfolio(req["portfolio_id"])
@@ -46,27 +102,16 @@ def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_prog
     if lineups.shape[0] >= c["field_size"]:
         raise InputError(Problem(f"the portfolio's {lineups.shape[0]} lineups do not fit a {c['field_size']}-entry "
                                  "contest", field="contest.field_size", fix="use a larger field_size"))
-    payouts = None
-    kind = c.get("kind", "tournament")
-    if kind != "tournament" and c.get("payouts"):
-        raise InputError(Problem(f"contest.kind '{kind}' has its own table; contest.payouts cannot be given too",
-                                 field="contest.payouts", fix="leave out payouts, or use kind 'tournament'"))
-    if kind != "tournament":
-        payouts = cash_payouts(kind, c["entry_fee"], c["field_size"])
-    elif c.get("payouts"):
-        rows = [(r["min_rank"], r["max_rank"], r["prize"]) for r in c["payouts"]]
-        last = max(b for _, b, _ in rows)
-        if last > c["field_size"]:
-            raise InputError(Problem(f"the payout table pays down to rank {last:,}, beyond the field of "
-                                     f"{c['field_size']:,}", field="contest.payouts",
-                                     fix="pay at most field_size places"))
-        payouts = payouts_from_ranges(rows, source="contest.payouts")
+    payouts = payout_table(c)
     progress(0.05, "simulating races")
     scen, stats = get_scenarios(ctx, slate, req["n_scenarios"], req["seed"], pf.get("track"), progress,
                                 pf.get("strengths"), history_id=pf.get("history_id"),
                                 history_weight=pf.get("history_weight"), allow_shift=bool(pf.get("allow_shift")))
     t_scen = time.perf_counter()
     ownership, projections, warnings = contest_inputs(slate, scen.points)
+    if c.get("ownership"):
+        warnings = [w for w in warnings if not w.startswith("ownership:")]
+        ownership = ownership_from_mapping(slate, c["ownership"], warnings)
     progress(0.4, "sampling the field")
     contest = make_contest(
         slate.salaries(), slate.site.roster_size, slate.site.salary_cap,
@@ -78,7 +123,8 @@ def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_prog
     def tick(done: int, total: int) -> None:
         progress(0.5 + 0.5 * done / max(total, 1), f"contest: {done:,} of {total:,} scenarios")
 
-    res = jsonable(simulate(contest, scen.points, lineups, progress=tick).to_dict())
+    sim = simulate(contest, scen.points, lineups, progress=tick)
+    res = jsonable(sim.to_dict())
     t_end = time.perf_counter()
     out_lineups = [{"index": k, "driver_ids": list(ids), **fig} for k, (ids, fig) in
                    enumerate(zip(pf["lineups"], res["lineups"]))]
@@ -90,6 +136,7 @@ def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_prog
         "portfolio": res["portfolio"],
         "lineups": out_lineups,
         "warnings": list(dict.fromkeys(list(stats.get("warnings", [])) + warnings)),
+        "profit_distribution": jsonable(profit_distribution(sim.profit, sim.profit_cvar, sim.cvar_alpha)),
         "timings": {"scenarios": t_scen - t0, "field": t_field - t_scen, "contest": t_end - t_field,
                     "total": t_end - t0},
     }

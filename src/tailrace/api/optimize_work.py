@@ -21,6 +21,7 @@ from tailrace.api.services import (
     Context,
     Progress,
     _check_limit,
+    jsonable,
     get_scenarios,
     load_slate,
     no_progress,
@@ -46,10 +47,67 @@ def resolve_spec(ctx: Context, req: dict[str, Any]) -> ConstraintSpec:
     if any(v is not None for v in overrides.values()):
         spec = spec.with_overrides(**overrides)
     _check_limit(spec.n_lineups, ctx.settings.max_lineups, "n_lineups")
-    if spec.mode == "contest":
-        raise InputError(Problem("mode 'contest' is not offered by /optimize", field="spec.mode",
-                                 fix="use 'independent' or 'marginal'"))
+    if req.get("contest") is not None and spec.mode != "contest":
+        raise InputError(Problem(f"contest settings were given, but the mode is '{spec.mode}'", field="contest",
+                                 fix="set mode 'contest', or leave contest out"))
     return spec
+
+
+DEFAULT_CONTEST = {"kind": "tournament", "entry_fee": 5.0, "field_size": 20_000, "rake": 0.13, "payouts": None,
+                   "ownership": None}
+
+
+def contest_for_request(slate, points, c: dict[str, Any], seed: int, warnings: list[str]) -> Any:
+    """Mode 'contest': the Contest the request describes, built as ``tailrace optimize --mode contest`` builds it
+    (``tailrace.optimize.run.contest_from_options``): payouts from the kind / rows / parametric table, ownership
+    from ``c['ownership']`` (by name or site ID; others 0), else the slate's column, else modelled from the
+    projections (or scenario means); the field is sampled with ``seed``."""
+    import numpy as np
+
+    from tailrace.api.contest_work import ownership_from_mapping, payout_table
+    from tailrace.contest import make_contest
+    from tailrace.contest.ownership import scale_ownership
+
+    if c["field_size"] <= 1:
+        raise InputError(Problem("the contest needs at least 2 entries", field="contest.field_size",
+                                 fix="e.g. 20000"))
+    pay = payout_table(c)
+    own = None
+    if c.get("ownership"):
+        own = ownership_from_mapping(slate, c["ownership"], warnings)
+    elif all(d.ownership is not None for d in slate.drivers):
+        raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
+        own, msgs = scale_ownership(raw, slate.site.roster_size, slate.source.get("projections", "projections"))
+        warnings.extend(msgs)
+    if all(d.projection is not None for d in slate.drivers):
+        proj = np.array([float(d.projection) for d in slate.drivers])
+    else:
+        proj = np.asarray(points, dtype=np.float64).mean(axis=0)
+    return make_contest(slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=c["entry_fee"],
+                        field_size=c["field_size"], rake=c["rake"], payouts=pay, ownership=own, projections=proj,
+                        rng=seed)
+
+
+def score_histograms(points, fresh_points, lineups: list[tuple[int, ...]], bins: int = 40) -> list[dict[str, Any]]:
+    """Per lineup: one set of histogram edges over its in-sample and fresh scores, and the two count lists."""
+    import numpy as np
+
+    from tailrace.optimize.run import portfolio_scores
+
+    X = portfolio_scores(points, lineups)
+    F = portfolio_scores(fresh_points, lineups) if fresh_points is not None else None
+    out = []
+    for j in range(len(lineups)):
+        lo, hi = float(X[:, j].min()), float(X[:, j].max())
+        if F is not None:
+            lo, hi = min(lo, float(F[:, j].min())), max(hi, float(F[:, j].max()))
+        if hi <= lo:
+            hi = lo + 1.0
+        c_in, edges = np.histogram(X[:, j], bins=bins, range=(lo, hi))
+        c_out = np.histogram(F[:, j], bins=edges)[0].astype(int).tolist() if F is not None else None
+        out.append({"edges": edges.tolist(), "in_sample": c_in.astype(int).tolist(), "fresh": c_out,
+                    "n_in_sample": int(X.shape[0]), "n_fresh": None if F is None else int(F.shape[0])})
+    return out
 
 
 def fresh_seed(seed: int) -> int:
@@ -95,6 +153,12 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
             fresh_reason = f"the fresh scenario set could not be simulated: {exc}"
     t_fresh = time.perf_counter()
 
+    contest, contest_req, contest_warnings = None, None, []
+    if spec.mode == "contest":
+        progress(0.32, "sampling the contest field")
+        contest_req = {**DEFAULT_CONTEST, **(req.get("contest") or {})}
+        contest = contest_for_request(slate, scen.points, contest_req, seed, contest_warnings)
+
     def tick(done: int, total: int) -> None:
         progress(0.35 + 0.6 * done / max(total, 1), f"lineup {done} of {total}")
 
@@ -102,7 +166,7 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     binding = min(spec.n_lineups, ctx.settings.explain_binding_limit)
     try:
         run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=explain,
-                           binding_limit=binding, progress=tick)
+                           binding_limit=binding, progress=tick, contest=contest)
     except (InputError, InfeasibleError):
         raise
     except Exception as exc:
@@ -113,10 +177,11 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
                         "the portfolio is given without them")
         explain = False
         run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=False,
-                           progress=tick)
+                           progress=tick, contest=contest)
     t_opt = time.perf_counter()
     res = run.result
-    warnings = list(dict.fromkeys(list(kstats["warnings"]) + list(res.get("warnings", [])) + warnings))
+    warnings = list(dict.fromkeys(list(kstats["warnings"]) + [f"contest: {w}" for w in contest_warnings]
+                                  + list(res.get("warnings", [])) + warnings))
 
     explain_out = None
     if req.get("include_explain"):
@@ -141,7 +206,7 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     calibration = None
     if req.get("include_calibration"):
         progress(0.96, "calibration summary")
-        calibration, why = calibration_summary(ctx, slate, track)
+        calibration, why = calibration_summary(ctx, slate, track, req.get("history_id"))
         if calibration is None:
             warnings.append(f"calibration_metrics: {why}")
     t_end = time.perf_counter()
@@ -149,9 +214,21 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     lineups = [
         {"index": r["index"], "driver_ids": r["driver_ids"], "names": r["names"], "salary": r["salary"],
          "objective_value": r["objective_value"], "bound": r["bound"], "gap": r.get("gap"),
-         "optimal": r.get("optimal"), "status": r.get("status"), "tail_metrics": r["tail_metrics"]}
+         "optimal": r.get("optimal"), "status": r.get("status"), "tail_metrics": r["tail_metrics"],
+         "contest_marginal_ev": r.get("contest_marginal_ev")}
         for r in res["lineups"]
     ]
+    if req.get("include_distributions") and lineups:
+        from tailrace import tail
+        from tailrace.optimize.run import ALPHAS, _tail_levels, portfolio_scores
+
+        hists = score_histograms(scen.points, None if fresh is None else fresh.points, run.lineups)
+        F = portfolio_scores(fresh.points, run.lineups) if fresh is not None else None
+        levels = _tail_levels(res.get("tail_beta") or spec.objective.tail_beta())
+        for j, lu in enumerate(lineups):
+            lu["distribution"] = hists[j]
+            if F is not None:
+                lu["fresh_tail_metrics"] = jsonable(tail.tail_summary(F[:, j], alphas=ALPHAS, betas=levels).to_dict())
     port = res.get("portfolio", {})
     exposures = [{"driver_id": e["driver_id"], "name": e["name"], "count": e["count"], "share": e["exposure"]}
                  for e in res.get("exposures", [])]
@@ -161,6 +238,8 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         "scenario_set_id": kstats["scenario_set_id"], "n_scenarios": n, "seed": seed, "track": track,
         "strengths": strengths, **hist,
     }
+    if contest_req is not None:
+        portfolio["contest"] = contest_req
     portfolio_id = ctx.store.put_portfolio(slate_id, portfolio)
     progress(1.0, "done")
     return {
@@ -178,6 +257,10 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         "tail_validation": validation,
         "explain": explain_out,
         "warnings": warnings,
+        "contest": None if contest_req is None else {
+            **{k: v for k, v in contest_req.items() if k != "payouts"},
+            "custom_payouts": bool(contest_req.get("payouts")), "paid_places": int(contest.payouts.n_paid),
+            **{k: v for k, v in (port.get("contest") or {}).items() if k not in ("entry_fee", "field_size")}},
         "timings": {"scenarios": t_scen - t0, "validation_scenarios": t_fresh - t_scen,
                     "optimize": t_opt - t_fresh, "calibration": t_end - t_opt, "total": t_end - t0},
     }
@@ -194,34 +277,43 @@ def _is_control_flow(exc: BaseException) -> bool:
 CALIBRATION_SCENARIOS = 2_000
 
 
-def calibration_summary(ctx: Context, slate, track: str | None) -> tuple[dict[str, Any] | None, str]:
-    """(summary, '') for the slate's track type from TAILRACE_HISTORY, or (None, why not).
+def calibration_summary(ctx: Context, slate, track: str | None,
+                        history_id: str | None = None) -> tuple[dict[str, Any] | None, str]:
+    """(summary, '') for the slate's track type, or (None, why not).
 
-    The summary covers the most recent races of that track type in the history file, each
-    fitted only on earlier races; it is computed once per history file and track type and kept
-    under the data directory.
+    The races come from the request's uploaded history (``history_id``, POST /histories) when
+    given, else from the server's TAILRACE_HISTORY. The summary covers the most recent races of
+    that track type in the history, each fitted only on earlier races; it is computed once per
+    history content and track type and kept under the data directory.
     """
-    path = ctx.settings.history_path
-    if path is None:
-        return None, ("no race-history file is configured on the server (set TAILRACE_HISTORY to a CSV "
-                      "like cup_results_2019_2023.csv)")
-    p = Path(path)
-    if not p.is_file():
-        return None, "the configured race-history file (TAILRACE_HISTORY) does not exist on the server"
+    text: str | None = None
+    label = "the configured race-history file (TAILRACE_HISTORY)"
+    if history_id:
+        h = ctx.store.get_history(history_id)  # NotFound -> 404
+        text, label = h["text"], f"the uploaded history {h['name']}"
+    else:
+        path = ctx.settings.history_path
+        if path is None:
+            return None, ("no race history: upload one (POST /histories, then history_id) or set "
+                          "TAILRACE_HISTORY on the server to a CSV like cup_results_2019_2023.csv")
+        p = Path(path)
+        if not p.is_file():
+            return None, "the configured race-history file (TAILRACE_HISTORY) does not exist on the server"
     try:
         from tailrace.calibration import end_to_end_calibration
-        from tailrace.sim.history import read_history
+        from tailrace.sim.history import parse_history, read_history
         from tailrace.sim.tracks import resolve_track
 
         name = track or slate.track
         if not name:
             return None, "the slate has no track, so its track type is unknown (pass track)"
         track_type = resolve_track(name).track_type
-        digest = hashlib.sha256(p.read_bytes()).hexdigest()[:20]
+        raw = text.encode("utf-8") if text is not None else p.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()[:20]
         out = ctx.settings.data_dir / "calibration" / f"{digest}-{track_type}-{ctx.settings.calibration_races}.json"
         if out.is_file():
             return json.loads(out.read_text()), ""
-        hist = read_history(p)
+        hist = parse_history(text, label) if text is not None else read_history(p)
         n_races = ctx.settings.calibration_races
         ids = [r.race_id for r in hist.races() if r.track_type == track_type][-n_races:]
         if not ids:
@@ -237,7 +329,7 @@ def calibration_summary(ctx: Context, slate, track: str | None) -> tuple[dict[st
         tmp.replace(out)
         return summary, ""
     except InputError as exc:
-        return None, f"the race-history file could not be used: {exc}"
+        return None, f"{label} could not be used: {exc}"
     except Exception as exc:
         log.exception("calibration summary failed")
         return None, f"calibration failed ({type(exc).__name__}: {exc})"

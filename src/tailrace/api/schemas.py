@@ -189,12 +189,17 @@ class SimulateRequest(ModelOptions):
 
 
 class DriverSummary(BaseModel):
+    """One driver's simulated points: mean, sd and quantiles (p5/p50/p95 feed the page's ribbons)."""
+
     id: str
     name: str
     mean: float
     sd: float
     p90: float
     p99: float
+    p5: float | None = Field(None, description="5th percentile of the driver's simulated points")
+    p50: float | None = Field(None, description="median")
+    p95: float | None = Field(None, description="95th percentile")
 
 
 class KernelStats(BaseModel):
@@ -225,6 +230,47 @@ class SimulateResponse(BaseModel):
 # ---------------------------------------------------------------------------- optimize
 
 
+class PayoutRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_rank: int = Field(ge=1, le=10_000_000, strict=True)
+    max_rank: int = Field(ge=1, le=10_000_000, strict=True)
+    prize: float = Field(ge=0, le=1e9)
+
+    @model_validator(mode="after")
+    def _order(self) -> PayoutRow:
+        if self.max_rank < self.min_rank:
+            raise ValueError("max_rank is below min_rank")
+        return self
+
+
+class ContestSpecIn(BaseModel):
+    """A tournament: entry fee, field size and rake (a DraftKings-like table is built), or explicit payouts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["tournament", "double-up", "50-50"] = Field(
+        "tournament", description="tournament: the DraftKings-like table (or `payouts`); double-up / 50-50: a cash "
+                                  "game, 44 % / 50 % of entries paid 1.8x the fee (the tournament choice is "
+                                  "contest-aware portfolios; for cash games, lower CVaR or the cash-game table)")
+    entry_fee: float = Field(5.0, gt=0, le=100_000)
+    field_size: int = Field(20_000, ge=2, le=500_000, strict=True)
+    rake: float = Field(0.13, ge=0, lt=1)
+    payouts: list[PayoutRow] | None = Field(None, max_length=10_000)
+    ownership: dict[str, float] | None = Field(
+        None, max_length=60, description="projected ownership in percent by driver name or site ID (drivers left out "
+        "get 0; scaled to sum to roster size x 100, like the CLI's --ownership file); default: the slate's "
+        "ownership column, else modelled from salary and projections")
+
+    @field_validator("ownership")
+    @classmethod
+    def _own_ok(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is not None:
+            for k, x in v.items():
+                if not (math.isfinite(x) and 0 <= x <= 100):
+                    raise ValueError(f"ownership of '{k}' must be a percent between 0 and 100, got {x}")
+        return v
+
 class OptimizeRequest(ModelOptions):
     """The seed's /optimize contract: a slate, a constraint spec, an objective and what to include."""
 
@@ -236,7 +282,11 @@ class OptimizeRequest(ModelOptions):
     spec_id: str | None = Field(None, min_length=1, max_length=64)
     objective: ObjectiveSpec | None = Field(None, description="overrides the spec's objective")
     n_lineups: int | None = Field(None, ge=1, le=150, description="overrides the spec's n_lineups", strict=True)
-    mode: Literal["independent", "marginal"] | None = Field(None, description="overrides the spec's mode")
+    mode: Literal["independent", "marginal", "contest"] | None = Field(
+        None, description="overrides the spec's mode; 'contest' needs `contest` (or takes its defaults)")
+    contest: ContestSpecIn | None = Field(
+        None, description="mode 'contest': the contest to pick lineups for, as `tailrace optimize --mode contest` "
+        "takes it (default: a 20,000-entry $5 tournament); the field is sampled with the request's seed")
     n_scenarios: int = Field(10_000, ge=100, le=200_000, strict=True)
     seed: int = Field(7, ge=0, le=MAX_SEED, strict=True)
     track: str | None = Field(None, max_length=100)
@@ -244,6 +294,9 @@ class OptimizeRequest(ModelOptions):
     include_calibration: bool = Field(False, strict=True)
     include_tail_validation: bool = Field(False, strict=True)
     validation_scenarios: int | None = Field(None, ge=100, le=200_000, description="default: n_scenarios", strict=True)
+    include_distributions: bool = Field(False, strict=True, description=(
+        "add each lineup's score histogram (in-sample, and on the fresh set with include_tail_validation) and "
+        "its fresh-set tail metrics: the page's distribution chart"))
 
     @model_validator(mode="after")
     def _one_slate_one_spec(self) -> OptimizeRequest:
@@ -265,6 +318,13 @@ class LineupOut(BaseModel):
     optimal: bool | None = None
     status: str | None = None
     tail_metrics: dict[str, Any]
+    contest_marginal_ev: float | None = Field(None, description="mode 'contest': the lineup's marginal expected "
+                                                                "profit when it was picked")
+    distribution: dict[str, Any] | None = Field(None, description=(
+        "include_distributions: the lineup's score histogram, {edges (bins + 1 points), in_sample (counts), fresh "
+        "(counts on the fresh set, or null)}, one set of edges for both"))
+    fresh_tail_metrics: dict[str, Any] | None = Field(None, description=(
+        "include_distributions with include_tail_validation: tail_metrics of the lineup on the fresh scenario set"))
 
 
 class Exposure(BaseModel):
@@ -300,38 +360,12 @@ class OptimizeResponse(BaseModel):
     explain: list[dict[str, Any]] | None
     warnings: list[str]
     timings: dict[str, float]
+    contest: dict[str, Any] | None = Field(None, description=(
+        "mode 'contest': the contest the lineups were picked for (entry_fee, field_size, kind, rake, paid places) "
+        "and the selection's facts (n_candidates, cap_place, cv_scores)"))
 
 
 # ---------------------------------------------------------------------------- contest
-
-
-class PayoutRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    min_rank: int = Field(ge=1, le=10_000_000, strict=True)
-    max_rank: int = Field(ge=1, le=10_000_000, strict=True)
-    prize: float = Field(ge=0, le=1e9)
-
-    @model_validator(mode="after")
-    def _order(self) -> PayoutRow:
-        if self.max_rank < self.min_rank:
-            raise ValueError("max_rank is below min_rank")
-        return self
-
-
-class ContestSpecIn(BaseModel):
-    """A tournament: entry fee, field size and rake (a DraftKings-like table is built), or explicit payouts."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["tournament", "double-up", "50-50"] = Field(
-        "tournament", description="tournament: the DraftKings-like table (or `payouts`); double-up / 50-50: a cash "
-                                  "game, 44 % / 50 % of entries paid 1.8x the fee (the tournament choice is "
-                                  "contest-aware portfolios; for cash games, lower CVaR or the cash-game table)")
-    entry_fee: float = Field(5.0, gt=0, le=100_000)
-    field_size: int = Field(20_000, ge=2, le=500_000, strict=True)
-    rake: float = Field(0.13, ge=0, lt=1)
-    payouts: list[PayoutRow] | None = Field(None, max_length=10_000)
 
 
 class ContestRequest(BaseModel):
@@ -350,6 +384,9 @@ class ContestResponse(BaseModel):
     lineups: list[dict[str, Any]]
     warnings: list[str]
     timings: dict[str, float]
+    profit_distribution: dict[str, Any] | None = Field(None, description=(
+        "the portfolio's profit per scenario as a histogram {edges, counts} and quantiles {levels, values} "
+        "(levels 0, 0.01, ..., 1), with mean, lower_cvar and its alpha (= portfolio.profit_cvar, cvar_alpha)"))
 
 
 # ---------------------------------------------------------------------------- jobs

@@ -219,10 +219,10 @@ def _driver_summary(slate: Slate, points: np.ndarray) -> list[dict[str, Any]]:
     p = np.asarray(points, dtype=np.float64)
     mean = p.mean(axis=0)
     sd = p.std(axis=0, ddof=1) if p.shape[0] > 1 else np.zeros(p.shape[1])
-    q = np.quantile(p, [0.9, 0.99], axis=0)
+    q = np.quantile(p, [0.9, 0.99, 0.05, 0.5, 0.95], axis=0)
     return [
         {"id": d.id, "name": d.name, "mean": float(mean[j]), "sd": float(sd[j]), "p90": float(q[0, j]),
-         "p99": float(q[1, j])}
+         "p99": float(q[1, j]), "p5": float(q[2, j]), "p50": float(q[3, j]), "p95": float(q[4, j])}
         for j, d in enumerate(slate.drivers)
     ]
 
