@@ -41,7 +41,7 @@ class Server:
         headers = {}
         if self.env.get("TAILRACE_API_KEY"):
             headers["X-API-Key"] = self.env["TAILRACE_API_KEY"]
-        return httpx.Client(base_url=self.url, timeout=kw.pop("timeout", 120.0), headers=headers, **kw)
+        return httpx.Client(base_url=self.url, timeout=kw.pop("timeout", 300.0), headers=headers, **kw)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -215,7 +215,10 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         {"index": r["index"], "driver_ids": r["driver_ids"], "names": r["names"], "salary": r["salary"],
          "objective_value": r["objective_value"], "bound": r["bound"], "gap": r.get("gap"),
          "optimal": r.get("optimal"), "status": r.get("status"), "tail_metrics": r["tail_metrics"],
-         "contest_marginal_ev": r.get("contest_marginal_ev")}
+         "contest_marginal_ev": r.get("contest_marginal_ev"),
+         # filled below when asked for; present either way so a job's result and the
+         # synchronous answer (serialised through the response model) are the same JSON
+         "distribution": None, "fresh_tail_metrics": None}
         for r in res["lineups"]
     ]
     if req.get("include_distributions") and lineups:
