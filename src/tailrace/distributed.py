@@ -64,6 +64,7 @@ class Executor(Protocol):
     """Runs ``fn(item, **shared)`` over ``items``; see the module docstring."""
 
     workers: int
+    distributed: bool  # False: runs in this process
     stats: ExecutorStats
 
     def imap(self, fn: Callable[..., Any], items: Sequence[Any], *,
@@ -83,6 +84,7 @@ class LocalExecutor:
     a task use the process's threads)."""
 
     workers = 1
+    distributed = False
 
     def __init__(self) -> None:
         self.stats = ExecutorStats()
@@ -112,6 +114,8 @@ class DaskExecutor:
     scheduler, which reruns its tasks on the others (``distributed.scheduler.allowed-failures``
     deaths per task, 3 by default, before a task is given up).
     """
+
+    distributed = True
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -166,6 +170,16 @@ class DaskExecutor:
 
     def describe(self) -> str:
         return f"dask {self.client.scheduler.address} ({self.workers} worker(s))"
+
+
+def row_blocks(n_rows: int, workers: int, tasks_per_worker: int = 4, multiple: int = 1) -> list[tuple[int, int]]:
+    """Split rows 0..n_rows-1 into about ``workers * tasks_per_worker`` consecutive (start, stop)
+    ranges, each a multiple of ``multiple`` rows long (the last one shorter)."""
+    if n_rows <= 0:
+        return []
+    step = -(-n_rows // max(1, workers * tasks_per_worker))
+    step = max(multiple, -(-step // multiple) * multiple)
+    return [(a, min(n_rows, a + step)) for a in range(0, n_rows, step)]
 
 
 def resolve_address(address: str | None = None) -> str | None:
