@@ -139,7 +139,7 @@ class DaskExecutor:
             names = list(shared)
             scattered = self.client.scatter([shared[k] for k in names], broadcast=True, hash=False)
             futs_shared = dict(zip(names, scattered))  # unique keys: concurrent maps never collide
-            self.stats.bytes_scattered += sum(int(sizeof(v)) for v in shared.values()) * n_workers
+            self.stats.bytes_scattered += sum(nbytes(v) for v in shared.values()) * n_workers
         futures = self.client.map(fn, items, **futs_shared, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         self.stats.tasks += len(futures)
@@ -170,6 +170,15 @@ class DaskExecutor:
 
     def describe(self) -> str:
         return f"dask {self.client.scheduler.address} ({self.workers} worker(s))"
+
+
+def nbytes(obj: Any) -> int:
+    """Bytes an object takes on the wire: ``nbytes`` for arrays, else its pickle's length."""
+    if hasattr(obj, "nbytes"):
+        return int(obj.nbytes)
+    import pickle
+
+    return len(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def row_blocks(n_rows: int, workers: int, tasks_per_worker: int = 4, multiple: int = 1) -> list[tuple[int, int]]:
