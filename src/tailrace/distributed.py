@@ -41,6 +41,7 @@ from tailrace.errors import InputError, Problem
 
 ENV_VAR = "TAILRACE_DASK_SCHEDULER"
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before the address is reported unreachable
+TIMEOUT_VAR = "TAILRACE_DASK_TIMEOUT"  # overrides CONNECT_TIMEOUT (seconds)
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
 
 
@@ -199,9 +200,16 @@ def resolve_address(address: str | None = None) -> str | None:
     return text or None
 
 
+def _connect_timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get(TIMEOUT_VAR, CONNECT_TIMEOUT)))
+    except ValueError:
+        return CONNECT_TIMEOUT
+
+
 def _unreachable(address: str, exc: BaseException) -> InputError:
     return InputError(Problem(
-        f"cannot reach the Dask scheduler at {address} within {CONNECT_TIMEOUT:g} s "
+        f"cannot reach the Dask scheduler at {address} within {_connect_timeout():g} s "
         f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no answer'})",
         field="--dask",
         fix=("check that `dask scheduler` is running there and listening on that host and port "
@@ -225,7 +233,8 @@ def open_executor(address: str | None = None, *, n_default: int | None = None) -
     * ``local`` / ``local:N``: a ``LocalCluster`` of N worker processes on 127.0.0.1 (default:
       ``n_default`` or the core count), one thread each, numba using cores / N threads;
     * anything else: the address of a running ``dask scheduler``; unreachable within
-      ``CONNECT_TIMEOUT`` seconds -> one ``InputError`` naming the address and what to check.
+      ``CONNECT_TIMEOUT`` seconds ($TAILRACE_DASK_TIMEOUT) -> one ``InputError`` naming the
+      address and what to check.
     """
     addr = resolve_address(address)
     if addr is None:
@@ -253,7 +262,7 @@ def open_executor(address: str | None = None, *, n_default: int | None = None) -
         return
     target = addr if "://" in addr else f"tcp://{addr}"
     try:
-        client = Client(target, timeout=CONNECT_TIMEOUT)
+        client = Client(target, timeout=_connect_timeout())
     except (OSError, TimeoutError) as exc:
         raise _unreachable(target, exc) from None
     try:
