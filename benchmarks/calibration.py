@@ -5,6 +5,7 @@ a baseline measured in the same process: the same loop refitting the track-type 
 before every race (``params_refit_every=1``), timed on a few races and scaled to the season.
 
     .venv/bin/python benchmarks/calibration.py [--season 2023] [--scenarios 10000] [--baseline-races 3]
+        [--dask local:2 | tcp://HOST:8786]     # races as Dask tasks (same figures; issue 15)
 """
 
 from __future__ import annotations
@@ -27,20 +28,28 @@ def main() -> None:
     ap.add_argument("--season", type=int, default=2023)
     ap.add_argument("--scenarios", type=int, default=10_000)
     ap.add_argument("--baseline-races", type=int, default=3)
+    ap.add_argument("--dask", default=None, help="Dask scheduler address or local[:N] (env TAILRACE_DASK_SCHEDULER)")
     args = ap.parse_args()
+    from tailrace.distributed import open_executor
+
+    with open_executor(args.dask) as ex:
+        _run(args, ex)
+
+
+def _run(args, ex) -> None:
 
     hist = read_history(args.history)
     ids = hist.race_ids([args.season])
     # warm-up: numba kernels load from cache / compile once, outside the timing
-    end_to_end_calibration(hist, ids[:1], n_scenarios=200, seed=1)
+    end_to_end_calibration(hist, ids[:1], n_scenarios=200, seed=1, executor=ex)
 
     t0 = time.perf_counter()
-    res = end_to_end_calibration(hist, ids, n_scenarios=args.scenarios, seed=7)
+    res = end_to_end_calibration(hist, ids, n_scenarios=args.scenarios, seed=7, executor=ex)
     season_s = time.perf_counter() - t0
 
     k = max(1, min(args.baseline_races, len(ids)))
     t0 = time.perf_counter()
-    end_to_end_calibration(hist, ids[:k], n_scenarios=args.scenarios, seed=7, params_refit_every=1)
+    end_to_end_calibration(hist, ids[:k], n_scenarios=args.scenarios, seed=7, params_refit_every=1, executor=ex)
     base_s = (time.perf_counter() - t0) / k * len(ids)
 
     print(f"cpu count            : {os.cpu_count()}")

@@ -48,6 +48,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from scipy import stats
 
+from tailrace.distributed import Executor, LocalExecutor
 from tailrace.sim.history import History, RaceResult
 from tailrace.sim.ratings import (
     RatingConfig,
@@ -337,6 +339,7 @@ def end_to_end_calibration(
     min_history_races: int = MIN_HISTORY_RACES,
     params_refit_every: int = 9,
     progress: Callable[[int, int, tuple[int, int]], None] | None = None,
+    executor: Executor | None = None,
 ) -> CalibrationResult:
     """For each race id in ``races`` (default: every race in ``history``): fit the three
     models on the races strictly before it, simulate it, and score the simulations against
@@ -344,63 +347,72 @@ def end_to_end_calibration(
 
     The strength models are refitted before every race. The track-type parameters (about
     1.4 s a fit) are refitted once the history has grown by ``params_refit_every`` races
-    since the last fit (1 = before every race); either way only earlier races are used."""
+    since the last fit (1 = before every race); either way only earlier races are used.
+
+    ``executor`` (``tailrace.distributed``, default local) runs the parameter fits and then the
+    races as independent tasks (``calibrate_race``; each race seeds its own generators from
+    ``(seed, season, race)``); the per-race figures are merged in race order, so the result is
+    the same on any executor. ``progress(done, total, race_id)`` follows the races as they finish.
+    """
     t0 = time.perf_counter()
     cfg = config or RatingConfig()
-    ids = list(races) if races is not None else history.race_ids()
+    ids = [(int(a), int(b)) for a, b in (list(races) if races is not None else history.race_ids())]
     known = {r.race_id: r for r in history.races()}
-    skipped: list[SkippedRace] = []
-    acc = {m: _Acc() for m in MODELS}
-    tt: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    summaries: list[RaceSummary] = []
-    params: dict[str, Any] | None = None
+    skipped: dict[int, SkippedRace] = {}
+    tasks: list[tuple[tuple[int, int], int]] = []  # (race id, index of its parameter fit)
+    task_pos: list[int] = []  # the position in ``ids`` of each task
+    fits: list[tuple[int, int]] = []  # parameters are fitted on the history before these races
     params_len = 0
     for k, rid in enumerate(ids):
-        if progress:
-            progress(k, len(ids), rid)
-        rid = (int(rid[0]), int(rid[1]))
         if rid in history.incomplete:
-            skipped.append(SkippedRace(season=rid[0], race_num=rid[1], track=None,
-                                       reason=f"incomplete results: {history.incomplete[rid]}"))
+            skipped[k] = SkippedRace(season=rid[0], race_num=rid[1], track=None,
+                                     reason=f"incomplete results: {history.incomplete[rid]}")
             continue
         race = known.get(rid)
         if race is None:
-            skipped.append(SkippedRace(season=rid[0], race_num=rid[1], track=None,
-                                       reason="race not in the history file"))
+            skipped[k] = SkippedRace(season=rid[0], race_num=rid[1], track=None, reason="race not in the history file")
             continue
-        hist = history.before(*rid)
-        if len(hist) < min_history_races:
-            skipped.append(SkippedRace(season=rid[0], race_num=rid[1], track=race.track,
-                                       reason=f"only {len(hist)} complete races before it "
-                                              f"(need at least {min_history_races})"))
+        n_hist = len(history.before(*rid))
+        if n_hist < min_history_races:
+            skipped[k] = SkippedRace(season=rid[0], race_num=rid[1], track=race.track,
+                                     reason=f"only {n_hist} complete races before it "
+                                            f"(need at least {min_history_races})")
             continue
-        fns = _strength_fns(hist, cfg)
-        if params is None or len(hist) - params_len >= params_refit_every or len(hist) < params_len:
-            params, params_len = fit_track_params(hist), len(hist)
-        upcoming = UpcomingRace.from_result(race)
-        dk_actual = actual_dk_points(race).astype(np.float32)
-        pit_rng = np.random.default_rng([seed, rid[0], rid[1], 1])
-        crps_by_model: dict[str, float] = {}
+        if not fits or n_hist - params_len >= params_refit_every or n_hist < params_len:
+            fits.append(rid)
+            params_len = n_hist
+        tasks.append((rid, len(fits) - 1))
+        task_pos.append(k)
+    ex = executor or LocalExecutor()
+    shared = {"history": history}
+    params_list = ex.map(fit_params_before, fits, shared=shared)
+    task = partial(calibrate_race, n_scenarios=int(n_scenarios), seed=int(seed), config=cfg)
+    outcomes: list[dict[str, Any] | None] = [None] * len(tasks)
+    if progress and ids:
+        progress(0, len(ids), ids[0])
+    done = len(skipped)
+    for i, out in ex.imap(task, tasks, shared={"history": history, "params": params_list}):
+        outcomes[i] = out
+        done += 1
+        if progress:
+            progress(done, len(ids), tasks[i][0])
+
+    acc = {m: _Acc() for m in MODELS}
+    tt: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    summaries: list[RaceSummary] = []
+    for out in outcomes:  # race order: the same lists, in the same order, as a local run
         for m in MODELS:
-            strength = fns[m](upcoming)
-            sim_rng = np.random.default_rng([seed, rid[0], rid[1]])  # common random numbers
-            points, out = simulate_dk(strength, race, params, n_scenarios, sim_rng)
-            finish = np.asarray(out.finish)
-            a = acc[m]
-            a.pit_dk.append(randomized_pit(points, dk_actual, pit_rng, tol=_DK_TIE_TOL))
-            a.pit_fin.append(randomized_pit(finish, race.finish, pit_rng))
-            c = crps_samples(points, dk_actual)
-            a.crps.append(c)
-            crps_by_model[m] = float(c.mean())
-            a.err.append(points.mean(axis=0) - dk_actual)
-            for name, top in TOPS.items():
-                a.prob[name].append((finish <= top).mean(axis=0))
-                a.hit[name].append((race.finish <= top).astype(np.float64))
-            if m == "tailrace":
-                _track_figures(tt[race.track_type], race, out)
-        summaries.append(RaceSummary(season=rid[0], race_num=rid[1], track=race.track,
-                                     track_type=race.track_type, drivers=race.n,
-                                     history_races=len(hist), crps=crps_by_model))
+            a, o = acc[m], out["models"][m]
+            a.pit_dk.append(o["pit_dk"])
+            a.pit_fin.append(o["pit_fin"])
+            a.crps.append(o["crps"])
+            a.err.append(o["err"])
+            for name in TOPS:
+                a.prob[name].append(o["prob"][name])
+                a.hit[name].append(o["hit"][name])
+        for key, v in out["track"].items():
+            tt[out["track_type"]][key].append(v)
+        summaries.append(out["summary"])
     evaluated = len(summaries)
     models = {m: acc[m].scores(n_scenarios) for m in MODELS} if evaluated else {}
     track_types = {t: _finish_track_figures(v) for t, v in sorted(tt.items())}
@@ -411,10 +423,65 @@ def end_to_end_calibration(
     overall = _finish_track_figures(pooled) if tt else None
     return CalibrationResult(
         history=history.source, n_scenarios=n_scenarios, seed=seed, races_evaluated=evaluated,
-        races_skipped=skipped, models=models, track_types=track_types, track_types_overall=overall,
-        races=summaries,
+        races_skipped=[skipped[k] for k in sorted(skipped)], models=models, track_types=track_types,
+        track_types_overall=overall, races=summaries,
         seconds=time.perf_counter() - t0,
     )
+
+
+def fit_params_before(rid: tuple[int, int], *, history: History) -> dict[str, Any]:
+    """``fit_track_params`` on the races strictly before ``rid`` (one executor task)."""
+    return fit_track_params(history.before(*rid))
+
+
+def calibrate_race(
+    item: tuple[tuple[int, int], int],
+    *,
+    history: History,
+    params: Sequence[dict[str, Any]],
+    n_scenarios: int,
+    seed: int,
+    config: RatingConfig,
+) -> dict[str, Any]:
+    """One evaluated race (one executor task; pure): the three models fitted on the races
+    before it, simulated with ``params[item[1]]``, and scored against what happened.
+
+    Returns a dict: ``models`` -> model -> {"pit_dk", "pit_fin", "crps", "err": ndarray of
+    shape (n,) (n drivers), "prob" / "hit": {"win", "top5", "top10": (n,)}}; ``track_type``;
+    ``track`` (the race's entries for the track-type figures, key -> float) and ``summary``
+    (a RaceSummary).
+    """
+    rid, k = item
+    race = next(r for r in history.races() if r.race_id == rid)
+    hist = history.before(*rid)
+    fns = _strength_fns(hist, config)
+    upcoming = UpcomingRace.from_result(race)
+    dk_actual = actual_dk_points(race).astype(np.float32)
+    pit_rng = np.random.default_rng([seed, rid[0], rid[1], 1])
+    crps_by_model: dict[str, float] = {}
+    models: dict[str, dict[str, Any]] = {}
+    track: dict[str, list[float]] = defaultdict(list)
+    for m in MODELS:
+        strength = fns[m](upcoming)
+        sim_rng = np.random.default_rng([seed, rid[0], rid[1]])  # common random numbers
+        points, out = simulate_dk(strength, race, params[k], n_scenarios, sim_rng)
+        finish = np.asarray(out.finish)
+        c = crps_samples(points, dk_actual)
+        crps_by_model[m] = float(c.mean())
+        models[m] = {
+            "pit_dk": randomized_pit(points, dk_actual, pit_rng, tol=_DK_TIE_TOL),
+            "pit_fin": randomized_pit(finish, race.finish, pit_rng),
+            "crps": c,
+            "err": points.mean(axis=0) - dk_actual,
+            "prob": {name: (finish <= top).mean(axis=0) for name, top in TOPS.items()},
+            "hit": {name: (race.finish <= top).astype(np.float64) for name, top in TOPS.items()},
+        }
+        if m == "tailrace":
+            _track_figures(track, race, out)
+    summary = RaceSummary(season=rid[0], race_num=rid[1], track=race.track, track_type=race.track_type,
+                          drivers=race.n, history_races=len(hist), crps=crps_by_model)
+    return {"models": models, "track_type": race.track_type,
+            "track": {key: v[0] for key, v in track.items()}, "summary": summary}
 
 
 def _track_figures(acc: dict[str, list[float]], race: RaceResult, out: Any) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from tailrace.cli.options import MAX_SCENARIOS
+from tailrace.cli.options import command_executor, dask_option, progress_label
 
 
 def _parse_seasons(text: str) -> list[int]:
@@ -39,12 +40,14 @@ def register(app: typer.Typer) -> None:
     """Add ``tailrace calibrate`` to the app."""
     @app.command("calibrate")
     def calibrate(
+        ctx: typer.Context,
         history: Path = typer.Option(..., "--history", help="Race-history CSV (one row per driver per race)."),
         seasons: str = typer.Option(..., "--seasons", help="Seasons to evaluate: 2023, 2022,2023 or 2021-2023."),
         scenarios: int = typer.Option(10_000, "--scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios per race and model."),
         seed: int = typer.Option(7, "--seed", help="Random seed."),
         json_out: Path = typer.Option(..., "--json", help="Where to write the JSON report."),
         plots: Path | None = typer.Option(None, "--plots", help="Folder for the PNG plots."),
+        dask: str | None = dask_option(),
     ) -> None:
         """Fit on the races before each race of SEASONS, simulate it, score against reality."""
         from rich.console import Console
@@ -72,13 +75,14 @@ def register(app: typer.Typer) -> None:
                                      fix=f"the file holds seasons {', '.join(map(str, have))}"))
         for note in hist.notes:
             console.print(f"[yellow]note:[/] {note}", highlight=False)
+        ex = command_executor(ctx, dask)
         with Progress(console=console, transient=True) as prog:
-            task = prog.add_task("calibrating", total=len(ids))
+            task = prog.add_task(progress_label("calibrating", ex), total=len(ids))
 
             def step(k: int, total: int, rid: tuple[int, int]) -> None:
-                prog.update(task, completed=k, description=f"race {rid[0]}-{rid[1]}")
+                prog.update(task, completed=k, description=progress_label(f"race {rid[0]}-{rid[1]}", ex))
 
-            result = end_to_end_calibration(hist, ids, n_scenarios=scenarios, seed=seed, progress=step)
+            result = end_to_end_calibration(hist, ids, n_scenarios=scenarios, seed=seed, progress=step, executor=ex)
         write_report(result, json_out, plots)
 
         console.print(f"evaluated {result.races_evaluated} races, skipped {len(result.races_skipped)} "

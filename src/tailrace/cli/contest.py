@@ -18,6 +18,7 @@ import typer
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   load_history)
+from tailrace.cli.options import command_executor, dask_option, progress_label
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -67,7 +68,7 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
 def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, seed: int,
                      track: str | None, history: Any = None,
                      history_weight: float | None = None,
-                     allow_shift: bool = False) -> tuple[np.ndarray, list[str], dict | None]:
+                     allow_shift: bool = False, executor: Any = None) -> tuple[np.ndarray, list[str], dict | None]:
     """(points, the simulation's warnings, how the history entered) from a matrix file or a
     fresh simulation."""
     if scenarios is not None:
@@ -85,7 +86,7 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
 
     with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
         sc = simulate_races(slate, n_scenarios, seed, track=track, history=history, history_weight=history_weight,
-                            allow_shift=allow_shift)
+                            allow_shift=allow_shift, executor=executor)
     line = history_line(sc.meta)
     if line:
         err_console.print(line, highlight=False)
@@ -135,6 +136,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("contest")
     def contest(
+        ctx: typer.Context,
         site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
         salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
         portfolio: Path = typer.Option(..., "--portfolio", help="Upload CSV or the optimiser's JSON result."),
@@ -154,6 +156,7 @@ def register(app: typer.Typer) -> None:
         ownership: Path | None = typer.Option(None, "--ownership", help="Projected ownership CSV (id/name, ownership %)."),
         field: Path | None = typer.Option(None, "--field", help="Real field lineups (rows of site IDs)."),
         json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable report here."),
+        dask: str | None = dask_option(),
     ) -> None:
         """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
         from tailrace.cli.options import site_rules
@@ -164,8 +167,9 @@ def register(app: typer.Typer) -> None:
         check_output_paths({"--json": json_out})
         slate = read_slate(rules, salaries, projections, track=track)
         lineups = _portfolio_lineups(portfolio, slate)
+        ex = command_executor(ctx, dask)
         points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                          load_history(history), history_weight, allow_shift)
+                                                          load_history(history), history_weight, allow_shift, ex)
         for w in warnings:
             err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
         contest_warnings: list[str] = []
@@ -182,10 +186,10 @@ def register(app: typer.Typer) -> None:
         if lineups.shape[0] >= the_contest.field_size:
             raise InputError(Problem(f"{lineups.shape[0]} lineups do not fit a {the_contest.field_size}-entry contest",
                                      field="--field-size", fix="raise --field-size"))
-        with Progress(TextColumn("simulating the contest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        with Progress(TextColumn(progress_label("simulating the contest", ex)), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True) as bar:
             task = bar.add_task("scenarios", total=points.shape[0])
-            result = simulate(the_contest, points, lineups,
+            result = simulate(the_contest, points, lineups, executor=ex,
                               progress=lambda d, t: bar.update(task, completed=d, total=t))
         print_summary(result, lineups, slate)
         if json_out is not None:

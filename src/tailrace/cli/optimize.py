@@ -20,6 +20,7 @@ from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   load_history, site_rules)
+from tailrace.cli.options import command_executor, dask_option, progress_label
 from tailrace.errors import InputError, Problem
 
 console = Console()
@@ -106,6 +107,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("optimize")
     def optimize(
+        ctx: typer.Context,
         site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
         salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
         projections: Path | None = typer.Option(
@@ -157,6 +159,7 @@ def register(app: typer.Typer) -> None:
         rake: float | None = typer.Option(None, "--rake", help="Contest mode: site rake (default 0.13)."),
         ownership: Path | None = typer.Option(None, "--ownership", help="Contest mode: ownership CSV (percent)."),
         field: Path | None = typer.Option(None, "--field", help="Contest mode: real field lineups (CSV)."),
+        dask: str | None = dask_option(),
     ) -> None:
         """Build lineups that maximise a tail objective under your constraints."""
         from tailrace.export import fill_dk_entries, write_upload
@@ -171,6 +174,7 @@ def register(app: typer.Typer) -> None:
             lock=lock, exclude=exclude,
         )
         check_output_paths({"--out": out, "--json": json_out})
+        ex = command_executor(ctx, dask)
         if entries is not None and out is None:
             raise InputError(Problem("--entries needs --out (where to write the filled file)", field="--out",
                                      fix="add --out DKEntries_filled.csv"))
@@ -192,11 +196,11 @@ def register(app: typer.Typer) -> None:
                                          field="--projections", fix="add --projections or --scenarios"))
             slate = read_slate(rules, salaries, projections, track=track)
             hist = load_history(history)
-            with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
+            with err_console.status(progress_label(f"simulating {n_scenarios:,} races (seed {seed}) ...", ex)):
                 scen = simulate_scenarios(slate, n_scenarios, seed, track=track, history=hist,
-                                          history_weight=history_weight, allow_shift=allow_shift)
+                                          history_weight=history_weight, allow_shift=allow_shift, executor=ex)
                 fresh = simulate_scenarios(slate, n_scenarios, seed + 1, track=track, history=hist,
-                                           history_weight=history_weight, allow_shift=allow_shift)
+                                           history_weight=history_weight, allow_shift=allow_shift, executor=ex)
             reason = None
             line = history_line(scen.meta)
             if line:
@@ -222,11 +226,12 @@ def register(app: typer.Typer) -> None:
                     slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
                     binding_limit=explain_binding, contest=contest,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
-                    time_limit=time_limit,
+                    time_limit=time_limit, executor=ex,
                 )
         else:
             run = run_optimize(slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
-                               binding_limit=explain_binding, time_limit=time_limit, contest=contest)
+                               binding_limit=explain_binding, time_limit=time_limit, contest=contest,
+                               executor=ex)
         result = run.result
         result["warnings"] = [f"contest: {w}" for w in contest_warnings] + result["warnings"]
         _print_table(result)

@@ -42,3 +42,30 @@ def history_line(meta: dict) -> str | None:
     if not h:
         return None
     return f"history {h['file']} ({h['races']} races): weight {h['weight']:.2f}, {h['weight_how']}"
+
+
+DASK_HELP = ("Run the heavy stages on Dask: a scheduler address (tcp://HOST:8786) or local[:N] for N worker "
+             "processes on this machine. Same numbers, byte for byte, as without it. Needs tailrace[dask].")
+
+
+def dask_option():  # -> typer.Option for ``--dask`` (env TAILRACE_DASK_SCHEDULER)
+    """The ``--dask ADDRESS`` option every distributable command takes (see tailrace.distributed)."""
+    import typer
+
+    from tailrace.distributed import ENV_VAR
+
+    return typer.Option(None, "--dask", envvar=ENV_VAR, help=DASK_HELP)
+
+
+def command_executor(ctx, address: str | None):  # -> tailrace.distributed.Executor
+    """The executor for ``--dask`` (local without it), closed when the command ends: the click
+    context ``ctx`` (a ``typer.Context`` parameter of the command) holds it as a resource."""
+    from tailrace.distributed import open_executor
+
+    return ctx.with_resource(open_executor(address))
+
+
+def progress_label(text: str, executor) -> str:
+    """A progress bar's label, naming the cluster when the work runs on Dask."""
+    where = executor.describe()
+    return text if where == "local" else f"{text} on {where}"

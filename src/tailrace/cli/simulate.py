@@ -18,6 +18,7 @@ import typer
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   load_history, site_rules)
+from tailrace.cli.options import command_executor, dask_option, progress_label
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_paths
 
@@ -42,6 +43,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("simulate")
     def simulate_cmd(
+        ctx: typer.Context,
         site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
         salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
         projections: Path | None = typer.Option(None, "--projections",
@@ -56,6 +58,7 @@ def register(app: typer.Typer) -> None:
         scenarios: int = typer.Option(10_000, "--scenarios", min=1, max=MAX_SCENARIOS, help="Number of simulated races."),
         seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same bytes)."),
         out: Path | None = typer.Option(None, "--out", help="Write the scenario matrix here (.npz)."),
+        dask: str | None = dask_option(),
     ) -> None:
         """Simulate the race many times and write the scenario matrix (points per driver per race)."""
         from rich.console import Console
@@ -74,17 +77,18 @@ def register(app: typer.Typer) -> None:
         slate = read_slate(rules, salaries, projections, track=track)
         hist = load_history(history)
         console = Console(stderr=True)
+        ex = command_executor(ctx, dask)
         t0 = time.perf_counter()
-        if scenarios >= PROGRESS_FROM:
-            with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        if scenarios >= PROGRESS_FROM or ex.distributed:
+            with Progress(TextColumn(progress_label("simulating", ex)), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                           TimeElapsedColumn(), console=console, transient=True) as bar:
                 task = bar.add_task("sim", total=scenarios)
                 sc = simulate(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
-                              allow_shift=allow_shift,
+                              allow_shift=allow_shift, executor=ex,
                               progress=lambda done, total: bar.update(task, completed=done))
         else:
             sc = simulate(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
-                          allow_shift=allow_shift)
+                          allow_shift=allow_shift, executor=ex)
         seconds = time.perf_counter() - t0
         for w in sc.meta.get("warnings", []):
             console.print(f"[yellow]warning:[/] {w}", highlight=False)

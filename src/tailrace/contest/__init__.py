@@ -117,10 +117,12 @@ def simulate(
     *,
     progress: Callable[[int, int], None] | None = None,
     cvar_alpha: float = 0.05,
+    executor=None,
 ) -> ContestResult:
-    """Run ``lineups`` (m, roster) through ``contest`` over the scenario matrix ``points``."""
+    """Run ``lineups`` (m, roster) through ``contest`` over the scenario matrix ``points``
+    (``executor``: see ``simulate_contest``)."""
     lu = np.asarray(lineups)
     return simulate_contest(
         points, lu, contest.opponents(lu.shape[0]), contest.payouts, contest.entry_fee,
-        progress=progress, cvar_alpha=cvar_alpha,
+        progress=progress, cvar_alpha=cvar_alpha, executor=executor,
     )

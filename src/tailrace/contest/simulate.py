@@ -26,17 +26,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numba as nb
 import numpy as np
 
 from tailrace.contest.field import Field
 from tailrace.contest.payouts import PayoutTable, split_payout
+from tailrace.distributed import Executor, LocalExecutor
 from tailrace.tail import cvar_lower
 
 SCORE_SCALE = 10_000.0  # scores compared as integers of 1e-4 points
 DEFAULT_MEMORY = 256 * 2**20  # bytes for one chunk's outputs
 BYTES_PER_CELL = 48  # per (scenario, our lineup) cell in a chunk: keys, counts, payouts, flags
+# Per-lineup payout sums are summed over pieces of REDUCE_BLOCK scenarios (a chunk is cut at its
+# multiples) and the pieces folded in scenario order: the figures are the same bytes for every
+# chunk size that is a multiple of it, on any executor and worker count.
+REDUCE_BLOCK = 1024
 
 
 @nb.njit(cache=True)
@@ -311,9 +317,19 @@ def standings_kernel(
 
 
 def chunk_size(n_lineups: int, memory_bytes: int = DEFAULT_MEMORY) -> int:
-    """Scenarios per chunk so one chunk's per-(scenario, lineup) outputs fit ``memory_bytes``."""
+    """Scenarios per chunk so one chunk's per-(scenario, lineup) outputs fit ``memory_bytes``
+    (a multiple of REDUCE_BLOCK from REDUCE_BLOCK on, so the figures do not depend on it)."""
     per = max(1, n_lineups) * BYTES_PER_CELL
-    return int(max(16, min(65_536, memory_bytes // per)))
+    c = int(max(16, min(65_536, memory_bytes // per)))
+    return c if c < REDUCE_BLOCK else (c // REDUCE_BLOCK) * REDUCE_BLOCK
+
+
+def task_chunk(n_scenarios: int, chunk: int, workers: int, tasks_per_worker: int = 4) -> int:
+    """Scenarios per task on a cluster: ``chunk`` (the memory bound) or smaller, so each of
+    ``workers`` gets about ``tasks_per_worker`` tasks; a multiple of REDUCE_BLOCK (same bytes)."""
+    want = -(-n_scenarios // max(1, workers * tasks_per_worker))
+    want = -(-want // REDUCE_BLOCK) * REDUCE_BLOCK
+    return int(max(REDUCE_BLOCK, min(chunk, want)))
 
 
 def memory_estimate(n_scenarios: int, n_drivers: int, n_lineups: int, n_unique_field: int,
@@ -391,6 +407,53 @@ def top1_places(n_entries: int) -> int:
     return max(1, int(math.floor(0.01 * n_entries)))
 
 
+def contest_chunk(
+    bounds: tuple[int, int],
+    *,
+    points: np.ndarray,
+    ours: np.ndarray,
+    field_u: np.ndarray,
+    field_c: np.ndarray,
+    cum: np.ndarray,
+    n_paid: int,
+    n_top: int,
+    entry_fee: float,
+) -> tuple[np.ndarray, ...]:
+    """Scenarios ``bounds[0] .. bounds[1] - 1`` of a contest simulation (one executor task; pure).
+
+    Parameters
+    ----------
+    points : ndarray of shape (S, n), float32, the whole scenario matrix (only the rows of
+        ``bounds`` are read). ``ours``: (m, roster) int32, rows sorted; ``field_u`` (u, roster)
+        int32 and ``field_c`` (u,) the collapsed field; ``cum``: the payout table's cumulative prizes.
+
+    Returns
+    -------
+    pay_sum, pay_sq : ndarray of shape (k, m), float64
+        per lineup, payout and squared-payout sums over each piece of the chunk cut at the
+        multiples of ``REDUCE_BLOCK`` (k pieces); the caller folds them in scenario order.
+    cash, top, win : ndarray of shape (m,), int64
+        per lineup over the chunk: cash, top-1 % and win counts.
+    profit, p_cash, p_top : ndarray of shape (s,), float64, and p_win (s,) bool
+        per scenario of the chunk: portfolio profit, share of our entries cashing / in the top 1 %,
+        one of ours first.
+    """
+    start, stop = bounds
+    a, t, _ = standings_kernel(points[start:stop], ours, field_u, field_c, True)
+    pay = split_payout(cum, a, t)
+    m = ours.shape[0]
+    is_cash = a < n_paid
+    is_top = a < n_top
+    is_win = a == 0
+    cuts = [start] + list(range((start // REDUCE_BLOCK + 1) * REDUCE_BLOCK, stop, REDUCE_BLOCK)) + [stop]
+    pieces = [(lo - start, hi - start) for lo, hi in zip(cuts[:-1], cuts[1:])]
+    pay_sum = np.stack([pay[lo:hi].sum(axis=0) for lo, hi in pieces])
+    pay_sq = np.stack([(pay[lo:hi] * pay[lo:hi]).sum(axis=0) for lo, hi in pieces])
+    return (pay_sum, pay_sq, is_cash.sum(axis=0), is_top.sum(axis=0),
+            is_win.sum(axis=0), pay.sum(axis=1) - entry_fee * m, is_cash.mean(axis=1), is_top.mean(axis=1),
+            is_win.any(axis=1))
+
+
 def simulate_contest(
     points: np.ndarray,
     our_lineups: np.ndarray,
@@ -402,12 +465,16 @@ def simulate_contest(
     chunk: int | None = None,
     memory_bytes: int = DEFAULT_MEMORY,
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> ContestResult:
     """Expected profit, ROI, cash/top-1 %/win rates (with standard errors) of ``our_lineups`` in a contest.
 
     ``points``: float32 (S, n) scenario matrix. ``our_lineups``: int (m, roster) driver
     indices, all entered alongside the whole ``field`` (so entries = field + m).
     Deterministic (no randomness). ``progress(done, total)`` is called after each chunk.
+    ``executor`` (``tailrace.distributed``, default local) runs the chunks (``contest_chunk``),
+    the matrix and the collapsed field shared once; per-lineup sums are folded in chunk order,
+    so the figures are the same bytes on any executor and worker count.
     """
     pts = np.ascontiguousarray(points, dtype=np.float32)
     ours = np.sort(np.asarray(our_lineups, dtype=np.int32), axis=1)
@@ -429,6 +496,8 @@ def simulate_contest(
     n_paid = payouts.n_paid
     n_top = top1_places(n_entries)
     c = chunk or chunk_size(m, memory_bytes)
+    if executor is not None and executor.distributed and chunk is None:
+        c = task_chunk(S, c, executor.workers)
     pay_sum = np.zeros(m)
     pay_sq = np.zeros(m)
     cash = np.zeros(m)
@@ -438,24 +507,26 @@ def simulate_contest(
     p_cash = np.empty(S)
     p_top = np.empty(S)
     p_win = np.empty(S, dtype=bool)
-    for start in range(0, S, c):
-        stop = min(S, start + c)
-        a, t, _ = standings_kernel(pts[start:stop], ours, fu, fc, True)
-        pay = split_payout(cum, a, t)
-        pay_sum += pay.sum(axis=0)
-        pay_sq += (pay * pay).sum(axis=0)
-        is_cash = a < n_paid
-        is_top = a < n_top
-        is_win = a == 0
-        cash += is_cash.sum(axis=0)
-        top += is_top.sum(axis=0)
-        win += is_win.sum(axis=0)
-        profit[start:stop] = pay.sum(axis=1) - entry_fee * m
-        p_cash[start:stop] = is_cash.mean(axis=1)
-        p_top[start:stop] = is_top.mean(axis=1)
-        p_win[start:stop] = is_win.any(axis=1)
+    bounds = [(start, min(S, start + c)) for start in range(0, S, c)]
+    task = partial(contest_chunk, n_paid=int(n_paid), n_top=int(n_top), entry_fee=float(entry_fee))
+    shared = {"points": pts, "ours": ours, "field_u": fu, "field_c": fc, "cum": cum}
+    parts: list[tuple[np.ndarray, ...] | None] = [None] * len(bounds)
+    ran = 0
+    for i, r in (executor or LocalExecutor()).imap(task, bounds, shared=shared):
+        start, stop = bounds[i]
+        parts[i] = r[:5]
+        profit[start:stop], p_cash[start:stop], p_top[start:stop], p_win[start:stop] = r[5:]
+        ran += stop - start
         if progress is not None:
-            progress(stop, S)
+            progress(ran, S)
+    for part in parts:  # per-lineup sums folded in scenario order, piece by piece (see REDUCE_BLOCK)
+        for row in part[0]:
+            pay_sum += row
+        for row in part[1]:
+            pay_sq += row
+        cash += part[2]
+        top += part[3]
+        win += part[4]
     mean_pay = pay_sum / S
     var_pay = np.maximum(pay_sq / S - mean_pay**2, 0.0) * (S / max(S - 1, 1))
     se_pay = np.sqrt(var_pay / S)

@@ -56,6 +56,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numba as nb
 import numpy as np
@@ -658,13 +659,27 @@ def _standings_from_tops(points: np.ndarray, cands: np.ndarray, neg: np.ndarray,
     return fa, ft, keys
 
 
+def _field_tops_rows(bounds: tuple[int, int], *, points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray,
+                     n_paid: int):
+    """``_field_tops`` of scenarios bounds[0]..bounds[1]-1 (one executor task)."""
+    return _field_tops(points[bounds[0]:bounds[1]], field_u, field_c, n_paid)
+
+
 class _FieldTops:
     """A field's paid region per scenario (one pass over the field), for standings of any lineups."""
 
-    def __init__(self, points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int) -> None:
+    def __init__(self, points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int,
+                 executor=None) -> None:
         self.p = points
         self.n_paid = int(n_paid)
-        self.neg, self.above, self.nk = _field_tops(points, field_u, field_c.astype(np.int64), self.n_paid)
+        if executor is not None and executor.distributed and points.shape[0]:  # by scenario chunk (issue 15)
+            from tailrace.distributed import row_blocks
+
+            parts = executor.map(partial(_field_tops_rows, n_paid=self.n_paid), row_blocks(points.shape[0], executor.workers),
+                                 shared={"points": points, "field_u": field_u, "field_c": field_c.astype(np.int64)})
+            self.neg, self.above, self.nk = (np.concatenate(x) for x in zip(*parts))
+        else:
+            self.neg, self.above, self.nk = _field_tops(points, field_u, field_c.astype(np.int64), self.n_paid)
 
     def entries(self, cands: np.ndarray, chunk: int = 1024):
         """(scenario, candidate, field above, field tied excluding itself, key) where the candidate is paid."""
@@ -755,14 +770,14 @@ class _PaidStore:
     """Paid standings of every candidate met so far over all scenarios (computed once per lineup),
     handed out by scenario window: the cross-validation's folds and the final selection share them."""
 
-    def __init__(self, points: np.ndarray, contest: Contest, n_lineups: int) -> None:
+    def __init__(self, points: np.ndarray, contest: Contest, n_lineups: int, executor=None) -> None:
         self.p = points
         fu, self.fc = contest.opponents(n_lineups).unique()
         self.fu = np.ascontiguousarray(fu, dtype=np.int32)
         self.n_paid = contest.payouts.n_paid
         self.paid: _Paid | None = None
         self.index: dict[tuple[int, ...], int] = {}
-        self.tops = _FieldTops(points, self.fu, self.fc, self.n_paid)
+        self.tops = _FieldTops(points, self.fu, self.fc, self.n_paid, executor)
 
     def get(self, lineups: np.ndarray, r0: int, r1: int) -> _Paid:
         """Standings of ``lineups`` (distinct sorted rows) in scenarios r0..r1-1, renumbered from 0."""
@@ -1015,6 +1030,7 @@ def cross_validate_cap(
     lazy: bool = True,
     min_live: int = MIN_LIVE,
     paid: _Paid | None = None,
+    executor=None,
 ) -> tuple[int, dict[int, float], dict[int, tuple[float, ...]]]:
     """2-fold cross-validation of the selection's cap over ``points`` only (see module docstring).
 
@@ -1026,9 +1042,9 @@ def cross_validate_cap(
     h = S // 2
     judge = _cv_field(contest, salaries, rules, seed)
     fu, fc = judge.opponents(n_lineups).unique()
-    tops = _FieldTops(p, np.ascontiguousarray(fu, dtype=np.int32), fc, judge.payouts.n_paid)
+    tops = _FieldTops(p, np.ascontiguousarray(fu, dtype=np.int32), fc, judge.payouts.n_paid, executor)
     if paid is None and lazy:
-        paid = _PaidStore(p, contest, n_lineups).get(_distinct(candidates), 0, S)
+        paid = _PaidStore(p, contest, n_lineups, executor).get(_distinct(candidates), 0, S)
     folds: dict[int, list[float]] = {c: [] for c in caps}
     for (a0, a1), (b0, b1) in (((0, h), (h, S)), ((h, S), (0, h))):
         ports: dict[int, np.ndarray] = {}
@@ -1068,6 +1084,7 @@ def generate_contest_portfolio(
     seed: int = 0,
     cv_caps: tuple[int, ...] = CV_CAPS,
     lazy: bool = True,
+    executor=None,
 ) -> ContestPortfolio:
     """A portfolio of ``n_lineups`` chosen for the contest's expected profit (see module docstring).
 
@@ -1075,7 +1092,8 @@ def generate_contest_portfolio(
     cross-validates it over ``cv_caps`` on the optimisation scenarios with a field seeded by
     ``seed``. ``candidates``: a given pool (then refills come from the older ``candidate_pool``);
     else the structural pool. Deterministic: the same points, rules, contest and seed give
-    the same lineups.
+    the same lineups. ``executor`` (``tailrace.distributed``, default local) runs the field
+    passes (``_FieldTops``) by scenario chunk; the lineups are the same on any executor.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -1110,14 +1128,15 @@ def generate_contest_portfolio(
     paid = None
     if lazy:
         t1 = time.perf_counter()
-        paid = _PaidStore(p, contest, n_lineups).get(_distinct(cands), 0, p.shape[0])
+        paid = _PaidStore(p, contest, n_lineups, executor).get(_distinct(cands), 0, p.shape[0])
         timings["standings"] = time.perf_counter() - t1
     cv_scores = cv_folds = None
     if cap_place is None or cap_place == "cv":
         t1 = time.perf_counter()
         cap, cv_scores, cv_folds = cross_validate_cap(
             p, salaries, rules, cands, n_lineups, contest, caps=tuple(cv_caps), seed=seed,
-            max_exposure=max_exposure, max_overlap=max_overlap, refill=refill, lazy=lazy, min_live=live, paid=paid)
+            max_exposure=max_exposure, max_overlap=max_overlap, refill=refill, lazy=lazy, min_live=live, paid=paid,
+            executor=executor)
         timings["cross_validation"] = time.perf_counter() - t1
     else:
         cap = int(cap_place)

@@ -136,6 +136,7 @@ def run_optimize(
     time_limit: float | None = None,
     timings: bool = True,
     contest: Any = None,
+    executor: Any = None,
 ) -> OptimizeRun:
     """Build the portfolio ``spec`` asks for on ``scenarios`` and describe it.
 
@@ -147,7 +148,8 @@ def run_optimize(
     (``timings``, per-lineup and portfolio ``seconds``, the scenario meta's ``seconds``), so the
     same inputs give byte-identical JSON. ``contest`` (a ``tailrace.contest.Contest``) is needed
     for mode ``contest``: lineups picked by marginal expected profit in that contest
-    (``tailrace.optimize.contest_mode``). Raises InputError / InfeasibleError.
+    (``tailrace.optimize.contest_mode``). ``executor`` (``tailrace.distributed``; default
+    local) runs contest mode's field pass by scenario chunk. Raises InputError / InfeasibleError.
     """
     t0 = time.perf_counter()
     _check_columns(slate, scenarios)
@@ -178,7 +180,7 @@ def run_optimize(
 
     contest_info: dict[str, Any] | None = None
     if resolved.mode == "contest":
-        portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress)
+        portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress, executor)
     else:
         portfolio = generate_portfolio(
             points,
@@ -314,7 +316,7 @@ def run_optimize(
 
 def _contest_portfolio(
     points: np.ndarray, sal: np.ndarray, resolved: ResolvedSpec, contest: Any,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int], None] | None, executor: Any = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Contest mode: the contest module's greedy by marginal expected profit, as a Portfolio."""
     from tailrace.optimize.contest_mode import generate_contest_portfolio
@@ -329,7 +331,7 @@ def _contest_portfolio(
     for i, v in resolved.max_exposure.items():
         cap[i] = v
     cp = generate_contest_portfolio(points, sal, resolved.rules, resolved.n_lineups, contest, max_exposure=cap,
-                                    max_overlap=resolved.max_overlap, progress=progress)
+                                    max_overlap=resolved.max_overlap, progress=progress, executor=executor)
     obj = resolved.objective
     results = []
     for row in cp.lineups:
@@ -436,11 +438,14 @@ def simulate_scenarios(
     history_weight: float | None = None,
     allow_shift: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    executor: Any = None,
 ) -> Scenarios:
     """Simulate ``n`` races of ``slate`` with ``seed`` through the scenario cache (``cache=None``:
-    default); ``history`` (a ``HistoryModel``) and ``history_weight`` as in ``tailrace.sim.simulate``."""
+    default); ``history`` (a ``HistoryModel``), ``history_weight`` and ``executor`` as in
+    ``tailrace.sim.simulate``."""
     from tailrace.sim.cache import simulate_cached
 
     scen, _hit = simulate_cached(slate, n, seed, cache=cache, track=track, history=history,
-                                 history_weight=history_weight, allow_shift=allow_shift, progress=progress)
+                                 history_weight=history_weight, allow_shift=allow_shift, progress=progress,
+                                 executor=executor)
     return scen

@@ -165,11 +165,13 @@ def simulate_cached(
     history_weight: float | None = None,
     allow_shift: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    executor: Any = None,
 ) -> tuple[Scenarios, bool]:
     """``tailrace.sim.simulate.simulate`` through a cache: ``(scenarios, hit)``.
 
     The key holds everything that decides the numbers (slate, count, seed, track, params,
-    strengths, the history's content key and weight); ``progress`` does not. ``cache=None``
+    strengths, the history's content key and weight); ``progress`` and ``executor`` (where the
+    simulation runs: the same bytes anywhere) do not. ``cache=None``
     uses :func:`default_cache`.
     """
     from tailrace.sim.simulate import simulate
@@ -186,7 +188,7 @@ def simulate_cached(
     return c.get_or_create(key, lambda: simulate(slate, n_scenarios, seed, track=track, params=params,
                                                  strengths=strengths, history=history,
                                                  history_weight=history_weight, allow_shift=allow_shift,
-                                                 progress=progress))
+                                                 progress=progress, executor=executor))
 
 
 _DEFAULT_CACHES: dict[str, ScenarioCache] = {}

@@ -3,7 +3,7 @@
 Public API (stable)::
 
     simulate(slate, n_scenarios, seed, *, track=None, params=None, strengths=None,
-             history=None, history_weight=None, progress=None, chunk=65536) -> Scenarios
+             history=None, history_weight=None, progress=None, chunk=65536, executor=None) -> Scenarios
     resolve_slate_track(slate, track=None) -> Track
     invariant_checks(scenarios, site, start) -> dict[str, bool]   # includes "passed"
 
@@ -26,11 +26,13 @@ keep the user's numbers). The salary fallback is never used then.
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from tailrace.distributed import Executor, LocalExecutor
 from tailrace.errors import InputError, Problem
 from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
 from tailrace.sim.race import RaceOutcomes, fl_pool_size, simulate_blocks
@@ -81,11 +83,15 @@ def simulate(
     allow_shift: bool = False,
     progress: Callable[[int, int], None] | None = None,
     chunk: int = 65536,
+    executor: Executor | None = None,
 ) -> Scenarios:
     """Simulate ``n_scenarios`` races of the slate and score them with its site's rules.
 
     ``strengths`` (optional, log-strength per driver in slate order) overrides the slate's own
-    sources; ``progress(done, total)`` is called after every chunk.
+    sources; ``progress(done, total)`` is called after every chunk (``done`` scenarios finished).
+    ``executor`` (a ``tailrace.distributed`` executor, default local) runs the chunks, one task
+    each (``simulate_chunk``); the matrix is assembled here, the same bytes for any executor,
+    worker count and ``chunk``.
     """
     t0 = time.perf_counter()
     n_scenarios = int(n_scenarios)
@@ -124,20 +130,17 @@ def simulate(
     pool = fl_pool_size(trk.laps, p)
     n_blocks = (n_scenarios + BLOCK - 1) // BLOCK
     per_chunk = chunk // BLOCK
-    for b0 in range(0, n_blocks, per_chunk):
-        blocks = []
-        for b in range(b0, min(b0 + per_chunk, n_blocks)):
-            size = min(BLOCK, n_scenarios - b * BLOCK)
-            gen = np.random.Generator(np.random.SFC64(np.random.SeedSequence(seed, spawn_key=(b,))))
-            blocks.append((gen, size, BLOCK))
-        out = simulate_blocks(strength, start, trk, p, blocks)
-        lo = b0 * BLOCK
-        sl = slice(lo, lo + out.n_scenarios)
-        finish[sl], led[sl], fl[sl], done[sl], dnf[sl] = (out.finish, out.laps_led, out.fastest_laps,
-                                                          out.laps_completed, out.dnf)
-        points[sl] = score_outcomes(slate.site, start, out)
+    tasks = [(b0, min(b0 + per_chunk, n_blocks)) for b0 in range(0, n_blocks, per_chunk)]
+    task = partial(simulate_chunk, strength=strength, start=start, track=trk, params=p, seed=int(seed),
+                   n_scenarios=n_scenarios, site=slate.site)
+    ran = 0
+    for i, (f_, l_, fl_, d_, dnf_, pts_) in (executor or LocalExecutor()).imap(task, tasks):
+        lo = tasks[i][0] * BLOCK
+        sl = slice(lo, lo + pts_.shape[0])
+        finish[sl], led[sl], fl[sl], done[sl], dnf[sl], points[sl] = f_, l_, fl_, d_, dnf_, pts_
+        ran += pts_.shape[0]
         if progress is not None:
-            progress(lo + out.n_scenarios, n_scenarios)
+            progress(ran, n_scenarios)
     meta = {
         "seed": int(seed),
         "n_scenarios": n_scenarios,
@@ -157,6 +160,42 @@ def simulate(
         meta["history"] = history_meta
     return Scenarios(points=points, driver_ids=tuple(slate.ids), finish=finish, laps_led=led,
                      fastest_laps=fl, laps_completed=done, dnf=dnf, meta=meta)
+
+
+def simulate_chunk(
+    blocks: tuple[int, int],
+    *,
+    strength: np.ndarray,
+    start: np.ndarray,
+    track: Track,
+    params: TrackTypeParams,
+    seed: int,
+    n_scenarios: int,
+    site: SiteRules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Blocks ``blocks[0] .. blocks[1] - 1`` of a run of ``n_scenarios`` (one executor task; pure).
+
+    Parameters
+    ----------
+    blocks : (first block, end block); block b covers scenarios [b * BLOCK, min((b + 1) * BLOCK,
+        n_scenarios)) and draws from ``SeedSequence(seed, spawn_key=(b,))``.
+    strength, start : ndarray of shape (n,), log-strength and 1-based start positions.
+
+    Returns
+    -------
+    finish, laps_led, fastest_laps, laps_completed : ndarray of shape (s, n), int16
+    dnf : ndarray of shape (s, n), bool
+    points : ndarray of shape (s, n), float32 (the site's scoring)
+        with s the scenarios of those blocks.
+    """
+    chunk = []
+    for b in range(blocks[0], blocks[1]):
+        size = min(BLOCK, n_scenarios - b * BLOCK)
+        gen = np.random.Generator(np.random.SFC64(np.random.SeedSequence(seed, spawn_key=(b,))))
+        chunk.append((gen, size, BLOCK))
+    out = simulate_blocks(strength, start, track, params, chunk)
+    return (out.finish, out.laps_led, out.fastest_laps, out.laps_completed, out.dnf,
+            score_outcomes(site, start, out))
 
 
 def _history_strengths(slate, trk: Track, p: TrackTypeParams, seed: int, history: HistoryModel,
