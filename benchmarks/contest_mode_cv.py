@@ -27,7 +27,6 @@ import os
 import sys
 import time
 
-import numpy as np
 
 from tailrace.contest import simulate
 from tailrace.optimize.contest_mode import candidate_pool, generate_contest_portfolio

@@ -28,6 +28,7 @@ def test_simulate_writes_the_matrix_and_prints_the_table(tmp_path, capsys) -> No
         finish, led, fl = z["finish"], z["laps_led"], z["fastest_laps"]
         assert np.all(np.sort(finish, axis=1) == np.arange(1, len(ids) + 1))
         assert np.all(led.sum(axis=1) == 267)
+        assert np.all(fl >= 0) and np.all(fl.sum(axis=1) <= 267)  # at most one fastest lap per lap
     again = tmp_path / "again.npz"
     assert main(_args("--scenarios", "3000", "--seed", "7", "--out", str(again))) == 0
     with np.load(out) as a, np.load(again) as b:
