@@ -57,6 +57,7 @@ from pydantic import BaseModel, Field
 from scipy import stats
 
 from tailrace.distributed import Executor, LocalExecutor
+from tailrace.rng import as_generator
 from tailrace.sim.history import History, RaceResult
 from tailrace.sim.ratings import (
     RatingConfig,
@@ -457,13 +458,13 @@ def calibrate_race(
     fns = _strength_fns(hist, config)
     upcoming = UpcomingRace.from_result(race)
     dk_actual = actual_dk_points(race).astype(np.float32)
-    pit_rng = np.random.default_rng([seed, rid[0], rid[1], 1])
+    pit_rng = as_generator([seed, rid[0], rid[1], 1])
     crps_by_model: dict[str, float] = {}
     models: dict[str, dict[str, Any]] = {}
     track: dict[str, list[float]] = defaultdict(list)
     for m in MODELS:
         strength = fns[m](upcoming)
-        sim_rng = np.random.default_rng([seed, rid[0], rid[1]])  # common random numbers
+        sim_rng = as_generator([seed, rid[0], rid[1]])  # common random numbers
         points, out = simulate_dk(strength, race, params[k], n_scenarios, sim_rng)
         finish = np.asarray(out.finish)
         c = crps_samples(points, dk_actual)

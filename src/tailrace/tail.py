@@ -37,6 +37,8 @@ from typing import Literal
 
 import numpy as np
 
+from tailrace.rng import as_generator
+
 Tail = Literal["upper", "lower"]
 
 __all__ = [
@@ -216,7 +218,7 @@ def _influence(a: np.ndarray, level: float, tail: Tail) -> tuple[float, np.ndarr
 def _bootstrap(
     a: np.ndarray, stat, confidence: float, n_boot: int, rng: np.random.Generator | int | None
 ) -> tuple[float, float, float]:
-    g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    g = as_generator(rng)
     n = a.shape[0]
     vals = np.empty(n_boot)
     for b in range(n_boot):

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from tailrace.errors import InputError, Problem
+from tailrace.rng import as_generator
 from tailrace.slate import Slate
 from tailrace.textfile import csv_rows, read_text_file
 
@@ -129,7 +130,7 @@ def sample_field(
     rest at least ``loose_floor`` (default 90 %). Every lineup has distinct drivers and fits
     the cap. Drivers with 0 ownership never appear. Seeded: same inputs and rng, same field.
     """
-    g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    g = as_generator(rng)
     own = np.asarray(ownership, dtype=np.float64)
     sal = np.asarray(salaries, dtype=np.int64)
     lo = int(round(DEFAULT_MIN_SALARY_SHARE * salary_cap)) if min_salary is None else int(min_salary)

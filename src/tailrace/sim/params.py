@@ -27,10 +27,11 @@ from dataclasses import asdict, dataclass, fields
 from typing import Iterable
 
 import numpy as np
-
-from tailrace.numeric import bisect_increasing
 from scipy.optimize import minimize
 from scipy.special import ndtri
+
+from tailrace.numeric import bisect_increasing
+from tailrace.rng import as_generator
 
 MIN_RACES = 4  # fewer races of a type than this: keep the fallback parameters
 
@@ -501,7 +502,7 @@ def fit_track_type_params(
         a_ref = _pl_fit(X, M, np.array([1.0, 0.3]))[0]
 
     out = dict(fallback)
-    rng = np.random.default_rng(20190217)
+    rng = as_generator(20190217)
     for ttype, idx in sorted(by_type.items()):
         if len(idx) < MIN_RACES:
             continue

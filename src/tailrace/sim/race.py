@@ -62,7 +62,14 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from tailrace.sim.params import TrackTypeParams, rank_curve, rank_z, skew_weights, start_term
+from tailrace.rng import as_generator
+from tailrace.sim.params import (
+    TrackTypeParams,
+    rank_curve,
+    rank_z,
+    skew_weights,
+    start_term,
+)
 from tailrace.sim.tracks import Track
 
 
@@ -88,12 +95,6 @@ def fl_pool_size(race_laps: int, params: TrackTypeParams) -> int:
     return max(1, int(round(params.fl_share * race_laps)))
 
 
-def _as_generator(rng: np.random.Generator | int | np.random.SeedSequence) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.Generator(np.random.SFC64(rng))
-
-
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -102,7 +103,16 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
-N_STREAMS = 8  # per (scenario, driver): 0 finish, 1 mechanical, 2 pools (normal pair), 3 laps down, 4 crash picks
+# Per-car streams of the kernel's counter-based hash: one uniform (or Irwin-Hall normal) per
+# (scenario, car slot, stream). The numbers are part of the published bytes: never renumber.
+STREAM_FINISH = 0  # running order noise (the Gumbel of each car's finishing key)
+STREAM_MECHANICAL = 1  # mechanical failure
+STREAM_LAPS_LED = 2  # laps-led pool share (Irwin-Hall normal)
+STREAM_LAPS_DOWN = 3  # laps down of a car finishing off the lead lap
+STREAM_CRASH_PICK = 4  # which cars a crash incident takes (by pick position, not by car)
+STREAM_FASTEST_LAPS = 5  # fastest-lap pool share (Irwin-Hall normal)
+STREAM_PACE = 6  # pace noise behind the fastest laps (Irwin-Hall normal)
+N_STREAMS = 8  # counter slots per (scenario, car); 7 is spare
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
@@ -277,7 +287,7 @@ def _race_kernel(keys, sidx, wexp, bnorm, border, inc_off, sizes, inc_frac, lead
             key = keys[s]
             g = sidx[s]
             for i in range(n):
-                u = _uniform(key, _ctr(g, i, 0))
+                u = _uniform(key, _ctr(g, i, STREAM_FINISH))
                 # base + noise * log(E) (minus a Gumbel) ranks as exp(base / noise) * E, E ~ Exp(1)
                 e = -np.log(1.0 - u)
                 perf[i] = wexp[i] * e
@@ -297,7 +307,7 @@ def _race_kernel(keys, sidx, wexp, bnorm, border, inc_off, sizes, inc_frac, lead
                 for t in range(sizes[k]):
                     if pos < n - 1:
                         # weighted draw without replacement among the cars not yet picked
-                        x = _uniform(key, _ctr(g, pos, 4)) * wleft
+                        x = _uniform(key, _ctr(g, pos, STREAM_CRASH_PICK)) * wleft
                         j = pos
                         acc = crash_w[pick[j]]
                         while acc <= x and j < n - 1:
@@ -312,7 +322,7 @@ def _race_kernel(keys, sidx, wexp, bnorm, border, inc_off, sizes, inc_frac, lead
                         frac[d] = f
                         pos += 1
             for i in range(n):
-                u = _uniform(key, _ctr(g, i, 1))
+                u = _uniform(key, _ctr(g, i, STREAM_MECHANICAL))
                 if u < mech_p[i]:
                     f = u / mech_p[i]
                     if (not out[i]) or f < frac[i]:
@@ -340,7 +350,7 @@ def _race_kernel(keys, sidx, wexp, bnorm, border, inc_off, sizes, inc_frac, lead
                 down = 0
                 if place > m:
                     jj = place - m
-                    e = -np.log(1.0 - _uniform(key, _ctr(g, d, 3)))
+                    e = -np.log(1.0 - _uniform(key, _ctr(g, d, STREAM_LAPS_DOWN)))
                     tgt = int(np.floor(down_curve[jj] * e + 0.5))
                     down = max(prev, 1, tgt)
                     down = min(down, laps)
@@ -367,8 +377,8 @@ def _race_kernel(keys, sidx, wexp, bnorm, border, inc_off, sizes, inc_frac, lead
                 finish[s, dl[k]] = n_run + k + 1
             # pools: two near-normal draws per car (Irwin-Hall: four 16-bit uniforms of one hash each)
             for i in range(n):
-                z_led[i] = _irwin_hall(key, _ctr(g, i, 2))
-                z_fl[i] = _irwin_hall(key, _ctr(g, i, 5))
+                z_led[i] = _irwin_hall(key, _ctr(g, i, STREAM_LAPS_LED))
+                z_fl[i] = _irwin_hall(key, _ctr(g, i, STREAM_FASTEST_LAPS))
                 lw[i] = np.log(max(laps_done[s, i] / laps, 1e-9)) if out[i] else 0.0
             # pace performance: the performance with the bad-day loss capped at trouble_cap
             # (trouble costs the finish, not the speed); its rank's normal score plus noise,
@@ -379,7 +389,7 @@ def _race_kernel(keys, sidx, wexp, bnorm, border, inc_off, sizes, inc_frac, lead
             for k in range(n):
                 prank[pick[k]] = k + 1
             for i in range(n):
-                perf[i] = rank_zt[prank[i]] + pace_noise * _irwin_hall(key, _ctr(g, i, 6))
+                perf[i] = rank_zt[prank[i]] + pace_noise * _irwin_hall(key, _ctr(g, i, STREAM_PACE))
             # pick = cars by pace, fastest first (exact ties: the better performance first)
             _order_desc(perf, order, kbuf, pick)
             for k in range(n):
@@ -495,7 +505,7 @@ def simulate_race(
     laps = int(track.laps if isinstance(track, Track) else track)
     pool = fl_pool_size(laps, params)
     S = int(n_scenarios)
-    r = draw_scenario_randomness(S, params, _as_generator(rng), draw_size)
+    r = draw_scenario_randomness(S, params, as_generator(rng, "sfc64"), draw_size)
     r["keys"] = np.full(S, r["key"], dtype=np.uint64)
     r["sidx"] = np.arange(S, dtype=np.int64)
     return _run(_constants(strength, start, laps, params), r, laps, pool, params, S, n)
@@ -516,7 +526,7 @@ def simulate_blocks(
     strength, start, n = _check(strength, start)
     laps = int(track.laps if isinstance(track, Track) else track)
     pool = fl_pool_size(laps, params)
-    parts = [(draw_scenario_randomness(size, params, _as_generator(g), ds), size) for g, size, ds in blocks]
+    parts = [(draw_scenario_randomness(size, params, as_generator(g, "sfc64"), ds), size) for g, size, ds in blocks]
     S = sum(size for _, size in parts)
     offs = [0]
     for r, _ in parts:

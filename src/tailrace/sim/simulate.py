@@ -34,11 +34,12 @@ import numpy as np
 
 from tailrace.distributed import Executor, LocalExecutor
 from tailrace.errors import InputError, Problem
+from tailrace.rng import as_generator, stream
+from tailrace.sim.history_strength import HistoryModel, blend, blend_weight
 from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
 from tailrace.sim.race import RaceOutcomes, fl_pool_size, simulate_blocks
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.scoring import score_outcomes
-from tailrace.sim.history_strength import HistoryModel, blend, blend_weight
 from tailrace.sim.strength import PRIORITY, resolve_strengths
 from tailrace.sim.tracks import TRACK_TYPES, Track, resolve_track
 from tailrace.sites import SiteRules
@@ -118,7 +119,7 @@ def simulate(
                                                                       allow_shift)
     else:
         strength, source, warnings = resolve_strengths(
-            slate, trk, p, seed=np.random.SeedSequence(seed, spawn_key=(_STRENGTH_KEY,)), allow_shift=allow_shift)
+            slate, trk, p, seed=stream(seed, _STRENGTH_KEY), allow_shift=allow_shift)
 
     finish = np.empty((n_scenarios, n), dtype=np.int16)
     led = np.empty_like(finish)
@@ -191,7 +192,7 @@ def simulate_chunk(
     chunk = []
     for b in range(blocks[0], blocks[1]):
         size = min(BLOCK, n_scenarios - b * BLOCK)
-        gen = np.random.Generator(np.random.SFC64(np.random.SeedSequence(seed, spawn_key=(b,))))
+        gen = as_generator(stream(seed, b), "sfc64")
         chunk.append((gen, size, BLOCK))
     out = simulate_blocks(strength, start, track, params, chunk)
     return (out.finish, out.laps_led, out.fastest_laps, out.laps_completed, out.dnf,
@@ -212,7 +213,7 @@ def _history_strengths(slate, trk: Track, p: TrackTypeParams, seed: int, history
         source = f"history {history.describe()}"
     else:
         user, user_label, user_warnings = resolve_strengths(
-            slate, trk, p, seed=np.random.SeedSequence(seed, spawn_key=(_STRENGTH_KEY,)), allow_shift=allow_shift)
+            slate, trk, p, seed=stream(seed, _STRENGTH_KEY), allow_shift=allow_shift)
         warnings += user_warnings
         if not hs.known.any():
             weight, how = 0.0, "none of the slate's drivers is in the history: the user's numbers alone"

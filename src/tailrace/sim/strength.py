@@ -56,6 +56,7 @@ import numpy as np
 from scipy.special import log_ndtr
 
 from tailrace.numeric import bisect_increasing
+from tailrace.rng import as_generator
 from tailrace.sim.params import TrackTypeParams, start_term
 from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
@@ -193,7 +194,7 @@ def strengths_from_projections(target: np.ndarray, start: np.ndarray, site: Site
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
     def measure(theta: np.ndarray) -> np.ndarray:
-        out = simulate_race(theta, start, track, params, pilot, np.random.Generator(np.random.SFC64(ss)))
+        out = simulate_race(theta, start, track, params, pilot, as_generator(ss, "sfc64"))
         return score_outcomes(site, start, out).mean(axis=0, dtype=np.float64)
 
     # The total of all drivers' mean points is fixed by the race (pools and the finish table;
@@ -282,7 +283,7 @@ def strengths_from_markets(probs: dict[int, np.ndarray], start: np.ndarray, trac
     bound_only = w_all <= 0
 
     def measure(theta: np.ndarray) -> dict[int, np.ndarray]:
-        out = simulate_race(theta, start, track, params, pilot, np.random.Generator(np.random.SFC64(ss)))
+        out = simulate_race(theta, start, track, params, pilot, as_generator(ss, "sfc64"))
         return {k: (out.finish <= k).mean(axis=0) for k in ks}
 
     def residuals(cur_p: dict[int, np.ndarray]) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
