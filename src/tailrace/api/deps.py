@@ -10,15 +10,9 @@ from fastapi.security import APIKeyHeader
 from tailrace.api.errors import ApiError
 from tailrace.api.jobs import JobRunner
 from tailrace.api.services import Context
-from tailrace.api.settings import Settings
 from tailrace.store import Store
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="needed when TAILRACE_API_KEY is set")
-
-
-def get_settings(request: Request) -> Settings:
-    """The app's settings."""
-    return request.app.state.settings
 
 
 def get_store(request: Request) -> Store:

@@ -410,7 +410,3 @@ class JobResponse(BaseModel):
     finished: float | None
     result: dict[str, Any] | None
     error: dict[str, Any] | None
-
-
-class EntriesResponse(BaseModel):
-    rows_filled: int

@@ -79,10 +79,8 @@ class Context:
 
 
 def _make_cache(settings: Settings) -> Any:
-    try:
-        from tailrace.sim.cache import ScenarioCache
-    except ImportError:
-        return None
+    from tailrace.sim.cache import ScenarioCache
+
     return ScenarioCache(settings.cache_dir, max_bytes=settings.cache_memory_bytes)
 
 

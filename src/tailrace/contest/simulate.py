@@ -46,7 +46,8 @@ REDUCE_BLOCK = 1024
 
 
 @nb.njit(cache=True)
-def _lower(xs: np.ndarray, v: np.int64) -> int:
+def bisect_left(xs: np.ndarray, v: np.int64) -> int:
+    """Number of entries of the ascending ``xs`` strictly below ``v`` (numba)."""
     lo, hi = 0, xs.shape[0]
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -58,7 +59,8 @@ def _lower(xs: np.ndarray, v: np.int64) -> int:
 
 
 @nb.njit(cache=True)
-def _upper(xs: np.ndarray, v: np.int64) -> int:
+def bisect_right(xs: np.ndarray, v: np.int64) -> int:
+    """Number of entries of the ascending ``xs`` at or below ``v`` (numba)."""
     lo, hi = 0, xs.shape[0]
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -103,7 +105,7 @@ def standings_exact(
         tie_at = np.zeros(m + 1, dtype=np.int64)
         for i in range(u):
             f = _key(row, field_u[i])
-            k = _lower(xs, f)
+            k = bisect_left(xs, f)
             hist[k] += field_c[i]
             if k < m and xs[k] == f:
                 tie_at[k] += field_c[i]
@@ -115,11 +117,11 @@ def standings_exact(
             acc += hist[p]
         for p in range(m):
             j = order[p]
-            lo = _lower(xs, xs[p])
+            lo = bisect_left(xs, xs[p])
             a = suffix[p]
             t = tie_at[lo]
             if include_ours:
-                hi = _upper(xs, xs[p])
+                hi = bisect_right(xs, xs[p])
                 a += m - hi
                 t += hi - lo
             else:

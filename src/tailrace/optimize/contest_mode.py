@@ -62,7 +62,7 @@ import numba as nb
 import numpy as np
 
 from tailrace.contest import Contest
-from tailrace.contest.simulate import SCORE_SCALE, _lower, _upper, standings_kernel
+from tailrace.contest.simulate import SCORE_SCALE, bisect_left, bisect_right, standings_kernel
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup
 from tailrace.optimize.objectives import Objective
@@ -120,7 +120,6 @@ def candidate_pool(
     if lu.shape[0] == 0:
         raise InfeasibleError("no lineup satisfies the rules", [])
     lu = lu.astype(np.int64)
-    timings: dict[str, float] = {}
     picks: list[np.ndarray] = []
     mu = p.mean(axis=0, dtype=np.float64)
     picks.append(_top_by(mu[lu].sum(axis=1), n_mean))
@@ -142,10 +141,8 @@ def candidate_pool(
         picks.append(best_on(rows, per_theme))
     out = [lu[np.concatenate(picks)]]
     for lev in exact_levels:
-        t0 = time.perf_counter()
         res = solve_lineup(p, salaries, rules, Objective.upper_cvar(lev))
         out.append(np.array([sorted(res.lineup)], dtype=np.int64))
-        timings[f"exact {lev}"] = time.perf_counter() - t0
     allc = np.concatenate(out, axis=0)
     _, first = np.unique(allc, axis=0, return_index=True)
     uniq = allc[np.sort(first)]  # keep discovery order
@@ -383,8 +380,8 @@ def _rescore_row(
         i = j
     for e in range(indptr[s], indptr[s + 1]):
         x = -key[e]
-        lo = _lower(neg, x)  # chosen strictly above
-        hi = _upper(neg, x)  # chosen at or above
+        lo = bisect_left(neg, x)  # chosen strictly above
+        hi = bisect_right(neg, x)  # chosen at or above
         loss = (cb[q] - cb[hi]) + (ct[hi] - ct[lo])
         v = _split(cum, np.int64(fa[e] + lo), np.int64(ft[e] + 1 + hi - lo)) + loss
         total[col[e]] += v - marg[e]
@@ -397,7 +394,7 @@ def _insert_sorted(s: int, x: np.int64, a: np.int64, t: np.int64, st_neg: np.nda
     """Insert one chosen entry (negated key ``x``, field above ``a``, field tied ``t``) into
     scenario ``s``'s sorted chosen state, keeping it sorted by ``x``."""
     q = st_n[s]
-    pos = _upper(st_neg[s, :q], x)
+    pos = bisect_right(st_neg[s, :q], x)
     for k in range(q, pos, -1):
         st_neg[s, k] = st_neg[s, k - 1]
         st_fa[s, k] = st_fa[s, k - 1]
@@ -544,8 +541,8 @@ def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray
             q = st_n[s]
             x = -key[e]
             neg = st_neg[s, :q]
-            lo = _lower(neg, x)
-            hi = _upper(neg, x)
+            lo = bisect_left(neg, x)
+            hi = bisect_right(neg, x)
             loss = (cb[s, q] - cb[s, hi]) + (ct[s, hi] - ct[s, lo])
             tot += _split(cum, np.int64(fa[e] + lo), np.int64(ft[e] + 1 + hi - lo)) + loss
         out[ii] = tot
@@ -573,8 +570,8 @@ def _portfolio_payout(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.
         ks = np.sort(keys[s])
         for j in range(m):
             x = keys[s, j]
-            lo = _lower(ks, x)
-            hi = _upper(ks, x)
+            lo = bisect_left(ks, x)
+            hi = bisect_right(ks, x)
             tot += _split(cum, np.int64(fa[s, j] + m - hi), np.int64(ft[s, j] + hi - lo))
     return tot / S
 
@@ -647,7 +644,7 @@ def _standings_from_tops(points: np.ndarray, cands: np.ndarray, neg: np.ndarray,
         for c in range(C):
             k = _score_key(row, cands[c])
             x = -k
-            j = _lower(ns, x)  # region keys strictly above
+            j = bisect_left(ns, x)  # region keys strictly above
             keys[s, c] = k
             a = above[s, j]
             if a >= n_paid:

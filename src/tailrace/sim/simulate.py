@@ -37,7 +37,7 @@ from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator, stream
 from tailrace.sim.history_strength import HistoryModel, blend, blend_weight
 from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
-from tailrace.sim.race import RaceOutcomes, fl_pool_size, simulate_blocks
+from tailrace.sim.race import fl_pool_size, simulate_blocks
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.strength import PRIORITY, resolve_strengths
@@ -266,9 +266,3 @@ def invariant_checks(scenarios: Scenarios, site: SiteRules, start: np.ndarray) -
     checks["points_equal_rules"] = bool(np.array_equal(expected, sc.points))
     checks["passed"] = all(checks.values())
     return checks
-
-
-def outcomes_of(scenarios: Scenarios, race_laps: int, fl_pool: int) -> RaceOutcomes:
-    """The outcome arrays of a Scenarios as RaceOutcomes (for rescoring with another site)."""
-    return RaceOutcomes(scenarios.finish, scenarios.laps_led, scenarios.fastest_laps,
-                        scenarios.laps_completed, scenarios.dnf, int(race_laps), int(fl_pool))
