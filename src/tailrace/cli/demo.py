@@ -53,7 +53,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
 
     from tailrace import tail
     from tailrace.cli.contest import print_summary, result_json
-    from tailrace.cli.optimize import _print_table
+    from tailrace.cli.optimize import print_portfolio_table
     from tailrace.contest import simulate as simulate_contest
     from tailrace.export import write_upload
     from tailrace.optimize.constraints import ConstraintSpec
@@ -118,7 +118,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     t = time.perf_counter()
     run = run_optimize(slate, scen, spec, fresh=fresh, explain=True)
     console.print(f"portfolio of {len(run.lineups)} lineups in {time.perf_counter() - t:.1f} s")
-    _print_table(run.result)
+    print_portfolio_table(run.result)
 
     out.mkdir(parents=True, exist_ok=True)
     upload = write_upload(out / "dk_upload.csv", run.lineups, slate)

@@ -69,7 +69,7 @@ def _spec_from(
     )
 
 
-def _print_table(result: dict[str, Any]) -> None:
+def print_portfolio_table(result: dict[str, Any]) -> None:
     beta = result["tail_beta"]
     t = Table(title=f"{len(result['lineups'])} lineup(s) · objective {result['objective']['name']}")
     for col in ("#", "drivers", "salary", "objective", "mean", f"CVaR↑{beta:g}", "gap"):
@@ -234,7 +234,7 @@ def register(app: typer.Typer) -> None:
                                executor=ex)
         result = run.result
         result["warnings"] = [f"contest: {w}" for w in contest_warnings] + result["warnings"]
-        _print_table(result)
+        print_portfolio_table(result)
         if out is not None:
             if entries is not None:
                 fill_dk_entries(entries, run.lineups, slate, out)

@@ -124,7 +124,7 @@ def write_scored(res: ScoredResults, out: Path) -> None:
                                                     "writable")) from None
 
 
-def _print_table(res: ScoredResults, site: SiteRules) -> None:
+def print_scored_table(res: ScoredResults, site: SiteRules) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -160,4 +160,4 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"wrote {len(res.rows)} rows with column '{res.points_column}' to {out}",
                        err=True)
         else:
-            _print_table(res, rules)
+            print_scored_table(res, rules)
