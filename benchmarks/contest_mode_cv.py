@@ -31,7 +31,7 @@ import time
 from tailrace.contest import simulate
 from tailrace.optimize.contest_mode import candidate_pool, generate_contest_portfolio
 from tailrace.optimize.problem import LineupRules
-from tailrace.optimize.run import contest_from_options
+from tailrace.pipeline import contest_from_options
 from tailrace.sim.simulate import simulate as simulate_races
 from tailrace.slate import demo_slate
 

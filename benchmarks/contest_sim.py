@@ -47,7 +47,7 @@ def _timed(f, *a):
 
 def kernel_figures(S: int, m: int = 150, field_size: int = 20_000) -> None:
     """Grid kernel vs the exact path on the demo slate, same process, same inputs."""
-    from tailrace.optimize.run import contest_from_options
+    from tailrace.pipeline import contest_from_options
     from tailrace.sim.simulate import simulate
     from tailrace.slate import demo_slate
 

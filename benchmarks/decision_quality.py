@@ -69,7 +69,7 @@ from tailrace.optimize.objectives import Objective  # noqa: E402
 from tailrace.optimize.portfolio import generate_portfolio  # noqa: E402
 from tailrace.optimize.problem import LineupRules  # noqa: E402
 from tailrace.optimize.scenario_optimal import scenario_optimal_lineups  # noqa: E402
-from tailrace.optimize.run import contest_from_options  # noqa: E402
+from tailrace.pipeline import contest_from_options  # noqa: E402
 from tailrace.sim.simulate import _params_for, resolve_slate_track  # noqa: E402
 from tailrace.sim.simulate import simulate as simulate_races  # noqa: E402
 from tailrace.sim.strength import resolve_strengths  # noqa: E402

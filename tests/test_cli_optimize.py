@@ -169,7 +169,7 @@ def test_simulating_through_the_cache_gives_fresh_validation(tmp_path):
 
 def test_run_optimize_library_call_is_deterministic(files):
     from tailrace.optimize.constraints import ConstraintSpec
-    from tailrace.optimize.run import run_optimize
+    from tailrace.pipeline import run_optimize
     from tailrace.sim.scenarios import Scenarios
     from tailrace.sites import DRAFTKINGS
     from tailrace.slate import Driver, Slate
@@ -194,7 +194,7 @@ def test_run_optimize_library_call_is_deterministic(files):
 def test_contest_mode_matches_the_contest_module(files):
     from tailrace.optimize.constraints import ConstraintSpec
     from tailrace.optimize.contest_mode import generate_contest_portfolio
-    from tailrace.optimize.run import contest_from_options, run_optimize
+    from tailrace.pipeline import contest_from_options, run_optimize
     from tailrace.sim.scenarios import Scenarios
     from tailrace.sites import DRAFTKINGS
     from tailrace.slate import Driver, Slate

@@ -301,7 +301,7 @@ def test_cash_game_tables_and_ties_by_hand():
 
 
 def test_contest_from_options_takes_cash_game_names():
-    from tailrace.optimize.run import contest_from_options
+    from tailrace.pipeline import contest_from_options
     from tailrace.slate import demo_slate
 
     slate = demo_slate()

@@ -135,7 +135,7 @@ def test_cross_validation_is_deterministic_and_seeded() -> None:
 
 def test_run_optimize_reports_the_cap_and_the_cv_table() -> None:
     from tailrace.optimize.constraints import ConstraintSpec
-    from tailrace.optimize.run import contest_from_options, run_optimize
+    from tailrace.pipeline import contest_from_options, run_optimize
     from tailrace.sim.scenarios import Scenarios
     from tailrace.sites import DRAFTKINGS
     from tailrace.slate import Driver, Slate

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tailrace.optimize.constraints import ConstraintSpec
-from tailrace.optimize.run import contest_from_options, run_optimize
+from tailrace.pipeline import contest_from_options, run_optimize
 from tailrace.slate import read_slate
 
 from .conftest import small_demo_files

@@ -93,7 +93,7 @@ def optimized(client: httpx.Client, slate_id: str) -> dict:
 
 
 def test_optimize_matches_library(optimized: dict, lib) -> None:
-    from tailrace.optimize.run import run_optimize
+    from tailrace.pipeline import run_optimize
 
     want = run_optimize(lib["slate"], lib["scen"], ConstraintSpec.model_validate(SPEC), fresh=lib["fresh"],
                         explain=True, binding_limit=2).result

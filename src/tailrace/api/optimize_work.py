@@ -1,4 +1,4 @@
-"""POST /optimize: the seed's contract over ``tailrace.optimize.run.run_optimize``.
+"""POST /optimize: the seed's contract over ``tailrace.pipeline.run_optimize``.
 
 Every requested part is present in the answer. A part that fails (explanations, calibration,
 tail validation) becomes null with a warning that names it and says why; the portfolio still
@@ -59,7 +59,7 @@ DEFAULT_CONTEST = {"kind": "tournament", "entry_fee": 5.0, "field_size": 20_000,
 
 def contest_for_request(slate, points, c: dict[str, Any], seed: int, warnings: list[str]) -> Any:
     """Mode 'contest': the Contest the request describes, built as ``tailrace optimize --mode contest`` builds it
-    (``tailrace.optimize.run.contest_from_options``): payouts from the kind / rows / parametric table, ownership
+    (``tailrace.pipeline.contest_from_options``): payouts from the kind / rows / parametric table, ownership
     from ``c['ownership']`` (by name or site ID; others 0), else the slate's column, else modelled from the
     projections (or scenario means); the field is sampled with ``seed``."""
     import numpy as np
@@ -92,7 +92,7 @@ def score_histograms(points, fresh_points, lineups: list[tuple[int, ...]], bins:
     """Per lineup: one set of histogram edges over its in-sample and fresh scores, and the two count lists."""
     import numpy as np
 
-    from tailrace.optimize.run import portfolio_scores
+    from tailrace.pipeline import portfolio_scores
 
     X = portfolio_scores(points, lineups)
     F = portfolio_scores(fresh_points, lineups) if fresh_points is not None else None
@@ -117,7 +117,7 @@ def fresh_seed(seed: int) -> int:
 
 def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
     """Build the portfolio and every requested part; returns the OptimizeResponse dict."""
-    from tailrace.optimize.run import run_optimize
+    from tailrace.pipeline import run_optimize
 
     t0 = time.perf_counter()
     warnings: list[str] = []
@@ -223,11 +223,11 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     ]
     if req.get("include_distributions") and lineups:
         from tailrace import tail
-        from tailrace.optimize.run import ALPHAS, _tail_levels, portfolio_scores
+        from tailrace.pipeline import ALPHAS, tail_levels, portfolio_scores
 
         hists = score_histograms(scen.points, None if fresh is None else fresh.points, run.lineups)
         F = portfolio_scores(fresh.points, run.lineups) if fresh is not None else None
-        levels = _tail_levels(res.get("tail_beta") or spec.objective.tail_beta())
+        levels = tail_levels(res.get("tail_beta") or spec.objective.tail_beta())
         for j, lu in enumerate(lineups):
             lu["distribution"] = hists[j]
             if F is not None:

@@ -12,6 +12,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tailrace.errors import InfeasibleError, InputError, TailraceError
 
@@ -35,7 +36,7 @@ for _name in _COMMANDS:
         continue
     _mod.register(app)
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _click_kind(exc: BaseException) -> str | None:
@@ -60,13 +61,16 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, standalone_mode=False)
     except (InputError, InfeasibleError, TailraceError) as exc:
         kind = "infeasible" if isinstance(exc, InfeasibleError) else "error"
-        err_console.print(f"[bold red]{kind}:[/] {exc}", highlight=False, markup=True)
+        # soft_wrap: no line breaks inside a message (a row number must not land on the next
+        # line of a log); escape: a message's own brackets are text, not markup
+        err_console.print(f"[bold red]{kind}:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         if isinstance(exc, InfeasibleError) and exc.conflicts:
             for c in exc.conflicts:
-                err_console.print(f"  - {c}", highlight=False)
+                err_console.print(f"  - {c}", highlight=False, markup=False, soft_wrap=True)
         return 2
     except FileNotFoundError as exc:
-        err_console.print(f"[bold red]error:[/] file not found: {exc.filename}. Fix: check the path.")
+        err_console.print(f"[bold red]error:[/] file not found: {escape(str(exc.filename))}. Fix: check the path.",
+                          soft_wrap=True)
         return 2
     except SystemExit as exc:
         return int(exc.code or 0)
@@ -80,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("TAILRACE_DEBUG"):
             raise
         # Not the user's fault, but still no traceback: say what broke and how to see more.
-        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}. This is a bug in tailrace, "
-                          "not in your input; rerun with TAILRACE_DEBUG=1 for the traceback and report it.",
-                          highlight=False)
+        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}. This is a bug in "
+                          "tailrace, not in your input; rerun with TAILRACE_DEBUG=1 for the traceback and report it.",
+                          highlight=False, soft_wrap=True)
         return 1
     return 0
 

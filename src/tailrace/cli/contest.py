@@ -3,7 +3,7 @@
 The contest is a payout file (``--payouts``) or a DraftKings-like table from ``--entry-fee``,
 ``--field-size`` and ``--rake``; opponents are sampled from ownership (``--ownership`` file,
 the projections' ownership column, or a model from salary and projection) unless ``--field``
-gives real field lineups. ``tailrace.optimize.run.contest_from_options`` builds it, for this
+gives real field lineups. ``tailrace.pipeline.contest_from_options`` builds it, for this
 command, `tailrace optimize --mode contest` and the demo alike.
 """
 
@@ -30,7 +30,7 @@ from tailrace.slate import Slate
 from tailrace.textfile import parse_json, read_text_file
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
         from tailrace.cli.options import site_rules
-        from tailrace.optimize.run import contest_from_options
+        from tailrace.pipeline import contest_from_options
         from tailrace.slate import read_slate
 
         rules = site_rules(site)

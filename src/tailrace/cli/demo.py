@@ -57,7 +57,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     from tailrace.contest import simulate as simulate_contest
     from tailrace.export import write_upload
     from tailrace.optimize.constraints import ConstraintSpec
-    from tailrace.optimize.run import contest_from_options, run_optimize, simulate_scenarios
+    from tailrace.pipeline import contest_from_options, run_optimize, simulate_scenarios
     from tailrace.outputs import atomic_write_text, check_output_path
     from tailrace.slate import demo_slate
 

@@ -4,7 +4,7 @@ Scenarios come from ``--scenarios FILE`` (npz or CSV whose driver IDs are the si
 salary file alone is then enough) or are simulated from ``--projections`` (``--n-scenarios``,
 ``--seed``). Constraints come from ``--spec FILE`` (JSON/YAML ConstraintSpec) and flags;
 a flag given overrides the same field of the spec (``--lock``/``--exclude`` replace its lists).
-The work itself is :func:`tailrace.optimize.run.run_optimize`, shared with the REST API.
+The work itself is :func:`tailrace.pipeline.run_optimize`, shared with the REST API.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tailrace.cli.options import command_executor, dask_option, progress_label
 from tailrace.errors import InputError, Problem
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 
@@ -164,7 +164,7 @@ def register(app: typer.Typer) -> None:
         """Build lineups that maximise a tail objective under your constraints."""
         from tailrace.export import fill_dk_entries, write_upload
         from tailrace.outputs import atomic_write_text, check_output_paths
-        from tailrace.optimize.run import contest_from_options, run_optimize, simulate_scenarios
+        from tailrace.pipeline import contest_from_options, run_optimize, simulate_scenarios
         from tailrace.slate import read_slate
 
         rules = site_rules(site)

@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
         check_output_paths({"--out": out})
         slate = read_slate(rules, salaries, projections, track=track)
         hist = load_history(history)
-        console = Console(stderr=True)
+        console = Console(stderr=True, soft_wrap=True)
         ex = command_executor(ctx, dask)
         t0 = time.perf_counter()
         if scenarios >= PROGRESS_FROM or ex.distributed:

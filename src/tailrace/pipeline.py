@@ -1,6 +1,10 @@
-"""One optimisation run as a library call: slate + scenarios + ConstraintSpec -> portfolio -> result dict.
+"""The pipeline: one optimisation run as a library call, slate + scenarios + ConstraintSpec ->
+portfolio -> explanations -> fresh validation -> result dict.
 
-The CLI (``tailrace optimize``) and the REST API both call :func:`run_optimize`, so they give
+This is orchestration, so it sits above ``optimize/`` (the optimiser alone), ``contest/``
+(the contest measure) and ``explain.py``, and the faces call it, never those stages' glue.
+The CLI (``tailrace optimize``, ``tailrace demo``) and the REST API both call
+:func:`run_optimize`, so they give
 the same numbers for the same inputs. The result dict is JSON-ready (plain floats, ints,
 strings, lists, dicts): per lineup its site IDs, names, salary, objective value and bound,
 tail metrics and explanations; the portfolio's exposures and tail metrics; and, when a fresh
@@ -71,7 +75,7 @@ def portfolio_scores(points: np.ndarray, lineups: list[tuple[int, ...]]) -> np.n
     return out
 
 
-def _tail_levels(beta: float) -> tuple[float, ...]:
+def tail_levels(beta: float) -> tuple[float, ...]:
     return tuple(sorted(set(BETAS) | {float(beta)}))
 
 
@@ -205,7 +209,7 @@ def run_optimize(
     X = portfolio_scores(points, lineups)
     names = slate.names
     ids = slate.ids
-    levels = _tail_levels(beta)
+    levels = tail_levels(beta)
     starts = None
     if all(d.start is not None for d in slate.drivers):
         starts = slate.starts()
