@@ -47,7 +47,21 @@ REDUCE_BLOCK = 1024
 
 @nb.njit(cache=True)
 def bisect_left(xs: np.ndarray, v: np.int64) -> int:
-    """Number of entries of the ascending ``xs`` strictly below ``v`` (numba)."""
+    """Count the entries of an ascending array strictly below a value (numba-compiled).
+
+    Parameters
+    ----------
+    xs : ndarray of shape (n,)
+        Ascending integer keys.
+    v : int64
+        Key to place.
+
+    Returns
+    -------
+    int
+        Number of entries ``< v``, in [0, n]: the insertion point left of equal keys, as
+        ``bisect.bisect_left``.
+    """
     lo, hi = 0, xs.shape[0]
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -60,7 +74,21 @@ def bisect_left(xs: np.ndarray, v: np.int64) -> int:
 
 @nb.njit(cache=True)
 def bisect_right(xs: np.ndarray, v: np.int64) -> int:
-    """Number of entries of the ascending ``xs`` at or below ``v`` (numba)."""
+    """Count the entries of an ascending array at or below a value (numba-compiled).
+
+    Parameters
+    ----------
+    xs : ndarray of shape (n,)
+        Ascending integer keys.
+    v : int64
+        Key to place.
+
+    Returns
+    -------
+    int
+        Number of entries ``<= v``, in [0, n]: the insertion point right of equal keys, as
+        ``bisect.bisect_right``.
+    """
     lo, hi = 0, xs.shape[0]
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -87,7 +115,39 @@ def standings_exact(
     field_c: np.ndarray,  # (u,) int64
     include_ours: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``standings_kernel`` for any float32 points: 1e-4 keys, binary search among our sorted keys."""
+    """Standings for any float32 points: 1e-4 keys, binary search among our sorted keys.
+
+    The general path of :func:`standings_kernel` (same parameters and returns); numba,
+    parallel over scenarios.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n_scenarios, n_drivers), float32
+        Driver points per scenario.
+    ours : ndarray of shape (m, roster), int32
+        Our lineups as driver indices, rows sorted.
+    field_u : ndarray of shape (u, roster), int32
+        Distinct field lineups.
+    field_c : ndarray of shape (u,), int64
+        Entries holding each distinct field lineup.
+    include_ours : bool
+        Whether our lineups are entries too (counted against one another).
+
+    Returns
+    -------
+    above, tied : ndarray of shape (n_scenarios, m), int32
+        Entries strictly above each of our lineups, and entries on its score (itself
+        included).
+    keys : ndarray of shape (n_scenarios, m), int64
+        Each of our lineups' total as an integer of 1e-4 points.
+
+    Notes
+    -----
+    A lineup's key is ``round(sum of its drivers' points in float64 * SCORE_SCALE)``. Per
+    scenario our keys are sorted (stably) and each distinct field lineup is placed among
+    them by :func:`bisect_left`; a suffix sum over those positions gives the field entries
+    strictly above each of ours. Cost per scenario O(u (roster + log m) + m log m).
+    """
     S = points.shape[0]
     m = ours.shape[0]
     u = field_u.shape[0]
@@ -140,13 +200,28 @@ MAX_BINS = 1 << 20  # grid kernel's histogram bound (4 MB a thread); wider score
 
 
 def grid_points(points: np.ndarray, roster: int) -> np.ndarray | None:
-    """``points`` as int32 grid units (multiples of 0.05 points), or None when they are not on the grid.
+    """Convert ``points`` to int32 grid units (multiples of 0.05 points) when they are on the grid.
 
+    Parameters
+    ----------
+    points : ndarray of shape (n_scenarios, n_drivers)
+        Driver points per scenario, a floating dtype.
+    roster : int
+        Drivers per lineup (sets the tolerance and the size bound).
+
+    Returns
+    -------
+    ndarray of shape (n_scenarios, n_drivers), int32, or None
+        ``rint(points * GRID)``; None when ``points`` is empty, not 2D or not floating, or
+        any entry is off the grid, NaN or too large.
+
+    Notes
+    -----
     On the grid = every entry of ``points * 20`` within ``KEY_BOUND / roster`` of an integer,
-    and small enough that a lineup's total fits int32. Then a lineup's total is within
-    ``roster x 0.99e-3 / 20`` < 5e-5 points of its grid value, so its 1e-4 key (the exact
-    path's rounding) is exactly 500 x its grid total. (A flat 1e-4 would refuse the demo
-    slate: float32 holds 148.9 only to 1.5e-4 grid units.)
+    and ``|points * 20| < 2**30 / roster``, so a lineup's total fits int32. Then a lineup's
+    total is within ``roster x 0.99e-3 / 20`` < 5e-5 points of its grid value, so its 1e-4
+    key (the exact path's rounding) is exactly 500 x its grid total. (A flat 1e-4 would
+    refuse the demo slate: float32 holds 148.9 only to 1.5e-4 grid units.)
     """
     p = np.ascontiguousarray(points)
     if p.size == 0 or p.ndim != 2 or p.dtype.kind != "f":
@@ -171,8 +246,22 @@ def _to_grid(p: np.ndarray, tol: float, lim: float, out: np.ndarray) -> bool:
 
 
 def pair_slots(lineups: np.ndarray, n: int) -> np.ndarray:
-    """Each lineup as ceil(r / 2) indices into a per-scenario pair-sum table of (n + 1)^2 cells:
-    drivers (2k, 2k + 1) -> a * (n + 1) + b, an odd last driver paired with the zero driver n."""
+    """Encode each lineup as indices into a per-scenario pair-sum table of (n + 1)^2 cells.
+
+    Parameters
+    ----------
+    lineups : ndarray of shape (u, roster)
+        Driver indices in [0, n).
+    n : int
+        Number of drivers; index ``n`` is the zero driver that pads an odd roster.
+
+    Returns
+    -------
+    ndarray of shape (u, ceil(roster / 2)), uint16 or uint32
+        Drivers ``(a, b)`` in columns ``(2k, 2k + 1)`` become ``a * (n + 1) + b``; an odd
+        last driver ``a`` becomes ``a * (n + 1) + n``. uint16 when ``(n + 1)^2`` fits it,
+        else uint32; C-contiguous.
+    """
     lu = np.asarray(lineups, dtype=np.int64)
     u, r = lu.shape
     h = (r + 1) // 2
@@ -218,11 +307,40 @@ def standings_grid(
     include_ours: bool,
     block: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``standings_kernel`` on grid points: integer totals from pair sums, counting by a histogram.
+    """Standings on grid points: integer totals from pair sums, counting by a histogram.
 
+    The fast path of :func:`standings_kernel` for site-scored points; numba, parallel over
+    blocks of scenarios. Gives the same results as :func:`standings_exact` on grid points.
+
+    Parameters
+    ----------
+    g : ndarray of shape (n_scenarios, n_drivers), int32
+        Points in grid units, from :func:`grid_points`.
+    ours_slots : ndarray of shape (m, h)
+        Our lineups from :func:`pair_slots`, ``h = ceil(roster / 2)``.
+    field_slots : ndarray of shape (u, h)
+        Distinct field lineups from :func:`pair_slots`.
+    field_c : ndarray of shape (u,), int32
+        Entries holding each distinct field lineup.
+    include_ours : bool
+        Whether our lineups are entries too (counted against one another).
+    block : int
+        Scenarios per parallel task (scratch is allocated once per block).
+
+    Returns
+    -------
+    above, tied : ndarray of shape (n_scenarios, m), int32
+        Entries strictly above each of our lineups, and entries on its score (itself
+        included).
+    keys : ndarray of shape (n_scenarios, m), int64
+        Each of our lineups' total in 1e-4 points (grid total x ``KEY_PER_GRID``).
+
+    Notes
+    -----
     Per scenario the field's counts go into bins by total, clamped to our lineups' range
     [min, max] (bin 0 below it, the last bin above it); a suffix sum then gives each of ours
-    the entries strictly above in O(1) and its bin the entries tied.
+    the entries strictly above in O(1) and its bin the entries tied. Cost per scenario
+    O(u h + m + range).
     """
     S, n = g.shape
     m, h = ours_slots.shape
@@ -298,11 +416,36 @@ def standings_kernel(
     field_c: np.ndarray,  # (u,) int64
     include_ours: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per scenario and our lineup: entries strictly above, entries tied (itself included), score key.
+    """Rank our lineups in every scenario: entries strictly above, entries tied, score key.
 
-    Outputs (S, m) int32, int32, int64; the key is the lineup's total in 1e-4 points. Points on
-    the 0.05 grid (site scoring; checked once per call, ``grid_points``) take the integer
-    kernel ``standings_grid``; any other matrix takes ``standings_exact``. Both give identical
+    Parameters
+    ----------
+    points : ndarray of shape (n_scenarios, n_drivers), float32
+        Driver points per scenario.
+    ours : ndarray of shape (m, roster), int32
+        Our lineups as driver indices, rows sorted.
+    field_u : ndarray of shape (u, roster), int32
+        Distinct field lineups (``Field.unique``).
+    field_c : ndarray of shape (u,), int64
+        Entries holding each distinct field lineup.
+    include_ours : bool
+        True: our ``m`` lineups are entries too, each counted against the others.
+        False: only the field counts, and ``tied`` is the field's ties plus 1 (itself).
+
+    Returns
+    -------
+    above, tied : ndarray of shape (n_scenarios, m), int32
+        Entries strictly above each of our lineups, and entries on its score (itself
+        included).
+    keys : ndarray of shape (n_scenarios, m), int64
+        Each of our lineups' total as an integer of 1e-4 points (``SCORE_SCALE``).
+
+    Notes
+    -----
+    Points on the 0.05 grid (site scoring; checked once per call by :func:`grid_points`)
+    take the integer kernel :func:`standings_grid`, unless the field's roster differs from
+    ours or a scenario's spread of driver points times the roster reaches ``MAX_BINS``
+    histogram bins; any other matrix takes :func:`standings_exact`. Both give identical
     results on grid points.
     """
     r = ours.shape[1]
@@ -319,16 +462,49 @@ def standings_kernel(
 
 
 def chunk_size(n_lineups: int, memory_bytes: int = DEFAULT_MEMORY) -> int:
-    """Scenarios per chunk so one chunk's per-(scenario, lineup) outputs fit ``memory_bytes``
-    (a multiple of REDUCE_BLOCK from REDUCE_BLOCK on, so the figures do not depend on it)."""
+    """Scenarios per chunk so that one chunk's per-(scenario, lineup) outputs fit in memory.
+
+    Parameters
+    ----------
+    n_lineups : int
+        Our lineups (columns of the chunk outputs).
+    memory_bytes : int, default=DEFAULT_MEMORY
+        Bytes for one chunk's outputs (``BYTES_PER_CELL`` per scenario and lineup).
+
+    Returns
+    -------
+    int
+        ``memory_bytes // (max(1, n_lineups) * BYTES_PER_CELL)`` clipped to [16, 65536],
+        rounded down to a multiple of ``REDUCE_BLOCK`` once it is at least
+        ``REDUCE_BLOCK``, so the figures do not depend on it.
+    """
     per = max(1, n_lineups) * BYTES_PER_CELL
     c = int(max(16, min(65_536, memory_bytes // per)))
     return c if c < REDUCE_BLOCK else (c // REDUCE_BLOCK) * REDUCE_BLOCK
 
 
 def task_chunk(n_scenarios: int, chunk: int, workers: int, tasks_per_worker: int = 4) -> int:
-    """Scenarios per task on a cluster: ``chunk`` (the memory bound) or smaller, so each of
-    ``workers`` gets about ``tasks_per_worker`` tasks; a multiple of REDUCE_BLOCK (same bytes)."""
+    """Scenarios per task on a cluster, so that each worker gets about ``tasks_per_worker`` tasks.
+
+    Parameters
+    ----------
+    n_scenarios : int
+        Scenarios to simulate.
+    chunk : int
+        The memory bound (:func:`chunk_size`).
+    workers : int
+        Workers of the executor.
+    tasks_per_worker : int, default=4
+        Tasks wanted per worker (spreads the load).
+
+    Returns
+    -------
+    int
+        ``max(REDUCE_BLOCK, min(chunk, want))`` with ``want =
+        ceil(n_scenarios / (workers * tasks_per_worker))`` rounded up to a multiple of
+        ``REDUCE_BLOCK``. A multiple of ``REDUCE_BLOCK`` (same bytes) whenever ``chunk`` is
+        one, and never below ``REDUCE_BLOCK``, even when ``chunk`` is.
+    """
     want = -(-n_scenarios // max(1, workers * tasks_per_worker))
     want = -(-want // REDUCE_BLOCK) * REDUCE_BLOCK
     return int(max(REDUCE_BLOCK, min(chunk, want)))
@@ -336,7 +512,30 @@ def task_chunk(n_scenarios: int, chunk: int, workers: int, tasks_per_worker: int
 
 def memory_estimate(n_scenarios: int, n_drivers: int, n_lineups: int, n_unique_field: int,
                     roster: int, chunk: int) -> int:
-    """Peak bytes the simulation holds besides the caller's points: chunk outputs, field, profit path."""
+    """Estimate the peak bytes a contest simulation holds besides the caller's points.
+
+    Parameters
+    ----------
+    n_scenarios : int
+        Scenarios ``S``.
+    n_drivers : int
+        Drivers (columns of the points matrix); not used by the estimate.
+    n_lineups : int
+        Our lineups ``m``.
+    n_unique_field : int
+        Distinct field lineups ``u``.
+    roster : int
+        Drivers per lineup.
+    chunk : int
+        Scenarios per chunk.
+
+    Returns
+    -------
+    int
+        ``chunk * m * BYTES_PER_CELL`` (chunk outputs) + ``u * (4 roster + 8)`` (collapsed
+        field) + ``32 S`` (per-scenario portfolio profit and flags) + ``64 m`` (per-lineup
+        accumulators).
+    """
     return int(
         chunk * n_lineups * BYTES_PER_CELL  # chunk outputs
         + n_unique_field * (roster * 4 + 8)  # collapsed field
@@ -347,7 +546,29 @@ def memory_estimate(n_scenarios: int, n_drivers: int, n_lineups: int, n_unique_f
 
 @dataclass(frozen=True)
 class Figures:
-    """Contest figures for one lineup or a portfolio; rates are shares, ROI = profit / fees paid."""
+    """Contest figures for one lineup or a portfolio, each with its Monte Carlo standard error.
+
+    Rates are shares in [0, 1]; ROI is expected profit / fees paid. See
+    :func:`simulate_contest` for how each figure and its ``*_se`` are computed.
+
+    Attributes
+    ----------
+    entries : int
+        Entries: 1 for a lineup, our lineup count for the portfolio.
+    cost : float
+        Fees paid, ``entry_fee * entries``.
+    expected_profit, expected_profit_se : float
+        Mean over scenarios of payout minus ``cost``.
+    roi, roi_se : float
+        ``expected_profit / cost``.
+    cash_rate, cash_rate_se : float
+        Lineup: share of scenarios it cashes. Portfolio: mean share of our entries that cash.
+    top1_rate, top1_rate_se : float
+        The same for finishing in the top 1 % (:func:`top1_places`).
+    win_rate, win_rate_se : float
+        Lineup: share of scenarios it takes 1st (alone or tied). Portfolio: share of
+        scenarios one of our entries does.
+    """
 
     entries: int
     cost: float
@@ -363,17 +584,36 @@ class Figures:
     win_rate_se: float
 
     def to_dict(self) -> dict:
+        """The attributes as a JSON-ready dict (numpy floats made Python floats)."""
         return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in self.__dict__.items()}
 
 
 @dataclass(frozen=True)
 class ContestResult:
-    """Outcome of a simulated contest for one portfolio.
+    """Outcome of a simulated contest for one portfolio (from :func:`simulate_contest`).
 
-    ``portfolio``: cash_rate and top1_rate are the shares of our entries that cash / finish
-    in the top 1 %; win_rate is the share of scenarios where one of our entries takes 1st
-    (alone or tied). ``profit`` is the portfolio's profit per scenario, shape (S,);
-    ``profit_cvar`` its lower CVaR at ``cvar_alpha`` (a bankroll figure).
+    Attributes
+    ----------
+    portfolio : Figures
+        All our entries together: cash_rate and top1_rate are the shares of our entries that
+        cash / finish in the top 1 %; win_rate is the share of scenarios where one of our
+        entries takes 1st (alone or tied).
+    lineups : tuple of Figures
+        One per lineup, in the order given (``n_lineups`` items).
+    profit : ndarray of shape (n_scenarios,), float64
+        The portfolio's profit per scenario (payouts minus fees).
+    profit_cvar : float
+        Lower CVaR of ``profit`` at ``cvar_alpha`` (a bankroll figure).
+    cvar_alpha : float
+        Level of ``profit_cvar``.
+    n_scenarios : int
+        Scenarios simulated.
+    n_entries : int
+        Contest entries: the field's plus ours.
+    entry_fee : float
+        Fee per entry.
+    prize_pool : float
+        Sum of the payout table's prizes.
     """
 
     portfolio: Figures
@@ -387,6 +627,8 @@ class ContestResult:
     prize_pool: float
 
     def to_dict(self) -> dict:
+        """A JSON-ready dict; ``profit`` is left out, ``profit_cvar`` and ``cvar_alpha`` go
+        into the ``portfolio`` entry."""
         p = self.portfolio.to_dict()
         p["profit_cvar"] = self.profit_cvar
         p["cvar_alpha"] = self.cvar_alpha
@@ -405,7 +647,18 @@ def _rate(p: np.ndarray, s: int) -> np.ndarray:
 
 
 def top1_places(n_entries: int) -> int:
-    """Places counted as 'top 1 %' in a contest of ``n_entries``: floor(1 %), at least 1."""
+    """Places counted as 'top 1 %' in a contest.
+
+    Parameters
+    ----------
+    n_entries : int
+        Contest entries, ours included.
+
+    Returns
+    -------
+    int
+        ``floor(0.01 * n_entries)``, at least 1.
+    """
     return max(1, int(math.floor(0.01 * n_entries)))
 
 
@@ -421,13 +674,28 @@ def contest_chunk(
     n_top: int,
     entry_fee: float,
 ) -> tuple[np.ndarray, ...]:
-    """Scenarios ``bounds[0] .. bounds[1] - 1`` of a contest simulation (one executor task; pure).
+    """Simulate scenarios ``bounds[0] .. bounds[1] - 1`` of a contest (one executor task; pure).
 
     Parameters
     ----------
-    points : ndarray of shape (S, n), float32, the whole scenario matrix (only the rows of
-        ``bounds`` are read). ``ours``: (m, roster) int32, rows sorted; ``field_u`` (u, roster)
-        int32 and ``field_c`` (u,) the collapsed field; ``cum``: the payout table's cumulative prizes.
+    bounds : tuple of (int, int)
+        First scenario and one past the last.
+    points : ndarray of shape (n_scenarios, n_drivers), float32
+        The whole scenario matrix; only the rows of ``bounds`` are read.
+    ours : ndarray of shape (m, roster), int32
+        Our lineups, rows sorted.
+    field_u : ndarray of shape (u, roster), int32
+        Distinct field lineups.
+    field_c : ndarray of shape (u,), int64
+        Entries holding each distinct field lineup.
+    cum : ndarray of shape (n_paid + 1,)
+        The payout table's cumulative prizes (``PayoutTable.cumulative``).
+    n_paid : int
+        Paid places: an entry cashes with fewer than ``n_paid`` entries strictly above.
+    n_top : int
+        Top-1 % places (:func:`top1_places`).
+    entry_fee : float
+        Fee per entry.
 
     Returns
     -------
@@ -469,14 +737,80 @@ def simulate_contest(
     progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
 ) -> ContestResult:
-    """Expected profit, ROI, cash/top-1 %/win rates (with standard errors) of ``our_lineups`` in a contest.
+    """Simulate a contest: expected profit, ROI and cash / top-1 % / win rates of our lineups.
 
-    ``points``: float32 (S, n) scenario matrix. ``our_lineups``: int (m, roster) driver
-    indices, all entered alongside the whole ``field`` (so entries = field + m).
-    Deterministic (no randomness). ``progress(done, total)`` is called after each chunk.
-    ``executor`` (``tailrace.distributed``, default local) runs the chunks (``contest_chunk``),
-    the matrix and the collapsed field shared once; per-lineup sums are folded in chunk order,
-    so the figures are the same bytes on any executor and worker count.
+    Each scenario is one race: every entry (ours and the field's) scores the sum of its
+    drivers' points, entries are ranked, and each of ours is paid its place, tied entries
+    splitting the prizes of the places they share. Averages over the scenarios give the
+    figures, each with its Monte Carlo standard error.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n_scenarios, n_drivers)
+        Driver points in each equally likely scenario. Converted to float32 (a float64
+        matrix is rounded first).
+    our_lineups : ndarray of shape (n_lineups, roster)
+        Our entries as driver indices (columns of ``points``); order within a row does not
+        matter.
+    field : Field
+        The opponents, used whole: entries = ``field.n_entries + n_lineups``
+        (``tailrace.contest.simulate`` trims a sampled field to the contest's size first).
+    payouts : PayoutTable
+        Prize per place; places past the table pay 0.
+    entry_fee : float
+        Fee per entry; profit and ROI are net of it.
+    cvar_alpha : float, default=0.05
+        Level of ``ContestResult.profit_cvar``, the lower CVaR of portfolio profit, in (0, 1].
+    chunk : int, optional
+        Scenarios per chunk (one executor task each). Default: ``chunk_size(n_lineups,
+        memory_bytes)``, cut further by :func:`task_chunk` on a distributed executor.
+    memory_bytes : int, default=DEFAULT_MEMORY
+        Memory for one chunk's per-(scenario, lineup) outputs when ``chunk`` is not given.
+    progress : callable, optional
+        ``progress(done, total)``, called after each chunk with the scenarios done so far and
+        ``n_scenarios``.
+    executor : Executor, optional
+        Runs the chunks (:func:`contest_chunk`); default ``LocalExecutor()``, in this process.
+        The points, our lineups, the collapsed field and the cumulative prizes are shared
+        once.
+
+    Returns
+    -------
+    ContestResult
+        ``portfolio``: figures for all our entries together; ``lineups``: figures for each of
+        ours in the order of ``our_lineups``; ``profit``: the portfolio's profit per
+        scenario, shape (n_scenarios,), and its lower CVaR.
+
+    Raises
+    ------
+    ValueError
+        If ``our_lineups`` is not 2D with at least one row; if ``points`` is not 2D with at
+        least one row, or contains NaN; if a driver index of ours is negative or
+        ``>= n_drivers``, or one of the field's is ``>= n_drivers``. If ``cvar_alpha`` is not
+        in (0, 1] (raised by ``tail.cvar_lower`` once the simulation has run).
+
+    Notes
+    -----
+    Ranking: totals are compared after rounding to 1e-4 points (``SCORE_SCALE``), so equal
+    totals summed in a different order tie exactly. With ``a`` entries strictly above and
+    ``t`` on its score (itself included), an entry is paid the mean prize of places
+    ``a + 1 .. a + t`` (``payouts.split_payout``). Our lineups compete with one another as
+    well as with the field, so a lineup's figures are its figures within this portfolio.
+
+    Counting: an entry cashes when ``a < payouts.n_paid``, is in the top 1 % when
+    ``a < top1_places(n_entries)``, and wins when ``a == 0`` (a tie for 1st is a win).
+
+    Figures: per lineup, expected profit = mean payout - ``entry_fee`` and ROI = expected
+    profit / ``entry_fee``, with the payout's sample standard deviation (``ddof=1``) over
+    ``sqrt(S)`` as standard error, and the binomial ``sqrt(p (1 - p) / S)`` for the rates.
+    For the portfolio, profit per scenario is our payouts minus ``n_lineups * entry_fee``;
+    profit and the cash and top-1 % shares of our entries get ``sd / sqrt(S)`` (``ddof=1``;
+    ``inf`` for one scenario), the win rate the binomial one.
+
+    Deterministic (no randomness). Per-lineup sums are added in pieces of ``REDUCE_BLOCK``
+    scenarios folded in scenario order, so the figures are the same bytes on any executor
+    and worker count, and for every ``chunk`` that is a multiple of ``REDUCE_BLOCK``.
+    Memory: see :func:`memory_estimate`.
     """
     pts = np.ascontiguousarray(points, dtype=np.float32)
     ours = np.sort(np.asarray(our_lineups, dtype=np.int32), axis=1)

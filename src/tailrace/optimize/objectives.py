@@ -25,12 +25,41 @@ def _fmt(v: float) -> str:
 
 @dataclass(frozen=True)
 class Objective:
-    """What a lineup maximises.
+    """What a lineup maximises: the mean, a CVaR, a hit rate, or a positive blend of them.
 
-    ``kind`` is one of ``mean``, ``upper_cvar`` (``level`` = beta), ``lower_cvar``
-    (``level`` = alpha), ``target_prob`` (share of scenarios scoring ``>= target``) or
-    ``blend`` (``terms`` = positive weights times components; nested blends are allowed).
-    Build them with the static constructors, which validate their arguments.
+    A small frozen (hashable) value. Build it with the static constructors
+    (:meth:`mean`, :meth:`upper_cvar`, :meth:`lower_cvar`, :meth:`target_prob`,
+    :meth:`blend`); the dataclass constructor takes the same fields and validates them
+    the same way.
+
+    Parameters
+    ----------
+    kind : {"mean", "upper_cvar", "lower_cvar", "target_prob", "blend"}
+        What is measured: expected points, the mean of the best ``level`` share of
+        scenarios (tournaments), of the worst ``level`` share (cash games), the share of
+        scenarios scoring ``>= target``, or a weighted sum of ``terms``.
+    level : float, optional
+        Tail share in (0, 1]: beta for ``upper_cvar``, alpha for ``lower_cvar``. Required by
+        those kinds, ignored by the others.
+    target : float, optional
+        Score to reach for ``target_prob`` (finite). Required by that kind, ignored by the
+        others.
+    terms : tuple of (float, Objective), default=()
+        For ``blend``: positive, finite weights and their components, which may themselves
+        be blends. Required (non-empty) by that kind, ignored by the others.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is unknown; if a CVaR kind has no ``level`` in (0, 1]; if
+        ``target_prob`` has no finite ``target``; if a blend has no terms, a term that is
+        not an Objective, or a weight that is not positive and finite.
+
+    Notes
+    -----
+    :meth:`evaluate` scores with :mod:`tailrace.tail` (same tail sizes, ties and float64
+    arithmetic), so the optimiser's value for a lineup is the tail-metrics figure for it.
+    A blend is a weighted sum, not an average: weights are not normalised.
     """
 
     kind: str
@@ -58,33 +87,111 @@ class Objective:
     # ------------------------------------------------------------------ constructors
     @staticmethod
     def mean() -> "Objective":
-        """Expected points."""
+        """Expected points: the mean over scenarios.
+
+        Returns
+        -------
+        Objective
+            ``Objective("mean")``.
+        """
         return Objective("mean")
 
     @staticmethod
     def upper_cvar(beta: float) -> "Objective":
-        """Mean of the best ``beta`` share of scenarios (tournaments)."""
+        """Upper CVaR: the mean of the best ``beta`` share of scenarios (tournaments).
+
+        Parameters
+        ----------
+        beta : float
+            Tail share, in (0, 1] (see :func:`tailrace.tail.cvar_upper`).
+
+        Returns
+        -------
+        Objective
+            Kind ``"upper_cvar"`` with ``level = float(beta)``.
+
+        Raises
+        ------
+        ValueError
+            If ``beta`` is not a finite number in (0, 1].
+        """
         return Objective("upper_cvar", level=float(beta))
 
     @staticmethod
     def lower_cvar(alpha: float) -> "Objective":
-        """Mean of the worst ``alpha`` share of scenarios (cash games)."""
+        """Lower CVaR: the mean of the worst ``alpha`` share of scenarios (cash games).
+
+        Parameters
+        ----------
+        alpha : float
+            Tail share, in (0, 1] (see :func:`tailrace.tail.cvar_lower`).
+
+        Returns
+        -------
+        Objective
+            Kind ``"lower_cvar"`` with ``level = float(alpha)``.
+
+        Raises
+        ------
+        ValueError
+            If ``alpha`` is not a finite number in (0, 1].
+        """
         return Objective("lower_cvar", level=float(alpha))
 
     @staticmethod
     def target_prob(target: float) -> "Objective":
-        """Share of scenarios in which the lineup scores at least ``target``."""
+        """Hit rate: the share of scenarios in which the lineup scores at least ``target``.
+
+        Parameters
+        ----------
+        target : float
+            Score to reach (see :func:`tailrace.tail.hit_rate`).
+
+        Returns
+        -------
+        Objective
+            Kind ``"target_prob"`` with ``target = float(target)``.
+
+        Raises
+        ------
+        ValueError
+            If ``target`` is not finite.
+        """
         return Objective("target_prob", target=float(target))
 
     @staticmethod
     def blend(terms: list[tuple[float, "Objective"]]) -> "Objective":
-        """Positive weighted sum of objectives, e.g. 0.7 upper CVaR 1 % + 0.3 upper CVaR 5 %."""
+        """Positive weighted sum of objectives, e.g. 0.7 upper CVaR 1 % + 0.3 upper CVaR 5 %.
+
+        Parameters
+        ----------
+        terms : list of (float, Objective)
+            Weights and components, e.g.
+            ``[(0.7, Objective.upper_cvar(0.01)), (0.3, Objective.upper_cvar(0.05))]``.
+            Weights must be positive and finite and are not normalised; components may be
+            blends.
+
+        Returns
+        -------
+        Objective
+            Kind ``"blend"`` with ``terms`` as a tuple of ``(float(weight), objective)``.
+
+        Raises
+        ------
+        ValueError
+            If ``terms`` is empty, a component is not an Objective, or a weight is not
+            positive and finite.
+        """
         return Objective("blend", terms=tuple((float(w), o) for w, o in terms))
 
     # ------------------------------------------------------------------ helpers
     @property
     def name(self) -> str:
-        """Readable name, e.g. ``upper_cvar(0.01)`` or ``0.7*upper_cvar(0.01)+0.3*mean``."""
+        """Readable name, e.g. ``upper_cvar(0.01)`` or ``0.7*upper_cvar(0.01)+0.3*mean``.
+
+        Levels, targets and weights are formatted with ``:g``; a blend joins its terms'
+        ``weight*name`` with ``+``.
+        """
         if self.kind == "mean":
             return "mean"
         if self.kind in ("upper_cvar", "lower_cvar"):
@@ -94,7 +201,15 @@ class Objective:
         return "+".join(f"{_fmt(w)}*{o.name}" for w, o in self.terms)
 
     def leaves(self) -> list[tuple[float, "Objective"]]:
-        """The blend flattened into (weight, non-blend objective) pairs; a leaf gives [(1, self)]."""
+        """The objective flattened into (weight, non-blend objective) pairs.
+
+        Returns
+        -------
+        list of (float, Objective)
+            For a blend, every non-blend component with the product of the weights on its
+            path, depth first in term order (a component that occurs twice is listed twice).
+            For any other kind, ``[(1.0, self)]``.
+        """
         if self.kind != "blend":
             return [(1.0, self)]
         out: list[tuple[float, Objective]] = []
@@ -103,7 +218,29 @@ class Objective:
         return out
 
     def evaluate(self, x: np.ndarray) -> float | np.ndarray:
-        """Objective of lineup scores ``x`` of shape (S,) -> float or (S, m) -> (m,), via tail.py."""
+        """Score lineups on this objective.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n_scenarios,) or (n_scenarios, n_lineups)
+            Lineup points, one row per equally likely scenario, one column per lineup.
+            Computed in float64.
+
+        Returns
+        -------
+        value : float or ndarray of shape (n_lineups,)
+            The objective: the mean, :func:`tailrace.tail.cvar_upper`,
+            :func:`tailrace.tail.cvar_lower` or :func:`tailrace.tail.hit_rate` of each
+            column, or for a blend the weighted sum of its terms' values.
+            If ``x`` is a 1D-array, the result is a float.
+            If ``x`` is a 2D-array, the result is a float64 ndarray of shape (n_lineups,).
+
+        Raises
+        ------
+        ValueError
+            If ``x`` is not 1D or 2D or has no rows; for the CVaR and hit-rate kinds also if
+            it contains NaN (the ``mean`` kind does not check for NaN).
+        """
         a = np.asarray(x, dtype=np.float64)
         if self.kind == "mean":
             if a.ndim not in (1, 2) or a.shape[0] == 0:
