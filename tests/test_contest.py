@@ -307,3 +307,12 @@ def test_contest_from_options_takes_cash_game_names():
     slate = demo_slate()
     c = contest_from_options(slate, None, payouts="double-up", entry_fee=10.0, field_size=100, seed=1)
     assert c.payouts.n_paid == 44 and c.payouts.prizes[0] == pytest.approx(18.0)
+
+
+def test_simulate_contest_checks_cvar_alpha_before_the_work():
+    from tailrace.contest.simulate import simulate_contest
+
+    with pytest.raises(ValueError, match="cvar_alpha"):
+        # field and payouts are never reached: the bad level is refused first
+        simulate_contest(np.zeros((10, 6), np.float32), np.array([[0, 1, 2, 3, 4, 5]]), None, None, 5.0,
+                         cvar_alpha=0.0)

@@ -450,3 +450,8 @@ def test_nan_and_shapes_raise() -> None:
         tail.cvar_estimate(X10, 0.1, confidence=1.0)
     with pytest.raises(ValueError):
         tail.tail_size(0.5, 0)
+
+
+def test_cvar_estimate_refuses_an_unknown_method():
+    with pytest.raises(ValueError, match="bootstrap"):
+        tail.cvar_estimate(np.arange(100.0), 0.05, method="bootsrap")

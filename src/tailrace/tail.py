@@ -499,7 +499,7 @@ def cvar_estimate(
     ValueError
         If ``x`` is not 1D, is empty or contains NaN; if ``tail`` is neither ``"upper"`` nor
         ``"lower"``; if ``level`` is not in (0, 1]; if ``confidence`` is not in (0, 1)
-        (asymptotic method).
+        (asymptotic method); if ``method`` is neither ``"asymptotic"`` nor ``"bootstrap"``.
 
     Notes
     -----
@@ -513,6 +513,8 @@ def cvar_estimate(
     standard deviation (``ddof=1``) of their CVaRs and the interval their
     ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles.
     """
+    if method not in ("asymptotic", "bootstrap"):
+        raise ValueError(f"method must be 'asymptotic' or 'bootstrap', got {method!r}")
     a = _vector(x)
     c, inf = _influence(a, level, tail)
     if method == "bootstrap":

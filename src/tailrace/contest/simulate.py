@@ -786,8 +786,8 @@ def simulate_contest(
     ValueError
         If ``our_lineups`` is not 2D with at least one row; if ``points`` is not 2D with at
         least one row, or contains NaN; if a driver index of ours is negative or
-        ``>= n_drivers``, or one of the field's is ``>= n_drivers``. If ``cvar_alpha`` is not
-        in (0, 1] (raised by ``tail.cvar_lower`` once the simulation has run).
+        ``>= n_drivers``, or one of the field's is ``>= n_drivers``; if ``cvar_alpha`` is not
+        in (0, 1] (checked before the simulation runs).
 
     Notes
     -----
@@ -817,6 +817,8 @@ def simulate_contest(
     ours = np.ascontiguousarray(ours)
     if ours.ndim != 2 or ours.shape[0] == 0:
         raise ValueError("our_lineups must have shape (m, roster) with m >= 1")
+    if not (0.0 < float(cvar_alpha) <= 1.0):  # checked before the work, not after it
+        raise ValueError(f"cvar_alpha must lie in (0, 1], got {cvar_alpha}")
     if pts.ndim != 2 or pts.shape[0] == 0:
         raise ValueError("points must have shape (n_scenarios, n_drivers)")
     if np.isnan(pts).any():
