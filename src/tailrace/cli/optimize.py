@@ -201,6 +201,10 @@ def register(app: typer.Typer) -> None:
             line = history_line(scen.meta)
             if line:
                 err_console.print(line, highlight=False)
+            if hist is not None:  # team / make for relation rules, where the projections give none
+                from tailrace.optimize.relations import fill_affiliations
+
+                slate = fill_affiliations(slate, hist.affiliations(slate.names))
 
         contest = None
         contest_warnings: list[str] = []
