@@ -33,7 +33,7 @@ def _conn(graph: str | None, what: str):
 def load(
     history: Path = typer.Option(..., "--history", help="Race results CSV to import (README: Race history file)."),
     graph: str | None = typer.Option(None, "--graph", help=GRAPH_HELP),
-    batch: int = typer.Option(2000, "--batch", min=1, max=100_000, help="Rows per UNWIND write."),
+    batch: int = typer.Option(32, "--batch", min=1, max=100_000, help="Rows per UNWIND write (Neo4j: 2000 is fine)."),
 ) -> None:
     """Import a results file: drivers, teams, makes, tracks, races and every driver's result (MERGE)."""
     from tailrace.store.graph.history import graph_counts, load_history

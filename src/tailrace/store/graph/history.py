@@ -34,7 +34,8 @@ from tailrace.store.graph.schema import ensure_schema
 __all__ = ["LoadReport", "load_history", "history_csv_text", "read_history_graph", "graph_counts",
            "latest_affiliations"]
 
-BATCH = 2000  # rows per UNWIND of drivers, teams, races (results go one race per query)
+BATCH = 32  # rows per UNWIND of tracks, races, drivers, teams (results go one race per query); FalkorDB
+# 4.16 crashed on a 180-row UNWIND of races, so the default stays small; Neo4j takes thousands (--batch)
 
 # Rows go in as one list per column, unwound by index and bound to names with WITH before any
 # MATCH / MERGE uses them; a race's results go in one query per race (the race matched once by
