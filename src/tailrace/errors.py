@@ -63,3 +63,11 @@ class InfeasibleError(TailraceError):
     def __init__(self, message: str, conflicts: list[str] | None = None):
         self.conflicts = list(conflicts or [])
         super().__init__(message)
+
+
+class GraphUnavailable(TailraceError):
+    """The configured graph database cannot be used (unreachable, refused login, wrong database).
+
+    The message names the URI without its password and what to check; the CLI exits 2 on it
+    and the API answers 503.
+    """

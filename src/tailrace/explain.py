@@ -306,11 +306,20 @@ def constraint_binding(
             replace(base, excludes=base.excludes - {i}), f"{nm[i]} is excluded")
     for g_i, g in enumerate(rules.groups):
         c = len(g.members & s_lu)
+        groups = list(base.groups)
+        if g.all_or_none:
+            # teammates together: always a candidate; relaxing lets one go without the others
+            groups[g_i] = GroupRule(g.members, g.min_count, g.max_count, g.name)
+            step = f"'{g.name}' all or none -> any"
+            add("group", f"group {g.name}", True, {"group": g.name, "count": c, "at_least": g.min_count,
+                                                   "at_most": g.max_count, "all_or_none": True}, step,
+                replace(base, groups=tuple(groups)),
+                f"group '{g.name}' has {c} of {len(g.members)} (all or none)")
+            continue
         at_max = g.max_count is not None and c >= g.max_count
         at_min = g.min_count > 0 and c <= g.min_count
         if not (at_max or at_min):
             continue
-        groups = list(base.groups)
         if at_max:
             groups[g_i] = GroupRule(g.members, g.min_count, g.max_count + 1, g.name)
             step = f"'{g.name}' at most {g.max_count} -> {g.max_count + 1}"

@@ -20,6 +20,11 @@ def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
+def get_spec_store(request: Request):
+    """Where specs are kept: the graph when TAILRACE_GRAPH_URI is set, else the SQLite store."""
+    return request.app.state.context.spec_store()
+
+
 def get_context(request: Request) -> Context:
     """Settings, store and scenario cache bundled for the work functions."""
     return request.app.state.context

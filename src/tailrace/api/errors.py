@@ -1,7 +1,7 @@
 """Exception handlers: every failure becomes a JSON body a person can act on; no traceback leaves.
 
 Bad input -> 422 listing each problem with its location; infeasible constraints -> 409 naming
-the conflicts; unknown ids -> 404; a synchronous call over its time limit -> 504 telling the
+the conflicts; unknown ids -> 404; an unreachable graph database -> 503; a synchronous call over its time limit -> 504 telling the
 caller to use ``?async=true``; anything unexpected -> 500 with an error id (details in the log).
 The same mapping (``error_body``) is used for failed jobs, so a job's error reads like a response.
 """
@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tailrace.errors import SHOWN_PROBLEMS, InfeasibleError, InputError
+from tailrace.errors import SHOWN_PROBLEMS, GraphUnavailable, InfeasibleError, InputError
 from tailrace.store import NotFound
 
 log = logging.getLogger("tailrace.api")
@@ -72,6 +72,8 @@ def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
         return 409, {"error": "infeasible", "message": str(exc), "conflicts": conflicts, "detail": []}
     if isinstance(exc, NotFound):
         return 404, {"error": "not_found", "message": str(exc), "detail": []}
+    if isinstance(exc, GraphUnavailable):
+        return 503, {"error": "graph_unavailable", "message": str(exc), "detail": []}
     if isinstance(exc, Cancelled):
         return 409, {"error": "cancelled", "message": "the job was cancelled", "detail": []}
     err_id = uuid.uuid4().hex[:12]
@@ -93,6 +95,7 @@ def _kind(status: int) -> str:
         413: "too_large",
         415: "unsupported_media_type",
         422: "invalid_input",
+        503: "unavailable",
         504: "time_limit",
     }.get(status, "error")
 
@@ -142,5 +145,5 @@ def install_handlers(app: FastAPI) -> None:
         status, body = error_body(exc)
         return JSONResponse(body, status_code=status)
 
-    for cls in (ApiError, InputError, InfeasibleError, NotFound, Exception):
+    for cls in (ApiError, InputError, InfeasibleError, NotFound, GraphUnavailable, Exception):
         app.add_exception_handler(cls, _mapped)

@@ -37,7 +37,7 @@ MAX_SEED = 2**63 - 1
 def resolve_spec(ctx: Context, req: dict[str, Any]) -> ConstraintSpec:
     """The request's ConstraintSpec: inline, stored (spec_id) or default, with the request's overrides."""
     if req.get("spec_id"):
-        stored = ctx.store.get_spec(req["spec_id"])  # NotFound -> 404
+        stored = ctx.spec_store().get_spec(req["spec_id"])  # NotFound -> 404
         spec = ConstraintSpec.from_data(stored["spec"], source=f"constraint spec {req['spec_id']}")
     elif req.get("spec") is not None:
         spec = ConstraintSpec.from_data(req["spec"], source="spec")

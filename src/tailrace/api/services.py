@@ -54,6 +54,19 @@ class Context:
         """A context with the store and scenario cache under ``settings.data_dir``."""
         return cls(settings=settings, store=store or Store(settings.data_dir), cache=_make_cache(settings))
 
+    def spec_store(self) -> Any:
+        """Where constraint specs live: the graph when ``settings.graph_uri`` is set, else the SQLite store.
+
+        The graph is connected on first use (GraphUnavailable -> 503), so the service starts
+        while the graph is down and says so on the calls that need it.
+        """
+        if not self.settings.graph_uri:
+            return self.store
+        from tailrace.store.graph import GraphConfig, connect
+        from tailrace.store.graph.specs import GraphSpecStore
+
+        return GraphSpecStore(connect(GraphConfig.from_env(self.settings.graph_uri)))
+
     def key_lock(self, key: str) -> threading.Lock:
         """One lock per cache key, so concurrent identical requests compute a scenario set once."""
         with self._locks_guard:

@@ -15,6 +15,9 @@ class Settings(BaseModel):
     api_key: str | None = Field(None, description="TAILRACE_API_KEY: when set, required (X-API-Key) on all but /health")
     cors_origins: tuple[str, ...] = Field((), description="TAILRACE_CORS_ORIGINS: comma-separated; empty = CORS off")
     history_path: Path | None = Field(None, description="TAILRACE_HISTORY: race-history CSV for calibration_metrics")
+    graph_uri: str | None = Field(None, description="TAILRACE_GRAPH_URI: keep constraint specs in this graph "
+                                  "(Neo4j 5, bolt:// or neo4j://) instead of SQLite; user/password from "
+                                  "TAILRACE_GRAPH_USER / TAILRACE_GRAPH_PASSWORD")
     max_upload_bytes: int = Field(5_000_000, description="TAILRACE_MAX_UPLOAD_BYTES: per request body")
     max_scenarios: int = Field(200_000, description="TAILRACE_MAX_SCENARIOS")
     max_lineups: int = Field(150, description="TAILRACE_MAX_LINEUPS (never above 150)")
@@ -39,6 +42,7 @@ class Settings(BaseModel):
             "TAILRACE_DATA_DIR": "data_dir",
             "TAILRACE_API_KEY": "api_key",
             "TAILRACE_HISTORY": "history_path",
+            "TAILRACE_GRAPH_URI": "graph_uri",
             "TAILRACE_MAX_UPLOAD_BYTES": "max_upload_bytes",
             "TAILRACE_MAX_SCENARIOS": "max_scenarios",
             "TAILRACE_MAX_LINEUPS": "max_lineups",

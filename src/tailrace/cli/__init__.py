@@ -25,7 +25,18 @@ app = typer.Typer(
 )
 
 # Command modules, in the order they appear in --help. Each has register(app).
-_COMMANDS = ("score", "simulate", "optimize", "contest", "calibrate", "serve", "demo")
+_COMMANDS = ("score", "simulate", "optimize", "contest", "calibrate", "serve", "demo", "graph")
+
+
+@app.callback()
+def _global_options(
+    graph: str | None = typer.Option(None, "--graph", help="Graph database URI (bolt:// or neo4j://) for "
+                                     "--history graph and stored specs; default TAILRACE_GRAPH_URI."),
+) -> None:
+    """NASCAR DFS portfolios aimed at the tail of the score distribution."""
+    from tailrace.cli import options
+
+    options.GRAPH_URI = graph
 
 for _name in _COMMANDS:
     try:
@@ -57,6 +68,9 @@ def _click_kind(exc: BaseException) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user-fixable errors into a message and exit code 2."""
+    from tailrace.cli import options
+
+    options.GRAPH_URI = None  # per run: set by --graph
     try:
         app(args=argv, standalone_mode=False)
     except (InputError, InfeasibleError, TailraceError) as exc:

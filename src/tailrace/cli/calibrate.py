@@ -11,8 +11,14 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import MAX_SCENARIOS
-from tailrace.cli.options import command_executor, dask_option, progress_label
+from tailrace.cli.options import (
+    MAX_SCENARIOS,
+    command_executor,
+    dask_option,
+    graph_connection,
+    is_graph_ref,
+    progress_label,
+)
 
 
 def _parse_seasons(text: str) -> list[int]:
@@ -41,7 +47,7 @@ def register(app: typer.Typer) -> None:
     @app.command("calibrate")
     def calibrate(
         ctx: typer.Context,
-        history: Path = typer.Option(..., "--history", help="Race-history CSV (one row per driver per race)."),
+        history: Path = typer.Option(..., "--history", help="Race-history CSV (one row per driver per race), or 'graph'."),
         seasons: str = typer.Option(..., "--seasons", help="Seasons to evaluate: 2023, 2022,2023 or 2021-2023."),
         scenarios: int = typer.Option(10_000, "--scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios per race and model."),
         seed: int = typer.Option(7, "--seed", help="Random seed."),
@@ -60,13 +66,19 @@ def register(app: typer.Typer) -> None:
         from tailrace.sim.history import read_history
 
         console = Console(width=max(Console().width, 150))
-        if not history.exists():
+        if is_graph_ref(history):
+            from tailrace.store.graph.history import read_history_graph
+
+            conn = graph_connection(required_by="--history graph")
+            hist = read_history_graph(conn, f"graph {conn.cfg.shown()}")
+        elif not history.exists():
             raise InputError(Problem(f"history file not found: {history}", field="--history",
                                      fix="give the path of a results CSV"))
         check_output_paths({"--json": json_out})
         if plots is not None:
             check_output_path(plots / "pit.png", "--plots")
-        hist = read_history(history)
+        if not is_graph_ref(history):
+            hist = read_history(history)
         wanted = _parse_seasons(seasons)
         ids = hist.race_ids(wanted)
         if not ids:

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
-                                  load_history, site_rules)
+                                  fill_team_and_make, load_history, load_spec, site_rules)
 from tailrace.cli.options import command_executor, dask_option, progress_label
 from tailrace.errors import InputError, Problem
 
@@ -47,7 +47,7 @@ def _spec_from(
 ):
     from tailrace.optimize.constraints import ConstraintSpec
 
-    base = ConstraintSpec.load(spec_path) if spec_path is not None else ConstraintSpec()
+    base = load_spec(spec_path) if spec_path is not None else ConstraintSpec()
     obj: dict[str, Any] = {}
     if objective is not None:
         obj["kind"] = objective
@@ -142,7 +142,8 @@ def register(app: typer.Typer) -> None:
         min_salary: int | None = typer.Option(None, "--min-salary", help="Minimum salary a lineup uses."),
         lock: list[str] | None = typer.Option(None, "--lock", help="Driver (name or ID) in every lineup; repeatable."),
         exclude: list[str] | None = typer.Option(None, "--exclude", help="Driver to leave out; repeatable."),
-        spec: Path | None = typer.Option(None, "--spec", help="ConstraintSpec file (JSON or YAML)."),
+        spec: Path | None = typer.Option(None, "--spec", help="ConstraintSpec file (JSON or YAML), or a spec's "
+                                         "name in the graph when one is configured."),
         out: Path | None = typer.Option(None, "--out", help="Write the site's upload CSV here."),
         entries: Path | None = typer.Option(
             None, "--entries", help="A DKEntries.csv to fill (written to --out instead of a plain upload)."
@@ -187,6 +188,7 @@ def register(app: typer.Typer) -> None:
 
             slate = read_slate(rules, salaries, projections, track=track)
             scen = load_scenarios(scenarios, expected_ids=slate.ids)
+            slate = fill_team_and_make(slate, the_spec)
             fresh, reason = None, (
                 "an external scenario matrix has no independent fresh set; simulate (--projections) to get one"
             )
@@ -205,6 +207,7 @@ def register(app: typer.Typer) -> None:
             line = history_line(scen.meta)
             if line:
                 err_console.print(line, highlight=False)
+            slate = fill_team_and_make(slate, the_spec, hist)  # for team / manufacturer rules
 
         contest = None
         contest_warnings: list[str] = []

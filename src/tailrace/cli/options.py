@@ -21,7 +21,58 @@ def site_rules(key: str) -> SiteRules:
 
 
 HISTORY_HELP = ("Race results CSV (README: Race history file): strengths from ratings fitted on it, "
-                "blended with the projections' numbers when the slate has any.")
+                "blended with the projections' numbers when the slate has any. 'graph': the history "
+                "loaded into the graph (TAILRACE_GRAPH_URI or tailrace --graph URI).")
+HISTORY_FROM_GRAPH = "graph"  # --history graph: read the race history from the configured graph
+
+# ``tailrace --graph URI ...``: set by the app's callback for the command being run (None = use
+# TAILRACE_GRAPH_URI, if set). Kept here so every command reads it the same way.
+GRAPH_URI: str | None = None
+
+
+def graph_connection(required_by: str | None = None):  # -> GraphConnection | None
+    """The configured graph (``--graph`` or TAILRACE_GRAPH_URI), or None; with ``required_by``
+    (the flag that needs it) a missing configuration is an InputError instead."""
+    from tailrace.store.graph import open_graph
+
+    conn = open_graph(GRAPH_URI)
+    if conn is None and required_by is not None:
+        raise InputError(Problem(f"{required_by} needs a graph database, and none is configured",
+                                 field=required_by.split()[0],
+                                 fix="set TAILRACE_GRAPH_URI (and TAILRACE_GRAPH_USER / TAILRACE_GRAPH_PASSWORD), "
+                                     "or run tailrace --graph bolt://host:7687 ..."))
+    return conn
+
+
+def is_graph_ref(path) -> bool:
+    """True for ``--history graph`` (a word, not a file that happens to be called so)."""
+    from pathlib import Path
+
+    return path is not None and str(path) == HISTORY_FROM_GRAPH and not Path(str(path)).is_file()
+
+
+def load_spec(path):  # -> ConstraintSpec
+    """``--spec``: a JSON/YAML file, or, with a graph configured, the id or name of a spec stored there."""
+    from pathlib import Path
+
+    from tailrace.optimize.constraints import ConstraintSpec
+
+    p = Path(str(path))
+    if p.is_file():
+        return ConstraintSpec.load(p)
+    conn = graph_connection()
+    if conn is None:
+        raise InputError(Problem("constraint spec file not found", file=str(p), field="--spec",
+                                 fix="check the path (a stored spec's name works when a graph is configured)"))
+    from tailrace.store import NotFound
+    from tailrace.store.graph.specs import GraphSpecStore
+
+    try:
+        row = GraphSpecStore(conn).find_spec(str(path))
+    except NotFound:
+        raise InputError(Problem(f"no file '{p}' and no spec of that name or id in the graph", field="--spec",
+                                 fix="check the name (tailrace graph specs lists them) or the path")) from None
+    return ConstraintSpec.from_data(row["spec"], source=f"graph spec '{row['name'] or row['id']}'")
 ALLOW_SHIFT_HELP = ("Fit projections even when they sum to more than 5 points a driver away from what the "
                     "race pays (each is shifted by the same amount; default: an error).")
 HISTORY_WEIGHT_HELP = "History's share in that blend, 0-1 (default 0.5)."
@@ -31,6 +82,10 @@ def load_history(path):  # -> HistoryModel | None
     """The fitted ``HistoryModel`` of ``--history`` (None when not given); InputError for a bad file."""
     if path is None:
         return None
+    if is_graph_ref(path):
+        from tailrace.store.graph import history_model_from_graph
+
+        return history_model_from_graph(graph_connection(required_by="--history graph"))
     from tailrace.sim.history_strength import load_history_model
 
     return load_history_model(path)
@@ -69,3 +124,22 @@ def progress_label(text: str, executor) -> str:
     """A progress bar's label, naming the cluster when the work runs on Dask."""
     where = executor.describe()
     return text if where == "local" else f"{text} on {where}"
+
+
+def fill_team_and_make(slate, spec, hist=None):  # -> Slate
+    """The slate with team / make filled for the spec's team and manufacturer rules: the slate's
+    own (projections) first, then ``hist`` (the fitted ``--history``), then the graph if one is
+    configured. Untouched when the spec has no such rule."""
+    if not (spec.team_max or spec.manufacturer_max):
+        return slate
+    from tailrace.optimize.relations import fill_affiliations
+
+    if hist is not None:
+        slate = fill_affiliations(slate, hist.affiliations(slate.names))
+    if any(not d.team or not d.manufacturer for d in slate.drivers):
+        conn = graph_connection()
+        if conn is not None:
+            from tailrace.store.graph.history import latest_affiliations
+
+            slate = fill_affiliations(slate, latest_affiliations(conn, slate.names))
+    return slate

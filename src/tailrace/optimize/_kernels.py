@@ -38,7 +38,7 @@ def insertion_sort(a: np.ndarray, m: int) -> None:
 
 
 @njit(cache=True)
-def _enum_first(first, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin, gmax, prev, max_shared,
+def _enum_first(first, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin, gmax, gall, prev, max_shared,
                 out, outm, start, fill):
     """Lineups whose smallest free driver is cand[first]; count them or write them from ``start``."""
     nc = cand.shape[0]
@@ -75,6 +75,9 @@ def _enum_first(first, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin,
                 if cnt < gmin[g] or cnt > gmax[g]:
                     ok = False
                     break
+                if gall[g] and cnt != 0 and cnt != _popcount(gmasks[g]):
+                    ok = False
+                    break
         if ok:
             for p in range(prev.shape[0]):
                 if _popcount(mask & prev[p]) > max_shared:
@@ -105,12 +108,12 @@ def _enum_first(first, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin,
 
 
 @njit(cache=True, parallel=True)
-def _enum_all(cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin, gmax, prev, max_shared, out, outm,
+def _enum_all(cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin, gmax, gall, prev, max_shared, out, outm,
               starts, fill):
     nf = max(cand.shape[0], 1)
     counts = np.zeros(nf, np.int64)
     for f in prange(nf):
-        counts[f] = _enum_first(f, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin, gmax, prev,
+        counts[f] = _enum_first(f, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin, gmax, gall, prev,
                                 max_shared, out, outm, starts[f], fill)
     return counts
 
@@ -127,8 +130,14 @@ def enumerate_lineups(
     gmax: np.ndarray,
     prev: np.ndarray,
     max_shared: int,
+    gall: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every lineup meeting the rules, as sorted uint8 rows (M, r) and uint64 bit sets (M,)."""
+    """Every lineup meeting the rules, as sorted uint8 rows (M, r) and uint64 bit sets (M,).
+
+    ``gall`` (bool, one per group; default all False) marks all-or-none groups: a lineup holds
+    none of that group's members or every one of them.
+    """
+    gall = np.zeros(len(gmasks), np.bool_) if gall is None else np.asarray(gall, np.bool_)
     locks = np.asarray(lock_ids, np.int64)
     lockset = set(locks.tolist())
     cand = np.array([i for i in range(len(salaries)) if allowed[i] and i not in lockset], np.int64)
@@ -136,7 +145,7 @@ def enumerate_lineups(
     sal = np.asarray(salaries, np.int64)
     if kf < 0 or kf > len(cand):
         return np.empty((0, roster_size), np.uint8), np.empty(0, np.uint64)
-    args = (cand, locks, sal, kf, int(cap), int(min_sal), gmasks, gmin, gmax, prev, int(max_shared))
+    args = (cand, locks, sal, kf, int(cap), int(min_sal), gmasks, gmin, gmax, gall, prev, int(max_shared))
     nf = max(len(cand), 1)
     empty_rows = np.empty((0, roster_size), np.uint8)
     dm = np.empty(0, np.uint64)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize.problem import GroupRule, LineupRules
+from tailrace.optimize.relations import MakeLimit, StartBand, TeamLimit, Teammates, as_list, relation_groups
 from tailrace.slate import Slate, match_names
 from tailrace.textfile import parse_json, parse_yaml, read_text_file
 
@@ -201,7 +202,9 @@ class ConstraintSpec(BaseModel):
     """Everything the user constrains: drivers, exposures, groups, salary, overlap, objective, count, mode.
 
     Drivers are named by site ID or by name (matched tolerantly: case, punctuation, accents, Jr.).
-    Exposures are shares of the portfolio in [0, 1] (0.4 = 40 %).
+    Exposures are shares of the portfolio in [0, 1] (0.4 = 40 %). The relation rules
+    (``team_max``, ``manufacturer_max``, ``teammates``, ``max_from_start_band``; see
+    ``tailrace.optimize.relations``) become group rules when the spec is resolved.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -212,6 +215,10 @@ class ConstraintSpec(BaseModel):
     max_exposure: dict[str, Share] = Field(default_factory=dict)
     global_max_exposure: float | None = Field(default=None, gt=0, le=1)
     groups: list[GroupSpec] = Field(default_factory=list)
+    team_max: list[TeamLimit] = Field(default_factory=list)
+    manufacturer_max: list[MakeLimit] = Field(default_factory=list)
+    teammates: list[Teammates] = Field(default_factory=list)
+    max_from_start_band: list[StartBand] = Field(default_factory=list)
     min_salary: int | None = Field(default=None, ge=0)
     max_salary: int | None = Field(default=None, gt=0)
     max_overlap: int | None = Field(default=None, ge=0)
@@ -226,6 +233,11 @@ class ConstraintSpec(BaseModel):
     @classmethod
     def _one_or_many(cls, v: Any) -> Any:
         return [v] if isinstance(v, (str, int)) else v
+
+    @field_validator("team_max", "manufacturer_max", "max_from_start_band", mode="before")
+    @classmethod
+    def _limits(cls, v: Any) -> Any:
+        return as_list(v)
 
     @field_validator("locks", "excludes", mode="after")
     @classmethod
@@ -334,6 +346,11 @@ class ConstraintSpec(BaseModel):
                     name=g.name or f"group {g_i + 1}",
                 )
             )
+        rel, rel_problems = relation_groups(
+            team_max=self.team_max, manufacturer_max=self.manufacturer_max, teammates=self.teammates,
+            start_bands=self.max_from_start_band, slate=slate, look=look, excludes=excludes, source=self._source)
+        groups.extend(rel)
+        problems.extend(rel_problems)
         if self.max_salary is not None and self.max_salary > cap:
             problems.append(
                 Problem(
@@ -444,7 +461,10 @@ def find_conflicts(spec: ResolvedSpec, slate: Slate) -> list[str]:
     Checks: lock vs exclude; too many locks; too few drivers left; locked salaries over the
     cap or a cap/min-salary no lineup can meet; min vs max exposure (per driver and against
     locks/excludes); exposures that need more, or allow fewer, roster spots than N lineups
-    have; groups that ask more than their members or the roster; locks against max overlap.
+    have; groups that ask more than their members or the roster, or allow fewer than their
+    locked drivers (team, manufacturer, start-band and teammates rules are groups too); an
+    all-or-none group with a locked member and an excluded one, or too many to fit beside the
+    locks; locks against max overlap.
     Anything subtler is left to the optimiser, which reports its own conflicts.
     """
     rules = spec.rules
@@ -531,6 +551,15 @@ def find_conflicts(spec: ResolvedSpec, slate: Slate) -> list[str]:
         locked_in = len(g.members & rules.locks)
         if g.max_count is not None and locked_in > g.max_count:
             out.append(f"group '{g.name}' allows at most {g.max_count} but {locked_in} of its drivers are locked")
+        if g.all_or_none and locked_in:
+            out_of = sorted(g.members & rules.excludes)
+            if out_of:
+                out.append(f"group '{g.name}' goes all or none, but {', '.join(nm(i) for i in sorted(g.members & rules.locks))} "
+                           f"is locked and {', '.join(nm(i) for i in out_of)} excluded")
+            elif len(g.members | rules.locks) > r:
+                out.append(f"group '{g.name}' goes all or none and has a locked driver, so its {len(g.members)} "
+                           f"drivers and the {len(rules.locks)} locks need {len(g.members | rules.locks)} spots; "
+                           f"a lineup holds {r}")
 
     # overlap
     if spec.max_overlap is not None and N > 1 and len(rules.locks) > spec.max_overlap:
@@ -628,7 +657,7 @@ def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
         if f is None:
             break
         ann = f.annotation
-        for cand in (ObjectiveSpec, GroupSpec, BlendTerm):
+        for cand in (ObjectiveSpec, GroupSpec, BlendTerm, TeamLimit, MakeLimit, Teammates, StartBand):
             if ann is cand or cand.__name__ in str(ann):
                 model = cand
                 break

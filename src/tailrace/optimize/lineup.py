@@ -74,8 +74,9 @@ def _rule_arrays(rules: LineupRules, n: int):
     gm = np.array([sum(1 << int(i) for i in g.members if 0 <= i < n) for g in rules.groups], np.uint64)
     gmin = np.array([g.min_count for g in rules.groups], np.int64)
     gmax = np.array([g.max_count if g.max_count is not None else 10**6 for g in rules.groups], np.int64)
+    gall = np.array([g.all_or_none for g in rules.groups], np.bool_)
     prev = np.array([sum(1 << int(i) for i in set(p)) for p in rules.differ_from], np.uint64)
-    return allowed, locks, gm.reshape(-1), gmin, gmax, prev.reshape(-1)
+    return allowed, locks, gm.reshape(-1), gmin, gmax, gall, prev.reshape(-1)
 
 
 def enumerate_feasible(rules: LineupRules, salaries: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +89,7 @@ def enumerate_feasible(rules: LineupRules, salaries: np.ndarray, n: int) -> tupl
         raise InputError(Problem("roster size must be at least 1", field="roster_size", fix="use the site's roster"))
     if rules.locks & rules.excludes or len(rules.locks) > rules.roster_size:
         return np.empty((0, rules.roster_size), np.uint8), np.empty(0, np.uint64)
-    allowed, locks, gm, gmin, gmax, prev = _rule_arrays(rules, n)
+    allowed, locks, gm, gmin, gmax, gall, prev = _rule_arrays(rules, n)
     free = int(allowed.sum()) - len(locks)
     from math import comb
 
@@ -96,7 +97,7 @@ def enumerate_feasible(rules: LineupRules, salaries: np.ndarray, n: int) -> tupl
         raise InputError(Problem(f"too many candidate lineups ({free} free drivers)", field="points",
                                  fix="exclude drivers or lock some to shrink the search"))
     return K.enumerate_lineups(salaries, allowed, locks, rules.roster_size, rules.salary_cap, rules.min_salary,
-                               gm, gmin, gmax, prev, rules.roster_size - rules.min_differ)
+                               gm, gmin, gmax, prev, rules.roster_size - rules.min_differ, gall)
 
 
 def _count(rules: LineupRules, salaries: np.ndarray, n: int) -> int:
@@ -122,8 +123,7 @@ def diagnose_rules(rules: LineupRules, salaries: np.ndarray, n: int) -> list[str
     if rules.excludes:
         named.append((f"excludes {sorted(rules.excludes)}", replace(rules, excludes=frozenset())))
     for gi, g in enumerate(rules.groups):
-        label = g.name or f"group {gi + 1}"
-        rule = f"{label}: at least {g.min_count}" + (f", at most {g.max_count}" if g.max_count is not None else "")
+        rule = g.describe() if g.name else f"group {gi + 1}: " + g.describe().split(": ", 1)[1]
         named.append((rule, replace(rules, groups=rules.groups[:gi] + rules.groups[gi + 1 :])))
     if rules.differ_from:
         named.append((f"differ from {len(rules.differ_from)} earlier lineups in at least {rules.min_differ} drivers",

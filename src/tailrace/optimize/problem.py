@@ -10,12 +10,35 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class GroupRule:
-    """At least ``min_count`` and at most ``max_count`` drivers of ``members`` in a lineup."""
+    """At least ``min_count`` and at most ``max_count`` drivers of ``members`` in a lineup.
+
+    ``all_or_none`` adds that the count is 0 or ``len(members)``: the members go together
+    (teammates stacked) or not at all. No interval of counts says that, so it is a flag of
+    its own, checked by the same enumeration kernel as the bounds.
+    """
 
     members: frozenset[int]
     min_count: int = 0
     max_count: int | None = None
     name: str = ""
+    all_or_none: bool = False
+
+    def holds(self, count: int) -> bool:
+        """True if ``count`` members in a lineup satisfy this rule."""
+        if count < self.min_count or (self.max_count is not None and count > self.max_count):
+            return False
+        return not (self.all_or_none and 0 < count < len(self.members))
+
+    def describe(self) -> str:
+        """The rule in words, for conflict messages: "'team X': at most 2"."""
+        parts = []
+        if self.all_or_none:
+            parts.append("all or none")
+        if self.min_count:
+            parts.append(f"at least {self.min_count}")
+        if self.max_count is not None:
+            parts.append(f"at most {self.max_count}")
+        return f"{self.name or 'group'}: {', '.join(parts) or 'no limit'}"
 
 
 @dataclass(frozen=True)
@@ -46,8 +69,7 @@ class LineupRules:
         if not self.locks <= s or self.excludes & s:
             return False
         for g in self.groups:
-            c = len(g.members & s)
-            if c < g.min_count or (g.max_count is not None and c > g.max_count):
+            if not g.holds(len(g.members & s)):
                 return False
         max_shared = self.roster_size - self.min_differ
         return all(len(s & set(prev)) <= max_shared for prev in self.differ_from)

@@ -91,6 +91,10 @@ class HistoryModel:
         last = f", last {self.last_race[0]} race {self.last_race[1]}" if self.last_race else ""
         return f"{Path(self.source).name} ({self.n_races} races{last})"
 
+    def affiliations(self, drivers: list[str]) -> list[tuple[str | None, str | None]]:
+        """``(team, manufacturer)`` of each of ``drivers`` in its latest race here (None if unknown)."""
+        return [self.latest.get(_norm(d), (None, None)) for d in drivers]
+
     def strengths(self, drivers: list[str], start: np.ndarray, track_type: str, params: object,
                   team: list[str | None] | None = None, make: list[str | None] | None = None) -> HistoryStrengths:
         """Strengths for drivers ``drivers`` starting at ``start`` (n,) on a ``track_type`` track,

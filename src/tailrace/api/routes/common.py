@@ -12,6 +12,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "constraints that cannot all hold (conflicts named)"},
     413: {"model": ErrorResponse, "description": "request body over the upload limit"},
     422: {"model": ErrorResponse, "description": "invalid input: each problem with its field path and a fix"},
+    503: {"model": ErrorResponse, "description": "the configured graph database cannot be reached (TAILRACE_GRAPH_URI)"},
     504: {"model": ErrorResponse, "description": "over the synchronous time limit: use ?async=true"},
 }
 
