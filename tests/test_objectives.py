@@ -52,3 +52,21 @@ def test_blend_is_weighted_sum_and_named():
 def test_bad_objectives_are_rejected(make):
     with pytest.raises(ValueError):
         make()
+
+
+def test_one_list_of_kinds_behind_both_spellings():
+    # the spec / API spelling is derived from the one enum, never kept by hand apart from it
+    from typing import get_args
+
+    from tailrace.optimize.constraints import SpecKind, TermKind
+    from tailrace.optimize.objectives import ObjectiveKind
+
+    assert set(get_args(SpecKind)) == {k.spec_name for k in ObjectiveKind}
+    assert set(get_args(TermKind)) == {k.spec_name for k in ObjectiveKind} - {"blend"}
+    for text, want in [("upper-cvar", ObjectiveKind.UPPER_CVAR), ("Upper CVaR", ObjectiveKind.UPPER_CVAR),
+                       ("cvar_lower", ObjectiveKind.LOWER_CVAR), ("hit-rate", ObjectiveKind.TARGET_PROB),
+                       ("EV", ObjectiveKind.MEAN), ("multi-cvar", ObjectiveKind.BLEND)]:
+        assert ObjectiveKind.parse(text) is want
+    with pytest.raises(ValueError, match="upper-cvar"):
+        ObjectiveKind.parse("upper-var")
+    assert Objective.upper_cvar(0.05).kind == ObjectiveKind.UPPER_CVAR == "upper_cvar"

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from tailrace.errors import InfeasibleError, InputError, Problem
+from tailrace.optimize.objectives import Objective, ObjectiveKind
 from tailrace.optimize.problem import GroupRule, LineupRules
 from tailrace.optimize.relations import MakeLimit, StartBand, TeamLimit, Teammates, as_list, relation_groups
 from tailrace.slate import Slate, match_names
@@ -39,7 +40,8 @@ __all__ = [
     "parse_blend",
 ]
 
-ObjectiveKind = Literal["mean", "lower-cvar", "upper-cvar", "blend", "target-prob"]
+# the kinds in the spec spelling (ObjectiveKind.spec_name), as the OpenAPI schema lists them
+SpecKind = Literal["mean", "lower-cvar", "upper-cvar", "blend", "target-prob"]
 TermKind = Literal["mean", "lower-cvar", "upper-cvar", "target-prob"]
 Mode = Literal["independent", "marginal", "contest"]
 
@@ -50,22 +52,26 @@ DEFAULT_BETA = 0.01  # tournaments: best 1 %
 
 
 def _canon_kind(v: Any) -> Any:
-    """Accept 'upper_cvar', 'Upper CVaR', 'cvar-upper' for 'upper-cvar' and the like."""
+    """A kind in the spec spelling (``"upper-cvar"``) from any spelling or alias
+    (``ObjectiveKind.parse``); unknown text is left for pydantic to refuse, listing the kinds."""
     if not isinstance(v, str):
         return v
-    k = re.sub(r"[\s_]+", "-", v.strip().lower())
-    aliases = {
-        "cvar-upper": "upper-cvar",
-        "cvar-lower": "lower-cvar",
-        "upper": "upper-cvar",
-        "lower": "lower-cvar",
-        "target": "target-prob",
-        "hit-rate": "target-prob",
-        "expected": "mean",
-        "ev": "mean",
-        "multi-cvar": "blend",
-    }
-    return aliases.get(k, k)
+    try:
+        return ObjectiveKind.parse(v).spec_name
+    except ValueError:
+        return v
+
+
+def _leaf_objective(kind: str, level: float | None) -> Objective:
+    """One non-blend Objective from a spec kind and its level (CVaR defaults when unset)."""
+    k = ObjectiveKind.parse(kind)
+    if k is ObjectiveKind.UPPER_CVAR:
+        return Objective.upper_cvar(DEFAULT_BETA if level is None else level)
+    if k is ObjectiveKind.LOWER_CVAR:
+        return Objective.lower_cvar(DEFAULT_ALPHA if level is None else level)
+    if k is ObjectiveKind.TARGET_PROB:
+        return Objective.target_prob(float(level))
+    return Objective.mean()
 
 
 class BlendTerm(BaseModel):
@@ -84,12 +90,12 @@ class BlendTerm(BaseModel):
 
     @model_validator(mode="after")
     def _check_level(self) -> BlendTerm:
-        if self.kind in ("upper-cvar", "lower-cvar"):
+        if ObjectiveKind.parse(self.kind).is_cvar:
             if self.level is None:
-                self.level = DEFAULT_BETA if self.kind == "upper-cvar" else DEFAULT_ALPHA
+                self.level = DEFAULT_BETA if ObjectiveKind.parse(self.kind) is ObjectiveKind.UPPER_CVAR else DEFAULT_ALPHA
             if not (0.0 < self.level <= 1.0):
                 raise ValueError(f"level of a {self.kind} term must lie in (0, 1], got {self.level}")
-        elif self.kind == "target-prob" and self.level is None:
+        elif ObjectiveKind.parse(self.kind) is ObjectiveKind.TARGET_PROB and self.level is None:
             raise ValueError("a target-prob term needs level = the target score in points")
         return self
 
@@ -121,7 +127,7 @@ class ObjectiveSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: ObjectiveKind = "upper-cvar"
+    kind: SpecKind = "upper-cvar"
     alpha: float | None = Field(default=None, gt=0, le=1, description="lower-CVaR level (worst share)")
     beta: float | None = Field(default=None, gt=0, le=1, description="upper-CVaR level (best share)")
     target: float | None = Field(default=None, description="target score for target-prob")
@@ -141,38 +147,23 @@ class ObjectiveSpec(BaseModel):
     def _check(self) -> ObjectiveSpec:
         if self.kind == "blend" and not self.blend:
             raise ValueError("kind 'blend' needs blend terms, e.g. 0.7:upper-cvar:0.01,0.3:upper-cvar:0.05")
-        if self.kind == "target-prob" and self.target is None:
+        if ObjectiveKind.parse(self.kind) is ObjectiveKind.TARGET_PROB and self.target is None:
             raise ValueError("kind 'target-prob' needs target (the score to reach, in points)")
         return self
 
-    def to_objective(self):
+    def to_objective(self) -> Objective:
         """The optimiser's Objective for this spec (defaults: alpha 0.2, beta 0.01)."""
-        from tailrace.optimize.objectives import Objective
-
-        def one(kind: str, level: float | None):
-            if kind == "mean":
-                return Objective.mean()
-            if kind == "upper-cvar":
-                return Objective.upper_cvar(level if level is not None else DEFAULT_BETA)
-            if kind == "lower-cvar":
-                return Objective.lower_cvar(level if level is not None else DEFAULT_ALPHA)
-            return Objective.target_prob(float(level))  # target-prob
-
-        if self.kind == "blend":
-            return Objective.blend([(t.weight, one(t.kind, t.level)) for t in self.blend])
-        if self.kind == "upper-cvar":
-            return one("upper-cvar", self.beta)
-        if self.kind == "lower-cvar":
-            return one("lower-cvar", self.alpha)
-        if self.kind == "target-prob":
-            return one("target-prob", self.target)
-        return one("mean", None)
+        if ObjectiveKind.parse(self.kind) is ObjectiveKind.BLEND:
+            return Objective.blend([(t.weight, _leaf_objective(t.kind, t.level)) for t in self.blend])
+        level = {ObjectiveKind.UPPER_CVAR: self.beta, ObjectiveKind.LOWER_CVAR: self.alpha,
+                 ObjectiveKind.TARGET_PROB: self.target}.get(ObjectiveKind.parse(self.kind))
+        return _leaf_objective(self.kind, level)
 
     def tail_beta(self) -> float:
         """The upper-tail level explanations and validation should look at (beta, or the blend's smallest)."""
-        if self.kind == "upper-cvar" and self.beta is not None:
+        if ObjectiveKind.parse(self.kind) is ObjectiveKind.UPPER_CVAR and self.beta is not None:
             return self.beta
-        levels = [t.level for t in self.blend if t.kind == "upper-cvar" and t.level is not None]
+        levels = [t.level for t in self.blend if ObjectiveKind.parse(t.kind) is ObjectiveKind.UPPER_CVAR and t.level is not None]
         return min(levels) if levels else DEFAULT_BETA
 
 

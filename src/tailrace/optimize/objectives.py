@@ -8,15 +8,59 @@ reported value is the number the tail-metrics module gives for the chosen lineup
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
 from tailrace import tail
 
-__all__ = ["Objective"]
+__all__ = ["Objective", "ObjectiveKind"]
 
-_KINDS = ("mean", "upper_cvar", "lower_cvar", "blend", "target_prob")
+
+class ObjectiveKind(StrEnum):
+    """The one list of objective kinds.
+
+    The value (``"upper_cvar"``) is the library's spelling, used in ``Objective.kind`` and in
+    ``Objective.name``; :attr:`spec_name` (``"upper-cvar"``) is the spelling of constraint
+    specs, the CLI and the REST API. :meth:`parse` reads either, and the aliases users type.
+    """
+
+    MEAN = "mean"
+    UPPER_CVAR = "upper_cvar"
+    LOWER_CVAR = "lower_cvar"
+    TARGET_PROB = "target_prob"
+    BLEND = "blend"
+
+    @property
+    def spec_name(self) -> str:
+        """The kind as constraint specs, the CLI and the API spell it (``"upper-cvar"``)."""
+        return self.value.replace("_", "-")
+
+    @property
+    def is_cvar(self) -> bool:
+        """Whether the kind is a CVaR (it then needs a tail ``level``)."""
+        return self in (ObjectiveKind.UPPER_CVAR, ObjectiveKind.LOWER_CVAR)
+
+    @classmethod
+    def parse(cls, text: str) -> ObjectiveKind:
+        """The kind named by ``text``: either spelling, any case, spaces or dashes or
+        underscores, and the aliases ``cvar-upper``, ``upper``, ``cvar-lower``, ``lower``,
+        ``target``, ``hit-rate``, ``expected``, ``ev``, ``multi-cvar``. Raises ValueError
+        for anything else."""
+        key = re.sub(r"[\s_-]+", "_", str(text).strip().lower())
+        key = _ALIASES.get(key, key)
+        try:
+            return cls(key)
+        except ValueError:
+            raise ValueError(f"objective kind must be one of {[k.spec_name for k in cls]}, got {text!r}") from None
+
+
+_ALIASES = {"cvar_upper": "upper_cvar", "upper": "upper_cvar", "cvar_lower": "lower_cvar", "lower": "lower_cvar",
+            "target": "target_prob", "hit_rate": "target_prob", "expected": "mean", "ev": "mean",
+            "multi_cvar": "blend"}
+_KINDS = tuple(k.value for k in ObjectiveKind)
 
 
 def _fmt(v: float) -> str:
