@@ -143,9 +143,209 @@ CASES: list[tuple[str, Callable[[Path], Path], list[str], list[str]]] = [
 ]
 
 
+def _sal_rows() -> list[list[str]]:
+    return list(csv.reader(io.StringIO(SAL.read_text(encoding="utf-8-sig"))))
+
+
+def _edited(name: str, base: Callable[[], list[list[str]]], edit: Callable[[list[list[str]]], object],
+            encoding: str = "utf-8") -> Callable[[Path], Path]:
+    """The demo file ``base`` with ``edit`` applied to its rows (header = rows[0])."""
+    def make(d: Path) -> Path:
+        rows = base()
+        edit(rows)
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        p = d / name
+        p.write_bytes(buf.getvalue().encode(encoding))
+        return p
+    return make
+
+
+def _set(r: int, col: str, value: str, base: Callable[[], list[list[str]]]) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        rows[r][rows[0].index(col)] = value
+    return edit
+
+
+def _sal(edit, encoding: str = "utf-8"):
+    return _edited("sal.csv", _sal_rows, edit, encoding)
+
+
+def _proj(edit):
+    return _edited("proj.csv", _proj_rows, edit)
+
+
+def _npz(**arrays) -> Callable[[Path], Path]:
+    def make(d: Path) -> Path:
+        p = d / "m.npz"
+        np.savez(p, **{k: (v() if callable(v) else v) for k, v in arrays.items()})
+        return p
+    return make
+
+
+def _raw_npz(d: Path) -> Path:
+    import zipfile
+
+    p = d / "m.npz"
+    with zipfile.ZipFile(p, "w") as zf:
+        zf.writestr("points.npy", b"hello")
+        zf.writestr("driver_ids.npy", b"x")
+    return p
+
+
+def _ids() -> list[str]:
+    return [r[3] for r in _sal_rows()[1:]]
+
+
+def _matrix_csv(edit) -> Callable[[Path], Path]:
+    def rows() -> list[list[str]]:
+        return [_ids()] + [["30.5"] * len(_ids()) for _ in range(150)]
+    return _edited("m.csv", rows, edit)
+
+
+SIMF = ["simulate", "--site", "dk", "--salaries", "{f}", "--projections", str(PROJ), "--scenarios", "200"]
+SIMP = ["simulate", "--site", "dk", "--salaries", str(SAL), "--projections", "{f}", "--scenarios", "200"]
+SCEN = ["optimize", "--site", "dk", "--salaries", str(SAL), "--scenarios", "{f}"]
+CMODE = OPT + ["--mode", "contest"]
+PORT = CON + ["--portfolio", "{f}"]
+D6 = "D,D,D,D,D,D\n"
+FD_HEADER = "Id,Position,First Name,Nickname,Last Name,FPPG,Played,Salary,Game,Team\n"
+ENTRIES_HEAD = "Entry ID,Contest Name,Contest ID,Entry Fee,D,D,D,D,D,D\n"
+
+
+def _dup_sal_id(rows):
+    rows[3][rows[0].index("ID")] = rows[2][rows[0].index("ID")]
+
+
+# Issue 12's second batch: the readers' edge cases, one per row / field check, and the crashes
+# the fuzzing found (marked "fuzz:"), so each stays fixed through the CLI.
+CASES += [
+    # --salaries
+    ("salaries-fd-file-for-dk", _text("sal.csv", FD_HEADER + "1-1,D,A,A,B,1,1,9000,X,\n"), SIMF, ["FanDuel", "--site fd"]),
+    ("salaries-missing-salary", _text("sal.csv", "Position,Name,ID\nD,A,1\n"), SIMF, ["missing required column", "Salary"]),
+    ("salaries-duplicate-id", _sal(_dup_sal_id), SIMF, ["row 4", "duplicate ID"]),
+    ("salaries-text-salary", _sal(_set(1, "Salary", "abc", _sal_rows)), SIMF, ["row 2", "Salary", "not a whole number"]),
+    ("salaries-out-of-range", _sal(_set(1, "Salary", "500000", _sal_rows)), SIMF, ["row 2", "outside"]),
+    ("salaries-other-sport", _sal(lambda r: [x.__setitem__(r[0].index("Roster Position"), "PG") for x in r[1:]]), SIMF,
+     ["not a NASCAR driver"]),
+    ("salaries-header-only", _sal(lambda r: r.__delitem__(slice(1, None))), SIMF, ["no driver rows"]),
+    ("salaries-too-few", _sal(lambda r: r.__delitem__(slice(4, None))), SIMF, ["fewer than"]),
+    ("salaries-no-name", _sal(lambda r: [r[1].__setitem__(r[0].index(c), "") for c in ("Name", "Name + ID")]), SIMF,
+     ["row 2", "no driver name"]),
+    ("salaries-utf16-duplicate", _sal(_dup_sal_id, "utf-16"), SIMF, ["row 4", "duplicate ID"]),
+    # --projections
+    ("projections-no-start", _text("proj.csv", "name,projection\nA,30\n"), SIMP, ["missing required column", "start"]),
+    ("projections-duplicate-name", _proj(lambda r: r.__setitem__(2, list(r[1]))), SIMP, ["row 3", "duplicate driver"]),
+    ("projections-typo-4795", _proj(_set(1, "projection", "4795", _proj_rows)), SIMP,
+     ["row 2", "projection", "plausible range"]),
+    ("projections-negative", _proj(_set(1, "projection", "-5", _proj_rows)), SIMP, ["row 2", "plausible range"]),
+    ("projections-nan", _proj(_set(1, "projection", "nan", _proj_rows)), SIMP, ["row 2", "not a number"]),
+    ("projections-bad-odds", _proj(_set(1, "win_odds", "abc", _proj_rows)), SIMP, ["row 2", "win_odds", "not odds"]),
+    ("projections-ownership-150", _proj(_set(1, "ownership", "150", _proj_rows)), SIMP, ["row 2", "not a percentage"]),
+    ("projections-ownership-fractions", _proj(lambda r: [x.__setitem__(r[0].index("ownership"), "0.1") for x in r[1:]]),
+     SIMP, ["fractions"]),
+    ("projections-unknown-driver", _proj(_set(1, "name", "Nobody Atall", _proj_rows)), SIMP,
+     ["row 2", "not in the salary file"]),
+    ("projections-two-name-columns", _proj(lambda r: [x.append(x[0]) for x in r] and r[0].__setitem__(-1, "driver")),
+     SIMP, ["both give"]),
+    ("projections-semicolons", _text("proj.csv", PROJ.read_text(encoding="utf-8-sig").replace(",", ";")
+                                     .replace("Austin Crenshaw;1;", "Austin Crenshaw;first;")), SIMP, ["row 2", "start"]),
+    # --history
+    ("history-huge-laps", _hist_with(lambda r: r[1].__setitem__(6, "1e300")), SIM + ["--history", "{f}"],
+     ["row 2", "laps", "too large"]),  # fuzz: int64 OverflowError
+    ("history-negative-laps", _hist_with(lambda r: r[1].__setitem__(6, "-3")), SIM + ["--history", "{f}"],
+     ["row 2", "below 0"]),
+    ("history-bad-fastest-laps", _hist_with(lambda r: r[1].__setitem__(8, "x")), SIM + ["--history", "{f}"],
+     ["row 2", "fastest_laps"]),
+    ("history-two-tracks", _hist_with(lambda r: r[1].__setitem__(2, "Kansas Speedway")), SIM + ["--history", "{f}"],
+     ["several tracks"]),
+    ("history-repeated-finish", _hist_with(lambda r: r[2].__setitem__(5, r[1][5])), SIM + ["--history", "{f}"],
+     ["finish", "not 1 to"]),
+    ("history-no-season", _hist_with(lambda r: r[1].__setitem__(0, "")), SIM + ["--history", "{f}"],
+     ["row 2", "no season"]),
+    # --spec
+    ("spec-lone-surrogate", _text("s.json", '{"objective": {"blend": "\\ud800"}}'), OPT + ["--spec", "{f}"],
+     ["surrogate"]),  # fuzz: UnicodeEncodeError
+    ("spec-zero-lineups", _text("s.json", '{"n_lineups": 0}'), OPT + ["--spec", "{f}"], ["n_lineups"]),
+    ("spec-exposure-over-1", _text("s.yaml", "min_exposure:\n  Riley Marchetti: 2\n"), OPT + ["--spec", "{f}"],
+     ["min_exposure", "between 0 and 1"]),
+    ("spec-group-without-drivers", _text("s.json", '{"groups": [{"at_most": 1}]}'), OPT + ["--spec", "{f}"],
+     ["groups[0].drivers"]),
+    ("spec-yaml-scalar", _text("s.yaml", "42\n"), OPT + ["--spec", "{f}"], ["mapping"]),
+    ("spec-unknown-lock", _text("s.json", '{"locks": ["Nobody Atall"]}'), OPT + ["--spec", "{f}"], ["Nobody Atall"]),
+    # --scenarios
+    ("scen-npz-no-ids", _npz(points=np.ones((200, 38))), SCEN, ["driver_ids", "missing"]),
+    ("scen-npz-nan", _npz(points=lambda: np.full((200, 38), np.nan), driver_ids=lambda: np.array(_ids())), SCEN,
+     ["NaN"]),
+    ("scen-npz-not-the-slate", _npz(points=np.ones((200, 38)), driver_ids=np.array([str(i) for i in range(38)])),
+     SCEN, ["not on the slate"]),
+    ("scen-npz-1d", _npz(points=np.ones(38), driver_ids=lambda: np.array(_ids())), SCEN, ["2-D"]),
+    ("scen-npz-raw-member", _raw_npz, SCEN, ["not a numpy array"]),  # fuzz: AttributeError
+    ("scen-npz-bytes-ids", _npz(points=np.ones((200, 38)), driver_ids=lambda: np.array(
+        [b"\xff\xfe"] + [i.encode() for i in _ids()[1:]])), SCEN, ["not UTF-8"]),  # fuzz: UnicodeDecodeError
+    ("scen-csv-text-cell", _matrix_csv(lambda r: r[2].__setitem__(3, "abc")), SCEN, ["row 3", "not a number"]),
+    ("scen-csv-ragged", _matrix_csv(lambda r: r[2].append("1")), SCEN, ["row 3", "cells but the header"]),
+    ("scen-csv-duplicate-id", _matrix_csv(lambda r: r[0].__setitem__(1, r[0][0])), SCEN, ["duplicate driver IDs"]),
+    ("scen-csv-blank-id", _matrix_csv(lambda r: r[0].__setitem__(1, "")), SCEN, ["column 2", "no driver ID"]),
+    ("scen-unknown-type", _text("m.xlsx", "a,b\n"), SCEN, ["unknown scenario file type"]),
+    # --payouts, --ownership, --field
+    ("payouts-json-scalar", _text("pay.json", "5"), CMODE + ["--payouts", "{f}"], ["JSON list or object"]),  # fuzz
+    ("payouts-absurd-range", _text("pay.csv", "min_rank,max_rank,prize\n1,100000000000,5\n"), CMODE + ["--payouts", "{f}"],
+     ["max_rank", "more places"]),  # fuzz: MemoryError
+    ("payouts-infinite-rank", _text("pay.json", '[{"min_rank": Infinity, "prize": 1}]'), CMODE + ["--payouts", "{f}"],
+     ["not a place range"]),  # fuzz: OverflowError
+    ("payouts-increasing", _text("pay.csv", "place,prize\n1,10\n2,100\n"), CMODE + ["--payouts", "{f}"],
+     ["more than the better rank"]),
+    ("payouts-gap", _text("pay.csv", "place,prize\n1,100\n3,10\n"), CMODE + ["--payouts", "{f}"], ["do not follow on"]),
+    ("payouts-bad-header", _text("pay.csv", "rank,amount\n1,100\n"), CMODE + ["--payouts", "{f}"], ["row 1", "lacks"]),
+    ("payouts-bad-row", _text("pay.csv", "place,prize\nfirst,100\n"), CMODE + ["--payouts", "{f}"], ["row 2", "place"]),
+    ("ownership-unknown-driver", _text("own.csv", "name,ownership\nNobody Atall,20\n"), CMODE + ["--ownership", "{f}"],
+     ["row 2", "not on the slate"]),
+    ("ownership-over-100", _text("own.csv", "name,ownership\nRiley Marchetti,120\n"), CMODE + ["--ownership", "{f}"],
+     ["row 2", "outside 0-100"]),
+    ("ownership-fractions", _text("own.csv", "name,ownership\nRiley Marchetti,0.5\nDale Whitaker Jr.,0.3\n"),
+     CMODE + ["--ownership", "{f}"], ["fractions"]),
+    ("ownership-no-columns", _text("own.csv", "who,pct\nA,1\n"), CMODE + ["--ownership", "{f}"], ["row 1", "lacks"]),
+    ("ownership-twice", _text("own.csv", "name,ownership\nRiley Marchetti,20\nRiley Marchetti,20\n"),
+     CMODE + ["--ownership", "{f}"], ["row 3", "twice"]),
+    ("field-unknown-driver", _text("field.csv", D6 + "1,2,3,4,5,6\n"), CMODE + ["--field", "{f}"],
+     ["row 2", "not on the slate"]),
+    ("field-short-lineup", lambda d: _text("field.csv", ",".join(_ids()[:4]) + "\n")(d), CMODE + ["--field", "{f}"],
+     ["row 1", "needs 6"]),
+    # score
+    ("score-huge-laps-led", _text("r.csv", "driver,start,finish,laps_led,fastest_laps,laps\nA,1,1,1e300,0,200\n"),
+     ["score", "--site", "dk", "{f}"], ["row 2", "laps_led", "more than any race"]),  # fuzz: OverflowError
+    ("score-missing-column", _text("r.csv", "driver,start,finish\nA,1,1\n"), ["score", "--site", "dk", "{f}"],
+     ["row 1", "laps_led"]),
+    ("score-finish-99", _text("r.csv", "driver,start,finish,laps_led,fastest_laps,laps\nA,1,99,0,0,200\n"),
+     ["score", "--site", "dk", "{f}"], ["row 2", "finish", "outside 1 to"]),
+    ("score-text-start", _text("r.csv", "driver,start,finish,laps_led,fastest_laps,laps\nA,pole,1,0,0,200\n"),
+     ["score", "--site", "dk", "{f}"], ["row 2", "start", "not a whole number"]),
+    # contest --portfolio
+    ("portfolio-repeated-driver", lambda d: _text("p.json", json.dumps(
+        {"lineups": [{"driver_ids": _ids()[:6] + _ids()[:1]}]}))(d), PORT, ["lineups[0].driver_ids"]),  # fuzz
+    ("portfolio-unknown-id", _text("p.json", '{"lineups": [{"driver_ids": ["1", "2", "3", "4", "5", "6"]}]}'), PORT,
+     ["lineups[0].driver_ids", "not on the slate"]),
+    ("portfolio-csv-unknown-id", _text("p.csv", D6 + "1,2,3,4,5,6\n"), PORT, ["row 2", "not a driver ID"]),
+    ("portfolio-csv-empty-slot", lambda d: _text("p.csv", D6 + ",".join(_ids()[:5]) + ",\n")(d), PORT,
+     ["row 2", "slot 6 is empty"]),
+    # optimize --entries
+    ("entries-no-header", _text("DKEntries.csv", "a,b\n1,2\n"), OPT + ["--entries", "{f}", "--out", "{f}.out.csv"],
+     ["Entry ID"]),
+    ("entries-not-nascar", _text("DKEntries.csv", "Entry ID,Contest Name,PG,SG\n1,x,,\n"),
+     OPT + ["--entries", "{f}", "--out", "{f}.out.csv"], ["'D' columns"]),
+    ("entries-more-than-lineups", _text("DKEntries.csv", ENTRIES_HEAD + "1,c,9,$5,,,,,,\n2,c,9,$5,,,,,,\n"),
+     OPT + ["--entries", "{f}", "--out", "{f}.out.csv"], ["2 entries", "--lineups 2"]),
+]
+
+# Spec fields whose pydantic type / range error carries no "Fix:" yet (constraints.py's
+# _problem_from_error adds one only for unknown, missing and exposure fields); see the xfail below.
+NO_FIX_YET = {"spec-utf16", "spec-zero-lineups"}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_malformed_input_is_exit_2_with_a_clear_message(case, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    _, make, argv, needles = case
+    cid, make, argv, needles = case
     f = make(tmp_path)
     rc = main([a.replace("{f}", str(f)) for a in argv])
     err = capsys.readouterr().err
@@ -156,10 +356,23 @@ def test_malformed_input_is_exit_2_with_a_clear_message(case, tmp_path: Path, ca
         assert f.name in flat, flat
     for n in needles:
         assert "".join(n.split()) in flat, (n, flat)
+    assert "Fix:" in flat or cid in NO_FIX_YET, flat  # and what to do about it
     assert len(err) < 20_000  # one clear message, not a dump
 
 
-SUBPROCESS_SAMPLE = ("spec-deep-yaml", "portfolio-ids-int", "history-binary", "score-huge-cell", "spec-utf16")
+@pytest.mark.xfail(strict=True, reason="constraints.py (not ours to edit now): a spec field's type or range error "
+                                       "has no fix, e.g. n_lineups 0 or 'x'")
+@pytest.mark.parametrize("cid", sorted(NO_FIX_YET))
+def test_spec_type_errors_say_how_to_fix_them(cid: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _, make, argv, _ = next(c for c in CASES if c[0] == cid)
+    f = make(tmp_path)
+    assert main([a.replace("{f}", str(f)) for a in argv]) == 2
+    assert "Fix:" in capsys.readouterr().err
+
+
+SUBPROCESS_SAMPLE = ("spec-deep-yaml", "portfolio-ids-int", "history-binary", "score-huge-cell", "spec-utf16",
+                     "salaries-utf16-duplicate", "projections-typo-4795", "scen-npz-raw-member", "payouts-absurd-range",
+                     "score-huge-laps-led", "portfolio-repeated-driver", "spec-lone-surrogate")
 
 
 def test_corpus_as_subprocesses(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -126,12 +127,42 @@ def _nesting_error(label: str, kind: str) -> InputError:
                               fix=f"a tailrace {kind} file is a few levels deep; check that this is the right file"))
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\[uU]0*[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(obj: Any) -> bool:
+    """True when a string (or key) in a parsed document holds half a UTF-16 pair (``"\\ud800"``
+    escaped on its own): not text, and every later ``.encode()`` of it fails."""
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, str):
+            try:
+                o.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(o, dict):
+            stack.extend(o.keys())
+            stack.extend(o.values())
+        elif isinstance(o, list):
+            stack.extend(o)
+    return False
+
+
+def _checked(obj: Any, text: str, label: str, kind: str) -> Any:
+    if _SURROGATE_ESCAPE.search(text) and _lone_surrogate(obj):
+        raise InputError(Problem(f"the {kind} holds a \\u escape of half a character (a lone UTF-16 surrogate)",
+                                 file=label, fix="write the character itself, or its full \\u pair"))
+    return obj
+
+
 def parse_json(text: str, label: str) -> Any:
-    """``json.loads(text)`` with every failure an InputError (syntax with line and column, nesting)."""
+    """``json.loads(text)`` with every failure an InputError (syntax with line and column,
+    nesting, a lone surrogate escape such as ``"\\ud800"``)."""
     if _too_deep(text, "[{", "]}"):
         raise _nesting_error(label, "JSON")
     try:
-        return json.loads(text)
+        return _checked(json.loads(text), text, label, "JSON")
     except json.JSONDecodeError as exc:
         raise InputError(Problem(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", file=label,
                                  row=exc.lineno, fix="fix the JSON syntax at that line")) from None
@@ -146,7 +177,7 @@ def parse_yaml(text: str, label: str) -> Any:
     if _too_deep(text, "[{", "]}"):
         raise _nesting_error(label, "YAML")
     try:
-        return yaml.safe_load(text)
+        return _checked(yaml.safe_load(text), text, label, "YAML")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -1,4 +1,4 @@
-"""Property-based run over the OpenAPI schema (schemathesis): no 5xx, and every response matches the schema.
+"""Property-based run over the OpenAPI schema (schemathesis, every check): no 5xx, only known findings.
 
 Bounded so it stays well under a minute: a few examples per operation, small server limits.
 """
@@ -32,17 +32,45 @@ def fuzz_server(tmp_path_factory):
         "TAILRACE_MAX_LINEUPS": "3",
         "TAILRACE_SYNC_TIME_LIMIT": "20",
         "TAILRACE_JOB_WORKERS": "1",
+        "TAILRACE_API_KEY": API_KEY,
     })
     yield srv
     srv.stop()
 
 
-def test_no_server_errors_and_conforming_responses(fuzz_server) -> None:
+# Every check schemathesis has (``--checks all``) runs on every case; a server error or a check
+# failure of a kind not listed here fails the test. The known non-server findings (issue 12), by
+# (operation, schemathesis failure class), each a request the schema cannot describe:
+#   RejectedPositiveData: schema-valid requests answered 4xx on purpose -
+#     POST /slates, /histories: any bytes are a "binary" upload to the schema; a PNG is refused (422);
+#     POST /optimize, /simulate, /contest, /constraint-specs: strings holding lone UTF-16 surrogates
+#       (refused since issue 12), unknown slate / portfolio ids (404 is allowed, 422 for ids that
+#       are not ids), a body naming neither a slate nor a scenario set ({} to /optimize: the schema
+#       has no "one of these is required"), payout tables whose ranks do not tile 1..n.
+#   AcceptedNegativeData on the X-API-Key header of the public GET/POST /constraint-specs is not
+#     listed: the fuzz server has a key, so a request without it must be refused.
+KNOWN = {
+    ("POST /slates", "RejectedPositiveData"),
+    ("POST /histories", "RejectedPositiveData"),
+    ("POST /optimize", "RejectedPositiveData"),
+    ("POST /simulate", "RejectedPositiveData"),
+    ("POST /contest", "RejectedPositiveData"),
+    ("POST /constraint-specs", "RejectedPositiveData"),
+}
+API_KEY = "fuzz-key-12"
+
+
+def test_all_checks_no_server_errors_and_only_known_findings(fuzz_server) -> None:
     # Operations are driven one by one with hypothesis (schemathesis' pytest plugin does not
     # run under pytest 9), so a failure names its operation and the case that broke it.
-    schema = schemathesis.openapi.from_url(f"{fuzz_server.url}/openapi.json")
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-    ran = []
+    from schemathesis.checks import CHECKS, load_all_checks
+    from schemathesis.core.failures import Failure, FailureGroup
+
+    load_all_checks()
+    checks = list(CHECKS.get_all())
+    assert len(checks) >= 14 and not_a_server_error in checks  # --checks all
+    schema = schemathesis.openapi.from_url(f"{fuzz_server.url}/openapi.json", headers={"X-API-Key": API_KEY})
+    ran, found, server_errors = [], {}, []
     for result in schema.get_all_operations():
         op = result.ok()
 
@@ -50,11 +78,22 @@ def test_no_server_errors_and_conforming_responses(fuzz_server) -> None:
         @settings(max_examples=20, deadline=None, derandomize=DERANDOMIZE, database=None,
                   suppress_health_check=list(HealthCheck))
         def check(case) -> None:
-            case.call_and_validate(base_url=fuzz_server.url, timeout=60, checks=checks)
+            try:
+                case.call_and_validate(base_url=fuzz_server.url, timeout=60, checks=checks,
+                                       headers={"X-API-Key": API_KEY})
+            except (Failure, FailureGroup) as exc:
+                for f in (exc.exceptions if isinstance(exc, FailureGroup) else [exc]):
+                    kind = type(f).__name__
+                    if "ServerError" in kind or "server" in f.title.lower():
+                        server_errors.append((op.label, f.title, f.message[:500]))
+                    found.setdefault((op.label, kind), f"{f.title}: {f.message[:300]}")
 
         check()
         ran.append(op.label)
     assert len(ran) >= 12, ran
+    assert not server_errors, server_errors
+    new = {k: v for k, v in found.items() if k not in KNOWN}
+    assert not new, new
 
 
 def test_random_specs_on_a_real_slate_never_500(fuzz_server) -> None:
@@ -65,7 +104,7 @@ def test_random_specs_on_a_real_slate_never_500(fuzz_server) -> None:
     from .conftest import small_demo_files
 
     sal, proj = small_demo_files()
-    with httpx.Client(base_url=fuzz_server.url, timeout=120) as c:
+    with httpx.Client(base_url=fuzz_server.url, timeout=120, headers={"X-API-Key": API_KEY}) as c:
         r = c.post("/slates", data={"site": "dk"}, files={"salaries": ("s.csv", sal), "projections": ("p.csv", proj)})
         assert r.status_code == 201, r.text
         slate = r.json()

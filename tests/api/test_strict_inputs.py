@@ -64,3 +64,13 @@ def test_projection_shift_is_a_422_unless_asked(client: httpx.Client) -> None:
     r = client.post("/simulate", json={"slate_id": sid, "n_scenarios": 500, "allow_projection_shift": True})
     assert r.status_code == 200, r.text
     assert any("shifted by" in w for w in r.json()["warnings"])
+
+
+@pytest.mark.parametrize("spec", ['{"objective": {"blend": "\\ud800"}}', '{"locks": ["\\udc00"]}'])
+def test_lone_surrogate_in_json_is_a_422_not_a_500(client: httpx.Client, slate_id: str, spec: str) -> None:
+    """Found by fuzzing the readers: ``"\\ud800"`` is valid JSON but not text; the blend parser
+    and the error renderer both died encoding it (500)."""
+    body = '{"slate_id": "%s", "n_scenarios": 500, "spec": %s}' % (slate_id, spec)
+    r = client.post("/optimize", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert "surrogate" in r.json()["message"] and r.json()["detail"][0]["loc"] == ["body"]

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tailrace import __version__
-from tailrace.api.deps import require_api_key
+from tailrace.api.deps import reject_lone_surrogates, require_api_key
 from tailrace.api.errors import install_handlers
 from tailrace.api.jobs import JobRunner
 from tailrace.api.services import Context
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from tailrace.api.routes import contest, health, histories, jobs, optimize, portfolios, simulate, slates, specs
 
     app.include_router(health.router)
-    secured = [Depends(require_api_key)]
+    secured = [Depends(require_api_key), Depends(reject_lone_surrogates)]
     for mod in (slates, histories, specs, simulate, optimize, contest, portfolios, jobs):
         app.include_router(mod.router, dependencies=secured)
 

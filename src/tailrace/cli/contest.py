@@ -55,9 +55,12 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
             except KeyError as exc:
                 raise InputError(Problem(f"driver ID {exc.args[0]} is not on the slate", file=str(path),
                                          field=f"lineups[{i}].driver_ids", fix="use the same salary file as the optimiser")) from None
-            if len(set(idx)) != roster:
-                raise InputError(Problem(f"lineup has {len(set(idx))} distinct drivers, needs {roster}",
-                                         file=str(path), field=f"lineups[{i}].driver_ids"))
+            if len(idx) != roster or len(set(idx)) != roster:
+                raise InputError(Problem(f"lineup {i + 1} has {len(idx)} driver IDs ({len(set(idx))} distinct), "
+                                         f"a lineup needs {roster} different drivers",
+                                         file=str(path), field=f"lineups[{i}].driver_ids",
+                                         fix="pass the file `tailrace optimize --json` wrote, or list each lineup's "
+                                             f"{roster} drivers once"))
             out.append(sorted(idx))
         return np.asarray(out, dtype=np.int64)
     from tailrace.export import read_upload

@@ -34,6 +34,9 @@ class ScoredResults:
 
 
 
+MAX_COUNT = 10_000  # laps, laps led, fastest laps: a Cup race has at most about 500 laps
+
+
 def _count(text: str) -> float | None:
     """A whole, non-negative count ('12', '12.0'); None if not one."""
     try:
@@ -85,6 +88,10 @@ def score_results(path: str | Path, site: SiteRules) -> ScoredResults:
                                         row=k, field=c,
                                         fix=f"give a position from 1 to {site.max_field}"))
                 v = 1.0
+            elif v is not None and v > MAX_COUNT:
+                problems.append(Problem(f"{c} {raw} is more than any race has (at most {MAX_COUNT:,})", file=label,
+                                        row=k, field=c, fix=f"check {c} for a typo"))
+                v = 0.0
             elif v is None:
                 what = "is empty" if not raw else f"'{raw}' is not a whole number"
                 problems.append(Problem(f"{c} {what}", file=label, row=k, field=c,

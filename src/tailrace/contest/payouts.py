@@ -209,13 +209,22 @@ def _parse_rank(text: str) -> tuple[int, int]:
     return a, b
 
 
+MAX_PAID_PLACES = 1_000_000  # the largest DFS tournaments pay about 250,000 places
+
+
 def payouts_from_ranges(rows: list[tuple[int, int, float]], source: str = "table") -> PayoutTable:
-    """Table from (min_rank, max_rank, prize) rows; checks they tile 1..n with non-increasing prizes."""
+    """Table from (min_rank, max_rank, prize) rows; checks they tile 1..n with non-increasing prizes
+    and pay at most MAX_PAID_PLACES places (a typo like 1-100000000000 is refused, not allocated)."""
     problems: list[Problem] = []
     rows = sorted(rows, key=lambda x: x[0])
     expect = 1
     prizes: list[float] = []
     for i, (a, b, p) in enumerate(rows):
+        if b > MAX_PAID_PLACES:
+            problems.append(Problem(f"ranks {a}-{b} go past rank {MAX_PAID_PLACES:,}, more places than any contest pays",
+                                    file=source, field="max_rank",
+                                    fix="check the rank range for a typo (extra digits?)"))
+            break
         if a != expect:
             problems.append(
                 Problem(
@@ -271,6 +280,11 @@ def read_payouts(path: str | Path) -> PayoutTable:
         data = parse_json(text, name)
         if isinstance(data, dict) and "payouts" in data:
             data = data["payouts"]
+        if not isinstance(data, (list, dict)):
+            raise InputError(Problem(f"a payout table is a JSON list or object, not {type(data).__name__}",
+                                     file=name, field="payouts",
+                                     fix='use [{"min_rank": 1, "max_rank": 1, "prize": 1000}, ...] or '
+                                         '{"1": 1000, "2-5": 100}'))
         items = list(data.items()) if isinstance(data, dict) else list(enumerate(data))
         for i, item in items:
             try:
@@ -284,7 +298,7 @@ def read_payouts(path: str | Path) -> PayoutTable:
                     a, b = _parse_rank(str(item["place"]))
                     prize = _money(item["prize"])
                 rows.append((a, b, prize))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, OverflowError):
                 problems.append(
                     Problem(
                         f"entry {i!r} is not a place range with a prize",
@@ -319,7 +333,7 @@ def read_payouts(path: str | Path) -> PayoutTable:
                     a, b = _parse_rank(rec[header.index("place")])
                 field = "prize"
                 rows.append((a, b, _money(rec[ip])))
-            except (ValueError, IndexError):
+            except (ValueError, IndexError, OverflowError):
                 problems.append(
                     Problem(
                         "cannot read this row",

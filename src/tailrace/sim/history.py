@@ -46,6 +46,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 OPTIONAL_COLUMNS: tuple[str, ...] = ("fastest_laps", "team", "manufacturer", "car", "race_date")
 _INT_FIELDS = ("season", "race_num", "start", "finish", "laps", "laps_led")
 
+MAX_WHOLE = 100_000  # any season, race number, position or lap count (a bigger one would overflow int64 arrays)
 MAX_HISTORY_ROWS = 1_000_000  # about 700 seasons of Cup results; more is not a history file
 RaceId = tuple[int, int]
 # Statuses that mean the car retired in a crash (the rest of non-"running" are mechanical etc.).
@@ -240,6 +241,10 @@ def parse_history(text: str, name: str) -> History:
                 if iv < lo:
                     errors.append(Problem(f"{iv} is below {lo}", name, rownum, col, f"use a value of at least {lo}"))
                     bad = True
+                elif iv > MAX_WHOLE:
+                    errors.append(Problem(f"{v} is too large for a {col}", name, rownum, col,
+                                          f"check the value for a typo (at most {MAX_WHOLE:,})"))
+                    bad = True
                 rec[col] = iv
             else:
                 rec[col] = v
@@ -269,7 +274,7 @@ def parse_history(text: str, name: str) -> History:
             else:
                 try:
                     f = float(v)
-                    if not f.is_integer() or f < 0:
+                    if not f.is_integer() or not 0 <= f <= MAX_WHOLE:
                         raise ValueError
                     fl = int(f)
                 except ValueError:

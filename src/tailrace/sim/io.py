@@ -283,6 +283,11 @@ def _load_npz(p: Path, name: str) -> Scenarios:
                     ]
                 )
             data = {k: z[k] for k in z.files}
+        not_arrays = [k for k in ("points", "driver_ids") if not isinstance(data[k], np.ndarray)]
+        if not_arrays:  # numpy hands back the raw bytes of a member without the .npy header
+            raise InputError([Problem(f"member '{k}' is not a numpy array", file=name, field=k,
+                                      fix="save with numpy.savez(path, points=matrix, driver_ids=ids)")
+                              for k in not_arrays])
     except InputError:
         raise
     except ValueError as e:  # object arrays need pickle, which we refuse
@@ -313,7 +318,14 @@ def _load_npz(p: Path, name: str) -> Scenarios:
                                 field="points", fix="store fantasy points as floats"))
     if problems:
         raise InputError(problems)
-    ids = _ids_to_str(raw_ids)
+    try:
+        ids = _ids_to_str(raw_ids)
+    except UnicodeDecodeError:
+        raise InputError(Problem("driver_ids are bytes that are not UTF-8 text", file=name, field="driver_ids",
+                                 fix="store driver IDs as strings: driver_ids=numpy.array(ids, dtype=str)")) from None
+    if len(ids) == 0:
+        raise InputError(Problem("the matrix has no drivers (driver_ids is empty)", file=name, field="driver_ids",
+                                 fix="give one column of points per slate driver"))
     if pts.shape[1] != len(ids):
         raise InputError(
             Problem(
@@ -343,7 +355,7 @@ def _load_npz(p: Path, name: str) -> Scenarios:
         try:
             loaded = json.loads(str(data["meta_json"]))
             meta = loaded if isinstance(loaded, dict) else {}
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # metadata is informative only
             meta = {}
     meta["source"] = name
     points32 = _to_float32(pts, ids, name, csv_rows=False)
