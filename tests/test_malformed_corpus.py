@@ -338,11 +338,6 @@ CASES += [
      OPT + ["--entries", "{f}", "--out", "{f}.out.csv"], ["2 entries", "--lineups 2"]),
 ]
 
-# Spec fields whose pydantic type / range error carries no "Fix:" yet (constraints.py's
-# _problem_from_error adds one only for unknown, missing and exposure fields); see the xfail below.
-NO_FIX_YET = {"spec-utf16", "spec-zero-lineups"}
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_malformed_input_is_exit_2_with_a_clear_message(case, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     cid, make, argv, needles = case
@@ -356,18 +351,17 @@ def test_malformed_input_is_exit_2_with_a_clear_message(case, tmp_path: Path, ca
         assert f.name in flat, flat
     for n in needles:
         assert "".join(n.split()) in flat, (n, flat)
-    assert "Fix:" in flat or cid in NO_FIX_YET, flat  # and what to do about it
+    assert "Fix:" in flat, flat  # and what to do about it
     assert len(err) < 20_000  # one clear message, not a dump
 
 
-@pytest.mark.xfail(strict=True, reason="constraints.py (not ours to edit now): a spec field's type or range error "
-                                       "has no fix, e.g. n_lineups 0 or 'x'")
-@pytest.mark.parametrize("cid", sorted(NO_FIX_YET))
+@pytest.mark.parametrize("cid", ["spec-utf16", "spec-zero-lineups"])
 def test_spec_type_errors_say_how_to_fix_them(cid: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     _, make, argv, _ = next(c for c in CASES if c[0] == cid)
     f = make(tmp_path)
     assert main([a.replace("{f}", str(f)) for a in argv]) == 2
-    assert "Fix:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Fix:" in err and "Traceback" not in err, err
 
 
 SUBPROCESS_SAMPLE = ("spec-deep-yaml", "portfolio-ids-int", "history-binary", "score-huge-cell", "spec-utf16",

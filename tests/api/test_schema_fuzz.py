@@ -12,10 +12,7 @@ import schemathesis
 from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
-    content_type_conformance,
     not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
 )
 
 from .conftest import start_server

@@ -636,7 +636,33 @@ def _problem_from_error(err: dict[str, Any], source: str | None) -> Problem:
             msg = f"{msg} (got {val!r})"
         if path and "exposure" in path:
             fix = "give a share between 0 and 1 (0.4 for 40 %)"
+        else:
+            fix = _fix_for(kind, err.get("ctx") or {})
     return Problem(msg, file=source, field=path, fix=fix)
+
+
+_BOUND_WORDS = {"gt": "above", "ge": "at least", "lt": "below", "le": "at most"}
+_TYPE_FIXES = {
+    "int_parsing": "give a whole number", "int_type": "give a whole number",
+    "int_from_float": "give a whole number", "float_parsing": "give a number, e.g. 0.05",
+    "float_type": "give a number, e.g. 0.05", "bool_parsing": "give true or false", "bool_type": "give true or false",
+    "string_type": "give text in quotes", "list_type": "give a list, e.g. [\"Driver A\", \"Driver B\"]",
+    "dict_type": "give a mapping of field: value", "model_type": "give a mapping of field: value",
+    "finite_number": "give a finite number",
+}
+
+
+def _fix_for(kind: str, ctx: dict[str, Any]) -> str:
+    """What to do about a pydantic type or range error, from its type and context."""
+    bounds = [f"{_BOUND_WORDS[k]} {ctx[k]}" for k in ("gt", "ge", "lt", "le") if k in ctx]
+    if bounds:
+        return "use a value " + " and ".join(bounds)
+    if kind == "literal_error" and "expected" in ctx:
+        return f"use one of {ctx['expected']}"
+    if kind in ("too_short", "too_long"):
+        lo, hi = ctx.get("min_length"), ctx.get("max_length")
+        return f"give {'at least ' + str(lo) if kind == 'too_short' else 'at most ' + str(hi)} item(s)"
+    return _TYPE_FIXES.get(kind, "correct this value (the README's constraint-spec section lists every field)")
 
 
 def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
