@@ -217,3 +217,11 @@ def test_contest_mode_matches_the_contest_module(files):
     assert res["portfolio"]["contest"]["field_size"] == 300
     with pytest.raises(InputError, match="min exposures"):
         run_optimize(slate, scen, spec.with_overrides(min_exposure={"Driver A": 0.3}), contest=contest)
+    # a fixed cap instead of the cross-validated one: the same as the contest module with that cap
+    fixed = run_optimize(slate, scen, spec, contest=contest, explain=False, contest_cap=3)
+    direct3 = generate_contest_portfolio(P, slate.salaries(), resolved.rules, 3, contest, max_overlap=4, cap_place=3)
+    assert fixed.lineups == [tuple(sorted(int(i) for i in row)) for row in direct3.lineups]
+    info = fixed.result["portfolio"]["contest"]
+    assert info["cap_place"] == 3 and info["cap_place_source"] == "fixed" and info["cv_scores"] is None
+    with pytest.raises(InputError, match="contest cap"):
+        run_optimize(slate, scen, spec, contest=contest, explain=False, contest_cap=0)

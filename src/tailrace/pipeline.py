@@ -141,6 +141,7 @@ def run_optimize(
     timings: bool = True,
     contest: Any = None,
     executor: Any = None,
+    contest_cap: int | None = None,
 ) -> OptimizeRun:
     """Build the portfolio ``spec`` asks for on ``scenarios`` and describe it.
 
@@ -153,13 +154,19 @@ def run_optimize(
     same inputs give byte-identical JSON. ``contest`` (a ``tailrace.contest.Contest``) is needed
     for mode ``contest``: lineups picked by marginal expected profit in that contest
     (``tailrace.optimize.contest_mode``). ``executor`` (``tailrace.distributed``; default
-    local) runs contest mode's field pass by scenario chunk. Raises InputError / InfeasibleError.
+    local) runs contest mode's field pass by scenario chunk. ``contest_cap``: mode contest's cap on
+    the top prizes inside the selection (a place; 1 = uncapped); default: chosen per run by
+    cross-validation on the optimisation scenarios. Raises InputError / InfeasibleError.
     """
     t0 = time.perf_counter()
     _check_columns(slate, scenarios)
     if fresh is not None:
         _check_columns(slate, fresh)
     resolved = spec.resolve(slate)
+    if contest_cap is not None and (isinstance(contest_cap, bool) or not isinstance(contest_cap, (int, np.integer))
+                                    or contest_cap < 1):
+        raise InputError(Problem(f"contest cap {contest_cap!r} must be a place, a whole number >= 1", field="contest_cap",
+                                 fix="give e.g. 12, 1 for no cap, or leave it out to cross-validate it"))
     if resolved.mode == "contest" and contest is None:
         raise InputError(
             Problem(
@@ -184,7 +191,7 @@ def run_optimize(
 
     contest_info: dict[str, Any] | None = None
     if resolved.mode == "contest":
-        portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress, executor)
+        portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress, executor, contest_cap)
     else:
         portfolio = generate_portfolio(
             points,
@@ -320,7 +327,7 @@ def run_optimize(
 
 def _contest_portfolio(
     points: np.ndarray, sal: np.ndarray, resolved: ResolvedSpec, contest: Any,
-    progress: Callable[[int, int], None] | None, executor: Any = None,
+    progress: Callable[[int, int], None] | None, executor: Any = None, cap_place: int | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Contest mode: the contest module's greedy by marginal expected profit, as a Portfolio."""
     from tailrace.optimize.contest_mode import generate_contest_portfolio
@@ -335,7 +342,8 @@ def _contest_portfolio(
     for i, v in resolved.max_exposure.items():
         cap[i] = v
     cp = generate_contest_portfolio(points, sal, resolved.rules, resolved.n_lineups, contest, max_exposure=cap,
-                                    max_overlap=resolved.max_overlap, progress=progress, executor=executor)
+                                    max_overlap=resolved.max_overlap, progress=progress, executor=executor,
+                                    cap_place="cv" if cap_place is None else int(cap_place))
     obj = resolved.objective
     results = []
     for row in cp.lineups:

@@ -160,6 +160,11 @@ def register(app: typer.Typer) -> None:
         rake: float | None = typer.Option(None, "--rake", help="Contest mode: site rake (default 0.13)."),
         ownership: Path | None = typer.Option(None, "--ownership", help="Contest mode: ownership CSV (percent)."),
         field: Path | None = typer.Option(None, "--field", help="Contest mode: real field lineups (CSV)."),
+        contest_cap: int | None = typer.Option(
+            None, "--contest-cap", min=1,
+            help="Contest mode: cap the top prizes at this place inside the selection (1 = no cap); "
+                 "default: chosen by cross-validation on the optimisation scenarios.",
+        ),
         dask: str | None = dask_option(),
     ) -> None:
         """Build lineups that maximise a tail objective under your constraints."""
@@ -229,12 +234,12 @@ def register(app: typer.Typer) -> None:
                     slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
                     binding_limit=explain_binding, contest=contest,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
-                    time_limit=time_limit, executor=ex,
+                    time_limit=time_limit, executor=ex, contest_cap=contest_cap,
                 )
         else:
             run = run_optimize(slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
                                binding_limit=explain_binding, time_limit=time_limit, contest=contest,
-                               executor=ex)
+                               executor=ex, contest_cap=contest_cap)
         result = run.result
         result["warnings"] = [f"contest: {w}" for w in contest_warnings] + result["warnings"]
         print_portfolio_table(result)
