@@ -146,10 +146,6 @@ class Store:
         """Record a scenario set's metadata (the matrix itself stays in the scenario cache)."""
         return self._put("scenario_sets", set_id, {"slate_id": slate_id}, meta)
 
-    def get_scenario_set(self, set_id: str) -> dict[str, Any]:
-        """Stored metadata of a scenario set; NotFound if unknown."""
-        return self._get("scenario_sets", "scenario set", set_id)["payload"]
-
     def put_portfolio(self, slate_id: str, portfolio: dict[str, Any]) -> str:
         """Store a portfolio (lineups as driver ids plus how it was made); returns its content id."""
         pid = content_id("pf_", portfolio)
