@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from tailrace.api.errors import TimeLimitExceeded
-from tailrace.api.services import run_work
+from tailrace.api.work import run_work
 
 
 async def execute(request: Request, kind: str, body: dict[str, Any], run_async: bool) -> Any:

@@ -165,7 +165,8 @@ def worker_main(settings_json: dict[str, Any], job_id: str, parent_pid: int) -> 
     """Entry point of a worker process: run one job and record its outcome in the store."""
     _watch_parent(parent_pid)
     from tailrace.api.errors import Cancelled, error_body
-    from tailrace.api.services import Context, run_work
+    from tailrace.api.services import Context
+    from tailrace.api.work import run_work
 
     settings = Settings.model_validate(settings_json)
     store = Store(settings.data_dir)

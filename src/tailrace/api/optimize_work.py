@@ -20,7 +20,7 @@ from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.api.services import (
     Context,
     Progress,
-    _check_limit,
+    check_limit,
     jsonable,
     get_scenarios,
     load_slate,
@@ -46,7 +46,7 @@ def resolve_spec(ctx: Context, req: dict[str, Any]) -> ConstraintSpec:
     overrides = {k: req.get(k) for k in ("objective", "n_lineups", "mode")}
     if any(v is not None for v in overrides.values()):
         spec = spec.with_overrides(**overrides)
-    _check_limit(spec.n_lineups, ctx.settings.max_lineups, "n_lineups")
+    check_limit(spec.n_lineups, ctx.settings.max_lineups, "n_lineups")
     if req.get("contest") is not None and spec.mode != "contest":
         raise InputError(Problem(f"contest settings were given, but the mode is '{spec.mode}'", field="contest",
                                  fix="set mode 'contest', or leave contest out"))
@@ -145,7 +145,7 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     if req.get("include_tail_validation"):
         progress(0.3, "simulating the fresh validation set")
         try:
-            _check_limit(vn, ctx.settings.max_scenarios, "validation_scenarios")
+            check_limit(vn, ctx.settings.max_scenarios, "validation_scenarios")
             fresh, _ = get_scenarios(ctx, slate, vn, vseed, track, strengths=strengths, **hist)
         except InputError:
             raise

@@ -100,7 +100,7 @@ def _make_cache(settings: Settings) -> Any:
 # ---------------------------------------------------------------------------- slates
 
 
-def _check_limit(value: int, limit: int, field_name: str) -> None:
+def check_limit(value: int, limit: int, field_name: str) -> None:
     if value > limit:
         raise InputError(Problem(f"{value:,} is above this server's limit of {limit:,}", field=field_name,
                                  fix=f"use at most {limit:,}"))
@@ -293,7 +293,7 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
     """
     from tailrace.sim.simulate import invariant_checks, simulate
 
-    _check_limit(n, ctx.settings.max_scenarios, "n_scenarios")
+    check_limit(n, ctx.settings.max_scenarios, "n_scenarios")
     missing = [i for i, d in enumerate(slate.drivers) if d.start is None]
     if missing:
         raise InputError([Problem(f"driver '{slate.drivers[i].name}' has no start position", field=f"drivers[{i}].start",
@@ -396,29 +396,6 @@ def simulate_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     progress(1.0, "done")
     return {"scenario_set_id": stats["scenario_set_id"], "slate_id": req["slate_id"], "kernel_stats": stats,
             "warnings": list(stats["warnings"])}
-
-
-# ---------------------------------------------------------------------------- dispatch
-
-
-def run_work(ctx: Context, kind: str, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
-    """Run the work of one job kind ('simulate', 'optimize', 'contest') on its request dict."""
-    fn = {"simulate": simulate_work, "optimize": optimize_work, "contest": contest_work}[kind]
-    return fn(ctx, req, progress)
-
-
-def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
-    """POST /optimize (filled in below once the optimiser is importable)."""
-    from tailrace.api.optimize_work import optimize_work as impl
-
-    return impl(ctx, req, progress)
-
-
-def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
-    """POST /contest: the contest simulator's figures for a stored portfolio."""
-    from tailrace.api.contest_work import contest_work as impl
-
-    return impl(ctx, req, progress)
 
 
 # ---------------------------------------------------------------------------- export
