@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,9 @@ def test_bad_values_are_rejected() -> None:
         Settings.from_env({"TAILRACE_MAX_SCENARIOS": "lots"})
     with pytest.raises(ValueError, match="150"):
         Settings.from_env({"TAILRACE_MAX_LINEUPS": "151"})
+
+
+def test_every_field_has_the_environment_variable_its_description_names():
+    # one rule maps fields to variables; the descriptions users read must say the same
+    for name, f in Settings.model_fields.items():
+        assert re.match(re.escape(Settings.env_var(name)) + r"(?![A-Z_])", f.description or ""), (name, f.description)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -34,32 +35,26 @@ class Settings(BaseModel):
         return self.data_dir / "scenario-cache"
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        """Settings from TAILRACE_* variables (unset ones keep their defaults); bad values raise ValueError."""
+    def env_var(cls, name: str) -> str:
+        """The environment variable of field ``name``: ``TAILRACE_`` + its name in capitals
+        (``history_path`` keeps its historical ``TAILRACE_HISTORY``)."""
+        return _ENV_EXCEPTIONS.get(name, "TAILRACE_" + name.upper())
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from TAILRACE_* variables (unset or empty ones keep their defaults); bad
+        values raise ValueError. ``env`` replaces ``os.environ`` (tests pass their own)."""
         e = os.environ if env is None else env
         kw: dict[str, object] = {}
-        simple = {
-            "TAILRACE_DATA_DIR": "data_dir",
-            "TAILRACE_API_KEY": "api_key",
-            "TAILRACE_HISTORY": "history_path",
-            "TAILRACE_GRAPH_URI": "graph_uri",
-            "TAILRACE_MAX_UPLOAD_BYTES": "max_upload_bytes",
-            "TAILRACE_MAX_SCENARIOS": "max_scenarios",
-            "TAILRACE_MAX_LINEUPS": "max_lineups",
-            "TAILRACE_SYNC_TIME_LIMIT": "sync_time_limit",
-            "TAILRACE_JOB_WORKERS": "job_workers",
-            "TAILRACE_CACHE_MEMORY_BYTES": "cache_memory_bytes",
-            "TAILRACE_EXPLAIN_BINDING_LIMIT": "explain_binding_limit",
-            "TAILRACE_CALIBRATION_RACES": "calibration_races",
-        }
-        for var, name in simple.items():
-            v = e.get(var)
-            if v not in (None, ""):
-                kw[name] = v
-        origins = e.get("TAILRACE_CORS_ORIGINS", "")
-        if origins.strip():
-            kw["cors_origins"] = tuple(o.strip() for o in origins.split(",") if o.strip())
+        for name in cls.model_fields:
+            v = e.get(cls.env_var(name))
+            if v is None or not v.strip():
+                continue
+            kw[name] = tuple(o.strip() for o in v.split(",") if o.strip()) if name == "cors_origins" else v
         s = cls.model_validate(kw)
         if not 1 <= s.max_lineups <= 150:
             raise ValueError("TAILRACE_MAX_LINEUPS must be between 1 and 150")
         return s
+
+
+_ENV_EXCEPTIONS = {"history_path": "TAILRACE_HISTORY"}
