@@ -72,7 +72,10 @@ from tailrace.optimize.scenario_optimal import scenario_optimal_lineups
 DEFAULT_CAP_PLACE = 8  # the fixed cap when cross-validation is not asked for
 CV_CAPS = (3, 5, 8, 12, 20, 1)  # caps tried by the cross-validation; 1 = uncapped
 MIN_LIVE = 300  # draw more candidates when the caps leave fewer admissible ones than this
-N_SCENARIO_OPTIMAL = 2000  # structural pool: optimal lineups of this many evenly spaced scenarios (0 = none)
+# structural pool: optimal lineups of this many evenly spaced scenarios (0 = none). 5,000 of
+# 10,000 beat 2,000 on all six slates of benchmarks/decision_quality.py (Martinsville +10.6
+# points over sim-ROI against +1.5; build times in BENCHMARKS.md)
+N_SCENARIO_OPTIMAL = 5000
 
 
 @dataclass(frozen=True)
