@@ -374,6 +374,29 @@ def cash_row(n_opt: int, n_eval: int, seed: int) -> list[tuple]:
     return rows
 
 
+def slate_task(key: str, *, n_opt: int, n_eval: int, field: int, seed: int, methods: tuple[str, ...],
+               contest_overlap: int | None, n_scenario_optimal: int | None) -> tuple[str, dict]:
+    """One slate (its setup and every method) as one task: what it printed, and its result.
+
+    Module-level so that a Dask worker runs it (``--dask``); the slate's figures depend only
+    on ``key`` and the seeds, so they are the same bytes wherever it runs (build seconds aside).
+    """
+    import contextlib
+    import io
+
+    if n_scenario_optimal is not None:
+        import tailrace.optimize.contest_mode as _cm
+
+        _cm.N_SCENARIO_OPTIMAL = n_scenario_optimal
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        t = time.perf_counter()
+        st = build_setup(key.strip(), n_opt, n_eval, field, seed)
+        print(f"\n(setup of {key}: {time.perf_counter() - t:.0f} s)", flush=True)
+        res = run_slate(st, seed, set(methods), contest_overlap)
+    return buf.getvalue(), res
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="2,000 / 8,000 scenarios, 2,000-entry field, 2 slates")
@@ -385,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cash", action="store_true", help="skip the cash-game row")
     ap.add_argument("--contest-scenario-optimal", type=int, default=None,
                     help="scenario-optimal candidates in the contest mode's pool (default the library's; 0 = none)")
+    ap.add_argument("--dask", default=None,
+                    help="run the slates as Dask tasks (one per slate): a scheduler address or local[:N] "
+                         "(env TAILRACE_DASK_SCHEDULER); same figures, printed slate by slate at the end")
     args = ap.parse_args(argv)
     if args.contest_scenario_optimal is not None:
         import tailrace.optimize.contest_mode as _cm
@@ -394,11 +420,25 @@ def main(argv: list[str] | None = None) -> int:
     keys = (args.slates or ("kansas,gauss" if args.quick else "kansas,martinsville,talladega,glen,gauss,gamma")).split(",")
     t0 = time.perf_counter()
     results = []
-    for key in keys:
-        t = time.perf_counter()
-        st = build_setup(key.strip(), n_opt, n_eval, field, args.seed)
-        print(f"\n(setup of {key}: {time.perf_counter() - t:.0f} s)", flush=True)
-        results.append(run_slate(st, args.seed, set(args.methods.split(",")), args.contest_overlap))
+    from tailrace.distributed import open_executor, resolve_address
+
+    if resolve_address(args.dask) is None:
+        for key in keys:
+            t = time.perf_counter()
+            st = build_setup(key.strip(), n_opt, n_eval, field, args.seed)
+            print(f"\n(setup of {key}: {time.perf_counter() - t:.0f} s)", flush=True)
+            results.append(run_slate(st, args.seed, set(args.methods.split(",")), args.contest_overlap))
+    else:
+        from functools import partial
+
+        task = partial(slate_task, n_opt=n_opt, n_eval=n_eval, field=field, seed=args.seed,
+                       methods=tuple(args.methods.split(",")), contest_overlap=args.contest_overlap,
+                       n_scenario_optimal=args.contest_scenario_optimal)
+        with open_executor(args.dask) as ex:
+            print(f"(slates as Dask tasks on {ex.describe()})", flush=True)
+            for text, res in ex.map(task, keys):
+                print(text, end="", flush=True)
+                results.append(res)
     cash = None if args.no_cash else cash_row(n_opt, n_eval, args.seed)
 
     names = [CONTEST, INDEP, "randomised mean", f"HVZ greedy (overlap {HVZ_OVERLAP})", "sim-ROI"]
