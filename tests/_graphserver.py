@@ -89,12 +89,12 @@ def start_falkordb(workdir: Path, timeout: float = 30.0) -> GraphServer:
     redis, module = binaries()
     rp, bp = low_free_ports(2)
     log_path = workdir / f"falkordb-{bp}.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [redis, "--port", str(rp), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--loadmodule", module, "BOLT_PORT", str(bp)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=workdir, env={**os.environ},
-    )
+    with open(log_path, "wb") as log:  # the child keeps its own descriptor; ours closes here
+        proc = subprocess.Popen(
+            [redis, "--port", str(rp), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(workdir), "--loadmodule", module, "BOLT_PORT", str(bp)],
+            stdout=log, stderr=subprocess.STDOUT, cwd=workdir, env={**os.environ},
+        )
     srv = GraphServer(proc, rp, bp, log_path)
     t_end = time.monotonic() + timeout
     while time.monotonic() < t_end:

@@ -212,14 +212,16 @@ def tcp_cluster(tmp_path_factory):
     logs = tmp_path_factory.mktemp("dask_logs")
     procs: list[subprocess.Popen] = []
     try:
-        procs.append(subprocess.Popen(dask + ["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                      env=_env(), stdout=subprocess.DEVNULL,
-                                      stderr=open(logs / "scheduler.log", "w")))
+        # each child keeps its own descriptor of its log; ours close as soon as it has started
+        with open(logs / "scheduler.log", "w") as log:
+            procs.append(subprocess.Popen(dask + ["scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                                  "--no-dashboard"], env=_env(), stdout=subprocess.DEVNULL, stderr=log))
         for k in range(2):
-            procs.append(subprocess.Popen(
-                dask + ["worker", address, "--nthreads", "1",
-                 "--host", "127.0.0.1", "--no-dashboard", "--name", f"w{k}"],
-                env=_env(), stdout=subprocess.DEVNULL, stderr=open(logs / f"worker{k}.log", "w")))
+            with open(logs / f"worker{k}.log", "w") as log:
+                procs.append(subprocess.Popen(
+                    dask + ["worker", address, "--nthreads", "1",
+                     "--host", "127.0.0.1", "--no-dashboard", "--name", f"w{k}"],
+                    env=_env(), stdout=subprocess.DEVNULL, stderr=log))
         deadline = time.monotonic() + 90
         while True:
             try:

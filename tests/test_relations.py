@@ -199,3 +199,35 @@ def test_bad_relation_fields_name_the_field():
                                   "team_max": {"teem": "x", "max": 1}})
     fields = {p.field for p in ei.value.problems}
     assert {"teammates[0].drivers", "teammates[0].rule", "max_from_start_band[0]", "team_max[0].teem"} <= fields
+
+
+def test_pipeline_fills_teams_from_a_history_and_asks_the_graph_only_for_the_rest():
+    # the one filler both faces call (CLI --history, API history_id): history first, then the graph
+    from tailrace.pipeline import fill_team_and_make
+    from tailrace.sim.history_strength import history_model_from_text
+
+    head = "season,race_num,track,driver,start,finish,laps,laps_led,status,team,manufacturer\n"
+    rows = "".join(f"2024,1,Kansas,{r[0]},{i + 1},{i + 1},267,{267 if i == 0 else 0},running,{r[2]},{r[3]}\n"
+                   for i, r in enumerate(ROWS))
+    model = history_model_from_text(head + rows, "h.csv")
+    spec = ConstraintSpec.from_data({"team_max": 2})
+    calls: list[int] = []
+
+    def graph():
+        calls.append(1)
+        return None
+
+    filled = fill_team_and_make(slate(with_labels=False), spec, model, graph=graph)
+    assert [d.team for d in filled.drivers] == TEAM and [d.manufacturer for d in filled.drivers] == MAKE
+    assert calls == []  # nothing left unknown: the graph is never opened
+    bare = fill_team_and_make(slate(with_labels=False), spec, None, graph=graph)
+    assert calls == [1] and all(d.team is None for d in bare.drivers)  # asked once; it had nothing
+    untouched = slate(with_labels=False)
+    assert fill_team_and_make(untouched, ConstraintSpec(), model, graph=graph) is untouched  # no team rule
+
+
+def test_teammates_naming_one_driver_twice_is_refused_not_ignored():
+    with pytest.raises(InputError, match="names one driver") as ei:
+        ConstraintSpec.from_data({"teammates": [{"drivers": ["Kyle Larson", "kyle larson"], "rule": "apart"}]}
+                                 ).resolve(slate())
+    assert {p.field for p in ei.value.problems} == {"teammates[0].drivers"}

@@ -34,6 +34,7 @@ __all__ = [
     "fresh_validation",
     "simulate_scenarios",
     "contest_from_options",
+    "fill_team_and_make",
 ]
 
 ALPHAS = (0.2,)
@@ -323,6 +324,30 @@ def run_optimize(
         for row in rows:
             row.pop("seconds")
     return OptimizeRun(slate=slate, resolved=resolved, portfolio=portfolio, result=_jsonable(result))
+
+
+def fill_team_and_make(slate: Slate, spec: ConstraintSpec, history: Any = None,
+                       graph: Callable[[], Any] | None = None) -> Slate:
+    """The slate with team / make filled for the spec's team and manufacturer rules.
+
+    The slate's own columns (projections) come first, then ``history`` (a fitted
+    ``HistoryModel``: each driver's latest race in it), then the graph: ``graph`` is called
+    (it returns a connection or None) only if some driver still lacks one. Untouched when the
+    spec has no such rule. Every face calls this, so the CLI and the API fill the same way.
+    """
+    if not (spec.team_max or spec.manufacturer_max):
+        return slate
+    from tailrace.optimize.relations import fill_affiliations
+
+    if history is not None:
+        slate = fill_affiliations(slate, history.affiliations(slate.names))
+    if graph is not None and any(not d.team or not d.manufacturer for d in slate.drivers):
+        conn = graph()
+        if conn is not None:
+            from tailrace.store.graph.history import latest_affiliations
+
+            slate = fill_affiliations(slate, latest_affiliations(conn, slate.names))
+    return slate
 
 
 def _contest_portfolio(

@@ -127,7 +127,7 @@ def _nesting_error(label: str, kind: str) -> InputError:
                               fix=f"a tailrace {kind} file is a few levels deep; check that this is the right file"))
 
 
-_SURROGATE_ESCAPE = re.compile(r"\\[uU]0*[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\[uU]0*[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _lone_surrogate(obj: Any) -> bool:
@@ -149,8 +149,15 @@ def _lone_surrogate(obj: Any) -> bool:
     return False
 
 
+def has_lone_surrogate(obj: Any, text: str | bytes) -> bool:
+    """Whether the document ``obj`` parsed from ``text`` holds a lone UTF-16 surrogate escape
+    (the cheap scan of the text first, the walk of ``obj`` only when it finds an escape)."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return bool(_SURROGATE_ESCAPE_BYTES.search(raw)) and _lone_surrogate(obj)
+
+
 def _checked(obj: Any, text: str, label: str, kind: str) -> Any:
-    if _SURROGATE_ESCAPE.search(text) and _lone_surrogate(obj):
+    if has_lone_surrogate(obj, text):
         raise InputError(Problem(f"the {kind} holds a \\u escape of half a character (a lone UTF-16 surrogate)",
                                  file=label, fix="write the character itself, or its full \\u pair"))
     return obj

@@ -88,6 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             app.state.jobs.stop()
+            if settings.graph_uri:  # the shared graph drivers the spec store opened
+                from tailrace.store.graph import close_all
+
+                close_all()
 
     app = FastAPI(
         title="tailrace",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import re
 
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
@@ -13,6 +12,7 @@ from tailrace.api.errors import ApiError
 from tailrace.api.jobs import JobRunner
 from tailrace.api.services import Context
 from tailrace.store import Store
+from tailrace.textfile import has_lone_surrogate
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="needed when TAILRACE_API_KEY is set")
 
@@ -47,24 +47,17 @@ def require_api_key(request: Request, key: str | None = Security(api_key_header)
         raise ApiError(401, "missing or wrong API key: send it in the X-API-Key header")
 
 
-_SURROGATE = re.compile(rb"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
 async def reject_lone_surrogates(request: Request) -> None:
     """A JSON body holding half a UTF-16 pair (``"\\ud800"`` on its own) is valid JSON but not
     text: refused here with a 422, before a handler encodes it (it used to answer 500)."""
     if "json" not in request.headers.get("content-type", "").lower():
         return
     body = await request.body()  # FastAPI has read it already: this is the cached copy
-    if not _SURROGATE.search(body):
-        return
-    from tailrace.textfile import _lone_surrogate
-
     try:
-        data = json.loads(body)
+        data = json.loads(body) if b"\\" in body else None
     except (ValueError, RecursionError):
         return  # FastAPI has answered a body it cannot parse with its own 422
-    if _lone_surrogate(data):
+    if data is not None and has_lone_surrogate(data, body):
         msg = "the JSON body holds a \\u escape of half a character (a lone UTF-16 surrogate)"
         raise ApiError(422, msg + "; write the character itself, or its full \\u pair",
                        [{"loc": ["body"], "msg": msg, "type": "unicode"}])

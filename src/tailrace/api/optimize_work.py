@@ -16,6 +16,7 @@ from typing import Any
 
 from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize.constraints import ConstraintSpec
+from tailrace.pipeline import fill_team_and_make
 
 from tailrace.api.services import (
     Context,
@@ -23,6 +24,7 @@ from tailrace.api.services import (
     check_limit,
     jsonable,
     get_scenarios,
+    load_history,
     load_slate,
     no_progress,
     save_slate,
@@ -115,6 +117,15 @@ def fresh_seed(seed: int) -> int:
     return seed + 1 if seed < MAX_SEED else 0
 
 
+def _graph_of(ctx: Context):  # -> Callable[[], GraphConnection | None] | None
+    """The service's graph (``TAILRACE_GRAPH_URI``) as a lazy opener, or None without one."""
+    if not ctx.settings.graph_uri:
+        return None
+    from tailrace.store.graph import open_graph
+
+    return lambda: open_graph(ctx.settings.graph_uri)
+
+
 def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
     """Build the portfolio and every requested part; returns the OptimizeResponse dict."""
     from tailrace.pipeline import run_optimize
@@ -128,6 +139,10 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         slate_id = req["slate_id"]
         slate = load_slate(ctx, slate_id)
     spec = resolve_spec(ctx, req)
+    # team / make for team and manufacturer rules: the slate's, else the uploaded history's, else
+    # the graph's (as on the CLI)
+    slate = fill_team_and_make(slate, spec, load_history(ctx, req["history_id"]) if req.get("history_id") else None,
+                               graph=_graph_of(ctx))
     spec.resolve(slate)  # bad names / obvious conflicts fail now, before any simulation
     n, seed, track, strengths = req["n_scenarios"], req["seed"], req.get("track"), req.get("strengths")
     progress(0.02, "simulating races")

@@ -127,19 +127,8 @@ def progress_label(text: str, executor) -> str:
 
 
 def fill_team_and_make(slate, spec, hist=None):  # -> Slate
-    """The slate with team / make filled for the spec's team and manufacturer rules: the slate's
-    own (projections) first, then ``hist`` (the fitted ``--history``), then the graph if one is
-    configured. Untouched when the spec has no such rule."""
-    if not (spec.team_max or spec.manufacturer_max):
-        return slate
-    from tailrace.optimize.relations import fill_affiliations
+    """``pipeline.fill_team_and_make`` with the CLI's graph (``--graph`` / TAILRACE_GRAPH_URI),
+    opened only when the slate and ``hist`` leave a team or make unknown."""
+    from tailrace.pipeline import fill_team_and_make as fill
 
-    if hist is not None:
-        slate = fill_affiliations(slate, hist.affiliations(slate.names))
-    if any(not d.team or not d.manufacturer for d in slate.drivers):
-        conn = graph_connection()
-        if conn is not None:
-            from tailrace.store.graph.history import latest_affiliations
-
-            slate = fill_affiliations(slate, latest_affiliations(conn, slate.names))
-    return slate
+    return fill(slate, spec, hist, graph=graph_connection)

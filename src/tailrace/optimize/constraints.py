@@ -90,12 +90,13 @@ class BlendTerm(BaseModel):
 
     @model_validator(mode="after")
     def _check_level(self) -> BlendTerm:
-        if ObjectiveKind.parse(self.kind).is_cvar:
+        kind = ObjectiveKind.parse(self.kind)
+        if kind.is_cvar:
             if self.level is None:
-                self.level = DEFAULT_BETA if ObjectiveKind.parse(self.kind) is ObjectiveKind.UPPER_CVAR else DEFAULT_ALPHA
+                self.level = DEFAULT_BETA if kind is ObjectiveKind.UPPER_CVAR else DEFAULT_ALPHA
             if not (0.0 < self.level <= 1.0):
                 raise ValueError(f"level of a {self.kind} term must lie in (0, 1], got {self.level}")
-        elif ObjectiveKind.parse(self.kind) is ObjectiveKind.TARGET_PROB and self.level is None:
+        elif kind is ObjectiveKind.TARGET_PROB and self.level is None:
             raise ValueError("a target-prob term needs level = the target score in points")
         return self
 

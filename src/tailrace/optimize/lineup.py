@@ -21,7 +21,7 @@ from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
 from tailrace.optimize.search import DEFAULT_CONFIG, Engine, SearchConfig, SolveResult, drivers_in
 
-__all__ = ["LineupResult", "solve_lineup", "enumerate_feasible", "check_inputs", "diagnose_rules"]
+__all__ = ["LineupResult", "solve_lineup", "build_engine", "enumerate_feasible", "check_inputs", "diagnose_rules"]
 
 _MAX_LINEUPS = 120_000_000
 

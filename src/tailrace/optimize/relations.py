@@ -156,8 +156,8 @@ def relation_groups(
             problems.append(Problem(
                 f"{fld} counts drivers by {label}, but no {label} is known for {', '.join(lacking[:6])}{more}",
                 file=source, field=fld,
-                fix=f"add a '{label}' column to the projections file, give --history with a {label} column, "
-                    f"or load the history into the graph (tailrace graph load)"))
+                fix=f"add a '{label}' column to the projections file, give a race history with a {label} "
+                    f"column (CLI --history, API history_id), or load the history into the graph"))
             continue
         members: dict[str, set[int]] = {}
         shown: dict[str, str] = {}
@@ -185,6 +185,12 @@ def relation_groups(
         if any(i is None for i in idx):
             continue
         mem = frozenset(int(i) for i in idx if i is not None)
+        if len(mem) < 2:  # e.g. [A, A], or two spellings of one driver: the rule would do nothing
+            problems.append(Problem(f"teammates[{k_t}] names one driver ({slate.drivers[min(mem)].name}) "
+                                    f"{len(idx)} times: the rule needs at least two drivers",
+                                    file=source, field=f"teammates[{k_t}].drivers",
+                                    fix="list two or more different drivers"))
+            continue
         who = " + ".join(slate.drivers[i].name for i in sorted(mem))
         name = t.name or f"teammates {who} {t.rule}"
         if t.rule == "apart":
