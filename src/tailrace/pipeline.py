@@ -34,6 +34,7 @@ __all__ = [
     "fresh_validation",
     "simulate_scenarios",
     "contest_from_options",
+    "contest_from_parts",
     "fill_team_and_make",
 ]
 
@@ -415,16 +416,7 @@ def contest_from_options(
     means); the field is read from ``field_file`` or sampled with ``seed``. Bad numbers raise
     InputError naming the flag.
     """
-    from tailrace.contest import (
-        CASH_GAMES,
-        cash_payouts,
-        make_contest,
-        parametric_payouts,
-        read_field,
-        read_ownership,
-        read_payouts,
-    )
-    from tailrace.contest.ownership import scale_ownership
+    from tailrace.contest import CASH_GAMES, cash_payouts, parametric_payouts, read_field, read_ownership, read_payouts
     from tailrace.contest.payouts import DEFAULT_RAKE
 
     rake = DEFAULT_RAKE if rake is None else rake
@@ -445,10 +437,36 @@ def contest_from_options(
     else:
         pay = parametric_payouts(entry_fee, field_size, rake)
     fld = read_field(field_file, slate) if field_file else None
-    own = None
-    if ownership:
-        own = read_ownership(ownership, slate, warnings)
-    elif fld is None and all(d.ownership is not None for d in slate.drivers):
+    own = read_ownership(ownership, slate, warnings) if ownership else None
+    return contest_from_parts(slate, points, pay, ownership=own, field=fld, entry_fee=entry_fee,
+                              field_size=field_size, rake=rake, seed=seed, warnings=warnings)
+
+
+def contest_from_parts(
+    slate: Slate,
+    points: np.ndarray | None,
+    payouts: Any,
+    *,
+    ownership: np.ndarray | None = None,
+    field: Any = None,
+    entry_fee: float = 5.0,
+    field_size: int = 20_000,
+    rake: float = 0.13,
+    seed: np.random.Generator | int | None = 0,
+    warnings: list[str] | None = None,
+) -> Any:
+    """The Contest from parts every face has already read: a payout table, and optionally an
+    ownership array (percent, shape (n_slate,)) and a field. Without ownership and without a
+    field, the slate's ``ownership`` column is used (scaled by
+    ``contest.ownership.scale_ownership``, whose warnings go to ``warnings``), else the field
+    model's own, fed the slate's projections (or, lacking them, the scenario means of
+    ``points``). The one place both the CLI (:func:`contest_from_options`) and the API build it.
+    """
+    from tailrace.contest import make_contest
+    from tailrace.contest.ownership import scale_ownership
+
+    own = ownership
+    if own is None and field is None and all(d.ownership is not None for d in slate.drivers):
         raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
         own, msgs = scale_ownership(raw, slate.site.roster_size, slate.source.get("projections", "projections"))
         if warnings is not None:
@@ -460,8 +478,8 @@ def contest_from_options(
     else:
         proj = None
     return make_contest(slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=entry_fee,
-                        field_size=field_size, rake=rake, payouts=pay, ownership=own, projections=proj,
-                        field=fld, rng=seed)
+                        field_size=field_size, rake=rake, payouts=payouts, ownership=own, projections=proj,
+                        field=field, rng=seed)
 
 
 def simulate_scenarios(

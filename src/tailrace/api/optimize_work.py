@@ -14,22 +14,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tailrace.errors import InfeasibleError, InputError, Problem
-from tailrace.optimize.constraints import ConstraintSpec
-from tailrace.pipeline import fill_team_and_make
-
 from tailrace.api.services import (
     Context,
     Progress,
     check_limit,
-    jsonable,
     get_scenarios,
+    jsonable,
     load_history,
     load_slate,
     no_progress,
     save_slate,
     slate_from_json,
 )
+from tailrace.contest.payouts import DEFAULT_RAKE
+from tailrace.errors import InfeasibleError, InputError, Problem
+from tailrace.optimize.constraints import ConstraintSpec
+from tailrace.pipeline import fill_team_and_make
 
 log = logging.getLogger("tailrace.api.optimize")
 
@@ -55,39 +55,24 @@ def resolve_spec(ctx: Context, req: dict[str, Any]) -> ConstraintSpec:
     return spec
 
 
-DEFAULT_CONTEST = {"kind": "tournament", "entry_fee": 5.0, "field_size": 20_000, "rake": 0.13, "payouts": None,
+DEFAULT_CONTEST = {"kind": "tournament", "entry_fee": 5.0, "field_size": 20_000, "rake": DEFAULT_RAKE, "payouts": None,
                    "ownership": None}
 
 
 def contest_for_request(slate, points, c: dict[str, Any], seed: int, warnings: list[str]) -> Any:
-    """Mode 'contest': the Contest the request describes, built as ``tailrace optimize --mode contest`` builds it
-    (``tailrace.pipeline.contest_from_options``): payouts from the kind / rows / parametric table, ownership
-    from ``c['ownership']`` (by name or site ID; others 0), else the slate's column, else modelled from the
-    projections (or scenario means); the field is sampled with ``seed``."""
-    import numpy as np
-
+    """Mode 'contest': the Contest the request describes, built by ``pipeline.contest_from_parts``
+    as the CLI builds it: payouts from the kind / rows / parametric table, ownership from
+    ``c['ownership']`` (by name or site ID; others 0), else the slate's column, else modelled from
+    the projections (or scenario means); the field is sampled with ``seed``."""
     from tailrace.api.contest_work import ownership_from_mapping, payout_table
-    from tailrace.contest import make_contest
-    from tailrace.contest.ownership import scale_ownership
+    from tailrace.pipeline import contest_from_parts
 
     if c["field_size"] <= 1:
         raise InputError(Problem("the contest needs at least 2 entries", field="contest.field_size",
                                  fix="e.g. 20000"))
-    pay = payout_table(c)
-    own = None
-    if c.get("ownership"):
-        own = ownership_from_mapping(slate, c["ownership"], warnings)
-    elif all(d.ownership is not None for d in slate.drivers):
-        raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
-        own, msgs = scale_ownership(raw, slate.site.roster_size, slate.source.get("projections", "projections"))
-        warnings.extend(msgs)
-    if all(d.projection is not None for d in slate.drivers):
-        proj = np.array([float(d.projection) for d in slate.drivers])
-    else:
-        proj = np.asarray(points, dtype=np.float64).mean(axis=0)
-    return make_contest(slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=c["entry_fee"],
-                        field_size=c["field_size"], rake=c["rake"], payouts=pay, ownership=own, projections=proj,
-                        rng=seed)
+    own = ownership_from_mapping(slate, c["ownership"], warnings) if c.get("ownership") else None
+    return contest_from_parts(slate, points, payout_table(c), ownership=own, entry_fee=c["entry_fee"],
+                              field_size=c["field_size"], rake=c["rake"], seed=seed, warnings=warnings)
 
 
 def score_histograms(points, fresh_points, lineups: list[tuple[int, ...]], bins: int = 40) -> list[dict[str, Any]]:
@@ -238,7 +223,7 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     ]
     if req.get("include_distributions") and lineups:
         from tailrace import tail
-        from tailrace.pipeline import ALPHAS, tail_levels, portfolio_scores
+        from tailrace.pipeline import ALPHAS, portfolio_scores, tail_levels
 
         hists = score_histograms(scen.points, None if fresh is None else fresh.points, run.lineups)
         F = portfolio_scores(fresh.points, run.lineups) if fresh is not None else None

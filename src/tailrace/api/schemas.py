@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tailrace.contest.payouts import DEFAULT_RAKE
 from tailrace.optimize.constraints import ConstraintSpec, ObjectiveSpec
 
 MAX_SEED = 2**63 - 1
@@ -255,7 +256,7 @@ class ContestSpecIn(BaseModel):
                                   "contest-aware portfolios; for cash games, lower CVaR or the cash-game table)")
     entry_fee: float = Field(5.0, gt=0, le=100_000)
     field_size: int = Field(20_000, ge=2, le=500_000, strict=True)
-    rake: float = Field(0.13, ge=0, lt=1)
+    rake: float = Field(DEFAULT_RAKE, ge=0, lt=1)
     payouts: list[PayoutRow] | None = Field(None, max_length=10_000)
     ownership: dict[str, float] | None = Field(
         None, max_length=60, description="projected ownership in percent by driver name or site ID (drivers left out "
