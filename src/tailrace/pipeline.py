@@ -451,7 +451,7 @@ def contest_from_parts(
     field: Any = None,
     entry_fee: float = 5.0,
     field_size: int = 20_000,
-    rake: float = 0.13,
+    rake: float | None = None,
     seed: np.random.Generator | int | None = 0,
     warnings: list[str] | None = None,
 ) -> Any:
@@ -464,7 +464,9 @@ def contest_from_parts(
     """
     from tailrace.contest import make_contest
     from tailrace.contest.ownership import scale_ownership
+    from tailrace.contest.payouts import DEFAULT_RAKE
 
+    rake = DEFAULT_RAKE if rake is None else rake
     own = ownership
     if own is None and field is None and all(d.ownership is not None for d in slate.drivers):
         raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)

@@ -127,7 +127,9 @@ def _nesting_error(label: str, kind: str) -> InputError:
                               fix=f"a tailrace {kind} file is a few levels deep; check that this is the right file"))
 
 
-_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\[uU]0*[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_PATTERN = r"\\[uU]0*[dD][89a-fA-F][0-9a-fA-F]{2}"  # a \u escape of half a UTF-16 pair
+_SURROGATE_ESCAPE = re.compile(_SURROGATE_PATTERN)
+_SURROGATE_ESCAPE_BYTES = re.compile(_SURROGATE_PATTERN.encode())
 
 
 def _lone_surrogate(obj: Any) -> bool:
@@ -149,11 +151,17 @@ def _lone_surrogate(obj: Any) -> bool:
     return False
 
 
+def may_hold_lone_surrogate(text: str | bytes) -> bool:
+    """Whether ``text`` (a JSON or YAML document, str or raw bytes) holds a surrogate escape at
+    all: the cheap scan that decides whether parsing and walking it is needed."""
+    rx = _SURROGATE_ESCAPE_BYTES if isinstance(text, bytes) else _SURROGATE_ESCAPE
+    return rx.search(text) is not None
+
+
 def has_lone_surrogate(obj: Any, text: str | bytes) -> bool:
     """Whether the document ``obj`` parsed from ``text`` holds a lone UTF-16 surrogate escape
     (the cheap scan of the text first, the walk of ``obj`` only when it finds an escape)."""
-    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    return bool(_SURROGATE_ESCAPE_BYTES.search(raw)) and _lone_surrogate(obj)
+    return may_hold_lone_surrogate(text) and _lone_surrogate(obj)
 
 
 def _checked(obj: Any, text: str, label: str, kind: str) -> Any:

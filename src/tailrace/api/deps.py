@@ -12,7 +12,7 @@ from tailrace.api.errors import ApiError
 from tailrace.api.jobs import JobRunner
 from tailrace.api.services import Context
 from tailrace.store import Store
-from tailrace.textfile import has_lone_surrogate
+from tailrace.textfile import has_lone_surrogate, may_hold_lone_surrogate
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="needed when TAILRACE_API_KEY is set")
 
@@ -53,11 +53,13 @@ async def reject_lone_surrogates(request: Request) -> None:
     if "json" not in request.headers.get("content-type", "").lower():
         return
     body = await request.body()  # FastAPI has read it already: this is the cached copy
+    if not may_hold_lone_surrogate(body):
+        return  # the usual case: no such escape, so no second parse of the body
     try:
-        data = json.loads(body) if b"\\" in body else None
+        data = json.loads(body)
     except (ValueError, RecursionError):
         return  # FastAPI has answered a body it cannot parse with its own 422
-    if data is not None and has_lone_surrogate(data, body):
+    if has_lone_surrogate(data, body):
         msg = "the JSON body holds a \\u escape of half a character (a lone UTF-16 surrogate)"
         raise ApiError(422, msg + "; write the character itself, or its full \\u pair",
                        [{"loc": ["body"], "msg": msg, "type": "unicode"}])

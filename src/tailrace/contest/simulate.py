@@ -87,16 +87,10 @@ def bisect_right(xs: np.ndarray, v: np.int64) -> int:
     -------
     int
         Number of entries ``<= v``, in [0, n]: the insertion point right of equal keys, as
-        ``bisect.bisect_right``.
+        ``bisect.bisect_right``. On integer keys, ``<= v`` is ``< v + 1``: the left bisection
+        of the next key (score keys lie far inside int64, so ``v + 1`` cannot overflow).
     """
-    lo, hi = 0, xs.shape[0]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if xs[mid] <= v:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    return bisect_left(xs, v + np.int64(1))
 
 
 @nb.njit(cache=True)

@@ -154,10 +154,11 @@ class ObjectiveSpec(BaseModel):
 
     def to_objective(self) -> Objective:
         """The optimiser's Objective for this spec (defaults: alpha 0.2, beta 0.01)."""
-        if ObjectiveKind.parse(self.kind) is ObjectiveKind.BLEND:
+        kind = ObjectiveKind.parse(self.kind)
+        if kind is ObjectiveKind.BLEND:
             return Objective.blend([(t.weight, _leaf_objective(t.kind, t.level)) for t in self.blend])
         level = {ObjectiveKind.UPPER_CVAR: self.beta, ObjectiveKind.LOWER_CVAR: self.alpha,
-                 ObjectiveKind.TARGET_PROB: self.target}.get(ObjectiveKind.parse(self.kind))
+                 ObjectiveKind.TARGET_PROB: self.target}.get(kind)
         return _leaf_objective(self.kind, level)
 
     def tail_beta(self) -> float:
