@@ -21,16 +21,15 @@ of that track type computed here from the CSV (Atlanta counts as a superspeedway
 Two checks per bucket:
 
 1. the odds path is faithful: within 1.5 points and 0.75 places of the start-only model that
-   made the odds (measured: at most 1.2 points and 0.4 places);
-2. real results: within 3 points and 2 places, except where the start-only model itself misses
-   by more; there the bound is the model's own miss plus 1.5 points / 0.75 places. Measured
-   (worst bucket, sim vs real; the start-only model's own miss in brackets): superspeedway
-   4.0 pts [3.9], 1.9 places [1.8]; intermediate 4.9 [4.0], 2.1 [1.8]; short 5.2 [5.3],
-   2.1 [1.7]; road 3.1 [2.6], 1.6 [1.5]; large-flat 5.2 [5.2], 2.0 [2.0]. The misses over 3
-   points are the start-only model's (e.g. short-track starters 6–10 score 34.1 in reality,
-   39.4 in the model; intermediate starters 33–40 19.3 against 23.3; large-flat buckets hold
-   ~60 real rows, standard error ~3.8 points), i.e. the race model's calibration, not the
-   odds path's.
+   made the odds;
+2. real results: within 3 points and 2 places (the issue's bound), or two standard errors of
+   the real bucket mean where the real figure is itself that uncertain (large-flat buckets
+   hold 50–80 real rows: se 1.5–2.2 points). Before the start-only curve and the pools' track
+   position (race-model-4) the start-only model itself missed by up to 5.6 points (short
+   starters 6–10: 39.7 against 34.1 real), and this check allowed the model's own miss plus
+   1.5 points; it no longer does. Measured on race-model-4 (worst bucket, sim vs real):
+   superspeedway 2.7 pts / 1.3 places; intermediate 1.6 / 0.6; short 7.1 / 0.6 (starters 1–5,
+   the xfail below; next worst 2.4); road 2.9 / 1.3; large-flat 3.2 / 2.1 (2 se: 4.2 / 3.1).
 """
 
 from __future__ import annotations
@@ -111,10 +110,11 @@ def _slate(ttype: str, n: int):
 
 
 _SHORT_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "short tracks since the dominator refit (race-model-3): starters 1-5 score 52.9 simulated from the "
-    "odds against 51.3 in the model that priced them (limit 1.5) and 49.6 real; they finish 9.4 against "
-    "9.7, so the odds fit puts the front a little too far forward and the stronger laps-led link turns that "
-    "into points; reported in the issue-11 closing note"))
+    "short tracks, starters 1-5 (race-model-4): 56.7 points simulated from the odds, 55.4 in the start-only "
+    "model that priced them, 49.6 real (finish 10.1 / 10.3 / 10.5: the finish is right, the laps led and "
+    "fastest laps are not). The pools are fitted with the driver form known, so their track-position term "
+    "adds to a pace that, in a start-only model, every front starter has; real front starters vary in "
+    "speed. Reported in the issue-11 closing note"))
 
 
 @pytest.mark.parametrize("ttype", [pytest.param(t, marks=_SHORT_XFAIL) if t == "short" else t for t in TRACK_TYPES])
@@ -135,14 +135,17 @@ def test_odds_reproduce_real_start_buckets(ttype, real_rows) -> None:
                 sim[b] += rows * np.array([c[here].mean() for c in cols])
                 weight[b] += rows
     sim /= weight[:, None]
-    report = []
+    rows, report = [], []
     for b, (lo, hi) in enumerate(BUCKETS):
         m = (real[:, 0] >= lo) & (real[:, 0] <= hi)
         real_pts, real_fin = real[m, 2].mean(), real[m, 1].mean()
+        se_pts, se_fin = (real[m, c].std(ddof=1) / np.sqrt(m.sum()) for c in (2, 1))
+        rows.append((*sim[b], real_pts, real_fin, se_pts, se_fin))
         pts, fin, model_pts, model_fin = sim[b]
-        report.append(f"{lo}-{hi}: points {pts:.1f} (real {real_pts:.1f}, model {model_pts:.1f}), "
-                      f"finish {fin:.1f} (real {real_fin:.1f}, model {model_fin:.1f})")
-        assert abs(pts - model_pts) <= 1.5 and abs(fin - model_fin) <= 0.75, report[-1]
-        assert abs(pts - real_pts) <= max(3.0, abs(model_pts - real_pts) + 1.5), report[-1]
-        assert abs(fin - real_fin) <= max(2.0, abs(model_fin - real_fin) + 0.75), report[-1]
+        report.append(f"{lo}-{hi}: points {pts:.1f} (real {real_pts:.1f} se {se_pts:.1f}, model {model_pts:.1f}), "
+                      f"finish {fin:.1f} (real {real_fin:.1f} se {se_fin:.1f}, model {model_fin:.1f})")
     print(ttype, *report, sep="\n  ")
+    for (pts, fin, model_pts, model_fin, real_pts, real_fin, se_pts, se_fin), line in zip(rows, report):
+        assert abs(pts - model_pts) <= 1.5 and abs(fin - model_fin) <= 0.75, line
+        assert abs(pts - real_pts) <= max(3.0, 2 * se_pts), line
+        assert abs(fin - real_fin) <= max(2.0, 2 * se_fin), line

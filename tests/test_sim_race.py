@@ -252,3 +252,50 @@ def test_winner_leads_at_least_one_lap(params) -> None:
     win = out.finish == 1
     assert np.all(out.laps_led[win] >= 1)
     assert np.all(out.laps_led.sum(axis=1) == 188)
+
+
+# ----------------------------------------------------------------- the pools' extra terms (race-model-4)
+
+_BARE = dataclasses.replace(DEFAULT_PARAMS["intermediate"], led_start=0.0, led_winner=0.0, fl_start=0.0,
+                            fl_lapped=0.0)
+
+
+def _pool_run(**terms):
+    out = simulate_race(np.zeros(N), np.arange(1, N + 1), 267, dataclasses.replace(_BARE, **terms), 3000,
+                        np.random.default_rng(9))
+    _check_outcomes(out, N)  # pools conserved, nobody leads more than he ran, whatever the terms
+    return out
+
+
+def test_track_position_term_moves_laps_led_and_fastest_laps_to_the_front_row() -> None:
+    """Equal strengths: starts alone order the field. A start term of 1 in the log-weight
+    multiplies the weight of the pole sitter against the 10th starter by e**(log 10) = 10 before
+    pace noise, so his share of both pools must grow clearly; the field's total stays the pool."""
+    bare, front = _pool_run(), _pool_run(led_start=1.0, fl_start=1.0)
+    for pool in ("laps_led", "fastest_laps"):
+        b, f = getattr(bare, pool).mean(axis=0), getattr(front, pool).mean(axis=0)
+        assert f[0] > 1.5 * b[0] and f[:5].sum() > b[:5].sum() + 0.05 * b.sum(), (pool, b[:5], f[:5])
+        assert f[20:].sum() < b[20:].sum()
+
+
+def test_winner_term_raises_the_winners_share_of_laps_led_only() -> None:
+    bare, win = _pool_run(), _pool_run(led_winner=1.5)
+
+    def winner_share(o):
+        w = np.argmin(o.finish, axis=1)
+        return float(np.mean(o.laps_led[np.arange(len(w)), w] / o.race_laps))
+
+    assert winner_share(win) > winner_share(bare) + 0.05
+    np.testing.assert_array_equal(win.finish, bare.finish)  # the order is the same draw
+    np.testing.assert_array_equal(win.fastest_laps, bare.fastest_laps)  # the fastest laps are untouched
+
+
+def test_lapped_term_gives_cars_off_the_lead_lap_more_fastest_laps() -> None:
+    bare, lapped = _pool_run(), _pool_run(fl_lapped=1.5)
+
+    def off_lead_share(o):
+        off = o.laps_completed < o.race_laps
+        return float(np.mean((o.fastest_laps * off).sum(axis=1) / o.fl_pool))
+
+    assert off_lead_share(lapped) > off_lead_share(bare) + 0.05
+    np.testing.assert_array_equal(lapped.laps_led, bare.laps_led)  # laps led untouched

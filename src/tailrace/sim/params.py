@@ -4,6 +4,9 @@ Public API (stable):
 
 * ``start_term(start) -> float64 array``: ``-(start - 1) / 10``, the start covariate (one unit
   per ten places; linear in start fits real finishing orders better than log or sqrt).
+* ``start_curve_term(start)`` (``-((start - 1) / 10) ** 2``) and ``pool_start_term(start)``
+  (``-log(start)``): the start-only model's curvature and front-row terms, and the track-position
+  covariate of the laps-led and fastest-lap pools.
 * ``TrackTypeParams`` — frozen dataclass, one per track type (fields documented below);
   ``.to_dict()`` / ``TrackTypeParams.from_dict(d)``.
 * ``RaceRecord`` — frozen dataclass of one real race: ``track_type``, ``race_laps`` and
@@ -41,6 +44,26 @@ def start_term(start: np.ndarray) -> np.ndarray:
     return -(np.asarray(start, dtype=np.float64) - 1.0) / 10.0
 
 
+def pool_start_term(start: np.ndarray) -> np.ndarray:
+    """Track-position covariate of the laps-led and fastest-lap pools: ``-log(start)``.
+
+    The front row leads the early laps: real laps led fall steeply over the first starts
+    and barely at the back (short tracks 2019–2023: starters 1–5 lead 48 laps on average,
+    6–10 14, 11–18 7), which a log fits and a line in start does not.
+    """
+    return -np.log(np.asarray(start, dtype=np.float64))
+
+
+def start_curve_term(start: np.ndarray) -> np.ndarray:
+    """Curvature of the start-only model: ``-((start - 1) / 10) ** 2``.
+
+    Real mean finish by start is flat near the front and steep at the back (intermediates
+    2019–2022: starters 1–5 finish 12.0 on average, 19–25 19.0, 33+ 29.8); a line in start
+    through the Gumbel model is too steep in mid-field and too flat at the back.
+    """
+    return -(((np.asarray(start, dtype=np.float64) - 1.0) / 10.0) ** 2)
+
+
 @dataclass(frozen=True)
 class TrackTypeParams:
     """Parameters of the race model for one track type (see ``tailrace.sim.race``).
@@ -50,8 +73,11 @@ class TrackTypeParams:
     running order on a driver-form proxy (leave-one-race-out mean log finish score) and start,
     relative to the pooled fit; start weights scaled so the simulated start–finish Spearman of
     the running cars matches the real one.
-    ``start_only_weight`` is the start weight when start is all that is known (the
-    start-position-only model: strength = (start_only_weight - start_weight) * start_term).
+    ``start_only_weight``, ``start_only_curve`` and ``start_only_front`` make the performance
+    curve when start is all that is known (the start-position-only model, ``strength_from_start``):
+    ``start_only_weight * start_term + start_only_curve * start_curve_term + start_only_front *
+    pool_start_term``, monotone in start, fitted so that the mean finish of each start bucket
+    (1–5, 6–10, 11–18, 19–25, 26–32, 33+) matches the type's real races (``_fit_start_curve``).
     DNFs: crash incidents per race ~ Poisson(crash_rate * Gamma(shape, 1/shape)), cars per
     incident ~ 1 + Geometric (mean crash_size_mean), incident lap share ~ Beta(crash_lap_a,
     crash_lap_b); independent mechanical failures at mech_dnf_rate per car on average
@@ -61,7 +87,11 @@ class TrackTypeParams:
     Running cars: a Beta(lead_lap_mean, lead_lap_sd) share on the lead lap, the j-th lapped
     car about laps_down_scale * j ** laps_down_power laps down.
     Laps led (pool = race laps) and fastest laps (pool = fl_share * race laps): log-weight
-    rank_curve(pace_rank, conc, shape) + noise * N(0,1) (plus the log of the car's share of laps
+    rank_curve(pace_rank, conc, shape) + noise * N(0,1) + {led,fl}_start * pool_start_term(start)
+    (track position: the front row leads the early laps) + led_winner for the race's winner (in
+    laps led: the leader at the end led the closing laps; on drafting tracks, where pace says
+    little, that is most of the winner's share) + fl_lapped for a car off the lead lap or out
+    (in fastest laps: fresh tyres off sequence) (plus the log of the car's share of laps
     run), where pace_rank orders rank_z(pace-performance rank) + pace_noise * N(0,1) (so the
     fastest car is usually, not always, the winner; rank_z = normal score of the rank), shares
     below min_share dropped, pool apportioned by largest remainder. shape sets how flat the top
@@ -76,14 +106,16 @@ class TrackTypeParams:
     (driver form and start; start only without driver names), Gumbel finish noise, the real
     DNFs, and the pools drawn as the simulator does; the parameters match the real mean top-1
     and top-3 shares, the sd of the top-1 share, the number of cars with a share, the
-    finish of the top one, the winner's share of laps led and the share of fastest laps by
-    finish band (1–5, 6–10, 11–20, 21+).
+    finish of the top one, the winner's share of laps led, the share of each pool by finish
+    band (1–5, 6–10, 11–20, 21+) and by start band (1–5, 6–10).
     """
 
     track_type: str
     noise: float = 1.0
     start_weight: float = 0.3
     start_only_weight: float = 0.5
+    start_only_curve: float = 0.0
+    start_only_front: float = 0.0
     mech_dnf_rate: float = 0.03
     mech_skew: float = 2.5
     crash_skew: float = 0.3
@@ -100,6 +132,8 @@ class TrackTypeParams:
     led_noise: float = 1.0
     led_min_share: float = 0.01
     led_shape: float = 0.5
+    led_start: float = 0.0
+    led_winner: float = 0.0
     pace_noise: float = 0.5
     pace_trouble_cap: float = 50.0
     fl_share: float = 0.82
@@ -107,6 +141,8 @@ class TrackTypeParams:
     fl_noise: float = 0.6
     fl_min_share: float = 0.003
     fl_shape: float = 0.5
+    fl_start: float = 0.0
+    fl_lapped: float = 0.0
     races: int = 0
 
     def to_dict(self) -> dict[str, float | int | str]:
@@ -200,13 +236,14 @@ def _driver_proxy(records: list[RaceRecord]) -> list[np.ndarray]:
 BANDS: tuple[tuple[int, int], ...] = ((1, 5), (6, 10), (11, 20), (21, 10**6))  # finish bands of the pool fit
 
 
-def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Per-row means of: top-1 share, top-3 share, number with >0, finish of the top one, sd of
-    the top-1 share, the winner's share, then the share of finishers 1–5, 6–10, 11–20, 21+."""
+    the top-1 share, the winner's share, the share of finishers 1–5, 6–10, 11–20, 21+, then the
+    share of starters 1–5 and 6–10 (track position: the front row leads the early laps)."""
     c = np.where(valid, counts, 0.0)
     tot = c.sum(axis=1)
     ok = tot > 0
-    c, finish, tot = c[ok], finish[ok], tot[ok]
+    c, finish, start, tot = c[ok], finish[ok], start[ok], tot[ok]
     top = -np.partition(-c, 2, axis=1)[:, :3]
     top1 = top.max(axis=1) / tot
     top3 = top.sum(axis=1) / tot
@@ -215,15 +252,18 @@ def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray) -> 
     lfin = np.take_along_axis(finish, lead[:, None], axis=1)[:, 0]
     win = np.where(finish == 1, c, 0.0).sum(axis=1) / tot
     bands = [np.where((finish >= lo) & (finish <= hi), c, 0.0).sum(axis=1) / tot for lo, hi in BANDS]
+    starts = [np.where((start >= lo) & (start <= hi), c, 0.0).sum(axis=1) / tot for lo, hi in START_BANDS]
     return np.array([top1.mean(), top3.mean(), nz.mean(), lfin.mean(), top1.std(), win.mean()]
-                    + [x.mean() for x in bands])
+                    + [x.mean() for x in bands] + [x.mean() for x in starts])
 
 
+START_BANDS: tuple[tuple[int, int], ...] = ((1, 5), (6, 10))  # start bands of the pool fit
 # loss scales of the moments above (shares in units of 1 pp; the leaders' count and the top
 # one's finish loosely: the shares are the targets)
-_MOMENT_SCALE = np.array([0.01, 0.01, 8.0, 2.0, 0.015, 0.01, 0.01, 0.01, 0.01, 0.01])
-_LED_MOMENTS = np.array([0, 1, 2, 3, 4, 5])
-_FL_MOMENTS = np.array([0, 1, 2, 4, 6, 7, 8, 9])
+_MOMENT_SCALE = np.array([0.01, 0.01, 8.0, 2.0, 0.015, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])
+_LED_MOMENTS = np.array([0, 1, 2, 3, 4, 5, 10, 11])
+_FL_MOMENTS = np.array([0, 1, 2, 4, 6, 7, 8, 9, 10, 11])
+_FL_BANDS = np.array([6, 7, 8, 9])
 
 
 def rank_curve(rank: np.ndarray, conc: float, shape: float) -> np.ndarray:
@@ -259,9 +299,9 @@ def _pace_from_z(z: np.ndarray, pace_draw: np.ndarray, pace_noise: float) -> np.
 
 def pool_shares(rank: np.ndarray, frac: np.ndarray, noise_draw: np.ndarray,
                 conc: float, noise: float, min_share: float, valid: np.ndarray | None = None,
-                shape: float = 0.0) -> np.ndarray:
-    """Pool shares (rows sum to 1): exp(rank_curve + noise*N) * frac, shares below min_share dropped."""
-    logw = rank_curve(rank, conc, shape) + noise * noise_draw + np.log(np.maximum(frac, 1e-9))
+                shape: float = 0.0, bias: np.ndarray | float = 0.0) -> np.ndarray:
+    """Pool shares (rows sum to 1): exp(rank_curve + noise*N + bias) * frac, shares below min_share dropped."""
+    logw = rank_curve(rank, conc, shape) + noise * noise_draw + np.log(np.maximum(frac, 1e-9)) + bias
     if valid is not None:
         logw = np.where(valid, logw, -np.inf)
     logw = logw - logw.max(axis=1, keepdims=True)
@@ -289,6 +329,8 @@ class _PoolSim:
         valid = np.zeros((nrow, slots), dtype=bool)
         run = np.zeros((nrow, slots), dtype=bool)
         lc = np.zeros((nrow, slots))
+        st = np.full((nrow, slots), 10.0 ** 6)
+        lapped = np.zeros((nrow, slots), dtype=bool)
         for k, (r, u) in enumerate(zip(rs, utils)):
             n = len(r.finish)
             dnf = np.asarray(r.dnf, dtype=bool)
@@ -299,7 +341,10 @@ class _PoolSim:
             valid[sl, :n] = True
             run[sl, :n] = ~dnf
             lc[sl, :n] = r.laps_completed
-        self.valid, self.frac, self.U = valid, frac, U
+            st[sl, :n] = r.start
+            lapped[sl, :n] = np.asarray(r.laps_completed) < r.race_laps
+        self.valid, self.frac, self.U, self.start, self.lapped = valid, frac, U, st, lapped
+        self.start_term = np.where(valid, pool_start_term(np.minimum(st, 1000.0)), 0.0)
         n_valid = valid.sum(axis=1, keepdims=True)
         self.n_valid = n_valid
         self.loge = np.log(rng.standard_exponential((nrow, slots)))
@@ -307,6 +352,7 @@ class _PoolSim:
         prank = _desc_rank(perf)
         key = np.where(run, 1e6 + perf, lc + 0.5 * (1.0 - prank / (n_valid + 1.0)))
         self.finish = np.where(valid, _desc_rank(np.where(valid, key, -np.inf)), slots + 1.0)
+        self.winner = (self.finish == 1.0) & valid
         # near-normal draws exactly as the simulator draws them (Irwin-Hall of four uniforms)
         ih = lambda: (rng.random((nrow, slots, 4)).sum(axis=-1) - 2.0) * np.sqrt(3.0)  # noqa: E731
         self.pace_draw, self.led_draw, self.fl_draw = ih(), ih(), ih()
@@ -318,9 +364,11 @@ class _PoolSim:
         return _pace_from_z(z, self.pace_draw, pace_noise)
 
     def moments(self, pace: np.ndarray, draws: np.ndarray, conc: float, noise: float,
-                min_share: float, shape: float) -> np.ndarray:
-        p = pool_shares(pace, self.frac, draws, conc, noise, min_share, self.valid, shape)
-        return _pool_moments(p, self.finish, self.valid)
+                min_share: float, shape: float, start_w: float = 0.0, winner: float = 0.0,
+                lapped: float = 0.0) -> np.ndarray:
+        bias = start_w * self.start_term + winner * self.winner + lapped * self.lapped
+        p = pool_shares(pace, self.frac, draws, conc, noise, min_share, self.valid, shape, bias)
+        return _pool_moments(p, self.finish, self.valid, self.start)
 
 
 def _desc_rank(key: np.ndarray) -> np.ndarray:
@@ -334,18 +382,29 @@ def _desc_rank(key: np.ndarray) -> np.ndarray:
 def _fit_pools(sim: _PoolSim, t_led: np.ndarray, t_fl: np.ndarray, base: TrackTypeParams) -> tuple[tuple, tuple]:
     """Simulated method of moments for both pools (Nelder–Mead on common random numbers).
 
-    Stage 1: laps led (conc, noise, min_share, shape) with the pace (pace_noise, trouble cap)
-    on the laps-led moments plus the fastest laps' finish bands (the pace is shared, and the
-    bands are what pins the trouble cap down), the fastest-lap pool held at its start values;
-    stage 2: the fastest-lap pool on its moments, the pace fixed; stage 3: stage 1 again
-    with the fitted fastest-lap pool (stage 1 from two starting paces, the better kept).
+    Stage 1: laps led (conc, noise, min_share, shape, start weight, winner bonus) with the pace
+    (pace_noise, trouble cap) on the laps-led moments plus the fastest laps' finish bands (the
+    pace is shared, and the bands are what pins the trouble cap down), the fastest-lap pool
+    held at its start values; stage 2: the fastest-lap pool (conc, noise, min_share, shape,
+    start weight) on its moments, the pace fixed; stage 3: stage 1 again with the fitted
+    fastest-lap pool (stage 1 from two starting paces, the better kept).
+
+    Returns ``(led_conc, led_noise, led_min_share, led_shape, led_start, led_winner,
+    pace_noise, pace_trouble_cap)`` and ``(fl_conc, fl_noise, fl_min_share, fl_shape, fl_start,
+    0.0, fl_lapped)`` (the fastest laps have no winner term).
     """
-    def unpack_pool(z: np.ndarray) -> tuple[float, float, float, float]:
+    def unpack_pool(z: np.ndarray) -> tuple[float, ...]:
         return (float(np.exp(z[0])), float(np.exp(z[1])), float(1.0 / (1.0 + np.exp(-z[2]))),
-                float(np.clip(z[3], -1.0, 2.5)))
+                float(np.clip(z[3], -1.0, 2.5)), float(np.clip(z[4], -3.0, 3.0)))
 
     def pack_pool(v) -> list[float]:
-        return [np.log(v[0]), np.log(v[1]), np.log(v[2] / (1 - v[2])), v[3]]
+        return [np.log(v[0]), np.log(v[1]), np.log(v[2] / (1 - v[2])), v[3], v[4]]
+
+    def unpack_led(z: np.ndarray) -> tuple[float, ...]:
+        return unpack_pool(z[:5]) + (float(np.clip(z[5], -2.0, 6.0)),)
+
+    def unpack_fl(z: np.ndarray) -> tuple[float, ...]:  # no winner term; a term for the lapped cars
+        return unpack_pool(z[:5]) + (0.0, float(np.clip(z[5], -3.0, 4.0)))
 
     def unpack_pace(z: np.ndarray) -> tuple[float, float]:
         return float(np.clip(np.exp(z[0]), 0.0, 5.0)), float(np.clip(np.exp(z[1]), 0.05, 50.0))
@@ -356,37 +415,96 @@ def _fit_pools(sim: _PoolSim, t_led: np.ndarray, t_fl: np.ndarray, base: TrackTy
                        options={"maxiter": iters, "xatol": 2e-3, "fatol": 1e-2, "initial_simplex": simplex})
         return res.x
 
-    led0 = (base.led_conc, base.led_noise, base.led_min_share, base.led_shape)
-    fl = (base.fl_conc, base.fl_noise, base.fl_min_share, base.fl_shape)
+    led0 = (base.led_conc, base.led_noise, base.led_min_share, base.led_shape, base.led_start)
+    fl = (base.fl_conc, base.fl_noise, base.fl_min_share, base.fl_shape, base.fl_start, 0.0, base.fl_lapped)
     pace0 = (max(base.pace_noise, 1e-3), min(max(base.pace_trouble_cap, 0.05), 1.0))  # the loss is flat above ~2
-    z_led = np.array(pack_pool(led0) + [np.log(pace0[0]), np.log(pace0[1])])
+    z_led = np.array(pack_pool(led0) + [base.led_winner, np.log(pace0[0]), np.log(pace0[1])])
     sl_led = _MOMENT_SCALE[_LED_MOMENTS]
     sl_fl = _MOMENT_SCALE[_FL_MOMENTS]
-    band_ix = _FL_MOMENTS[-4:]
 
     def stage1(z: np.ndarray, fl_v) -> float:
-        pn, cap = unpack_pace(z[4:])
+        pn, cap = unpack_pace(z[6:])
         pace = sim.pace(pn, cap)
-        m = sim.moments(pace, sim.led_draw, *unpack_pool(z[:4]))
+        m = sim.moments(pace, sim.led_draw, *unpack_led(z[:6]))
         mf = sim.moments(pace, sim.fl_draw, *fl_v)
         return float(np.sum(((m[_LED_MOMENTS] - t_led[_LED_MOMENTS]) / sl_led) ** 2)
-                     + np.sum(((mf[band_ix] - t_fl[band_ix]) / _MOMENT_SCALE[band_ix]) ** 2))
+                     + np.sum(((mf[_FL_BANDS] - t_fl[_FL_BANDS]) / _MOMENT_SCALE[_FL_BANDS]) ** 2))
 
-    steps1 = np.array([0.4, 0.5, 0.7, 0.5, 0.5, 0.7])
+    steps1 = np.array([0.4, 0.5, 0.7, 0.5, 0.4, 0.8, 0.5, 0.7])
     # the loss has local minima in the pace (pace_noise, cap): start from a few and keep the best
-    starts = [z_led] + [np.concatenate([z_led[:4], np.log([pn, cap])]) for pn, cap in ((0.5, 0.3),)]
-    fits = [nm(lambda z: stage1(z, fl), z0, steps1, 240) for z0 in starts]
+    starts = [z_led] + [np.concatenate([z_led[:6], np.log([pn, cap])]) for pn, cap in ((0.5, 0.3),)]
+    fits = [nm(lambda z: stage1(z, fl), z0, steps1, 320) for z0 in starts]
     z_led = min(fits, key=lambda z: stage1(z, fl))
     for _ in range(2):
-        pace = sim.pace(*unpack_pace(z_led[4:]))
+        pace = sim.pace(*unpack_pace(z_led[6:]))
 
         def stage2(z: np.ndarray) -> float:
-            m = sim.moments(pace, sim.fl_draw, *unpack_pool(z))
+            m = sim.moments(pace, sim.fl_draw, *unpack_fl(z))
             return float(np.sum(((m[_FL_MOMENTS] - t_fl[_FL_MOMENTS]) / sl_fl) ** 2))
 
-        fl = unpack_pool(nm(stage2, np.array(pack_pool(fl)), np.array([0.4, 0.5, 0.7, 0.5]), 160))
-        z_led = nm(lambda z: stage1(z, fl), z_led, steps1 * 0.5, 160)
-    return unpack_pool(z_led[:4]) + unpack_pace(z_led[4:]), fl
+        z_fl = np.array(pack_pool(fl[:5]) + [fl[6]])
+        fl = unpack_fl(nm(stage2, z_fl, np.array([0.4, 0.5, 0.7, 0.5, 0.4, 0.6]), 240))
+        z_led = nm(lambda z: stage1(z, fl), z_led, steps1 * 0.5, 200)
+    return unpack_led(z_led[:6]) + unpack_pace(z_led[6:]), fl
+
+
+START_BUCKETS: tuple[tuple[int, int], ...] = ((1, 5), (6, 10), (11, 18), (19, 25), (26, 32), (33, 10**6))
+
+
+def _fit_start_curve(rs: list[RaceRecord], b_init: float, rng: np.random.Generator,
+                     reps_total: int = 2400) -> tuple[float, float]:
+    """Start-only utility ``b1 * start_term + b2 * start_curve_term`` (unit noise) whose mean
+    finish by start bucket matches the real one.
+
+    Every race is replayed ``reps`` times as the simulator orders it: running cars by
+    ``u + log(E)`` (minus a Gumbel) ahead of the real DNFs, which keep their laps completed
+    (common random numbers, Nelder–Mead on the squared misses of the six buckets, in places).
+    """
+    slots = max(len(r.finish) for r in rs)
+    reps = max(4, -(-reps_total // len(rs)))
+    nrow = len(rs) * reps
+    st = np.ones((nrow, slots))
+    valid = np.zeros((nrow, slots), dtype=bool)
+    run = np.zeros((nrow, slots), dtype=bool)
+    lc = np.zeros((nrow, slots))
+    real_sum = np.zeros(len(START_BUCKETS))
+    real_cnt = np.zeros(len(START_BUCKETS))
+    for k, r in enumerate(rs):
+        n = len(r.finish)
+        sl = slice(k * reps, (k + 1) * reps)
+        st[sl, :n], valid[sl, :n] = r.start, True
+        run[sl, :n], lc[sl, :n] = ~np.asarray(r.dnf, dtype=bool), r.laps_completed
+        for b, (lo, hi) in enumerate(START_BUCKETS):
+            m = (np.asarray(r.start) >= lo) & (np.asarray(r.start) <= hi)
+            real_sum[b] += float(np.asarray(r.finish)[m].sum())
+            real_cnt[b] += int(m.sum())
+    keep = real_cnt > 0
+    target = real_sum[keep] / real_cnt[keep]
+    masks = [valid & (st >= lo) & (st <= hi) for (lo, hi), k in zip(START_BUCKETS, keep) if k]
+    basis = (start_term, start_curve_term, pool_start_term)
+    xs = [f(st) for f in basis]
+    grid = np.arange(1.0, 44.0)
+    gx = np.stack([f(grid) for f in basis])  # (3, 43)
+    loge = np.log(rng.standard_exponential((nrow, slots)))
+    n_valid = valid.sum(axis=1, keepdims=True)
+
+    def loss(z: np.ndarray) -> float:
+        # monotone: a later start is never an advantage (penalty on any rise along starts 1..43)
+        rise = np.maximum(np.diff(z @ gx), 0.0).sum()
+        u = z[0] * xs[0] + z[1] * xs[1] + z[2] * xs[2]
+        perf = np.where(valid, u + loge, -np.inf)
+        prank = _desc_rank(perf)
+        key = np.where(run, 1e6 + perf, lc + 0.5 * (1.0 - prank / (n_valid + 1.0)))
+        fin = _desc_rank(np.where(valid, key, -np.inf))
+        got = np.array([fin[m].mean() for m in masks])
+        return float(np.sum((got - target) ** 2) + 1e3 * rise)
+
+    z0 = np.array([b_init, 0.0, 0.0])
+    res = minimize(loss, z0, method="Nelder-Mead",
+                   options={"maxiter": 240, "xatol": 1e-3, "fatol": 1e-3,
+                            "initial_simplex": np.vstack([z0, z0 + [0.2, 0.0, 0.0], z0 + [0.0, 0.05, 0.0],
+                                                          z0 + [0.0, 0.0, 0.1]])})
+    return float(res.x[0]), float(res.x[1]), float(res.x[2])
 
 
 def _spearman_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -530,7 +648,8 @@ def fit_track_type_params(
         b_mm = _match_spearman(rs, b0, rng)
         factor = b_mm / b0 if b0 > 1e-6 else 1.0
         start_w = float(start_w * factor)
-        start_only = float(b_mm * noise)
+        b1, b2, b3 = _fit_start_curve(rs, b_mm, rng)
+        start_only, start_curve, start_front = float(b1 * noise), float(b2 * noise), float(b3 * noise)
 
         # --- DNFs
         n_cars = sum(len(r.finish) for r in rs)
@@ -592,12 +711,13 @@ def fit_track_type_params(
         real_fl = np.zeros((len(rs), slots))
         real_fin = np.full((len(rs), slots), slots + 1.0)
         real_valid = np.zeros((len(rs), slots), dtype=bool)
+        real_start = np.full((len(rs), slots), 10.0 ** 6)
         for k, r in enumerate(rs):
             n = len(r.finish)
             real_led[k, :n], real_fl[k, :n] = r.laps_led, r.fastest_laps
-            real_fin[k, :n], real_valid[k, :n] = r.finish, True
-        t_led = _pool_moments(real_led, real_fin, real_valid)
-        t_fl = _pool_moments(real_fl, real_fin, real_valid)
+            real_fin[k, :n], real_valid[k, :n], real_start[k, :n] = r.finish, True, r.start
+        t_led = _pool_moments(real_led, real_fin, real_valid, real_start)
+        t_fl = _pool_moments(real_fl, real_fin, real_valid, real_start)
         reps = max(4, -(-240 // len(rs)))  # about 240 simulated races of common random numbers per type
         psim = _PoolSim(rs, utils, slots, rng, reps)
         led_p, fl_p = _fit_pools(psim, t_led, t_fl, base)
@@ -607,6 +727,8 @@ def fit_track_type_params(
             noise=round(noise, 4),
             start_weight=round(start_w, 4),
             start_only_weight=round(start_only, 4),
+            start_only_curve=round(start_curve, 4),
+            start_only_front=round(start_front, 4),
             mech_dnf_rate=round(mech / n_cars, 5) if any(r.crash is not None for r in rs) else 0.0,
             mech_skew=round(skew_m, 4),
             crash_skew=round(skew_c, 4),
@@ -623,13 +745,17 @@ def fit_track_type_params(
             led_noise=round(led_p[1], 4),
             led_min_share=round(led_p[2], 5),
             led_shape=round(led_p[3], 4),
-            pace_noise=round(led_p[4], 4),
-            pace_trouble_cap=round(led_p[5], 4),
+            led_start=round(led_p[4], 4),
+            led_winner=round(led_p[5], 4),
+            pace_noise=round(led_p[6], 4),
+            pace_trouble_cap=round(led_p[7], 4),
             fl_share=round(float(np.mean(fl_tot)), 4),
             fl_conc=round(fl_p[0], 4),
             fl_noise=round(fl_p[1], 4),
             fl_min_share=round(fl_p[2], 5),
             fl_shape=round(fl_p[3], 4),
+            fl_start=round(fl_p[4], 4),
+            fl_lapped=round(fl_p[6], 4),
             races=len(rs),
         )
     return out
@@ -651,8 +777,10 @@ def params_for(track_type: str, params: dict[str, TrackTypeParams] | TrackTypePa
 _DEFAULT_ROWS: tuple[dict, ...] = (
     {'track_type': 'superspeedway',
      'noise': 3.6768,
-     'start_weight': 0.6765,
-     'start_only_weight': 1.0719,
+     'start_weight': 0.6382,
+     'start_only_weight': -1.3303,
+     'start_only_curve': 0.6328,
+     'start_only_front': 0.4174,
      'mech_dnf_rate': 0.0227,
      'mech_skew': 0.6773,
      'crash_skew': -0.2604,
@@ -665,22 +793,28 @@ _DEFAULT_ROWS: tuple[dict, ...] = (
      'lead_lap_sd': 0.1246,
      'laps_down_scale': 1.7435,
      'laps_down_power': 0.7352,
-     'led_conc': 0.2856,
-     'led_noise': 1.0746,
-     'led_min_share': 0.03875,
+     'led_conc': 0.7381,
+     'led_noise': 0.9495,
+     'led_min_share': 0.03542,
      'led_shape': -1.0,
-     'pace_noise': 5.0,
-     'pace_trouble_cap': 18.1377,
+     'led_start': 0.3665,
+     'led_winner': 0.8481,
+     'pace_noise': 4.9906,
+     'pace_trouble_cap': 0.0516,
      'fl_share': 0.7856,
-     'fl_conc': 0.7934,
-     'fl_noise': 0.2729,
-     'fl_min_share': 0.02247,
-     'fl_shape': -1.0,
+     'fl_conc': 0.7362,
+     'fl_noise': 0.4889,
+     'fl_min_share': 0.00946,
+     'fl_shape': -0.989,
+     'fl_start': -0.085,
+     'fl_lapped': -0.3547,
      'races': 18},
     {'track_type': 'intermediate',
      'noise': 0.8245,
      'start_weight': 0.3346,
-     'start_only_weight': 0.6437,
+     'start_only_weight': -0.9386,
+     'start_only_curve': 0.3281,
+     'start_only_front': 0.5961,
      'mech_dnf_rate': 0.04136,
      'mech_skew': 2.4387,
      'crash_skew': -0.0343,
@@ -693,22 +827,28 @@ _DEFAULT_ROWS: tuple[dict, ...] = (
      'lead_lap_sd': 0.1655,
      'laps_down_scale': 0.8889,
      'laps_down_power': 0.852,
-     'led_conc': 1.1407,
-     'led_noise': 0.6891,
-     'led_min_share': 0.01478,
-     'led_shape': 0.2493,
-     'pace_noise': 0.5432,
-     'pace_trouble_cap': 0.2393,
+     'led_conc': 0.6204,
+     'led_noise': 0.2787,
+     'led_min_share': 0.02166,
+     'led_shape': 0.528,
+     'led_start': 0.4655,
+     'led_winner': 0.7559,
+     'pace_noise': 1.1167,
+     'pace_trouble_cap': 0.5727,
      'fl_share': 0.8412,
-     'fl_conc': 0.7329,
-     'fl_noise': 0.4666,
-     'fl_min_share': 0.00524,
-     'fl_shape': 0.2172,
+     'fl_conc': 0.5214,
+     'fl_noise': 0.2316,
+     'fl_min_share': 0.00895,
+     'fl_shape': 0.3849,
+     'fl_start': 0.2847,
+     'fl_lapped': 0.0942,
      'races': 57},
     {'track_type': 'short',
      'noise': 0.871,
-     'start_weight': 0.4254,
-     'start_only_weight': 0.7876,
+     'start_weight': 0.4213,
+     'start_only_weight': -0.7991,
+     'start_only_curve': 0.3432,
+     'start_only_front': 0.5771,
      'mech_dnf_rate': 0.05133,
      'mech_skew': 4.2964,
      'crash_skew': 0.9242,
@@ -721,22 +861,28 @@ _DEFAULT_ROWS: tuple[dict, ...] = (
      'lead_lap_sd': 0.1807,
      'laps_down_scale': 0.8552,
      'laps_down_power': 0.8746,
-     'led_conc': 0.7241,
-     'led_noise': 0.5781,
-     'led_min_share': 0.05924,
-     'led_shape': 0.4833,
-     'pace_noise': 0.5267,
-     'pace_trouble_cap': 0.3578,
+     'led_conc': 0.1567,
+     'led_noise': 0.4559,
+     'led_min_share': 0.03029,
+     'led_shape': 1.7186,
+     'led_start': 0.6751,
+     'led_winner': 0.4165,
+     'pace_noise': 0.7181,
+     'pace_trouble_cap': 0.2746,
      'fl_share': 0.8478,
-     'fl_conc': 0.3754,
-     'fl_noise': 0.2404,
-     'fl_min_share': 3e-05,
-     'fl_shape': 0.6862,
+     'fl_conc': 0.1408,
+     'fl_noise': 0.2163,
+     'fl_min_share': 0.03013,
+     'fl_shape': 1.0337,
+     'fl_start': 0.2243,
+     'fl_lapped': 0.2136,
      'races': 42},
     {'track_type': 'road',
      'noise': 1.326,
-     'start_weight': 0.5112,
-     'start_only_weight': 0.7827,
+     'start_weight': 0.5152,
+     'start_only_weight': 0.2935,
+     'start_only_curve': 0.1162,
+     'start_only_front': 0.0843,
      'mech_dnf_rate': 0.06494,
      'mech_skew': 3.3468,
      'crash_skew': -0.0751,
@@ -749,22 +895,28 @@ _DEFAULT_ROWS: tuple[dict, ...] = (
      'lead_lap_sd': 0.0911,
      'laps_down_scale': 1.8967,
      'laps_down_power': 0.3919,
-     'led_conc': 1.2435,
-     'led_noise': 0.5732,
-     'led_min_share': 0.03693,
-     'led_shape': -0.034,
-     'pace_noise': 0.5216,
-     'pace_trouble_cap': 0.05,
+     'led_conc': 0.185,
+     'led_noise': 0.7417,
+     'led_min_share': 0.04593,
+     'led_shape': 1.1955,
+     'led_start': 0.2876,
+     'led_winner': 0.5956,
+     'pace_noise': 0.7494,
+     'pace_trouble_cap': 0.2194,
      'fl_share': 0.7861,
-     'fl_conc': 0.7198,
-     'fl_noise': 0.5669,
-     'fl_min_share': 0.00444,
-     'fl_shape': 0.3757,
+     'fl_conc': 0.581,
+     'fl_noise': 0.1954,
+     'fl_min_share': 0.01076,
+     'fl_shape': 0.5013,
+     'fl_start': 0.1922,
+     'fl_lapped': 0.6956,
      'races': 18},
     {'track_type': 'large-flat',
      'noise': 0.9115,
-     'start_weight': 0.3276,
-     'start_only_weight': 0.5999,
+     'start_weight': 0.3261,
+     'start_only_weight': -0.6342,
+     'start_only_curve': 0.257,
+     'start_only_front': 0.3748,
      'mech_dnf_rate': 0.02017,
      'mech_skew': 2.5,
      'crash_skew': -0.4589,
@@ -777,17 +929,21 @@ _DEFAULT_ROWS: tuple[dict, ...] = (
      'lead_lap_sd': 0.1267,
      'laps_down_scale': 1.0723,
      'laps_down_power': 0.6671,
-     'led_conc': 0.6581,
-     'led_noise': 0.5359,
-     'led_min_share': 0.02505,
-     'led_shape': 0.5353,
-     'pace_noise': 0.7145,
-     'pace_trouble_cap': 0.3556,
+     'led_conc': 0.651,
+     'led_noise': 0.2774,
+     'led_min_share': 0.01737,
+     'led_shape': 0.3951,
+     'led_start': 0.5378,
+     'led_winner': 0.7092,
+     'pace_noise': 1.1073,
+     'pace_trouble_cap': 0.2032,
      'fl_share': 0.7752,
-     'fl_conc': 0.9353,
-     'fl_noise': 0.3366,
-     'fl_min_share': 1e-05,
-     'fl_shape': 0.1592,
+     'fl_conc': 0.3189,
+     'fl_noise': 0.2427,
+     'fl_min_share': 0.01982,
+     'fl_shape': 0.6796,
+     'fl_start': 0.4099,
+     'fl_lapped': 0.57,
      'races': 9},
 )
 DEFAULT_PARAMS: dict[str, TrackTypeParams] = {d["track_type"]: TrackTypeParams.from_dict(d) for d in _DEFAULT_ROWS}

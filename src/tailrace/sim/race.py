@@ -40,7 +40,10 @@ The model, per scenario (all parameters by track type, fitted on real races in `
    round(fl_share x race laps), conserved). Each car's pace rank orders the normal score of
    its performance rank (before DNFs, so a dominator who crashes late still led laps) plus
    ``pace_noise x N(0,1)``: the fastest car usually, not always, wins. Weight
-   ``exp(rank_curve(pace_rank) + pool_noise * N(0,1)) * share of laps run``; shares below the
+   ``exp(rank_curve(pace_rank) + pool_noise * N(0,1) + pool_start * pool_start_term(start)
+   [+ led_winner for the winner, laps led] [+ fl_lapped off the lead lap, fastest laps])
+   * share of laps run``: track position from the start, the winner's closing laps, and
+   lapped cars on fresh tyres running fast laps (``TrackTypeParams``); shares below the
    type's min_share dropped; the pool apportioned by largest remainder; a retired car never
    leads more laps than it ran (excess to the best running car). Few dominators take most
    laps led, as in real races; fastest laps spread wider. The winner leads at least the last
@@ -65,6 +68,7 @@ import numpy as np
 from tailrace.rng import as_generator
 from tailrace.sim.params import (
     TrackTypeParams,
+    pool_start_term,
     rank_curve,
     rank_z,
     skew_weights,
@@ -255,8 +259,8 @@ def _order_desc(key, ins, tmp, order):
 @nb.njit(parallel=True, cache=True, error_model="numpy")
 def _race_kernel(keys, sidx, wexp, bnorm, border, inc_off, sizes, inc_frac, lead_frac,
                  laps, fl_pool, mech_p, crash_w, down_curve, rank_zt, pace_noise, trouble_cap,
-                 led_curve, led_noise, led_min, fl_curve, fl_noise, fl_min,
-                 finish, laps_led, fastest, laps_done, dnf):
+                 led_curve, led_noise, led_min, led_bias, led_winner, fl_curve, fl_noise, fl_min,
+                 fl_bias, fl_lapped, finish, laps_led, fastest, laps_done, dnf):
     S, n = finish.shape
     n_chunks = min(S, 256)
     wtot = 0.0
@@ -394,15 +398,24 @@ def _race_kernel(keys, sidx, wexp, bnorm, border, inc_off, sizes, inc_frac, lead
             _order_desc(perf, order, kbuf, pick)
             for k in range(n):
                 prank[pick[k]] = k + 1
+            win = -1  # the race winner: the first running car by performance
+            for k in range(n):
+                if not out[order[k]]:
+                    win = order[k]
+                    break
             for i in range(n):
-                p[i] = led_curve[prank[i]] + led_noise * z_led[i] + lw[i]
+                p[i] = led_curve[prank[i]] + led_noise * z_led[i] + lw[i] + led_bias[i]
+            if win >= 0:
+                p[win] += led_winner
             _apportion(p, led_min, laps, row_i, fr, dkey, pick)
             _cap_to_laps_run(row_i, laps_done, s, out, order)
             _winner_leads_a_lap(row_i, out, order)
             for i in range(n):
                 laps_led[s, i] = row_i[i]
             for i in range(n):
-                p[i] = fl_curve[prank[i]] + fl_noise * z_fl[i] + lw[i]
+                p[i] = fl_curve[prank[i]] + fl_noise * z_fl[i] + lw[i] + fl_bias[i]
+                if laps_done[s, i] < laps:  # off the lead lap or out: fresh tyres off sequence
+                    p[i] += fl_lapped
             _apportion(p, fl_min, fl_pool, row_i, fr, dkey, pick)
             _cap_to_laps_run(row_i, laps_done, s, out, order)
             for i in range(n):
@@ -457,6 +470,9 @@ def _constants(strength: np.ndarray, start: np.ndarray, laps: int, params: Track
         "rank_zt": rank_z(ranks, n),
         "led_curve": rank_curve(ranks, params.led_conc, params.led_shape),
         "fl_curve": rank_curve(ranks, params.fl_conc, params.fl_shape),
+        # track position: a start term in each pool's log-weight (the front row leads early laps)
+        "led_bias": params.led_start * pool_start_term(start),
+        "fl_bias": params.fl_start * pool_start_term(start),
     }
 
 
@@ -470,8 +486,9 @@ def _run(c: dict, r: dict, laps: int, pool: int, params: TrackTypeParams, S: int
         _race_kernel(r["keys"], r["sidx"], c["wexp"], c["bnorm"], c["border"], r["inc_off"], r["sizes"],
                      r["inc_frac"], r["lead_frac"], laps, pool, c["mech_p"], c["crash_w"], c["down_curve"],
                      c["rank_zt"], float(params.pace_noise), float(params.pace_trouble_cap), c["led_curve"], float(params.led_noise),
-                     float(params.led_min_share), c["fl_curve"], float(params.fl_noise),
-                     float(params.fl_min_share), finish, led, fl, done, dnf)
+                     float(params.led_min_share), c["led_bias"], float(params.led_winner), c["fl_curve"],
+                     float(params.fl_noise), float(params.fl_min_share), c["fl_bias"], float(params.fl_lapped),
+                     finish, led, fl, done, dnf)
     return RaceOutcomes(finish, led, fl, done, dnf, laps, pool)
 
 

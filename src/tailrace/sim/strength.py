@@ -57,7 +57,7 @@ from scipy.special import log_ndtr
 
 from tailrace.numeric import bisect_increasing
 from tailrace.rng import as_generator
-from tailrace.sim.params import TrackTypeParams, start_term
+from tailrace.sim.params import TrackTypeParams, pool_start_term, start_curve_term, start_term
 from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.tracks import Track
@@ -143,8 +143,15 @@ def devig(decimal_odds: np.ndarray, method: str = "multiplicative", total: int =
 
 
 def strength_from_start(start: np.ndarray, params: TrackTypeParams) -> np.ndarray:
-    """Strengths of the start-position-only model: (start_only_weight - start_weight) * start_term."""
-    return (params.start_only_weight - params.start_weight) * start_term(start)
+    """Strengths of the start-position-only model.
+
+    ``(start_only_weight - start_weight) * start_term + start_only_curve * start_curve_term``:
+    with the simulator's own ``start_weight * start_term`` added back, performance is the fitted
+    start-only curve, whose mean finish by start bucket matches the real races of the type.
+    """
+    return ((params.start_only_weight - params.start_weight) * start_term(start)
+            + params.start_only_curve * start_curve_term(start)
+            + params.start_only_front * pool_start_term(start))
 
 
 def salary_strength(salaries: np.ndarray) -> np.ndarray:
