@@ -167,15 +167,15 @@ def run_optimize(
     resolved = spec.resolve(slate)
     if contest_cap is not None and (isinstance(contest_cap, bool) or not isinstance(contest_cap, (int, np.integer))
                                     or contest_cap < 1):
-        raise InputError(Problem(f"contest cap {contest_cap!r} must be a place, a whole number >= 1", field="contest_cap",
+        raise InputError(Problem(f"contest cap {contest_cap!r} must be a place, a whole number >= 1", param="contest_cap",
                                  fix="give e.g. 12, 1 for no cap, or leave it out to cross-validate it"))
     if resolved.mode == "contest" and contest is None:
         raise InputError(
             Problem(
                 "mode 'contest' needs a contest (payouts, field), which this run was not given",
                 field="mode",
-                fix="give the contest (CLI: --entry-fee/--field-size/--rake or --payouts, optional --ownership, "
-                "--field), or use mode 'independent' or 'marginal'",
+                fix="give the contest ({entry_fee}/{field_size}/{rake} or {payouts}, optional "
+                "{ownership}, {field_file}), or use mode 'independent' or 'marginal'",
             )
         )
 
@@ -414,7 +414,7 @@ def contest_from_options(
     sum to roster size x 100 by ``tailrace.contest.ownership.scale_ownership``, whose warnings
     are appended to ``warnings``), else a salary/value model fed the slate's projections (or, lacking them, the scenario
     means); the field is read from ``field_file`` or sampled with ``seed``. Bad numbers raise
-    InputError naming the flag.
+    InputError naming the parameter.
     """
     from tailrace.contest import CASH_GAMES, cash_payouts, parametric_payouts, read_field, read_ownership, read_payouts
     from tailrace.contest.payouts import DEFAULT_RAKE
@@ -422,12 +422,12 @@ def contest_from_options(
     rake = DEFAULT_RAKE if rake is None else rake
     problems = []
     if not entry_fee > 0:
-        problems.append(Problem(f"entry fee {entry_fee} must be positive", field="--entry-fee", fix="e.g. --entry-fee 5"))
+        problems.append(Problem(f"entry fee {entry_fee} must be positive", param="entry_fee", fix="e.g. {entry_fee=5}"))
     if field_size < 2:
-        problems.append(Problem(f"field size {field_size} is too small", field="--field-size",
-                                fix="e.g. --field-size 20000"))
+        problems.append(Problem(f"field size {field_size} is too small", param="field_size",
+                                fix="e.g. {field_size=20000}"))
     if not 0 <= rake < 1:
-        problems.append(Problem(f"rake {rake} must lie in [0, 1)", field="--rake", fix="e.g. --rake 0.13"))
+        problems.append(Problem(f"rake {rake} must lie in [0, 1)", param="rake", fix="e.g. {rake=0.13}"))
     if problems:
         raise InputError(problems)
     if payouts in CASH_GAMES:  # --payouts double-up / 50-50: a cash game's flat table

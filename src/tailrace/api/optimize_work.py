@@ -332,7 +332,9 @@ def calibration_summary(ctx: Context, slate, track: str | None,
         tmp.replace(out)
         return summary, ""
     except InputError as exc:
-        return None, f"{label} could not be used: {exc}"
+        from tailrace.api.errors import worded
+
+        return None, f"{label} could not be used: {worded(exc)}"
     except Exception as exc:
         log.exception("calibration summary failed")
         return None, f"calibration failed ({type(exc).__name__}: {exc})"

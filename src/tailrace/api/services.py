@@ -197,7 +197,7 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
         try:
             slate = read_slate(site, sal_path, proj_path, track=track)
         except InputError as exc:
-            raise InputError([Problem(clean(p.message), clean(p.file), p.row, p.field, clean(p.fix))
+            raise InputError([replace(p, message=clean(p.message), file=clean(p.file), fix=clean(p.fix))
                               for p in exc.problems]) from None
         except (csv.Error, UnicodeError, ValueError) as exc:  # a reader that gave up on a malformed file
             raise InputError(Problem(f"the file could not be read as CSV ({clean(str(exc))})",
