@@ -179,14 +179,14 @@ def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_pr
         run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=False,
                            progress=tick, contest=contest)
     t_opt = time.perf_counter()
-    res = run.result
+    res = run.result  # pipeline.OptimizeResult: the answer below reshapes its fields
     warnings = list(dict.fromkeys(list(kstats["warnings"]) + [f"contest: {w}" for w in contest_warnings]
-                                  + list(res.get("warnings", [])) + warnings))
+                                  + list(res.warnings) + warnings))
 
     explain_out = None
     if req.include_explain:
         if explain:
-            explain_out = [row.get("explain") for row in res["lineups"]]
+            explain_out = [row.explain for row in res.lineups]
             if spec.n_lineups > binding:
                 warnings.append(f"explain: constraint_binding is given for the first {binding} lineups only "
                                 "(each relaxation re-solves; TAILRACE_EXPLAIN_BINDING_LIMIT); null for the rest")
@@ -195,13 +195,12 @@ def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_pr
 
     validation = None
     if req.include_tail_validation:
-        fv = res.get("fresh_validation") or {}
-        if fv.get("available"):
-            validation = {"seed": vseed, "n_scenarios": int(vn), "beta": fv.get("beta"),
-                          "in_sample": fv["in_sample"], "out_of_sample": fv["out_of_sample"],
-                          "relative_drop": fv["relative_drop"]}
+        fv = res.fresh_validation
+        if fv.available and fv.in_sample is not None and fv.out_of_sample is not None:
+            validation = {"seed": vseed, "n_scenarios": int(vn), "beta": fv.beta, "in_sample": fv.in_sample.to_json(),
+                          "out_of_sample": fv.out_of_sample.to_json(), "relative_drop": fv.relative_drop}
         else:
-            warnings.append(f"tail_validation: {fv.get('reason') or fresh_reason or 'not available'}")
+            warnings.append(f"tail_validation: {fv.reason or fresh_reason or 'not available'}")
 
     calibration = None
     if req.include_calibration:
@@ -211,33 +210,29 @@ def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_pr
             warnings.append(f"calibration_metrics: {why}")
     t_end = time.perf_counter()
 
-    lineups = [
-        {"index": r["index"], "driver_ids": r["driver_ids"], "names": r["names"], "salary": r["salary"],
-         "objective_value": r["objective_value"], "bound": r["bound"], "gap": r.get("gap"),
-         "optimal": r.get("optimal"), "status": r.get("status"), "tail_metrics": r["tail_metrics"],
-         "contest_marginal_ev": r.get("contest_marginal_ev"),
-         # filled below when asked for; present either way so a job's result and the
-         # synchronous answer (serialised through the response model) are the same JSON
-         "distribution": None, "fresh_tail_metrics": None}
-        for r in res["lineups"]
-    ]
+    # the result's lineups without their seconds and explanations (those are `explain`), with
+    # contest_marginal_ev null outside mode contest; distribution and fresh_tail_metrics are
+    # filled below when asked for, present either way so a job's result and the synchronous
+    # answer (serialised through the response model) are the same JSON
+    lineups = [{**r.model_dump(mode="json", exclude={"seconds", "explain"}), "distribution": None,
+                "fresh_tail_metrics": None} for r in res.lineups]
     if req.include_distributions and lineups:
         from tailrace import tail
         from tailrace.pipeline import ALPHAS, portfolio_scores, tail_levels
 
         hists = score_histograms(scen.points, None if fresh is None else fresh.points, run.lineups)
         F = portfolio_scores(fresh.points, run.lineups) if fresh is not None else None
-        levels = tail_levels(res.get("tail_beta") or spec.objective.tail_beta())
+        levels = tail_levels(res.tail_beta or spec.objective.tail_beta())
         for j, lu in enumerate(lineups):
             lu["distribution"] = hists[j]
             if F is not None:
                 lu["fresh_tail_metrics"] = jsonable(tail.tail_summary(F[:, j], alphas=ALPHAS, betas=levels).to_dict())
-    port = res.get("portfolio", {})
-    exposures = [{"driver_id": e["driver_id"], "name": e["name"], "count": e["count"], "share": e["exposure"]}
-                 for e in res.get("exposures", [])]
+    port = res.portfolio
+    # the API calls a driver's exposure its share
+    exposures = [{**e.model_dump(mode="json", exclude={"exposure"}), "share": e.exposure} for e in res.exposures]
     portfolio = {
         "slate_id": slate_id, "site": slate.site.key, "lineups": [lu["driver_ids"] for lu in lineups],
-        "objective": res.get("objective"), "mode": res.get("mode"), "spec": res.get("spec"),
+        "objective": res.objective, "mode": res.mode, "spec": res.spec,
         "scenario_set_id": kstats["scenario_set_id"], "n_scenarios": n, "seed": seed, "track": track,
         "strengths": strengths, **hist,
     }
@@ -249,12 +244,12 @@ def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_pr
         "portfolio_id": portfolio_id,
         "slate_id": slate_id,
         "site": slate.site.key,
-        "objective": res.get("objective") or {},
-        "mode": res.get("mode") or spec.mode,
+        "objective": res.objective,
+        "mode": res.mode,
         "lineups": lineups,
         "exposures": exposures,
-        "tail_metrics": {"portfolio_value": port.get("portfolio_value"), "tail_beta": res.get("tail_beta"),
-                         "best_lineup": port.get("best_lineup_tail_metrics")},
+        "tail_metrics": {"portfolio_value": port.portfolio_value, "tail_beta": res.tail_beta,
+                         "best_lineup": port.best_lineup_tail_metrics},
         "kernel_stats": kstats,
         "calibration_metrics": calibration,
         "tail_validation": validation,
@@ -263,7 +258,7 @@ def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_pr
         "contest": None if contest_req is None else {
             **{k: v for k, v in contest_req.items() if k != "payouts"},
             "custom_payouts": bool(contest_req.get("payouts")), "paid_places": int(contest.payouts.n_paid),
-            **{k: v for k, v in (port.get("contest") or {}).items() if k not in ("entry_fee", "field_size")}},
+            **{k: v for k, v in (port.contest or {}).items() if k not in ("entry_fee", "field_size")}},
         "timings": {"scenarios": t_scen - t0, "validation_scenarios": t_fresh - t_scen,
                     "optimize": t_opt - t_fresh, "calibration": t_end - t_opt, "total": t_end - t0},
     }
