@@ -181,14 +181,53 @@ def test_run_optimize_library_call_is_deterministic(files):
     spec = ConstraintSpec.from_data({"n_lineups": 3, "global_max_exposure": 0.67, "max_overlap": 4,
                                      "objective": {"kind": "upper-cvar", "beta": 0.05}})
     runs = [run_optimize(slate, scen, spec, fresh=fresh, timings=False, binding_time_limit=None) for _ in range(2)]
-    a, b = (json.dumps(r.result, sort_keys=True) for r in runs)
+    a, b = (json.dumps(r.result.to_json(), sort_keys=True) for r in runs)
     assert a == b
-    res = runs[0].result
+    res = runs[0].result.to_json()
     assert "timings" not in res and all("seconds" not in lu for lu in res["lineups"])
     # same scenarios in another order: nothing is fitted to noise, so the drop is zero
     assert res["fresh_validation"]["relative_drop"]["best_lineup_upper_cvar"] == pytest.approx(0.0, abs=1e-12)
     assert max(e["count"] for e in res["portfolio"]["exposures"]) <= 2  # floor(0.67 * 3)
     assert runs[0].lineups == [tuple(sorted(IDS.index(i) for i in lu["driver_ids"])) for lu in res["lineups"]]
+
+
+def test_the_cli_json_is_the_library_result(files, tmp_path):
+    """One typed result: the CLI's --json file is ``OptimizeResult.to_json()`` of the same run, and
+    reads back as the same (frozen) model; parts a run did not make are absent, not null."""
+    import pydantic
+
+    from tailrace.optimize.constraints import ConstraintSpec
+    from tailrace.pipeline import OptimizeResult, run_optimize
+    from tailrace.sim.io import load_scenarios
+    from tailrace.slate import read_slate
+
+    js = tmp_path / "r.json"
+    r = run_cli("--site", "dk", "--salaries", str(files["salaries"]), "--scenarios", str(files["matrix"]),
+                "--objective", "upper-cvar", "--beta", "0.05", "--lineups", "2", "--max-overlap", "4",
+                "--no-explain", "--json", str(js))
+    assert r.returncode == 0, r.stderr
+    got = json.loads(js.read_text())
+    slate = read_slate("dk", files["salaries"])
+    scen = load_scenarios(files["matrix"], expected_ids=slate.ids)
+    spec = ConstraintSpec.from_data({"n_lineups": 2, "max_overlap": 4, "objective": {"kind": "upper-cvar", "beta": 0.05}})
+    reason = "an external scenario matrix has no independent fresh set; simulate (--projections) to get one"
+    res = run_optimize(slate, scen, spec, explain=False, fresh_reason=reason).result
+    want = res.to_json()
+
+    def steady(d: dict) -> dict:  # wall-clock figures aside
+        d = json.loads(json.dumps(d))
+        d.pop("timings"), d["portfolio"].pop("seconds"), d["scenario_meta"].pop("seconds", None)
+        for lu in d["lineups"]:
+            lu.pop("seconds")
+        return d
+
+    assert steady(got) == steady(want) and list(got) == list(want)
+    assert OptimizeResult.model_validate(got).to_json() == got  # the file reads back as the model
+    assert got["fresh_validation"] == {"available": False, "reason": reason}
+    assert all("explain" not in lu and "contest_marginal_ev" not in lu for lu in got["lineups"])
+    assert "contest" not in got["portfolio"]
+    with pytest.raises(pydantic.ValidationError):
+        res.lineups[0].salary = 1  # frozen
 
 
 def test_contest_mode_matches_the_contest_module(files):
@@ -207,7 +246,7 @@ def test_contest_mode_matches_the_contest_module(files):
     with pytest.raises(InputError, match="needs a contest"):
         run_optimize(slate, scen, spec)
     run = run_optimize(slate, scen, spec, contest=contest, explain=False)
-    res = run.result
+    res = run.result.to_json()
     assert res["mode"] == "contest" and len(res["lineups"]) == 3
     resolved = spec.resolve(slate)
     direct = generate_contest_portfolio(P, slate.salaries(), resolved.rules, 3, contest, max_overlap=4)
@@ -221,7 +260,7 @@ def test_contest_mode_matches_the_contest_module(files):
     fixed = run_optimize(slate, scen, spec, contest=contest, explain=False, contest_cap=3)
     direct3 = generate_contest_portfolio(P, slate.salaries(), resolved.rules, 3, contest, max_overlap=4, cap_place=3)
     assert fixed.lineups == [tuple(sorted(int(i) for i in row)) for row in direct3.lineups]
-    info = fixed.result["portfolio"]["contest"]
+    info = fixed.result.to_json()["portfolio"]["contest"]
     assert info["cap_place"] == 3 and info["cap_place_source"] == "fixed" and info["cv_scores"] is None
     with pytest.raises(InputError, match="contest cap"):
         run_optimize(slate, scen, spec, contest=contest, explain=False, contest_cap=0)

@@ -149,7 +149,7 @@ def test_run_optimize_reports_the_cap_and_the_cv_table() -> None:
     scen = Scenarios(points=P, driver_ids=tuple(ids), meta={"seed": 1})
     contest = contest_from_options(slate, P, entry_fee=5.0, field_size=300, seed=4)
     spec = ConstraintSpec.from_data({"n_lineups": 4, "mode": "contest"})
-    res = run_optimize(slate, scen, spec, contest=contest, explain=False).result
+    res = run_optimize(slate, scen, spec, contest=contest, explain=False).result.to_json()
     info = res["portfolio"]["contest"]
     assert info["cap_place_source"] == "cross-validated"
     assert set(info["cv_scores"]) == {str(c) for c in CV_CAPS}

@@ -165,6 +165,7 @@ def test_unreachable_or_refused_graph_is_one_clear_message(graph_server, graph_e
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "cannot use the graph at" in p.stderr
     assert "Traceback" not in p.stderr and "s3cret-pw" not in p.stderr
+    assert "drop --graph to work without the graph" in " ".join(p.stderr.split())  # the library's graph_uri
     # a wrong password on the live server is refused the same way
     with pytest.raises(GraphUnavailable, match="cannot use the graph at bolt://falkordb@127.0.0.1"):
         GraphConnection(GraphConfig.from_env(graph_server.uri))
@@ -175,6 +176,7 @@ def test_unreachable_or_refused_graph_is_one_clear_message(graph_server, graph_e
             r = c.get("/constraint-specs")
             assert r.status_code == 503 and r.json()["error"] == "graph_unavailable"
             assert "s3cret-pw" not in r.text and "cannot use the graph" in r.json()["message"]
+            assert "--graph" not in r.json()["message"]  # a CLI flag means nothing to an API caller
     finally:
         srv.stop()
     # --history graph without any graph configured says what to set

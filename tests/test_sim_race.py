@@ -144,7 +144,8 @@ def test_track_argument_and_missing_track() -> None:
     sl = _slate(track=None)
     with pytest.raises(InputError) as ei:
         simulate(sl, 100, 1)
-    assert "--track" in str(ei.value)
+    # the library names its parameter (the CLI says --track: tests/test_error_wording.py)
+    assert "field 'track'" in str(ei.value) and "track='Kansas'" in str(ei.value) and "--" not in str(ei.value)
     sc = simulate(sl, 100, 1, track="short")
     assert sc.meta["track_type"] == "short" and sc.meta["race_laps"] == 400
     sc = simulate(_slate(), 100, 1, track="Talladega")  # the argument wins over the slate's

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tailrace.cli.options import say_as_flag
 from tailrace.errors import InputError
 from tailrace.sites import DRAFTKINGS, FANDUEL
 from tailrace.slate import (
@@ -341,12 +342,14 @@ def test_wrong_site_file(tmp_path):
     with pytest.raises(InputError) as exc:
         read_salaries(fd, "dk")
     (p,) = problems_of(exc)
-    assert "FanDuel player list" in p.message and "--site fd" in p.fix and p.row == 1
+    # the library names its parameter; the CLI says it as the flag
+    assert "FanDuel player list" in p.message and "site='fd'" in str(p) and "--" not in str(p) and p.row == 1
+    assert "--site fd" in p.worded(say_as_flag).fix
     dk = write(tmp_path, "DKSalaries.csv", dk_text())
     with pytest.raises(InputError) as exc:
         read_salaries(dk, "fd")
     (p,) = problems_of(exc)
-    assert "DraftKings salary export" in p.message and "--site dk" in p.fix
+    assert "DraftKings salary export" in p.message and "--site dk" in p.worded(say_as_flag).fix
 
 
 def test_other_sport_export_is_refused(tmp_path):

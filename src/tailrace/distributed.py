@@ -211,11 +211,11 @@ def _unreachable(address: str, exc: BaseException) -> InputError:
     return InputError(Problem(
         f"cannot reach the Dask scheduler at {address} within {_connect_timeout():g} s "
         f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no answer'})",
-        field="--dask",
+        param="dask",
         fix=("check that `dask scheduler` is running there and listening on that host and port "
              "(it prints 'Scheduler at: tcp://HOST:PORT'), that this machine can reach it (firewall, "
              f"VPN), and that {ENV_VAR} is not set to a stale address; or run on this machine with "
-             "--dask local:2, or without --dask"),
+             "{dask=local:2}, or without {dask}"),
     ))
 
 
@@ -243,14 +243,14 @@ def open_executor(address: str | None = None, *, n_default: int | None = None) -
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise InputError(Problem(f"--dask {addr} needs the Dask extra, which is not installed",
-                                 field="--dask", fix="pip install 'tailrace[dask]', or run without --dask")) from None
+        raise InputError(Problem(f"{{dask={addr}}} needs the Dask extra, which is not installed",
+                                 param="dask", fix="pip install 'tailrace[dask]', or run without {dask}")) from None
     m = _LOCAL.match(addr)
     if m:
         n = int(m.group(1)) if m.group(1) else (n_default or os.cpu_count() or 1)
         if n < 1:
-            raise InputError(Problem(f"--dask {addr}: a local cluster needs at least one worker",
-                                     field="--dask", fix="use --dask local:2"))
+            raise InputError(Problem(f"{{dask={addr}}}: a local cluster needs at least one worker",
+                                     param="dask", fix="use {dask=local:2}"))
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                                dashboard_address=None, scheduler_kwargs={"dashboard": False},
                                env=_worker_env(n))

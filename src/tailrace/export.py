@@ -101,7 +101,7 @@ def fill_dk_entries_text(
     """
     if slate.site.key != "dk":
         raise InputError(Problem("DKEntries.csv is a DraftKings file but the slate is not DraftKings", file=source,
-                                 fix="use --site dk, or write a FanDuel upload instead"))
+                                 fix="use {site=dk}, or write a FanDuel upload instead"))
     checked = _check_lineups(lineups, slate)
     rows = _read_rows(text, source)
     h = next((k for k, row in enumerate(rows) if row and row[0].strip().lower() == "entry id"), None)
@@ -120,7 +120,7 @@ def fill_dk_entries_text(
         if n_e > n_l:
             msg = (f"the entries file has {n_e} entries but there are only {n_l} lineups "
                    f"({n_e - n_l} entries would stay empty)")
-            fix = f"build {n_e} lineups (--lineups {n_e}) or delete {n_e - n_l} entry rows"
+            fix = f"build {n_e} lineups ({{n_lineups={n_e}}}) or delete {n_e - n_l} entry rows"
         else:
             msg = (f"there are {n_l} lineups but the entries file has only {n_e} entries "
                    f"({n_l - n_e} lineups would be lost)")
@@ -144,7 +144,7 @@ def fill_dk_entries(
     src = Path(entries_path)
     if not src.is_file():
         raise InputError(Problem("entries file not found", file=str(src), fix="check the path"))
-    text = fill_dk_entries_text(read_text_file(src, field="--entries"), lineups, slate, source=str(src))
+    text = fill_dk_entries_text(read_text_file(src, param="entries"), lineups, slate, source=str(src))
     return atomic_write_text(out_path, text)
 
 
@@ -189,7 +189,7 @@ def read_upload_text(text: str, slate: Slate, source: str = "upload.csv") -> lis
     if len(cols) != r:
         raise InputError(Problem(f"the header has {len(cols)} '{SLOT}' columns but a {slate.site.name} lineup has {r}",
                                  file=source, row=h + 1, field=SLOT,
-                                 fix=f"use a {slate.site.name} file, or the --site that matches it"))
+                                 fix=f"use a {slate.site.name} file, or the {{site}} that matches it"))
     by_id = {d.id: i for i, d in enumerate(slate.drivers)}
     problems: list[Problem] = []
     out: list[tuple[int, ...]] = []
@@ -229,4 +229,4 @@ def read_upload(path: str | Path, slate: Slate) -> list[tuple[int, ...]]:
     p = Path(path)
     if not p.is_file():
         raise InputError(Problem("upload file not found", file=str(p), fix="check the path"))
-    return read_upload_text(read_text_file(p, field="--portfolio"), slate, source=str(p))
+    return read_upload_text(read_text_file(p, param="portfolio"), slate, source=str(p))

@@ -1,14 +1,14 @@
 """The pipeline: one optimisation run as a library call, slate + scenarios + ConstraintSpec ->
-portfolio -> explanations -> fresh validation -> result dict.
+portfolio -> explanations -> fresh validation -> :class:`OptimizeResult`.
 
 This is orchestration, so it sits above ``optimize/`` (the optimiser alone), ``contest/``
 (the contest measure) and ``explain.py``, and the faces call it, never those stages' glue.
 The CLI (``tailrace optimize``, ``tailrace demo``) and the REST API both call
-:func:`run_optimize`, so they give
-the same numbers for the same inputs. The result dict is JSON-ready (plain floats, ints,
-strings, lists, dicts): per lineup its site IDs, names, salary, objective value and bound,
-tail metrics and explanations; the portfolio's exposures and tail metrics; and, when a fresh
-scenario set is given, the portfolio re-scored on it (in-sample vs out-of-sample).
+:func:`run_optimize`, so they give the same numbers for the same inputs. The result is one
+frozen model: per lineup its site IDs, names, salary, objective value and bound, tail metrics
+and explanations; the portfolio's exposures and tail metrics; and, when a fresh scenario set is
+given, the portfolio re-scored on it (in-sample vs out-of-sample). ``OptimizeResult.to_json()``
+is the CLI's ``--json`` file; the API's /optimize answer is built from the same fields.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 from tailrace import tail
 from tailrace.errors import InputError, Problem
@@ -29,6 +30,7 @@ from tailrace.slate import Slate
 
 __all__ = [
     "OptimizeRun",
+    "OptimizeResult",
     "run_optimize",
     "portfolio_scores",
     "fresh_validation",
@@ -42,14 +44,116 @@ ALPHAS = (0.2,)
 BETAS = (0.01, 0.05)
 
 
+class _Result(BaseModel):
+    # Frozen, and a field left out when the model was built is left out of its JSON
+    # (``to_json`` dumps with exclude_unset): per-lineup ``seconds`` without timings,
+    # ``contest_marginal_ev`` outside mode contest, ``explain`` without explanations. A field
+    # given as None is there as null. Dicts hold other modules' JSON-ready figures as they give them.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form: plain floats, ints, strings, lists and dicts, in field order."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class LineupRow(_Result):
+    """One lineup of the portfolio, in the order built."""
+
+    index: int
+    driver_ids: list[str]
+    names: list[str]
+    salary: int
+    objective_value: float | None
+    bound: float | None
+    gap: float | None
+    optimal: bool
+    status: str
+    seconds: float | None = None  # left out with timings=False
+    tail_metrics: dict[str, Any]  # tail.TailSummary.to_dict()
+    contest_marginal_ev: float | None = None  # mode contest only
+    explain: dict[str, Any] | None = None  # why_high_tail, tail_vs_mean, constraint_binding; explain=True only
+
+
+class ExposureRow(_Result):
+    """A driver the portfolio holds: in how many lineups, and that as a share (``exposure``)."""
+
+    driver_id: str
+    name: str
+    count: int
+    exposure: float
+
+
+class PortfolioSummary(_Result):
+    n_lineups: int
+    mode: str
+    portfolio_value: float | None
+    seconds: float | None = None  # left out with timings=False
+    best_lineup_tail_metrics: dict[str, Any]  # of the best lineup per scenario
+    exposures: list[ExposureRow]
+    exposure_by_id: dict[str, float]
+    contest: dict[str, Any] | None = None  # mode contest: the selection's facts (cap, CV table, contest)
+
+
+class FreshFigures(_Result):
+    """A portfolio's figures on one scenario set (``fresh_validation``)."""
+
+    best_lineup_upper_cvar: float | None
+    best_lineup_mean: float | None
+    mean_lineup_objective: float | None
+    n_scenarios: int
+
+
+class FreshValidation(_Result):
+    """The portfolio re-scored on a fresh scenario set; without one, ``available`` False and the ``reason``."""
+
+    available: bool
+    beta: float | None = None
+    in_sample: FreshFigures | None = None
+    out_of_sample: FreshFigures | None = None
+    relative_drop: dict[str, float | None] | None = None  # (in - out) / |in| per figure
+    seed_in: Any = None  # the two sets' seeds, as their scenario meta gives them
+    seed_out: Any = None
+    reason: str | None = None
+
+
+class Timings(_Result):
+    portfolio_seconds: float
+    explain_seconds: float
+    total_seconds: float
+
+
+class OptimizeResult(_Result):
+    """What one optimisation run found, for every face: ``to_json()`` is the CLI's ``--json``
+    file (and the demo's portfolio.json); the API's /optimize answer reshapes the same fields
+    (its lineups leave out ``seconds`` and move ``explain`` to a list of its own; its exposures
+    call ``exposure`` ``share``)."""
+
+    site: str
+    n_drivers: int
+    n_scenarios: int
+    objective: dict[str, Any]  # name and the ObjectiveSpec's fields
+    tail_beta: float
+    explain_binding_lineups: int
+    mode: str
+    spec: dict[str, Any]  # the ConstraintSpec, as JSON
+    scenario_meta: dict[str, Any]
+    history: Any  # how a history entered the strengths (a dict from the scenario meta, or None)
+    lineups: list[LineupRow]
+    portfolio: PortfolioSummary
+    exposures: list[ExposureRow]
+    fresh_validation: FreshValidation
+    warnings: list[str]
+    timings: Timings | None = None  # left out with timings=False
+
+
 @dataclass(frozen=True)
 class OptimizeRun:
-    """A finished run: the resolved spec, the Portfolio, and the JSON-ready result."""
+    """A finished run: the resolved spec, the Portfolio, and the result."""
 
     slate: Slate
     resolved: ResolvedSpec
     portfolio: Any  # tailrace.optimize.portfolio.Portfolio
-    result: dict[str, Any] = field(default_factory=dict)
+    result: OptimizeResult
 
     @property
     def lineups(self) -> list[tuple[int, ...]]:
@@ -82,8 +186,9 @@ def tail_levels(beta: float) -> tuple[float, ...]:
 
 
 def fresh_validation(
-    points_in: np.ndarray, points_out: np.ndarray, lineups: list[tuple[int, ...]], beta: float, objective: Any
-) -> dict[str, Any]:
+    points_in: np.ndarray, points_out: np.ndarray, lineups: list[tuple[int, ...]], beta: float, objective: Any,
+    seed_in: Any = None, seed_out: Any = None,
+) -> FreshValidation:
     """In-sample vs out-of-sample figures of a portfolio: best-lineup-per-scenario upper CVaR and mean.
 
     ``relative_drop`` = (in - out) / |in|: how much of the in-sample figure was fitted noise.
@@ -101,15 +206,20 @@ def fresh_validation(
     a, b = figs(points_in), figs(points_out)
 
     def drop(k: str) -> float | None:
-        return (a[k] - b[k]) / abs(a[k]) if a[k] else None
+        return _finite((a[k] - b[k]) / abs(a[k])) if a[k] else None
 
-    return {
-        "available": True,
-        "beta": float(beta),
-        "in_sample": a,
-        "out_of_sample": b,
-        "relative_drop": {k: drop(k) for k in ("best_lineup_upper_cvar", "best_lineup_mean", "mean_lineup_objective")},
-    }
+    return FreshValidation(
+        available=True, beta=float(beta), in_sample=FreshFigures(**_jsonable(a)),
+        out_of_sample=FreshFigures(**_jsonable(b)),
+        relative_drop={k: drop(k) for k in ("best_lineup_upper_cvar", "best_lineup_mean", "mean_lineup_objective")},
+        seed_in=seed_in, seed_out=seed_out,
+    )
+
+
+def _finite(x: Any) -> float | None:
+    """``x`` as a float, None when it is not finite (as the JSON shows it)."""
+    v = float(x)
+    return v if math.isfinite(v) else None
 
 
 def _jsonable(obj: Any) -> Any:
@@ -167,15 +277,15 @@ def run_optimize(
     resolved = spec.resolve(slate)
     if contest_cap is not None and (isinstance(contest_cap, bool) or not isinstance(contest_cap, (int, np.integer))
                                     or contest_cap < 1):
-        raise InputError(Problem(f"contest cap {contest_cap!r} must be a place, a whole number >= 1", field="contest_cap",
+        raise InputError(Problem(f"contest cap {contest_cap!r} must be a place, a whole number >= 1", param="contest_cap",
                                  fix="give e.g. 12, 1 for no cap, or leave it out to cross-validate it"))
     if resolved.mode == "contest" and contest is None:
         raise InputError(
             Problem(
                 "mode 'contest' needs a contest (payouts, field), which this run was not given",
                 field="mode",
-                fix="give the contest (CLI: --entry-fee/--field-size/--rake or --payouts, optional --ownership, "
-                "--field), or use mode 'independent' or 'marginal'",
+                fix="give the contest ({entry_fee}/{field_size}/{rake} or {payouts}, optional "
+                "{ownership}, {field_file}), or use mode 'independent' or 'marginal'",
             )
         )
 
@@ -229,7 +339,7 @@ def run_optimize(
     if explain and lineups:
         mean_lineup = solve_lineup(points, sal, resolved.rules, Objective.mean(), time_limit=time_limit).lineup
 
-    rows: list[dict[str, Any]] = []
+    rows: list[LineupRow] = []
     for j, (lr, lu) in enumerate(zip(portfolio.lineups, lineups)):
         x = X[:, j]
         row: dict[str, Any] = {
@@ -237,16 +347,18 @@ def run_optimize(
             "driver_ids": [str(ids[i]) for i in lu],
             "names": [names[i] for i in lu],
             "salary": int(sal[list(lu)].sum()),
-            "objective_value": float(lr.value),
-            "bound": float(lr.bound),
-            "gap": float(lr.gap),
+            "objective_value": _finite(lr.value),
+            "bound": _finite(lr.bound),
+            "gap": _finite(lr.gap),
             "optimal": bool(lr.optimal),
             "status": str(lr.status),
-            "seconds": float(lr.seconds),
-            "tail_metrics": tail.tail_summary(x, alphas=ALPHAS, betas=levels).to_dict(),
+            "seconds": _finite(lr.seconds),
+            "tail_metrics": _jsonable(tail.tail_summary(x, alphas=ALPHAS, betas=levels).to_dict()),
         }
+        if not timings:
+            row.pop("seconds")
         if contest_info is not None:
-            row["contest_marginal_ev"] = contest_info["marginal_ev"][j]
+            row["contest_marginal_ev"] = _finite(contest_info["marginal_ev"][j])
         if not lr.optimal and lr.status not in ("marginal", "contest"):  # pool picks, not single optima
             warnings.append(f"lineup {j + 1}: not proven optimal ({lr.status}, gap {lr.gap:.4g})")
         if explain:
@@ -265,8 +377,8 @@ def run_optimize(
                 )
             else:
                 ex["constraint_binding"] = None
-            row["explain"] = ex
-        rows.append(row)
+            row["explain"] = _jsonable(ex)
+        rows.append(LineupRow(**row))
     t_explain = time.perf_counter() - t1
 
     counts = np.zeros(slate.n, dtype=np.int64)
@@ -274,7 +386,7 @@ def run_optimize(
         counts[list(lu)] += 1
     m = max(len(lineups), 1)
     exposures = [
-        {"driver_id": str(ids[i]), "name": names[i], "count": int(counts[i]), "exposure": float(counts[i] / m)}
+        ExposureRow(driver_id=str(ids[i]), name=names[i], count=int(counts[i]), exposure=float(counts[i] / m))
         for i in np.argsort(-counts, kind="stable")
         if counts[i] > 0
     ]
@@ -282,49 +394,44 @@ def run_optimize(
     port: dict[str, Any] = {
         "n_lineups": len(lineups),
         "mode": portfolio.mode,
-        "portfolio_value": float(portfolio.portfolio_value),
-        "seconds": float(portfolio.seconds),
-        "best_lineup_tail_metrics": tail.tail_summary(best, alphas=ALPHAS, betas=levels).to_dict(),
+        "portfolio_value": _finite(portfolio.portfolio_value),
+        "seconds": _finite(portfolio.seconds),
+        "best_lineup_tail_metrics": _jsonable(tail.tail_summary(best, alphas=ALPHAS, betas=levels).to_dict()),
         "exposures": exposures,
-        "exposure_by_id": {e["driver_id"]: e["exposure"] for e in exposures},
-    }
-    if contest_info is not None:
-        port["contest"] = {k: v for k, v in contest_info.items() if k != "marginal_ev"}
-    if fresh is not None and lineups:
-        fv = fresh_validation(points, fresh.points, lineups, beta, obj)
-        fv["seed_in"] = scenarios.meta.get("seed")
-        fv["seed_out"] = fresh.meta.get("seed")
-    else:
-        fv = {"available": False, "reason": fresh_reason or "no fresh scenario set was given"}
-    result = {
-        "site": slate.site.key,
-        "n_drivers": slate.n,
-        "n_scenarios": scenarios.n_scenarios,
-        "objective": {"name": obj.name, **spec.objective.model_dump(mode="json")},
-        "tail_beta": beta,
-        "explain_binding_lineups": min(binding_limit, len(lineups)) if explain else 0,
-        "mode": resolved.mode,
-        "spec": spec.model_dump(mode="json"),
-        "scenario_meta": {k: v for k, v in scenarios.meta.items() if isinstance(v, (str, int, float, bool))},
-        "history": scenarios.meta.get("history"),  # how a --history file entered the strengths (or None)
-        "lineups": rows,
-        "portfolio": port,
-        "exposures": exposures,
-        "fresh_validation": fv,
-        "warnings": warnings,
-        "timings": {
-            "portfolio_seconds": t_port,
-            "explain_seconds": t_explain,
-            "total_seconds": time.perf_counter() - t0,
-        },
+        "exposure_by_id": {e.driver_id: e.exposure for e in exposures},
     }
     if not timings:
-        result.pop("timings")
-        result["scenario_meta"].pop("seconds", None)
         port.pop("seconds")
-        for row in rows:
-            row.pop("seconds")
-    return OptimizeRun(slate=slate, resolved=resolved, portfolio=portfolio, result=_jsonable(result))
+    if contest_info is not None:
+        port["contest"] = _jsonable({k: v for k, v in contest_info.items() if k != "marginal_ev"})
+    if fresh is not None and lineups:
+        fv = fresh_validation(points, fresh.points, lineups, beta, obj, seed_in=_jsonable(scenarios.meta.get("seed")),
+                              seed_out=_jsonable(fresh.meta.get("seed")))
+    else:
+        fv = FreshValidation(available=False, reason=fresh_reason or "no fresh scenario set was given")
+    meta = {k: v for k, v in scenarios.meta.items() if isinstance(v, (str, int, float, bool))}
+    if not timings:
+        meta.pop("seconds", None)
+    result = OptimizeResult(
+        site=slate.site.key,
+        n_drivers=slate.n,
+        n_scenarios=scenarios.n_scenarios,
+        objective=_jsonable({"name": obj.name, **spec.objective.model_dump(mode="json")}),
+        tail_beta=beta,
+        explain_binding_lineups=min(binding_limit, len(lineups)) if explain else 0,
+        mode=resolved.mode,
+        spec=_jsonable(spec.model_dump(mode="json")),
+        scenario_meta=_jsonable(meta),
+        history=_jsonable(scenarios.meta.get("history")),  # how a history file entered the strengths (or None)
+        lineups=rows,
+        portfolio=PortfolioSummary(**port),
+        exposures=exposures,
+        fresh_validation=fv,
+        warnings=warnings,
+        **({"timings": Timings(portfolio_seconds=t_port, explain_seconds=t_explain,
+                               total_seconds=time.perf_counter() - t0)} if timings else {}),
+    )
+    return OptimizeRun(slate=slate, resolved=resolved, portfolio=portfolio, result=result)
 
 
 def fill_team_and_make(slate: Slate, spec: ConstraintSpec, history: Any = None,
@@ -414,7 +521,7 @@ def contest_from_options(
     sum to roster size x 100 by ``tailrace.contest.ownership.scale_ownership``, whose warnings
     are appended to ``warnings``), else a salary/value model fed the slate's projections (or, lacking them, the scenario
     means); the field is read from ``field_file`` or sampled with ``seed``. Bad numbers raise
-    InputError naming the flag.
+    InputError naming the parameter.
     """
     from tailrace.contest import CASH_GAMES, cash_payouts, parametric_payouts, read_field, read_ownership, read_payouts
     from tailrace.contest.payouts import DEFAULT_RAKE
@@ -422,12 +529,12 @@ def contest_from_options(
     rake = DEFAULT_RAKE if rake is None else rake
     problems = []
     if not entry_fee > 0:
-        problems.append(Problem(f"entry fee {entry_fee} must be positive", field="--entry-fee", fix="e.g. --entry-fee 5"))
+        problems.append(Problem(f"entry fee {entry_fee} must be positive", param="entry_fee", fix="e.g. {entry_fee=5}"))
     if field_size < 2:
-        problems.append(Problem(f"field size {field_size} is too small", field="--field-size",
-                                fix="e.g. --field-size 20000"))
+        problems.append(Problem(f"field size {field_size} is too small", param="field_size",
+                                fix="e.g. {field_size=20000}"))
     if not 0 <= rake < 1:
-        problems.append(Problem(f"rake {rake} must lie in [0, 1)", field="--rake", fix="e.g. --rake 0.13"))
+        problems.append(Problem(f"rake {rake} must lie in [0, 1)", param="rake", fix="e.g. {rake=0.13}"))
     if problems:
         raise InputError(problems)
     if payouts in CASH_GAMES:  # --payouts double-up / 50-50: a cash game's flat table

@@ -429,12 +429,12 @@ def _parse_salaries(
         if site.key == "dk" and _looks_fd(cols):
             return [], [Problem("this is a FanDuel player list, not a DraftKings salary export",
                                 file=label, row=hi + 1,
-                                fix="pass --site fd for this file, or pass the DraftKings "
+                                fix="pass {site=fd} for this file, or pass the DraftKings "
                                     "export (DKSalaries.csv)")]
         if site.key == "fd" and _looks_dk(cols):
             return [], [Problem("this is a DraftKings salary export, not a FanDuel player list",
                                 file=label, row=hi + 1,
-                                fix="pass --site dk for this file, or pass the FanDuel "
+                                fix="pass {site=dk} for this file, or pass the FanDuel "
                                     "player list")]
         need = ("ID", "Name", "Salary") if site.key == "dk" else ("Id", "Nickname", "Salary")
         missing = [c for c in need if _norm_header(c) not in cols]
@@ -516,7 +516,7 @@ def _parse_salaries(
             problems.append(Problem(
                 f"salary {salary} is outside the {site.name} range {lo}-{hi_sal}",
                 file=label, row=row, field=header[i_sal] or "Salary",
-                fix="check the value (dollars, not thousands) and the --site"))
+                fix="check the value (dollars, not thousands) and the {site}"))
             salary = None
         pos = _cell(rec, i_pos)
         if i_pos is not None and pos and not set(pos.split("/")) & _DK_DRIVER_POSITIONS:

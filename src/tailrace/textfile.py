@@ -3,7 +3,7 @@
 Public API (stable)::
 
     decode_text(data, label) -> str            # UTF-8 (BOM or not), UTF-16 with a BOM, cp1252
-    read_text_file(path, label=None, field=None) -> str
+    read_text_file(path, label=None, param=None) -> str
     csv_rows(text, label, delimiter=',', max_rows=None) -> list[list[str]]  # malformed: InputError
     parse_json(text, label) -> Any             # JSON; bad syntax or nesting is an InputError
     parse_yaml(text, label) -> Any
@@ -62,20 +62,21 @@ def _binary(label: str) -> InputError:
                                   "not a spreadsheet, archive or image"))
 
 
-def read_text_file(path: str | Path, label: str | None = None, field: str | None = None) -> str:
+def read_text_file(path: str | Path, label: str | None = None, param: str | None = None) -> str:
     """Read and decode a text file; InputError (naming ``label``, default the path, and the
-    option ``field``) when it is missing, a folder, unreadable or binary."""
+    parameter ``param`` that gave the file, e.g. ``"history"``) when it is missing, a folder,
+    unreadable or binary."""
     p = Path(path)
     name = label or str(p)
     try:
         data = p.read_bytes()
     except FileNotFoundError:
-        raise InputError(Problem("file not found", file=name, field=field, fix="check the path")) from None
+        raise InputError(Problem("file not found", file=name, param=param, fix="check the path")) from None
     except IsADirectoryError:
-        raise InputError(Problem("this is a folder, not a file", file=name, field=field,
+        raise InputError(Problem("this is a folder, not a file", file=name, param=param,
                                  fix="give the path of the file itself")) from None
     except OSError as exc:
-        raise InputError(Problem(f"cannot read the file ({exc.strerror})", file=name, field=field,
+        raise InputError(Problem(f"cannot read the file ({exc.strerror})", file=name, param=param,
                                  fix="check the path and its permissions")) from None
     return decode_text(data, name)
 

@@ -47,7 +47,7 @@ def _library_lineups(lib, **contest_kw) -> list[list[str]]:
     slate, scen = lib["slate"], lib["scen"]
     contest = contest_from_options(slate, scen.points, seed=SEED, **contest_kw)
     run = run_optimize(slate, scen, ConstraintSpec.model_validate(SPEC), contest=contest, explain=False)
-    return [row["driver_ids"] for row in run.result["lineups"]]
+    return [row.driver_ids for row in run.result.lineups]
 
 
 def test_contest_mode_lineups_equal_the_library(client: httpx.Client, slate_id: str, lib) -> None:

@@ -96,7 +96,7 @@ def test_optimize_matches_library(optimized: dict, lib) -> None:
     from tailrace.pipeline import run_optimize
 
     want = run_optimize(lib["slate"], lib["scen"], ConstraintSpec.model_validate(SPEC), fresh=lib["fresh"],
-                        explain=True, binding_limit=2).result
+                        explain=True, binding_limit=2).result.to_json()
     got = optimized
     assert len(got["lineups"]) == 4
     for a, b in zip(got["lineups"], want["lineups"]):

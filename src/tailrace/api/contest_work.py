@@ -9,6 +9,7 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 
+from tailrace.api.schemas import ContestRequest, ContestSpecIn
 from tailrace.api.services import Context, Progress, jsonable, get_scenarios, load_slate, no_progress
 
 
@@ -55,23 +56,23 @@ def ownership_from_mapping(slate, mapping: dict[str, float], warnings: list[str]
     return own
 
 
-def payout_table(c: dict[str, Any]) -> Any:
+def payout_table(c: ContestSpecIn) -> Any:
     """The PayoutTable a contest request asks for: a cash game's flat table, the given rows, or None
     (the parametric tournament table). InputError for a table that cannot be meant."""
     from tailrace.contest import cash_payouts, payouts_from_ranges
 
-    kind = c.get("kind", "tournament")
-    if kind != "tournament" and c.get("payouts"):
+    kind = c.kind
+    if kind != "tournament" and c.payouts:
         raise InputError(Problem(f"contest.kind '{kind}' has its own table; contest.payouts cannot be given too",
                                  field="contest.payouts", fix="leave out payouts, or use kind 'tournament'"))
     if kind != "tournament":
-        return cash_payouts(kind, c["entry_fee"], c["field_size"])
-    if c.get("payouts"):
-        rows = [(r["min_rank"], r["max_rank"], r["prize"]) for r in c["payouts"]]
+        return cash_payouts(kind, c.entry_fee, c.field_size)
+    if c.payouts:
+        rows = [(r.min_rank, r.max_rank, r.prize) for r in c.payouts]
         last = max(b for _, b, _ in rows)
-        if last > c["field_size"]:
+        if last > c.field_size:
             raise InputError(Problem(f"the payout table pays down to rank {last:,}, beyond the field of "
-                                     f"{c['field_size']:,}", field="contest.payouts",
+                                     f"{c.field_size:,}", field="contest.payouts",
                                      fix="pay at most field_size places"))
         return payouts_from_ranges(rows, source="contest.payouts")
     return None
@@ -90,33 +91,33 @@ def profit_distribution(profit: np.ndarray, cvar: float, alpha: float, bins: int
             "alpha": float(alpha), "n_scenarios": int(x.size)}
 
 
-def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
+def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Contest figures (profit, ROI, cash/top-1 %/win rates with standard errors) for a stored portfolio."""
     from tailrace.contest import make_contest, simulate
 
     t0 = time.perf_counter()
-    pf = ctx.store.get_portfolio(req["portfolio_id"])
+    pf = ctx.store.get_portfolio(req.portfolio_id)  # the stored portfolio: a plain dict from the store
     slate = load_slate(ctx, pf["slate_id"])
-    c = req["contest"]
+    c = req.contest
     lineups = np.asarray([[slate.index_of(i) for i in ids] for ids in pf["lineups"]], dtype=np.int64)
-    if lineups.shape[0] >= c["field_size"]:
-        raise InputError(Problem(f"the portfolio's {lineups.shape[0]} lineups do not fit a {c['field_size']}-entry "
+    if lineups.shape[0] >= c.field_size:
+        raise InputError(Problem(f"the portfolio's {lineups.shape[0]} lineups do not fit a {c.field_size}-entry "
                                  "contest", field="contest.field_size", fix="use a larger field_size"))
     payouts = payout_table(c)
     progress(0.05, "simulating races")
-    scen, stats = get_scenarios(ctx, slate, req["n_scenarios"], req["seed"], pf.get("track"), progress,
+    scen, stats = get_scenarios(ctx, slate, req.n_scenarios, req.seed, pf.get("track"), progress,
                                 pf.get("strengths"), history_id=pf.get("history_id"),
                                 history_weight=pf.get("history_weight"), allow_shift=bool(pf.get("allow_shift")))
     t_scen = time.perf_counter()
     ownership, projections, warnings = contest_inputs(slate, scen.points)
-    if c.get("ownership"):
+    if c.ownership:
         warnings = [w for w in warnings if not w.startswith("ownership:")]
-        ownership = ownership_from_mapping(slate, c["ownership"], warnings)
+        ownership = ownership_from_mapping(slate, c.ownership, warnings)
     progress(0.4, "sampling the field")
     contest = make_contest(
         slate.salaries(), slate.site.roster_size, slate.site.salary_cap,
-        entry_fee=c["entry_fee"], field_size=c["field_size"], rake=c["rake"], payouts=payouts,
-        ownership=ownership, projections=projections, rng=req["seed"],
+        entry_fee=c.entry_fee, field_size=c.field_size, rake=c.rake, payouts=payouts,
+        ownership=ownership, projections=projections, rng=req.seed,
     )
     t_field = time.perf_counter()
 
@@ -129,9 +130,9 @@ def contest_work(ctx: Context, req: dict[str, Any], progress: Progress = no_prog
     out_lineups = [{"index": k, "driver_ids": list(ids), **fig} for k, (ids, fig) in
                    enumerate(zip(pf["lineups"], res["lineups"]))]
     return {
-        "portfolio_id": req["portfolio_id"],
-        "contest": {"entry_fee": res["entry_fee"], "field_size": c["field_size"], "n_entries": res["n_entries"],
-                    "prize_pool": res["prize_pool"], "n_scenarios": res["n_scenarios"], "seed": req["seed"],
+        "portfolio_id": req.portfolio_id,
+        "contest": {"entry_fee": res["entry_fee"], "field_size": c.field_size, "n_entries": res["n_entries"],
+                    "prize_pool": res["prize_pool"], "n_scenarios": res["n_scenarios"], "seed": req.seed,
                     "scenario_set_id": stats["scenario_set_id"], "paid_places": int(contest.payouts.n_paid)},
         "portfolio": res["portfolio"],
         "lineups": out_lineups,

@@ -8,6 +8,7 @@ The same mapping (``error_body``) is used for failed jobs, so a job's error read
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from typing import Any
@@ -17,10 +18,36 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tailrace.errors import SHOWN_PROBLEMS, GraphUnavailable, InfeasibleError, InputError
+from tailrace.errors import SHOWN_PROBLEMS, GraphUnavailable, InfeasibleError, InputError, TailraceError, literal
 from tailrace.store import NotFound
 
 log = logging.getLogger("tailrace.api")
+
+# The request field (schemas.py, or an upload's form field) of each library parameter an error
+# may name (tailrace.errors.PARAMS) where it is not the parameter's own name; the CLI's flags
+# are cli.options.FLAGS. Parameters the API does not take (dask, scenarios, field_file,
+# contest_cap, graph_uri) keep their names.
+FIELDS = {
+    "entry_fee": "contest.entry_fee", "field_size": "contest.field_size", "rake": "contest.rake",
+    "payouts": "contest.payouts", "ownership": "contest.ownership", "portfolio": "portfolio_id", "entries": "file",
+}
+
+
+def say_as_field(param: str, value: str | None) -> str:
+    """A library parameter as the API says it: its JSON field (``contest.entry_fee``), with a value
+    as JSON (``"contest": {"entry_fee": 5}``); a ``tailrace.errors.Say``."""
+    name = FIELDS.get(param, param)
+    if value is None:
+        return name
+    out = json.dumps(literal(value))
+    for key in reversed(name.split(".")):
+        out = f'{{{json.dumps(key)}: {out}}}'
+    return out[1:-1]
+
+
+def worded(exc: BaseException) -> BaseException:
+    """``exc`` in the API's words when it is one of tailrace's errors (``say_as_field``)."""
+    return exc.worded(say_as_field) if isinstance(exc, TailraceError) else exc
 
 
 class ApiError(Exception):
@@ -60,7 +87,9 @@ def _problem_detail(p: Any, loc_prefix: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
-    """(status, JSON body) for an exception, without any traceback or server path."""
+    """(status, JSON body) for an exception, without any traceback or server path; the library's
+    parameters named as the request's fields."""
+    exc = worded(exc)
     if isinstance(exc, ApiError):
         return exc.status, {"error": _kind(exc.status), "message": exc.message, "detail": exc.detail}
     if isinstance(exc, InputError):

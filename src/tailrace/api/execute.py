@@ -18,24 +18,28 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from tailrace.api.errors import TimeLimitExceeded
-from tailrace.api.work import run_work
+from tailrace.api.work import request_to_json, run_work
 
 
-async def execute(request: Request, kind: str, body: dict[str, Any], run_async: bool) -> Any:
-    """The work's response dict now, or a 202 JSONResponse with the job id when ``run_async``."""
+async def execute(request: Request, kind: str, body: BaseModel, run_async: bool) -> Any:
+    """The work's response dict now, or a 202 JSONResponse with the job id when ``run_async``.
+
+    ``body`` is the route's validated request model; a job stores it as JSON (``request_to_json``)."""
     app = request.app
+    data = request_to_json(body)
     if run_async:
-        jid = await run_in_threadpool(app.state.jobs.submit, kind, body)
+        jid = await run_in_threadpool(app.state.jobs.submit, kind, data)
         return JSONResponse(
             {"job_id": jid, "kind": kind, "state": "queued", "url": f"/jobs/{jid}"},
             status_code=202,
             headers={"Location": f"/jobs/{jid}"},
         )
     inflight: dict[str, asyncio.Task] = app.state.inflight
-    key = kind + ":" + json.dumps(body, sort_keys=True, separators=(",", ":"))
+    key = kind + ":" + json.dumps(data, sort_keys=True, separators=(",", ":"))
     task = inflight.get(key)
     if task is None:
         # The work runs as its own task: a caller that disconnects does not cancel it for the others.
@@ -52,7 +56,7 @@ async def execute(request: Request, kind: str, body: dict[str, Any], run_async: 
     return await asyncio.shield(task)
 
 
-async def _run_now(app: Any, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+async def _run_now(app: Any, kind: str, body: BaseModel) -> dict[str, Any]:
     limit = float(app.state.settings.sync_time_limit)
     deadline = time.monotonic() + limit
 

@@ -50,7 +50,7 @@ class JobRunner:
         return orphaned
 
     def submit(self, kind: str, request: dict[str, Any]) -> str:
-        """Queue a job of ``kind`` with a JSON-able request; returns its id."""
+        """Queue a job of ``kind`` with its request as JSON (``work.request_to_json``); returns its id."""
         if kind not in JOB_KINDS:
             raise ValueError(f"unknown job kind {kind!r}")
         jid = self.store.create_job(kind, request, owner_pid=os.getpid())
@@ -166,7 +166,7 @@ def worker_main(settings_json: dict[str, Any], job_id: str, parent_pid: int) -> 
     _watch_parent(parent_pid)
     from tailrace.api.errors import Cancelled, error_body
     from tailrace.api.services import Context
-    from tailrace.api.work import run_work
+    from tailrace.api.work import request_from_json, run_work
 
     settings = Settings.model_validate(settings_json)
     store = Store(settings.data_dir)
@@ -185,7 +185,7 @@ def worker_main(settings_json: dict[str, Any], job_id: str, parent_pid: int) -> 
 
     try:
         ctx = Context.create(settings, store)
-        result = run_work(ctx, job["kind"], job["request"], progress)
+        result = run_work(ctx, job["kind"], request_from_json(job["kind"], job["request"]), progress)
     except Cancelled:
         return
     except BaseException as exc:  # recorded in the store; the worker then exits normally

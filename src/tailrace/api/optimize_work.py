@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tailrace.api.schemas import ContestSpecIn, OptimizeRequest
 from tailrace.api.services import (
     Context,
     Progress,
@@ -26,7 +27,6 @@ from tailrace.api.services import (
     save_slate,
     slate_from_json,
 )
-from tailrace.contest.payouts import DEFAULT_RAKE
 from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.pipeline import fill_team_and_make
@@ -36,43 +36,42 @@ log = logging.getLogger("tailrace.api.optimize")
 MAX_SEED = 2**63 - 1
 
 
-def resolve_spec(ctx: Context, req: dict[str, Any]) -> ConstraintSpec:
+def resolve_spec(ctx: Context, req: OptimizeRequest) -> ConstraintSpec:
     """The request's ConstraintSpec: inline, stored (spec_id) or default, with the request's overrides."""
-    if req.get("spec_id"):
-        stored = ctx.spec_store().get_spec(req["spec_id"])  # NotFound -> 404
-        spec = ConstraintSpec.from_data(stored["spec"], source=f"constraint spec {req['spec_id']}")
-    elif req.get("spec") is not None:
-        spec = ConstraintSpec.from_data(req["spec"], source="spec")
+    if req.spec_id:
+        stored = ctx.spec_store().get_spec(req.spec_id)  # NotFound -> 404
+        spec = ConstraintSpec.from_data(stored["spec"], source=f"constraint spec {req.spec_id}")
+    elif req.spec is not None:
+        spec = req.spec.model_copy()
+        spec._source = "spec"  # how its error messages name it
     else:
         spec = ConstraintSpec()
-    overrides = {k: req.get(k) for k in ("objective", "n_lineups", "mode")}
+    # the objective overrides field by field (with_overrides merges a mapping's non-null values)
+    overrides = {"objective": None if req.objective is None else req.objective.model_dump(mode="json"),
+                 "n_lineups": req.n_lineups, "mode": req.mode}
     if any(v is not None for v in overrides.values()):
         spec = spec.with_overrides(**overrides)
     check_limit(spec.n_lineups, ctx.settings.max_lineups, "n_lineups")
-    if req.get("contest") is not None and spec.mode != "contest":
+    if req.contest is not None and spec.mode != "contest":
         raise InputError(Problem(f"contest settings were given, but the mode is '{spec.mode}'", field="contest",
                                  fix="set mode 'contest', or leave contest out"))
     return spec
 
 
-DEFAULT_CONTEST = {"kind": "tournament", "entry_fee": 5.0, "field_size": 20_000, "rake": DEFAULT_RAKE, "payouts": None,
-                   "ownership": None}
-
-
-def contest_for_request(slate, points, c: dict[str, Any], seed: int, warnings: list[str]) -> Any:
+def contest_for_request(slate, points, c: ContestSpecIn, seed: int, warnings: list[str]) -> Any:
     """Mode 'contest': the Contest the request describes, built by ``pipeline.contest_from_parts``
     as the CLI builds it: payouts from the kind / rows / parametric table, ownership from
-    ``c['ownership']`` (by name or site ID; others 0), else the slate's column, else modelled from
+    ``c.ownership`` (by name or site ID; others 0), else the slate's column, else modelled from
     the projections (or scenario means); the field is sampled with ``seed``."""
     from tailrace.api.contest_work import ownership_from_mapping, payout_table
     from tailrace.pipeline import contest_from_parts
 
-    if c["field_size"] <= 1:
+    if c.field_size <= 1:
         raise InputError(Problem("the contest needs at least 2 entries", field="contest.field_size",
                                  fix="e.g. 20000"))
-    own = ownership_from_mapping(slate, c["ownership"], warnings) if c.get("ownership") else None
-    return contest_from_parts(slate, points, payout_table(c), ownership=own, entry_fee=c["entry_fee"],
-                              field_size=c["field_size"], rake=c["rake"], seed=seed, warnings=warnings)
+    own = ownership_from_mapping(slate, c.ownership, warnings) if c.ownership else None
+    return contest_from_parts(slate, points, payout_table(c), ownership=own, entry_fee=c.entry_fee,
+                              field_size=c.field_size, rake=c.rake, seed=seed, warnings=warnings)
 
 
 def score_histograms(points, fresh_points, lineups: list[tuple[int, ...]], bins: int = 40) -> list[dict[str, Any]]:
@@ -111,28 +110,28 @@ def _graph_of(ctx: Context):  # -> Callable[[], GraphConnection | None] | None
     return lambda: open_graph(ctx.settings.graph_uri)
 
 
-def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
+def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Build the portfolio and every requested part; returns the OptimizeResponse dict."""
     from tailrace.pipeline import run_optimize
 
     t0 = time.perf_counter()
     warnings: list[str] = []
-    if req.get("slate") is not None:
-        slate = slate_from_json(req["slate"])
+    if req.slate is not None:
+        slate = slate_from_json(req.slate)
         slate_id, _ = save_slate(ctx, slate)
     else:
-        slate_id = req["slate_id"]
+        slate_id = req.slate_id
         slate = load_slate(ctx, slate_id)
     spec = resolve_spec(ctx, req)
     # team / make for team and manufacturer rules: the slate's, else the uploaded history's, else
     # the graph's (as on the CLI)
-    slate = fill_team_and_make(slate, spec, load_history(ctx, req["history_id"]) if req.get("history_id") else None,
+    slate = fill_team_and_make(slate, spec, load_history(ctx, req.history_id) if req.history_id else None,
                                graph=_graph_of(ctx))
     spec.resolve(slate)  # bad names / obvious conflicts fail now, before any simulation
-    n, seed, track, strengths = req["n_scenarios"], req["seed"], req.get("track"), req.get("strengths")
+    n, seed, track, strengths = req.n_scenarios, req.seed, req.track, req.strengths
     progress(0.02, "simulating races")
-    hist = {"history_id": req.get("history_id"), "history_weight": req.get("history_weight")}
-    if req.get("allow_projection_shift"):
+    hist: dict[str, Any] = {"history_id": req.history_id, "history_weight": req.history_weight}
+    if req.allow_projection_shift:
         hist["allow_shift"] = True
     scen, kstats = get_scenarios(ctx, slate, n, seed, track, progress, strengths, **hist)
     ctx.store.put_scenario_set(kstats["scenario_set_id"], slate_id,
@@ -141,8 +140,8 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
 
     fresh, fresh_reason = None, None
     vseed = fresh_seed(seed)
-    vn = req.get("validation_scenarios") or n
-    if req.get("include_tail_validation"):
+    vn = req.validation_scenarios or n
+    if req.include_tail_validation:
         progress(0.3, "simulating the fresh validation set")
         try:
             check_limit(vn, ctx.settings.max_scenarios, "validation_scenarios")
@@ -156,13 +155,14 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
     contest, contest_req, contest_warnings = None, None, []
     if spec.mode == "contest":
         progress(0.32, "sampling the contest field")
-        contest_req = {**DEFAULT_CONTEST, **(req.get("contest") or {})}
-        contest = contest_for_request(slate, scen.points, contest_req, seed, contest_warnings)
+        c = req.contest or ContestSpecIn()  # the default contest: a 20,000-entry $5 tournament
+        contest_req = c.model_dump(mode="json")  # as stored with the portfolio and echoed in the answer
+        contest = contest_for_request(slate, scen.points, c, seed, contest_warnings)
 
     def tick(done: int, total: int) -> None:
         progress(0.35 + 0.6 * done / max(total, 1), f"lineup {done} of {total}")
 
-    explain = bool(req.get("include_explain"))
+    explain = req.include_explain
     binding = min(spec.n_lineups, ctx.settings.explain_binding_limit)
     try:
         run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=explain,
@@ -179,14 +179,14 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=False,
                            progress=tick, contest=contest)
     t_opt = time.perf_counter()
-    res = run.result
+    res = run.result  # pipeline.OptimizeResult: the answer below reshapes its fields
     warnings = list(dict.fromkeys(list(kstats["warnings"]) + [f"contest: {w}" for w in contest_warnings]
-                                  + list(res.get("warnings", [])) + warnings))
+                                  + list(res.warnings) + warnings))
 
     explain_out = None
-    if req.get("include_explain"):
+    if req.include_explain:
         if explain:
-            explain_out = [row.get("explain") for row in res["lineups"]]
+            explain_out = [row.explain for row in res.lineups]
             if spec.n_lineups > binding:
                 warnings.append(f"explain: constraint_binding is given for the first {binding} lineups only "
                                 "(each relaxation re-solves; TAILRACE_EXPLAIN_BINDING_LIMIT); null for the rest")
@@ -194,50 +194,45 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
             warnings.append("explain: not available")
 
     validation = None
-    if req.get("include_tail_validation"):
-        fv = res.get("fresh_validation") or {}
-        if fv.get("available"):
-            validation = {"seed": vseed, "n_scenarios": int(vn), "beta": fv.get("beta"),
-                          "in_sample": fv["in_sample"], "out_of_sample": fv["out_of_sample"],
-                          "relative_drop": fv["relative_drop"]}
+    if req.include_tail_validation:
+        fv = res.fresh_validation
+        if fv.available and fv.in_sample is not None and fv.out_of_sample is not None:
+            validation = {"seed": vseed, "n_scenarios": int(vn), "beta": fv.beta, "in_sample": fv.in_sample.to_json(),
+                          "out_of_sample": fv.out_of_sample.to_json(), "relative_drop": fv.relative_drop}
         else:
-            warnings.append(f"tail_validation: {fv.get('reason') or fresh_reason or 'not available'}")
+            warnings.append(f"tail_validation: {fv.reason or fresh_reason or 'not available'}")
 
     calibration = None
-    if req.get("include_calibration"):
+    if req.include_calibration:
         progress(0.96, "calibration summary")
-        calibration, why = calibration_summary(ctx, slate, track, req.get("history_id"))
+        calibration, why = calibration_summary(ctx, slate, track, req.history_id)
         if calibration is None:
             warnings.append(f"calibration_metrics: {why}")
     t_end = time.perf_counter()
 
-    lineups = [
-        {"index": r["index"], "driver_ids": r["driver_ids"], "names": r["names"], "salary": r["salary"],
-         "objective_value": r["objective_value"], "bound": r["bound"], "gap": r.get("gap"),
-         "optimal": r.get("optimal"), "status": r.get("status"), "tail_metrics": r["tail_metrics"],
-         "contest_marginal_ev": r.get("contest_marginal_ev"),
-         # filled below when asked for; present either way so a job's result and the
-         # synchronous answer (serialised through the response model) are the same JSON
-         "distribution": None, "fresh_tail_metrics": None}
-        for r in res["lineups"]
-    ]
-    if req.get("include_distributions") and lineups:
+    # the result's lineups without their seconds and explanations (those are `explain`), with
+    # contest_marginal_ev null outside mode contest; distribution and fresh_tail_metrics are
+    # filled below when asked for, present either way so a job's result and the synchronous
+    # answer (serialised through the response model) are the same JSON
+    lineups = [{**r.model_dump(mode="json", exclude={"seconds", "explain"}), "distribution": None,
+                "fresh_tail_metrics": None} for r in res.lineups]
+    if req.include_distributions and lineups:
         from tailrace import tail
         from tailrace.pipeline import ALPHAS, portfolio_scores, tail_levels
 
         hists = score_histograms(scen.points, None if fresh is None else fresh.points, run.lineups)
         F = portfolio_scores(fresh.points, run.lineups) if fresh is not None else None
-        levels = tail_levels(res.get("tail_beta") or spec.objective.tail_beta())
+        levels = tail_levels(res.tail_beta or spec.objective.tail_beta())
         for j, lu in enumerate(lineups):
             lu["distribution"] = hists[j]
             if F is not None:
                 lu["fresh_tail_metrics"] = jsonable(tail.tail_summary(F[:, j], alphas=ALPHAS, betas=levels).to_dict())
-    port = res.get("portfolio", {})
-    exposures = [{"driver_id": e["driver_id"], "name": e["name"], "count": e["count"], "share": e["exposure"]}
-                 for e in res.get("exposures", [])]
+    port = res.portfolio
+    # the API calls a driver's exposure its share
+    exposures = [{**e.model_dump(mode="json", exclude={"exposure"}), "share": e.exposure} for e in res.exposures]
     portfolio = {
         "slate_id": slate_id, "site": slate.site.key, "lineups": [lu["driver_ids"] for lu in lineups],
-        "objective": res.get("objective"), "mode": res.get("mode"), "spec": res.get("spec"),
+        "objective": res.objective, "mode": res.mode, "spec": res.spec,
         "scenario_set_id": kstats["scenario_set_id"], "n_scenarios": n, "seed": seed, "track": track,
         "strengths": strengths, **hist,
     }
@@ -249,12 +244,12 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         "portfolio_id": portfolio_id,
         "slate_id": slate_id,
         "site": slate.site.key,
-        "objective": res.get("objective") or {},
-        "mode": res.get("mode") or spec.mode,
+        "objective": res.objective,
+        "mode": res.mode,
         "lineups": lineups,
         "exposures": exposures,
-        "tail_metrics": {"portfolio_value": port.get("portfolio_value"), "tail_beta": res.get("tail_beta"),
-                         "best_lineup": port.get("best_lineup_tail_metrics")},
+        "tail_metrics": {"portfolio_value": port.portfolio_value, "tail_beta": res.tail_beta,
+                         "best_lineup": port.best_lineup_tail_metrics},
         "kernel_stats": kstats,
         "calibration_metrics": calibration,
         "tail_validation": validation,
@@ -263,7 +258,7 @@ def optimize_work(ctx: Context, req: dict[str, Any], progress: Progress = no_pro
         "contest": None if contest_req is None else {
             **{k: v for k, v in contest_req.items() if k != "payouts"},
             "custom_payouts": bool(contest_req.get("payouts")), "paid_places": int(contest.payouts.n_paid),
-            **{k: v for k, v in (port.get("contest") or {}).items() if k not in ("entry_fee", "field_size")}},
+            **{k: v for k, v in (port.contest or {}).items() if k not in ("entry_fee", "field_size")}},
         "timings": {"scenarios": t_scen - t0, "validation_scenarios": t_fresh - t_scen,
                     "optimize": t_opt - t_fresh, "calibration": t_end - t_opt, "total": t_end - t0},
     }
@@ -332,7 +327,9 @@ def calibration_summary(ctx: Context, slate, track: str | None,
         tmp.replace(out)
         return summary, ""
     except InputError as exc:
-        return None, f"{label} could not be used: {exc}"
+        from tailrace.api.errors import worded
+
+        return None, f"{label} could not be used: {worded(exc)}"
     except Exception as exc:
         log.exception("calibration summary failed")
         return None, f"calibration failed ({type(exc).__name__}: {exc})"

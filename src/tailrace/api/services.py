@@ -1,4 +1,4 @@
-"""The work behind the endpoints: plain functions over (Context, request dict, progress) -> response dict.
+"""The work behind the endpoints: plain functions over (Context, typed request, progress) -> response dict.
 
 The same functions serve synchronous requests (in a thread of the server) and async jobs (in
 a worker process), so both give the same answer for the same request. They call the library
@@ -26,6 +26,7 @@ from tailrace.sites import get_site
 from tailrace.slate import Driver, Slate
 from tailrace.store import Store, content_id, slate_from_dict, slate_to_dict
 
+from tailrace.api.schemas import SimulateRequest, SlateIn
 from tailrace.api.settings import Settings
 
 Progress = Callable[[float, str], None]
@@ -106,24 +107,24 @@ def check_limit(value: int, limit: int, field_name: str) -> None:
                                  fix=f"use at most {limit:,}"))
 
 
-def slate_from_json(data: dict[str, Any]) -> Slate:
+def slate_from_json(data: SlateIn) -> Slate:
     """A Slate from the JSON form (``SlateIn``), with the checks the file readers make.
 
     Raises InputError listing each problem by field path (``drivers[3].salary``): duplicate
     IDs, salaries outside the site's range, start positions that are not 1..n, too few drivers.
     """
-    site = get_site(data["site"])
-    drivers = data["drivers"]
+    site = get_site(data.site)
+    drivers = data.drivers
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     lo, hi = site.salary_range
     for i, d in enumerate(drivers):
-        if d["id"] in seen:
-            problems.append(Problem(f"ID '{d['id']}' is used by drivers[{seen[d['id']]}] too",
+        if d.id in seen:
+            problems.append(Problem(f"ID '{d.id}' is used by drivers[{seen[d.id]}] too",
                                     field=f"drivers[{i}].id", fix="give every driver its own site ID"))
-        seen.setdefault(d["id"], i)
-        if not lo <= d["salary"] <= hi:
-            problems.append(Problem(f"salary {d['salary']} is outside {site.name}'s range {lo}..{hi}",
+        seen.setdefault(d.id, i)
+        if not lo <= d.salary <= hi:
+            problems.append(Problem(f"salary {d.salary} is outside {site.name}'s range {lo}..{hi}",
                                     field=f"drivers[{i}].salary", fix="give the salary in dollars, e.g. 8500"))
     if len(drivers) < site.roster_size:
         problems.append(Problem(f"{len(drivers)} drivers cannot fill a {site.name} lineup of {site.roster_size}",
@@ -131,7 +132,7 @@ def slate_from_json(data: dict[str, Any]) -> Slate:
     if len(drivers) > site.max_field:
         problems.append(Problem(f"{len(drivers)} drivers, but {site.name} scores only {site.max_field} places",
                                 field="drivers", fix=f"send at most {site.max_field} drivers"))
-    starts = [d.get("start") for d in drivers]
+    starts = [d.start for d in drivers]
     given = [s for s in starts if s is not None]
     if given and len(given) < len(starts):
         i = starts.index(None)
@@ -145,8 +146,8 @@ def slate_from_json(data: dict[str, Any]) -> Slate:
                                 fix=f"give each driver a different start from 1 to {len(given)}"))
     if problems:
         raise InputError(problems)
-    out = tuple(Driver(**{k: v for k, v in d.items()}) for d in drivers)
-    track = data.get("track")
+    out = tuple(Driver(**d.model_dump()) for d in drivers)
+    track = data.track
     return Slate(site=site, drivers=out, track=track.strip() if track and track.strip() else None,
                  source={"json": "request body"})
 
@@ -197,7 +198,7 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
         try:
             slate = read_slate(site, sal_path, proj_path, track=track)
         except InputError as exc:
-            raise InputError([Problem(clean(p.message), clean(p.file), p.row, p.field, clean(p.fix))
+            raise InputError([replace(p, message=clean(p.message), file=clean(p.file), fix=clean(p.fix))
                               for p in exc.problems]) from None
         except (csv.Error, UnicodeError, ValueError) as exc:  # a reader that gave up on a malformed file
             raise InputError(Problem(f"the file could not be read as CSV ({clean(str(exc))})",
@@ -381,20 +382,19 @@ def jsonable(x: Any) -> Any:
     return str(x)
 
 
-def simulate_work(ctx: Context, req: dict[str, Any], progress: Progress = no_progress) -> dict[str, Any]:
+def simulate_work(ctx: Context, req: SimulateRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """POST /simulate: the scenario set of a stored slate and its per-driver summary."""
-    slate = load_slate(ctx, req["slate_id"])
+    slate = load_slate(ctx, req.slate_id)
     progress(0.05, "simulating")
-    _, stats = get_scenarios(ctx, slate, req["n_scenarios"], req["seed"], req.get("track"), progress,
-                             req.get("strengths"), history_id=req.get("history_id"),
-                             history_weight=req.get("history_weight"),
-                             allow_shift=bool(req.get("allow_projection_shift")))
-    ctx.store.put_scenario_set(stats["scenario_set_id"], req["slate_id"],
-                               {"n_scenarios": stats["count"], "seed": stats["seed"], "track": req.get("track"),
-                                "strengths": req.get("strengths"), "history_id": req.get("history_id"),
-                                "history_weight": req.get("history_weight")})
+    _, stats = get_scenarios(ctx, slate, req.n_scenarios, req.seed, req.track, progress, req.strengths,
+                             history_id=req.history_id, history_weight=req.history_weight,
+                             allow_shift=req.allow_projection_shift)
+    ctx.store.put_scenario_set(stats["scenario_set_id"], req.slate_id,
+                               {"n_scenarios": stats["count"], "seed": stats["seed"], "track": req.track,
+                                "strengths": req.strengths, "history_id": req.history_id,
+                                "history_weight": req.history_weight})
     progress(1.0, "done")
-    return {"scenario_set_id": stats["scenario_set_id"], "slate_id": req["slate_id"], "kernel_stats": stats,
+    return {"scenario_set_id": stats["scenario_set_id"], "slate_id": req.slate_id, "kernel_stats": stats,
             "warnings": list(stats["warnings"])}
 
 

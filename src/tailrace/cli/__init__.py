@@ -1,7 +1,8 @@
 """The `tailrace` command line: one Typer app; each command lives in its own module.
 
 A command module defines ``register(app)``. Errors a user can fix (InputError,
-InfeasibleError) print as one clear message without a traceback and exit with code 2.
+InfeasibleError) print as one clear message without a traceback and exit with code 2, the
+library's parameters said as flags (``options.say_as_flag``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _COMMANDS = ("score", "simulate", "optimize", "contest", "calibrate", "serve", "
 
 @app.callback()
 def _global_options(
+    ctx: typer.Context,
     graph: str | None = typer.Option(None, "--graph", help="Graph database URI (bolt:// or neo4j://) for "
                                      "--history graph and stored specs; default TAILRACE_GRAPH_URI."),
 ) -> None:
@@ -37,6 +39,7 @@ def _global_options(
     from tailrace.cli import options
 
     options.GRAPH_URI = graph
+    options.COMMAND = ctx.invoked_subcommand
 
 for _name in _COMMANDS:
     try:
@@ -71,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     from tailrace.cli import options
 
     options.GRAPH_URI = None  # per run: set by --graph
+    options.COMMAND = None
     try:
         app(args=argv, standalone_mode=False)
     except (InputError, InfeasibleError, TailraceError) as exc:
+        exc = exc.worded(options.say_as_flag)  # the library's parameters as this command's flags
         kind = "infeasible" if isinstance(exc, InfeasibleError) else "error"
         # soft_wrap: no line breaks inside a message (a row number must not land on the next
         # line of a log); escape: a message's own brackets are text, not markup

@@ -37,7 +37,7 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
     """Lineups from the optimiser's JSON result (lineups[].driver_ids) or a site upload CSV."""
     roster = slate.site.roster_size
     if path.suffix.lower() == ".json":
-        data = parse_json(read_text_file(path, field="--portfolio"), str(path))
+        data = parse_json(read_text_file(path, param="portfolio"), str(path))
         rows = data.get("lineups") if isinstance(data, dict) else None
         if not isinstance(rows, list) or not rows:
             raise InputError(Problem("no 'lineups' list", file=str(path), field="lineups",

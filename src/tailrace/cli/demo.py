@@ -122,7 +122,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
 
     out.mkdir(parents=True, exist_ok=True)
     upload = write_upload(out / "dk_upload.csv", run.lineups, slate)
-    atomic_write_text(out / "portfolio.json", json.dumps(run.result, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(out / "portfolio.json", json.dumps(run.result.to_json(), indent=2, sort_keys=True) + "\n")
 
     contest = contest_from_options(slate, scen.points, entry_fee=5.0, field_size=20_000, seed=seed)
     lu = np.array(run.lineups, dtype=np.int64)

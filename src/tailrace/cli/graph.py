@@ -40,7 +40,7 @@ def load(
     from tailrace.textfile import read_text_file
 
     conn = _conn(graph, "tailrace graph load")
-    text = read_text_file(history, str(history), field="--history")
+    text = read_text_file(history, str(history), param="history")
     rep = load_history(conn, text, str(history), batch=batch)
     counts = graph_counts(conn)
     console.print(f"loaded {rep.races} races ({rep.rows:,} results, {rep.drivers} drivers) from {history} "

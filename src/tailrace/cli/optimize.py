@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT
                                   fill_team_and_make, load_history, load_spec, site_rules)
 from tailrace.cli.options import command_executor, dask_option, progress_label
 from tailrace.errors import InputError, Problem
+
+if TYPE_CHECKING:  # the pipeline (numpy and the rest) is imported when a command runs, not for --help
+    from tailrace.pipeline import OptimizeResult
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -69,36 +72,40 @@ def _spec_from(
     )
 
 
-def print_portfolio_table(result: dict[str, Any]) -> None:
-    beta = result["tail_beta"]
-    t = Table(title=f"{len(result['lineups'])} lineup(s) · objective {result['objective']['name']}")
+def _num(x: float | None, fmt: str) -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def print_portfolio_table(result: OptimizeResult) -> None:
+    beta = result.tail_beta
+    t = Table(title=f"{len(result.lineups)} lineup(s) · objective {result.objective['name']}")
     for col in ("#", "drivers", "salary", "objective", "mean", f"CVaR↑{beta:g}", "gap"):
         t.add_column(col, justify="left" if col == "drivers" else "right")
-    for row in result["lineups"]:
-        tm = row["tail_metrics"]
+    for row in result.lineups:
+        tm = row.tail_metrics
         t.add_row(
-            str(row["index"] + 1),
-            ", ".join(row["names"]),
-            f"{row['salary']:,}",
-            f"{row['objective_value']:.4g}",
+            str(row.index + 1),
+            ", ".join(row.names),
+            f"{row.salary:,}",
+            _num(row.objective_value, ".4g"),
             f"{tm['mean']['value']:.1f}",
             f"{tm['cvar_upper'][f'{beta:g}']['value']:.1f}",
-            f"{row['gap']:.2g}",
+            _num(row.gap, ".2g"),
         )
     console.print(t)
-    exp = result["portfolio"]["exposures"][:10]
-    if len(result["lineups"]) > 1 and exp:
-        console.print("exposure: " + ", ".join(f"{e['name']} {100 * e['exposure']:.0f}%" for e in exp))
-    fv = result["fresh_validation"]
-    if fv.get("available"):
-        a, b = fv["in_sample"], fv["out_of_sample"]
-        d = fv["relative_drop"]["best_lineup_upper_cvar"]
+    exp = result.portfolio.exposures[:10]
+    if len(result.lineups) > 1 and exp:
+        console.print("exposure: " + ", ".join(f"{e.name} {100 * e.exposure:.0f}%" for e in exp))
+    fv = result.fresh_validation
+    if fv.available and fv.in_sample is not None and fv.out_of_sample is not None:
+        a, b = fv.in_sample, fv.out_of_sample
+        d = (fv.relative_drop or {}).get("best_lineup_upper_cvar")
         console.print(
-            f"fresh scenarios: best-lineup upper CVaR {beta:g} {a['best_lineup_upper_cvar']:.1f} in sample, "
-            f"{b['best_lineup_upper_cvar']:.1f} out of sample"
+            f"fresh scenarios: best-lineup upper CVaR {beta:g} {_num(a.best_lineup_upper_cvar, '.1f')} in sample, "
+            f"{_num(b.best_lineup_upper_cvar, '.1f')} out of sample"
             + (f" ({100 * d:.1f} % drop)" if d is not None else "")
         )
-    for w in result["warnings"]:
+    for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
 
 
@@ -240,8 +247,8 @@ def register(app: typer.Typer) -> None:
             run = run_optimize(slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
                                binding_limit=explain_binding, time_limit=time_limit, contest=contest,
                                executor=ex, contest_cap=contest_cap)
-        result = run.result
-        result["warnings"] = [f"contest: {w}" for w in contest_warnings] + result["warnings"]
+        result = run.result.model_copy(update={"warnings": [f"contest: {w}" for w in contest_warnings]
+                                                           + run.result.warnings})
         print_portfolio_table(result)
         if out is not None:
             if entries is not None:
@@ -251,5 +258,5 @@ def register(app: typer.Typer) -> None:
                 write_upload(out, run.lineups, slate)
                 console.print(f"wrote {len(run.lineups)} lineup(s) to {out}")
         if json_out is not None:
-            atomic_write_text(json_out, json.dumps(result, indent=2, allow_nan=False))
+            atomic_write_text(json_out, json.dumps(result.to_json(), indent=2, allow_nan=False))
             console.print(f"wrote the result to {json_out}")

@@ -1,9 +1,34 @@
-"""Option parsing shared by the commands: one place turns `--site` into site rules."""
+"""Option parsing shared by the commands: one place turns `--site` into site rules, and one
+mapping says the library's parameters as the command line's flags."""
 
 from __future__ import annotations
 
+import shlex
+
 from tailrace.errors import InputError, Problem
 from tailrace.sites import SiteRules, get_site
+
+# The flag of each library parameter an error may name (tailrace.errors.PARAMS), so a library
+# error printed here says `--entry-fee 5` where the library says entry_fee=5.
+FLAGS = {
+    "allow_projection_shift": "--allow-projection-shift", "contest_cap": "--contest-cap", "dask": "--dask",
+    "entries": "--entries", "entry_fee": "--entry-fee", "field_file": "--field", "field_size": "--field-size",
+    "graph_uri": "--graph", "history": "--history", "history_weight": "--history-weight", "n_lineups": "--lineups",
+    "n_scenarios": "--n-scenarios", "ownership": "--ownership", "payouts": "--payouts", "portfolio": "--portfolio",
+    "rake": "--rake", "scenarios": "--scenarios", "site": "--site", "spec": "--spec", "track": "--track",
+}
+# Commands whose flag for a parameter differs: `simulate --scenarios 10000` is a count, not a file.
+COMMAND_FLAGS = {"simulate": {"n_scenarios": "--scenarios"}, "calibrate": {"n_scenarios": "--scenarios"}}
+
+# The command being run (set by the app's callback), for COMMAND_FLAGS.
+COMMAND: str | None = None
+
+
+def say_as_flag(param: str, value: str | None) -> str:
+    """A library parameter as the command line says it: ``--entry-fee``, ``--entry-fee 5`` (a
+    ``tailrace.errors.Say``)."""
+    flag = COMMAND_FLAGS.get(COMMAND or "", {}).get(param) or FLAGS.get(param) or "--" + param.replace("_", "-")
+    return flag if value is None else f"{flag} {shlex.quote(value)}"
 
 
 # Scenarios one process simulates and holds: 2,000,000 x 43 drivers is about 2.3 GB of points and

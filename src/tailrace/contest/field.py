@@ -101,9 +101,9 @@ def _draw(
             raise InputError(Problem(
                 f"could not draw a field of lineups with salary in [{lo:,}, {hi:,}] from this ownership "
                 f"({got:,} of {k:,} after {tries} batches): it puts too little weight on the drivers that "
-                "fill a salary cap", field="ownership",
+                "fill a salary cap", param="ownership",
                 fix="give ownership that sums to roster x 100 with the popular drivers' real shares, or a real "
-                    "field (--field)"))
+                    "field ({field_file})"))
         rate = max(acc.shape[0], 1) / batch
         batch = int(min(max(1024, 1_000_000 // max(n, 1)), max(1024, 1.2 * (k - got) / rate)))
     res = np.concatenate(out, axis=0) if out else np.zeros((0, roster), dtype=np.int64)
@@ -178,7 +178,7 @@ def read_field(path: str | Path, slate: Slate) -> Field:
     """
     p = Path(path)
     name = str(p)
-    rows = csv_rows(read_text_file(p, field="--field"), name)
+    rows = csv_rows(read_text_file(p, param="field_file"), name)
     by_id = {d.id: i for i, d in enumerate(slate.drivers)}
     by_name = {d.name.strip().lower(): i for i, d in enumerate(slate.drivers)}
     roster = slate.site.roster_size

@@ -107,7 +107,7 @@ def read_ownership(path: str | Path, slate: Slate, warnings: list[str] | None = 
     """
     p = Path(path)
     name = str(p)
-    rows = csv_rows(read_text_file(p, field="--ownership"), name)
+    rows = csv_rows(read_text_file(p, param="ownership"), name)
     if not rows:
         raise InputError(Problem("the file is empty", file=name, fix="columns: id or name, ownership"))
     header = [h.strip().lower() for h in rows[0]]

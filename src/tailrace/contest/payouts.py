@@ -273,7 +273,7 @@ def read_payouts(path: str | Path) -> PayoutTable:
     """
     p = Path(path)
     name = str(p)
-    text = read_text_file(p, field="--payouts")
+    text = read_text_file(p, param="payouts")
     rows: list[tuple[int, int, float]] = []
     problems: list[Problem] = []
     if p.suffix.lower() == ".json":

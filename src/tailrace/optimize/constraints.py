@@ -277,7 +277,7 @@ class ConstraintSpec(BaseModel):
         p = Path(path)
         if not p.is_file():
             raise InputError(Problem("constraint spec file not found", file=str(p), fix="check the path"))
-        text = read_text_file(p, field="--spec")
+        text = read_text_file(p, param="spec")
         return cls.from_data(_parse_text(text, p.suffix.lower(), str(p)), source=str(p))
 
     def with_overrides(self, **changes: Any) -> ConstraintSpec:

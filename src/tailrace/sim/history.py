@@ -185,7 +185,7 @@ def _track_type(track: str, season: int) -> str:
 
 def read_history(path: str | Path) -> History:
     """Read a race-history CSV (see module docstring); InputError lists every bad value."""
-    return parse_history(read_text_file(path, field="--history"), str(path))
+    return parse_history(read_text_file(path, param="history"), str(path))
 
 
 def parse_history(text: str, name: str) -> History:

@@ -155,7 +155,7 @@ def load_history_model(path: str | Path, config: RatingConfig | None = None, *,
     from tailrace.textfile import read_text_file
 
     label = name or str(path)
-    return history_model_from_text(read_text_file(path, label, field="--history"), label, config)
+    return history_model_from_text(read_text_file(path, label, param="history"), label, config)
 
 
 def history_model_from_text(text: str, name: str, config: RatingConfig | None = None) -> HistoryModel:
@@ -173,7 +173,7 @@ def history_model_from_text(text: str, name: str, config: RatingConfig | None = 
             return replace(hit, source=name) if hit.source != name else hit
     history = parse_history(text, name)
     if len(history) == 0:
-        raise InputError(Problem("the history holds no complete race", file=name, field="--history",
+        raise InputError(Problem("the history holds no complete race", file=name, param="history",
                                  fix="give a results file with at least one race whose every row is complete"))
     model = history_model(history, key, cfg)
     with _MEMO_LOCK:

@@ -371,7 +371,7 @@ def _ids_to_str(raw: np.ndarray) -> list[str]:
 
 
 def _read_text(p: Path, name: str) -> str:
-    return read_text_file(p, name, field="--scenarios")
+    return read_text_file(p, name, param="scenarios")
 
 
 def _load_csv(p: Path, name: str) -> Scenarios:

@@ -57,9 +57,9 @@ def resolve_slate_track(slate, track: str | Track | None = None) -> Track:
     if not text:
         raise InputError(Problem(
             "the track is not known: the salary file does not name it",
-            field="track",
-            fix=("pass --track with a track name or a bare type, e.g. --track Kansas, "
-                 f"--track 'Talladega Superspeedway' or --track intermediate ({', '.join(TRACK_TYPES)})"),
+            param="track",
+            fix=("pass {track} with a track name or a bare type, e.g. {track=Kansas}, "
+                 f"{{track=Talladega Superspeedway}} or {{track=intermediate}} ({', '.join(TRACK_TYPES)})"),
         ))
     return resolve_track(str(text))
 
@@ -97,8 +97,8 @@ def simulate(
     t0 = time.perf_counter()
     n_scenarios = int(n_scenarios)
     if n_scenarios < 1:
-        raise InputError(Problem("the scenario count must be at least 1", field="scenarios",
-                                 fix="pass a positive --scenarios, e.g. 10000"))
+        raise InputError(Problem("the scenario count must be at least 1", param="n_scenarios",
+                                 fix="pass a positive {n_scenarios}, e.g. {n_scenarios=10000}"))
     trk = resolve_slate_track(slate, track)
     p = _params_for(trk, params)
     try:

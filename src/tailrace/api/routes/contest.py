@@ -19,4 +19,4 @@ router = APIRouter(tags=["contest"])
 async def contest(body: ContestRequest, request: Request,
                   run_async: bool = Query(False, alias="async", description="run as a job; returns 202")) -> Any:
     """Expected profit, ROI, cash/top-1 %/win rates with standard errors, per lineup and for the portfolio."""
-    return await execute(request, "contest", body.model_dump(mode="json"), run_async)
+    return await execute(request, "contest", body, run_async)

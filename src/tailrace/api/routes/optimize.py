@@ -19,4 +19,4 @@ router = APIRouter(tags=["optimize"])
 async def optimize(body: OptimizeRequest, request: Request,
                    run_async: bool = Query(False, alias="async", description="run as a job; returns 202")) -> Any:
     """Build a portfolio; every requested part is present, a failed part is null with a named warning."""
-    return await execute(request, "optimize", body.model_dump(mode="json", exclude_none=False), run_async)
+    return await execute(request, "optimize", body, run_async)

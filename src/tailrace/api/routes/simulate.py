@@ -19,4 +19,4 @@ router = APIRouter(tags=["simulate"])
 async def simulate(body: SimulateRequest, request: Request,
                    run_async: bool = Query(False, alias="async", description="run as a job; returns 202")) -> Any:
     """Scenario-set id, kernel statistics and per-driver mean/sd/p90/p99."""
-    return await execute(request, "simulate", body.model_dump(mode="json"), run_async)
+    return await execute(request, "simulate", body, run_async)

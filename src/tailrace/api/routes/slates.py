@@ -58,7 +58,7 @@ async def create_slate(request: Request, ctx: Context = Depends(get_context)) ->
             detail = validation_detail([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
             raise ApiError(422, "invalid slate: " + "; ".join(
                 f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in detail[:5]), detail) from None
-        slate = slate_from_json(body.model_dump())
+        slate = slate_from_json(body)
     elif ctype == "multipart/form-data":
         slate = await _from_form(request)
     else:

@@ -32,6 +32,6 @@ def history_model_from_graph(conn: GraphConnection):  # -> HistoryModel
     text = history_csv_text(conn)
     name = f"graph {conn.cfg.shown()}"
     if text.count("\n") <= 1:
-        raise InputError(Problem("the graph holds no race history", file=name, field="--history",
+        raise InputError(Problem("the graph holds no race history", file=name, param="history",
                                  fix="load one first: tailrace graph load --history results.csv"))
     return history_model_from_text(text, name)

@@ -64,8 +64,8 @@ class GraphConfig:
             return None
         scheme = urlsplit(u).scheme
         if scheme not in _SCHEMES or not urlsplit(u).hostname:
-            raise InputError(Problem(f"graph URI '{urlsplit(u).scheme}://…' is not a Bolt URI", field="--graph",
-                                     fix="use bolt://host:7687 or neo4j://host:7687 (TAILRACE_GRAPH_URI or --graph)"))
+            raise InputError(Problem(f"graph URI '{urlsplit(u).scheme}://…' is not a Bolt URI", param="graph_uri",
+                                     fix="use bolt://host:7687 or neo4j://host:7687 (TAILRACE_GRAPH_URI or {graph_uri})"))
         try:
             timeout = float(e.get("TAILRACE_GRAPH_TIMEOUT") or 15.0)
             if not timeout > 0:
@@ -85,7 +85,7 @@ def _unavailable(cfg: GraphConfig, exc: BaseException | str) -> GraphUnavailable
     return GraphUnavailable(
         f"cannot use the graph at {cfg.shown()}: {why}. Check that the server is running and reachable at that "
         "address, and that TAILRACE_GRAPH_USER / TAILRACE_GRAPH_PASSWORD (and TAILRACE_GRAPH_DATABASE, if set) "
-        "are right; or unset TAILRACE_GRAPH_URI / drop --graph to work without the graph")
+        "are right; or unset TAILRACE_GRAPH_URI / drop {graph_uri} to work without the graph")
 
 
 class GraphConnection:
