@@ -179,3 +179,26 @@ def test_wrong_site_upload_through_the_api_names_the_form_field(api, tmp_path: P
 
     assert main(["simulate", "--site", "fd", "--salaries", str(DEMO / "dk_salaries.csv"), "--scenarios", "100"]) == 2
     assert "pass --site dk for this file" in capsys.readouterr().err
+
+
+def test_errors_pickle_whole() -> None:
+    """An error raised in a Dask worker is pickled back to the client: it must arrive with its
+    problems (not one problem per character of the message) and its conflicts."""
+    import pickle
+
+    from tailrace.errors import InfeasibleError, InputError, Problem
+
+    err = InputError([Problem("bad salary", file="s.csv", row=3, field="Salary", fix="use a number"),
+                      Problem("no {track}", param="track")])
+    back = pickle.loads(pickle.dumps(err))
+    assert back.problems == err.problems and str(back) == str(err)
+    inf = InfeasibleError("cannot hold", ["lock A", "exclude A"])
+    back2 = pickle.loads(pickle.dumps(inf))
+    assert back2.conflicts == ["lock A", "exclude A"] and str(back2) == str(inf)
+
+
+def test_a_switch_is_said_as_the_bare_flag() -> None:
+    from tailrace.cli.options import say_as_flag
+    from tailrace.errors import word
+
+    assert word("pass {allow_projection_shift=true}", say_as_flag) == "pass --allow-projection-shift"

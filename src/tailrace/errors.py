@@ -119,6 +119,9 @@ class InputError(TailraceError, ValueError):
         self.problems: list[Problem] = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__(self._render())
 
+    def __reduce__(self):  # pickles as its problems (a Dask worker's error reaches the client whole)
+        return (InputError, (self.problems,))
+
     def worded(self, say: Say) -> InputError:
         """The same problems in one face's words (each :meth:`Problem.worded`)."""
         out = InputError([p.worded(say) for p in self.problems])
@@ -143,6 +146,9 @@ class InfeasibleError(TailraceError):
     def __init__(self, message: str, conflicts: list[str] | None = None):
         self.conflicts = list(conflicts or [])
         super().__init__(message)
+
+    def __reduce__(self):
+        return (InfeasibleError, (Exception.__str__(self), self.conflicts))
 
     def worded(self, say: Say) -> InfeasibleError:
         out = InfeasibleError(word(Exception.__str__(self), say), [word(c, say) for c in self.conflicts])

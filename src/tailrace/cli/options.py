@@ -28,6 +28,8 @@ def say_as_flag(param: str, value: str | None) -> str:
     """A library parameter as the command line says it: ``--entry-fee``, ``--entry-fee 5`` (a
     ``tailrace.errors.Say``)."""
     flag = COMMAND_FLAGS.get(COMMAND or "", {}).get(param) or FLAGS.get(param) or "--" + param.replace("_", "-")
+    if value == "true":  # a switch: the flag itself turns it on
+        return flag
     return flag if value is None else f"{flag} {shlex.quote(value)}"
 
 

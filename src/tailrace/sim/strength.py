@@ -215,7 +215,7 @@ def strengths_from_projections(target: np.ndarray, start: np.ndarray, site: Site
             f"projections sum to {target.sum():.1f}, but a {n}-car race pays about {base_total:.1f} points in "
             f"all: every driver would have to move {shift:+.1f} points", field="projection",
             fix=f"check that the projections are {site.name} points for this race and field (another site's "
-                "or scoring table's numbers shift every driver); to fit them anyway, pass --allow-projection-shift"))
+                "or scoring table's numbers shift every driver); to fit them anyway, pass {allow_projection_shift=true}"))
     if abs(shift) > 1.0:
         warnings.append(
             f"projections sum to {target.sum():.1f} but a {n}-car race pays about {base_total:.1f} "
