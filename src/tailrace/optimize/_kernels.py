@@ -546,11 +546,15 @@ def marginal_values(P, lineups, idx, z, kinds, k0s, fs, targets, weights):
 
 
 @njit(cache=True, parallel=True)
-def screen_exact(P, lineups, idx, splits, code_part, offsets, flat, thetas, t_build, n,
-                 kinds, k0s, fs, weights, tvals, other, best, tol, exact_ok):
+def screen_exact(P, lineups, idx, lists, t_build, n, leaves, other, best, tol, exact_ok):
     """Rockafellar–Uryasev bound of each lineup's blend, touching only listed scenarios; and
     where the screen does not prune and enough scenarios above ``t_build`` are listed (every
     one of them is), the exact value from those scenarios.
+
+    ``lists`` = ``(splits, code_part, offsets, flat, thetas)``: the part lists (the splits of a
+    lineup into parts, each part's list of scenarios ``flat[offsets[p]:offsets[p+1]]`` where it
+    beats its threshold ``thetas[p]``); ``leaves`` = ``(kinds, k0s, fs, weights, tvals)``: the
+    objective's leaves and each upper leaf's threshold t.
 
     For an upper-CVaR leaf at threshold t: CVaR <= t + sum_s (x_s - t)^+ / k, and x_s > t only
     where some part of the lineup beats its share of t (the part lists were built with
@@ -560,6 +564,8 @@ def screen_exact(P, lineups, idx, splits, code_part, offsets, flat, thetas, t_bu
     full evaluation. ``exact_ok`` says the objective has only upper-CVaR and mean leaves
     (mean leaves take ``other``, the lineup's mean).
     """
+    splits, code_part, offsets, flat, thetas = lists
+    kinds, k0s, fs, weights, tvals = leaves
     L = kinds.shape[0]
     nb = idx.shape[0]
     out = np.empty(nb, np.float64)

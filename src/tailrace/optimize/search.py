@@ -526,8 +526,9 @@ class Engine:
             other = self._other(sub)
             for j in self.lower_leaves:
                 other[:, j] = 0.0
-            out, st = K.screen_exact(self.driver_points, self.lineups, sub, self.split_arr, self.code_part, offsets, flat,
-                                     thetas, t_build, self.n_slate, self.kinds, self.k0s, self.fs, self.weights, tv,
+            out, st = K.screen_exact(self.driver_points, self.lineups, sub,
+                                     (self.split_arr, self.code_part, offsets, flat, thetas), t_build, self.n_slate,
+                                     (self.kinds, self.k0s, self.fs, self.weights, tv),
                                      other, best if not self.lower_leaves else -np.inf, tol, exact_ok)
             ex = st == 1
             if self.lower_leaves:

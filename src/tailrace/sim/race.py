@@ -257,10 +257,23 @@ def _order_desc(key, ins, tmp, order):
 
 
 @nb.njit(parallel=True, cache=True, error_model="numpy")
-def _race_kernel(keys, sidx, wexp, bnorm, border, inc_off, sizes, inc_frac, lead_frac,
-                 laps, fl_pool, mech_p, crash_w, down_curve, rank_zt, pace_noise, trouble_cap,
-                 led_curve, led_noise, led_min, led_bias, led_winner, fl_curve, fl_noise, fl_min,
-                 fl_bias, fl_lapped, finish, laps_led, fastest, laps_done, dnf):
+def _race_kernel(scen, cars, curves, scalars, outs):
+    """Simulate every scenario in place; the inputs are grouped by what they vary over.
+
+    ``scen`` (per scenario): ``(keys uint64 (S,), sidx int64 (S,), inc_off int64 (S+1,), sizes
+    int64 (T,), inc_frac (T,), lead_frac (S,))``: each scenario's hash key and index, its crash
+    incidents ``inc_off[s]:inc_off[s+1]`` (cars taken, lap share) and lead-lap share.
+    ``cars`` (per car, (n,) each): ``(wexp, bnorm, border, mech_p, crash_w, led_bias, fl_bias)``
+    (see ``_constants``). ``curves`` (per rank, (n+1,) each, index 0 unused): ``(down_curve,
+    rank_zt, led_curve, fl_curve)``. ``scalars``: ``(laps, fl_pool, pace_noise, trouble_cap,
+    led_noise, led_min, led_winner, fl_noise, fl_min, fl_lapped)``. ``outs`` ((S, n) each,
+    written): ``(finish, laps_led, fastest, laps_done, dnf)``.
+    """
+    keys, sidx, inc_off, sizes, inc_frac, lead_frac = scen
+    wexp, bnorm, border, mech_p, crash_w, led_bias, fl_bias = cars
+    down_curve, rank_zt, led_curve, fl_curve = curves
+    laps, fl_pool, pace_noise, trouble_cap, led_noise, led_min, led_winner, fl_noise, fl_min, fl_lapped = scalars
+    finish, laps_led, fastest, laps_done, dnf = outs
     S, n = finish.shape
     n_chunks = min(S, 256)
     wtot = 0.0
@@ -483,12 +496,14 @@ def _run(c: dict, r: dict, laps: int, pool: int, params: TrackTypeParams, S: int
     done = np.empty((S, n), dtype=np.int16)
     dnf = np.empty((S, n), dtype=np.bool_)
     if S:
-        _race_kernel(r["keys"], r["sidx"], c["wexp"], c["bnorm"], c["border"], r["inc_off"], r["sizes"],
-                     r["inc_frac"], r["lead_frac"], laps, pool, c["mech_p"], c["crash_w"], c["down_curve"],
-                     c["rank_zt"], float(params.pace_noise), float(params.pace_trouble_cap), c["led_curve"], float(params.led_noise),
-                     float(params.led_min_share), c["led_bias"], float(params.led_winner), c["fl_curve"],
-                     float(params.fl_noise), float(params.fl_min_share), c["fl_bias"], float(params.fl_lapped),
-                     finish, led, fl, done, dnf)
+        _race_kernel(
+            (r["keys"], r["sidx"], r["inc_off"], r["sizes"], r["inc_frac"], r["lead_frac"]),
+            (c["wexp"], c["bnorm"], c["border"], c["mech_p"], c["crash_w"], c["led_bias"], c["fl_bias"]),
+            (c["down_curve"], c["rank_zt"], c["led_curve"], c["fl_curve"]),
+            (int(laps), int(pool), float(params.pace_noise), float(params.pace_trouble_cap), float(params.led_noise),
+             float(params.led_min_share), float(params.led_winner), float(params.fl_noise),
+             float(params.fl_min_share), float(params.fl_lapped)),
+            (finish, led, fl, done, dnf))
     return RaceOutcomes(finish, led, fl, done, dnf, laps, pool)
 
 
