@@ -285,3 +285,20 @@ def test_unreachable_scheduler_is_one_clear_error(monkeypatch: pytest.MonkeyPatc
     err = " ".join(capsys.readouterr().err.split())
     assert f"cannot reach the Dask scheduler at {address}" in err
     assert "--dask" in err and "dask scheduler" in err and "Traceback" not in err
+
+
+@pytest.mark.service
+def test_results_are_awaited_on_the_executors_own_client(tcp_cluster: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``imap`` must wait on its own client's loop, not the process's default client (another
+    client in the same process made a killed-worker retry fail with "bound to a different
+    event loop"): with no default client to fall back on, the map still runs."""
+    import distributed.client as dc
+
+    from tailrace.distributed import open_executor
+
+    with open_executor(tcp_cluster) as ex:
+        def no_default():
+            raise ValueError("no default client: imap must use its own")
+
+        monkeypatch.setattr(dc, "default_client", no_default)
+        assert ex.map(abs, [-3, 4, -5]) == [3, 4, 5]

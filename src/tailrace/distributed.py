@@ -146,7 +146,9 @@ class DaskExecutor:
         self.stats.tasks += len(futures)
         self.stats.maps += 1
         try:
-            for fut in as_completed(futures):
+            # this client's loop: as_completed otherwise waits on the *default* client's loop, and
+            # with two clients in a process a resubmitted task's result then waits on the wrong one
+            for fut in as_completed(futures, loop=self.client.loop):
                 result = fut.result()
                 self.stats.bytes_gathered += int(sizeof(result))
                 i = index[fut.key]
