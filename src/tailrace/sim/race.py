@@ -44,8 +44,8 @@ The model, per scenario (all parameters by track type, fitted on real races in `
    [+ led_winner for the winner, laps led] [+ fl_lapped off the lead lap, fastest laps])
    * share of laps run``: track position from the start, the winner's closing laps, and
    lapped cars on fresh tyres running fast laps (``TrackTypeParams``); shares below the
-   type's min_share dropped; the pool apportioned by largest remainder; a retired car never
-   leads more laps than it ran (excess to the best running car). Few dominators take most
+   type's min_share dropped; the pool apportioned by largest remainder; no car leads more
+   laps than it ran, retired or laps down (excess to the winner). Few dominators take most
    laps led, as in real races; fastest laps spread wider. The winner leads at least the last
    lap (as in every real race): if the split gave him none, one lap moves to him from the
    car that led most. (N(0,1) here is an Irwin–Hall sum
@@ -204,7 +204,8 @@ def _apportion(logw, min_share, pool, out_row, p, fr, idx):
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
 def _cap_to_laps_run(row, laps_done, s, out, order):
-    """A retired car cannot lead (or run fastest) more laps than it completed: excess to the best running car."""
+    """No car leads (or runs fastest) more laps than it completed (a retired car, or a fast car
+    that finished laps down after trouble): the excess goes to the winner, who ran every lap."""
     n = row.shape[0]
     best = -1
     for k in range(n):
@@ -212,7 +213,7 @@ def _cap_to_laps_run(row, laps_done, s, out, order):
             best = order[k]
             break
     for i in range(n):
-        if out[i] and row[i] > laps_done[s, i]:
+        if row[i] > laps_done[s, i]:
             row[best] += row[i] - laps_done[s, i]
             row[i] = laps_done[s, i]
 
