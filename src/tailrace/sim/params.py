@@ -15,7 +15,7 @@ Public API (stable):
   track-type randomness from driver strength).
 * ``fit_track_type_params(records, fallback=DEFAULT_PARAMS) -> dict[str, TrackTypeParams]``
   estimates every parameter from real races (moment matching and Plackett–Luce MLE). Types
-  with fewer than ``MIN_RACES`` races keep the fallback's values. Deterministic, ~25 s for
+  with fewer than ``MIN_RACES`` races keep the fallback's values. Deterministic, ~55 s for
   ~150 races (the simulated-moments fit of the pools dominates).
 * ``DEFAULT_PARAMS`` — the fit on 2019–2022 of the shared data (``scripts/fit_track_params.py``).
 * ``params_for(track_type, params=None) -> TrackTypeParams``.
@@ -452,13 +452,14 @@ START_BUCKETS: tuple[tuple[int, int], ...] = ((1, 5), (6, 10), (11, 18), (19, 25
 
 
 def _fit_start_curve(rs: list[RaceRecord], b_init: float, rng: np.random.Generator,
-                     reps_total: int = 2400) -> tuple[float, float]:
-    """Start-only utility ``b1 * start_term + b2 * start_curve_term`` (unit noise) whose mean
-    finish by start bucket matches the real one.
+                     reps_total: int = 2400) -> tuple[float, float, float]:
+    """Start-only utility ``b1 * start_term + b2 * start_curve_term + b3 * pool_start_term``
+    (unit noise), monotone in start, whose mean finish by start bucket matches the real one.
 
     Every race is replayed ``reps`` times as the simulator orders it: running cars by
     ``u + log(E)`` (minus a Gumbel) ahead of the real DNFs, which keep their laps completed
-    (common random numbers, Nelder–Mead on the squared misses of the six buckets, in places).
+    (common random numbers, Nelder–Mead on the squared misses of the six buckets, in places,
+    plus a penalty on any rise of the curve along starts 1..43). Returns ``(b1, b2, b3)``.
     """
     slots = max(len(r.finish) for r in rs)
     reps = max(4, -(-reps_total // len(rs)))
