@@ -165,7 +165,7 @@ def test_resolve_errors_name_the_spec_file(tmp_path):
     assert ei.value.problems[0].file == str(p) and ei.value.problems[0].field == "locks[0]"
     with pytest.raises(InputError) as ei:
         ConstraintSpec.load(p).with_overrides(n_lineups=2).resolve(make_slate())
-    assert ei.value.problems[0].file == f"{p} with command-line flags"
+    assert ei.value.problems[0].file == f"{p} with overrides"
 
 
 def test_unknown_and_ambiguous_drivers_name_candidates():

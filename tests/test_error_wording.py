@@ -202,3 +202,25 @@ def test_a_switch_is_said_as_the_bare_flag() -> None:
     from tailrace.errors import word
 
     assert word("pass {allow_projection_shift=true}", say_as_flag) == "pass --allow-projection-shift"
+
+
+def test_user_text_with_braces_is_shown_as_given(tmp_path) -> None:
+    """A path holding ``{track}`` is the user's text, not a placeholder: it must reach every
+    face unchanged, and an error is worded once (a worded error's str() is what was shown)."""
+    from tailrace.cli.options import say_as_flag
+    from tailrace.errors import InputError, Problem, as_text
+    from tailrace.outputs import check_output_path
+
+    folder = tmp_path / "{track}" / "{site}"
+    folder.mkdir(parents=True)
+    try:
+        check_output_path(folder, "--out")
+    except InputError as exc:
+        for text in (str(exc), str(exc.worded(say_as_flag))):
+            assert str(folder) in text, text
+    else:
+        raise AssertionError("a directory is not an output file")
+    err = InputError(Problem(f"file '{as_text('/data/{site}/x.csv')}' has no {{site}} column", file="/d/{track}.csv"))
+    shown = err.worded(say_as_flag)
+    assert str(shown) == "/d/{track}.csv: file '/data/{site}/x.csv' has no --site column."
+    assert str(err) == "/d/{track}.csv: file '/data/{site}/x.csv' has no site column."

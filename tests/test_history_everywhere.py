@@ -41,7 +41,7 @@ def test_blend_by_hand() -> None:
     assert np.allclose(blend(h, u, np.array([True, True, True]), 0.5), [0.0, -0.5, 0.5])
     # third unknown: it keeps u's -> [0, -0.5, 2], minus the mean 0.5 -> [-0.5, -1, 1.5]
     assert np.allclose(blend(h, u, np.array([True, True, False]), 0.5), [-0.5, -1.0, 1.5])
-    assert blend_weight(None) == (0.5, "default even split (--history-weight sets it)")
+    assert blend_weight(None) == (0.5, "default even split (the history weight sets it)")
     assert blend_weight(0.3)[0] == 0.3
     with pytest.raises(ValueError):
         blend_weight(1.2)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 
 # The library parameters a message may name as {name} / {name=value}; each face's wording
 # covers every one (tests/test_error_wording.py checks it).
@@ -26,7 +27,7 @@ PARAMS = frozenset({
 Say = Callable[[str, "str | None"], str]
 """How a face says a parameter: ``say(param, None)`` names it, ``say(param, "5")`` names it with a value."""
 
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:=([^{}]*))?\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)(?:=([^{}]*))?\}")
 
 
 def literal(value: str) -> bool | int | float | str:
@@ -46,12 +47,20 @@ def say_as_keyword(param: str, value: str | None) -> str:
     return param if value is None else f"{param}={literal(value)!r}"
 
 
+def as_text(value: object) -> str:
+    """User text (a path, a name) for a message: its braces doubled, so wording keeps it as it is."""
+    return str(value).replace("{", "{{").replace("}", "}}")
+
+
 def word(text: str, say: Say = say_as_keyword) -> str:
-    """``text`` with each ``{param}`` / ``{param=value}`` placeholder said by ``say``."""
+    """``text`` with each ``{param}`` / ``{param=value}`` placeholder said by ``say``, and the
+    doubled braces of :func:`as_text` made single again. Word a text once: the result is final."""
     def sub(m: re.Match[str]) -> str:
+        if m.group(1) is None:  # {{ or }}
+            return m.group(0)[0]
         return say(m.group(1), m.group(2)) if m.group(1) in PARAMS else m.group(0)
 
-    return _PLACEHOLDER.sub(sub, text) if "{" in text else text
+    return _PLACEHOLDER.sub(sub, text) if ("{" in text or "}" in text) else text
 
 
 @dataclass(frozen=True)
@@ -69,11 +78,14 @@ class Problem:
     field: str | None = None
     fix: str | None = None
     param: str | None = None
+    final: bool = dataclass_field(default=False, compare=False, repr=False)  # worded already: the text is as shown
 
     def worded(self, say: Say = say_as_keyword) -> Problem:
         """This problem in one face's words: placeholders said, ``param`` shown as the field."""
+        if self.final:
+            return self
         return replace(self, message=word(self.message, say), fix=None if self.fix is None else word(self.fix, say),
-                       field=self.field if self.field or not self.param else say(self.param, None))
+                       field=self.field if self.field or not self.param else say(self.param, None), final=True)
 
     def __str__(self) -> str:
         p = self.worded()
@@ -102,18 +114,25 @@ class TailraceError(Exception):
     keyword arguments, :meth:`worded` as a face says them.
     """
 
+    _final = False  # set on a worded copy: its text is as shown
+
     def __str__(self) -> str:
-        return word(super().__str__())
+        return super().__str__() if self._final else word(super().__str__())
 
     def worded(self, say: Say) -> TailraceError:
         """The same error in one face's words (a subclass with more than a message overrides this)."""
+        if self._final:
+            return self
         out = type(self)(word(super().__str__(), say))
+        out._final = True
         out.__cause__, out.__traceback__ = self.__cause__, self.__traceback__
         return out
 
 
 class InputError(TailraceError, ValueError):
     """Bad user input; holds every problem found, not just the first."""
+
+    _final = True  # the message is rendered from problems, each worded once
 
     def __init__(self, problems: Problem | list[Problem]):
         self.problems: list[Problem] = [problems] if isinstance(problems, Problem) else list(problems)
@@ -151,7 +170,10 @@ class InfeasibleError(TailraceError):
         return (InfeasibleError, (Exception.__str__(self), self.conflicts))
 
     def worded(self, say: Say) -> InfeasibleError:
+        if self._final:
+            return self
         out = InfeasibleError(word(Exception.__str__(self), say), [word(c, say) for c in self.conflicts])
+        out._final = True
         out.__cause__, out.__traceback__ = self.__cause__, self.__traceback__
         return out
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from tailrace.errors import InputError, Problem
+from tailrace.errors import InputError, Problem, as_text
 
 __all__ = ["check_output_path", "check_output_paths", "atomic_write_bytes", "atomic_write_text",
            "atomic_write_with", "safe_cell", "csv_text"]
@@ -56,7 +56,7 @@ def csv_text(rows: list[list[object]], newline: str = "\r\n", keep_numbers: bool
 
 
 def _problem(path: Path, flag: str, why: str, fix: str) -> Problem:
-    return Problem(f"cannot write {flag} '{path}': {why}", field=flag, fix=fix)
+    return Problem(f"cannot write {flag} '{as_text(path)}': {why}", field=flag, fix=fix)
 
 
 def check_output_path(path: str | os.PathLike[str], flag: str, *, make_parents: bool = True) -> Path:
@@ -80,20 +80,20 @@ def check_output_path(path: str | os.PathLike[str], flag: str, *, make_parents: 
     p = Path(path)
     if p.is_dir():
         raise InputError(_problem(p, flag, "it is a directory", "name a file inside it, e.g. "
-                                  f"{flag} {p / 'result.out'}"))
+                                  f"{flag} {as_text(p / 'result.out')}"))
     parent = p.parent if str(p.parent) else Path(".")
     if parent.exists() and not parent.is_dir():
-        raise InputError(_problem(p, flag, f"'{parent}' is a file, not a folder", "choose another folder"))
+        raise InputError(_problem(p, flag, f"'{as_text(parent)}' is a file, not a folder", "choose another folder"))
     if not parent.exists():
         if not make_parents:
-            raise InputError(_problem(p, flag, f"folder '{parent}' does not exist", "create it first"))
+            raise InputError(_problem(p, flag, f"folder '{as_text(parent)}' does not exist", "create it first"))
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(_problem(p, flag, f"folder '{parent}' cannot be created ({exc.strerror})",
+            raise InputError(_problem(p, flag, f"folder '{as_text(parent)}' cannot be created ({exc.strerror})",
                                       "choose a folder you can write to")) from None
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(_problem(p, flag, f"folder '{parent}' is not writable", "choose a folder you can write to"))
+        raise InputError(_problem(p, flag, f"folder '{as_text(parent)}' is not writable", "choose a folder you can write to"))
     if p.exists() and not os.access(p, os.W_OK):
         raise InputError(_problem(p, flag, "the file exists and is read-only", "choose another name or "
                                   "make it writable"))

@@ -292,7 +292,7 @@ class ConstraintSpec(BaseModel):
                 merged.update({a: b for a, b in v.items() if b is not None})
                 v = merged
             data[k] = v
-        src = f"{self._source} with command-line flags" if self._source else "command-line flags"
+        src = f"{self._source} with overrides" if self._source else "overrides"
         return ConstraintSpec.from_data(data, source=src)
 
     # ------------------------------------------------------------------ resolving

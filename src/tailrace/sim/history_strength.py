@@ -205,7 +205,7 @@ def blend_weight(weight: float | None = None) -> tuple[float, str]:
     """The history's share in the blend and how it was chosen: ``weight`` if given (checked to
     lie in [0, 1]), else :data:`DEFAULT_WEIGHT` (module docstring: why it is not fitted)."""
     if weight is None:
-        return DEFAULT_WEIGHT, "default even split (--history-weight sets it)"
+        return DEFAULT_WEIGHT, "default even split (the history weight sets it)"
     if not 0.0 <= weight <= 1.0:
         raise ValueError("the history weight must lie in [0, 1]")
     return float(weight), "given"

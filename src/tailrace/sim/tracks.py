@@ -29,7 +29,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from tailrace.errors import InputError, Problem
+from tailrace.errors import InputError, Problem, as_text
 
 TRACK_TYPES: tuple[str, ...] = ("superspeedway", "intermediate", "short", "road", "large-flat")
 
@@ -183,8 +183,8 @@ def resolve_track(text: str, season: int | None = None) -> Track:
         close += [t.name for t in TRACKS if _core(raw) and _core(raw) in _norm(t.name) and t.name not in close]
         hint = f"closest: {', '.join(close[:5])}; " if close else ""
         raise InputError(Problem(
-            f"unknown track '{raw}'",
-            field="track",
+            f"unknown track '{as_text(raw)}'",
+            param="track",
             fix=f"{hint}or pass a bare track type: {', '.join(TRACK_TYPES)}",
         ))
     if season is not None and track.name in _SEASON_OVERRIDES:
