@@ -45,7 +45,8 @@ from tailrace.sim.tracks import TRACK_TYPES, Track, resolve_track
 from tailrace.sites import SiteRules
 
 BLOCK = 8192
-MODEL_VERSION = "race-model-3"  # 2: the winner leads at least one lap; 3: pace with the trouble cap (issue 11)
+MODEL_VERSION = "race-model-4"  # 2: the winner leads at least one lap; 3: pace with the trouble cap; 4: start-only
+# curve, track position, winner and lapped-car pool terms, every car capped at its laps (issue 11)
 _STRENGTH_KEY = 2**30
 
 
