@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+import numpy as np
 
 from tailrace.errors import InputError, Problem, as_text
 
@@ -43,6 +46,27 @@ def safe_cell(value: object, keep_numbers: bool = False) -> str:
     if s.startswith(_DANGER) and not (keep_numbers and _NUMBER.fullmatch(s)):
         return "'" + s
     return s
+
+
+def jsonable(x: Any) -> Any:
+    """``x`` as plain JSON values: numpy scalars and arrays unpacked, NaN and infinities as None
+    (the one rule every JSON tailrace writes or answers follows)."""
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, (np.bool_, bool)):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        v = float(x)
+        return v if math.isfinite(v) else None
+    if isinstance(x, np.ndarray):
+        return jsonable(x.tolist())
+    if x is None or isinstance(x, (str, int)):
+        return x
+    return str(x)
 
 
 def csv_text(rows: list[list[object]], newline: str = "\r\n", keep_numbers: bool = False) -> str:

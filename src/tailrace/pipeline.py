@@ -13,7 +13,6 @@ is the CLI's ``--json`` file; the API's /optimize answer is built from the same 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tailrace import tail
 from tailrace.errors import InputError, Problem
+from tailrace.outputs import jsonable
 from tailrace.optimize.constraints import ConstraintSpec, ResolvedSpec
 from tailrace.sim.scenarios import Scenarios
 from tailrace.slate import Slate
@@ -114,6 +114,12 @@ class FreshValidation(_Result):
     seed_in: Any = None  # the two sets' seeds, as their scenario meta gives them
     seed_out: Any = None
     reason: str | None = None
+
+    def figures(self) -> tuple[FreshFigures, FreshFigures] | None:
+        """``(in_sample, out_of_sample)`` when the validation ran, else None."""
+        if self.available and self.in_sample is not None and self.out_of_sample is not None:
+            return self.in_sample, self.out_of_sample
+        return None
 
 
 class Timings(_Result):
@@ -206,36 +212,14 @@ def fresh_validation(
     a, b = figs(points_in), figs(points_out)
 
     def drop(k: str) -> float | None:
-        return _finite((a[k] - b[k]) / abs(a[k])) if a[k] else None
+        return jsonable(float((a[k] - b[k]) / abs(a[k]))) if a[k] else None
 
     return FreshValidation(
-        available=True, beta=float(beta), in_sample=FreshFigures(**_jsonable(a)),
-        out_of_sample=FreshFigures(**_jsonable(b)),
+        available=True, beta=float(beta), in_sample=FreshFigures(**jsonable(a)),
+        out_of_sample=FreshFigures(**jsonable(b)),
         relative_drop={k: drop(k) for k in ("best_lineup_upper_cvar", "best_lineup_mean", "mean_lineup_objective")},
         seed_in=seed_in, seed_out=seed_out,
     )
-
-
-def _finite(x: Any) -> float | None:
-    """``x`` as a float, None when it is not finite (as the JSON shows it)."""
-    v = float(x)
-    return v if math.isfinite(v) else None
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return _jsonable(obj.item())
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, (str, int, float, bool)) or obj is None:
-        return obj
-    return str(obj)
 
 
 def run_optimize(
@@ -347,18 +331,18 @@ def run_optimize(
             "driver_ids": [str(ids[i]) for i in lu],
             "names": [names[i] for i in lu],
             "salary": int(sal[list(lu)].sum()),
-            "objective_value": _finite(lr.value),
-            "bound": _finite(lr.bound),
-            "gap": _finite(lr.gap),
+            "objective_value": jsonable(float(lr.value)),
+            "bound": jsonable(float(lr.bound)),
+            "gap": jsonable(float(lr.gap)),
             "optimal": bool(lr.optimal),
             "status": str(lr.status),
-            "seconds": _finite(lr.seconds),
-            "tail_metrics": _jsonable(tail.tail_summary(x, alphas=ALPHAS, betas=levels).to_dict()),
+            "seconds": jsonable(float(lr.seconds)),
+            "tail_metrics": jsonable(tail.tail_summary(x, alphas=ALPHAS, betas=levels).to_dict()),
         }
         if not timings:
             row.pop("seconds")
         if contest_info is not None:
-            row["contest_marginal_ev"] = _finite(contest_info["marginal_ev"][j])
+            row["contest_marginal_ev"] = jsonable(float(contest_info["marginal_ev"][j]))
         if not lr.optimal and lr.status not in ("marginal", "contest"):  # pool picks, not single optima
             warnings.append(f"lineup {j + 1}: not proven optimal ({lr.status}, gap {lr.gap:.4g})")
         if explain:
@@ -377,7 +361,7 @@ def run_optimize(
                 )
             else:
                 ex["constraint_binding"] = None
-            row["explain"] = _jsonable(ex)
+            row["explain"] = jsonable(ex)
         rows.append(LineupRow(**row))
     t_explain = time.perf_counter() - t1
 
@@ -394,19 +378,19 @@ def run_optimize(
     port: dict[str, Any] = {
         "n_lineups": len(lineups),
         "mode": portfolio.mode,
-        "portfolio_value": _finite(portfolio.portfolio_value),
-        "seconds": _finite(portfolio.seconds),
-        "best_lineup_tail_metrics": _jsonable(tail.tail_summary(best, alphas=ALPHAS, betas=levels).to_dict()),
+        "portfolio_value": jsonable(float(portfolio.portfolio_value)),
+        "seconds": jsonable(float(portfolio.seconds)),
+        "best_lineup_tail_metrics": jsonable(tail.tail_summary(best, alphas=ALPHAS, betas=levels).to_dict()),
         "exposures": exposures,
         "exposure_by_id": {e.driver_id: e.exposure for e in exposures},
     }
     if not timings:
         port.pop("seconds")
     if contest_info is not None:
-        port["contest"] = _jsonable({k: v for k, v in contest_info.items() if k != "marginal_ev"})
+        port["contest"] = jsonable({k: v for k, v in contest_info.items() if k != "marginal_ev"})
     if fresh is not None and lineups:
-        fv = fresh_validation(points, fresh.points, lineups, beta, obj, seed_in=_jsonable(scenarios.meta.get("seed")),
-                              seed_out=_jsonable(fresh.meta.get("seed")))
+        fv = fresh_validation(points, fresh.points, lineups, beta, obj, seed_in=jsonable(scenarios.meta.get("seed")),
+                              seed_out=jsonable(fresh.meta.get("seed")))
     else:
         fv = FreshValidation(available=False, reason=fresh_reason or "no fresh scenario set was given")
     meta = {k: v for k, v in scenarios.meta.items() if isinstance(v, (str, int, float, bool))}
@@ -416,13 +400,13 @@ def run_optimize(
         site=slate.site.key,
         n_drivers=slate.n,
         n_scenarios=scenarios.n_scenarios,
-        objective=_jsonable({"name": obj.name, **spec.objective.model_dump(mode="json")}),
+        objective=jsonable({"name": obj.name, **spec.objective.model_dump(mode="json")}),
         tail_beta=beta,
         explain_binding_lineups=min(binding_limit, len(lineups)) if explain else 0,
         mode=resolved.mode,
-        spec=_jsonable(spec.model_dump(mode="json")),
-        scenario_meta=_jsonable(meta),
-        history=_jsonable(scenarios.meta.get("history")),  # how a history file entered the strengths (or None)
+        spec=jsonable(spec.model_dump(mode="json")),
+        scenario_meta=jsonable(meta),
+        history=jsonable(scenarios.meta.get("history")),  # how a history file entered the strengths (or None)
         lineups=rows,
         portfolio=PortfolioSummary(**port),
         exposures=exposures,

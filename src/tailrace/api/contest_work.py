@@ -10,7 +10,8 @@ import numpy as np
 from tailrace.errors import InputError, Problem
 
 from tailrace.api.schemas import ContestRequest, ContestSpecIn
-from tailrace.api.services import Context, Progress, jsonable, get_scenarios, load_slate, no_progress
+from tailrace.api.services import Context, Progress, get_scenarios, load_slate, no_progress
+from tailrace.outputs import jsonable
 
 
 def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, list[str]]:

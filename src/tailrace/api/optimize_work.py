@@ -20,7 +20,6 @@ from tailrace.api.services import (
     Progress,
     check_limit,
     get_scenarios,
-    jsonable,
     load_history,
     load_slate,
     no_progress,
@@ -28,6 +27,7 @@ from tailrace.api.services import (
     slate_from_json,
 )
 from tailrace.errors import InfeasibleError, InputError, Problem
+from tailrace.outputs import jsonable
 from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.pipeline import fill_team_and_make
 
@@ -196,9 +196,9 @@ def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_pr
     validation = None
     if req.include_tail_validation:
         fv = res.fresh_validation
-        if fv.available and fv.in_sample is not None and fv.out_of_sample is not None:
-            validation = {"seed": vseed, "n_scenarios": int(vn), "beta": fv.beta, "in_sample": fv.in_sample.to_json(),
-                          "out_of_sample": fv.out_of_sample.to_json(), "relative_drop": fv.relative_drop}
+        if (pair := fv.figures()) is not None:
+            validation = {"seed": vseed, "n_scenarios": int(vn), "beta": fv.beta, "in_sample": pair[0].to_json(),
+                          "out_of_sample": pair[1].to_json(), "relative_drop": fv.relative_drop}
         else:
             warnings.append(f"tail_validation: {fv.reason or fresh_reason or 'not available'}")
 

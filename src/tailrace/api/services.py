@@ -8,7 +8,6 @@ only; nothing here knows about HTTP.
 from __future__ import annotations
 
 import csv
-import math
 import re
 import tempfile
 import threading
@@ -22,6 +21,7 @@ import numpy as np
 
 from tailrace import __version__
 from tailrace.errors import InputError, Problem
+from tailrace.outputs import jsonable
 from tailrace.sites import get_site
 from tailrace.slate import Driver, Slate
 from tailrace.store import Store, content_id, slate_from_dict, slate_to_dict
@@ -360,26 +360,6 @@ def _cache_key(slate: Slate, n: int, seed: int, track: str | None, strengths: li
     if history is not None:
         parts["history"] = history
     return scenario_key(**parts)
-
-
-def jsonable(x: Any) -> Any:
-    """``x`` as plain JSON values: numpy scalars and arrays unpacked, NaN and infinities as None."""
-    if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [jsonable(v) for v in x]
-    if isinstance(x, (np.bool_, bool)):
-        return bool(x)
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.floating, float)):
-        v = float(x)
-        return v if math.isfinite(v) else None
-    if isinstance(x, np.ndarray):
-        return jsonable(x.tolist())
-    if x is None or isinstance(x, (str, int)):
-        return x
-    return str(x)
 
 
 def simulate_work(ctx: Context, req: SimulateRequest, progress: Progress = no_progress) -> dict[str, Any]:

@@ -97,8 +97,8 @@ def print_portfolio_table(result: OptimizeResult) -> None:
     if len(result.lineups) > 1 and exp:
         console.print("exposure: " + ", ".join(f"{e.name} {100 * e.exposure:.0f}%" for e in exp))
     fv = result.fresh_validation
-    if fv.available and fv.in_sample is not None and fv.out_of_sample is not None:
-        a, b = fv.in_sample, fv.out_of_sample
+    if (pair := fv.figures()) is not None:
+        a, b = pair
         d = (fv.relative_drop or {}).get("best_lineup_upper_cvar")
         console.print(
             f"fresh scenarios: best-lineup upper CVaR {beta:g} {_num(a.best_lineup_upper_cvar, '.1f')} in sample, "
