@@ -61,14 +61,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _foreign  # noqa: E402
 
 from tailrace.contest import make_contest, simulate  # noqa: E402
-from tailrace.contest.payouts import split_payout  # noqa: E402
-from tailrace.contest.simulate import standings_kernel  # noqa: E402
+from tailrace.optimize import baselines  # noqa: E402
 from tailrace.optimize.contest_mode import generate_contest_portfolio  # noqa: E402
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup  # noqa: E402
 from tailrace.optimize.objectives import Objective  # noqa: E402
 from tailrace.optimize.portfolio import generate_portfolio  # noqa: E402
 from tailrace.optimize.problem import LineupRules  # noqa: E402
-from tailrace.optimize.scenario_optimal import scenario_optimal_lineups  # noqa: E402
 from tailrace.pipeline import contest_from_options  # noqa: E402
 from tailrace.sim.simulate import _params_for, resolve_slate_track  # noqa: E402
 from tailrace.sim.simulate import simulate as simulate_races  # noqa: E402
@@ -85,87 +83,6 @@ ENTRY_FEE, RAKE = 5.0, 0.13
 GOALS = {"randomised mean": 10.0, f"HVZ greedy (overlap {HVZ_OVERLAP})": 8.0, "sim-ROI": 5.0}
 CONTEST = "contest"
 INDEP = "independent uCVaR1%"
-
-
-def _bits(lu: np.ndarray) -> np.ndarray:
-    return np.bitwise_or.reduce(np.left_shift(np.uint64(1), lu.astype(np.uint64)), axis=1)
-
-
-def _popcount(x: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(x) if hasattr(np, "bitwise_count") else np.array([bin(int(v)).count("1") for v in x])
-
-
-def greedy_linear(values_fn, lineups: np.ndarray, n: int, *, max_overlap: int | None) -> np.ndarray:
-    """Lineups one at a time, each the best by ``values_fn(step)`` among those still allowed
-    (distinct, every driver under the exposure cap, overlap limit with all earlier lineups)."""
-    cap = math.floor(MAX_EXPOSURE * N_LINEUPS + 1e-9)
-    masks = _bits(lineups)
-    allowed = np.ones(lineups.shape[0], dtype=bool)
-    counts = np.zeros(n, dtype=np.int64)
-    out = []
-    for step in range(N_LINEUPS):
-        v = np.where(allowed, values_fn(step), -np.inf)
-        j = int(np.argmax(v))
-        if not np.isfinite(v[j]):
-            raise RuntimeError(f"baseline ran out of lineups at {step}")
-        out.append(lineups[j])
-        allowed[j] = False
-        counts[lineups[j]] += 1
-        for d in np.nonzero(counts >= cap)[0]:
-            allowed &= (masks & np.uint64(1 << int(d))) == 0
-        if max_overlap is not None:
-            allowed &= _popcount(masks & masks[j]) <= max_overlap
-    return np.array(out, dtype=np.int64)
-
-
-def randomised_mean(points: np.ndarray, lineups: np.ndarray, seed: int) -> np.ndarray:
-    """The common 'randomised optimiser': each lineup maximises mean x (1 + noise), fresh noise each time."""
-    mu = points.mean(axis=0, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-
-    def values(step: int) -> np.ndarray:
-        noisy = mu * (1.0 + NOISE * rng.standard_normal(mu.shape[0]))
-        return noisy[lineups].sum(axis=1)
-
-    return greedy_linear(values, lineups, points.shape[1], max_overlap=None)
-
-
-def hvz_greedy(points: np.ndarray, lineups: np.ndarray) -> np.ndarray:
-    """Hunter-Vielma-Zaman-style: max mean subject to an overlap cap with every earlier lineup."""
-    v = points.mean(axis=0, dtype=np.float64)[lineups].sum(axis=1)
-    return greedy_linear(lambda step: v, lineups, points.shape[1], max_overlap=HVZ_OVERLAP)
-
-
-# ----------------------------------------------------------------------------- sim-ROI baseline
-
-
-def alone_ev(contest, points: np.ndarray, lineups: np.ndarray, batch: int = 400) -> np.ndarray:
-    """Expected payout of each lineup entered alone (field_size - 1 opponents + it), per the
-    contest simulator's standings kernel, in batches of ``batch`` lineups."""
-    opp = contest.opponents(1)
-    fu, fc = opp.unique()
-    fu = np.ascontiguousarray(fu, dtype=np.int32)
-    cum = contest.payouts.cumulative()
-    pts = np.ascontiguousarray(points, dtype=np.float32)
-    out = np.empty(lineups.shape[0])
-    for b in range(0, lineups.shape[0], batch):
-        ours = np.ascontiguousarray(np.sort(lineups[b:b + batch], axis=1).astype(np.int32))
-        a, t, _ = standings_kernel(pts, ours, fu, fc, False)
-        out[b:b + batch] = split_payout(cum, a, t).mean(axis=0)
-    return out
-
-
-def sim_roi(points: np.ndarray, sal: np.ndarray, lu_all: np.ndarray, contest, n_optimal: int = 2000,
-            n_mean: int = 2000) -> tuple[np.ndarray, int]:
-    """The commercial 'sim ROI' workflow (module docstring); returns (lineups, pool size)."""
-    opt = scenario_optimal_lineups(points, sal, LineupRules(roster_size=ROSTER, salary_cap=CAP),
-                                   np.arange(min(n_optimal, points.shape[0])))
-    mu = points.mean(axis=0, dtype=np.float64)
-    v = mu[lu_all].sum(axis=1)
-    top = lu_all[np.argpartition(-v, n_mean - 1)[:n_mean]]
-    pool = np.unique(np.concatenate([opt, np.sort(top, axis=1)]), axis=0)
-    ev = alone_ev(contest, points, pool)
-    return greedy_linear(lambda step: ev, pool, points.shape[1], max_overlap=SIMROI_OVERLAP), pool.shape[0]
 
 
 # ----------------------------------------------------------------------------- slates
@@ -293,14 +210,17 @@ def run_slate(st: Setup, seed: int, methods: set[str], contest_overlap: int | No
         timed(INDEP, lambda: [r.lineup for r in generate_portfolio(
             st.opt, sal, rules, Objective.upper_cvar(0.01), N_LINEUPS, mode="independent",
             global_max_exposure=MAX_EXPOSURE).lineups])
-    timed("randomised mean", lambda: randomised_mean(st.opt, lu_all, seed + 3))
-    timed(f"HVZ greedy (overlap {HVZ_OVERLAP})", lambda: hvz_greedy(st.opt, lu_all))
+    timed("randomised mean", lambda: baselines.randomised_mean(
+        st.opt, lu_all, N_LINEUPS, seed + 3, max_exposure=MAX_EXPOSURE, noise=NOISE).lineups)
+    timed(f"HVZ greedy (overlap {HVZ_OVERLAP})", lambda: baselines.hvz_greedy(
+        st.opt, lu_all, N_LINEUPS, max_exposure=MAX_EXPOSURE, max_overlap=HVZ_OVERLAP).lineups)
     pool_size = [0]
 
     def _simroi():
-        lu, k = sim_roi(st.opt, sal, lu_all, st.contest)
+        res, k = baselines.sim_roi(st.opt, sal, rules, lu_all, st.contest, N_LINEUPS, max_exposure=MAX_EXPOSURE,
+                                   max_overlap=SIMROI_OVERLAP)
         pool_size[0] = k
-        return lu
+        return res.lineups
     timed("sim-ROI", _simroi)
     print(f"  (sim-ROI pool: {pool_size[0]:,} distinct lineups)")
 
