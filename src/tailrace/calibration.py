@@ -322,12 +322,14 @@ def fit_track_params(hist: History) -> dict[str, Any]:
     """Track-type parameters (randomness, start weight, DNF, laps-led and fastest-lap
     concentration) fitted on ``hist`` with the simulator's own fitter. A type with too few
     races keeps the model's generic defaults, not ``DEFAULT_PARAMS`` (those were fitted on
-    2019–2022 and would leak the future into a back-test of those seasons)."""
-    from tailrace.sim.params import TrackTypeParams, fit_track_type_params
+    2019–2022 and would leak the future into a back-test of those seasons). Cached on disk by
+    content (``sim.fit_cache``): the same races are fitted once per cache directory."""
+    from tailrace.sim.fit_cache import fitted_params
+    from tailrace.sim.params import TrackTypeParams
     from tailrace.sim.tracks import TRACK_TYPES
 
     generic = {t: TrackTypeParams(t) for t in TRACK_TYPES}
-    return fit_track_type_params(hist.to_records(), fallback=generic)
+    return fitted_params(hist.to_records(), fallback=generic)
 
 
 def end_to_end_calibration(

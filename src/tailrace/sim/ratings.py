@@ -538,11 +538,14 @@ def history_strengths(history: History, race: UpcomingRace, params: object | Non
                       config: RatingConfig | None = None) -> np.ndarray:
     """Simulator strengths for an upcoming race from the history before it: fit the ratings,
     then convert with the race's track-type parameters (``params``: a ``TrackTypeParams`` or
-    a table by type; default: fitted on the same history with ``fit_track_type_params``)."""
-    from tailrace.sim.params import TrackTypeParams, fit_track_type_params
+    a table by type; default: fitted on the same history with ``fit_track_type_params``, cached
+    on disk by content)."""
+    from tailrace.sim.params import TrackTypeParams
 
     u = fit_ratings(history, config).strengths(race)
     if params is None:
-        params = fit_track_type_params(history.to_records())
+        from tailrace.sim.fit_cache import fitted_params
+
+        params = fitted_params(history.to_records())
     p = params if isinstance(params, TrackTypeParams) else params[race.track_type]  # type: ignore[index]
     return to_strength(u, race.start, p)
