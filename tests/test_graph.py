@@ -202,3 +202,26 @@ def test_graph_spec_store_round_trips_and_is_content_addressed(graph_env):
     assert a == content_id("cs_", {"name": "pair", "spec": spec})  # the SQLite store's id for it
     with pytest.raises(NotFound):
         store.get_spec("cs_nope")
+
+
+def test_graph_load_runs_again_and_again_as_separate_processes(graph_env, tmp_path):
+    """Three `tailrace graph load` processes in a row all succeed. Against this server a client's
+    first handshake after another client left can be dropped; the connection retries it (every
+    driver error says "resolved to", which once stopped the retry as if the host were unknown)."""
+    import os
+
+    env = {**os.environ, **graph_env}
+    for i in range(3):
+        p = subprocess.run([sys.executable, "-m", "tailrace.cli", "graph", "load", "--history", str(DEMO_HISTORY)],
+                           env=env, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, (i, p.stdout + p.stderr)
+        assert "loaded 36 races" in p.stdout
+
+
+def test_a_command_closes_the_graph_drivers_it_opened(graph_env, capsys):
+    from tailrace.store.graph import connection
+
+    assert main(["graph", "specs"]) == 0
+    assert connection._OPEN == {}  # closed when the command's context ended
+    assert main(["--graph", "bolt://127.0.0.1:1", "graph", "specs"]) == 2  # an error path closes too
+    assert connection._OPEN == {}

@@ -40,6 +40,19 @@ def _global_options(
 
     options.GRAPH_URI = graph
     options.COMMAND = ctx.invoked_subcommand
+    ctx.call_on_close(_close_graph)
+
+
+def _close_graph() -> None:
+    """Close every graph driver this command opened, when the command's context ends (errors too).
+
+    A Bolt driver left open at exit can leave the server mid-handshake for the next client (seen
+    with FalkorDB: every second ``tailrace graph load`` failed). Nothing is imported when no graph
+    was used.
+    """
+    mod = sys.modules.get("tailrace.store.graph.connection")
+    if mod is not None:
+        mod.close_all()
 
 for _name in _COMMANDS:
     try:

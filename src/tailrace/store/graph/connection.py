@@ -88,6 +88,17 @@ def _unavailable(cfg: GraphConfig, exc: BaseException | str) -> GraphUnavailable
         "are right; or unset TAILRACE_GRAPH_URI / drop {graph_uri} to work without the graph")
 
 
+def _is_outage(exc: BaseException) -> bool:
+    """True for errors a retry cannot cure: nothing listens (refused) or the host name does not resolve.
+
+    Matched on the driver's own wording of those two; every connection error the driver raises
+    also says "(resolved to ...)", so the bare word "resolve" would match a dropped handshake too
+    and stop the retry that cures it.
+    """
+    text = str(exc).lower()
+    return "refused" in text or "failed to dns resolve" in text
+
+
 class GraphConnection:
     """An open driver for one ``GraphConfig``; ``read`` / ``write`` run one parameterised query."""
 
@@ -122,7 +133,7 @@ class GraphConnection:
                 raise _unavailable(self.cfg, f"the server refused the login ({exc.message or 'unauthorized'})") from None
             except Exception as exc:
                 last = exc
-                if "refused" in str(exc).lower() or "resolve" in str(exc).lower():
+                if _is_outage(exc):
                     break
                 time.sleep(0.1 * (attempt + 1))
         self.close()
