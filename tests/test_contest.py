@@ -146,6 +146,25 @@ def test_read_ownership(tmp_path) -> None:
     assert e.value.problems[0].row == 2 and "not on the slate" in str(e.value)
 
 
+
+def test_read_ownership_matches_names_as_the_projections_reader_does(tmp_path) -> None:
+    """The demo's own projections say 'Dale Whitaker' for the salary file's 'Dale Whitaker Jr.';
+    an ownership file may too (it used to stop contest mode: 'not on the slate')."""
+    from tailrace.slate import demo_slate
+
+    s = demo_slate()
+    i = next(k for k, d in enumerate(s.drivers) if d.name == "Dale Whitaker Jr.")
+    f = tmp_path / "own.csv"
+    f.write_text("name,ownership\ndale whitaker,30\n")
+    notes: list[str] = []
+    own = read_ownership(f, s, notes)
+    assert own[i] > 0 and np.count_nonzero(own) == 1
+    g = tmp_path / "own2.csv"
+    g.write_text("name,ownership\nDale Whitacker,30\n")  # a typo: the closest name is offered
+    with pytest.raises(InputError) as e:
+        read_ownership(g, s)
+    assert e.value.problems[0].row == 2 and "'Dale Whitaker Jr.'" in str(e.value)
+
 # ----------------------------------------------------------------------------- field
 
 

@@ -133,3 +133,24 @@ def test_a_junk_file_lists_the_first_20_problems_and_counts_the_rest(tmp_path: P
                "--projections", str(junk), "--scenarios", "10"])
     err = capsys.readouterr().err
     assert rc == 2 and "more" in err and len(err.splitlines()) < 200 and "Traceback" not in err
+
+
+def test_a_folder_where_no_file_can_be_made_is_refused_before_work(capsys: pytest.CaptureFixture) -> None:
+    """/proc passes the permission bits for root, yet no file can be created there: the check tries
+    to create one, so `--out /proc/nope.csv` stops before any simulation, naming the path as given
+    (it used to simulate first, then report the atomic writer's temporary name)."""
+    if not Path("/proc").is_dir():
+        pytest.skip("needs a /proc folder (Linux)")
+    rc = main(["optimize", "--site", "dk", "--salaries", str(DEMO / "missing.csv"),
+               "--projections", str(DEMO / "projections.csv"), "--out", "/proc/nope.csv", "--lineups", "3"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "/proc" in err and "not writable" in err and ".tmp" not in err and "missing.csv" not in err
+
+
+def test_atomic_writer_names_the_given_path_when_it_cannot_start(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OSError) as ei:
+        atomic_write_text(blocker / "out.csv", "a")
+    assert ei.value.filename == str(blocker / "out.csv")

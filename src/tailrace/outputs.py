@@ -116,12 +116,28 @@ def check_output_path(path: str | os.PathLike[str], flag: str, *, make_parents: 
         except OSError as exc:
             raise InputError(_problem(p, flag, f"folder '{as_text(parent)}' cannot be created ({exc.strerror})",
                                       "choose a folder you can write to")) from None
-    if not os.access(parent, os.W_OK | os.X_OK):
+    if not os.access(parent, os.W_OK | os.X_OK) or not _can_create_in(parent):
         raise InputError(_problem(p, flag, f"folder '{as_text(parent)}' is not writable", "choose a folder you can write to"))
     if p.exists() and not os.access(p, os.W_OK):
         raise InputError(_problem(p, flag, "the file exists and is read-only", "choose another name or "
                                   "make it writable"))
     return p
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can really be created in ``folder`` (and removed): permission bits do not
+    tell (root passes ``os.access`` for ``/proc``, where no file can be made), so try it, the way
+    the atomic writers will."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tailrace-check.", suffix=".tmp", dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+    return True
 
 
 def check_output_paths(paths: dict[str, str | os.PathLike[str] | None]) -> None:
@@ -150,8 +166,11 @@ def check_output_paths(paths: dict[str, str | os.PathLike[str] | None]) -> None:
 def atomic_write_with(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
     """Call ``write(f)`` on a temporary binary file beside ``path``, fsync it, move it into place."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # say the path the caller gave, not the temporary name
+        raise type(exc)(exc.errno, exc.strerror, str(target)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

@@ -12,7 +12,7 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.numeric import bisect_increasing
-from tailrace.slate import Slate
+from tailrace.slate import Slate, match_names
 from tailrace.textfile import csv_rows, read_text_file
 
 # A user file whose ownership sums within this relative distance of roster_size * 100 is
@@ -124,28 +124,39 @@ def read_ownership(path: str | Path, slate: Slate, warnings: list[str] | None = 
             )
         )
     by_id = {d.id: i for i, d in enumerate(slate.drivers)}
-    by_name = {d.name.strip().lower(): i for i, d in enumerate(slate.drivers)}
-    own = np.zeros(slate.n, dtype=np.float64)
-    seen: dict[int, int] = {}
-    problems: list[Problem] = []
+    keyed: list[tuple[int, list[str], str, str, bool]] = []  # (row number, record, key, field, by name)
     for rn, rec in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in rec):
             continue
-        idx = None
         if id_col is not None and id_col < len(rec) and rec[id_col].strip():
-            idx = by_id.get(rec[id_col].strip())
-            key, fld = rec[id_col].strip(), header[id_col]
+            keyed.append((rn, rec, rec[id_col].strip(), header[id_col], False))
         elif name_col is not None and name_col < len(rec):
-            idx = by_name.get(rec[name_col].strip().lower())
-            key, fld = rec[name_col].strip(), header[name_col]
+            keyed.append((rn, rec, rec[name_col].strip(), header[name_col], True))
         else:
-            key, fld = "", "id"
-        if idx is None:
-            problems.append(
-                Problem(f"driver {key!r} is not on the slate", file=name, row=rn, field=fld,
-                        fix="use the site ID or the exact name from the salary file")
-            )
-            continue
+            keyed.append((rn, rec, "", "id", False))
+    # names go through the slate's one tolerant matcher (case, accents, 'A.J.' = 'AJ', Jr.)
+    named = [k for k in keyed if k[4]]
+    by_name_row = dict(zip((k[0] for k in named),
+                           match_names([k[2] for k in named], [d.name for d in slate.drivers])))
+    own = np.zeros(slate.n, dtype=np.float64)
+    seen: dict[int, int] = {}
+    problems: list[Problem] = []
+    for rn, rec, key, fld, _ in keyed:
+        if rn in by_name_row:
+            m = by_name_row[rn]
+            idx = m.index
+            if idx is None:
+                why = ("matches several slate drivers: " + ", ".join(f"'{c}'" for c in m.candidates)) if m.ambiguous \
+                    else "is not on the slate (closest: " + (", ".join(f"'{c}'" for c in m.candidates) or "none") + ")"
+                problems.append(Problem(f"driver {key!r} {why}", file=name, row=rn, field=fld,
+                                        fix="use the site ID or the name as in the salary file"))
+                continue
+        else:
+            idx = by_id.get(key) if key else None
+            if idx is None:
+                problems.append(Problem(f"driver {key!r} is not on the slate", file=name, row=rn, field=fld,
+                                        fix="use the site ID or the name as in the salary file"))
+                continue
         if idx in seen:
             problems.append(Problem(f"driver {key!r} is listed twice (also row {seen[idx]})", file=name, row=rn, field=fld,
                                     fix="keep one row per driver"))
