@@ -356,7 +356,7 @@ def write_plots(review: ContestReview, standings: Standings, slate: Slate, folde
         top = max(float(mod.max()), float(real.max()), 1.0) * 1.05
         ax.plot([0, top], [0, top], "k--", lw=1)
         ax.scatter(mod, real, s=18)
-        for o in sorted(review.ownership, key=lambda o: -abs(o.error))[:10]:
+        for o in [o for o in sorted(review.ownership, key=lambda o: -abs(o.error)) if abs(o.error) >= 0.5][:10]:
             ax.annotate(slate.drivers[o.index].name, (o.modelled, o.real), fontsize=7, xytext=(3, 3),
                         textcoords="offset points")
         ax.set_xlim(0, top)
@@ -375,7 +375,7 @@ def write_plots(review: ContestReview, standings: Standings, slate: Slate, folde
         ax.axvline(review.cash_line, color="tab:red", lw=1.5, ls="--", label="cash line")
     ax.set_xlabel("points")
     ax.set_ylabel("entries")
-    ax.set_title(f"Standings: {review.n_entries:,} entries; won ${review.won:,.2f} on ${review.fees:,.2f}")
+    ax.set_title(f"Standings: {review.n_entries:,} entries; won \\${review.won:,.2f} on \\${review.fees:,.2f}")
     ax.legend(fontsize=8)
     fig.tight_layout()
     save(fig, "standings.png")

@@ -29,6 +29,16 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 
+def _money(x: float) -> str:
+    return f"-${-x:,.2f}" if x < 0 else f"${x:,.2f}"
+
+
+def _short(name: str) -> str:
+    """A driver's surname, cut to five letters, for a lineup cell (``Stenhouse Jr.`` -> ``Stenh``)."""
+    words = [w for w in name.split() if w.strip(".").lower() not in ("jr", "sr", "ii", "iii", "iv")] or name.split()
+    return words[-1][:5]
+
+
 def print_review(review, slate, top: int = 10) -> None:  # (ContestReview, Slate)
     """Rich tables: the portfolio's result and best lineups, then the largest ownership misses."""
     t = Table(title=f"review: {len(review.lineups)} lineups in {review.n_entries:,} entries, "
@@ -38,15 +48,15 @@ def print_review(review, slate, top: int = 10) -> None:  # (ContestReview, Slate
         t.add_column(c, justify="right", no_wrap=True)
     best = min((p.rank for p in review.lineups), default=0)
     t.add_row(f"portfolio ({len(review.lineups)})", "", f"best {best:,}", "",
-              f"${review.won:,.2f} (ROI {100 * review.roi:+.1f}%)")
+              f"{_money(review.won)} (ROI {100 * review.roi:+.1f}%)")
     order = sorted(range(len(review.lineups)), key=lambda k: (review.lineups[k].rank, k))[:top]
     for k in order:
         p = review.lineups[k]
-        names = "/".join(slate.drivers[i].name.split()[-1][:5] for i in p.drivers)
+        names = "/".join(_short(slate.drivers[i].name) for i in p.drivers)
         t.add_row(f"{k + 1}: {names}", f"{p.points:.2f}", f"{p.rank:,}", str(p.tied), f"${p.payout:,.2f}")
     console.print(t)
     cash = "every place paid" if review.cash_line is None else f"cash line {review.cash_line:.2f}"
-    console.print(f"fees ${review.fees:,.2f}, won ${review.won:,.2f}, profit ${review.profit:,.2f}; "
+    console.print(f"fees {_money(review.fees)}, won {_money(review.won)}, profit {_money(review.profit)}; "
                   f"{review.cashed} of {len(review.lineups)} cashed; winning score {review.winning_points:.2f}, {cash}"
                   + (f"; {review.n_removed} entries of '{review.user}' taken out of the field" if review.user else ""),
                   highlight=False)
