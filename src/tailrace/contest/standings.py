@@ -167,6 +167,11 @@ def _split_lineup(cell: str, names: _Names, token: str) -> tuple[list[int] | Non
     token positions, memoised). Failing that, the cell is split at every token and the pieces
     that match nothing are returned.
     """
+    head = token + " "
+    if cell.startswith(head):  # the common case: single spaces, no name holding the token
+        found = [names.index(p) for p in cell[len(head):].split(f" {head}")]
+        if None not in found:
+            return found, []  # type: ignore[return-value]
     words = cell.split()
     if not words or words[0] != token:
         return None, [cell.strip()]
@@ -262,9 +267,10 @@ def read_standings_text(text: str, slate: Slate, source: str = "standings.csv") 
         j = col[key]
         return rec[j].strip() if j < len(rec) else ""
 
+    entry_idx = [col[key] for key in _ENTRY_COLS]
     for k in range(h + 1, len(rows)):
         rec, rn = rows[k], k + 1
-        if not any(c.strip() for c in rec):
+        if not "".join(rec).strip():
             continue
         # ---- the player table (right part), independent of the entry on this row
         player = cell(rec, "player")
@@ -297,7 +303,7 @@ def read_standings_text(text: str, slate: Slate, source: str = "standings.csv") 
             problems.append(Problem("a %Drafted or FPTS value without a player", file=source, row=rn, field="Player",
                                     fix="give the player's name, or clear the row's player cells"))
         # ---- the entry (left part)
-        entry_cells = [cell(rec, key) for key in _ENTRY_COLS]
+        entry_cells = [rec[j].strip() if j < len(rec) else "" for j in entry_idx]
         if not any(entry_cells):
             continue
         rank_t, eid, ename, points_t, lineup_t = entry_cells
