@@ -128,12 +128,12 @@ def register(app: typer.Typer) -> None:
         slate = read_slate(rules, salaries, projections, track=track)
         table = read_standings(standings, slate)
         warnings = list(table.warnings)
+        # the user must have entries: a mistyped name is an error, not a field with nobody taken out
+        mine = user_lineups(table, user) if user is not None else []
         if portfolio is not None:
             lineups = _portfolio_lineups(portfolio, slate)
         else:
-            lineups = np.asarray(user_lineups(table, user or ""), dtype=np.int64)
-        if user is not None:
-            user_lineups(table, user)  # the user must have entries: a typo is an error, not an empty removal
+            lineups = np.asarray(mine, dtype=np.int64)
         field_pts, _removed = field_of(table, user)
         size = field_size if field_size is not None else field_pts.shape[0] + lineups.shape[0]
         pay = payouts_from_options(str(payouts) if payouts else None, entry_fee=entry_fee, field_size=size, rake=rake)
