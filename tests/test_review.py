@@ -178,3 +178,20 @@ def test_review_errors(phoenix: Path, capsys) -> None:
     assert code == 2 and "no entry with a lineup by user 'nobodyy'" in err and "field 'EntryName'" in err
     code, _ = run(phoenix)
     assert code == 2 and "field '--portfolio'" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # fits strengths and simulates twice: ~25 s of CPU
+def test_phoenix_ownership_from_simulated_means(phoenix: Path) -> None:
+    # projections with starts only: the field model is fed the simulated mean points, as `tailrace contest` does
+    rows = list(csv.reader((phoenix / "proj.csv").open(newline="")))
+    (phoenix / "starts.csv").write_text("\n".join(f"{r[0]},{r[1]}" for r in rows) + "\n")
+    from tailrace.cli import main
+
+    args = ["review", "--site", "dk", "--salaries", str(PHOENIX), "--projections", str(phoenix / "starts.csv"),
+            "--track", "Phoenix", "--standings", str(phoenix / "standings.csv"), "--user", "me",
+            "--n-scenarios", "200", "--seed", "5", "--json", str(phoenix / "sim.json")]
+    assert main(args) == 0
+    first = (phoenix / "sim.json").read_bytes()
+    mod = np.array([x["modelled"] for x in json.loads(first)["ownership"]["drivers"]])
+    assert mod.sum() == pytest.approx(600.0) and mod.max() <= 80.0 + 1e-9
+    assert main(args) == 0 and (phoenix / "sim.json").read_bytes() == first  # same inputs and seed, same bytes
