@@ -114,6 +114,7 @@ def run(d: Path, *extra: str) -> tuple[int, dict]:
     return code, (json.loads((d / "review.json").read_text()) if code == 0 else {})
 
 
+@pytest.mark.shared_data
 def test_phoenix_review_by_hand(phoenix: Path) -> None:
     code, r = run(phoenix, "--portfolio", str(phoenix / "upload.csv"), "--user", "me", "--payouts",
                   str(phoenix / "payouts.csv"), "--ownership", str(phoenix / "own.csv"), "--plots", str(phoenix / "plots"))
@@ -141,6 +142,7 @@ def test_phoenix_review_by_hand(phoenix: Path) -> None:
     assert (phoenix / "plots" / "ownership.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.shared_data
 def test_phoenix_users_entries_are_the_default_portfolio(phoenix: Path) -> None:
     code, r = run(phoenix, "--user", "ME", "--payouts", str(phoenix / "payouts.csv"))
     assert code == 0
@@ -151,6 +153,7 @@ def test_phoenix_users_entries_are_the_default_portfolio(phoenix: Path) -> None:
     assert mod.sum() == pytest.approx(600.0) and r["ownership"]["mae"] == pytest.approx(np.abs(mod - real).mean())
 
 
+@pytest.mark.shared_data
 def test_phoenix_without_user_counts_the_copies(phoenix: Path, capsys) -> None:
     # the portfolio placed as three more entries (12 in all): each lineup ties with its own entry
     code, r = run(phoenix, "--portfolio", str(phoenix / "upload.csv"), "--payouts", str(phoenix / "payouts.csv"))
@@ -163,6 +166,7 @@ def test_phoenix_without_user_counts_the_copies(phoenix: Path, capsys) -> None:
     assert "counted twice" in capsys.readouterr().err
 
 
+@pytest.mark.shared_data
 def test_phoenix_parametric_payouts_use_the_contest_size(phoenix: Path) -> None:
     from tailrace.contest import parametric_payouts
 
@@ -172,6 +176,7 @@ def test_phoenix_parametric_payouts_use_the_contest_size(phoenix: Path) -> None:
     assert r["contest"]["payouts"]["total"] == pytest.approx(81.0) == pytest.approx(table.total)
 
 
+@pytest.mark.shared_data
 def test_review_errors(phoenix: Path, capsys) -> None:
     code, _ = run(phoenix, "--user", "nobodyy")
     err = capsys.readouterr().err
@@ -180,6 +185,7 @@ def test_review_errors(phoenix: Path, capsys) -> None:
     assert code == 2 and "field '--portfolio'" in capsys.readouterr().err
 
 
+@pytest.mark.shared_data
 @pytest.mark.slow  # fits strengths and simulates twice: ~25 s of CPU
 def test_phoenix_ownership_from_simulated_means(phoenix: Path) -> None:
     # projections with starts only: the field model is fed the simulated mean points, as `tailrace contest` does
