@@ -44,7 +44,7 @@ SLOT_TOKEN = "D"  # the roster-slot token before each driver in a NASCAR lineup 
 # Columns by normalised header (lower case, letters and digits only) -> the name DraftKings writes.
 _ENTRY_COLS = {"rank": "Rank", "entryid": "EntryId", "entryname": "EntryName", "points": "Points",
                "lineup": "Lineup"}
-_PLAYER_COLS = {"player": "Player", "rosterposition": "Roster Position", "drafted": "%Drafted", "fpts": "FPTS"}
+_PLAYER_COLS = {"player": "Player", "drafted": "%Drafted", "fpts": "FPTS"}  # Roster Position, TimeRemaining: unused
 _MULTI_ENTRY = re.compile(r"\s*\(\d+\s*/\s*\d+\)\s*$")  # "name (3/150)"
 
 
