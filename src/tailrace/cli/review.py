@@ -135,6 +135,9 @@ def register(app: typer.Typer) -> None:
         else:
             lineups = np.asarray(mine, dtype=np.int64)
         field_pts, _removed = field_of(table, user)
+        if portfolio is not None and user is not None and len(mine) != lineups.shape[0]:
+            warnings.append(f"'{user}' has {len(mine)} entries with a lineup in the standings, the portfolio "
+                            f"{lineups.shape[0]} lineups: the review places the portfolio's")
         size = field_size if field_size is not None else field_pts.shape[0] + lineups.shape[0]
         pay = payouts_from_options(str(payouts) if payouts else None, entry_fee=entry_fee, field_size=size, rake=rake)
         if ownership is not None:

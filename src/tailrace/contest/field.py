@@ -184,14 +184,14 @@ def read_field(path: str | Path, slate: Slate) -> Field:
     p = Path(path)
     name = str(p)
     text = read_text_file(p, param="field_file")
-    rows = csv_rows(text, name)
-    first = next((r for r in rows if any(c.strip() for c in r)), [])
-    if looks_like_standings(first):
+    head = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if looks_like_standings(next(iter(csv_rows(head, name)), [])):  # the header alone: a standings file is big
         lineups = read_standings_text(text, slate, source=name).lineups()
         if lineups.shape[0] == 0:
             raise InputError(Problem("no entry in the standings has a lineup", file=name, field="Lineup",
                                      fix="give the standings of a contest that has been played"))
         return Field(lineups, source=name)
+    rows = csv_rows(text, name)
     by_id = {d.id: i for i, d in enumerate(slate.drivers)}
     by_name = {d.name.strip().lower(): i for i, d in enumerate(slate.drivers)}
     roster = slate.site.roster_size
