@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data" / "cup_results_2019_2023.csv"
+# ../shared/data beside the checkout; a git worktree one level deeper (wt/NAME) finds it two up
+SHARED_DIR = next((p for p in (REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data") if p.is_dir()),
+                  REPO.parent / "shared" / "data")
+SHARED_DATA = SHARED_DIR / "cup_results_2019_2023.csv"
+REAL_SLATES = SHARED_DIR / "real_slates"
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,12 @@ SCORE_ROWS = [["driver", "start", "finish", "laps_led", "fastest_laps", "laps"]]
 ENTRY_ROWS = [["Entry ID", "Contest Name", "Contest ID", "Entry Fee", "D", "D", "D", "D", "D", "D", "",
                "Instructions"]] + [[str(4000 + k), "NASCAR $5", "123", "$5", "", "", "", "", "", "", "", ""]
                                    for k in range(3)]
+_NAMES = SLATE.names
+STANDINGS_ROWS = [["Rank", "EntryId", "EntryName", "TimeRemaining", "Points", "Lineup", "", "Player",
+                   "Roster Position", "%Drafted", "FPTS"]] + [
+    [str(k + 1), str(9000 + k), f"user{k} ({k + 1}/4)", "0", f"{100 - k:.2f}",
+     " ".join(f"D {n}" for n in _NAMES[k:k + 6]) if k < 3 else "", "", _NAMES[k], "D", f"{10 + k:.2f}%", "10"]
+    for k in range(4)]
 
 # cells that break naive readers
 NASTY = st.sampled_from([
@@ -354,6 +360,16 @@ def test_ownership_and_field(own: bytes, field: bytes) -> None:
 
 
 @FUZZ
+@given(data=any_csv(STANDINGS_ROWS))
+def test_standings(data: bytes) -> None:
+    from tailrace.contest.field import read_field
+    from tailrace.contest.standings import read_standings
+
+    _parsed_or_input_error(lambda: read_standings(_file("standings.csv", data), SLATE))
+    _parsed_or_input_error(lambda: read_field(_file("standings.csv", data), SLATE))
+
+
+@FUZZ
 @given(data=any_csv(SCORE_ROWS), site=st.sampled_from(["dk", "fd"]))
 def test_results_to_score(data: bytes, site: str) -> None:
     from tailrace.cli.score import score_results
@@ -382,6 +398,9 @@ def test_the_seeds_are_valid_files() -> None:
     assert len(read_upload(w("u.csv", UPLOAD_ROWS), SLATE)) == 5
     assert read_payouts(w("p.csv", PAY_ROWS)).n_paid == 50
     assert len(score_results(w("r.csv", SCORE_ROWS), get_site("dk")).rows) == 40
+    from tailrace.contest.standings import read_standings
+
+    assert read_standings(w("s.csv", STANDINGS_ROWS), SLATE).lineups().shape == (3, 6)
 
 
 @pytest.fixture(scope="module", autouse=True)

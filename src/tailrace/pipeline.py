@@ -37,6 +37,8 @@ __all__ = [
     "simulate_scenarios",
     "contest_from_options",
     "contest_from_parts",
+    "field_ownership",
+    "payouts_from_options",
     "fill_team_and_make",
 ]
 
@@ -507,7 +509,31 @@ def contest_from_options(
     means); the field is read from ``field_file`` or sampled with ``seed``. Bad numbers raise
     InputError naming the parameter.
     """
-    from tailrace.contest import CASH_GAMES, cash_payouts, parametric_payouts, read_field, read_ownership, read_payouts
+    from tailrace.contest import read_field, read_ownership
+
+    pay = payouts_from_options(payouts, entry_fee=entry_fee, field_size=field_size, rake=rake)
+    fld = read_field(field_file, slate) if field_file else None
+    own = read_ownership(ownership, slate, warnings) if ownership else None
+    return contest_from_parts(slate, points, pay, ownership=own, field=fld, entry_fee=entry_fee,
+                              field_size=field_size, rake=rake, seed=seed, warnings=warnings)
+
+
+def payouts_from_options(
+    payouts: str | None = None,
+    *,
+    entry_fee: float = 5.0,
+    field_size: int = 20_000,
+    rake: float | None = None,
+) -> Any:
+    """The payout table of user options: ``payouts`` (a file, or ``"double-up"`` / ``"50-50"``
+    for a cash game's flat table) or the parametric tournament table for ``entry_fee``,
+    ``field_size`` and ``rake``. Bad numbers raise one InputError naming each parameter.
+
+    Returns
+    -------
+    PayoutTable
+    """
+    from tailrace.contest import CASH_GAMES, cash_payouts, parametric_payouts, read_payouts
     from tailrace.contest.payouts import DEFAULT_RAKE
 
     rake = DEFAULT_RAKE if rake is None else rake
@@ -522,15 +548,51 @@ def contest_from_options(
     if problems:
         raise InputError(problems)
     if payouts in CASH_GAMES:  # --payouts double-up / 50-50: a cash game's flat table
-        pay = cash_payouts(payouts, entry_fee, field_size)
-    elif payouts:
-        pay = read_payouts(payouts)
-    else:
-        pay = parametric_payouts(entry_fee, field_size, rake)
-    fld = read_field(field_file, slate) if field_file else None
-    own = read_ownership(ownership, slate, warnings) if ownership else None
-    return contest_from_parts(slate, points, pay, ownership=own, field=fld, entry_fee=entry_fee,
-                              field_size=field_size, rake=rake, seed=seed, warnings=warnings)
+        return cash_payouts(payouts, entry_fee, field_size)
+    if payouts:
+        return read_payouts(payouts)
+    return parametric_payouts(entry_fee, field_size, rake)
+
+
+def field_ownership(slate: Slate, points: np.ndarray | None = None, warnings: list[str] | None = None) -> np.ndarray:
+    """The ownership a contest's field is sampled from when none is given: the slate's
+    ``ownership`` column (scaled by ``contest.ownership.scale_ownership``, whose warnings go to
+    ``warnings``), else the field model (``contest.model_ownership``) fed the slate's projections,
+    or, lacking them, the scenario means of ``points``, or, lacking those, salaries alone.
+
+    Parameters
+    ----------
+    slate : Slate
+    points : ndarray of shape (n_scenarios, n_drivers), optional
+        Scenario matrix, used only when the slate lacks projections.
+    warnings : list of str, optional
+        Appended to.
+
+    Returns
+    -------
+    ndarray of shape (n_drivers,)
+        Percent of entries holding each driver, summing to ``roster_size * 100``.
+    """
+    from tailrace.contest import model_ownership
+    from tailrace.contest.ownership import scale_ownership
+
+    if all(d.ownership is not None for d in slate.drivers):
+        raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
+        own, msgs = scale_ownership(raw, slate.site.roster_size, slate.source.get("projections", "projections"))
+        if warnings is not None:
+            warnings.extend(msgs)
+        return own
+    return model_ownership(slate.salaries(), _field_projections(slate, points), slate.site.roster_size,
+                           salary_cap=slate.site.salary_cap)
+
+
+def _field_projections(slate: Slate, points: np.ndarray | None) -> np.ndarray | None:
+    """Projected points per driver for the ownership model: the slate's, else the scenario means."""
+    if all(d.projection is not None for d in slate.drivers):
+        return np.array([float(d.projection) for d in slate.drivers])
+    if points is not None:
+        return np.asarray(points, dtype=np.float64).mean(axis=0)
+    return None
 
 
 def contest_from_parts(
@@ -554,22 +616,13 @@ def contest_from_parts(
     ``points``). The one place both the CLI (:func:`contest_from_options`) and the API build it.
     """
     from tailrace.contest import make_contest
-    from tailrace.contest.ownership import scale_ownership
     from tailrace.contest.payouts import DEFAULT_RAKE
 
     rake = DEFAULT_RAKE if rake is None else rake
     own = ownership
     if own is None and field is None and all(d.ownership is not None for d in slate.drivers):
-        raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
-        own, msgs = scale_ownership(raw, slate.site.roster_size, slate.source.get("projections", "projections"))
-        if warnings is not None:
-            warnings.extend(msgs)
-    if all(d.projection is not None for d in slate.drivers):
-        proj = np.array([float(d.projection) for d in slate.drivers])
-    elif points is not None:
-        proj = np.asarray(points, dtype=np.float64).mean(axis=0)
-    else:
-        proj = None
+        own = field_ownership(slate, points, warnings)
+    proj = _field_projections(slate, points)
     return make_contest(slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=entry_fee,
                         field_size=field_size, rake=rake, payouts=payouts, ownership=own, projections=proj,
                         field=field, rng=seed)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tailrace.contest.standings import looks_like_standings, read_standings_text
 from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator
 from tailrace.slate import Slate
@@ -175,10 +176,22 @@ _PAREN_ID = re.compile(r"\(([^()]+)\)\s*$")
 def read_field(path: str | Path, slate: Slate) -> Field:
     """Read real field lineups: one entry a row, cells holding site IDs (``Name (ID)`` and FanDuel
     ``ID:Name`` forms work too, as do exact names). With a header of ``D``/``Driver`` columns only those are read.
+
+    A contest-standings export (header with ``EntryId`` and ``Lineup``,
+    ``tailrace.contest.standings``) is read as one: its entries' lineups in file order, entries
+    without a lineup left out.
     """
     p = Path(path)
     name = str(p)
-    rows = csv_rows(read_text_file(p, param="field_file"), name)
+    text = read_text_file(p, param="field_file")
+    head = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if looks_like_standings(next(iter(csv_rows(head, name)), [])):  # the header alone: a standings file is big
+        lineups = read_standings_text(text, slate, source=name).lineups()
+        if lineups.shape[0] == 0:
+            raise InputError(Problem("no entry in the standings has a lineup", file=name, field="Lineup",
+                                     fix="give the standings of a contest that has been played"))
+        return Field(lineups, source=name)
+    rows = csv_rows(text, name)
     by_id = {d.id: i for i, d in enumerate(slate.drivers)}
     by_name = {d.name.strip().lower(): i for i, d in enumerate(slate.drivers)}
     roster = slate.site.roster_size
