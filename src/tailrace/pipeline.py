@@ -283,7 +283,7 @@ def run_optimize(
     beta = resolved.tail_beta
     # Warnings travel: what the simulation stage said (a driver without odds, a projection out of
     # the model's reach, ...) is part of this run's result, on every face that shows it.
-    warnings: list[str] = scenarios.stage_warnings()
+    warnings: list[str] = [f"slate: {n}" for n in slate.notes] + scenarios.stage_warnings()
 
     contest_info: dict[str, Any] | None = None
     if resolved.mode == "contest":

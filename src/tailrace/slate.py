@@ -51,6 +51,7 @@ class Slate:
     drivers: tuple[Driver, ...]
     track: str | None = None  # track name as read (e.g. from DK "Game Info"), unresolved
     source: dict[str, str] = field(default_factory=dict)  # file names it was read from
+    notes: tuple[str, ...] = ()  # what the reader decided for the user (placeholder team, drivers left out)
 
     @property
     def n(self) -> int:
@@ -756,26 +757,39 @@ def read_slate(
     projections_path: str | Path | None = None,
     *,
     track: str | None = None,
+    grid_complete: bool = False,
 ) -> Slate:
     """A Slate from a site's salary file plus (optionally) a projections file.
 
     Projection names are matched to salary names tolerantly (``match_names``); every
-    unmatched or ambiguous name, and every salary driver without a projection row, is
-    reported with its closest candidates. ``track`` (e.g. from ``--track``) wins over the
-    track read from DraftKings' 'Game Info'. Raises one InputError listing all problems.
+    unmatched or ambiguous name is reported with its closest candidates. ``track`` (e.g. from
+    ``--track``) wins over the track read from DraftKings' 'Game Info'.
+
+    A salary driver without a projections row is an error, unless ``grid_complete``: the
+    projections file is then the whole starting grid, and salary drivers missing from it
+    (non-qualifiers, an injured driver) are left out of the slate, each named in
+    ``Slate.notes``. A fewer-rows grid does not imply ``grid_complete`` by itself (a
+    forgotten row would then silently drop a starter); the error says to pass it.
+
+    A ``TeamAbbrev`` / ``Team`` column that holds one value for every driver (DraftKings'
+    ``Nasca`` on NASCAR exports) is a placeholder, not a team: it is ignored (teams stay
+    unknown, so team rules ask for a team column or a history) and a note says so.
+    Raises one InputError listing all problems.
     """
     rules = get_site(site) if isinstance(site, str) else site
     sal_label = str(salaries_path)
     recs, problems = _parse_salaries(salaries_path, rules)
     source = {"salaries": sal_label}
+    notes: list[str] = []
     matched: dict[int, _ProjRecord] = {}  # index into recs -> its projection row
+    left_out: list[int] = []  # salary rows not on the grid (grid_complete)
     if projections_path is not None:
         proj_label = str(projections_path)
         source["projections"] = proj_label
         prows, pproblems = _parse_projections(projections_path)
         problems += pproblems
-        matched, mproblems = _match_rows(recs, [p for p in prows if p.name], sal_label,
-                                         proj_label)
+        matched, mproblems, left_out = _match_rows(recs, [p for p in prows if p.name], sal_label,
+                                                   proj_label, grid_complete=grid_complete)
         problems += mproblems
         if len(prows) > rules.max_field:
             problems.append(Problem(
@@ -788,8 +802,20 @@ def read_slate(
                                      p.row if p.row is not None else 10**9))
         raise InputError(problems)
 
+    placeholder = _placeholder_team(recs)
+    if placeholder is not None:
+        notes.append(f"the salary file's team column holds '{placeholder}' for every driver: a placeholder, "
+                     "not a team, so it is ignored (team rules need a 'team' column in the projections "
+                     "or a race history)")
+    if left_out:
+        who = ", ".join(f"{recs[i].name} (row {recs[i].row})" for i in left_out)
+        notes.append(f"{len(left_out)} salary driver(s) not on the starting grid of "
+                     f"{source.get('projections', 'the grid')}, left out of the slate: {who}")
+    skip = set(left_out)
     drivers = []
     for i, r in enumerate(recs):
+        if i in skip:
+            continue
         p = matched.get(i)
         drivers.append(Driver(
             id=r.id, name=r.name, salary=int(r.salary or 0),
@@ -798,7 +824,7 @@ def read_slate(
             win_odds=p.win_odds if p else None,
             rating=p.rating if p else None,
             ownership=p.ownership if p else None,
-            team=(p.team if p and p.team else r.team),
+            team=(p.team if p and p.team else (None if placeholder is not None else r.team)),
             manufacturer=p.manufacturer if p else None,
             top3_odds=p.top3_odds if p else None,
             top5_odds=p.top5_odds if p else None,
@@ -807,13 +833,30 @@ def read_slate(
     track_name = track.strip() if track and track.strip() else None
     if track_name is None:
         track_name = _track_from_game_info([r.game for r in recs if r.game])
-    return Slate(site=rules, drivers=tuple(drivers), track=track_name, source=source)
+    return Slate(site=rules, drivers=tuple(drivers), track=track_name, source=source, notes=tuple(notes))
+
+
+def _placeholder_team(recs: list[_SalaryRecord]) -> str | None:
+    """The one team value every salary row holds (DraftKings' ``Nasca``), or None.
+
+    A real slate has drivers of many teams; one value for all (on more drivers than a lineup
+    holds, so a tiny file is not judged) is the export's placeholder.
+    """
+    teams = {r.team for r in recs}
+    if len(recs) > 6 and len(teams) == 1 and None not in teams:
+        return next(iter(teams))
+    return None
 
 
 def _match_rows(
-    recs: list[_SalaryRecord], prows: list[_ProjRecord], sal_label: str, proj_label: str
-) -> tuple[dict[int, _ProjRecord], list[Problem]]:
-    """Pair projection rows with salary rows by name; every failure becomes a Problem."""
+    recs: list[_SalaryRecord], prows: list[_ProjRecord], sal_label: str, proj_label: str,
+    *, grid_complete: bool = False,
+) -> tuple[dict[int, _ProjRecord], list[Problem], list[int]]:
+    """Pair projection rows with salary rows by name; every failure becomes a Problem.
+
+    Returns the matches, the problems and (``grid_complete``) the salary rows without a
+    projections row, which are then left out instead of being problems.
+    """
     named: list[int] = []  # salary rows to match: named, first of any repeated name
     keys: set[str] = set()
     for i, r in enumerate(recs):
@@ -822,7 +865,7 @@ def _match_rows(
             keys.add(k)
             named.append(i)
     if not named or not prows:
-        return {}, []
+        return {}, [], []
     sal_names = [recs[i].name for i in named]
     problems: list[Problem] = []
     matched: dict[int, _ProjRecord] = {}
@@ -850,8 +893,12 @@ def _match_rows(
                     "is not on this slate"))
     used = {id(p) for p in matched.values()}
     spare = [p.name for p in prows if id(p) not in used]
+    left_out: list[int] = []
     for i in named:
         if i in matched:
+            continue
+        if grid_complete:
+            left_out.append(i)
             continue
         close: tuple[str, ...] = ()
         if spare:
@@ -860,9 +907,10 @@ def _match_rows(
         problems.append(Problem(
             f"salary driver '{recs[i].name}' (row {recs[i].row} of {sal_label}) has no row here "
             f"({_closest_text(close)})", file=proj_label, field="name",
-            fix="add a row with the driver's name and start, or delete the driver from the "
-                "salary file if not racing"))
-    return matched, problems
+            fix="add a row with the driver's name and start; if the driver does not start "
+                "(did not qualify, withdrew), pass {grid_complete=true} to leave out every salary driver "
+                "the projections do not list"))
+    return matched, problems, left_out
 
 
 # ------------------------------------------------------------------------------ demo --

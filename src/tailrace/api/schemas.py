@@ -112,6 +112,8 @@ class SlateResponse(BaseModel):
     track: str | None
     n_drivers: int
     drivers: list[DriverOut]
+    notes: list[str] = Field(default_factory=list, description="what reading the files decided: a placeholder "
+                             "team column ignored, salary drivers left out of the grid (grid_complete)")
 
 
 # ---------------------------------------------------------------------------- constraint specs

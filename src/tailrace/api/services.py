@@ -159,7 +159,7 @@ def _display_name(name: str | None, default: str) -> str:
 
 
 def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, projections: bytes | None,
-                       projections_name: str | None, track: str | None) -> Slate:
+                       projections_name: str | None, track: str | None, *, grid_complete: bool = False) -> Slate:
     """A Slate read from uploaded file contents through the library's readers.
 
     The bytes go to a private temporary directory; every message names the uploaded file by
@@ -196,7 +196,7 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
         if binary:
             raise InputError(binary)
         try:
-            slate = read_slate(site, sal_path, proj_path, track=track)
+            slate = read_slate(site, sal_path, proj_path, track=track, grid_complete=grid_complete)
         except InputError as exc:
             raise InputError([replace(p, message=clean(p.message), file=clean(p.file), fix=clean(p.fix))
                               for p in exc.problems]) from None
@@ -204,7 +204,8 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
             raise InputError(Problem(f"the file could not be read as CSV ({clean(str(exc))})",
                                      file=f"{sal_label}" + (f" or {proj_label}" if proj_label else ""),
                                      fix="upload plain CSV files with a header row")) from None
-    return replace(slate, source={k: clean(v) for k, v in slate.source.items()})
+    return replace(slate, source={k: clean(v) for k, v in slate.source.items()},
+                   notes=tuple(clean(n) for n in slate.notes))
 
 
 def save_slate(ctx: Context, slate: Slate) -> tuple[str, dict[str, Any]]:
@@ -216,7 +217,7 @@ def save_slate(ctx: Context, slate: Slate) -> tuple[str, dict[str, Any]]:
 def slate_response(slate_id: str, d: dict[str, Any]) -> dict[str, Any]:
     """The SlateResponse body for a stored slate dict."""
     return {"slate_id": slate_id, "site": d["site"], "track": d.get("track"), "n_drivers": len(d["drivers"]),
-            "drivers": d["drivers"]}
+            "drivers": d["drivers"], "notes": list(d.get("notes") or [])}
 
 
 def load_slate(ctx: Context, slate_id: str) -> Slate:

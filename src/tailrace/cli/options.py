@@ -13,7 +13,7 @@ from tailrace.sites import SiteRules, get_site
 FLAGS = {
     "allow_projection_shift": "--allow-projection-shift", "contest_cap": "--contest-cap", "dask": "--dask",
     "entries": "--entries", "entry_fee": "--entry-fee", "field_file": "--field", "field_size": "--field-size",
-    "graph_uri": "--graph", "history": "--history", "history_weight": "--history-weight", "n_lineups": "--lineups",
+    "graph_uri": "--graph", "grid_complete": "--grid-complete", "history": "--history", "history_weight": "--history-weight", "n_lineups": "--lineups",
     "n_scenarios": "--n-scenarios", "ownership": "--ownership", "payouts": "--payouts", "portfolio": "--portfolio",
     "rake": "--rake", "scenarios": "--scenarios", "site": "--site", "spec": "--spec", "track": "--track",
 }
@@ -103,6 +103,9 @@ def load_spec(path):  # -> ConstraintSpec
 ALLOW_SHIFT_HELP = ("Fit projections even when they sum to more than 5 points a driver away from what the "
                     "race pays (each is shifted by the same amount; default: an error).")
 HISTORY_WEIGHT_HELP = "History's share in that blend, 0-1 (default 0.5)."
+GRID_COMPLETE_HELP = ("The projections list the whole starting grid: salary drivers missing from them do not start "
+                      "(non-qualifiers, injured) and are left out, each named in a note. Without it such a driver "
+                      "is an error.")
 
 
 def load_history(path):  # -> HistoryModel | None

@@ -17,6 +17,7 @@ def slate_to_dict(slate: Slate) -> dict[str, Any]:
         "site": slate.site.key,
         "track": slate.track,
         "source": dict(slate.source),
+        "notes": list(slate.notes),
         "drivers": [asdict(d) for d in slate.drivers],
     }
 
@@ -29,4 +30,5 @@ def slate_from_dict(d: dict[str, Any]) -> Slate:
         drivers=drivers,
         track=d.get("track"),
         source=dict(d.get("source") or {}),
+        notes=tuple(d.get("notes") or ()),
     )
