@@ -21,7 +21,7 @@ from dataclasses import field as dataclass_field
 PARAMS = frozenset({
     "allow_projection_shift", "contest_cap", "dask", "entries", "entry_fee", "field_file", "field_size",
     "graph_uri", "grid_complete", "history", "history_weight", "n_lineups", "n_scenarios", "ownership", "payouts", "portfolio",
-    "rake", "scenarios", "site", "spec", "track",
+    "rake", "scenarios", "season", "site", "spec", "track",
 })
 
 Say = Callable[[str, "str | None"], str]

@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -52,6 +53,7 @@ class Slate:
     track: str | None = None  # track name as read (e.g. from DK "Game Info"), unresolved
     source: dict[str, str] = field(default_factory=dict)  # file names it was read from
     notes: tuple[str, ...] = ()  # what the reader decided for the user (placeholder team, drivers left out)
+    race: Any = None  # tailrace.sim.races.RaceInfo: the race and track it resolved to, and how (None: unknown)
 
     @property
     def n(self) -> int:
@@ -758,6 +760,7 @@ def read_slate(
     *,
     track: str | None = None,
     grid_complete: bool = False,
+    season: int | None = None,
 ) -> Slate:
     """A Slate from a site's salary file plus (optionally) a projections file.
 
@@ -774,6 +777,12 @@ def read_slate(
     A ``TeamAbbrev`` / ``Team`` column that holds one value for every driver (DraftKings'
     ``Nasca`` on NASCAR exports) is a placeholder, not a team: it is ignored (teams stay
     unknown, so team rules ask for a team column or a history) and a note says so.
+
+    The race and track (``Slate.race``, ``tailrace.sim.races.identify_race``): ``track`` if
+    given, else the 'Game Info' text (a date, a track name or a race name), else the salary
+    file's name (``dk_<season>_r<NN>_<track>.csv``); ``season`` helps when the file has no date.
+    A Game Info name that is no known track or race is kept as ``Slate.track`` and the
+    simulation says so (the slate alone does not need a track).
     Raises one InputError listing all problems.
     """
     rules = get_site(site) if isinstance(site, str) else site
@@ -830,10 +839,28 @@ def read_slate(
             top5_odds=p.top5_odds if p else None,
             top10_odds=p.top10_odds if p else None,
         ))
-    track_name = track.strip() if track and track.strip() else None
-    if track_name is None:
-        track_name = _track_from_game_info([r.game for r in recs if r.game])
-    return Slate(site=rules, drivers=tuple(drivers), track=track_name, source=source, notes=tuple(notes))
+    race, track_name, race_notes = _identify(recs, track, salaries_path, season)
+    notes = race_notes + notes
+    return Slate(site=rules, drivers=tuple(drivers), track=track_name, source=source, notes=tuple(notes),
+                 race=race)
+
+
+def _identify(recs: list[_SalaryRecord], track: str | None, salaries_path: str | Path,
+              season: int | None) -> tuple[Any, str | None, list[str]]:
+    """(RaceInfo or None, the slate's track text, notes) for ``read_slate``."""
+    from tailrace.sim.races import identify_race
+
+    game = next((r.game for r in recs if r.game and "@" not in r.game), None)
+    try:
+        race, notes = identify_race(game, track=track, file_name=salaries_path, season=season)
+    except InputError:
+        if track and track.strip():
+            raise  # the user's own --track is wrong: say so now
+        return None, _track_from_game_info([r.game for r in recs if r.game]), []  # the simulation says why
+    if race is None:
+        return None, _track_from_game_info([r.game for r in recs if r.game]), notes
+    generic = race.track.endswith("(generic)")  # a bare type: the slate keeps the type's word
+    return race, (race.track_type if generic else race.track), notes
 
 
 def _placeholder_team(recs: list[_SalaryRecord]) -> str | None:

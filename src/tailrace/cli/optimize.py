@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
+from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   fill_team_and_make, load_history, load_spec, site_rules)
 from tailrace.cli.options import command_executor, dask_option, progress_label
 from tailrace.errors import InputError, Problem
@@ -77,7 +77,11 @@ def _num(x: float | None, fmt: str) -> str:
 
 
 def print_portfolio_table(result: OptimizeResult) -> None:
+    from tailrace.pipeline import race_line
+
     beta = result.tail_beta
+    if (line := race_line(result.race)) is not None:
+        console.print(line, highlight=False)
     t = Table(title=f"{len(result.lineups)} lineup(s) · objective {result.objective['name']}")
     for col in ("#", "drivers", "salary", "objective", "mean", f"CVaR↑{beta:g}", "gap"):
         t.add_column(col, justify="left" if col == "drivers" else "right")
@@ -126,6 +130,7 @@ def register(app: typer.Typer) -> None:
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
         allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
         grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
+        season: int | None = typer.Option(None, "--season", min=1948, max=2100, help=SEASON_HELP),
         history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
         history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
                                                     help=HISTORY_WEIGHT_HELP),
@@ -199,7 +204,7 @@ def register(app: typer.Typer) -> None:
                 raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
                                          field="--history", fix="drop --history, or drop --scenarios to simulate"))
 
-            slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete)
+            slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
             scen = load_scenarios(scenarios, expected_ids=slate.ids)
             slate = fill_team_and_make(slate, the_spec)
             fresh, reason = None, (
@@ -209,7 +214,7 @@ def register(app: typer.Typer) -> None:
             if projections is None:
                 raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE to simulate",
                                          field="--projections", fix="add --projections or --scenarios"))
-            slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete)
+            slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
             hist = load_history(history)
             with err_console.status(progress_label(f"simulating {n_scenarios:,} races (seed {seed}) ...", ex)):
                 scen = simulate_scenarios(slate, n_scenarios, seed, track=track, history=hist,
