@@ -761,6 +761,8 @@ def read_slate(
     track: str | None = None,
     grid_complete: bool = False,
     season: int | None = None,
+    grid: Sequence[tuple[str, int]] | None = None,
+    grid_label: str = "the history",
 ) -> Slate:
     """A Slate from a site's salary file plus (optionally) a projections file.
 
@@ -783,6 +785,9 @@ def read_slate(
     file's name (``dk_<season>_r<NN>_<track>.csv``); ``season`` helps when the file has no date.
     A Game Info name that is no known track or race is kept as ``Slate.track`` and the
     simulation says so (the slate alone does not need a track).
+    ``grid`` (instead of a projections file): ``(driver, start)`` of every starter, e.g. this
+    race's grid from a history (``tailrace.sim.history_strength.history_grid``), named
+    ``grid_label`` in messages; it is a complete grid (``grid_complete`` implied).
     Raises one InputError listing all problems.
     """
     rules = get_site(site) if isinstance(site, str) else site
@@ -805,6 +810,11 @@ def read_slate(
                 f"{len(prows)} drivers start, but {rules.name} scores only {rules.max_field} "
                 "finishing places", file=proj_label, field="start",
                 fix=f"keep only the {rules.max_field} drivers in the race"))
+    elif grid is not None:
+        source["grid"] = grid_label
+        grows = [_ProjRecord(row=k + 1, name=str(n), start=int(st)) for k, (n, st) in enumerate(grid)]
+        matched, mproblems, left_out = _match_rows(recs, grows, sal_label, grid_label, grid_complete=True)
+        problems += mproblems
     if problems:
         order = {label: j for j, label in enumerate(source.values())}
         problems.sort(key=lambda p: (order.get(p.file or "", len(order)),
@@ -819,7 +829,7 @@ def read_slate(
     if left_out:
         who = ", ".join(f"{recs[i].name} (row {recs[i].row})" for i in left_out)
         notes.append(f"{len(left_out)} salary driver(s) not on the starting grid of "
-                     f"{source.get('projections', 'the grid')}, left out of the slate: {who}")
+                     f"{source.get('projections', source.get('grid', 'the grid'))}, left out of the slate: {who}")
     skip = set(left_out)
     drivers = []
     for i, r in enumerate(recs):

@@ -111,10 +111,11 @@ def find_races(name: str, season: int | None = None, date: str | None = None) ->
     table's dates before 2022 are loop-data dates, a night race may show the next day), else
     with ``season`` those of that season; a filter that leaves none is not applied."""
     hits = list(_BY_KEY.get(race_key(name), []))
-    if date is not None:
+    if date is not None and hits:
         near = [r for r in hits if r.date and _days(r.date, date) <= 2]
-        if near:
-            return near
+        if near:  # the nearest (Dover's two 2020 races ran on consecutive days)
+            best = min(_days(r.date or date, date) for r in near)
+            return [r for r in near if _days(r.date or date, date) == best]
         season = season or int(date[:4])
     if season is not None:
         same = [r for r in hits if r.season == season]
