@@ -52,7 +52,7 @@ def test_points_in_npz_match_rules(tmp_path) -> None:
 def test_unknown_track_is_a_clear_error(capsys) -> None:
     assert main(_args("--scenarios", "100", "--track", "Kansass")) == 2
     err = capsys.readouterr().err
-    assert "unknown track 'Kansass'" in err and "Kansas" in err and "Traceback" not in err
+    assert "unknown track or race 'Kansass'. Fix: pass --track with a track name (closest: Kansas" in err and "Traceback" not in err
 
 
 def test_bad_out_suffix(tmp_path, capsys) -> None:
