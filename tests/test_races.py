@@ -66,7 +66,7 @@ def test_a_sponsor_moving_resolves_by_season_else_is_reported() -> None:
     with pytest.raises(InputError) as exc:
         resolve_track_or_race(name)
     msg = str(exc.value)
-    assert "Kentucky Speedway (2019, 2020)" in msg and "Atlanta Motor Speedway (2021, 2022, 2023)" in msg
+    assert "Kentucky Speedway (2019, 2020)" in msg and "Atlanta Motor Speedway (2021, 2022, 2023, 2024, 2025)" in msg
     assert "Fix: pass track with the track's name, or say the season (season)" in msg
     # Cook Out 400: Richmond in 2023 (results), Martinsville in 2026 (schedule)
     assert resolve_track_or_race("Cook Out 400", 2023)[0].name == "Richmond Raceway"
@@ -109,3 +109,24 @@ def test_cli_unknown_race_exits_2_with_the_sentence(tmp_path: Path, capsys) -> N
     assert code == 2 and "Traceback" not in err
     assert "unknown track or race 'Totally Unknown 400'. Fix: pass --track with a track name" in err
     assert "or a bare track type (superspeedway, intermediate, short, road, large-flat)." in err
+
+
+def test_hand_kept_seasons_are_whole_and_every_track_is_known() -> None:
+    """2024 and 2025 list all 36 points races in date order; every track of the hand-kept table
+    resolves; a name run twice in one season (Cook Out 400: Martinsville in spring, Richmond in
+    August) is told apart by the date in Game Info."""
+    import csv
+    from importlib import resources
+
+    from tailrace.sim.tracks import resolve_track
+
+    text = resources.files("tailrace").joinpath("data/races/cup_races_2024_2026.csv").read_text("utf-8")
+    rows = list(csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#")))
+    for season in ("2024", "2025"):
+        got = [r for r in rows if r["season"] == season]
+        assert [int(r["race_num"]) for r in got] == list(range(1, 37))
+        assert [r["race_date"] for r in got] == sorted(r["race_date"] for r in got)
+    for r in rows:
+        resolve_track(r["track"])
+    assert resolve_track_or_race("Cook Out 400", 2025, "2025-03-30")[0].name == "Martinsville Speedway"
+    assert resolve_track_or_race("Cook Out 400", 2025, "2025-08-16")[0].name == "Richmond Raceway"
