@@ -226,3 +226,35 @@ def test_cli_hand_projections_with_grid_complete(real_slates_dir: Path, shared_r
     d = json.loads(out.read_text())
     assert d["race"]["track"] == "Las Vegas Motor Speedway" and d["race"]["race"].startswith("Pennzoil 400")
     assert d["n_drivers"] == 36 and any("Chase Elliott" in w and "left out" in w for w in d["warnings"])
+
+
+def test_projections_with_a_history_holding_the_race_never_rate_on_it(real_slates_dir: Path,
+                                                                       shared_results_path: Path,
+                                                                       tmp_path: Path, capsys) -> None:
+    """--projections with a --history that holds the race (and the rest of 2023): the ratings come
+    from the races before it only — the run's scenarios are byte-identical to a run whose history
+    file was cut, by hand here, just before 2023 race 4, and a warning says what was left out."""
+    import numpy as np
+
+    from tailrace.cli import main
+
+    sal = real_slates_dir / "dk_2023_r04_phoenix.csv"
+    grid = _grid_file(shared_results_path, 2023, 4, tmp_path / "phx.csv")
+    with shared_results_path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    head, body = rows[0], rows[1:]
+    s, n = head.index("season"), head.index("race_num")
+    cut = tmp_path / "before.csv"
+    with cut.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([head] + [r for r in body if (int(r[s]), int(r[n])) < (2023, 4)])
+    outs, errs = [], []
+    for hist, tag in ((shared_results_path, "full"), (cut, "cut")):
+        out = tmp_path / f"{tag}.npz"
+        assert main(["simulate", "--site", "dk", "--salaries", str(sal), "--projections", str(grid),
+                     "--grid-complete", "--history", str(hist), "--scenarios", "400", "--seed", "3",
+                     "--out", str(out)]) == 0
+        outs.append(np.load(out)["points"])
+        errs.append(capsys.readouterr().err)
+    assert np.array_equal(outs[0], outs[1])
+    assert "before 2023 race 4 (this slate's race)" in errs[0] and "left out" in errs[0]
+    assert "this slate's race" not in errs[1]  # the cut file does not hold the race: nothing to say

@@ -174,7 +174,7 @@ def register(app: typer.Typer) -> None:
         lineups = _portfolio_lineups(portfolio, slate)
         ex = command_executor(ctx, dask)
         points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                          load_history(history), history_weight, allow_shift, ex)
+                                                          load_history(history, slate), history_weight, allow_shift, ex)
         for w in warnings:
             err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
         contest_warnings: list[str] = []

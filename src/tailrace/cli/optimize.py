@@ -233,7 +233,7 @@ def register(app: typer.Typer) -> None:
             else:
                 slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete,
                                    season=season)
-                hist = load_history(history)
+                hist = load_history(history, slate)
             with err_console.status(progress_label(f"simulating {n_scenarios:,} races (seed {seed}) ...", ex)):
                 scen = simulate_scenarios(slate, n_scenarios, seed, track=track, history=hist,
                                           history_weight=history_weight, allow_shift=allow_shift, executor=ex)

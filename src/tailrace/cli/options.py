@@ -111,16 +111,22 @@ GRID_COMPLETE_HELP = ("The projections list the whole starting grid: salary driv
                       "is an error.")
 
 
-def load_history(path):  # -> HistoryModel | None
-    """The fitted ``HistoryModel`` of ``--history`` (None when not given); InputError for a bad file."""
+def load_history(path, slate=None):  # -> HistoryModel | None
+    """The fitted ``HistoryModel`` of ``--history`` (None when not given); InputError for a bad file.
+
+    With the ``slate``: when the history file holds the slate's race, the ratings are fitted on the
+    races before it only (never on its result or a later one), with a note saying so."""
     if path is None:
         return None
     if is_graph_ref(path):
         from tailrace.store.graph import history_model_from_graph
 
         return history_model_from_graph(graph_connection(required_by="--history graph"))
-    from tailrace.sim.history_strength import load_history_model
+    from tailrace.sim.history_strength import history_model_for_race, load_history_model
 
+    race = getattr(slate, "race", None)
+    if race is not None and getattr(race, "season", None) is not None:
+        return history_model_for_race(path, race)[0]
     return load_history_model(path)
 
 

@@ -148,7 +148,7 @@ def register(app: typer.Typer) -> None:
                 not all(d.projection is not None for d in slate.drivers)
             if need_means and (scenarios is not None or all(d.start is not None for d in slate.drivers)):
                 points, sim_warnings, _ = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                           load_history(history), history_weight, allow_shift,
+                                                           load_history(history, slate), history_weight, allow_shift,
                                                            command_executor(ctx, dask))
                 warnings += sim_warnings
             elif need_means:

@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
                                      fix="name the output FILE.npz"))
         check_output_paths({"--out": out})
         slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-        hist = load_history(history)
+        hist = load_history(history, slate)
         console = Console(stderr=True, soft_wrap=True)
         ex = command_executor(ctx, dask)
         t0 = time.perf_counter()

@@ -84,7 +84,8 @@ class HistoryModel:
     fit: RatingFit
     latest: dict[str, tuple[str | None, str | None]] = field(repr=False)  # norm name -> (team, make)
     names: dict[str, str] = field(repr=False)  # norm name -> name as written in the history
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # rows of the file skipped or filled
+    scope: str | None = None  # how the races were chosen, when not the whole file (history_model_for_race)
 
     def describe(self) -> str:
         """One line for output: file, races, last race."""
@@ -238,7 +239,6 @@ def history_grid(path: str | Path, race: object, *, name: str | None = None,
     (the file's first race) ``model`` is None and ``note`` says the strengths cannot come from it.
     """
     from tailrace.errors import InputError, Problem
-    from tailrace.sim.tracks import find_track
     from tailrace.textfile import read_text_file
 
     label = name or str(path)
@@ -251,17 +251,7 @@ def history_grid(path: str | Path, race: object, *, name: str | None = None,
             fix="say the season ({season=2023}), name the salary file dk_<season>_r<NN>_<track>.csv, or " + give))
     text = read_text_file(path, label, param="history")
     history = parse_history(text, label)
-
-    def same_track(r_track: str) -> bool:
-        t = find_track(r_track, season)
-        return t is not None and t.name == track
-
-    ids = [r for r in history.races() if r.season == season and same_track(r.track)]
-    num, date = getattr(race, "race_num", None), getattr(race, "date", None)
-    if len(ids) > 1 and num is not None:
-        ids = [r for r in ids if r.race_num == num] or ids
-    if len(ids) > 1 and date:
-        ids = [r for r in ids if r.race_date and r.race_date[:10] == date] or ids
+    ids = _races_of(history, race)
     if not ids:
         raise InputError(Problem(f"the history {Path(label).name} holds no complete {season} race at {track}",
                                  param="history", fix=give + ", or a history that holds the race"))
@@ -281,3 +271,62 @@ def history_grid(path: str | Path, race: object, *, name: str | None = None,
     cfg = config or RatingConfig()
     key = hashlib.sha256(text.encode("utf-8") + repr(cfg).encode() + repr(("before", this.race_id)).encode()).hexdigest()
     return HistoryGrid(this.race_id, track, grid, history_model(before, key, cfg))
+
+
+def _races_of(history: History, race: object) -> list:
+    """The history's complete races that are the slate's race (``race``: a ``RaceInfo``): same
+    season and track, narrowed by ``race_num`` and then by date when the track ran twice."""
+    from tailrace.sim.tracks import find_track
+
+    season = getattr(race, "season", None)
+    track = getattr(race, "track", None)
+    if season is None or track is None:
+        return []
+
+    def same_track(r_track: str) -> bool:
+        t = find_track(r_track, season)
+        return t is not None and t.name == track
+
+    ids = [r for r in history.races() if r.season == season and same_track(r.track)]
+    num, date = getattr(race, "race_num", None), getattr(race, "date", None)
+    if len(ids) > 1 and num is not None:
+        ids = [r for r in ids if r.race_num == num] or ids
+    if len(ids) > 1 and date:
+        ids = [r for r in ids if r.race_date and r.race_date[:10] == date] or ids
+    return ids
+
+
+def history_model_for_race(path: str | Path, race: object, *, name: str | None = None,
+                           config: RatingConfig | None = None) -> tuple[HistoryModel, str | None]:
+    """The ratings of ``--history`` for the slate's race, never fitted on that race or a later one.
+
+    When the history holds the slate's race (``race``: a ``RaceInfo`` with season and track), the
+    model is fitted on the complete races before it and the note (also the model's ``scope``,
+    which travels to the run's warnings) says how many races were left out; otherwise it is the
+    whole file's model (``load_history_model``) and the note is None.
+    A history whose only races are this one and later ones is an InputError: nothing is left to rate.
+    """
+    from dataclasses import replace
+
+    from tailrace.errors import InputError, Problem
+    from tailrace.textfile import read_text_file
+
+    label = name or str(path)
+    text = read_text_file(path, label, param="history")
+    history = parse_history(text, label)
+    ids = _races_of(history, race)
+    if len(ids) != 1:
+        return history_model_from_text(text, label, config), None
+    this = ids[0]
+    before = history.before(*this.race_id)
+    if len(before) == 0:
+        raise InputError(Problem(f"the history holds no complete race before {this.race_id[0]} race "
+                                 f"{this.race_id[1]}, the race of this slate", param="history",
+                                 fix="give a history of earlier races, or drop the history"))
+    cfg = config or RatingConfig()
+    key = hashlib.sha256(text.encode("utf-8") + repr(cfg).encode() + repr(("before", this.race_id)).encode()).hexdigest()
+    left = len(history) - len(before)
+    note = (f"ratings fitted on the {len(before)} races of {Path(label).name} before {this.race_id[0]} race "
+            f"{this.race_id[1]} (this slate's race): it and the {left - 1} later race(s) in the file are left "
+            f"out, so no result of the race reaches its strengths")
+    return replace(history_model(before, key, cfg), scope=note), note

@@ -226,6 +226,8 @@ def _history_strengths(slate, trk: Track, p: TrackTypeParams, seed: int, history
             weight, how = blend_weight(history_weight)
         strength = blend(hs.strength, user, hs.known, weight)
         source = f"history {history.describe()} blended with {user_label}, history weight {weight:.2f}"
+    if history.scope:
+        warnings.append(f"history: {history.scope}")
     if history.notes:
         warnings.append(f"history {Path(history.source).name}: {len(history.notes)} row(s) skipped or "
                         f"filled ({history.notes[0]}{'; ...' if len(history.notes) > 1 else ''})")
