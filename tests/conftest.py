@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data" / "cup_results_2019_2023.csv"
+# ../shared/data beside the repository, or beside an ancestor (a git worktree kept under wt/)
+_SHARED = [d / "shared" / "data" for d in REPO.parents]
+SHARED_DIR = next((d for d in _SHARED if (d / "cup_results_2019_2023.csv").exists()), _SHARED[0])
+SHARED_DATA = SHARED_DIR / "cup_results_2019_2023.csv"
+REAL_SLATES = SHARED_DIR / "real_slates"
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +20,14 @@ def shared_results_path() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"real race data not found at {SHARED_DATA} (CI always has it)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def real_slates_dir() -> Path:
+    """The four real DraftKings salary exports (shared/data/real_slates); skips only where absent."""
+    if not (REAL_SLATES / "dk_2023_r03_las_vegas.csv").exists():
+        pytest.skip(f"real DraftKings slates not found in {REAL_SLATES} (CI always has them)")
+    return REAL_SLATES
 
 
 @pytest.fixture(params=["default", "excess", "lists"])

@@ -20,7 +20,7 @@ DEMO = Path(__file__).resolve().parents[1] / "src" / "tailrace" / "data" / "demo
 # Parameters only the library and the CLI take: the API keeps their names.
 NOT_IN_API = {"dask", "scenarios", "field_file", "contest_cap", "graph_uri"}
 # Form fields of the API's uploads (POST /slates, /histories, /portfolios/{id}/entries).
-UPLOAD_FIELDS = {"site", "salaries", "projections", "track", "history", "file"}
+UPLOAD_FIELDS = {"site", "salaries", "projections", "track", "grid_complete", "season", "history", "file"}
 
 
 def test_placeholders_in_each_face() -> None:

@@ -85,7 +85,9 @@ def test_dk_export_in_cp1252_keeps_the_accent(tmp_path):
 def test_dk_track_from_game_info_and_track_option_wins(tmp_path):
     sal = write(tmp_path, "DKSalaries.csv", dk_text())
     assert read_slate("dk", sal).track == "Kansas Speedway"
-    assert read_slate("dk", sal, track="Martinsville").track == "Martinsville"
+    # the track resolved to its table name (issue 24); a bare type keeps its word
+    assert read_slate("dk", sal, track="Martinsville").track == "Martinsville Speedway"
+    assert read_slate("dk", sal, track="intermediate").track == "intermediate"
     bare = write(tmp_path, "bare.csv", dk_text(game=""))
     assert read_slate("dk", bare).track is None
 

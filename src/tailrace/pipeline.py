@@ -38,6 +38,8 @@ __all__ = [
     "contest_from_options",
     "contest_from_parts",
     "fill_team_and_make",
+    "race_summary",
+    "race_line",
 ]
 
 ALPHAS = (0.2,)
@@ -149,7 +151,40 @@ class OptimizeResult(_Result):
     exposures: list[ExposureRow]
     fresh_validation: FreshValidation
     warnings: list[str]
+    race: dict[str, Any] | None = None  # the race and track this run is for, and how they were resolved
     timings: Timings | None = None  # left out with timings=False
+
+
+def race_summary(slate: Slate, meta: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The race and track a run is for: ``{race, track, track_type, season, race_num, date,
+    resolved_by}`` from the slate's resolved race (``Slate.race``), with the track the simulation
+    used (``meta``'s ``track``/``track_type``) winning when it differs (a track given at run time);
+    None when neither knows a track (scenarios from a file, no track in the salary file)."""
+    meta = meta or {}
+    race = slate.race.to_json() if slate.race is not None else None
+    sim_track, sim_type = meta.get("track"), meta.get("track_type")
+    if race is None:
+        if not sim_track:
+            return None
+        return {"race": None, "track": sim_track, "track_type": sim_type, "season": None, "race_num": None,
+                "date": None, "resolved_by": "given track"}
+    if sim_track and sim_track != race["track"]:
+        race = {**race, "track": sim_track, "track_type": sim_type, "race_num": None,
+                "resolved_by": "given track"}
+    return race
+
+
+def race_line(race: dict[str, Any] | None) -> str | None:
+    """One line for output: 'race: Pala Casino 400 (2023 race 2, 2023-02-26) at Auto Club Speedway,
+    intermediate; from Game Info race name'."""
+    if not race:
+        return None
+    when = ", ".join(x for x in (
+        (f"{race['season']}" + (f" race {race['race_num']}" if race.get("race_num") else "")) if race.get("season")
+        else "", race.get("date") or "") if x)
+    name = (race.get("race") or "") + (f" ({when})" if when else "")
+    at = f"{name} at " if name.strip() else ""
+    return f"race: {at}{race['track']}, {race['track_type']}; from {race['resolved_by']}"
 
 
 @dataclass(frozen=True)
@@ -283,7 +318,7 @@ def run_optimize(
     beta = resolved.tail_beta
     # Warnings travel: what the simulation stage said (a driver without odds, a projection out of
     # the model's reach, ...) is part of this run's result, on every face that shows it.
-    warnings: list[str] = scenarios.stage_warnings()
+    warnings: list[str] = [f"slate: {n}" for n in slate.notes] + scenarios.stage_warnings()
 
     contest_info: dict[str, Any] | None = None
     if resolved.mode == "contest":
@@ -412,6 +447,7 @@ def run_optimize(
         exposures=exposures,
         fresh_validation=fv,
         warnings=warnings,
+        race=race_summary(slate, scenarios.meta),
         **({"timings": Timings(portfolio_seconds=t_port, explain_seconds=t_explain,
                                total_seconds=time.perf_counter() - t0)} if timings else {}),
     )

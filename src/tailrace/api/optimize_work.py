@@ -255,6 +255,7 @@ def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_pr
         "tail_validation": validation,
         "explain": explain_out,
         "warnings": warnings,
+        "race": res.race,
         "contest": None if contest_req is None else {
             **{k: v for k, v in contest_req.items() if k != "payouts"},
             "custom_payouts": bool(contest_req.get("payouts")), "paid_places": int(contest.payouts.n_paid),

@@ -112,6 +112,8 @@ class SlateResponse(BaseModel):
     track: str | None
     n_drivers: int
     drivers: list[DriverOut]
+    notes: list[str] = Field(default_factory=list, description="what reading the files decided: a placeholder "
+                             "team column ignored, salary drivers left out of the grid (grid_complete)")
 
 
 # ---------------------------------------------------------------------------- constraint specs
@@ -361,6 +363,9 @@ class OptimizeResponse(BaseModel):
     explain: list[dict[str, Any]] | None
     warnings: list[str]
     timings: dict[str, float]
+    race: dict[str, Any] | None = Field(None, description=(
+        "the race and track the run is for: race (name), track, track_type, season, race_num, date, and "
+        "resolved_by (given track, Game Info race name / track name [and date], salary file name)"))
     contest: dict[str, Any] | None = Field(None, description=(
         "mode 'contest': the contest the lineups were picked for (entry_fee, field_size, kind, rake, paid places) "
         "and the selection's facts (n_candidates, cap_place, cv_scores)"))

@@ -159,7 +159,8 @@ def _display_name(name: str | None, default: str) -> str:
 
 
 def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, projections: bytes | None,
-                       projections_name: str | None, track: str | None) -> Slate:
+                       projections_name: str | None, track: str | None, *, grid_complete: bool = False,
+                       season: int | None = None) -> Slate:
     """A Slate read from uploaded file contents through the library's readers.
 
     The bytes go to a private temporary directory; every message names the uploaded file by
@@ -171,7 +172,9 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
     sal_label = _display_name(salaries_name, "salaries.csv")
     proj_label = _display_name(projections_name, "projections.csv") if projections is not None else None
     with tempfile.TemporaryDirectory(prefix="tailrace-upload-") as tmp:
-        sal_path = Path(tmp) / "salaries.csv"
+        # under the client's file name, so a dk_<season>_r<NN>_<track>.csv name can tell the race
+        sal_path = Path(tmp) / "s" / (sal_label if sal_label.lower().endswith(".csv") else "salaries.csv")
+        sal_path.parent.mkdir()
         sal_path.write_bytes(salaries)
         proj_path = None
         if projections is not None:
@@ -184,6 +187,7 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
                 return text
             for a, b in subs:
                 text = text.replace(a, b)
+            text = text.replace(str(sal_path.parent) + "/", "")
             return text.replace(tmp, "upload")
 
         binary: list[Problem] = []  # checked for both files at once, by the readers' own decoder
@@ -196,7 +200,7 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
         if binary:
             raise InputError(binary)
         try:
-            slate = read_slate(site, sal_path, proj_path, track=track)
+            slate = read_slate(site, sal_path, proj_path, track=track, grid_complete=grid_complete, season=season)
         except InputError as exc:
             raise InputError([replace(p, message=clean(p.message), file=clean(p.file), fix=clean(p.fix))
                               for p in exc.problems]) from None
@@ -204,7 +208,8 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
             raise InputError(Problem(f"the file could not be read as CSV ({clean(str(exc))})",
                                      file=f"{sal_label}" + (f" or {proj_label}" if proj_label else ""),
                                      fix="upload plain CSV files with a header row")) from None
-    return replace(slate, source={k: clean(v) for k, v in slate.source.items()})
+    return replace(slate, source={k: clean(v) for k, v in slate.source.items()},
+                   notes=tuple(clean(n) for n in slate.notes))
 
 
 def save_slate(ctx: Context, slate: Slate) -> tuple[str, dict[str, Any]]:
@@ -216,7 +221,7 @@ def save_slate(ctx: Context, slate: Slate) -> tuple[str, dict[str, Any]]:
 def slate_response(slate_id: str, d: dict[str, Any]) -> dict[str, Any]:
     """The SlateResponse body for a stored slate dict."""
     return {"slate_id": slate_id, "site": d["site"], "track": d.get("track"), "n_drivers": len(d["drivers"]),
-            "drivers": d["drivers"]}
+            "drivers": d["drivers"], "notes": list(d.get("notes") or [])}
 
 
 def load_slate(ctx: Context, slate_id: str) -> Slate:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import typer
 
-from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
+from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   load_history)
 from tailrace.cli.options import command_executor, dask_option, progress_label
 from rich.console import Console
@@ -147,6 +147,8 @@ def register(app: typer.Typer) -> None:
         scenarios: Path | None = typer.Option(None, "--scenarios", help="Scenario matrix (.npz or .csv) with site IDs."),
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
         allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
+        grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
+        season: int | None = typer.Option(None, "--season", min=1948, max=2100, help=SEASON_HELP),
         history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
         history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
                                                     help=HISTORY_WEIGHT_HELP),
@@ -168,7 +170,7 @@ def register(app: typer.Typer) -> None:
 
         rules = site_rules(site)
         check_output_paths({"--json": json_out})
-        slate = read_slate(rules, salaries, projections, track=track)
+        slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
         lineups = _portfolio_lineups(portfolio, slate)
         ex = command_executor(ctx, dask)
         points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,

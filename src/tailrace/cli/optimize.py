@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
+from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   fill_team_and_make, load_history, load_spec, site_rules)
-from tailrace.cli.options import command_executor, dask_option, progress_label
+from tailrace.cli.options import command_executor, dask_option, is_graph_ref, progress_label
 from tailrace.errors import InputError, Problem
 
 if TYPE_CHECKING:  # the pipeline (numpy and the rest) is imported when a command runs, not for --help
@@ -77,7 +77,11 @@ def _num(x: float | None, fmt: str) -> str:
 
 
 def print_portfolio_table(result: OptimizeResult) -> None:
+    from tailrace.pipeline import race_line
+
     beta = result.tail_beta
+    if (line := race_line(result.race)) is not None:
+        console.print(line, highlight=False)
     t = Table(title=f"{len(result.lineups)} lineup(s) · objective {result.objective['name']}")
     for col in ("#", "drivers", "salary", "objective", "mean", f"CVaR↑{beta:g}", "gap"):
         t.add_column(col, justify="left" if col == "drivers" else "right")
@@ -125,6 +129,8 @@ def register(app: typer.Typer) -> None:
         ),
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
         allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
+        grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
+        season: int | None = typer.Option(None, "--season", min=1948, max=2100, help=SEASON_HELP),
         history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
         history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
                                                     help=HISTORY_WEIGHT_HELP),
@@ -198,18 +204,36 @@ def register(app: typer.Typer) -> None:
                 raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
                                          field="--history", fix="drop --history, or drop --scenarios to simulate"))
 
-            slate = read_slate(rules, salaries, projections, track=track)
+            slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
             scen = load_scenarios(scenarios, expected_ids=slate.ids)
             slate = fill_team_and_make(slate, the_spec)
             fresh, reason = None, (
                 "an external scenario matrix has no independent fresh set; simulate (--projections) to get one"
             )
         else:
-            if projections is None:
-                raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE to simulate",
-                                         field="--projections", fix="add --projections or --scenarios"))
-            slate = read_slate(rules, salaries, projections, track=track)
-            hist = load_history(history)
+            if projections is None and (history is None or is_graph_ref(history)):
+                raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (or --history "
+                                         "FILE holding this race's grid) to simulate",
+                                         field="--projections", fix="add --projections, --history or --scenarios"))
+            if projections is None:  # the grid of this race from the history, strengths from the races before it
+                from tailrace.sim.history_strength import history_grid
+
+                bare = read_slate(rules, salaries, track=track, season=season)
+                hg = history_grid(history, bare.race)
+                slate = read_slate(rules, salaries, track=track, season=season, grid=hg.grid,
+                                   grid_label=f"{history.name} ({hg.race_id[0]} race {hg.race_id[1]} starting grid)")
+                hist = hg.model
+                if hg.note:  # the file's first race: the strengths fall back (the simulation says to what)
+                    from dataclasses import replace as _replace
+
+                    slate = _replace(slate, notes=slate.notes + (hg.note,))
+                rated = f"ratings from the {hist.n_races} races before it" if hist is not None else hg.note
+                err_console.print(f"grid: {hg.race_id[0]} race {hg.race_id[1]} at {hg.track} from {history.name} "
+                                  f"(start column only); {rated}", highlight=False)
+            else:
+                slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete,
+                                   season=season)
+                hist = load_history(history)
             with err_console.status(progress_label(f"simulating {n_scenarios:,} races (seed {seed}) ...", ex)):
                 scen = simulate_scenarios(slate, n_scenarios, seed, track=track, history=hist,
                                           history_weight=history_weight, allow_shift=allow_shift, executor=ex)

@@ -13,9 +13,9 @@ from tailrace.sites import SiteRules, get_site
 FLAGS = {
     "allow_projection_shift": "--allow-projection-shift", "contest_cap": "--contest-cap", "dask": "--dask",
     "entries": "--entries", "entry_fee": "--entry-fee", "field_file": "--field", "field_size": "--field-size",
-    "graph_uri": "--graph", "history": "--history", "history_weight": "--history-weight", "n_lineups": "--lineups",
+    "graph_uri": "--graph", "grid_complete": "--grid-complete", "history": "--history", "history_weight": "--history-weight", "n_lineups": "--lineups",
     "n_scenarios": "--n-scenarios", "ownership": "--ownership", "payouts": "--payouts", "portfolio": "--portfolio",
-    "rake": "--rake", "scenarios": "--scenarios", "site": "--site", "spec": "--spec", "track": "--track",
+    "rake": "--rake", "scenarios": "--scenarios", "season": "--season", "site": "--site", "spec": "--spec", "track": "--track",
 }
 # Commands whose flag for a parameter differs: `simulate --scenarios 10000` is a count, not a file.
 COMMAND_FLAGS = {"simulate": {"n_scenarios": "--scenarios"}, "calibrate": {"n_scenarios": "--scenarios"},
@@ -104,6 +104,12 @@ def load_spec(path):  # -> ConstraintSpec
 ALLOW_SHIFT_HELP = ("Fit projections even when they sum to more than 5 points a driver away from what the "
                     "race pays (each is shifted by the same amount; default: an error).")
 HISTORY_WEIGHT_HELP = "History's share in that blend, 0-1 (default 0.5)."
+SEASON_HELP = ("Season of the race, when the salary file does not say it (no date in Game Info, no "
+               "dk_<season>_r<NN>_<track>.csv name): settles a race name two tracks used, and which race of "
+               "--history is this one.")
+GRID_COMPLETE_HELP = ("The projections list the whole starting grid: salary drivers missing from them do not start "
+                      "(non-qualifiers, injured) and are left out, each named in a note. Without it such a driver "
+                      "is an error.")
 
 
 def load_history(path):  # -> HistoryModel | None

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
+from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   load_history, site_rules)
 from tailrace.cli.options import command_executor, dask_option, progress_label
 from tailrace.errors import InputError, Problem
@@ -52,6 +52,8 @@ def register(app: typer.Typer) -> None:
                                          help="Track name (e.g. Kansas) or type (intermediate, short, "
                                               "superspeedway, road, large-flat); default: from the salary file."),
         allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
+        grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
+        season: int | None = typer.Option(None, "--season", min=1948, max=2100, help=SEASON_HELP),
         history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
         history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
                                                     help=HISTORY_WEIGHT_HELP),
@@ -74,7 +76,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(Problem(f"output '{out}' is not an .npz file", field="--out",
                                      fix="name the output FILE.npz"))
         check_output_paths({"--out": out})
-        slate = read_slate(rules, salaries, projections, track=track)
+        slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
         hist = load_history(history)
         console = Console(stderr=True, soft_wrap=True)
         ex = command_executor(ctx, dask)

@@ -63,7 +63,7 @@ DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB of arrays in memory
 _KEY_RE = re.compile(r"^[0-9A-Za-z_-]{8,128}$")
 _STALE_TMP_SECONDS = 3600.0
 # Fields left out of a dataclass's key: where a slate was read from does not change it.
-_KEY_EXCLUDE: dict[type, frozenset[str]] = {Slate: frozenset({"source"})}
+_KEY_EXCLUDE: dict[type, frozenset[str]] = {Slate: frozenset({"source", "notes"})}
 
 
 # ----------------------------------------------------------------------------- keys

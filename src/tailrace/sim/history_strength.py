@@ -209,3 +209,75 @@ def blend_weight(weight: float | None = None) -> tuple[float, str]:
     if not 0.0 <= weight <= 1.0:
         raise ValueError("the history weight must lie in [0, 1]")
     return float(weight), "given"
+
+
+@dataclass(frozen=True)
+class HistoryGrid:
+    """This race's starting grid from a history, and ratings fitted only on the races before it.
+
+    ``grid``: ``(driver, start)`` of every car that started, in start order, as the history
+    gives them (its ``start`` column only: never a result of the race). ``model``: the ratings
+    of every complete race before ``race_id``.
+    """
+
+    race_id: tuple[int, int]
+    track: str
+    grid: tuple[tuple[str, int], ...]
+    model: HistoryModel | None  # None: no complete race before this one (``note`` says so)
+    note: str | None = None
+
+
+def history_grid(path: str | Path, race: object, *, name: str | None = None,
+                 config: RatingConfig | None = None) -> HistoryGrid:
+    """The grid of the slate's race (``race``: a ``tailrace.sim.races.RaceInfo``) from the history
+    file at ``path``, and the ratings of the races before it.
+
+    The race is the history's race of that season at that track, told apart by ``race_num`` or
+    the date when the track ran twice that season. InputError (naming ``history``) when the season
+    is unknown or when the history does not hold the race. When no complete race comes before it
+    (the file's first race) ``model`` is None and ``note`` says the strengths cannot come from it.
+    """
+    from tailrace.errors import InputError, Problem
+    from tailrace.sim.tracks import find_track
+    from tailrace.textfile import read_text_file
+
+    label = name or str(path)
+    give = "give a projections file with the grid (name, start) instead"
+    season = getattr(race, "season", None)
+    track = getattr(race, "track", None)
+    if season is None or track is None:
+        raise InputError(Problem(
+            "the history cannot give this race's grid: the race's season is not known", param="history",
+            fix="say the season ({season=2023}), name the salary file dk_<season>_r<NN>_<track>.csv, or " + give))
+    text = read_text_file(path, label, param="history")
+    history = parse_history(text, label)
+
+    def same_track(r_track: str) -> bool:
+        t = find_track(r_track, season)
+        return t is not None and t.name == track
+
+    ids = [r for r in history.races() if r.season == season and same_track(r.track)]
+    num, date = getattr(race, "race_num", None), getattr(race, "date", None)
+    if len(ids) > 1 and num is not None:
+        ids = [r for r in ids if r.race_num == num] or ids
+    if len(ids) > 1 and date:
+        ids = [r for r in ids if r.race_date and r.race_date[:10] == date] or ids
+    if not ids:
+        raise InputError(Problem(f"the history {Path(label).name} holds no complete {season} race at {track}",
+                                 param="history", fix=give + ", or a history that holds the race"))
+    if len(ids) > 1:
+        which = ", ".join(f"race {r.race_num} ({r.race_date or 'no date'})" for r in ids)
+        raise InputError(Problem(f"the history holds {len(ids)} {season} races at {track}: {which}",
+                                 param="history", fix="name the salary file dk_<season>_r<NN>_<track>.csv with "
+                                 "the race number, or " + give))
+    this = ids[0]
+    before = history.before(*this.race_id)
+    order = np.argsort(this.start, kind="stable")
+    grid = tuple((this.drivers[i], int(this.start[i])) for i in order)
+    if len(before) == 0:
+        return HistoryGrid(this.race_id, track, grid, None,
+                           f"the history {Path(label).name} holds no complete race before {season} race "
+                           f"{this.race_num}: it gives the grid only, not the strengths")
+    cfg = config or RatingConfig()
+    key = hashlib.sha256(text.encode("utf-8") + repr(cfg).encode() + repr(("before", this.race_id)).encode()).hexdigest()
+    return HistoryGrid(this.race_id, track, grid, history_model(before, key, cfg))

@@ -54,6 +54,10 @@ def resolve_slate_track(slate, track: str | Track | None = None) -> Track:
     """The race's Track: the ``track`` argument (name or bare type), else the slate's, else InputError."""
     if isinstance(track, Track):
         return track
+    from tailrace.sim.races import resolve_track_or_race
+
+    race = getattr(slate, "race", None)
+    season = getattr(race, "season", None)
     text = track if track else getattr(slate, "track", None)
     if not text:
         raise InputError(Problem(
@@ -62,7 +66,7 @@ def resolve_slate_track(slate, track: str | Track | None = None) -> Track:
             fix=("pass {track} with a track name or a bare type, e.g. {track=Kansas}, "
                  f"{{track=Talladega Superspeedway}} or {{track=intermediate}} ({', '.join(TRACK_TYPES)})"),
         ))
-    return resolve_track(str(text))
+    return resolve_track_or_race(str(text), season)[0]
 
 
 def _params_for(track: Track, params) -> TrackTypeParams:

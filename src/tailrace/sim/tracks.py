@@ -165,31 +165,41 @@ def generic_track(track_type: str) -> Track:
     return Track(f"{track_type} (generic)", track_type, TYPICAL_LAPS[track_type], _TYPICAL_LENGTH[track_type])
 
 
-def resolve_track(text: str, season: int | None = None) -> Track:
-    """The Track named by ``text`` (tolerant match) or a generic track of a bare type.
-
-    ``season`` selects the type of tracks that changed (Atlanta: intermediate before 2022);
-    without it the current configuration is used. Unknown text raises InputError with the
-    closest names and the bare types.
-    """
+def find_track(text: str, season: int | None = None) -> Track | None:
+    """The Track named by ``text`` (tolerant match, as :func:`resolve_track`) or a generic track of a
+    bare type; None when it names neither (no error: a race name may still name it)."""
     raw = (text or "").strip()
     key = _norm(raw)
     if key in _TYPE_ALIASES or key.replace(" ", "-") in _TYPE_ALIASES:
         return generic_track(_TYPE_ALIASES.get(key, _TYPE_ALIASES.get(key.replace(" ", "-"), "")))
     track = _find(raw)
     if track is None:
-        names = [t.name for t in TRACKS] + [a for t in TRACKS for a in t.aliases]
-        close = difflib.get_close_matches(raw, names, n=4, cutoff=0.5)
-        close += [t.name for t in TRACKS if _core(raw) and _core(raw) in _norm(t.name) and t.name not in close]
-        hint = f"closest: {', '.join(close[:5])}; " if close else ""
-        raise InputError(Problem(
-            f"unknown track '{as_text(raw)}'",
-            param="track",
-            fix=f"{hint}or pass a bare track type: {', '.join(TRACK_TYPES)}",
-        ))
+        return None
     if season is not None and track.name in _SEASON_OVERRIDES:
         first, before, after = _SEASON_OVERRIDES[track.name]
         ttype = before if season < first else after
         if ttype != track.track_type:
             track = Track(track.name, ttype, track.laps, track.length_mi, track.aliases)
+    return track
+
+
+def resolve_track(text: str, season: int | None = None) -> Track:
+    """The Track named by ``text`` (tolerant match) or a generic track of a bare type.
+
+    ``season`` selects the type of tracks that changed (Atlanta: intermediate before 2022);
+    without it the current configuration is used. Unknown text raises InputError with the
+    closest names and the bare types, as one whole sentence.
+    """
+    raw = (text or "").strip()
+    track = find_track(raw, season)
+    if track is None:
+        names = [t.name for t in TRACKS] + [a for t in TRACKS for a in t.aliases]
+        close = difflib.get_close_matches(raw, names, n=4, cutoff=0.5)
+        close += [t.name for t in TRACKS if _core(raw) and _core(raw) in _norm(t.name) and t.name not in close]
+        hint = f" (closest: {', '.join(as_text(c) for c in close[:5])})" if close else ""
+        raise InputError(Problem(
+            f"unknown track '{as_text(raw)}'",
+            param="track",
+            fix=f"pass {{track}} with a track name{hint} or a bare track type ({', '.join(TRACK_TYPES)}).",
+        ))
     return track

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any
 
+from tailrace.sim.races import RaceInfo
 from tailrace.sites import get_site
 from tailrace.slate import Driver, Slate
 
@@ -17,6 +18,8 @@ def slate_to_dict(slate: Slate) -> dict[str, Any]:
         "site": slate.site.key,
         "track": slate.track,
         "source": dict(slate.source),
+        "notes": list(slate.notes),
+        "race": asdict(slate.race) if slate.race is not None else None,
         "drivers": [asdict(d) for d in slate.drivers],
     }
 
@@ -29,4 +32,6 @@ def slate_from_dict(d: dict[str, Any]) -> Slate:
         drivers=drivers,
         track=d.get("track"),
         source=dict(d.get("source") or {}),
+        notes=tuple(d.get("notes") or ()),
+        race=RaceInfo(**d["race"]) if d.get("race") else None,
     )

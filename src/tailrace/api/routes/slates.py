@@ -17,6 +17,7 @@ from tailrace.api.services import Context, save_slate, slate_from_json, slate_fr
 from tailrace.store import Store
 
 router = APIRouter(tags=["slates"])
+_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 _UPLOAD_SCHEMA = {
     "type": "object",
@@ -26,6 +27,10 @@ _UPLOAD_SCHEMA = {
         "salaries": {"type": "string", "format": "binary", "description": "the site's salary export (CSV)"},
         "projections": {"type": "string", "format": "binary", "description": "projections CSV: name, start, ..."},
         "track": {"type": "string", "maxLength": 100},
+        "grid_complete": {"type": "boolean", "description": "the projections list the whole starting grid: "
+                          "salary drivers missing from them do not start and are left out (each named in "
+                          "the slate's notes)"},
+        "season": {"type": "integer", "description": "the race's season when the salary file does not say it"},
     },
 }
 
@@ -70,7 +75,7 @@ async def create_slate(request: Request, ctx: Context = Depends(get_context)) ->
 
 async def _from_form(request: Request):
     try:
-        form = await request.form(max_files=2, max_fields=10)
+        form = await request.form(max_files=2, max_fields=12)
     except Exception:
         raise ApiError(422, "the multipart body could not be read; send fields site, salaries (file), "
                             "projections (file) and optionally track") from None
@@ -89,13 +94,23 @@ async def _from_form(request: Request):
     if track is not None and (not isinstance(track, str) or len(track) > 100):
         problems.append({"loc": ["body", "track"], "msg": "track must be text of at most 100 characters",
                          "type": "type"})
+    grid = form.get("grid_complete")
+    if grid is not None and (not isinstance(grid, str) or grid.strip().lower() not in _BOOLS):
+        problems.append({"loc": ["body", "grid_complete"], "msg": "grid_complete must be true or false",
+                         "type": "bool"})
+    season = form.get("season")
+    if season is not None and (not isinstance(season, str) or not season.strip().isdigit()
+                               or not 1948 <= int(season) <= 2100):
+        problems.append({"loc": ["body", "season"], "msg": "season must be a year, e.g. 2023", "type": "int"})
     if problems:
         raise ApiError(422, "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in problems), problems)
     sal_bytes = await sal.read()
     proj_bytes = await proj.read() if proj is not None else None
     return await run_in_threadpool(slate_from_uploads, site.strip().lower(), sal_bytes, sal.filename,
                                    proj_bytes, proj.filename if proj is not None else None,
-                                   track if track else None)
+                                   track if track else None,
+                                   grid_complete=_BOOLS.get(grid.strip().lower(), False) if grid else False,
+                                   season=int(season) if season else None)
 
 
 @router.get("/slates/{slate_id}", response_model=SlateResponse, responses=errors(401, 404))

@@ -1,0 +1,228 @@
+"""Real DraftKings exports as they come (issue 24, item 1): shared/data/real_slates.
+
+Each file's facts were read off the files and the results CSV by hand (shared/data/README.md):
+the Game Info texts, the placeholder ``Nasca`` team, the drivers who did not start (2019
+Daytona 500: two non-qualifiers; 2023 Las Vegas: Chase Elliott, injured).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tailrace.errors import InputError
+from tailrace.slate import read_slate
+
+RESULTS_COLS = ("season", "race_num", "driver", "start")
+
+
+def _race_rows(results: Path, season: int, race_num: int) -> list[dict[str, str]]:
+    with results.open(newline="", encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f) if int(r["season"]) == season and int(r["race_num"]) == race_num]
+
+
+def _grid_file(results: Path, season: int, race_num: int, out: Path) -> Path:
+    """A hand-made projections file: the race's real starting grid (name, start)."""
+    rows = sorted(_race_rows(results, season, race_num), key=lambda r: int(r["start"]))
+    with out.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "start"])
+        for r in rows:
+            w.writerow([r["driver"], r["start"]])
+    return out
+
+
+def _salary_names(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return [r["Name"] for r in csv.DictReader(f)]
+
+
+def test_las_vegas_grid_complete_leaves_out_chase_elliott(real_slates_dir: Path, shared_results_path: Path,
+                                                          tmp_path: Path) -> None:
+    sal = real_slates_dir / "dk_2023_r03_las_vegas.csv"
+    grid = _grid_file(shared_results_path, 2023, 3, tmp_path / "lv.csv")
+    names = _salary_names(sal)
+    assert len(names) == 37 and "Chase Elliott" in names  # 36 starters + Elliott (injured)
+    with pytest.raises(InputError) as exc:
+        read_slate("dk", sal, grid)
+    msg = str(exc.value)
+    assert "Chase Elliott" in msg and "grid_complete=True" in msg
+    assert len(exc.value.problems) == 1
+    slate = read_slate("dk", sal, grid, grid_complete=True)
+    assert slate.n == 36 and "Chase Elliott" not in slate.names
+    assert sorted(d.start for d in slate.drivers) == list(range(1, 37))
+    left = [n for n in slate.notes if "left out" in n]
+    assert len(left) == 1 and "Chase Elliott" in left[0] and "1 salary driver" in left[0]
+
+
+def test_placeholder_team_is_ignored_with_a_note(real_slates_dir: Path, shared_results_path: Path,
+                                                 tmp_path: Path) -> None:
+    sal = real_slates_dir / "dk_2023_r04_phoenix.csv"
+    with sal.open(newline="", encoding="utf-8") as f:
+        assert {r["TeamAbbrev"] for r in csv.DictReader(f)} == {"Nasca"}
+    grid = _grid_file(shared_results_path, 2023, 4, tmp_path / "phx.csv")
+    slate = read_slate("dk", sal, grid, grid_complete=True)
+    assert all(d.team is None for d in slate.drivers)
+    assert any("'Nasca'" in n and "placeholder" in n for n in slate.notes)
+
+
+def test_placeholder_team_leaves_team_rules_asking_for_teams(real_slates_dir: Path, shared_results_path: Path,
+                                                             tmp_path: Path) -> None:
+    from tailrace.optimize.constraints import ConstraintSpec
+
+    sal = real_slates_dir / "dk_2023_r04_phoenix.csv"
+    slate = read_slate("dk", sal, _grid_file(shared_results_path, 2023, 4, tmp_path / "phx.csv"),
+                       grid_complete=True)
+    spec = ConstraintSpec.from_data({"team_max": 2})
+    with pytest.raises(InputError) as exc:
+        spec.resolve(slate)
+    assert "no team is known" in str(exc.value) and "'team' column" in str(exc.value)
+
+
+def _demo_with_teams(tmp_path: Path, teams: list[str]) -> Path:
+    from tailrace.slate import demo_paths
+
+    rows = list(csv.reader(demo_paths()[0].open(newline="", encoding="utf-8")))
+    j = rows[0].index("TeamAbbrev")
+    for k, r in enumerate(rows[1:]):
+        r[j] = teams[k % len(teams)]
+    out = tmp_path / "DKSalaries.csv"
+    with out.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    return out
+
+
+def test_one_team_for_all_is_a_placeholder_but_real_teams_are_kept(tmp_path: Path) -> None:
+    # salaries alone: the team can only come from TeamAbbrev (a projections 'team' column would win)
+    one = read_slate("dk", _demo_with_teams(tmp_path, ["Nasca"]))
+    assert all(d.team is None for d in one.drivers) and any("placeholder" in n for n in one.notes)
+    two = read_slate("dk", _demo_with_teams(tmp_path, ["HMS", "JGR"]))
+    assert [d.team for d in two.drivers[:3]] == ["HMS", "JGR", "HMS"]
+    assert not any("placeholder" in n for n in two.notes)
+
+
+# ----------------------------------------------------------------- the four files, history grid only
+
+# (file, Game Info as written, track, season, race_num, salary rows, drivers left out) read off the
+# files and the results CSV by hand (shared/data/README.md)
+REAL = [
+    ("dk_2019_r01_daytona.csv", "DAYTONA 500", "Daytona International Speedway", 2019, 1, 42,
+     {"Joey Gase", "Ryan Truex"}),
+    ("dk_2023_r02_auto_club.csv", "Pala Casino 400", "Auto Club Speedway", 2023, 2, 36, set()),
+    ("dk_2023_r03_las_vegas.csv", "Pennzoil 400 presented by Jiffy Lube", "Las Vegas Motor Speedway", 2023, 3, 37,
+     {"Chase Elliott"}),
+    ("dk_2023_r04_phoenix.csv", "United Rentals Work United 500", "Phoenix Raceway", 2023, 4, 36, set()),
+]
+
+
+@pytest.mark.parametrize("name,game,track,season,num,n_salary,out", REAL)
+def test_real_file_reads_with_the_history_grid(real_slates_dir: Path, shared_results_path: Path, name: str,
+                                               game: str, track: str, season: int, num: int, n_salary: int,
+                                               out: set[str]) -> None:
+    from tailrace.sim.history_strength import history_grid
+
+    sal = real_slates_dir / name
+    assert len(_salary_names(sal)) == n_salary
+    bare = read_slate("dk", sal)
+    assert (bare.race.track, bare.race.season, bare.race.race_num) == (track, season, num)
+    hg = history_grid(shared_results_path, bare.race)
+    assert hg.race_id == (season, num)
+    starters = {r["driver"]: int(r["start"]) for r in _race_rows(shared_results_path, season, num)}
+    assert dict(hg.grid) == starters
+    slate = read_slate("dk", sal, grid=hg.grid)
+    assert slate.n == n_salary - len(out) == len(starters)
+    assert sorted(d.start for d in slate.drivers) == list(range(1, len(starters) + 1))
+    assert not (set(slate.names) & out)
+    left = [n for n in slate.notes if "left out" in n]
+    assert (len(left) == 1 and all(o in left[0] for o in out)) if out else not left
+    assert all(d.team is None for d in slate.drivers) and any("'Nasca'" in n for n in slate.notes)
+    if (season, num) == (2019, 1):  # the file's first race: grid only, no ratings
+        assert hg.model is None and "no complete race before" in (hg.note or "")
+    else:
+        assert hg.model is not None and hg.model.last_race < (season, num)
+
+
+def test_history_grid_takes_no_result_of_the_race(real_slates_dir: Path, shared_results_path: Path,
+                                                  tmp_path: Path) -> None:
+    """A history copy whose finish, laps led, points and status of the race are scrambled gives the
+    same slate and the same strengths: only the start column of the race is read."""
+    import numpy as np
+
+    from tailrace.sim.history_strength import history_grid
+    from tailrace.sim.params import DEFAULT_PARAMS
+
+    sal = real_slates_dir / "dk_2023_r03_las_vegas.csv"
+    with shared_results_path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    mine = [r for r in rows if (r["season"], r["race_num"]) == ("2023", "3")]
+    finishes = [r["finish"] for r in mine][::-1]
+    for r, fin in zip(mine, finishes):
+        r["finish"], r["points"], r["laps_led"], r["dk_points"] = fin, "1", "0", "0"
+        r["status"] = "running" if r["status"] != "running" else "accident"
+    scrambled = tmp_path / "scrambled.csv"
+    with scrambled.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    race = read_slate("dk", sal).race
+    a, b = history_grid(shared_results_path, race), history_grid(scrambled, race)
+    assert a.grid == b.grid
+    sa, sb = read_slate("dk", sal, grid=a.grid), read_slate("dk", sal, grid=b.grid)
+    assert sa == sb
+    p = DEFAULT_PARAMS["intermediate"]
+    ha = a.model.strengths(sa.names, sa.starts(), "intermediate", p).strength
+    hb = b.model.strengths(sb.names, sb.starts(), "intermediate", p).strength
+    assert np.array_equal(ha, hb)
+
+
+def test_history_without_the_race_asks_for_projections(real_slates_dir: Path, shared_results_path: Path,
+                                                        tmp_path: Path) -> None:
+    from tailrace.sim.history_strength import history_grid
+
+    short = tmp_path / "to_2022.csv"
+    with shared_results_path.open(newline="", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    short.write_text("\n".join([lines[0]] + [ln for ln in lines[1:] if not ln.startswith("2023,")]) + "\n",
+                     encoding="utf-8")
+    race = read_slate("dk", real_slates_dir / "dk_2023_r04_phoenix.csv").race
+    with pytest.raises(InputError) as exc:
+        history_grid(short, race)
+    assert "holds no complete 2023 race at Phoenix Raceway" in str(exc.value)
+    assert "give a projections file with the grid (name, start)" in str(exc.value)
+
+
+def test_cli_optimize_with_history_only_names_race_and_track(real_slates_dir: Path, shared_results_path: Path,
+                                                             tmp_path: Path) -> None:
+    from tailrace.cli import main
+
+    out = tmp_path / "out.json"
+    code = main(["optimize", "--site", "dk", "--salaries", str(real_slates_dir / "dk_2023_r02_auto_club.csv"),
+                 "--history", str(shared_results_path), "--lineups", "2", "--n-scenarios", "300", "--no-explain",
+                 "--json", str(out)])
+    assert code == 0
+    d = json.loads(out.read_text())
+    assert d["race"] == {"race": "Pala Casino 400", "track": "Auto Club Speedway", "track_type": "intermediate",
+                         "season": 2023, "race_num": 2, "date": "2023-02-26", "resolved_by": "Game Info race name"}
+    assert d["n_drivers"] == 36 and any("'Nasca'" in w for w in d["warnings"])
+
+
+def test_cli_hand_projections_with_grid_complete(real_slates_dir: Path, shared_results_path: Path,
+                                                 tmp_path: Path, capsys) -> None:
+    from tailrace.cli import main
+
+    sal = real_slates_dir / "dk_2023_r03_las_vegas.csv"
+    grid = _grid_file(shared_results_path, 2023, 3, tmp_path / "lv.csv")
+    args = ["optimize", "--site", "dk", "--salaries", str(sal), "--projections", str(grid),
+            "--history", str(shared_results_path), "--lineups", "1", "--n-scenarios", "300", "--no-explain"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Chase Elliott" in err and "pass --grid-complete" in err and "Traceback" not in err
+    out = tmp_path / "out.json"
+    assert main(args + ["--grid-complete", "--json", str(out)]) == 0
+    d = json.loads(out.read_text())
+    assert d["race"]["track"] == "Las Vegas Motor Speedway" and d["race"]["race"].startswith("Pennzoil 400")
+    assert d["n_drivers"] == 36 and any("Chase Elliott" in w and "left out" in w for w in d["warnings"])
