@@ -16,10 +16,10 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.sim.history import RaceResult
-from tailrace.slate import Driver, Slate, match_names, read_salaries
+from tailrace.slate import Driver, Slate, read_slate
 from tailrace.sites import SiteRules, get_site
 
-__all__ = ["SlateFile", "find_slates", "grid_slate", "synthetic_slate", "synthetic_salaries",
+__all__ = ["SlateFile", "find_slates", "read_grid_slate", "synthetic_slate", "synthetic_salaries",
            "SALARY_CURVE_Q", "SALARY_CURVE", "fit_salary_curve", "MANIFEST"]
 
 MANIFEST = "manifest.csv"
@@ -118,39 +118,20 @@ def _read_manifest(path: Path) -> list[SlateFile]:
     return out
 
 
-def grid_slate(drivers: list[Driver], race: RaceResult, site: SiteRules,
-               source: str) -> tuple[Slate, np.ndarray, list[str]]:
-    """The slate of ``drivers`` (a salary file's) who started ``race``, each with the real start.
-
-    Returns the slate, each slate driver's row in the race (int64 (n,), to score it later) and
-    notes: salary drivers with no row in the race (non-qualifiers, an injured driver) are left
-    out, each named. Only ``race.drivers``, ``race.start`` and ``race.track`` are read:
-    pre-race facts.
-    """
-    names = [d.name for d in drivers]
-    matches = match_names(names, list(race.drivers))
-    keep: list[Driver] = []
-    notes: list[str] = []
-    used: set[int] = set()
-    rows: list[int] = []
-    for d, m in zip(drivers, matches):
-        if m.index is None or m.index in used:
-            notes.append(f"{d.name} is on the salary file but did not start: left out")
-            continue
-        used.add(m.index)
-        rows.append(int(m.index))
-        keep.append(Driver(id=d.id, name=d.name, salary=d.salary, start=int(race.start[m.index])))
-    missing = [race.drivers[i] for i in range(race.n) if i not in used]
-    if missing:
-        notes.append(f"{len(missing)} starter(s) not on the salary file: {', '.join(missing)}")
-    slate = Slate(site=site, drivers=tuple(keep), track=race.track, source={"salaries": source})
-    return slate, np.array(rows, dtype=np.int64), notes
-
-
 def read_grid_slate(sf: SlateFile, race: RaceResult) -> tuple[Slate, np.ndarray, list[str]]:
-    """A real salary file (``sf``) narrowed to ``race``'s starters, with their starts."""
-    site = get_site(sf.site)
-    return grid_slate(read_salaries(sf.path, site), race, site, str(sf.path))
+    """A real salary file (``sf``) narrowed to ``race``'s starters, each with the real start.
+
+    ``slate.read_slate(grid=...)`` (a complete grid) does the matching; salary drivers with no
+    row in the race (non-qualifiers, an injured driver) are left out and named in the notes.
+    Only ``race.drivers``, ``race.start`` and ``race.track`` are read: pre-race facts. Returns
+    the slate, each slate driver's row in ``race`` (int64 (n,), to score it later) and the notes.
+    """
+    grid = list(zip(race.drivers, (int(x) for x in race.start)))
+    slate = read_slate(get_site(sf.site), sf.path, grid=grid, track=race.track, season=race.season,
+                       grid_label=f"the history's race {race.season} #{race.race_num}")
+    row_of_start = {int(st): i for i, st in enumerate(race.start)}  # starts are a permutation
+    rows = np.array([row_of_start[int(d.start)] for d in slate.drivers], dtype=np.int64)
+    return slate, rows, list(slate.notes)
 
 
 def fit_salary_curve(salaries: list[np.ndarray]) -> np.ndarray:

@@ -78,8 +78,9 @@ class RaceJob:
 
 
 class MethodScore(BaseModel):
-    """One method on one race."""
+    """One method on one race: its lineups (driver names) and their real DK points, in order."""
 
+    lineups: list[list[str]]
     lineup_points: list[float]
     best_points: float
     percentile: float
@@ -210,6 +211,7 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions) -
         c = real_roi(real, lu, cash_fields, cash_pay, options.entry_fee)
         k = max(len(g), 1)
         scores[m] = MethodScore(
+            lineups=[[slate.names[i] for i in row] for row in lu.tolist()],
             lineup_points=[p / 100.0 for p in pts.tolist()], best_points=pl.best_points, percentile=pl.percentile,
             above=pl.above, gap=pl.gap, top_0_1pct=pl.in_top(TOPS[0]), top_1pct=pl.in_top(TOPS[1]),
             gpp_roi=float(g.mean()), gpp_roi_se=float(g.std(ddof=1) / np.sqrt(k)) if k > 1 else float("nan"),
