@@ -26,7 +26,8 @@ app = typer.Typer(
 )
 
 # Command modules, in the order they appear in --help. Each has register(app).
-_COMMANDS = ("score", "simulate", "optimize", "contest", "review", "calibrate", "serve", "demo", "graph")
+_COMMANDS = ("score", "simulate", "optimize", "contest", "review", "calibrate", "backtest", "serve", "demo",
+             "graph")
 
 
 @app.callback()

@@ -18,7 +18,8 @@ FLAGS = {
     "rake": "--rake", "scenarios": "--scenarios", "season": "--season", "site": "--site", "spec": "--spec", "track": "--track",
 }
 # Commands whose flag for a parameter differs: `simulate --scenarios 10000` is a count, not a file.
-COMMAND_FLAGS = {"simulate": {"n_scenarios": "--scenarios"}, "calibrate": {"n_scenarios": "--scenarios"}}
+COMMAND_FLAGS = {"simulate": {"n_scenarios": "--scenarios"}, "calibrate": {"n_scenarios": "--scenarios"},
+                 "backtest": {"n_scenarios": "--scenarios"}}
 
 # The command being run (set by the app's callback), for COMMAND_FLAGS.
 COMMAND: str | None = None

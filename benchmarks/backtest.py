@@ -1,0 +1,73 @@
+"""Backtest every portfolio method on the four real DraftKings slates and on synthetic-salary
+seasons, printing the per-race and pooled tables (``tailrace backtest``'s own).
+
+    python benchmarks/backtest.py                       # real slates + synthetic 2023, small settings
+    python benchmarks/backtest.py --synthetic 2019-2023 --scenarios 2000 --lineups 10
+
+The real slates come from ../shared/data/real_slates; the history from
+../shared/data/cup_results_2019_2023.csv (found beside an ancestor of the repository).
+Races of 2019-2022 are labelled params in-sample (DEFAULT_PARAMS were fitted on them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from tailrace.backtest.inputs import find_slates
+from tailrace.backtest.report import print_tables, write_report
+from tailrace.backtest.run import BacktestOptions, RaceJob, run_backtest
+from tailrace.optimize.constraints import ConstraintSpec
+from tailrace.sim.history import read_history
+
+
+def _shared() -> Path:
+    here = Path(__file__).resolve()
+    for d in here.parents:
+        if (d / "shared" / "data" / "cup_results_2019_2023.csv").exists():
+            return d / "shared" / "data"
+    sys.exit("shared/data not found beside the repository")
+
+
+def _seasons(text: str) -> list[int]:
+    a, _, b = text.partition("-")
+    return list(range(int(a), int(b or a) + 1))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--synthetic", default="2023", help="seasons with synthetic salaries ('' for none)")
+    ap.add_argument("--scenarios", type=int, default=2000)
+    ap.add_argument("--lineups", type=int, default=10)
+    ap.add_argument("--field-draws", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--json", default=None, help="write the result JSON here")
+    ap.add_argument("--plots", default=None)
+    ap.add_argument("--every", type=int, default=1, help="synthetic: every k-th race only (affordability)")
+    ap.add_argument("--no-real", action="store_true")
+    args = ap.parse_args()
+    data = _shared()
+    hist = read_history(data / "cup_results_2019_2023.csv")
+    jobs = [] if args.no_real else [RaceJob(f.season, f.race_num, f) for f in find_slates(data / "real_slates")]
+    if args.synthetic:
+        jobs += [RaceJob(s, r) for s, r in hist.race_ids(_seasons(args.synthetic))[::args.every]]
+    opts = BacktestOptions(spec=ConstraintSpec(n_lineups=args.lineups), n_scenarios=args.scenarios, seed=args.seed,
+                           field_draws=args.field_draws)
+    t0 = time.perf_counter()
+    console = Console(width=160)
+    res = run_backtest(hist, jobs, opts,
+                       progress=lambda k, n, rid: print(f"  {k}/{n} race {rid[0]}-{rid[1]} "
+                                                        f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr))
+    print_tables(res, console)
+    console.print(f"{len(res.races)} races in {res.seconds:.0f} s; {args.scenarios} scenarios, {args.lineups} lineups, "
+                  f"GPP 20,000 entries and double-up 1,000 entries, {args.field_draws} field draws each")
+    if args.json or args.plots:
+        write_report(res, args.json, args.plots)
+
+
+if __name__ == "__main__":
+    main()

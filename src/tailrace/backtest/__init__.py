@@ -1,0 +1,1 @@
+"""Real-race backtest: every portfolio method on real slates and results (see run.py)."""
