@@ -259,7 +259,8 @@ def make_contest(
     if auto and field_sharpness != "auto":
         raise InputError(Problem(f"field sharpness {field_sharpness!r} is not a number or 'auto'",
                                  param="field_sharpness",
-                                 fix=f"give a share of optimiser-built entries in [0, {MAX_SHARPNESS:g}], or 'auto'"))
+                                 fix=f"give a share of optimiser-built entries in [0, {MAX_SHARPNESS:g}], e.g. {{field_sharpness=0.2}}, "
+                                     "or {field_sharpness=auto}"))
     sal = np.asarray(salaries)
     proj = np.asarray(projections, dtype=np.float64) if projections is not None else sal / 1000.0
     sharp = 0.0 if auto else check_sharpness(field_sharpness, proj, sal.shape[0])

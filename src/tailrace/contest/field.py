@@ -206,8 +206,8 @@ def check_sharpness(sharpness: float, projections: np.ndarray | None, n_drivers:
     if not (0.0 <= s <= MAX_SHARPNESS):
         raise InputError(Problem(f"field sharpness {sharpness!r} must lie in [0, {MAX_SHARPNESS:g}]",
                                  param="field_sharpness",
-                                 fix=f"give the share of optimiser-built entries, e.g. 0.2, at most {MAX_SHARPNESS:g}, "
-                                     "or 'auto' for the ensemble of field models"))
+                                 fix=f"give the share of optimiser-built entries, e.g. {{field_sharpness=0.2}}, at most "
+                                     f"{MAX_SHARPNESS:g}, or {{field_sharpness=auto}} for the ensemble of field models"))
     if s > 0 and (projections is None or np.asarray(projections).shape != (n_drivers,)):
         raise ValueError(f"sharpness {s:g} needs projections of shape ({n_drivers},)")
     return s
