@@ -517,6 +517,32 @@ def contest_facts(contest: Any, slate: Slate) -> dict[str, Any]:
     }
 
 
+def field_model_figures(contest: Any, result: Any, points: np.ndarray, lineups: np.ndarray,
+                        executor: Any = None) -> list[dict[str, Any]]:
+    """The portfolio's ROI (and its standard error over scenarios) against each field model of
+    the contest's ensemble (``Contest.field_models()``), member 0 first with ``result``'s own
+    figures: how much the figures rest on the one field sampled. Every face shows the same list.
+
+    Parameters
+    ----------
+    contest : Contest
+        The contest the portfolio was judged in (``result``).
+    result : ContestResult
+        Its figures against ``contest``'s field.
+    points : ndarray of shape (n_scenarios, n_drivers)
+        The scenarios ``result`` was computed on.
+    lineups : ndarray of shape (n_lineups, roster)
+        The portfolio.
+    """
+    from tailrace.contest import simulate
+
+    out = [{"model": contest.field.model, "roi": float(result.portfolio.roi), "roi_se": float(result.portfolio.roi_se)}]
+    for alt in contest.alternatives:
+        r = simulate(alt, points, lineups, executor=executor)
+        out.append({"model": alt.field.model, "roi": float(r.portfolio.roi), "roi_se": float(r.portfolio.roi_se)})
+    return out
+
+
 def parse_field_sharpness(value: Any) -> float | str:
     """A face's field sharpness (``"auto"``, a number, or its text) as ``make_contest`` takes it.
 

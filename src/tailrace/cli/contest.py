@@ -135,18 +135,6 @@ def print_summary(result: ContestResult, lineups: np.ndarray, slate: Slate, top:
     console.print(f"portfolio profit: lower CVaR {result.cvar_alpha:g} = ${result.profit_cvar:,.2f} (bankroll figure)")
 
 
-def field_model_figures(contest: Contest, result: ContestResult, points: np.ndarray, lineups: np.ndarray,
-                        executor: Any = None) -> list[dict]:
-    """The portfolio's ROI (and its standard error over scenarios) against each field model of
-    the contest's ensemble, member 0 (the figures above) first: how much the figures rest on
-    the one field sampled."""
-    out = [{"model": contest.field.model, "roi": result.portfolio.roi, "roi_se": result.portfolio.roi_se}]
-    for alt in contest.alternatives:
-        r = simulate(alt, points, lineups, executor=executor)
-        out.append({"model": alt.field.model, "roi": r.portfolio.roi, "roi_se": r.portfolio.roi_se})
-    return out
-
-
 def print_field_models(rows: list[dict] | None) -> None:
     """One line per field model: the portfolio's ROI against it."""
     if not rows or len(rows) < 2:
@@ -190,7 +178,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
         from tailrace.cli.options import site_rules
-        from tailrace.pipeline import contest_facts, contest_from_options, parse_field_sharpness
+        from tailrace.pipeline import contest_facts, contest_from_options, field_model_figures, parse_field_sharpness
         from tailrace.slate import read_slate
 
         rules = site_rules(site)

@@ -79,6 +79,37 @@ def _reject_draw(logw: np.ndarray, sal: np.ndarray, roster: int, lo: int, hi: in
     return np.sort(res, axis=1).astype(np.int32)
 
 
+MIN_ACCEPT = 0.05  # the rejection sampler keeps its weights where at least this share of draws fits the salary rule
+
+
+def _acceptance(logw: np.ndarray, sal: np.ndarray, roster: int, lo: int, hi: int, g: np.random.Generator,
+                m: int = 2_000) -> tuple[float, float]:
+    """(share of ``m`` weighted draws with salary in [lo, hi], their mean salary)."""
+    keys = logw[None, :] + g.gumbel(size=(m, logw.shape[0]))
+    pick = np.argpartition(-keys, roster - 1, axis=1)[:, :roster]
+    s = sal[pick].sum(axis=1)
+    return float(((s >= lo) & (s <= hi)).mean()), float(s.mean())
+
+
+def _tilt_to_fit(logw: np.ndarray, sal: np.ndarray, roster: int, lo: int, hi: int,
+                 g: np.random.Generator) -> np.ndarray:
+    """``logw`` tilted by salary (``- t * z(salary)``, t in steps of 0.25, toward the side the draws
+    miss) until at least ``MIN_ACCEPT`` of draws fit [lo, hi]: the rejection sampler's own repair of
+    an ownership that puts too much weight on lineups over the cap (or under the floor)."""
+    rate, mean = _acceptance(logw, sal, roster, lo, hi, g)
+    if rate >= MIN_ACCEPT:
+        return logw
+    sd = float(sal.std()) or 1.0
+    z = (sal - sal.mean()) / sd
+    sign = 1.0 if mean > hi else -1.0
+    out = logw
+    for step in range(1, 33):
+        out = logw - sign * 0.25 * step * z
+        if _acceptance(out, sal, roster, lo, hi, g)[0] >= MIN_ACCEPT:
+            break
+    return out
+
+
 def sample_field_rejection(
     ownership: np.ndarray,
     salaries: np.ndarray,
@@ -101,7 +132,10 @@ def sample_field_rejection(
     ``[min_salary, salary_cap]`` (one floor for every entry, default 92 % of the cap, where
     ``sample_field`` holds 90 % of entries to 96 % and fills the last slot to fit). No lineup
     is entered more than ``max_dup`` times (default ``1 + n_entries // 2000``): the surplus is
-    redrawn. ``sharpness`` and ``projections`` as in ``sample_field``.
+    redrawn. ``sharpness`` and ``projections`` as in ``sample_field``. An ownership whose draws
+    mostly miss the salary rule (a file over the cap) is first tilted by salary until at least
+    ``MIN_ACCEPT`` of draws fit, and calibration stops where it would pull back below that: this
+    sampler's repair differs from ``sample_field``'s on purpose.
 
     Parameters
     ----------
@@ -134,13 +168,21 @@ def sample_field_rejection(
     target = np.clip(target_own / 100.0, 0.0, 1.0)
     pos = target > 0
     logw = np.where(pos, np.log(np.maximum(target, 1e-12)), -np.inf)
+    logw = _tilt_to_fit(logw, sal, roster_size, lo, salary_cap, g)
     for _ in range(calibration_rounds):
-        lu = _reject_draw(logw, sal, roster_size, lo, salary_cap, pilot, g)
+        try:
+            lu = _reject_draw(logw, sal, roster_size, lo, salary_cap, pilot, g)
+        except InputError:
+            break
         got = np.bincount(lu.ravel(), minlength=own.shape[0]) / lu.shape[0]
         step = np.log(np.maximum(target[pos], 1e-9)) - np.log(np.maximum(got[pos], 0.5 / pilot))
-        logw[pos] += np.clip(0.8 * step, -1.0, 1.0)
-        logw[pos] -= logw[pos].max()
-        logw[pos] = np.maximum(logw[pos], -12.0)
+        new = logw.copy()
+        new[pos] += np.clip(0.8 * step, -1.0, 1.0)
+        new[pos] -= new[pos].max()
+        new[pos] = np.maximum(new[pos], -12.0)
+        if _acceptance(new, sal, roster_size, lo, salary_cap, g)[0] < MIN_ACCEPT:
+            break  # the target pulls toward lineups the salary rule rejects: keep the last weights that fit
+        logw = new
     rest = _reject_draw(logw, sal, roster_size, lo, salary_cap, k, g)
     for _ in range(20):  # the duplicate rule: entries past max_dup of a lineup are redrawn
         _, inv, cnt = np.unique(rest, axis=0, return_inverse=True, return_counts=True)
