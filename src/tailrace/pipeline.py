@@ -13,7 +13,6 @@ is the CLI's ``--json`` file; the API's /optimize answer is built from the same 
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -465,9 +464,11 @@ def _contest_portfolio(
     for i, v in resolved.max_exposure.items():
         cap[i] = v
     extra: dict[str, Any] = {}
-    alternatives = getattr(contest, "alternatives", ())
-    if alternatives and "fields" in inspect.signature(generate_contest_portfolio).parameters:
-        extra["fields"] = list(alternatives)  # field_sharpness 'auto': select against the ensemble too
+    report = getattr(contest, "report", None)
+    if report is not None and not report.realisable and contest.alternatives:
+        # an ownership no legal field has: every sampler repairs it its own way, so the selection hedges
+        # across the ensemble's other repairs (the rejection sampler, other sharpness) besides its own mixture
+        extra["fields"] = list(contest.alternatives)
     cp = generate_contest_portfolio(points, sal, resolved.rules, resolved.n_lineups, contest, max_exposure=cap,
                                     max_overlap=resolved.max_overlap, progress=progress, executor=executor,
                                     cap_place="cv" if cap_place is None else int(cap_place), **extra)
@@ -491,10 +492,12 @@ def _contest_portfolio(
         "entry_fee": float(contest.entry_fee),
         "field_size": int(contest.field_size),
         # the honest estimate (held-out scenarios and fields) when the selection gives one
-        "roi_estimate": _float_or_none(getattr(cp, "roi_estimate", None)),
-        "roi_interval": (None if getattr(cp, "roi_interval", None) is None
-                         else [float(x) for x in cp.roi_interval]),
-        "estimate_note": getattr(cp, "estimate_note", None) or None,
+        "roi_estimate": _float_or_none(cp.roi_estimate),
+        "roi_interval": None if cp.roi_interval is None else [float(x) for x in cp.roi_interval],
+        "estimate_note": cp.estimate_note or None,
+        "cv_by_field": None if cp.cv_by_field is None else [float(x) for x in cp.cv_by_field],
+        # the contest's field, and the ensemble's other repairs when the ownership cannot be realised (contest
+        # mode adds its own mixture of perturbed-ownership fields: optimize/contest/fields.py)
         "selected_against": [c.field.model for c in [contest, *extra.get("fields", [])]],
     }
     return port, info

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -263,18 +263,11 @@ class ContestSpecIn(BaseModel):
         "get 0; scaled to sum to roster size x 100, like the CLI's --ownership file); default: the slate's "
         "ownership column, else modelled from salary and projections")
 
-    field_sharpness: float | Literal["auto"] = Field(
+    field_sharpness: Annotated[float, Field(ge=0, le=0.6, allow_inf_nan=False)] | Literal["auto"] = Field(
         "auto", description="the field's share of optimiser-built entries (a few popular near-optimal lineups, each "
         "entered many times), 0 to 0.6; 'auto' (default): the plain field sampled from ownership plus an ensemble of "
         "field models (ownership x exp(N(0, 0.3^2)), another sampler, sharpness 0.2 and 0.35) that contest mode "
         "hedges across and /contest reports the portfolio's ROI against (contest.field_models)")
-
-    @field_validator("field_sharpness")
-    @classmethod
-    def _sharp_ok(cls, v: float | str) -> float | str:
-        if not isinstance(v, str) and not (math.isfinite(v) and 0 <= v <= 0.6):
-            raise ValueError(f"field_sharpness must be 'auto' or a share between 0 and 0.6, got {v}")
-        return v
 
     @field_validator("ownership")
     @classmethod
