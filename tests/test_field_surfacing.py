@@ -14,6 +14,8 @@ from tailrace.errors import InputError
 from tailrace.pipeline import parse_field_sharpness
 from tailrace.slate import demo_paths, read_slate
 
+from api.conftest import small_demo_files  # tests/ is on the path: 16 of the demo's drivers, a fast slate
+
 
 def test_parse_field_sharpness() -> None:
     assert parse_field_sharpness("auto") == "auto" and parse_field_sharpness(None) == "auto"
@@ -25,27 +27,30 @@ def test_parse_field_sharpness() -> None:
 
 
 @pytest.fixture(scope="module")
-def bad_ownership(tmp_path_factory) -> tuple[Path, float]:
-    """An ownership file over the cap: the six dearest demo drivers at 80 %, the other 32 sharing 120 %."""
-    sal, proj = demo_paths()
+def small(tmp_path_factory) -> tuple[Path, Path, Path, float]:
+    """(salaries, projections, ownership, its implied average salary): 16 demo drivers, and an ownership file
+    over the cap — the six dearest at 80 %, the other ten sharing 120 %."""
+    d = tmp_path_factory.mktemp("small")
+    sal_b, proj_b = small_demo_files()
+    sal, proj = d / "DKSalaries.csv", d / "proj.csv"
+    sal.write_bytes(sal_b)
+    proj.write_bytes(proj_b)
     slate = read_slate("dk", sal, proj)
     s = slate.salaries()
     dear = set(np.argsort(-s, kind="stable")[:6].tolist())
-    own = np.array([80.0 if k in dear else 120.0 / 32 for k in range(slate.n)])
-    p = tmp_path_factory.mktemp("own") / "own.csv"
-    p.write_text("name,ownership\n" + "".join(f"{d.name},{float(own[k])!r}\n" for k, d in enumerate(slate.drivers)))
-    return p, float(own @ s / 100.0)
+    own = np.array([80.0 if k in dear else 120.0 / (slate.n - 6) for k in range(slate.n)])
+    p = d / "own.csv"
+    p.write_text("name,ownership\n" + "".join(f"{x.name},{float(own[k])!r}\n" for k, x in enumerate(slate.drivers)))
+    return sal, proj, p, float(own @ s / 100.0)
 
 
-def test_optimize_contest_flag_reaches_the_sampler_and_the_warning_the_json(tmp_path: Path, bad_ownership,
-                                                                            capsys) -> None:
-    sal, proj = demo_paths()
-    own, implied = bad_ownership
+def test_optimize_contest_flag_reaches_the_sampler_and_the_warning_the_json(tmp_path: Path, small, capsys) -> None:
+    sal, proj, own, implied = small
     assert implied > 50_000
     out = tmp_path / "r.json"
     assert main(["optimize", "--site", "dk", "--salaries", str(sal), "--projections", str(proj), "--n-scenarios",
                  "200", "--lineups", "2", "--mode", "contest", "--field-size", "300", "--ownership", str(own),
-                 "--field-sharpness", "0.35", "--no-explain", "--json", str(out)]) == 0
+                 "--field-sharpness", "0.35", "--contest-cap", "5", "--no-explain", "--json", str(out)]) == 0
     cap = capsys.readouterr()
     d = json.loads(out.read_text())
     c = d["portfolio"]["contest"]
@@ -58,12 +63,11 @@ def test_optimize_contest_flag_reaches_the_sampler_and_the_warning_the_json(tmp_
     assert "NOT" in cap.out and "your file against the field tailrace sampled" in cap.out
 
 
-def test_contest_command_shows_each_field_model(tmp_path: Path, bad_ownership, capsys) -> None:
-    sal, proj = demo_paths()
-    own, implied = bad_ownership
+def test_contest_command_shows_each_field_model(tmp_path: Path, small, capsys) -> None:
+    sal, proj, own, implied = small
     up = tmp_path / "up.csv"
     slate = read_slate("dk", sal, proj)
-    cheap = np.argsort(slate.salaries(), kind="stable")[10:22]  # two lineups under the cap
+    cheap = np.argsort(slate.salaries(), kind="stable")[:12]  # two lineups under the cap
     ids = [slate.drivers[int(i)].id for i in cheap]
     up.write_text("D,D,D,D,D,D\n" + ",".join(ids[:6]) + "\n" + ",".join(ids[6:12]) + "\n")
     out = tmp_path / "c.json"

@@ -83,11 +83,13 @@ class Field:
 
 
 def _draw(
-    logw: np.ndarray, salaries: np.ndarray, roster: int, lo: int, hi: int, k: int, rng: np.random.Generator
+    logw: np.ndarray, salaries: np.ndarray, roster: int, lo: int, hi: int, k: int, rng: np.random.Generator,
+    max_tries: int = 100,
 ) -> np.ndarray:
     """``k`` lineups with salary in [lo, hi]: ``roster - 1`` drivers drawn without replacement
     with log-weights ``logw`` (Gumbel top-k), the last one drawn with the same weights among
-    the drivers that bring the total into [lo, hi] (partial lineups with none are redrawn)."""
+    the drivers that bring the total into [lo, hi] (partial lineups with none are redrawn).
+    InputError after ``max_tries`` batches short of ``k``."""
     n = logw.shape[0]
     out = []
     got = 0
@@ -111,7 +113,7 @@ def _draw(
         out.append(acc[: k - got])
         got += min(acc.shape[0], k - got)
         tries += 1
-        if tries > 100 and got < k:
+        if tries > max_tries and got < k:
             raise InputError(Problem(
                 f"could not draw a field of lineups with salary in [{lo:,}, {hi:,}] from this ownership "
                 f"({got:,} of {k:,} after {tries} batches): it puts too little weight on the drivers that "
@@ -133,18 +135,18 @@ def _calibrated(
     logw = np.where(target > 0, np.log(np.maximum(target, 1e-12)), -np.inf)
     n_strict = int(round(strict_share * n_entries))
 
-    def draw(k: int, lw: np.ndarray) -> np.ndarray:
+    def draw(k: int, lw: np.ndarray, tries: int) -> np.ndarray:
         ks = int(round(strict_share * k))
-        a = _draw(lw, sal, roster_size, lo, salary_cap, ks, g)
-        b = _draw(lw, sal, roster_size, lo2, salary_cap, k - ks, g)
+        a = _draw(lw, sal, roster_size, lo, salary_cap, ks, g, tries)
+        b = _draw(lw, sal, roster_size, lo2, salary_cap, k - ks, g, tries)
         return np.concatenate([a, b], axis=0)
 
     pos = target > 0
     pilot = int(min(pilot, max(4_000, 2 * n_entries)))
     best, best_err = logw.copy(), np.inf
     for r in range(calibration_rounds):
-        try:
-            lu = draw(pilot, logw)
+        try:  # after the first round, weights that need more than CALIBRATION_TRIES batches end calibration
+            lu = draw(pilot, logw, 100 if r == 0 else CALIBRATION_TRIES)
         except InputError:
             if r == 0:
                 raise
@@ -165,6 +167,8 @@ def _calibrated(
     return np.concatenate([a, b], axis=0)
 
 
+CALIBRATION_TRIES = 12  # batches a calibration round may take (an over-cap file's weights drift toward lineups
+# that rarely fit: such a round ends the calibration instead of grinding through 100 batches)
 RESIDUAL_FLOOR = 0.25  # a driver keeps at least this share of his target among the non-optimiser entries
 
 
