@@ -169,6 +169,7 @@ def _calibrated(
 
 CALIBRATION_TRIES = 12  # batches a calibration round may take (an over-cap file's weights drift toward lineups
 # that rarely fit: such a round ends the calibration instead of grinding through 100 batches)
+SHARP_PILOT = 8_000  # calibration pilot of a sharp field's non-optimiser entries
 RESIDUAL_FLOOR = 0.25  # a driver keeps at least this share of his target among the non-optimiser entries
 
 
@@ -286,8 +287,10 @@ def sample_field(
         k = int(round(s * n_entries))
         opt = optimiser_entries(np.asarray(projections, dtype=np.float64), sal, roster_size, salary_cap, k, g)
         res = residual_ownership(own, opt, s)
+        # the residual target is often out of the salary rules' reach (the optimisers took the chalk):
+        # a smaller pilot, since calibration rarely stops early there
         rest = _calibrated(res, sal, roster_size, salary_cap, n_entries - k, lo, lo2, strict_share, g,
-                           calibration_rounds, pilot)
+                           calibration_rounds, min(pilot, SHARP_PILOT))
         lineups = np.concatenate([opt.astype(np.int32), rest], axis=0)
         model = f"calibrated, sharpness {s:g}"
     lineups = lineups[g.permutation(lineups.shape[0])]
