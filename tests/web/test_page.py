@@ -207,6 +207,12 @@ def test_full_flow_on_the_demo_slate(server: Server, browser) -> None:
         assert charts[cid]["series"] == series, (cid, charts[cid])
         assert charts[cid]["painted"] > 500 and charts[cid]["visible"], (cid, charts[cid])
     assert charts["lineupChart"]["points"] == [len(lu["distribution"]["in_sample"])] * 2
+    # the field beside the figures (issue 23): the ownership line, and the estimate when the selection gave one
+    rep = opt["contest"]["ownership_report"]
+    line = page.inner_text("#optField p")
+    assert f"${round(rep['implied_avg_salary']):,}" in line and ("not realisable" in line) != rep["realisable"]
+    if opt["contest"]["roi_estimate"] is not None:
+        assert "estimated ROI" in page.inner_text("#optInfo")
     p.shot("3-optimise", 1280)
     page.locator("#optOut").screenshot(path=str(SHOTS / "3-optimise-results-1280.png"))
 
@@ -222,6 +228,10 @@ def test_full_flow_on_the_demo_slate(server: Server, browser) -> None:
     for row, fig in zip(shown, con["lineups"] + [con["portfolio"]]):
         for k in ("expected_profit", "roi", "cash_rate", "top1_rate", "win_rate"):
             assert float(row[k]) == fig[k], k
+    # the portfolio against each field model of the ensemble (field_sharpness 'auto'), the plain field first
+    models = page.eval_on_selector_all("#conFieldModels li", "ls => ls.map(l => l.textContent)")
+    assert len(models) == len(con["contest"]["field_models"]) == 3
+    assert models[0].endswith(con["contest"]["field_models"][0]["model"])
     charts = p.charts()
     assert charts["contestChart"]["series"] == 2 and charts["contestChart"]["points"] == [4, 4]
     assert charts["profitChart"]["series"] == 1 and charts["profitChart"]["painted"] > 500
