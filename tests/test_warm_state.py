@@ -54,3 +54,39 @@ def test_repeated_solve_gives_the_same_answer() -> None:
     best = max((c for c in combinations(range(16), 5) if sal[list(c)].sum() <= 37_000),
                key=lambda c: obj.evaluate(pts[:, list(c)].astype(np.float64).sum(axis=1)))
     assert obj.evaluate(pts[:, list(best)].astype(np.float64).sum(axis=1)) == pytest.approx(first.value, rel=1e-12)
+
+
+def _same_scenarios(a, b) -> None:
+    for f in ("points", "finish", "laps_led", "fastest_laps", "laps_completed", "dnf"):
+        x, y = getattr(a, f), getattr(b, f)
+        assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), f
+    ma, mb = dict(a.meta), dict(b.meta)
+    ma.pop("seconds"), mb.pop("seconds")
+    assert ma == mb
+
+
+def test_strength_fit_cache_gives_the_same_bytes(tmp_path, monkeypatch) -> None:
+    from tailrace.sim.simulate import simulate
+    from tailrace.slate import demo_slate
+
+    monkeypatch.setenv("TAILRACE_CACHE_DIR", str(tmp_path))
+    slate = demo_slate()
+    cold = simulate(slate, 1500, 21)
+    files = list((tmp_path / "strengths").glob("*.json"))
+    assert len(files) == 1
+    warm = simulate(slate, 1500, 21)  # the fit read back from the file
+    _same_scenarios(cold, warm)
+    # a hit really is read: a planted (wrong) strength vector changes the simulation
+    import json
+
+    doc = json.loads(files[0].read_text())
+    doc["strength"] = [0.0] * len(doc["strength"])
+    files[0].write_text(json.dumps(doc))
+    assert simulate(slate, 1500, 21).meta["strength"] == [0.0] * slate.n
+    # an unreadable file is ignored (the fit runs again and rewrites it): the same bytes as cold
+    files[0].write_text("{not json")
+    _same_scenarios(cold, simulate(slate, 1500, 21))
+    assert json.loads(files[0].read_text())["strength"] == cold.meta["strength"]
+    # another seed is another fit
+    simulate(slate, 200, 22)
+    assert len(list((tmp_path / "strengths").glob("*.json"))) == 2
