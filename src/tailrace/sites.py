@@ -22,6 +22,11 @@ import numpy as np
 MAX_FIELD = 43
 PUBLISHED_PLACES = 40
 
+# The share of entry fees the site keeps ("rake"): about 13 % in DraftKings NASCAR GPPs
+# (2021-2023 lobby snapshots). Lives here, not in tailrace.contest.payouts (which re-exports it),
+# so the command line can show it in --help without importing the contest simulator.
+DEFAULT_RAKE = 0.13
+
 
 def _dk_finish_table() -> tuple[float, ...]:
     pts = [45.0, 42.0, 41.0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import typer
@@ -24,11 +24,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.contest import DEFAULT_RAKE, Contest, ContestResult, simulate
+from tailrace.sites import DEFAULT_RAKE
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_paths
-from tailrace.slate import Slate
 from tailrace.textfile import parse_json, read_text_file
+
+if TYPE_CHECKING:  # the contest simulator (numba kernels) is imported when a command runs, not for --help
+    from tailrace.contest import Contest, ContestResult
+    from tailrace.slate import Slate
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -180,6 +183,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
         from tailrace.cli.options import site_rules
+        from tailrace.contest import simulate
         from tailrace.pipeline import contest_facts, contest_from_options, field_model_figures, parse_field_sharpness
         from tailrace.slate import read_slate
 

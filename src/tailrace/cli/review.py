@@ -21,7 +21,7 @@ from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, command_executor,
                                   dask_option, load_history)
-from tailrace.contest import DEFAULT_RAKE
+from tailrace.sites import DEFAULT_RAKE
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
 

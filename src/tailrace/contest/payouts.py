@@ -19,12 +19,13 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.numeric import bisect_increasing
+from tailrace.sites import DEFAULT_RAKE
 from tailrace.textfile import csv_rows, parse_json, read_text_file
 
 # Facts for the parametric table (DraftKings NASCAR GPPs, 2021-2023 lobby snapshots):
 # about 20-25 % of entries cash, the winner takes 8-20 % of the prize pool, the site keeps
-# about 13 % of entry fees ("rake"), and the smallest prize is about twice the entry fee.
-DEFAULT_RAKE = 0.13
+# about 13 % of entry fees ("rake", DEFAULT_RAKE in tailrace.sites), and the smallest prize is
+# about twice the entry fee.
 DEFAULT_PAID_SHARE = 0.20
 DEFAULT_MIN_PRIZE_MULTIPLE = 2.0
 DEFAULT_FIRST_SHARE = 0.12

@@ -10,7 +10,10 @@ Rosters are limited to slates of at most 64 drivers.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,6 +27,14 @@ from tailrace.optimize.search import DEFAULT_CONFIG, Engine, SearchConfig, Solve
 __all__ = ["LineupResult", "solve_lineup", "build_engine", "enumerate_feasible", "check_inputs", "diagnose_rules"]
 
 _MAX_LINEUPS = 120_000_000
+
+# Enumerations kept in this process, keyed by the content of their inputs (a repeat request, the
+# explanations' re-solves, a portfolio's next call with other exposures reuse them). At most
+# _MEMO_SIZE entries, least recently used dropped first; the arrays handed out are read-only, so
+# a caller cannot change what the next one gets. Same inputs, same arrays: never a different answer.
+_MEMO_SIZE = 4
+_memo: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_memo_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,10 @@ def _rule_arrays(rules: LineupRules, n: int):
 
 
 def enumerate_feasible(rules: LineupRules, salaries: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every lineup satisfying ``rules``: sorted uint8 rows (M, r) and uint64 bit sets (M,)."""
+    """Every lineup satisfying ``rules``: sorted uint8 rows (M, r) and uint64 bit sets (M,).
+
+    The arrays are read-only and shared with every later call on the same inputs (see ``_memo``).
+    """
     bad = [i for i in set(rules.locks) | set(rules.excludes) if not (0 <= int(i) < n)]
     if bad:
         raise InputError(Problem(f"driver index {sorted(bad)[0]} is outside 0..{n - 1}", field="locks/excludes",
@@ -96,8 +110,28 @@ def enumerate_feasible(rules: LineupRules, salaries: np.ndarray, n: int) -> tupl
     if comb(max(free, 0), max(rules.roster_size - len(locks), 0)) > _MAX_LINEUPS:
         raise InputError(Problem(f"too many candidate lineups ({free} free drivers)", field="points",
                                  fix="exclude drivers or lock some to shrink the search"))
-    return K.enumerate_lineups(salaries, allowed, locks, rules.roster_size, rules.salary_cap, rules.min_salary,
-                               gm, gmin, gmax, prev, rules.roster_size - rules.min_differ, gall)
+    sal = np.ascontiguousarray(salaries, dtype=np.int64)
+    scalars = (rules.roster_size, rules.salary_cap, rules.min_salary, rules.roster_size - rules.min_differ)
+    h = hashlib.blake2b(repr(scalars).encode(), digest_size=20)
+    for a in (sal, allowed, locks, gm, gmin, gmax, prev, gall):
+        h.update(str(a.shape).encode() + a.dtype.str.encode() + np.ascontiguousarray(a).tobytes())
+    key = h.digest()
+    with _memo_lock:
+        hit = _memo.get(key)
+        if hit is not None:
+            _memo.move_to_end(key)
+            return hit
+    lineups, masks = K.enumerate_lineups(sal, allowed, locks, rules.roster_size, rules.salary_cap,
+                                         rules.min_salary, gm, gmin, gmax, prev,
+                                         rules.roster_size - rules.min_differ, gall)
+    lineups.flags.writeable = False
+    masks.flags.writeable = False
+    with _memo_lock:
+        _memo[key] = (lineups, masks)
+        _memo.move_to_end(key)
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return lineups, masks
 
 
 def _count(rules: LineupRules, salaries: np.ndarray, n: int) -> int:

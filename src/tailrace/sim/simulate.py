@@ -40,7 +40,8 @@ from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
 from tailrace.sim.race import fl_pool_size, simulate_blocks
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.scoring import score_outcomes
-from tailrace.sim.strength import PRIORITY, resolve_strengths
+from tailrace.sim.strength import PRIORITY
+from tailrace.sim.strength_cache import cached_strengths
 from tailrace.sim.tracks import TRACK_TYPES, Track, resolve_track
 from tailrace.sites import SiteRules
 
@@ -123,8 +124,7 @@ def simulate(
         strength, source, warnings, history_meta = _history_strengths(slate, trk, p, seed, history, history_weight,
                                                                       allow_shift)
     else:
-        strength, source, warnings = resolve_strengths(
-            slate, trk, p, seed=stream(seed, _STRENGTH_KEY), allow_shift=allow_shift)
+        strength, source, warnings = cached_strengths(slate, trk, p, seed, _STRENGTH_KEY, allow_shift=allow_shift)
 
     finish = np.empty((n_scenarios, n), dtype=np.int16)
     led = np.empty_like(finish)
@@ -217,8 +217,8 @@ def _history_strengths(slate, trk: Track, p: TrackTypeParams, seed: int, history
         strength = hs.strength - hs.strength.mean()
         source = f"history {history.describe()}"
     else:
-        user, user_label, user_warnings = resolve_strengths(
-            slate, trk, p, seed=stream(seed, _STRENGTH_KEY), allow_shift=allow_shift)
+        user, user_label, user_warnings = cached_strengths(slate, trk, p, seed, _STRENGTH_KEY,
+                                                           allow_shift=allow_shift)
         warnings += user_warnings
         if not hs.known.any():
             weight, how = 0.0, "none of the slate's drivers is in the history: the user's numbers alone"
