@@ -1038,35 +1038,33 @@ def _portfolio_payouts(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np
     return out
 
 
-def _held_out_payouts(tops: _FieldTops, r0: int, r1: int, ports: dict[int, np.ndarray],
-                      contest: Contest) -> dict[int, np.ndarray]:
-    """True-table payout of each portfolio in each scenario r0..r1-1, shape (r1 - r0,), against the
-    field whose paid region is ``tops`` (our lineups rank among themselves too)."""
+def _held_out_payouts(points: np.ndarray, ports: dict[int, np.ndarray], judge: Contest, n_lineups: int,
+                      chunk: int = 1024) -> dict[int, np.ndarray]:
+    """True-table payout of each portfolio in each scenario, shape (S,), against ``judge``'s field
+    (our lineups rank among themselves too).
+
+    The measure's standings kernel (``contest.simulate.standings_kernel``) ranks the portfolios'
+    distinct lineups against the field scenario by scenario, so a judge costs one pass over its
+    field and no memory that grows with the paid places.
+    """
+    fu, fc = judge.opponents(n_lineups).unique()
+    fu = np.ascontiguousarray(fu, dtype=np.int32)
+    fc = np.ascontiguousarray(fc, dtype=np.int64)
     union, inv = np.unique(np.concatenate([np.sort(v, axis=1) for v in ports.values()]), axis=0, return_inverse=True)
     u = np.ascontiguousarray(union, dtype=np.int32)
-    cum = contest.payouts.cumulative()
+    cum = judge.payouts.cumulative()
     inv = inv.ravel()
-    pay = {c: [] for c in ports}
-    for start in range(r0, r1, 1024):
-        stop = min(r1, start + 1024)
-        a, t, k = _standings_from_tops(tops.p[start:stop], u, tops.neg[start:stop], tops.above[start:stop],
-                                       tops.nk[start:stop], tops.n_paid)
+    p = np.ascontiguousarray(points, dtype=np.float32)
+    pay: dict[int, list[np.ndarray]] = {c: [] for c in ports}
+    for start in range(0, p.shape[0], chunk):
+        a, t, k = standings_kernel(p[start:start + chunk], u, fu, fc, False)
         at = 0
         for c, v in ports.items():
             idx = inv[at:at + v.shape[0]]
             at += v.shape[0]
-            pay[c].append(_portfolio_payouts(a[:, idx], t[:, idx], k[:, idx], cum))
+            pay[c].append(_portfolio_payouts(np.ascontiguousarray(a[:, idx]), np.ascontiguousarray(t[:, idx] - 1),
+                                             np.ascontiguousarray(k[:, idx]), cum))
     return {c: np.concatenate(v) if v else np.zeros(0) for c, v in pay.items()}
-
-
-def _held_out_roi(tops: _FieldTops, r0: int, r1: int, ports: dict[int, np.ndarray], contest: Contest) -> dict[int, float]:
-    """True-table ROI of each portfolio in scenarios r0..r1-1 (``_held_out_payouts``, averaged)."""
-    pay = _held_out_payouts(tops, r0, r1, ports, contest)
-    out = {}
-    for c, v in ports.items():
-        cost = contest.entry_fee * v.shape[0]
-        out[c] = (float(pay[c].mean()) - cost) / cost
-    return out
 
 
 @dataclass(frozen=True)
@@ -1122,18 +1120,15 @@ def cross_validate_cap(
     S = p.shape[0]
     h = S // 2
     judges = held_out if held_out is not None else [_cv_field(contest, salaries, rules, seed)]
-    tops = []
-    for judge in judges:
-        fu, fc = judge.opponents(n_lineups).unique()
-        tops.append(_FieldTops(p, np.ascontiguousarray(fu, dtype=np.int32), fc, judge.payouts.n_paid, executor))
     store = paid.store if paid is not None else None
     if store is None and lazy:
         store = _PaidStore(p, contest, n_lineups, executor)
         if fold_pool is None:
             paid = store.get(_distinct(candidates), 0, S)
     cost = contest.entry_fee * n_lineups
-    pay: dict[int, list[list[np.ndarray]]] = {c: [[] for _ in judges] for c in caps}
-    folds: dict[int, list[float]] = {c: [] for c in caps}
+    # the folds' portfolios first (selection on one half), then each judge in turn scores them on the
+    # other half: one judge's field in memory at a time
+    fold_ports: list[tuple[int, int, dict[int, np.ndarray]]] = []
     for (a0, a1), (b0, b1) in (((0, h), (h, S)), ((h, S), (0, h))):
         ports: dict[int, np.ndarray] = {}
         cands, rf = (candidates, refill) if fold_pool is None else fold_pool(a0, a1)
@@ -1151,13 +1146,17 @@ def cross_validate_cap(
                     p[a0:a1], cands, n_lineups, contest, max_exposure=max_exposure, max_overlap=max_overlap,
                     cap_place=c, refill=rf, lazy=lazy, min_live=min_live, _paid=sub).lineups
             except InfeasibleError:
-                folds[c].append(-np.inf)
-        for j, (judge, tp) in enumerate(zip(judges, tops)):
-            got = _held_out_payouts(tp, b0, b1, ports, judge) if ports else {}
+                pass
+        fold_ports.append((b0, b1, ports))
+    pay: dict[int, list[list[np.ndarray]]] = {c: [[] for _ in judges] for c in caps}
+    for j, judge in enumerate(judges):
+        for b0, b1, ports in fold_ports:
+            got = _held_out_payouts(p[b0:b1], ports, judge, n_lineups) if ports else {}
             for c in caps:
                 pay[c][j].append(got[c] if c in got else np.full(b1 - b0, -np.inf))
-        for c in ports:
-            folds[c].append(float(np.mean([(pay[c][j][-1].mean() - cost) / cost for j in range(len(judges))])))
+    folds: dict[int, list[float]] = {
+        c: [float(np.mean([(pay[c][j][f].mean() - cost) / cost for j in range(len(judges))])) for f in range(2)]
+        for c in caps}
     roi: dict[int, np.ndarray] = {}
     by_field: dict[int, tuple[float, ...]] = {}
     for c in caps:
@@ -1269,14 +1268,10 @@ def generate_contest_portfolio(
     t1 = time.perf_counter()
     sel_contest, held = contest, None
     if robust_fields and (_fields.robust(contest) or fields):
-        if ctx is not None:
-            lus, mean = ctx.lineups, p.mean(axis=0, dtype=np.float64)
-        else:
-            lus, mean = enumerate_feasible(rules, np.asarray(salaries, dtype=np.int64), p.shape[1])[0], \
-                p.mean(axis=0, dtype=np.float64)
-        sel_contest = _fields.selection_contest(contest, salaries, rules, mean, lus, seed, tuple(fields or ()))
+        mean = p.mean(axis=0, dtype=np.float64)  # the projections optimiser-built entries start from
+        sel_contest = _fields.selection_contest(contest, salaries, rules, mean, seed, tuple(fields or ()))
         if cv:
-            held = _fields.held_out_contests(contest, salaries, rules, mean, lus, seed)
+            held = _fields.held_out_contests(contest, salaries, rules, mean, seed)
     timings["fields"] = time.perf_counter() - t1
     paid = None
     if lazy:
