@@ -11,6 +11,7 @@ from tailrace.contest import make_contest, simulate
 from tailrace.optimize.contest_mode import (
     CV_CAPS,
     MIN_LIVE,
+    PoolContext,
     cross_validate_cap,
     generate_contest_portfolio,
     pool_context,
@@ -120,23 +121,28 @@ def test_cross_validated_cap_uses_the_optimisation_scenarios_only() -> None:
     for hc in held:  # never the selection's field, the contest's own, nor a judging field
         assert not any(np.array_equal(hc.field.lineups, o) for o in others)
     h = pts.shape[0] // 2
+    halves = ((slice(0, h), slice(h, None)), (slice(h, None), slice(0, h)))
+    pools = [structural_pool(pts[A], sal, rules) for A, _ in halves]
     for cap in (3, 1):
         rois = []
-        for A, B in ((slice(0, h), slice(h, None)), (slice(h, None), slice(0, h))):
-            pool, ctx = structural_pool(pts[A], sal, rules)
+        for (A, B), (pool, ctx) in zip(halves, pools):
             lu = select_contest_portfolio(pts[A], pool, 10, sel, max_exposure=0.5, cap_place=cap,
                                           refill=ctx.refill, min_live=MIN_LIVE).lineups
             rois.append(np.mean([simulate(j, pts[B], lu).portfolio.roi for j in held]))
         assert a.cv_scores[cap] == pytest.approx(np.mean(rois), abs=1e-9)
         assert a.cv_folds[cap] == pytest.approx(rois, abs=1e-9)
-    # and the final portfolio is the selection on all scenarios with the chosen cap
-    direct = generate_contest_portfolio(pts, sal, rules, 10, contest, max_exposure=0.5, cap_place=a.cap_place, seed=5)
-    assert np.array_equal(direct.lineups, a.lineups)
-    # against the mixture field
-    full_pool, full_ctx = structural_pool(pts, sal, rules)
-    again = select_contest_portfolio(pts, full_pool, 10, sel, max_exposure=0.5, cap_place=a.cap_place,
-                                     refill=full_ctx.refill, min_live=MIN_LIVE)
+    # and the final portfolio is the selection on all scenarios with the chosen cap, against the
+    # mixture field, from the union of the folds' pools (refills ranked by their criteria averaged)
+    union = np.concatenate([pools[0][0], pools[1][0]])
+    _, first = np.unique(union, axis=0, return_index=True)
+    union = union[np.sort(first)]
+    (_, ca), (_, cb) = pools
+    merged = PoolContext(ca.lineups, ca.bits, {k: 0.5 * ca.criteria[k] + 0.5 * cb.criteria[k] for k in ca.criteria})
+    again = select_contest_portfolio(pts, union, 10, sel, max_exposure=0.5, cap_place=a.cap_place,
+                                     refill=merged.refill, min_live=MIN_LIVE)
     assert np.array_equal(again.lineups, a.lineups)
+    # the mean criterion averaged over equal halves is the mean over all scenarios
+    assert np.allclose(merged.criteria["mean"], pool_context(pts, sal, rules).criteria["mean"])
 
 
 def test_cross_validation_is_deterministic_and_seeded() -> None:

@@ -72,7 +72,7 @@ import numba as nb
 import numpy as np
 
 from tailrace.contest import Contest
-from tailrace.contest.simulate import SCORE_SCALE, bisect_left, bisect_right, standings_kernel
+from tailrace.contest.simulate import MAX_BINS, SCORE_SCALE, bisect_left, bisect_right, grid_points, standings_kernel
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup
 from tailrace.optimize.objectives import Objective
@@ -86,6 +86,7 @@ MIN_LIVE = 300  # draw more candidates when the caps leave fewer admissible ones
 # 10,000 beat 2,000 on all six slates of benchmarks/decision_quality.py (Martinsville +10.6
 # points over sim-ROI against +1.5; build times in BENCHMARKS.md)
 N_SCENARIO_OPTIMAL = 5000
+GRID_BATCH = 2000  # candidate batches at least this large are ranked by the grid kernel (site-scored points)
 
 
 @dataclass(frozen=True)
@@ -715,12 +716,13 @@ class _FieldTops:
         else:
             self.neg, self.above, self.nk = _field_tops(points, field_u, field_c.astype(np.int64), self.n_paid)
 
-    def entries(self, cands: np.ndarray, chunk: int = 1024):
-        """(scenario, candidate, field above, field tied excluding itself, key) where the candidate is paid."""
+    def entries(self, cands: np.ndarray, chunk: int = 1024, r0: int = 0, r1: int | None = None):
+        """(scenario, candidate, field above, field tied excluding itself, key) where the candidate is
+        paid, in scenarios r0..r1-1 (default all)."""
         cands = np.ascontiguousarray(cands, dtype=np.int32)
-        S = self.p.shape[0]
+        S = self.p.shape[0] if r1 is None else r1
         rows, cols, fas, fts, keys = [], [], [], [], []
-        for start in range(0, S, chunk):
+        for start in range(r0, S, chunk):
             stop = min(S, start + chunk)
             a, t, k = _standings_from_tops(self.p[start:stop], cands, self.neg[start:stop], self.above[start:stop],
                                            self.nk[start:stop], self.n_paid)
@@ -811,16 +813,63 @@ class _PaidStore:
         self.n_paid = contest.payouts.n_paid
         self.paid: _Paid | None = None
         self.index: dict[tuple[int, ...], int] = {}
-        self.tops = _FieldTops(points, self.fu, self.fc, self.n_paid, executor)
+        self.executor = executor
+        self._tops: _FieldTops | None = None
+        r = self.fu.shape[1] if self.fu.ndim == 2 and self.fu.shape[0] else 0
+        g = grid_points(points, r) if r and points.size else None
+        # site-scored points: large batches go through the measure's grid kernel (one pass over the
+        # field per batch, no paid region kept); else, and for small batches, the field's paid region
+        self.grid = (g is not None and int((g.max(axis=1).astype(np.int64) - g.min(axis=1)).max()) * r < MAX_BINS
+                     and not (executor is not None and executor.distributed))
 
-    def get(self, lineups: np.ndarray, r0: int, r1: int) -> _Paid:
-        """Standings of ``lineups`` (distinct sorted rows) in scenarios r0..r1-1, renumbered from 0."""
+    @property
+    def tops(self) -> _FieldTops:
+        """The field's paid region per scenario, built on first use."""
+        if self._tops is None:
+            self._tops = _FieldTops(self.p, self.fu, self.fc, self.n_paid, self.executor)
+        return self._tops
+
+    def entries(self, lineups: np.ndarray, r0: int = 0, r1: int | None = None):
+        """(scenario, candidate, field above, field tied excluding itself, key) where a lineup is paid,
+        scenarios r0..r1-1 (as ``_FieldTops.entries``)."""
+        r1 = self.p.shape[0] if r1 is None else r1
+        if self.grid and lineups.shape[0] >= GRID_BATCH:
+            chunk = int(max(64, min(512, 2**27 // (16 * lineups.shape[0]))))
+            row, col, fa, ft, key = _standings(self.p[r0:r1], np.ascontiguousarray(lineups, dtype=np.int32), self.fu,
+                                               self.fc.astype(np.int64), self.n_paid, chunk=chunk)
+            return row + r0, col, fa, ft, key
+        return self.tops.entries(lineups, r0=r0, r1=r1)
+
+    def get(self, lineups: np.ndarray, r0: int, r1: int, keep: bool = True) -> _Paid:
+        """Standings of ``lineups`` (distinct sorted rows) in scenarios r0..r1-1, renumbered from 0.
+
+        ``keep=False``: lineups not met before are ranked in r0..r1-1 only and not kept (a fold's
+        own candidates: the final selection never needs them on the other half).
+        """
         lineups = np.ascontiguousarray(lineups, dtype=np.int32)
         rows = [tuple(x) for x in lineups.tolist()]
         miss = [i for i, x in enumerate(rows) if x not in self.index]
+        if miss and not keep:
+            known = np.array([i for i, x in enumerate(rows) if x in self.index], dtype=np.int64)
+            parts_row, parts_col, parts = [], [], []
+            if known.size:
+                cols = np.array([self.index[rows[i]] for i in known], dtype=np.int64)
+                row, fa, ft, key, col = self.paid.take(cols, r0, r1)
+                parts_row.append(row)
+                parts_col.append(known[col])
+                parts.append((fa, ft, key))
+            new = np.asarray(miss, dtype=np.int64)
+            row, col, fa, ft, key = self.entries(lineups[new], r0, r1)
+            parts_row.append(row - r0)
+            parts_col.append(new[col])
+            parts.append((fa, ft, key))
+            fa, ft, key = (np.concatenate(x) for x in zip(*parts))
+            # columns in ``lineups`` order; within a column the rows stay ascending (stable sort)
+            return _Paid(lineups, np.concatenate(parts_row), fa, ft, key,
+                         np.concatenate(parts_col).astype(np.int64), store=self, window=(r0, r1))
         if miss:
             new = lineups[miss]
-            row, col, fa, ft, key = self.tops.entries(new)
+            row, col, fa, ft, key = self.entries(new)
             e = _Paid(new, row, fa, ft, key, col)
             C0 = 0 if self.paid is None else self.paid.cands.shape[0]
             self.paid = e if self.paid is None else self.paid.append(e)
@@ -1025,16 +1074,24 @@ def _cv_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, seed: 
 
 @nb.njit(cache=True)
 def _portfolio_payouts(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.ndarray) -> np.ndarray:
-    """Total payout of a portfolio in each scenario, shape (S,) (as ``_portfolio_payout``)."""
+    """Total payout of a portfolio in each scenario, shape (S,) (as ``_portfolio_payout``): our
+    lineups in key order, each run of equal keys shares its places with the field's ties."""
     S, m = fa.shape
     out = np.zeros(S)
     for s in range(S):
-        ks = np.sort(keys[s])
-        for j in range(m):
-            x = keys[s, j]
-            lo = bisect_left(ks, x)
-            hi = bisect_right(ks, x)
-            out[s] += _split(cum, np.int64(fa[s, j] + m - hi), np.int64(ft[s, j] + hi - lo))
+        o = np.argsort(keys[s])
+        i = 0
+        tot = 0.0
+        while i < m:
+            x = keys[s, o[i]]
+            j = i + 1
+            while j < m and keys[s, o[j]] == x:
+                j += 1
+            for q in range(i, j):  # ours above: m - j; ours tied (itself included): j - i
+                e = o[q]
+                tot += _split(cum, np.int64(fa[s, e] + m - j), np.int64(ft[s, e] + j - i))
+            i = j
+        out[s] = tot
     return out
 
 
@@ -1082,6 +1139,7 @@ class CVResult:
     folds: dict[int, tuple[float, ...]]
     by_field: dict[int, tuple[float, ...]]
     roi: dict[int, np.ndarray]
+    timings: dict[str, float] | None = None
 
     def as_tuple(self) -> tuple[int, dict[int, float], dict[int, tuple[float, ...]]]:
         return self.cap, self.scores, self.folds
@@ -1135,7 +1193,7 @@ def cross_validate_cap(
         sub = None
         if lazy:
             if fold_pool is not None:
-                sub = store.get(_distinct(cands), a0, a1)
+                sub = store.get(_distinct(cands), a0, a1, keep=False)
             elif paid.store is not None:
                 sub = paid.store.get(paid.cands, a0, a1)
             else:
@@ -1148,12 +1206,14 @@ def cross_validate_cap(
             except InfeasibleError:
                 pass
         fold_ports.append((b0, b1, ports))
+    t_judge = time.perf_counter()
     pay: dict[int, list[list[np.ndarray]]] = {c: [[] for _ in judges] for c in caps}
     for j, judge in enumerate(judges):
         for b0, b1, ports in fold_ports:
             got = _held_out_payouts(p[b0:b1], ports, judge, n_lineups) if ports else {}
             for c in caps:
                 pay[c][j].append(got[c] if c in got else np.full(b1 - b0, -np.inf))
+    t_judged = time.perf_counter()
     folds: dict[int, list[float]] = {
         c: [float(np.mean([(pay[c][j][f].mean() - cost) / cost for j in range(len(judges))])) for f in range(2)]
         for c in caps}
@@ -1169,7 +1229,8 @@ def cross_validate_cap(
     if not np.isfinite(scores[best]):
         raise InfeasibleError("no cap gave a full portfolio on both halves of the scenarios",
                               ["max exposure", f"max overlap {max_overlap}", "candidate pool size"])
-    return CVResult(int(best), scores, {c: tuple(float(x) for x in v) for c, v in folds.items()}, by_field, roi)
+    return CVResult(int(best), scores, {c: tuple(float(x) for x in v) for c, v in folds.items()}, by_field, roi,
+                    {"held_out_judging": t_judged - t_judge})
 
 
 def generate_contest_portfolio(
@@ -1215,35 +1276,48 @@ def generate_contest_portfolio(
     cv = cap_place is None or cap_place == "cv"
     fold_pool = None
     ctx = None
-    if candidates is None:
-        opt_parts = None
+    if candidates is None and cv and S >= 2:
+        # the folds' structural pools (each from its own half: no held-out scenario's optimum in
+        # it) over one enumeration; the final pool is their union, its refills ranked by the
+        # folds' criteria averaged (the mean exactly, upper CVaR as the halves' average)
+        h = S // 2
         rows = scenario_optimal_rows(S)
-        if cv and rows.size:
+        t1 = time.perf_counter()
+        opt_parts = (scenario_optimal_lineups(p, salaries, rules, rows[rows < h]),
+                     scenario_optimal_lineups(p, salaries, rules, rows[rows >= h])) if rows.size else (None, None)
+        timings["scenario_optimal_folds"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        enumerated = enumerate_feasible(rules, np.asarray(salaries, dtype=np.int64), p.shape[1])
+        timings["enumerate"] = time.perf_counter() - t1
+        folds_built: dict[int, tuple[np.ndarray, PoolContext]] = {}
+        for f, (a0, a1) in enumerate(((0, h), (h, S))):
             t1 = time.perf_counter()
-            h = S // 2
-            opt_parts = (scenario_optimal_lineups(p, salaries, rules, rows[rows < h]),
-                         scenario_optimal_lineups(p, salaries, rules, rows[rows >= h]))
-            timings["scenario_optimal_folds"] = time.perf_counter() - t1
-            opt_all = np.concatenate(opt_parts, axis=0)
-            opt_all = _distinct(opt_all) if opt_all.shape[0] else opt_all
-            cands, ctx = structural_pool(p, salaries, rules, scenario_optimal=opt_all)
-        else:
-            cands, ctx = structural_pool(p, salaries, rules)
+            fctx = pool_context(p[a0:a1], salaries, rules, enumerated=enumerated)
+            part = opt_parts[f]
+            folds_built[a0] = structural_pool(p[a0:a1], salaries, rules, context=fctx, scenario_optimal=part,
+                                              n_scenario_optimal=None if part is not None else 0)
+            timings["fold_pools"] = timings.get("fold_pools", 0.0) + time.perf_counter() - t1
+        (pa, ca), (pb, cb) = folds_built[0], folds_built[h]
+        wa = h / S
+        ctx = PoolContext(ca.lineups, ca.bits, {k: wa * ca.criteria[k] + (1.0 - wa) * cb.criteria[k] for k in ca.criteria},
+                          timings={})
+        cands = _distinct(np.concatenate([pa, pb], axis=0)).astype(np.int64)
+
+        def refill(full: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+            return ctx.refill(full, chosen, max_overlap=max_overlap)
+        live = MIN_LIVE
+
+        def fold_pool(a0: int, a1: int) -> tuple[np.ndarray, Callable]:
+            """The structural pool of scenarios a0..a1-1 only, and its refill."""
+            fc, fctx = folds_built[a0]
+            return fc, lambda full, chosen: fctx.refill(full, chosen, max_overlap=max_overlap)
+    elif candidates is None:
+        cands, ctx = structural_pool(p, salaries, rules)
         timings.update(ctx.timings or {})
 
         def refill(full: np.ndarray, chosen: np.ndarray) -> np.ndarray:
             return ctx.refill(full, chosen, max_overlap=max_overlap)
         live = MIN_LIVE
-        if cv:
-            def fold_pool(a0: int, a1: int) -> tuple[np.ndarray, Callable]:
-                """The structural pool of scenarios a0..a1-1 only, and its refill."""
-                t2 = time.perf_counter()
-                fctx = pool_context(p[a0:a1], salaries, rules, enumerated=(ctx.lineups, ctx.bits))
-                part = None if opt_parts is None else opt_parts[0 if a0 == 0 else 1]
-                fc, fctx = structural_pool(p[a0:a1], salaries, rules, context=fctx, scenario_optimal=part,
-                                           n_scenario_optimal=None if part is not None else 0)
-                timings["fold_pools"] = timings.get("fold_pools", 0.0) + time.perf_counter() - t2
-                return fc, lambda full, chosen: fctx.refill(full, chosen, max_overlap=max_overlap)
     else:
         cands = np.asarray(candidates)
         live = 0
@@ -1288,6 +1362,7 @@ def generate_contest_portfolio(
             held_out=held if held is not None else [_cv_field(contest, salaries, rules, seed)])
         cap = res.cap
         timings["cross_validation"] = time.perf_counter() - t1
+        timings.update(res.timings or {})
     else:
         cap = int(cap_place)
     t1 = time.perf_counter()
