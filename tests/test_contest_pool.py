@@ -251,3 +251,19 @@ def test_reported_interval_covers_fresh_races_against_other_fields() -> None:
             realised[name, t] = simulate(judge, fresh, a.lineups).portfolio.roi
     for k, r in realised.items():
         assert lo <= r <= hi, (k, lo, r, hi)
+
+
+def test_group_tops_without_a_full_sort_is_the_full_sorts() -> None:
+    """The thresholded order gives each code's first lineups exactly as the full stable sort does,
+    ties (equal values) included, whether the threshold suffices at once or must come down."""
+    from tailrace.optimize.contest_mode import _group_tops, _group_tops_of
+
+    rng = np.random.default_rng(3)
+    M = 200_000
+    for spread in (1000, 7):  # many distinct values; few (ties everywhere)
+        v = rng.integers(0, spread, M).astype(np.float64)
+        code = rng.integers(0, 16, M)
+        code[rng.random(M) < 0.999] %= 8  # codes 8..15 rare: their quota needs a low threshold
+        for quota in (3, 40):
+            want = _group_tops(np.argsort(-v, kind="stable"), code, quota, 16)
+            assert np.array_equal(_group_tops_of(v, code, quota, 16), want)

@@ -231,6 +231,25 @@ def _top_scenarios(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
     return np.array(rows)
 
 
+def _group_tops_of(v: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -> np.ndarray:
+    """``_group_tops`` of the stable descending order of ``v`` (the first ``quota`` of each code),
+    without sorting every lineup: the lineups at or above a threshold come first in that order, so
+    their order is its prefix; the threshold is lowered until every code has its first ``quota``
+    (or all it has). Same answer as ``_group_tops(np.argsort(-v, kind="stable"), ...)``."""
+    M = v.shape[0]
+    need = np.minimum(np.bincount(code, minlength=n_groups), quota)
+    T = min(M, max(50_000, 64 * n_groups * quota))
+    while True:
+        if T >= M:
+            return _group_tops(np.argsort(-v, kind="stable"), code, quota, n_groups)
+        thr = np.partition(v, M - T)[M - T]  # the T-th largest
+        idx = np.nonzero(v >= thr)[0]  # index order
+        gt = _group_tops(idx[np.argsort(-v[idx], kind="stable")], code, quota, n_groups)
+        if ((gt >= 0).sum(axis=1) >= need).all():
+            return gt
+        T *= 4
+
+
 @dataclass
 class PoolContext:
     """Every feasible lineup with its criteria, for the pool and for refills."""
@@ -349,7 +368,7 @@ def structural_pool(
     G = 1 << len(protected)
     quota = -(-per_subset // len(ctx.criteria))
     for v in ctx.criteria.values():
-        gt = _group_tops(np.argsort(-v, kind="stable"), code, quota, G)
+        gt = _group_tops_of(v, code, quota, G)
         for sub in range(1, G):
             ids = gt[[g for g in range(G) if g & sub == 0]].ravel()
             ids = ids[ids >= 0]
@@ -1077,19 +1096,31 @@ def _portfolio_payouts(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np
     """Total payout of a portfolio in each scenario, shape (S,) (as ``_portfolio_payout``): our
     lineups in key order, each run of equal keys shares its places with the field's ties."""
     S, m = fa.shape
+    P = cum.shape[0] - 1
     out = np.zeros(S)
+    idx = np.empty(m, dtype=np.int64)
     for s in range(S):
-        o = np.argsort(keys[s])
+        # only lineups with fewer than P field entries above can be paid, and every one of ours
+        # above (or tied with) such a lineup has no more field entries above it: rank those alone
+        n = 0
+        for e in range(m):
+            if fa[s, e] < P:
+                idx[n] = e
+                n += 1
+        if n == 0:
+            continue
+        sub = idx[:n]
+        o = sub[np.argsort(keys[s][sub])]
         i = 0
         tot = 0.0
-        while i < m:
+        while i < n:
             x = keys[s, o[i]]
             j = i + 1
-            while j < m and keys[s, o[j]] == x:
+            while j < n and keys[s, o[j]] == x:
                 j += 1
-            for q in range(i, j):  # ours above: m - j; ours tied (itself included): j - i
+            for q in range(i, j):  # ours above: n - j; ours tied (itself included): j - i
                 e = o[q]
-                tot += _split(cum, np.int64(fa[s, e] + m - j), np.int64(ft[s, e] + j - i))
+                tot += _split(cum, np.int64(fa[s, e] + n - j), np.int64(ft[s, e] + j - i))
             i = j
         out[s] = tot
     return out
