@@ -108,8 +108,9 @@ def test_cross_validated_cap_uses_the_optimisation_scenarios_only() -> None:
         assert b.cap_place == a.cap_place and b.cv_scores == a.cv_scores
         assert np.array_equal(a.lineups, b.lineups)
     # the CV table is what the recipe says: on each half, the structural pool of that half only
-    # (no held-out scenario's optimum in it), selection against the mixture field, true-table ROI
-    # on the other half against each held-out field (other models than the selection's), averaged
+    # (no held-out scenario's optimum in it), selection against the fold's pretend-world mixture
+    # (the user's ownership with a further error), true-table ROI on the other half against each
+    # held-out field (other models, drawn from the user's ownership itself), averaged
     mean = pts.mean(axis=0, dtype=np.float64)
     lu_all = enumerate_feasible(rules, sal, pts.shape[1])[0]
     sel = fields.selection_contest(contest, sal, rules, mean, 5)
@@ -125,8 +126,10 @@ def test_cross_validated_cap_uses_the_optimisation_scenarios_only() -> None:
     pools = [structural_pool(pts[A], sal, rules) for A, _ in halves]
     for cap in (3, 1):
         rois = []
-        for (A, B), (pool, ctx) in zip(halves, pools):
-            lu = select_contest_portfolio(pts[A], pool, 10, sel, max_exposure=0.5, cap_place=cap,
+        for f, ((A, B), (pool, ctx)) in enumerate(zip(halves, pools)):
+            fold_sel = fields.fold_selection_contest(contest, sal, rules, mean, 5, f)
+            assert not np.array_equal(np.sort(fold_sel.field.ownership(sal.size)), np.sort(sel.field.ownership(sal.size)))
+            lu = select_contest_portfolio(pts[A], pool, 10, fold_sel, max_exposure=0.5, cap_place=cap,
                                           refill=ctx.refill, min_live=MIN_LIVE).lineups
             rois.append(np.mean([simulate(j, pts[B], lu).portfolio.roi for j in held]))
         assert a.cv_scores[cap] == pytest.approx(np.mean(rois), abs=1e-9)

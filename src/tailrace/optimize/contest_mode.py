@@ -87,6 +87,7 @@ MIN_LIVE = 300  # draw more candidates when the caps leave fewer admissible ones
 # points over sim-ROI against +1.5; build times in BENCHMARKS.md)
 N_SCENARIO_OPTIMAL = 5000
 GRID_BATCH = 2000  # candidate batches at least this large are ranked by the grid kernel (site-scored points)
+GRID_SMALL_BATCHES = 8  # smaller batches too, until this many: then the field's paid region is built once
 
 
 @dataclass(frozen=True)
@@ -834,6 +835,7 @@ class _PaidStore:
         self.index: dict[tuple[int, ...], int] = {}
         self.executor = executor
         self._tops: _FieldTops | None = None
+        self.small_batches = 0
         r = self.fu.shape[1] if self.fu.ndim == 2 and self.fu.shape[0] else 0
         g = grid_points(points, r) if r and points.size else None
         # site-scored points: large batches go through the measure's grid kernel (one pass over the
@@ -852,7 +854,9 @@ class _PaidStore:
         """(scenario, candidate, field above, field tied excluding itself, key) where a lineup is paid,
         scenarios r0..r1-1 (as ``_FieldTops.entries``)."""
         r1 = self.p.shape[0] if r1 is None else r1
-        if self.grid and lineups.shape[0] >= GRID_BATCH:
+        small = lineups.shape[0] < GRID_BATCH
+        if self.grid and (not small or (self._tops is None and self.small_batches < GRID_SMALL_BATCHES)):
+            self.small_batches += int(small)
             chunk = int(max(64, min(512, 2**27 // (16 * lineups.shape[0]))))
             row, col, fa, ft, key = _standings(self.p[r0:r1], np.ascontiguousarray(lineups, dtype=np.int32), self.fu,
                                                self.fc.astype(np.int64), self.n_paid, chunk=chunk)
@@ -1195,6 +1199,7 @@ def cross_validate_cap(
     executor=None,
     fold_pool: Callable[[int, int], tuple[np.ndarray, Callable]] | None = None,
     held_out: list[Contest] | None = None,
+    fold_contests: Sequence[Contest] | None = None,
 ) -> CVResult:
     """2-fold cross-validation of the selection's cap over ``points`` only (see module docstring).
 
@@ -1204,6 +1209,8 @@ def cross_validate_cap(
     a1)``: the candidates and refill built on scenarios a0..a1-1 only (no held-out scenario's
     optimum in the fold's pool); default ``candidates`` and ``refill``. The cap with the best
     mean wins (ties to the earlier in ``caps``). Deterministic in (points, contest, held_out, seed).
+    ``fold_contests``: the contest each fold (A, then B) selects against instead of ``contest``
+    (the pretend world of ``optimize.contest.fields``); its candidates are ranked on its half only.
     """
     p = np.ascontiguousarray(points, dtype=np.float32)
     S = p.shape[0]
@@ -1218,12 +1225,15 @@ def cross_validate_cap(
     # the folds' portfolios first (selection on one half), then each judge in turn scores them on the
     # other half: one judge's field in memory at a time
     fold_ports: list[tuple[int, int, dict[int, np.ndarray]]] = []
-    for (a0, a1), (b0, b1) in (((0, h), (h, S)), ((h, S), (0, h))):
+    for f, ((a0, a1), (b0, b1)) in enumerate((((0, h), (h, S)), ((h, S), (0, h)))):
         ports: dict[int, np.ndarray] = {}
         cands, rf = (candidates, refill) if fold_pool is None else fold_pool(a0, a1)
         sub = None
+        fold_contest = contest if fold_contests is None else fold_contests[f]
         if lazy:
-            if fold_pool is not None:
+            if fold_contests is not None:
+                sub = _PaidStore(p[a0:a1], fold_contest, n_lineups, executor).get(_distinct(cands), 0, a1 - a0)
+            elif fold_pool is not None:
                 sub = store.get(_distinct(cands), a0, a1, keep=False)
             elif paid.store is not None:
                 sub = paid.store.get(paid.cands, a0, a1)
@@ -1232,7 +1242,7 @@ def cross_validate_cap(
         for c in caps:
             try:
                 ports[c] = select_contest_portfolio(
-                    p[a0:a1], cands, n_lineups, contest, max_exposure=max_exposure, max_overlap=max_overlap,
+                    p[a0:a1], cands, n_lineups, fold_contest, max_exposure=max_exposure, max_overlap=max_overlap,
                     cap_place=c, refill=rf, lazy=lazy, min_live=min_live, _paid=sub).lineups
             except InfeasibleError:
                 pass
@@ -1371,12 +1381,14 @@ def generate_contest_portfolio(
     timings["candidates"] = time.perf_counter() - t0
     # the fields: the selection's (a mixture of the ensemble's members) and the CV's held-out ones
     t1 = time.perf_counter()
-    sel_contest, held = contest, None
+    sel_contest, held, fold_contests = contest, None, None
     if robust_fields and (_fields.robust(contest) or fields):
         mean = p.mean(axis=0, dtype=np.float64)  # the projections optimiser-built entries start from
         sel_contest = _fields.selection_contest(contest, salaries, rules, mean, seed, tuple(fields or ()))
         if cv:
             held = _fields.held_out_contests(contest, salaries, rules, mean, seed)
+            fold_contests = [_fields.fold_selection_contest(contest, salaries, rules, mean, seed, f, tuple(fields or ()))
+                             for f in (0, 1)]
     timings["fields"] = time.perf_counter() - t1
     paid = None
     if lazy:
@@ -1390,7 +1402,8 @@ def generate_contest_portfolio(
             p, salaries, rules, cands, n_lineups, sel_contest, caps=tuple(cv_caps), seed=seed,
             max_exposure=max_exposure, max_overlap=max_overlap, refill=refill, lazy=lazy, min_live=live, paid=paid,
             executor=executor, fold_pool=fold_pool,
-            held_out=held if held is not None else [_cv_field(contest, salaries, rules, seed)])
+            held_out=held if held is not None else [_cv_field(contest, salaries, rules, seed)],
+            fold_contests=fold_contests)
         cap = res.cap
         timings["cross_validation"] = time.perf_counter() - t1
         timings.update(res.timings or {})
@@ -1404,6 +1417,7 @@ def generate_contest_portfolio(
     timings["total"] = time.perf_counter() - t0
     if res is None:
         return replace(port, timings=timings)
-    est = _est.honest_estimate(res.roi[cap], given_field=not _fields.robust(contest), robust=held is not None)
+    est = _est.honest_estimate(res.roi[cap], given_field=not _fields.robust(contest), robust=held is not None,
+                               folds=((0, S // 2), (S // 2, S)) if fold_contests is not None else None)
     return replace(port, cv_scores=res.scores, cv_folds=res.folds, timings=timings, roi_estimate=est.estimate,
                    roi_interval=est.interval, estimate_note=est.note, cv_by_field=res.by_field[cap])

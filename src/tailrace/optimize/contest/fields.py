@@ -11,18 +11,24 @@ duplicated many times). Contest mode therefore uses the measure layer's field mo
   ``alternatives`` when it was built with ``field_sharpness="auto"``, else
   ``field_ensemble`` members 1.. drawn at the share's size (perturbed ownership, the rejection
   sampler, sharpness 0.2 and 0.35; the contest's own sharpness when it was given one);
-* it **validates** (the cross-validation's held-out halves, and so the honest estimate)
-  against ``HELD_OUT``: fields from models the selection did not see, spanning what a real
+* it **validates** (the cross-validation, and so the honest estimate) in a *pretend world*
+  that mirrors the real one. In reality the selection sees the user's ownership, which is the
+  true one times an unknown error, and the real field is drawn from the truth by an unknown
+  model. So each fold selects against the mixture built on the user's ownership times its own
+  draw of ``exp(N(0, 0.3^2))`` per driver (``fold_selection_contest``: the selection never sees
+  the ownership it is judged on), and is scored on the other half against ``HELD_OUT``: fields
+  drawn from the user's ownership itself (the pretend truth) by models spanning what a real
   field plausibly is — tailrace's calibrated sampler, an *uncalibrated* ownership sampler with
   one salary floor at 92 % of the cap (drivers drawn by the ownership weights as they are), and
-  sharp fields with 20–35 % optimiser-built entries — each on the ownership perturbed by its
-  own draw of ``exp(N(0, 0.3^2))`` per driver. The hardest of these decide the interval's low
-  end (``optimize.contest.estimate``).
+  sharp fields with 20–35 % optimiser-built entries. A portfolio that bets on the errors of the
+  ownership it was shown is caught here: judged against the truth, those bets lose. The
+  hardest fields decide the interval's low end (``optimize.contest.estimate``).
 
 A field given as a file (real entries) is used as it is for both: it is the data.
 
-Seeds: the selection's ensemble draws from ``[seed, 0xF1E1D]``, held-out field ``j`` from
-``[seed, 0x4E1D, j]``; same inputs and seed, same fields.
+Seeds: the selection's ensemble draws from ``[seed, 0xF1E1D]``, fold ``f``'s pretend ownership
+and mixture from ``[seed, 0xF01D, f]``, held-out field ``j`` from ``[seed, 0x4E1D, j]``; same
+inputs and seed, same fields.
 """
 
 from __future__ import annotations
@@ -69,6 +75,18 @@ def _shares(N: int, K: int) -> np.ndarray:
     return np.diff(np.linspace(0, N, K + 1).round().astype(np.int64))
 
 
+def _ensemble(contest: Contest, ownership: np.ndarray, salaries: np.ndarray, rules: LineupRules,
+              projections: np.ndarray, rng: np.random.Generator, n_entries: int, base: Field) -> list[np.ndarray]:
+    """``field_ensemble`` members 1.. on ``ownership`` at ``n_entries`` each (the contest's sharpness
+    when it was given a number, else the ensemble's levels)."""
+    levels = (contest.field_sharpness,) if not isinstance(contest.field_sharpness, str) else DEFAULT_SHARPNESS
+    lo, _ = _floors(contest, salaries)
+    ens = field_ensemble(ownership, salaries, rules.roster_size, rules.salary_cap, n_entries,
+                         projections=projections, sharpness=levels, members=SELECTION_MEMBERS, rng=rng,
+                         min_salary=lo, base=base)
+    return [f.lineups for f in ens[1:]]
+
+
 def selection_members(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
                       seed: int, n_entries: int) -> list[np.ndarray]:
     """The selection's field models other than the contest's own, ``n_entries`` lineups each.
@@ -84,13 +102,8 @@ def selection_members(contest: Contest, salaries: np.ndarray, rules: LineupRules
     alts = contest.alternatives
     if alts:
         return [np.resize(a.field.lineups, (n_entries, rules.roster_size)) for a in alts]
-    levels = (contest.field_sharpness,) if not isinstance(contest.field_sharpness, str) else DEFAULT_SHARPNESS
-    lo, _ = _floors(contest, salaries)
-    ens = field_ensemble(contest.ownership, salaries, rules.roster_size, rules.salary_cap, n_entries,
-                         projections=projections, sharpness=levels, members=SELECTION_MEMBERS,
-                         rng=np.random.default_rng([int(seed), 0xF1E1D]), min_salary=lo,
-                         base=Field(contest.field.lineups[:n_entries]))
-    return [f.lineups for f in ens[1:]]
+    return _ensemble(contest, contest.ownership, salaries, rules, projections,
+                     np.random.default_rng([int(seed), 0xF1E1D]), n_entries, Field(contest.field.lineups[:n_entries]))
 
 
 def selection_contest(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
@@ -117,13 +130,46 @@ def selection_contest(contest: Contest, salaries: np.ndarray, rules: LineupRules
     return replace(contest, field=Field(np.sort(lu, axis=1), source="sampled", model="mixture"))
 
 
+def _mix(shares: list[np.ndarray], contest: Contest, rng: np.random.Generator) -> Contest:
+    lu = np.concatenate(shares, axis=0).astype(np.int32)
+    lu = lu[rng.permutation(lu.shape[0])]
+    return replace(contest, field=Field(np.sort(lu, axis=1), source="sampled", model="mixture"))
+
+
+def fold_selection_contest(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
+                           seed: int, fold: int, extra: tuple[Contest, ...] = ()) -> Contest:
+    """Fold ``fold``'s selection contest in the pretend world (module docstring): the mixture built
+    as ``selection_contest`` builds it, but on the user's ownership times a fresh
+    ``exp(N(0, SIGMA^2))`` per driver (member 0: tailrace's sampler on that ownership). A field
+    given as a file, or a contest without ownership, is returned as ``selection_contest`` gives it.
+    """
+    if not robust(contest):
+        return selection_contest(contest, salaries, rules, projections, seed, extra)
+    g = np.random.default_rng([int(seed), 0xF01D, int(fold)])
+    own = perturb_ownership(contest.ownership, SIGMA, g)
+    N = contest.field.n_entries
+    K = 1 + max(len(contest.alternatives), SELECTION_MEMBERS - 1) + len(extra)
+    sizes = _shares(N, K)
+    lo, lo2 = _floors(contest, salaries)
+    sh0 = contest.field_sharpness if not isinstance(contest.field_sharpness, str) else 0.0
+    base = sample_field(own, salaries, rules.roster_size, rules.salary_cap, int(sizes[0]), min_salary=lo,
+                        loose_floor=lo2, rng=g, sharpness=sh0, projections=projections if sh0 > 0 else None,
+                        pilot=8_000, calibration_rounds=6)
+    members = _ensemble(contest, own, salaries, rules, projections, g, int(sizes[1:K - len(extra)].max()), base)
+    shares = [base.lineups] + [m[: int(s)] for m, s in zip(members, sizes[1:])]
+    for c, m in zip(extra, sizes[K - len(extra):]):
+        f = c.field.lineups
+        shares.append(f[np.resize(np.arange(f.shape[0]), int(m))])
+    return _mix(shares, contest, g)
+
+
 def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
                    seed: int, j: int) -> Field:
-    """Held-out field ``j`` (``HELD_OUT[j]``) of the contest's size: its own perturbed ownership,
-    sampler and sharpness, seeded by ``[seed, 0x4E1D, j]``."""
+    """Held-out field ``j`` (``HELD_OUT[j]``) of the contest's size: the user's ownership (the pretend
+    truth) drawn by that sampler with that sharpness, seeded by ``[seed, 0x4E1D, j]``."""
     sampler, sh = HELD_OUT[j]
     g = np.random.default_rng([int(seed), 0x4E1D, j])
-    own = perturb_ownership(contest.ownership, SIGMA, g)
+    own = np.asarray(contest.ownership, dtype=np.float64)  # the pretend truth
     N = contest.field.n_entries
     proj = np.asarray(projections, dtype=np.float64) if sh > 0 else None
     if sampler == "calibrated":
@@ -139,7 +185,7 @@ def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, p
             f = sample_field_rejection(own, salaries, rules.roster_size, rules.salary_cap, N,
                                        min_salary=_floors(contest, salaries)[1], rng=g, calibration_rounds=0,
                                        sharpness=sh, projections=proj)
-    return Field(f.lineups, "sampled", f"{sampler}, sharpness {sh:g}, ownership x exp(N(0, {SIGMA:g}^2))")
+    return Field(f.lineups, "sampled", f"{sampler}, sharpness {sh:g}")
 
 
 def held_out_contests(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
