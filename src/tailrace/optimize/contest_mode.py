@@ -234,21 +234,24 @@ def _top_scenarios(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
 
 def _group_tops_of(v: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -> np.ndarray:
     """``_group_tops`` of the stable descending order of ``v`` (the first ``quota`` of each code),
-    without sorting every lineup: the lineups at or above a threshold come first in that order, so
-    their order is its prefix; the threshold is lowered until every code has its first ``quota``
-    (or all it has). Same answer as ``_group_tops(np.argsort(-v, kind="stable"), ...)``."""
+    without sorting every lineup. The lineups at or above a threshold come first in that order,
+    so their stable order is its prefix; the codes it leaves short (rare ones) continue with their
+    own lineups below the threshold in stable order, which is how the full order continues for
+    them. Same answer as ``_group_tops(np.argsort(-v, kind="stable"), ...)``."""
     M = v.shape[0]
+    T = min(M, max(50_000, 16 * n_groups * quota))
+    if T >= M:
+        return _group_tops(np.argsort(-v, kind="stable"), code, quota, n_groups)
     need = np.minimum(np.bincount(code, minlength=n_groups), quota)
-    T = min(M, max(50_000, 64 * n_groups * quota))
-    while True:
-        if T >= M:
-            return _group_tops(np.argsort(-v, kind="stable"), code, quota, n_groups)
-        thr = np.partition(v, M - T)[M - T]  # the T-th largest
-        idx = np.nonzero(v >= thr)[0]  # index order
-        gt = _group_tops(idx[np.argsort(-v[idx], kind="stable")], code, quota, n_groups)
-        if ((gt >= 0).sum(axis=1) >= need).all():
-            return gt
-        T *= 4
+    thr = np.partition(v, M - T)[M - T]  # the T-th largest
+    idx = np.nonzero(v >= thr)[0]  # index order
+    first = idx[np.argsort(-v[idx], kind="stable")]
+    gt = _group_tops(first, code, quota, n_groups)
+    short = (gt >= 0).sum(axis=1) < need
+    if not short.any():
+        return gt
+    rest = np.nonzero(short[code] & (v < thr))[0]
+    return _group_tops(np.concatenate([first, rest[np.argsort(-v[rest], kind="stable")]]), code, quota, n_groups)
 
 
 @dataclass
