@@ -31,26 +31,32 @@ Three stages.
    are won in a handful of scenarios, so their estimate is mostly noise and the greedy
    over-fits to it. The cap is chosen per run by 2-fold cross-validation over the
    optimisation scenarios only: halves A and B; on A, the structural pool of A alone (no
-   optimum of a held-out scenario in it) and a selection with each cap of ``cv_caps``, scored
-   by true-table ROI on B against held-out fields, and vice versa; the cap with the best mean
-   wins, and the final selection runs on all scenarios and the full pool with it.
-4. **The fields** (``optimize.contest.fields``). The real field is unknown: the selection runs
-   against a *mixture field* of the contest's size (the contest's sampled field, and fields
-   from perturbed ownership with a share of optimiser-built entries), and the CV scores against
-   fields from *other* models (another sampler, other perturbations and sharpness). A field
-   given as a file is used as it is for both.
-5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI, with
-   a 90 % interval spanning the held-out fields and scenario noise, on ``ContestPortfolio``
-   (``roi_estimate``, ``roi_interval``, ``estimate_note``).
-   The true table is used for every reported figure.
+   optimum of a held-out scenario in it) and a selection with each cap of ``cv_caps`` against
+   fold A's pretend-world field (below), scored by true-table ROI on B against the held-out
+   fields, and vice versa; the cap with the best mean wins, and the final selection runs on
+   all scenarios with it, from the union of the two folds' pools (refills ranked by the folds'
+   criteria averaged). A fixed cap builds the structural pool on all scenarios instead.
+4. **The fields** (``optimize.contest.fields``, built from ``tailrace.contest``'s field
+   models). The real field is unknown: the final selection runs against a *mixture field* of
+   the contest's size (the contest's field and its other field models). The CV mirrors the
+   real situation in a pretend world: each fold selects against the mixture built on the
+   user's ownership times a further 30 % log-normal error, and is scored against held-out
+   fields drawn from the user's ownership itself by other models (calibrated and uncalibrated
+   samplers, 0-35 % optimiser-built entries). A field given as a file is used as it is.
+5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI, the
+   mean over the held-out fields, with a 90 % interval spanning the (field, fold) figures and
+   race noise, on ``ContestPortfolio`` (``roi_estimate``, ``roi_interval``, ``estimate_note``,
+   ``cv_by_field``). The true table is used for every reported figure.
 
-Cost. The field is passed over once per scenario (``_FieldTops``: its distinct score keys
-in the paid places, best first); a lineup's standings are then a binary search in that
-region, so the pool, every refill and both CV folds share one field pass (the mixture field
-costs what one field costs), and each held-out field one more. Candidates' paid standings are
-computed once per lineup over all scenarios and handed to the folds by scenario window
-(``_PaidStore``). The folds' pools reuse the enumeration and the scenario optima (each
-scenario's optimum is computed once, for its own half).
+Cost. Candidates' paid standings are computed once per lineup over all scenarios (the final
+store, ``_PaidStore``) and handed to the selection by scenario window; large batches go through
+the measure's grid kernel (``contest.simulate.standings_kernel``: one pass over the field per
+batch), small refill batches through the field's paid region (``_FieldTops``: its distinct
+score keys in the paid places, best first; a lineup's standings are then a binary search),
+built once when refills become frequent. Each fold ranks its own pool on its own half against
+its pretend-world field; each held-out field is one grid pass over the scenarios, judged one
+at a time. The folds' pools share the enumeration and the scenario optima (each scenario's
+optimum is computed once, for its own half); there is no third pool on all scenarios.
 
 Approximations, said exactly: (a) the search is over the candidate pool, not every lineup;
 (b) greedy selection of a set function (not a proven optimum over all portfolios of the
