@@ -225,7 +225,8 @@ def test_reported_interval_covers_fresh_races_against_other_fields() -> None:
     lo, hi = a.roi_interval
     assert lo <= a.roi_estimate <= hi and a.estimate_note
     # the estimate is the mean over the held-out fields of the chosen cap's held-out figure
-    assert len(a.cv_by_field) == len(fields.HELD_OUT)
+    assert len(a.cv_by_field) == len(fields.HELD_OUT) == len(a.cv_field_models)
+    assert [m.split(",")[0] for m in a.cv_field_models] == [k for k, _ in fields.HELD_OUT]
     assert a.roi_estimate == pytest.approx(np.mean(a.cv_by_field), abs=1e-9)
     assert a.roi_estimate == pytest.approx(a.cv_scores[a.cap_place], abs=1e-9)
     assert lo <= min(a.cv_by_field) and max(a.cv_by_field) <= hi

@@ -120,6 +120,7 @@ class ContestPortfolio:
     roi_interval: tuple[float, float] | None = None
     estimate_note: str = ""
     cv_by_field: tuple[float, ...] | None = None  # the chosen cap's held-out ROI against each held-out field
+    cv_field_models: tuple[str, ...] | None = None  # how each held-out field was drawn (same order as cv_by_field)
 
 
 # ----------------------------------------------------------------------------- candidates
@@ -1429,4 +1430,5 @@ def generate_contest_portfolio(
     est = _est.honest_estimate(res.roi[cap], given_field=not _fields.robust(contest), robust=held is not None,
                                folds=((0, S // 2), (S // 2, S)) if fold_contests is not None else None)
     return replace(port, cv_scores=res.scores, cv_folds=res.folds, timings=timings, roi_estimate=est.estimate,
-                   roi_interval=est.interval, estimate_note=est.note, cv_by_field=res.by_field[cap])
+                   roi_interval=est.interval, estimate_note=est.note, cv_by_field=res.by_field[cap],
+                   cv_field_models=tuple(h.field.model for h in held) if held is not None else None)
