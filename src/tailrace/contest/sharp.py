@@ -131,6 +131,10 @@ def _top_k_sorted(proj: np.ndarray, sal: np.ndarray, r: int, lo: int, hi: int, k
     return hs[:size].copy(), hl[:size].copy()
 
 
+_TOP_CACHE: dict[tuple, np.ndarray] = {}  # top_lineups' answers by exact inputs (deterministic), oldest out first
+_TOP_CACHE_SIZE = 8
+
+
 def top_lineups(
     projections: np.ndarray, salaries: np.ndarray, roster_size: int, salary_cap: int, k: int, *, min_salary: int = 0
 ) -> np.ndarray:
@@ -153,15 +157,25 @@ def top_lineups(
     -------
     ndarray of shape (m, roster_size), int32
         Rows sorted, best lineup first; ties in score keep the search's order. ``m = min(k,
-        legal lineups)``.
+        legal lineups)``. Read-only: the answer is kept for the same inputs (a slate's sharp
+        fields all rank the same near-optimal pool).
     """
     proj = np.asarray(projections, dtype=np.float64)
+    sal0 = np.asarray(salaries, dtype=np.int64)
+    key = (proj.tobytes(), sal0.tobytes(), int(roster_size), int(salary_cap), int(k), int(min_salary))
+    hit = _TOP_CACHE.get(key)
+    if hit is not None:  # the same search again (several sharp fields of one slate): its answer, read-only
+        return hit
     order = np.argsort(-proj, kind="stable")
-    sal = np.asarray(salaries, dtype=np.int64)[order]
+    sal = sal0[order]
     scores, lu = _top_k_sorted(proj[order], sal, int(roster_size), int(min_salary), int(salary_cap), int(k))
     rank = np.argsort(-scores, kind="stable")
-    out = np.sort(order[lu[rank]], axis=1)
-    return out.astype(np.int32)
+    out = np.sort(order[lu[rank]], axis=1).astype(np.int32)
+    out.flags.writeable = False
+    if len(_TOP_CACHE) >= _TOP_CACHE_SIZE:
+        _TOP_CACHE.pop(next(iter(_TOP_CACHE)))
+    _TOP_CACHE[key] = out
+    return out
 
 
 def optimiser_entries(

@@ -31,26 +31,32 @@ Three stages.
    are won in a handful of scenarios, so their estimate is mostly noise and the greedy
    over-fits to it. The cap is chosen per run by 2-fold cross-validation over the
    optimisation scenarios only: halves A and B; on A, the structural pool of A alone (no
-   optimum of a held-out scenario in it) and a selection with each cap of ``cv_caps``, scored
-   by true-table ROI on B against held-out fields, and vice versa; the cap with the best mean
-   wins, and the final selection runs on all scenarios and the full pool with it.
-4. **The fields** (``optimize.contest.fields``). The real field is unknown: the selection runs
-   against a *mixture field* of the contest's size (the contest's sampled field, and fields
-   from perturbed ownership with a share of optimiser-built entries), and the CV scores against
-   fields from *other* models (another sampler, other perturbations and sharpness). A field
-   given as a file is used as it is for both.
-5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI, with
-   a 90 % interval spanning the held-out fields and scenario noise, on ``ContestPortfolio``
-   (``roi_estimate``, ``roi_interval``, ``estimate_note``).
-   The true table is used for every reported figure.
+   optimum of a held-out scenario in it) and a selection with each cap of ``cv_caps`` against
+   fold A's pretend-world field (below), scored by true-table ROI on B against the held-out
+   fields, and vice versa; the cap with the best mean wins, and the final selection runs on
+   all scenarios with it, from the union of the two folds' pools (refills ranked by the folds'
+   criteria averaged). A fixed cap builds the structural pool on all scenarios instead.
+4. **The fields** (``optimize.contest.fields``, built from ``tailrace.contest``'s field
+   models). The real field is unknown: the final selection runs against a *mixture field* of
+   the contest's size (the contest's field and its other field models). The CV mirrors the
+   real situation in a pretend world: each fold selects against the mixture built on the
+   user's ownership times a further 30 % log-normal error, and is scored against held-out
+   fields drawn from the user's ownership itself by other models (calibrated and uncalibrated
+   samplers, 0-35 % optimiser-built entries). A field given as a file is used as it is.
+5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI, the
+   mean over the held-out fields, with a 90 % interval spanning the (field, fold) figures and
+   race noise, on ``ContestPortfolio`` (``roi_estimate``, ``roi_interval``, ``estimate_note``,
+   ``cv_by_field``). The true table is used for every reported figure.
 
-Cost. The field is passed over once per scenario (``_FieldTops``: its distinct score keys
-in the paid places, best first); a lineup's standings are then a binary search in that
-region, so the pool, every refill and both CV folds share one field pass (the mixture field
-costs what one field costs), and each held-out field one more. Candidates' paid standings are
-computed once per lineup over all scenarios and handed to the folds by scenario window
-(``_PaidStore``). The folds' pools reuse the enumeration and the scenario optima (each
-scenario's optimum is computed once, for its own half).
+Cost. Candidates' paid standings are computed once per lineup over all scenarios (the final
+store, ``_PaidStore``) and handed to the selection by scenario window; large batches go through
+the measure's grid kernel (``contest.simulate.standings_kernel``: one pass over the field per
+batch), small refill batches through the field's paid region (``_FieldTops``: its distinct
+score keys in the paid places, best first; a lineup's standings are then a binary search),
+built once when refills become frequent. Each fold ranks its own pool on its own half against
+its pretend-world field; each held-out field is one grid pass over the scenarios, judged one
+at a time. The folds' pools share the enumeration and the scenario optima (each scenario's
+optimum is computed once, for its own half); there is no third pool on all scenarios.
 
 Approximations, said exactly: (a) the search is over the candidate pool, not every lineup;
 (b) greedy selection of a set function (not a proven optimum over all portfolios of the
@@ -72,7 +78,7 @@ import numba as nb
 import numpy as np
 
 from tailrace.contest import Contest
-from tailrace.contest.simulate import SCORE_SCALE, bisect_left, bisect_right, standings_kernel
+from tailrace.contest.simulate import MAX_BINS, SCORE_SCALE, bisect_left, bisect_right, grid_points, standings_kernel
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup
 from tailrace.optimize.objectives import Objective
@@ -86,6 +92,8 @@ MIN_LIVE = 300  # draw more candidates when the caps leave fewer admissible ones
 # 10,000 beat 2,000 on all six slates of benchmarks/decision_quality.py (Martinsville +10.6
 # points over sim-ROI against +1.5; build times in BENCHMARKS.md)
 N_SCENARIO_OPTIMAL = 5000
+GRID_BATCH = 2000  # candidate batches at least this large are ranked by the grid kernel (site-scored points)
+GRID_SMALL_BATCHES = 8  # smaller batches too, until this many: then the field's paid region is built once
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,7 @@ class ContestPortfolio:
     roi_interval: tuple[float, float] | None = None
     estimate_note: str = ""
     cv_by_field: tuple[float, ...] | None = None  # the chosen cap's held-out ROI against each held-out field
+    cv_field_models: tuple[str, ...] | None = None  # how each held-out field was drawn (same order as cv_by_field)
 
 
 # ----------------------------------------------------------------------------- candidates
@@ -228,6 +237,28 @@ def _top_scenarios(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
         x = points[:, np.asarray(lu, dtype=np.int64)].sum(axis=1, dtype=np.float64)
         rows.append(points[np.argpartition(-x, k - 1)[:k]].mean(axis=0, dtype=np.float64))
     return np.array(rows)
+
+
+def _group_tops_of(v: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -> np.ndarray:
+    """``_group_tops`` of the stable descending order of ``v`` (the first ``quota`` of each code),
+    without sorting every lineup. The lineups at or above a threshold come first in that order,
+    so their stable order is its prefix; the codes it leaves short (rare ones) continue with their
+    own lineups below the threshold in stable order, which is how the full order continues for
+    them. Same answer as ``_group_tops(np.argsort(-v, kind="stable"), ...)``."""
+    M = v.shape[0]
+    T = min(M, max(50_000, 16 * n_groups * quota))
+    if T >= M:
+        return _group_tops(np.argsort(-v, kind="stable"), code, quota, n_groups)
+    need = np.minimum(np.bincount(code, minlength=n_groups), quota)
+    thr = np.partition(v, M - T)[M - T]  # the T-th largest
+    idx = np.nonzero(v >= thr)[0]  # index order
+    first = idx[np.argsort(-v[idx], kind="stable")]
+    gt = _group_tops(first, code, quota, n_groups)
+    short = (gt >= 0).sum(axis=1) < need
+    if not short.any():
+        return gt
+    rest = np.nonzero(short[code] & (v < thr))[0]
+    return _group_tops(np.concatenate([first, rest[np.argsort(-v[rest], kind="stable")]]), code, quota, n_groups)
 
 
 @dataclass
@@ -348,7 +379,7 @@ def structural_pool(
     G = 1 << len(protected)
     quota = -(-per_subset // len(ctx.criteria))
     for v in ctx.criteria.values():
-        gt = _group_tops(np.argsort(-v, kind="stable"), code, quota, G)
+        gt = _group_tops_of(v, code, quota, G)
         for sub in range(1, G):
             ids = gt[[g for g in range(G) if g & sub == 0]].ravel()
             ids = ids[ids >= 0]
@@ -715,12 +746,13 @@ class _FieldTops:
         else:
             self.neg, self.above, self.nk = _field_tops(points, field_u, field_c.astype(np.int64), self.n_paid)
 
-    def entries(self, cands: np.ndarray, chunk: int = 1024):
-        """(scenario, candidate, field above, field tied excluding itself, key) where the candidate is paid."""
+    def entries(self, cands: np.ndarray, chunk: int = 1024, r0: int = 0, r1: int | None = None):
+        """(scenario, candidate, field above, field tied excluding itself, key) where the candidate is
+        paid, in scenarios r0..r1-1 (default all)."""
         cands = np.ascontiguousarray(cands, dtype=np.int32)
-        S = self.p.shape[0]
+        S = self.p.shape[0] if r1 is None else r1
         rows, cols, fas, fts, keys = [], [], [], [], []
-        for start in range(0, S, chunk):
+        for start in range(r0, S, chunk):
             stop = min(S, start + chunk)
             a, t, k = _standings_from_tops(self.p[start:stop], cands, self.neg[start:stop], self.above[start:stop],
                                            self.nk[start:stop], self.n_paid)
@@ -811,16 +843,66 @@ class _PaidStore:
         self.n_paid = contest.payouts.n_paid
         self.paid: _Paid | None = None
         self.index: dict[tuple[int, ...], int] = {}
-        self.tops = _FieldTops(points, self.fu, self.fc, self.n_paid, executor)
+        self.executor = executor
+        self._tops: _FieldTops | None = None
+        self.small_batches = 0
+        r = self.fu.shape[1] if self.fu.ndim == 2 and self.fu.shape[0] else 0
+        g = grid_points(points, r) if r and points.size else None
+        # site-scored points: large batches go through the measure's grid kernel (one pass over the
+        # field per batch, no paid region kept); else, and for small batches, the field's paid region
+        self.grid = (g is not None and int((g.max(axis=1).astype(np.int64) - g.min(axis=1)).max()) * r < MAX_BINS
+                     and not (executor is not None and executor.distributed))
 
-    def get(self, lineups: np.ndarray, r0: int, r1: int) -> _Paid:
-        """Standings of ``lineups`` (distinct sorted rows) in scenarios r0..r1-1, renumbered from 0."""
+    @property
+    def tops(self) -> _FieldTops:
+        """The field's paid region per scenario, built on first use."""
+        if self._tops is None:
+            self._tops = _FieldTops(self.p, self.fu, self.fc, self.n_paid, self.executor)
+        return self._tops
+
+    def entries(self, lineups: np.ndarray, r0: int = 0, r1: int | None = None):
+        """(scenario, candidate, field above, field tied excluding itself, key) where a lineup is paid,
+        scenarios r0..r1-1 (as ``_FieldTops.entries``)."""
+        r1 = self.p.shape[0] if r1 is None else r1
+        small = lineups.shape[0] < GRID_BATCH
+        if self.grid and (not small or (self._tops is None and self.small_batches < GRID_SMALL_BATCHES)):
+            self.small_batches += int(small)
+            chunk = int(max(64, min(512, 2**27 // (16 * lineups.shape[0]))))
+            row, col, fa, ft, key = _standings(self.p[r0:r1], np.ascontiguousarray(lineups, dtype=np.int32), self.fu,
+                                               self.fc.astype(np.int64), self.n_paid, chunk=chunk)
+            return row + r0, col, fa, ft, key
+        return self.tops.entries(lineups, r0=r0, r1=r1)
+
+    def get(self, lineups: np.ndarray, r0: int, r1: int, keep: bool = True) -> _Paid:
+        """Standings of ``lineups`` (distinct sorted rows) in scenarios r0..r1-1, renumbered from 0.
+
+        ``keep=False``: lineups not met before are ranked in r0..r1-1 only and not kept (a fold's
+        own candidates: the final selection never needs them on the other half).
+        """
         lineups = np.ascontiguousarray(lineups, dtype=np.int32)
         rows = [tuple(x) for x in lineups.tolist()]
         miss = [i for i, x in enumerate(rows) if x not in self.index]
+        if miss and not keep:
+            known = np.array([i for i, x in enumerate(rows) if x in self.index], dtype=np.int64)
+            parts_row, parts_col, parts = [], [], []
+            if known.size:
+                cols = np.array([self.index[rows[i]] for i in known], dtype=np.int64)
+                row, fa, ft, key, col = self.paid.take(cols, r0, r1)
+                parts_row.append(row)
+                parts_col.append(known[col])
+                parts.append((fa, ft, key))
+            new = np.asarray(miss, dtype=np.int64)
+            row, col, fa, ft, key = self.entries(lineups[new], r0, r1)
+            parts_row.append(row - r0)
+            parts_col.append(new[col])
+            parts.append((fa, ft, key))
+            fa, ft, key = (np.concatenate(x) for x in zip(*parts))
+            # columns in ``lineups`` order; within a column the rows stay ascending (stable sort)
+            return _Paid(lineups, np.concatenate(parts_row), fa, ft, key,
+                         np.concatenate(parts_col).astype(np.int64), store=self, window=(r0, r1))
         if miss:
             new = lineups[miss]
-            row, col, fa, ft, key = self.tops.entries(new)
+            row, col, fa, ft, key = self.entries(new)
             e = _Paid(new, row, fa, ft, key, col)
             C0 = 0 if self.paid is None else self.paid.cands.shape[0]
             self.paid = e if self.paid is None else self.paid.append(e)
@@ -1025,48 +1107,66 @@ def _cv_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, seed: 
 
 @nb.njit(cache=True)
 def _portfolio_payouts(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.ndarray) -> np.ndarray:
-    """Total payout of a portfolio in each scenario, shape (S,) (as ``_portfolio_payout``)."""
+    """Total payout of a portfolio in each scenario, shape (S,) (as ``_portfolio_payout``): our
+    lineups in key order, each run of equal keys shares its places with the field's ties."""
     S, m = fa.shape
+    P = cum.shape[0] - 1
     out = np.zeros(S)
+    idx = np.empty(m, dtype=np.int64)
     for s in range(S):
-        ks = np.sort(keys[s])
-        for j in range(m):
-            x = keys[s, j]
-            lo = bisect_left(ks, x)
-            hi = bisect_right(ks, x)
-            out[s] += _split(cum, np.int64(fa[s, j] + m - hi), np.int64(ft[s, j] + hi - lo))
+        # only lineups with fewer than P field entries above can be paid, and every one of ours
+        # above (or tied with) such a lineup has no more field entries above it: rank those alone
+        n = 0
+        for e in range(m):
+            if fa[s, e] < P:
+                idx[n] = e
+                n += 1
+        if n == 0:
+            continue
+        sub = idx[:n]
+        o = sub[np.argsort(keys[s][sub])]
+        i = 0
+        tot = 0.0
+        while i < n:
+            x = keys[s, o[i]]
+            j = i + 1
+            while j < n and keys[s, o[j]] == x:
+                j += 1
+            for q in range(i, j):  # ours above: n - j; ours tied (itself included): j - i
+                e = o[q]
+                tot += _split(cum, np.int64(fa[s, e] + n - j), np.int64(ft[s, e] + j - i))
+            i = j
+        out[s] = tot
     return out
 
 
-def _held_out_payouts(tops: _FieldTops, r0: int, r1: int, ports: dict[int, np.ndarray],
-                      contest: Contest) -> dict[int, np.ndarray]:
-    """True-table payout of each portfolio in each scenario r0..r1-1, shape (r1 - r0,), against the
-    field whose paid region is ``tops`` (our lineups rank among themselves too)."""
+def _held_out_payouts(points: np.ndarray, ports: dict[int, np.ndarray], judge: Contest, n_lineups: int,
+                      chunk: int = 1024) -> dict[int, np.ndarray]:
+    """True-table payout of each portfolio in each scenario, shape (S,), against ``judge``'s field
+    (our lineups rank among themselves too).
+
+    The measure's standings kernel (``contest.simulate.standings_kernel``) ranks the portfolios'
+    distinct lineups against the field scenario by scenario, so a judge costs one pass over its
+    field and no memory that grows with the paid places.
+    """
+    fu, fc = judge.opponents(n_lineups).unique()
+    fu = np.ascontiguousarray(fu, dtype=np.int32)
+    fc = np.ascontiguousarray(fc, dtype=np.int64)
     union, inv = np.unique(np.concatenate([np.sort(v, axis=1) for v in ports.values()]), axis=0, return_inverse=True)
     u = np.ascontiguousarray(union, dtype=np.int32)
-    cum = contest.payouts.cumulative()
+    cum = judge.payouts.cumulative()
     inv = inv.ravel()
-    pay = {c: [] for c in ports}
-    for start in range(r0, r1, 1024):
-        stop = min(r1, start + 1024)
-        a, t, k = _standings_from_tops(tops.p[start:stop], u, tops.neg[start:stop], tops.above[start:stop],
-                                       tops.nk[start:stop], tops.n_paid)
+    p = np.ascontiguousarray(points, dtype=np.float32)
+    pay: dict[int, list[np.ndarray]] = {c: [] for c in ports}
+    for start in range(0, p.shape[0], chunk):
+        a, t, k = standings_kernel(p[start:start + chunk], u, fu, fc, False)
         at = 0
         for c, v in ports.items():
             idx = inv[at:at + v.shape[0]]
             at += v.shape[0]
-            pay[c].append(_portfolio_payouts(a[:, idx], t[:, idx], k[:, idx], cum))
+            pay[c].append(_portfolio_payouts(np.ascontiguousarray(a[:, idx]), np.ascontiguousarray(t[:, idx] - 1),
+                                             np.ascontiguousarray(k[:, idx]), cum))
     return {c: np.concatenate(v) if v else np.zeros(0) for c, v in pay.items()}
-
-
-def _held_out_roi(tops: _FieldTops, r0: int, r1: int, ports: dict[int, np.ndarray], contest: Contest) -> dict[int, float]:
-    """True-table ROI of each portfolio in scenarios r0..r1-1 (``_held_out_payouts``, averaged)."""
-    pay = _held_out_payouts(tops, r0, r1, ports, contest)
-    out = {}
-    for c, v in ports.items():
-        cost = contest.entry_fee * v.shape[0]
-        out[c] = (float(pay[c].mean()) - cost) / cost
-    return out
 
 
 @dataclass(frozen=True)
@@ -1084,6 +1184,7 @@ class CVResult:
     folds: dict[int, tuple[float, ...]]
     by_field: dict[int, tuple[float, ...]]
     roi: dict[int, np.ndarray]
+    timings: dict[str, float] | None = None
 
     def as_tuple(self) -> tuple[int, dict[int, float], dict[int, tuple[float, ...]]]:
         return self.cap, self.scores, self.folds
@@ -1108,6 +1209,7 @@ def cross_validate_cap(
     executor=None,
     fold_pool: Callable[[int, int], tuple[np.ndarray, Callable]] | None = None,
     held_out: list[Contest] | None = None,
+    fold_contests: Sequence[Contest] | None = None,
 ) -> CVResult:
     """2-fold cross-validation of the selection's cap over ``points`` only (see module docstring).
 
@@ -1117,30 +1219,32 @@ def cross_validate_cap(
     a1)``: the candidates and refill built on scenarios a0..a1-1 only (no held-out scenario's
     optimum in the fold's pool); default ``candidates`` and ``refill``. The cap with the best
     mean wins (ties to the earlier in ``caps``). Deterministic in (points, contest, held_out, seed).
+    ``fold_contests``: the contest each fold (A, then B) selects against instead of ``contest``
+    (the pretend world of ``optimize.contest.fields``); its candidates are ranked on its half only.
     """
     p = np.ascontiguousarray(points, dtype=np.float32)
     S = p.shape[0]
     h = S // 2
     judges = held_out if held_out is not None else [_cv_field(contest, salaries, rules, seed)]
-    tops = []
-    for judge in judges:
-        fu, fc = judge.opponents(n_lineups).unique()
-        tops.append(_FieldTops(p, np.ascontiguousarray(fu, dtype=np.int32), fc, judge.payouts.n_paid, executor))
     store = paid.store if paid is not None else None
     if store is None and lazy:
         store = _PaidStore(p, contest, n_lineups, executor)
         if fold_pool is None:
             paid = store.get(_distinct(candidates), 0, S)
     cost = contest.entry_fee * n_lineups
-    pay: dict[int, list[list[np.ndarray]]] = {c: [[] for _ in judges] for c in caps}
-    folds: dict[int, list[float]] = {c: [] for c in caps}
-    for (a0, a1), (b0, b1) in (((0, h), (h, S)), ((h, S), (0, h))):
+    # the folds' portfolios first (selection on one half), then each judge in turn scores them on the
+    # other half: one judge's field in memory at a time
+    fold_ports: list[tuple[int, int, dict[int, np.ndarray]]] = []
+    for f, ((a0, a1), (b0, b1)) in enumerate((((0, h), (h, S)), ((h, S), (0, h)))):
         ports: dict[int, np.ndarray] = {}
         cands, rf = (candidates, refill) if fold_pool is None else fold_pool(a0, a1)
         sub = None
+        fold_contest = contest if fold_contests is None else fold_contests[f]
         if lazy:
-            if fold_pool is not None:
-                sub = store.get(_distinct(cands), a0, a1)
+            if fold_contests is not None:
+                sub = _PaidStore(p[a0:a1], fold_contest, n_lineups, executor).get(_distinct(cands), 0, a1 - a0)
+            elif fold_pool is not None:
+                sub = store.get(_distinct(cands), a0, a1, keep=False)
             elif paid.store is not None:
                 sub = paid.store.get(paid.cands, a0, a1)
             else:
@@ -1148,16 +1252,22 @@ def cross_validate_cap(
         for c in caps:
             try:
                 ports[c] = select_contest_portfolio(
-                    p[a0:a1], cands, n_lineups, contest, max_exposure=max_exposure, max_overlap=max_overlap,
+                    p[a0:a1], cands, n_lineups, fold_contest, max_exposure=max_exposure, max_overlap=max_overlap,
                     cap_place=c, refill=rf, lazy=lazy, min_live=min_live, _paid=sub).lineups
             except InfeasibleError:
-                folds[c].append(-np.inf)
-        for j, (judge, tp) in enumerate(zip(judges, tops)):
-            got = _held_out_payouts(tp, b0, b1, ports, judge) if ports else {}
+                pass
+        fold_ports.append((b0, b1, ports))
+    t_judge = time.perf_counter()
+    pay: dict[int, list[list[np.ndarray]]] = {c: [[] for _ in judges] for c in caps}
+    for j, judge in enumerate(judges):
+        for b0, b1, ports in fold_ports:
+            got = _held_out_payouts(p[b0:b1], ports, judge, n_lineups) if ports else {}
             for c in caps:
                 pay[c][j].append(got[c] if c in got else np.full(b1 - b0, -np.inf))
-        for c in ports:
-            folds[c].append(float(np.mean([(pay[c][j][-1].mean() - cost) / cost for j in range(len(judges))])))
+    t_judged = time.perf_counter()
+    folds: dict[int, list[float]] = {
+        c: [float(np.mean([(pay[c][j][f].mean() - cost) / cost for j in range(len(judges))])) for f in range(2)]
+        for c in caps}
     roi: dict[int, np.ndarray] = {}
     by_field: dict[int, tuple[float, ...]] = {}
     for c in caps:
@@ -1170,7 +1280,8 @@ def cross_validate_cap(
     if not np.isfinite(scores[best]):
         raise InfeasibleError("no cap gave a full portfolio on both halves of the scenarios",
                               ["max exposure", f"max overlap {max_overlap}", "candidate pool size"])
-    return CVResult(int(best), scores, {c: tuple(float(x) for x in v) for c, v in folds.items()}, by_field, roi)
+    return CVResult(int(best), scores, {c: tuple(float(x) for x in v) for c, v in folds.items()}, by_field, roi,
+                    {"held_out_judging": t_judged - t_judge})
 
 
 def generate_contest_portfolio(
@@ -1216,35 +1327,48 @@ def generate_contest_portfolio(
     cv = cap_place is None or cap_place == "cv"
     fold_pool = None
     ctx = None
-    if candidates is None:
-        opt_parts = None
+    if candidates is None and cv and S >= 2:
+        # the folds' structural pools (each from its own half: no held-out scenario's optimum in
+        # it) over one enumeration; the final pool is their union, its refills ranked by the
+        # folds' criteria averaged (the mean exactly, upper CVaR as the halves' average)
+        h = S // 2
         rows = scenario_optimal_rows(S)
-        if cv and rows.size:
+        t1 = time.perf_counter()
+        opt_parts = (scenario_optimal_lineups(p, salaries, rules, rows[rows < h]),
+                     scenario_optimal_lineups(p, salaries, rules, rows[rows >= h])) if rows.size else (None, None)
+        timings["scenario_optimal_folds"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        enumerated = enumerate_feasible(rules, np.asarray(salaries, dtype=np.int64), p.shape[1])
+        timings["enumerate"] = time.perf_counter() - t1
+        folds_built: dict[int, tuple[np.ndarray, PoolContext]] = {}
+        for f, (a0, a1) in enumerate(((0, h), (h, S))):
             t1 = time.perf_counter()
-            h = S // 2
-            opt_parts = (scenario_optimal_lineups(p, salaries, rules, rows[rows < h]),
-                         scenario_optimal_lineups(p, salaries, rules, rows[rows >= h]))
-            timings["scenario_optimal_folds"] = time.perf_counter() - t1
-            opt_all = np.concatenate(opt_parts, axis=0)
-            opt_all = _distinct(opt_all) if opt_all.shape[0] else opt_all
-            cands, ctx = structural_pool(p, salaries, rules, scenario_optimal=opt_all)
-        else:
-            cands, ctx = structural_pool(p, salaries, rules)
+            fctx = pool_context(p[a0:a1], salaries, rules, enumerated=enumerated)
+            part = opt_parts[f]
+            folds_built[a0] = structural_pool(p[a0:a1], salaries, rules, context=fctx, scenario_optimal=part,
+                                              n_scenario_optimal=None if part is not None else 0)
+            timings["fold_pools"] = timings.get("fold_pools", 0.0) + time.perf_counter() - t1
+        (pa, ca), (pb, cb) = folds_built[0], folds_built[h]
+        wa = h / S
+        ctx = PoolContext(ca.lineups, ca.bits, {k: wa * ca.criteria[k] + (1.0 - wa) * cb.criteria[k] for k in ca.criteria},
+                          timings={})
+        cands = _distinct(np.concatenate([pa, pb], axis=0)).astype(np.int64)
+
+        def refill(full: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+            return ctx.refill(full, chosen, max_overlap=max_overlap)
+        live = MIN_LIVE
+
+        def fold_pool(a0: int, a1: int) -> tuple[np.ndarray, Callable]:
+            """The structural pool of scenarios a0..a1-1 only, and its refill."""
+            fc, fctx = folds_built[a0]
+            return fc, lambda full, chosen: fctx.refill(full, chosen, max_overlap=max_overlap)
+    elif candidates is None:
+        cands, ctx = structural_pool(p, salaries, rules)
         timings.update(ctx.timings or {})
 
         def refill(full: np.ndarray, chosen: np.ndarray) -> np.ndarray:
             return ctx.refill(full, chosen, max_overlap=max_overlap)
         live = MIN_LIVE
-        if cv:
-            def fold_pool(a0: int, a1: int) -> tuple[np.ndarray, Callable]:
-                """The structural pool of scenarios a0..a1-1 only, and its refill."""
-                t2 = time.perf_counter()
-                fctx = pool_context(p[a0:a1], salaries, rules, enumerated=(ctx.lineups, ctx.bits))
-                part = None if opt_parts is None else opt_parts[0 if a0 == 0 else 1]
-                fc, fctx = structural_pool(p[a0:a1], salaries, rules, context=fctx, scenario_optimal=part,
-                                           n_scenario_optimal=None if part is not None else 0)
-                timings["fold_pools"] = timings.get("fold_pools", 0.0) + time.perf_counter() - t2
-                return fc, lambda full, chosen: fctx.refill(full, chosen, max_overlap=max_overlap)
     else:
         cands = np.asarray(candidates)
         live = 0
@@ -1267,16 +1391,14 @@ def generate_contest_portfolio(
     timings["candidates"] = time.perf_counter() - t0
     # the fields: the selection's (a mixture of the ensemble's members) and the CV's held-out ones
     t1 = time.perf_counter()
-    sel_contest, held = contest, None
+    sel_contest, held, fold_contests = contest, None, None
     if robust_fields and (_fields.robust(contest) or fields):
-        if ctx is not None:
-            lus, mean = ctx.lineups, p.mean(axis=0, dtype=np.float64)
-        else:
-            lus, mean = enumerate_feasible(rules, np.asarray(salaries, dtype=np.int64), p.shape[1])[0], \
-                p.mean(axis=0, dtype=np.float64)
-        sel_contest = _fields.selection_contest(contest, salaries, rules, mean, lus, seed, tuple(fields or ()))
+        mean = p.mean(axis=0, dtype=np.float64)  # the projections optimiser-built entries start from
+        sel_contest = _fields.selection_contest(contest, salaries, rules, mean, seed, tuple(fields or ()))
         if cv:
-            held = _fields.held_out_contests(contest, salaries, rules, mean, lus, seed)
+            held = _fields.held_out_contests(contest, salaries, rules, mean, seed)
+            fold_contests = [_fields.fold_selection_contest(contest, salaries, rules, mean, seed, f, tuple(fields or ()))
+                             for f in (0, 1)]
     timings["fields"] = time.perf_counter() - t1
     paid = None
     if lazy:
@@ -1290,9 +1412,11 @@ def generate_contest_portfolio(
             p, salaries, rules, cands, n_lineups, sel_contest, caps=tuple(cv_caps), seed=seed,
             max_exposure=max_exposure, max_overlap=max_overlap, refill=refill, lazy=lazy, min_live=live, paid=paid,
             executor=executor, fold_pool=fold_pool,
-            held_out=held if held is not None else [_cv_field(contest, salaries, rules, seed)])
+            held_out=held if held is not None else [_cv_field(contest, salaries, rules, seed)],
+            fold_contests=fold_contests)
         cap = res.cap
         timings["cross_validation"] = time.perf_counter() - t1
+        timings.update(res.timings or {})
     else:
         cap = int(cap_place)
     t1 = time.perf_counter()
@@ -1303,6 +1427,8 @@ def generate_contest_portfolio(
     timings["total"] = time.perf_counter() - t0
     if res is None:
         return replace(port, timings=timings)
-    est = _est.honest_estimate(res.roi[cap], given_field=not _fields.robust(contest), robust=held is not None)
+    est = _est.honest_estimate(res.roi[cap], given_field=not _fields.robust(contest), robust=held is not None,
+                               folds=((0, S // 2), (S // 2, S)) if fold_contests is not None else None)
     return replace(port, cv_scores=res.scores, cv_folds=res.folds, timings=timings, roi_estimate=est.estimate,
-                   roi_interval=est.interval, estimate_note=est.note, cv_by_field=res.by_field[cap])
+                   roi_interval=est.interval, estimate_note=est.note, cv_by_field=res.by_field[cap],
+                   cv_field_models=tuple(h.field.model for h in held) if held is not None else None)

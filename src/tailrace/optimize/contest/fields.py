@@ -2,21 +2,33 @@
 
 A user's ownership projection is never exact and a real field is not tailrace's sampler: part
 of a large field is built by optimisers (near-optimal lineups by mean, the popular ones
-duplicated many times). Contest mode therefore
+duplicated many times). Contest mode therefore uses the measure layer's field models
+(``tailrace.contest``: ``sample_field``, ``sample_field_rejection``, ``field_ensemble``,
+``perturb_ownership``, the optimiser entries of ``contest/sharp.py``) twice:
 
-* **selects** against a *mixture field* of the contest's size (costs no more than one field):
-  equal shares of the ensemble members — the contest's own sampled field (the given
-  ownership), and fields sampled from perturbed ownership with a share of optimiser-built
-  entries (``SELECTION_SHARPNESS``);
-* **validates** (the cross-validation's held-out half) against ``HELD_OUT`` fields from other
-  models than the selection's: ownership perturbed with other draws, another sampler (drivers
-  by ownership without calibration, a lower salary floor) and other sharpness levels, so the
-  CV's score is not the selection's own field seen again.
+* it **selects** against a *mixture field* of the contest's size (costs what one field costs):
+  equal shares of the contest's field and its other field models — the contest's
+  ``alternatives`` when it was built with ``field_sharpness="auto"``, else
+  ``field_ensemble`` members 1.. drawn at the share's size (perturbed ownership, the rejection
+  sampler, sharpness 0.2 and 0.35; the contest's own sharpness when it was given one);
+* it **validates** (the cross-validation, and so the honest estimate) in a *pretend world*
+  that mirrors the real one. In reality the selection sees the user's ownership, which is the
+  true one times an unknown error, and the real field is drawn from the truth by an unknown
+  model. So each fold selects against the mixture built on the user's ownership times its own
+  draw of ``exp(N(0, 0.3^2))`` per driver (``fold_selection_contest``: the selection never sees
+  the ownership it is judged on), and is scored on the other half against ``HELD_OUT``: fields
+  drawn from the user's ownership itself (the pretend truth) by models spanning what a real
+  field plausibly is — tailrace's calibrated sampler, an *uncalibrated* ownership sampler with
+  one salary floor at 92 % of the cap (drivers drawn by the ownership weights as they are), and
+  sharp fields with 20–35 % optimiser-built entries. A portfolio that bets on the errors of the
+  ownership it was shown is caught here: judged against the truth, those bets lose. The
+  hardest fields decide the interval's low end (``optimize.contest.estimate``).
 
 A field given as a file (real entries) is used as it is for both: it is the data.
 
-Seeds: member ``k`` of the selection draws from ``[seed, 0xF1E1D, k]``, held-out field ``j``
-from ``[seed, 0x4E1D, j]``; same inputs and seed, same fields.
+Seeds: the selection's ensemble draws from ``[seed, 0xF1E1D]``, fold ``f``'s pretend ownership
+and mixture from ``[seed, 0xF01D, f]``, held-out field ``j`` from ``[seed, 0x4E1D, j]``; same
+inputs and seed, same fields.
 """
 
 from __future__ import annotations
@@ -25,74 +37,25 @@ from dataclasses import replace
 
 import numpy as np
 
-from tailrace.contest import Contest, Field, sample_field
+from tailrace.contest import Contest, Field, field_ensemble, perturb_ownership, sample_field, sample_field_rejection
+from tailrace.contest.ensemble import ALT_MIN_SALARY_SHARE, DEFAULT_SHARPNESS, DEFAULT_SIGMA
 from tailrace.contest.field import DEFAULT_STRICT_SHARE
+from tailrace.errors import InputError
 from tailrace.optimize.problem import LineupRules
 
-SIGMA = 0.3  # log-normal error of a user's ownership projection (issue 23)
-SELECTION_SHARPNESS = (0.0, 0.2, 0.35)  # members of the selection's mixture (member 0: the given ownership)
-# held-out fields: (sharpness, sampler): "calibrated" = tailrace's sampler on perturbed ownership,
-# "plain" = drivers drawn by perturbed ownership without calibration, any salary from the
-# field's lowest to the cap (another sampler than the selection's)
-HELD_OUT = ((0.1, "plain"), (0.3, "calibrated"))
-OPTIMISER_NOISE = 0.15  # an optimiser user's projection error (multiplicative, per driver)
-OPTIMISER_TOP = 2000  # optimiser-built entries come from the best lineups by mean
-
-
-def perturb_ownership(ownership: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    """Each driver's ownership times exp(N(0, sigma^2)), renormalised to the same total.
-
-    Parameters
-    ----------
-    ownership : ndarray of shape (n_drivers,)
-        Percent per driver.
-    sigma : float
-        Log-normal error.
-    rng : Generator
-
-    Returns
-    -------
-    ndarray of shape (n_drivers,)
-        Percent, summing to ``ownership.sum()``; zeros stay zero.
-    """
-    own = np.asarray(ownership, dtype=np.float64)
-    out = own * np.exp(sigma * rng.standard_normal(own.shape[0]))
-    tot = out.sum()
-    return out * (own.sum() / tot) if tot > 0 else out
-
-
-def optimiser_entries(mean: np.ndarray, lineups: np.ndarray, k: int, rng: np.random.Generator, *,
-                      top: int = OPTIMISER_TOP, noise: float = OPTIMISER_NOISE) -> np.ndarray:
-    """``k`` entries built by optimisers: each the best lineup by its user's noisy projection.
-
-    Parameters
-    ----------
-    mean : ndarray of shape (n_drivers,)
-        Projected points per driver.
-    lineups : ndarray of shape (M, roster)
-        Feasible lineups (rows sorted).
-    k : int
-        Entries to build.
-    rng : Generator
-    top, noise : int, float
-        Each user scores the ``top`` lineups by ``mean`` with driver projections times
-        (1 + ``noise`` N(0, 1)) and enters the best: popular lineups come up many times.
-
-    Returns
-    -------
-    ndarray of shape (k, roster), int32, rows sorted
-    """
-    lu = np.asarray(lineups, dtype=np.int64)
-    mu = np.asarray(mean, dtype=np.float64)
-    score = mu[lu].sum(axis=1)
-    t = min(top, lu.shape[0])
-    best = lu[np.argsort(-score, kind="stable")[:t]]
-    out = np.empty(k, dtype=np.int64)
-    for s in range(0, k, 512):  # chunks of users, not scenarios
-        e = min(k, s + 512)
-        proj = mu[None, :] * (1.0 + noise * rng.standard_normal((e - s, mu.shape[0])))
-        out[s:e] = np.argmax(proj[:, best].sum(axis=2), axis=1)
-    return np.sort(best[out], axis=1).astype(np.int32)
+SIGMA = DEFAULT_SIGMA  # log-normal error of a user's ownership projection (issue 23)
+SELECTION_MEMBERS = 3  # the contest's field and two other field models, equal shares
+# held-out fields (sampler, sharpness): "calibrated" = tailrace's sampler; "uncalibrated" = drivers
+# drawn by the ownership weights as they are, one floor at ALT_MIN_SALARY_SHARE of the cap
+# (``sample_field_rejection`` without calibration rounds). Each on its own perturbed ownership.
+HELD_OUT = (
+    ("calibrated", 0.0),
+    ("uncalibrated", 0.0),
+    ("calibrated", 0.35),
+    ("uncalibrated", 0.2),
+    ("calibrated", 0.2),
+    ("uncalibrated", 0.35),
+)
 
 
 def _floors(contest: Contest, salaries: np.ndarray) -> tuple[int, int]:
@@ -102,52 +65,49 @@ def _floors(contest: Contest, salaries: np.ndarray) -> tuple[int, int]:
     return int(np.quantile(spent, 1.0 - DEFAULT_STRICT_SHARE, method="lower")), int(spent.min())
 
 
-def plain_sample(ownership: np.ndarray, salaries: np.ndarray, roster_size: int, salary_cap: int, floor: int, n: int,
-                 rng: np.random.Generator) -> np.ndarray:
-    """``n`` lineups, drivers drawn without replacement with weights ``ownership`` (Gumbel top-k,
-    no calibration), kept when the salary is in [floor, cap]: shape (n, roster), int32, rows sorted."""
-    sal = np.asarray(salaries, dtype=np.int64)
-    logw = np.log(np.maximum(np.asarray(ownership, dtype=np.float64), 1e-300))
-    out, got, tries = [], 0, 0
-    while got < n:
-        keys = logw[None, :] + rng.gumbel(size=(max(1024, 2 * (n - got)), sal.shape[0]))
-        lu = np.argpartition(-keys, roster_size - 1, axis=1)[:, :roster_size]
-        s = sal[lu].sum(axis=1)
-        lu = lu[(s <= salary_cap) & (s >= floor)][: n - got]
-        out.append(lu)
-        got += lu.shape[0]
-        tries += 1
-        if tries > 200 and got < n:  # this ownership rarely fills the floor: fall back to the cap alone
-            floor = 0
-    return np.sort(np.concatenate(out, axis=0), axis=1).astype(np.int32)
-
-
-def _member(contest: Contest, salaries: np.ndarray, rules: LineupRules, mean: np.ndarray, lineups: np.ndarray,
-            n: int, sharpness: float, sampler: str | bool, rng: np.random.Generator) -> np.ndarray:
-    """``n`` entries of one ensemble member: ownership (perturbed unless ``sampler`` is False) drawn
-    by ``sampler`` ("plain" or tailrace's calibrated one), plus optimiser-built entries."""
-    own = perturb_ownership(contest.ownership, SIGMA, rng) if sampler else np.asarray(contest.ownership)
-    k = int(round(sharpness * n))
-    parts = []
-    lo, lo2 = _floors(contest, salaries)
-    if n - k > 0 and sampler == "plain":
-        parts.append(plain_sample(own, salaries, rules.roster_size, rules.salary_cap, lo2, n - k, rng))
-    elif n - k > 0:
-        parts.append(sample_field(own, salaries, rules.roster_size, rules.salary_cap, n - k, min_salary=lo,
-                                  loose_floor=lo2, rng=rng).lineups)
-    if k > 0:
-        parts.append(optimiser_entries(mean, lineups, k, rng))
-    lu = np.concatenate(parts, axis=0)
-    return lu[rng.permutation(lu.shape[0])]
-
-
 def robust(contest: Contest) -> bool:
     """True when the field is a sample from ownership (so other fields can be drawn)."""
     return contest.field.source == "sampled" and contest.ownership is not None
 
 
-def selection_contest(contest: Contest, salaries: np.ndarray, rules: LineupRules, mean: np.ndarray,
-                      lineups: np.ndarray, seed: int, extra: tuple[Contest, ...] = ()) -> Contest:
+def _shares(N: int, K: int) -> np.ndarray:
+    """``K`` near-equal sizes summing to ``N``, shape (K,)."""
+    return np.diff(np.linspace(0, N, K + 1).round().astype(np.int64))
+
+
+def _ensemble(contest: Contest, ownership: np.ndarray, salaries: np.ndarray, rules: LineupRules,
+              projections: np.ndarray, rng: np.random.Generator, n_entries: int, base: Field) -> list[np.ndarray]:
+    """``field_ensemble`` members 1.. on ``ownership`` at ``n_entries`` each (the contest's sharpness
+    when it was given a number, else the ensemble's levels)."""
+    levels = (contest.field_sharpness,) if not isinstance(contest.field_sharpness, str) else DEFAULT_SHARPNESS
+    lo, _ = _floors(contest, salaries)
+    ens = field_ensemble(ownership, salaries, rules.roster_size, rules.salary_cap, n_entries,
+                         projections=projections, sharpness=levels, members=SELECTION_MEMBERS, rng=rng,
+                         min_salary=lo, base=base)
+    return [f.lineups for f in ens[1:]]
+
+
+def selection_members(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
+                      seed: int, n_entries: int) -> list[np.ndarray]:
+    """The selection's field models other than the contest's own, ``n_entries`` lineups each.
+
+    The contest's ``alternatives`` (their first ``n_entries``) when it has them, else
+    ``field_ensemble`` members 1..``SELECTION_MEMBERS - 1`` drawn at ``n_entries``, on the
+    contest's ownership, with the contest's sharpness when it was given a number.
+
+    Returns
+    -------
+    list of ndarray of shape (n_entries, roster), int32
+    """
+    alts = contest.alternatives
+    if alts:
+        return [np.resize(a.field.lineups, (n_entries, rules.roster_size)) for a in alts]
+    return _ensemble(contest, contest.ownership, salaries, rules, projections,
+                     np.random.default_rng([int(seed), 0xF1E1D]), n_entries, Field(contest.field.lineups[:n_entries]))
+
+
+def selection_contest(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
+                      seed: int, extra: tuple[Contest, ...] = ()) -> Contest:
     """The contest with the selection's mixture field (same size; see module docstring).
 
     ``extra``: contests given by the caller (same payouts, other fields): their fields join
@@ -156,40 +116,85 @@ def selection_contest(contest: Contest, salaries: np.ndarray, rules: LineupRules
     if not robust(contest) and not extra:
         return contest
     N = contest.field.n_entries
-    shares: list[np.ndarray] = []
+    K = (1 + max(len(contest.alternatives), SELECTION_MEMBERS - 1) if robust(contest) else 1) + len(extra)
+    sizes = _shares(N, K)
+    shares: list[np.ndarray] = [contest.field.lineups[: sizes[0]]]
     if robust(contest):
-        K = len(SELECTION_SHARPNESS) + len(extra)
-        sizes = np.diff(np.linspace(0, N, K + 1).round().astype(np.int64))
-        shares.append(contest.field.lineups[: sizes[0]])
-        for k, sh in enumerate(SELECTION_SHARPNESS[1:], start=1):
-            g = np.random.default_rng([int(seed), 0xF1E1D, k])
-            shares.append(_member(contest, salaries, rules, mean, lineups, int(sizes[k]), sh, "calibrated", g))
-        rest = sizes[len(SELECTION_SHARPNESS):]
-    else:
-        K = 1 + len(extra)
-        sizes = np.diff(np.linspace(0, N, K + 1).round().astype(np.int64))
-        shares.append(contest.field.lineups[: sizes[0]])
-        rest = sizes[1:]
-    for c, m in zip(extra, rest):
+        members = selection_members(contest, salaries, rules, projections, seed, int(sizes[1:K - len(extra)].max()))
+        shares += [m[: int(s)] for m, s in zip(members, sizes[1:])]
+    for c, m in zip(extra, sizes[K - len(extra):]):
         f = c.field.lineups
         shares.append(f[np.resize(np.arange(f.shape[0]), int(m))])
     lu = np.concatenate(shares, axis=0).astype(np.int32)
     lu = lu[np.random.default_rng([int(seed), 0xF1E1D, 0]).permutation(lu.shape[0])]
-    return replace(contest, field=Field(np.sort(lu, axis=1), source="sampled"))
+    return replace(contest, field=Field(np.sort(lu, axis=1), source="sampled", model="mixture"))
 
 
-def held_out_contests(contest: Contest, salaries: np.ndarray, rules: LineupRules, mean: np.ndarray,
-                      lineups: np.ndarray, seed: int) -> list[Contest]:
+def _mix(shares: list[np.ndarray], contest: Contest, rng: np.random.Generator) -> Contest:
+    lu = np.concatenate(shares, axis=0).astype(np.int32)
+    lu = lu[rng.permutation(lu.shape[0])]
+    return replace(contest, field=Field(np.sort(lu, axis=1), source="sampled", model="mixture"))
+
+
+def fold_selection_contest(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
+                           seed: int, fold: int, extra: tuple[Contest, ...] = ()) -> Contest:
+    """Fold ``fold``'s selection contest in the pretend world (module docstring): the mixture built
+    as ``selection_contest`` builds it, but on the user's ownership times a fresh
+    ``exp(N(0, SIGMA^2))`` per driver (member 0: tailrace's sampler on that ownership). A field
+    given as a file, or a contest without ownership, is returned as ``selection_contest`` gives it.
+    """
+    if not robust(contest):
+        return selection_contest(contest, salaries, rules, projections, seed, extra)
+    g = np.random.default_rng([int(seed), 0xF01D, int(fold)])
+    own = perturb_ownership(contest.ownership, SIGMA, g)
+    N = contest.field.n_entries
+    K = 1 + max(len(contest.alternatives), SELECTION_MEMBERS - 1) + len(extra)
+    sizes = _shares(N, K)
+    lo, lo2 = _floors(contest, salaries)
+    sh0 = contest.field_sharpness if not isinstance(contest.field_sharpness, str) else 0.0
+    base = sample_field(own, salaries, rules.roster_size, rules.salary_cap, int(sizes[0]), min_salary=lo,
+                        loose_floor=lo2, rng=g, sharpness=sh0, projections=projections if sh0 > 0 else None,
+                        pilot=8_000, calibration_rounds=6)
+    members = _ensemble(contest, own, salaries, rules, projections, g, int(sizes[1:K - len(extra)].max()), base)
+    shares = [base.lineups] + [m[: int(s)] for m, s in zip(members, sizes[1:])]
+    for c, m in zip(extra, sizes[K - len(extra):]):
+        f = c.field.lineups
+        shares.append(f[np.resize(np.arange(f.shape[0]), int(m))])
+    return _mix(shares, contest, g)
+
+
+def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
+                   seed: int, j: int) -> Field:
+    """Held-out field ``j`` (``HELD_OUT[j]``) of the contest's size: the user's ownership (the pretend
+    truth) drawn by that sampler with that sharpness, seeded by ``[seed, 0x4E1D, j]``."""
+    sampler, sh = HELD_OUT[j]
+    g = np.random.default_rng([int(seed), 0x4E1D, j])
+    own = np.asarray(contest.ownership, dtype=np.float64)  # the pretend truth
+    N = contest.field.n_entries
+    proj = np.asarray(projections, dtype=np.float64) if sh > 0 else None
+    if sampler == "calibrated":
+        lo, lo2 = _floors(contest, salaries)
+        f = sample_field(own, salaries, rules.roster_size, rules.salary_cap, N, min_salary=lo, loose_floor=lo2, rng=g,
+                         sharpness=sh, projections=proj, pilot=8_000, calibration_rounds=6)
+    else:
+        try:
+            f = sample_field_rejection(own, salaries, rules.roster_size, rules.salary_cap, N,
+                                       min_salary=int(round(ALT_MIN_SALARY_SHARE * rules.salary_cap)), rng=g,
+                                       calibration_rounds=0, sharpness=sh, projections=proj)
+        except InputError:  # this ownership rarely reaches the floor: the contest field's lowest salary instead
+            f = sample_field_rejection(own, salaries, rules.roster_size, rules.salary_cap, N,
+                                       min_salary=_floors(contest, salaries)[1], rng=g, calibration_rounds=0,
+                                       sharpness=sh, projections=proj)
+    return Field(f.lineups, "sampled", f"{sampler}, sharpness {sh:g}")
+
+
+def held_out_contests(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
+                      seed: int) -> list[Contest]:
     """The cross-validation's held-out fields (module docstring): other models than the selection's.
 
     A field given as a file is the only one (returned as given).
     """
     if not robust(contest):
         return [contest]
-    N = contest.field.n_entries
-    out = []
-    for j, (sh, pert) in enumerate(HELD_OUT):
-        g = np.random.default_rng([int(seed), 0x4E1D, j])
-        lu = _member(contest, salaries, rules, mean, lineups, N, sh, pert, g)
-        out.append(replace(contest, field=Field(np.sort(lu, axis=1).astype(np.int32), source="sampled")))
-    return out
+    return [replace(contest, field=held_out_field(contest, salaries, rules, projections, seed, j))
+            for j in range(len(HELD_OUT))]
