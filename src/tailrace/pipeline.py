@@ -534,6 +534,7 @@ def _contest_portfolio(
         "roi_interval": None if cp.roi_interval is None else [float(x) for x in cp.roi_interval],
         "estimate_note": cp.estimate_note or None,
         "cv_by_field": None if cp.cv_by_field is None else [float(x) for x in cp.cv_by_field],
+        "cv_field_models": None if cp.cv_field_models is None else list(cp.cv_field_models),  # cv_by_field's fields
         # the contest's field, and the ensemble's other repairs when the ownership cannot be realised (contest
         # mode adds its own mixture of perturbed-ownership fields: optimize/contest/fields.py)
         "selected_against": [c.field.model for c in [contest, *extra.get("fields", [])]],
