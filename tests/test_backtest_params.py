@@ -2,7 +2,7 @@
 parameters fitted only on the races strictly before it (the calibration's refit schedule), a
 later race with DEFAULT_PARAMS (fitted on 2019-2022), and each race says what its parameters saw.
 
-A tiny synthetic history (seasons 2020, 20 drivers, 12 races at one track) keeps the fits to
+A tiny synthetic history (``_tinyhistory``: 2020, 20 drivers, 12 races at one track) keeps the fits to
 seconds; the fit cache goes to a temporary directory, so every fit here really runs.
 """
 
@@ -17,31 +17,12 @@ import pytest
 from tailrace.backtest.run import BacktestOptions, RaceJob, params_plan, run_backtest
 from tailrace.calibration import params_fit_schedule
 from tailrace.optimize.constraints import ConstraintSpec
-from tailrace.sim.history import History, RaceResult
-from tailrace.sim.params import TrackTypeParams
-from tailrace.sim.race import simulate_race
+from tailrace.sim.history import History
 
-P = TrackTypeParams("intermediate", noise=1.0, start_weight=0.3, laps_down_scale=0.5, laps_down_power=1.3)
-N_DRIVERS, N_RACES = 20, 12
+from _tinyhistory import tiny_history
+
 JOBS = [RaceJob(2020, r) for r in (10, 11, 12)]
-
-
-def _history(seed: int = 5) -> History:
-    rng = np.random.default_rng(seed)
-    theta = rng.normal(0.0, 0.6, N_DRIVERS)
-    names = tuple(f"Driver {i:02d}" for i in range(N_DRIVERS))
-    races = []
-    for k in range(N_RACES):
-        start = rng.permutation(N_DRIVERS) + 1
-        out = simulate_race(theta, start, 200, P, 1, rng)
-        races.append(RaceResult(
-            season=2020, race_num=k + 1, track="Kansas Speedway", track_type="intermediate", race_date=None,
-            drivers=names, start=start.astype(np.int64), finish=out.finish[0].astype(np.int64),
-            laps=out.laps_completed[0].astype(np.int64), laps_led=out.laps_led[0].astype(np.int64),
-            fastest_laps=out.fastest_laps[0].astype(np.int64),
-            status=tuple("accident" if d else "running" for d in out.dnf[0]),
-            team=tuple(f"Team {i % 5}" for i in range(N_DRIVERS)), manufacturer=("Ford",) * N_DRIVERS))
-    return History(source="synthetic", _races=tuple(races))
+_history = tiny_history
 
 
 def _scrambled(hist: History, first: tuple[int, int]) -> History:
