@@ -364,8 +364,6 @@ def end_to_end_calibration(
     skipped: dict[int, SkippedRace] = {}
     tasks: list[tuple[tuple[int, int], int]] = []  # (race id, index of its parameter fit)
     task_pos: list[int] = []  # the position in ``ids`` of each task
-    fits: list[tuple[int, int]] = []  # parameters are fitted on the history before these races
-    params_len = 0
     for k, rid in enumerate(ids):
         if rid in history.incomplete:
             skipped[k] = SkippedRace(season=rid[0], race_num=rid[1], track=None,
@@ -381,11 +379,11 @@ def end_to_end_calibration(
                                      reason=f"only {n_hist} complete races before it "
                                             f"(need at least {min_history_races})")
             continue
-        if not fits or n_hist - params_len >= params_refit_every or n_hist < params_len:
-            fits.append(rid)
-            params_len = n_hist
-        tasks.append((rid, len(fits) - 1))
+        tasks.append((rid, -1))
         task_pos.append(k)
+    # parameters are fitted on the history before the races ``fits``; task i uses fit ``which[i]``
+    fits, which = params_fit_schedule(history, [rid for rid, _ in tasks], params_refit_every)
+    tasks = [(rid, w) for (rid, _), w in zip(tasks, which)]
     ex = executor or LocalExecutor()
     shared = {"history": history}
     params_list = ex.map(fit_params_before, fits, shared=shared)
@@ -430,6 +428,27 @@ def end_to_end_calibration(
         track_types_overall=overall, races=summaries,
         seconds=time.perf_counter() - t0,
     )
+
+
+def params_fit_schedule(history: History, races: Sequence[tuple[int, int]],
+                        refit_every: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """When the track-type parameters are refitted over ``races`` (evaluable race ids, in the
+    order they are run): a fit on the history strictly before a race is made for the first
+    race, then again once the history has grown by ``refit_every`` complete races since the
+    last fit (1 = before every race; a race with less history than the last fit, out of
+    order, gets its own fit). Returns ``(fits, which)``: the race ids each fit is made before
+    (fit ``j`` sees ``history.before(*fits[j])`` only) and, per race, the index of its fit,
+    so ``fits[which[i]] <= races[i]`` always: no race's parameters have seen it."""
+    fits: list[tuple[int, int]] = []
+    which: list[int] = []
+    params_len = 0
+    for rid in races:
+        n_hist = len(history.before(*rid))
+        if not fits or n_hist - params_len >= refit_every or n_hist < params_len:
+            fits.append((int(rid[0]), int(rid[1])))
+            params_len = n_hist
+        which.append(len(fits) - 1)
+    return fits, which
 
 
 def fit_params_before(rid: tuple[int, int], *, history: History) -> dict[str, Any]:

@@ -44,6 +44,8 @@ def fuzz_server(tmp_path_factory):
 #       (refused since issue 12), unknown slate / portfolio ids (404 is allowed, 422 for ids that
 #       are not ids), a body naming neither a slate nor a scenario set ({} to /optimize: the schema
 #       has no "one of these is required"), payout tables whose ranks do not tile 1..n.
+#     POST /backtest: unknown history ids (404), a body with neither slates nor synthetic_salaries
+#       with seasons (422: again no "one of these is required" in the schema).
 #   AcceptedNegativeData on the X-API-Key header of the public GET/POST /constraint-specs is not
 #     listed: the fuzz server has a key, so a request without it must be refused.
 KNOWN = {
@@ -53,6 +55,7 @@ KNOWN = {
     ("POST /simulate", "RejectedPositiveData"),
     ("POST /contest", "RejectedPositiveData"),
     ("POST /constraint-specs", "RejectedPositiveData"),
+    ("POST /backtest", "RejectedPositiveData"),
 }
 API_KEY = "fuzz-key-12"
 

@@ -431,3 +431,71 @@ class JobResponse(BaseModel):
     finished: float | None
     result: dict[str, Any] | None
     error: dict[str, Any] | None
+
+
+# ---------------------------------------------------------------------------- backtest
+
+# Bounds of one backtest job: a race takes ~1 min at the defaults on two cores, so a request
+# can ask for at most ~40 races of bounded size (the CLI has no such limits).
+MAX_BACKTEST_RACES = 40
+MAX_BACKTEST_SCENARIOS = 20_000
+MAX_BACKTEST_LINEUPS = 50
+MAX_SALARY_FILE_CHARS = 200_000  # a DraftKings Cup salary export is about 5 KB
+
+
+class BacktestSlateIn(BaseModel):
+    """One real DraftKings salary file and the race (in the history) it is for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    season: int = Field(ge=1949, le=2100, strict=True)
+    race_num: int = Field(ge=1, le=60, strict=True, description="the race's number in its season, as in the history")
+    file_name: str | None = Field(None, max_length=200, description="the file's name, for messages "
+                                  "(default dk_<season>_r<race>.csv)")
+    salaries: str = Field(min_length=1, max_length=MAX_SALARY_FILE_CHARS,
+                          description="the DraftKings salary export's text (CSV)")
+
+
+class BacktestRequest(BaseModel):
+    """A backtest job (``tailrace backtest``): for each race, ratings and track parameters fitted on
+    the races before it in the stored history; real salary files, or synthetic salaries for seasons."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    history_id: str = Field(min_length=1, max_length=64, description="a history stored by POST /histories: "
+                            "the real results, and the races each backtested race is fitted on")
+    slates: list[BacktestSlateIn] | None = Field(None, max_length=MAX_BACKTEST_RACES,
+                                                 description="real salary files with their races")
+    synthetic_salaries: bool = Field(False, strict=True, description="also run every race of `seasons` with "
+                                     "SYNTHETIC salaries (DraftKings' salary curve on the pre-race rating rank)")
+    seasons: list[Annotated[int, Field(ge=1949, le=2100, strict=True)]] | None = Field(
+        None, max_length=10, description="seasons for synthetic_salaries")
+    methods: list[Literal["contest", "marginal", "hvz", "randomised"]] | None = Field(
+        None, min_length=1, max_length=4, description="default all four")
+    n_lineups: int = Field(20, ge=1, le=MAX_BACKTEST_LINEUPS, strict=True)
+    objective: ObjectiveSpec | None = Field(None, description="the marginal method's objective "
+                                            "(default upper CVaR 1 %)")
+    max_exposure: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
+    max_overlap: int | None = Field(None, ge=0, le=6, strict=True, description="HVZ default 3")
+    entry_fee: float = Field(5.0, gt=0, le=100_000, allow_inf_nan=False)
+    field_size: int = Field(20_000, ge=2, le=100_000, strict=True, description="entries in the GPP")
+    cash_field_size: int = Field(1_000, ge=2, le=20_000, strict=True, description="entries in the double-up")
+    rake: float | None = Field(None, ge=0, lt=1, allow_inf_nan=False, description=f"GPP rake (default {DEFAULT_RAKE})")
+    field_draws: int = Field(10, ge=2, le=50, strict=True, description="independent fields per contest for the ROI")
+    n_scenarios: int = Field(5000, ge=100, le=MAX_BACKTEST_SCENARIOS, strict=True)
+    seed: int = Field(7, ge=0, le=MAX_SEED, strict=True)
+    min_history_races: int = Field(10, ge=1, le=500, strict=True)
+    params_refit_every: int = Field(9, ge=0, le=500, strict=True, description="races up to 2022 get track "
+                                    "parameters fitted on the races before them, refitted each time the history "
+                                    "grows by this many races; 0: DEFAULT_PARAMS (then labelled in-sample)")
+
+    @model_validator(mode="after")
+    def _something(self) -> BacktestRequest:
+        if not self.slates and not self.synthetic_salaries:
+            raise ValueError("nothing to backtest: give slates (salary files with season and race_num), "
+                             "or synthetic_salaries true with seasons")
+        if self.synthetic_salaries and not self.seasons:
+            raise ValueError("synthetic_salaries needs seasons, e.g. [2023]")
+        if self.seasons and not self.synthetic_salaries:
+            raise ValueError("seasons are for synthetic_salaries: set it true, or leave seasons out")
+        return self

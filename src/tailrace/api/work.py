@@ -14,14 +14,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from tailrace.api.backtest_work import backtest_work
 from tailrace.api.contest_work import contest_work
 from tailrace.api.optimize_work import optimize_work
-from tailrace.api.schemas import ContestRequest, OptimizeRequest, SimulateRequest
+from tailrace.api.schemas import BacktestRequest, ContestRequest, OptimizeRequest, SimulateRequest
 from tailrace.api.services import Context, Progress, no_progress, simulate_work
 
 WORK = {"simulate": simulate_work, "optimize": optimize_work, "contest": contest_work}
 REQUESTS: dict[str, type[BaseModel]] = {"simulate": SimulateRequest, "optimize": OptimizeRequest,
                                         "contest": ContestRequest}
+WORK["backtest"] = backtest_work  # a job only (POST /backtest)
+REQUESTS["backtest"] = BacktestRequest
 
 
 def request_to_json(req: BaseModel) -> dict[str, Any]:

@@ -38,17 +38,23 @@ def print_tables(result: BacktestResult, console: Any) -> None:
     from rich.table import Table
 
     for k in result.pooled:
-        t = Table(title=f"Backtest per race — {_kind(k)} (best lineup's percentile among every legal lineup)")
-        for c in ("race", "track", "method", "best pts", "pctile", "gap", "GPP ROI", "double-up ROI", "note"):
-            t.add_column(c, justify="left" if c in ("race", "track", "method", "note") else "right")
+        t = Table(title=f"Backtest per race — {_kind(k)} (best lineup's percentile among every legal lineup)",
+                  caption="ROI ± is one SE over the field draws only: the real race is fixed (SE 0 when every "
+                          "drawn field pays the same)")
+        for c in ("race", "track", "method", "best pts", "pctile", "gap", "GPP ROI", "double-up ROI",
+                  "params through", "note"):
+            t.add_column(c, justify="left" if c in ("race", "track", "method", "params through", "note") else "right")
         for r in result.races:
             if r.salaries != k:
                 continue
             for j, (m, s) in enumerate(r.methods.items()):
                 note = "params in-sample" if r.params_in_sample else ""
+                thr = (f"{r.params_fitted_through[0]}-{r.params_fitted_through[1]:02d}"
+                       if r.params_fitted_through else "none")
                 t.add_row(f"{r.season}-{r.race_num:02d}" if j == 0 else "", r.track if j == 0 else "", LABELS[m],
                           f"{s.best_points:.2f}", f"{s.percentile:.3f}", f"{s.gap:.2f}",
-                          _pm(s.gpp_roi, s.gpp_roi_se), _pm(s.cash_roi, s.cash_roi_se), note if j == 0 else "")
+                          _pm(s.gpp_roi, s.gpp_roi_se), _pm(s.cash_roi, s.cash_roi_se), thr if j == 0 else "",
+                          note if j == 0 else "")
         console.print(t)
         p = result.pooled[k]
         ref = next(iter(p["methods"]), None)
@@ -77,8 +83,12 @@ def print_tables(result: BacktestResult, console: Any) -> None:
     for s in result.skipped:
         console.print(f"skipped {s.season}-{s.race_num:02d} ({s.salaries}): {s.reason}", highlight=False)
     if any(r.params_in_sample for r in result.races):
-        console.print("params in-sample: the track-type parameters were fitted on 2019-2022 races, this one included "
-                      "(the driver ratings saw only earlier races).", highlight=False)
+        console.print("params in-sample: the track-type parameters saw this race (refitting was switched off; "
+                      "the driver ratings saw only earlier races).", highlight=False)
+    console.print("params through: the last race the track-type parameters were fitted on (DEFAULT_PARAMS: "
+                  "2019-2022; earlier races get a refit on the races before them).", highlight=False)
+    for note in result.se_notes.values():
+        console.print(f"SE: {note}.", highlight=False)
 
 
 def write_report(result: BacktestResult, json_path: str | Path | None, plots_dir: str | Path | None) -> list[Path]:

@@ -8,14 +8,24 @@ Per race (``backtest_race``, pure: one executor task):
 2. The slate: a real salary file narrowed to the starters (``inputs.read_grid_slate``), or
    synthetic salaries from the pre-race strength rank (``inputs.synthetic_slate``).
 3. ``n_scenarios`` simulated races (``sim.simulate``, the track's scheduled laps, the
-   track-type parameters ``DEFAULT_PARAMS``); each method's portfolio (``methods``).
+   track-type parameters below); each method's portfolio (``methods``).
 4. Scoring on the real result (``score``): real DK points per lineup, the best lineup's exact
    percentile among every legal lineup and its gap to the hindsight optimum, and the ROI in a
    GPP and a double-up against fields drawn from the modelled ownership.
 
-**Track parameters.** ``DEFAULT_PARAMS`` were fitted on the 2019–2022 races, so for a race of
-those seasons they have seen the race (and later ones): such races are labelled
-``params_in_sample`` (the ratings still see only earlier races). 2023 races are clean.
+**Track parameters.** ``DEFAULT_PARAMS`` were fitted on the 2019–2022 races (through
+``DEFAULT_PARAMS_THROUGH``), so a race up to then gets parameters refitted on the races strictly
+before it, on the calibration's schedule (``calibration.params_fit_schedule``: a fit before the
+first such race, then again each time the history has grown by ``params_refit_every`` races;
+``calibration.fit_params_before``, cached on disk by content). Later races keep
+``DEFAULT_PARAMS`` (fitted strictly before them). Each race reports ``params_fitted_through``,
+the last race its parameters saw, and ``params_in_sample`` (that race is this one or later:
+only when refitting is switched off, ``params_refit_every=0``).
+
+**Standard errors.** A race's ``gpp_roi_se`` / ``cash_roi_se`` cover the field draws only: the
+real race is fixed, so a double-up whose portfolio lands on the same side of the cash line in
+every drawn field has SE 0. Pooled SEs are across races (``SE_NOTES``, in the JSON as
+``se_notes``).
 """
 
 from __future__ import annotations
@@ -35,10 +45,21 @@ from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.sim.history import History
 
 __all__ = ["BacktestOptions", "RaceJob", "MethodScore", "RaceReport", "SkippedRace", "BacktestResult",
-           "backtest_race", "run_backtest", "BUCKETS", "PARAMS_FIT_SEASONS", "TOPS"]
+           "backtest_race", "run_backtest", "BUCKETS", "PARAMS_FIT_SEASONS", "DEFAULT_PARAMS_THROUGH",
+           "PARAMS_REFIT_EVERY", "SE_NOTES", "TOPS"]
 
 BUCKETS: tuple[tuple[int, int], ...] = ((1, 5), (6, 15), (16, 25), (26, 32), (33, 99))
 PARAMS_FIT_SEASONS = (2019, 2022)  # DEFAULT_PARAMS were fitted on these seasons' races (sim/params.py)
+# the last race DEFAULT_PARAMS saw: the shared data's last 2022 race (2022 had 36 Cup races)
+DEFAULT_PARAMS_THROUGH: tuple[int, int] = (2022, 36)
+PARAMS_REFIT_EVERY = 9  # as calibration.end_to_end_calibration: a refit per 9 new races (~1 min a fit)
+SE_NOTES: dict[str, str] = {
+    "race": "per race, gpp_roi_se and cash_roi_se are standard errors over the field draws only: the real "
+            "race is fixed, so they show the field's noise, not the race's (a double-up whose lineups land on "
+            "the same side of the cash line in every draw has SE 0)",
+    "pooled": "pooled, every ± is one standard error across races (each race one real outcome); the paired "
+              "differences are the mean and SE of the per-race differences",
+}
 TOPS = (0.001, 0.01)
 MIN_HISTORY_RACES = 10
 
@@ -62,6 +83,7 @@ class BacktestOptions:
     cash_field_size: int = 1_000
     field_draws: int = 40
     min_history_races: int = MIN_HISTORY_RACES
+    params_refit_every: int = PARAMS_REFIT_EVERY
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,8 @@ class RaceReport(BaseModel):
     optimum_points: float
     history_races: int
     params_in_sample: bool
+    params_fitted_through: list[int] | None  # [season, race_num] of the last race the track parameters saw
+    params_source: str  # "DEFAULT_PARAMS" or "fitted on the N races before SEASON-RACE"
     notes: list[str]
     methods: dict[str, MethodScore]
     # start-bucket figures of the simulation against the real race: one entry per driver
@@ -130,6 +154,7 @@ class BacktestResult(BaseModel):
     skipped: list[SkippedRace]
     pooled: dict[str, dict[str, Any]]  # "real" / "synthetic" -> pooled figures
     start_buckets: dict[str, dict[str, Any]]  # "real" / "synthetic" -> track type -> bucket -> figures
+    se_notes: dict[str, str] = SE_NOTES  # what each standard error covers
     seconds: float
 
 
@@ -137,9 +162,15 @@ def _race_seed(seed: int, season: int, race_num: int) -> int:
     return int(np.random.SeedSequence([seed, season, race_num]).generate_state(1)[0])
 
 
-def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions) -> RaceReport | SkippedRace:
+def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
+                  params: dict[str, Any] | None = None,
+                  params_through: tuple[int, int] | None = None) -> RaceReport | SkippedRace:
     """One race (pure; see the module docstring). Returns a SkippedRace with the reason when the
-    race cannot be run (not in the history, too few earlier races, unknown track, no lineup)."""
+    race cannot be run (not in the history, too few earlier races, unknown track, no lineup).
+
+    ``params``: the track-type parameter table to simulate with (``run_backtest`` passes one fitted
+    on earlier races), and ``params_through`` the last race it saw; default ``DEFAULT_PARAMS``
+    (through ``DEFAULT_PARAMS_THROUGH``)."""
     from tailrace.calibration import actual_dk_points
     from tailrace.contest.payouts import DEFAULT_RAKE, cash_payouts, parametric_payouts
     from tailrace.errors import InputError
@@ -168,11 +199,18 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions) -
     except InputError as exc:
         return skip(str(exc))
     model = history_model(hist)
+    if params is None:
+        table, through, src = DEFAULT_PARAMS, params_through or DEFAULT_PARAMS_THROUGH, "DEFAULT_PARAMS"
+    else:
+        table, through = params, params_through
+        seen = sum(1 for r in history.races() if through is not None and r.race_id <= tuple(through))
+        src = (f"fitted on the {seen} complete races through {through[0]}-{through[1]:02d}" if through
+               else "fitted on no race (generic defaults)")
     notes: list[str] = []
     if job.slate_file is None:
         from tailrace.sites import DRAFTKINGS
 
-        hs = model.strengths(list(race.drivers), race.start, trk.track_type, DEFAULT_PARAMS[trk.track_type])
+        hs = model.strengths(list(race.drivers), race.start, trk.track_type, table[trk.track_type])
         slate = synthetic_slate(race, hs.strength, DRAFTKINGS)
         rows = np.arange(race.n)
     else:
@@ -184,7 +222,7 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions) -
     if slate.n < site.roster_size:
         return skip(f"only {slate.n} salary drivers started the race")
     seed = _race_seed(options.seed, *rid)
-    scen = simulate(slate, options.n_scenarios, seed, track=trk, history=model)
+    scen = simulate(slate, options.n_scenarios, seed, track=trk, params=table, history=model)
     sal = slate.salaries()
     legal = all_lineups(sal, site.roster_size, site.salary_cap)
     if legal.shape[0] == 0:
@@ -221,7 +259,9 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions) -
         season=rid[0], race_num=rid[1], track=race.track, track_type=trk.track_type, salaries=job.salaries,
         file=None if job.slate_file is None else job.slate_file.path.name, drivers=slate.n,
         legal_lineups=int(legal.shape[0]), optimum_points=float(all_scores.max()) / 100.0, history_races=len(hist),
-        params_in_sample=PARAMS_FIT_SEASONS[0] <= rid[0] <= PARAMS_FIT_SEASONS[1], notes=notes, methods=scores,
+        params_in_sample=through is not None and tuple(through) >= rid,
+        params_fitted_through=list(through) if through is not None else None, params_source=src,
+        notes=notes, methods=scores,
         start=[int(s) for s in slate.starts()], sim_mean=[float(x) for x in scen.points.mean(axis=0, dtype=np.float64)],
         real_points=[float(x) for x in real], seconds=time.perf_counter() - t0)
 
@@ -292,6 +332,44 @@ def start_buckets(races: Sequence[RaceReport]) -> dict[str, Any]:
     return out
 
 
+def params_plan(history: History, jobs: Sequence[RaceJob], options: BacktestOptions
+                ) -> tuple[list[tuple[int, int]], list[int]]:
+    """Which track-parameter fits a backtest needs and which each job uses.
+
+    Races up to ``DEFAULT_PARAMS_THROUGH`` that can run (complete, with ``min_history_races``
+    earlier races) are put in race order through ``calibration.params_fit_schedule`` with
+    ``options.params_refit_every``; every other job (a later race, or refitting off with
+    ``params_refit_every=0``) gets -1: ``DEFAULT_PARAMS``. Returns ``(fits, which)``: fit ``j``
+    is made on ``history.before(*fits[j])``, and job ``i`` uses fit ``which[i]`` (-1: none), so
+    ``fits[which[i]]`` is never after job ``i``'s race.
+    """
+    from tailrace.calibration import params_fit_schedule
+
+    if options.params_refit_every <= 0:
+        return [], [-1] * len(jobs)
+    known = {r.race_id for r in history.races()}
+    rids = sorted({(j.season, j.race_num) for j in jobs
+                   if (j.season, j.race_num) in known and (j.season, j.race_num) <= DEFAULT_PARAMS_THROUGH
+                   and len(history.before(j.season, j.race_num)) >= options.min_history_races})
+    fits, idx = params_fit_schedule(history, rids, options.params_refit_every)
+    of = dict(zip(rids, idx))
+    return fits, [of.get((j.season, j.race_num), -1) for j in jobs]
+
+
+def _last_race(hist: History) -> tuple[int, int] | None:
+    ids = [r.race_id for r in hist.races()]
+    return max(ids) if ids else None
+
+
+def _race_task(item: tuple[RaceJob, int], *, history: History, tables: Sequence[dict[str, Any]],
+               through: Sequence[tuple[int, int] | None], options: BacktestOptions) -> RaceReport | SkippedRace:
+    """One executor task: ``backtest_race`` with the job's fitted parameters (index -1: the defaults)."""
+    job, k = item
+    if k < 0:
+        return backtest_race(job, history=history, options=options)
+    return backtest_race(job, history=history, options=options, params=tables[k], params_through=through[k])
+
+
 def run_backtest(history: History, jobs: Sequence[RaceJob], options: BacktestOptions | None = None, *,
                  progress: Callable[[int, int, tuple[int, int]], None] | None = None,
                  executor: Any = None) -> BacktestResult:
@@ -300,15 +378,20 @@ def run_backtest(history: History, jobs: Sequence[RaceJob], options: BacktestOpt
     result. Figures are pooled separately for real and synthetic salaries."""
     from functools import partial
 
+    from tailrace.calibration import fit_params_before
     from tailrace.distributed import LocalExecutor
 
     t0 = time.perf_counter()
     opts = options or BacktestOptions()
     ex = executor or LocalExecutor()
-    task = partial(backtest_race, options=opts)
+    fits, which = params_plan(history, jobs, opts)
+    tables = ex.map(fit_params_before, fits, shared={"history": history}) if fits else []
+    through = [_last_race(history.before(*f)) for f in fits]
+    items = [(job, w) for job, w in zip(jobs, which)]
+    task = partial(_race_task, options=opts)
     outcomes: list[Any] = [None] * len(jobs)
     done = 0
-    for i, out in ex.imap(task, list(jobs), shared={"history": history}):
+    for i, out in ex.imap(task, items, shared={"history": history, "tables": tables, "through": through}):
         outcomes[i] = out
         done += 1
         if progress:
@@ -321,6 +404,7 @@ def run_backtest(history: History, jobs: Sequence[RaceJob], options: BacktestOpt
     optd = {"methods": list(opts.methods), "n_scenarios": opts.n_scenarios, "seed": opts.seed,
             "entry_fee": opts.entry_fee, "field_size": opts.field_size, "rake": opts.rake,
             "cash_field_size": opts.cash_field_size, "field_draws": opts.field_draws,
-            "min_history_races": opts.min_history_races, "spec": opts.spec.model_dump(mode="json")}
+            "min_history_races": opts.min_history_races, "params_refit_every": opts.params_refit_every,
+            "params_fits": [list(f) for f in fits], "spec": opts.spec.model_dump(mode="json")}
     return BacktestResult(history=history.source, options=optd, races=races, skipped=skipped, pooled=pooled,
                           start_buckets=buckets, seconds=time.perf_counter() - t0)

@@ -44,6 +44,11 @@ def register(app: typer.Typer) -> None:
         scenarios: int = typer.Option(5000, "--scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios per race."),
         seed: int = typer.Option(7, "--seed", help="Random seed."),
         min_history: int = typer.Option(10, "--min-history", min=1, help="Earlier complete races a race needs."),
+        params_refit_every: int = typer.Option(9, "--params-refit-every", min=0, help="Races up to 2022 get "
+                                               "track-type parameters fitted on the races before them, refitted "
+                                               "each time the history grows by this many races (cached on disk); "
+                                               "0: DEFAULT_PARAMS everywhere (2019-2022 races then labelled "
+                                               "params in-sample)."),
         json_out: Path | None = typer.Option(None, "--json", help="Write the full result here."),
         plots: Path | None = typer.Option(None, "--plots", help="Folder for PNG plots."),
         dask: str | None = dask_option(),
@@ -92,7 +97,8 @@ def register(app: typer.Typer) -> None:
             jobs += [RaceJob(s, r) for s, r in ids]
         opts = BacktestOptions(spec=spec, methods=chosen, n_scenarios=scenarios, seed=seed, entry_fee=entry_fee,
                                field_size=field_size, rake=rake, cash_field_size=cash_field_size,
-                               field_draws=field_draws, min_history_races=min_history)
+                               field_draws=field_draws, min_history_races=min_history,
+                               params_refit_every=params_refit_every)
         ex = command_executor(ctx, dask)
         with Progress(console=console, transient=True) as prog:
             task = prog.add_task(progress_label("backtesting", ex), total=len(jobs))

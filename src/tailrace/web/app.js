@@ -7,6 +7,7 @@
 
 import { api, ApiError, cancelJob, followJob, JobCancelled, submitJob } from "./api.js";
 import * as ch from "./charts.js";
+import { follow as followBacktest, initBacktest } from "./backtest.js";
 
 const $ = (id) => document.getElementById(id);
 const fmt = ch.fmt;
@@ -179,7 +180,7 @@ async function runJob(prefix, jobId) {
   }
 }
 
-for (const prefix of ["sim", "opt", "con"]) {
+for (const prefix of ["sim", "opt", "con", "bt"]) {
   $(`${prefix}Cancel`).addEventListener("click", async () => {
     const id = state.running[prefix];
     if (!id) return;
@@ -800,6 +801,9 @@ function resetFrom(step) {
 /** After a reload: fetch every stored step named in the hash back from the API. */
 async function restore() {
   const h = readHash();
+  if (h.bt) {  // the backtest stands alone: restored whatever the other steps hold
+    followBacktest(h.bt).catch((e) => showError(e, () => null, "btProblems"));
+  }
   if (!h.s) { loadSpecList(); return; }
   setStatus("restoring your session from the server…");
   try {
@@ -841,5 +845,6 @@ $("dlUpload").addEventListener("click", downloadUpload);
 $("dlEntries").addEventListener("click", downloadEntries);
 $("resetAll").addEventListener("click", () => { history.replaceState(null, "", location.pathname); location.reload(); });
 showObjectiveFields();
+initBacktest({ el, setStatus, showError, fieldError, clearErrors, runJob, writeHash }, state);
 window.tailraceState = state;  // for the browser tests and the curious
 restore().finally(() => { document.body.dataset.ready = "1"; });

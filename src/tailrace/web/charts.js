@@ -180,6 +180,24 @@ export function profitChart(id, pd) {
 
 const MODEL_COLOURS = [C.blue, C.orange, C.grey, C.green];
 
+/** Backtest: the best lineup's percentile per race (x) and method (one bar series each), with the
+ *  top-1 % line at 99; `title` says SYNTHETIC when any race's salaries are (one series per method). */
+export function percentileChart(id, labels, series, title) {
+  const all = series.flatMap((s) => s.data).filter((v) => v != null);
+  const lo = Math.max(0, Math.floor(Math.min(90, ...all) - 1));
+  return draw(id, {
+    type: "bar",
+    data: { labels, datasets: series.map((s, k) => ({ label: s.label, data: s.data,
+      backgroundColor: [C.blue, C.orange, C.grey, C.green][k % 4] })) },
+    options: {
+      scales: { y: { min: lo, max: 100, title: { display: true, text: "best lineup percentile" } },
+                x: { ticks: { autoSkip: false, maxRotation: 90, minRotation: 0 } } },
+      plugins: { title: { display: true, text: title },
+        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${fmt(c.raw, 3)}` } } },
+    },
+  });
+}
+
 /** Models with tailrace's own first (so it always gets the first colour), then the baselines. */
 function modelEntries(models) {
   return Object.entries(models).sort(([a], [b]) => (b === "tailrace") - (a === "tailrace") || a.localeCompare(b));
