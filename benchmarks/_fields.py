@@ -149,6 +149,9 @@ def weighted_field(ownership: np.ndarray, salaries: np.ndarray, roster: int, cap
         if not surplus.any():
             break
         lu[surplus] = _draw_legal(lw, sal, roster, floor, cap, int(surplus.sum()), rng)
+    else:
+        raise ValueError(f"weighted_field: {n_entries:,} entries cannot be drawn with at most {max_dup} copies of "
+                         "a lineup from this ownership (too few likely legal lineups)")
     return lu[rng.permutation(lu.shape[0])]
 
 
@@ -190,15 +193,15 @@ def sharp_field(ownership: np.ndarray, salaries: np.ndarray, roster: int, cap: i
     k_opt = int(round(share * n_entries))
     v = proj[lu].sum(axis=1)
     top = lu[np.argsort(-v, kind="stable")[: min(n_top, lu.shape[0])]]
+    kmax = int(min(ENTRIES_PER_USER.max(), top.shape[0]))  # a user enters each candidate once at most
     sizes = []
     total = 0
     while total < k_opt:
         k = int(ENTRIES_PER_USER[rng.integers(ENTRIES_PER_USER.shape[0])])
-        k = min(k, k_opt - total)
+        k = min(k, k_opt - total, kmax)
         sizes.append(k)
         total += k
     sizes_a = np.asarray(sizes, dtype=np.int64)
-    kmax = int(ENTRIES_PER_USER.max())
     chosen = []
     for b in range(0, sizes_a.shape[0], 256):  # users in blocks (memory), not a loop over scenarios
         ks = sizes_a[b:b + 256]
