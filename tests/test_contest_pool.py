@@ -11,13 +11,13 @@ from tailrace.contest import make_contest, simulate
 from tailrace.optimize.contest_mode import (
     CV_CAPS,
     MIN_LIVE,
-    _cv_field,
     cross_validate_cap,
     generate_contest_portfolio,
     pool_context,
     select_contest_portfolio,
     structural_pool,
 )
+from tailrace.optimize.contest import fields
 from tailrace.optimize.lineup import enumerate_feasible
 from tailrace.optimize.problem import LineupRules
 
@@ -106,22 +106,37 @@ def test_cross_validated_cap_uses_the_optimisation_scenarios_only() -> None:
         b = generate_contest_portfolio(pts, sal, rules, 10, contest, max_exposure=0.5, seed=5)
         assert b.cap_place == a.cap_place and b.cv_scores == a.cv_scores
         assert np.array_equal(a.lineups, b.lineups)
-    # the CV table is what the recipe says: select on one half, true-table ROI on the other
-    # against the separately seeded field, both ways, averaged
-    judge = _cv_field(contest, sal, rules, 5)
-    assert not np.array_equal(judge.field.lineups, contest.field.lineups)
-    pool, ctx = structural_pool(pts, sal, rules)
+    # the CV table is what the recipe says: on each half, the structural pool of that half only
+    # (no held-out scenario's optimum in it), selection against the mixture field, true-table ROI
+    # on the other half against each held-out field (other models than the selection's), averaged
+    mean = pts.mean(axis=0, dtype=np.float64)
+    lu_all = enumerate_feasible(rules, sal, pts.shape[1])[0]
+    sel = fields.selection_contest(contest, sal, rules, mean, lu_all, 5)
+    held = fields.held_out_contests(contest, sal, rules, mean, lu_all, 5)
+    assert len(held) == len(fields.HELD_OUT)
+    judges = [make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
+                           projections=pts.mean(axis=0), min_salary=0, rng=s) for s in (11, 12)]
+    others = [contest.field.lineups, sel.field.lineups] + [j.field.lineups for j in judges]
+    for hc in held:  # never the selection's field, the contest's own, nor a judging field
+        assert not any(np.array_equal(hc.field.lineups, o) for o in others)
     h = pts.shape[0] // 2
     for cap in (3, 1):
         rois = []
         for A, B in ((slice(0, h), slice(h, None)), (slice(h, None), slice(0, h))):
-            lu = select_contest_portfolio(pts[A], pool, 10, contest, max_exposure=0.5, cap_place=cap,
+            pool, ctx = structural_pool(pts[A], sal, rules)
+            lu = select_contest_portfolio(pts[A], pool, 10, sel, max_exposure=0.5, cap_place=cap,
                                           refill=ctx.refill, min_live=MIN_LIVE).lineups
-            rois.append(simulate(judge, pts[B], lu).portfolio.roi)
+            rois.append(np.mean([simulate(j, pts[B], lu).portfolio.roi for j in held]))
         assert a.cv_scores[cap] == pytest.approx(np.mean(rois), abs=1e-9)
+        assert a.cv_folds[cap] == pytest.approx(rois, abs=1e-9)
     # and the final portfolio is the selection on all scenarios with the chosen cap
-    direct = generate_contest_portfolio(pts, sal, rules, 10, contest, max_exposure=0.5, cap_place=a.cap_place)
+    direct = generate_contest_portfolio(pts, sal, rules, 10, contest, max_exposure=0.5, cap_place=a.cap_place, seed=5)
     assert np.array_equal(direct.lineups, a.lineups)
+    # against the mixture field
+    full_pool, full_ctx = structural_pool(pts, sal, rules)
+    again = select_contest_portfolio(pts, full_pool, 10, sel, max_exposure=0.5, cap_place=a.cap_place,
+                                     refill=full_ctx.refill, min_live=MIN_LIVE)
+    assert np.array_equal(again.lineups, a.lineups)
 
 
 def test_cross_validation_is_deterministic_and_seeded() -> None:
@@ -130,7 +145,7 @@ def test_cross_validation_is_deterministic_and_seeded() -> None:
     pool, _ = structural_pool(pts, sal, rules)
     r1 = cross_validate_cap(pts, sal, rules, pool, 8, contest, seed=1)
     r2 = cross_validate_cap(pts, sal, rules, pool, 8, contest, seed=1)
-    assert r1 == r2
+    assert r1.as_tuple() == r2.as_tuple()
 
 
 def test_run_optimize_reports_the_cap_and_the_cv_table() -> None:
@@ -157,3 +172,42 @@ def test_run_optimize_reports_the_cap_and_the_cv_table() -> None:
     assert info["cv_scores"][str(info["cap_place"])] == max(info["cv_scores"].values())
     direct = generate_contest_portfolio(P, slate.salaries(), spec.resolve(slate).rules, 4, contest)
     assert direct.cap_place == info["cap_place"]
+
+
+def _independent_field(own: np.ndarray, sal: np.ndarray, rules: LineupRules, n: int, seed: int) -> np.ndarray:
+    """Another field model than tailrace's: drivers drawn by ownership without replacement (Gumbel
+    top-k, no calibration), kept when the salary is within 92 % of the cap (as $46,000 of $50,000)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < n:
+        keys = np.log(own / own.sum())[None, :] + rng.gumbel(size=(4 * n, own.size))
+        lu = np.argpartition(-keys, rules.roster_size - 1, axis=1)[:, :rules.roster_size]
+        spent = sal[lu].sum(axis=1)
+        ok = (spent <= rules.salary_cap) & (spent >= 0.92 * rules.salary_cap)
+        out.extend(np.sort(lu[ok], axis=1).tolist())
+    return np.array(out[:n], dtype=np.int32)
+
+
+def test_reported_interval_covers_fresh_races_against_another_field() -> None:
+    from tailrace.contest import Field
+
+    pts, sal, rules = _slate(6, S=600)
+    contest = _contest(pts, sal, rules)
+    a = generate_contest_portfolio(pts, sal, rules, 10, contest, max_exposure=0.5, seed=2)
+    lo, hi = a.roi_interval
+    assert lo <= a.roi_estimate <= hi and a.estimate_note
+    # the estimate is the chosen cap's held-out figure, below what the portfolio shows in sample
+    assert a.roi_estimate == pytest.approx(a.cv_scores[a.cap_place], abs=1e-9)
+    sel = fields.selection_contest(contest, sal, rules, pts.mean(axis=0, dtype=np.float64),
+                                   enumerate_feasible(rules, sal, pts.shape[1])[0], 2)
+    in_sample = simulate(sel, pts, a.lineups).portfolio.roi  # the scenarios and field it was chosen on
+    assert a.roi_estimate < in_sample
+    # fresh races (same model, other seed) against a field from another model than any tailrace drew
+    fresh, _, _ = _slate(6, S=2600)
+    fresh = fresh[600:]
+    for seed in (21, 22):
+        judge = make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
+                             payouts=contest.payouts,
+                             field=Field(_independent_field(contest.ownership, sal, rules, 300, seed), source="judge"))
+        realised = simulate(judge, fresh, a.lineups).portfolio.roi
+        assert lo <= realised <= hi, (lo, realised, hi)

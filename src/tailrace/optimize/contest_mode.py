@@ -30,23 +30,33 @@ Three stages.
    at place ``cap`` (places 1..cap-1 paid the cap's prize; ``1`` = uncapped): the top prizes
    are won in a handful of scenarios, so their estimate is mostly noise and the greedy
    over-fits to it. The cap is chosen per run by 2-fold cross-validation over the
-   optimisation scenarios only: halves A and B; select on A with each cap of ``cv_caps`` and
-   score the portfolio's true-table ROI on B against a separately seeded field (a fresh
-   sample from the contest's ownership; a field given as a file is reused), and vice versa;
-   the cap with the best mean wins, and the final selection runs on all scenarios with it.
+   optimisation scenarios only: halves A and B; on A, the structural pool of A alone (no
+   optimum of a held-out scenario in it) and a selection with each cap of ``cv_caps``, scored
+   by true-table ROI on B against held-out fields, and vice versa; the cap with the best mean
+   wins, and the final selection runs on all scenarios and the full pool with it.
+4. **The fields** (``optimize.contest.fields``). The real field is unknown: the selection runs
+   against a *mixture field* of the contest's size (the contest's sampled field, and fields
+   from perturbed ownership with a share of optimiser-built entries), and the CV scores against
+   fields from *other* models (another sampler, other perturbations and sharpness). A field
+   given as a file is used as it is for both.
+5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI, with
+   a 90 % interval spanning the held-out fields and scenario noise, on ``ContestPortfolio``
+   (``roi_estimate``, ``roi_interval``, ``estimate_note``).
    The true table is used for every reported figure.
 
 Cost. The field is passed over once per scenario (``_FieldTops``: its distinct score keys
 in the paid places, best first); a lineup's standings are then a binary search in that
-region, so the pool, every refill and both CV folds share one field pass, and the held-out
-field one more. Candidates' paid standings are computed once per lineup over all scenarios
-and handed to the folds by scenario window (``_PaidStore``).
+region, so the pool, every refill and both CV folds share one field pass (the mixture field
+costs what one field costs), and each held-out field one more. Candidates' paid standings are
+computed once per lineup over all scenarios and handed to the folds by scenario window
+(``_PaidStore``). The folds' pools reuse the enumeration and the scenario optima (each
+scenario's optimum is computed once, for its own half).
 
 Approximations, said exactly: (a) the search is over the candidate pool, not every lineup;
 (b) greedy selection of a set function (not a proven optimum over all portfolios of the
 pool), lazily evaluated unless ``lazy=False``; (c) the selection objective's capped table;
-(d) in the cross-validation the pool is the one built on all optimisation scenarios. The
-field is the contest's sampled or given field, fixed. Scores are compared as integers
+(d) the cross-validation has two folds (its choice is noisy where caps score within a few
+points). The fields are fixed per seed. Scores are compared as integers
 (``tailrace.contest.simulate.SCORE_SCALE``: 1e-4 points, finer than DK's 0.05), so ties are
 exact.
 """
@@ -54,7 +64,7 @@ exact.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -84,6 +94,8 @@ class ContestPortfolio:
 
     ``cap_place``: the cap the selection used (1 = uncapped); ``cv_scores``: when it was
     cross-validated, the mean held-out true-table ROI (a share of fees) per cap tried.
+    ``roi_estimate`` (a share of fees), ``roi_interval`` (90 %) and ``estimate_note`` (what
+    they assume): the honest estimate (``optimize.contest.estimate``), None without the CV.
     """
 
     lineups: np.ndarray  # (m, roster) int
@@ -94,6 +106,12 @@ class ContestPortfolio:
     cv_scores: dict[int, float] | None = None
     cv_folds: dict[int, tuple[float, ...]] | None = None  # per cap, the ROI on each held-out half
     timings: dict[str, float] | None = None
+    # the honest estimate (``optimize.contest.estimate``): the chosen cap's held-out ROI (a share
+    # of fees) against held-out fields, its interval and what it assumes; None without the CV
+    roi_estimate: float | None = None
+    roi_interval: tuple[float, float] | None = None
+    estimate_note: str = ""
+    cv_by_field: tuple[float, ...] | None = None  # the chosen cap's held-out ROI against each held-out field
 
 
 # ----------------------------------------------------------------------------- candidates
@@ -248,12 +266,18 @@ class PoolContext:
 
 def pool_context(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, *,
                  levels: tuple[float, ...] = (0.01, 0.05, 0.10), n_exact: int = 5000,
-                 lb_lineups: int = 16, refine_lineups: int = 64) -> PoolContext:
-    """Enumerate the feasible lineups and score them on mean and upper CVaR at ``levels``."""
+                 lb_lineups: int = 16, refine_lineups: int = 64,
+                 enumerated: tuple[np.ndarray, np.ndarray] | None = None) -> PoolContext:
+    """Enumerate the feasible lineups and score them on mean and upper CVaR at ``levels``.
+
+    ``enumerated``: the feasible lineups and their bit sets from an earlier context of the same
+    rules (the cross-validation's folds reuse the enumeration, not the criteria).
+    """
     p = np.ascontiguousarray(points, dtype=np.float32)
     S, n = p.shape
     t0 = time.perf_counter()
-    lu, bits = enumerate_feasible(rules, np.asarray(salaries, dtype=np.int64), n)
+    lu, bits = enumerated if enumerated is not None else enumerate_feasible(
+        rules, np.asarray(salaries, dtype=np.int64), n)
     if lu.shape[0] == 0:
         raise InfeasibleError("no lineup satisfies the rules", [])
     lu = np.ascontiguousarray(lu)
@@ -278,6 +302,14 @@ def pool_context(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, *
     return PoolContext(lu, bits, crit, timings=timings)
 
 
+def scenario_optimal_rows(n_scenarios: int, n_scenario_optimal: int | None = None) -> np.ndarray:
+    """The evenly spaced scenario rows whose optimal lineups join the structural pool, shape (k,)."""
+    k_opt = N_SCENARIO_OPTIMAL if n_scenario_optimal is None else int(n_scenario_optimal)
+    if k_opt <= 0 or n_scenario_optimal == 0 or n_scenarios <= 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.linspace(0, n_scenarios - 1, min(k_opt, n_scenarios)).round().astype(np.int64))
+
+
 def structural_pool(
     points: np.ndarray,
     salaries: np.ndarray,
@@ -289,6 +321,7 @@ def structural_pool(
     per_subset: int = 150,
     context: PoolContext | None = None,
     n_scenario_optimal: int | None = None,
+    scenario_optimal: np.ndarray | None = None,
 ) -> tuple[np.ndarray, PoolContext]:
     """Candidates (rows sorted, distinct, int64) and the context they came from; see module docstring.
 
@@ -298,7 +331,8 @@ def structural_pool(
     the optimal lineup of each of ``n_scenario_optimal`` scenarios evenly spaced over the rows
     of ``points`` (all rows if fewer; default ``N_SCENARIO_OPTIMAL``): the high-ceiling lineups
     a scenario-by-scenario optimiser finds (``scenario_optimal.scenario_optimal_lineups``),
-    kept only if feasible, at most that many more candidates.
+    kept only if feasible, at most that many more candidates. ``scenario_optimal``: those
+    lineups computed already (``scenario_optimal_rows`` gives the rows).
     """
     ctx = context if context is not None else pool_context(points, salaries, rules, levels=levels)
     t0 = time.perf_counter()
@@ -320,12 +354,12 @@ def structural_pool(
             ids = ids[ids >= 0]
             if ids.size:
                 picks.append(ids[_top_by(v[ids], quota)])
-    k_opt = N_SCENARIO_OPTIMAL if n_scenario_optimal is None else int(n_scenario_optimal)
     S = np.asarray(points).shape[0]
-    if k_opt > 0 and S > 0:
+    rows = scenario_optimal_rows(S, n_scenario_optimal)
+    if rows.size or scenario_optimal is not None:
         t1 = time.perf_counter()
-        rows = np.unique(np.linspace(0, S - 1, min(k_opt, S)).round().astype(np.int64))
-        opt = scenario_optimal_lineups(points, salaries, rules, rows)
+        opt = scenario_optimal if scenario_optimal is not None else scenario_optimal_lineups(
+            points, salaries, rules, rows)
         if opt.shape[0]:
             ob = np.bitwise_or.reduce(np.left_shift(np.uint64(1), opt.astype(np.uint64)), axis=1)
             order = np.argsort(ctx.bits, kind="stable")
@@ -989,16 +1023,30 @@ def _cv_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, seed: 
     return replace(contest, field=fld)
 
 
-def _held_out_roi(tops: _FieldTops, r0: int, r1: int, ports: dict[int, np.ndarray], contest: Contest) -> dict[int, float]:
-    """True-table ROI of each portfolio in scenarios r0..r1-1 against the field whose paid
-    region is ``tops`` (our lineups rank among themselves too)."""
+@nb.njit(cache=True)
+def _portfolio_payouts(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """Total payout of a portfolio in each scenario, shape (S,) (as ``_portfolio_payout``)."""
+    S, m = fa.shape
+    out = np.zeros(S)
+    for s in range(S):
+        ks = np.sort(keys[s])
+        for j in range(m):
+            x = keys[s, j]
+            lo = bisect_left(ks, x)
+            hi = bisect_right(ks, x)
+            out[s] += _split(cum, np.int64(fa[s, j] + m - hi), np.int64(ft[s, j] + hi - lo))
+    return out
+
+
+def _held_out_payouts(tops: _FieldTops, r0: int, r1: int, ports: dict[int, np.ndarray],
+                      contest: Contest) -> dict[int, np.ndarray]:
+    """True-table payout of each portfolio in each scenario r0..r1-1, shape (r1 - r0,), against the
+    field whose paid region is ``tops`` (our lineups rank among themselves too)."""
     union, inv = np.unique(np.concatenate([np.sort(v, axis=1) for v in ports.values()]), axis=0, return_inverse=True)
     u = np.ascontiguousarray(union, dtype=np.int32)
     cum = contest.payouts.cumulative()
     inv = inv.ravel()
-    out = {}
-    pay = {c: 0.0 for c in ports}
-    S = r1 - r0
+    pay = {c: [] for c in ports}
     for start in range(r0, r1, 1024):
         stop = min(r1, start + 1024)
         a, t, k = _standings_from_tops(tops.p[start:stop], u, tops.neg[start:stop], tops.above[start:stop],
@@ -1007,11 +1055,38 @@ def _held_out_roi(tops: _FieldTops, r0: int, r1: int, ports: dict[int, np.ndarra
         for c, v in ports.items():
             idx = inv[at:at + v.shape[0]]
             at += v.shape[0]
-            pay[c] += _portfolio_payout(a[:, idx], t[:, idx], k[:, idx], cum) * a.shape[0]
+            pay[c].append(_portfolio_payouts(a[:, idx], t[:, idx], k[:, idx], cum))
+    return {c: np.concatenate(v) if v else np.zeros(0) for c, v in pay.items()}
+
+
+def _held_out_roi(tops: _FieldTops, r0: int, r1: int, ports: dict[int, np.ndarray], contest: Contest) -> dict[int, float]:
+    """True-table ROI of each portfolio in scenarios r0..r1-1 (``_held_out_payouts``, averaged)."""
+    pay = _held_out_payouts(tops, r0, r1, ports, contest)
+    out = {}
     for c, v in ports.items():
         cost = contest.entry_fee * v.shape[0]
-        out[c] = (pay[c] / S - cost) / cost
+        out[c] = (float(pay[c].mean()) - cost) / cost
     return out
+
+
+@dataclass(frozen=True)
+class CVResult:
+    """The cross-validation of the selection's cap (see ``cross_validate_cap``).
+
+    ``scores``: per cap, the mean held-out true-table ROI (over folds and held-out fields);
+    ``folds``: per cap, each fold's ROI (mean over the held-out fields); ``by_field``: per cap,
+    the ROI against each held-out field over all scenarios (each held out once); ``roi``:
+    per cap, per held-out field, per scenario, the held-out ROI (shape (n_fields, S)).
+    """
+
+    cap: int
+    scores: dict[int, float]
+    folds: dict[int, tuple[float, ...]]
+    by_field: dict[int, tuple[float, ...]]
+    roi: dict[int, np.ndarray]
+
+    def as_tuple(self) -> tuple[int, dict[int, float], dict[int, tuple[float, ...]]]:
+        return self.cap, self.scores, self.folds
 
 
 def cross_validate_cap(
@@ -1031,42 +1106,71 @@ def cross_validate_cap(
     min_live: int = MIN_LIVE,
     paid: _Paid | None = None,
     executor=None,
-) -> tuple[int, dict[int, float], dict[int, tuple[float, ...]]]:
+    fold_pool: Callable[[int, int], tuple[np.ndarray, Callable]] | None = None,
+    held_out: list[Contest] | None = None,
+) -> CVResult:
     """2-fold cross-validation of the selection's cap over ``points`` only (see module docstring).
 
-    Returns the chosen cap (best mean held-out ROI; ties to the earlier in ``caps``), the
-    mean ROI per cap and the two folds' ROIs. Deterministic in (points, contest, seed).
+    Halves A and B: select on A (against ``contest``'s field) with each cap and score the
+    portfolio's true-table ROI on B against every ``held_out`` contest (default: one field
+    sampled afresh from the contest's ownership, ``_cv_field``), and vice versa. ``fold_pool(a0,
+    a1)``: the candidates and refill built on scenarios a0..a1-1 only (no held-out scenario's
+    optimum in the fold's pool); default ``candidates`` and ``refill``. The cap with the best
+    mean wins (ties to the earlier in ``caps``). Deterministic in (points, contest, held_out, seed).
     """
     p = np.ascontiguousarray(points, dtype=np.float32)
     S = p.shape[0]
     h = S // 2
-    judge = _cv_field(contest, salaries, rules, seed)
-    fu, fc = judge.opponents(n_lineups).unique()
-    tops = _FieldTops(p, np.ascontiguousarray(fu, dtype=np.int32), fc, judge.payouts.n_paid, executor)
-    if paid is None and lazy:
-        paid = _PaidStore(p, contest, n_lineups, executor).get(_distinct(candidates), 0, S)
+    judges = held_out if held_out is not None else [_cv_field(contest, salaries, rules, seed)]
+    tops = []
+    for judge in judges:
+        fu, fc = judge.opponents(n_lineups).unique()
+        tops.append(_FieldTops(p, np.ascontiguousarray(fu, dtype=np.int32), fc, judge.payouts.n_paid, executor))
+    store = paid.store if paid is not None else None
+    if store is None and lazy:
+        store = _PaidStore(p, contest, n_lineups, executor)
+        if fold_pool is None:
+            paid = store.get(_distinct(candidates), 0, S)
+    cost = contest.entry_fee * n_lineups
+    pay: dict[int, list[list[np.ndarray]]] = {c: [[] for _ in judges] for c in caps}
     folds: dict[int, list[float]] = {c: [] for c in caps}
     for (a0, a1), (b0, b1) in (((0, h), (h, S)), ((h, S), (0, h))):
         ports: dict[int, np.ndarray] = {}
+        cands, rf = (candidates, refill) if fold_pool is None else fold_pool(a0, a1)
         sub = None
-        if paid is not None:
-            sub = paid.store.get(paid.cands, a0, a1) if paid.store is not None else paid.rows(a0, a1)
+        if lazy:
+            if fold_pool is not None:
+                sub = store.get(_distinct(cands), a0, a1)
+            elif paid.store is not None:
+                sub = paid.store.get(paid.cands, a0, a1)
+            else:
+                sub = paid.rows(a0, a1)
         for c in caps:
             try:
                 ports[c] = select_contest_portfolio(
-                    p[a0:a1], candidates, n_lineups, contest, max_exposure=max_exposure, max_overlap=max_overlap,
-                    cap_place=c, refill=refill, lazy=lazy, min_live=min_live, _paid=sub).lineups
+                    p[a0:a1], cands, n_lineups, contest, max_exposure=max_exposure, max_overlap=max_overlap,
+                    cap_place=c, refill=rf, lazy=lazy, min_live=min_live, _paid=sub).lineups
             except InfeasibleError:
                 folds[c].append(-np.inf)
-        roi = _held_out_roi(tops, b0, b1, ports, judge) if ports else {}
-        for c, v in roi.items():
-            folds[c].append(v)
+        for j, (judge, tp) in enumerate(zip(judges, tops)):
+            got = _held_out_payouts(tp, b0, b1, ports, judge) if ports else {}
+            for c in caps:
+                pay[c][j].append(got[c] if c in got else np.full(b1 - b0, -np.inf))
+        for c in ports:
+            folds[c].append(float(np.mean([(pay[c][j][-1].mean() - cost) / cost for j in range(len(judges))])))
+    roi: dict[int, np.ndarray] = {}
+    by_field: dict[int, tuple[float, ...]] = {}
+    for c in caps:
+        # fold B's scenarios came first in fold A's held-out half: put them back in scenario order
+        r = np.array([np.concatenate([v[1], v[0]]) for v in pay[c]])
+        roi[c] = (r - cost) / cost
+        by_field[c] = tuple(float(x) for x in roi[c].mean(axis=1))
     scores = {c: float(np.mean(v)) for c, v in folds.items()}
     best = max(caps, key=lambda c: (scores[c], -caps.index(c)))
     if not np.isfinite(scores[best]):
         raise InfeasibleError("no cap gave a full portfolio on both halves of the scenarios",
                               ["max exposure", f"max overlap {max_overlap}", "candidate pool size"])
-    return int(best), scores, {c: tuple(float(x) for x in v) for c, v in folds.items()}
+    return CVResult(int(best), scores, {c: tuple(float(x) for x in v) for c, v in folds.items()}, by_field, roi)
 
 
 def generate_contest_portfolio(
@@ -1085,26 +1189,62 @@ def generate_contest_portfolio(
     cv_caps: tuple[int, ...] = CV_CAPS,
     lazy: bool = True,
     executor=None,
+    fields: Sequence[Contest] | None = None,
+    robust_fields: bool = True,
 ) -> ContestPortfolio:
     """A portfolio of ``n_lineups`` chosen for the contest's expected profit (see module docstring).
 
     ``cap_place``: an int fixes the selection's cap (1 = uncapped); ``"cv"`` or ``None``
-    cross-validates it over ``cv_caps`` on the optimisation scenarios with a field seeded by
-    ``seed``. ``candidates``: a given pool (then refills come from the older ``candidate_pool``);
-    else the structural pool. Deterministic: the same points, rules, contest and seed give
-    the same lineups. ``executor`` (``tailrace.distributed``, default local) runs the field
-    passes (``_FieldTops``) by scenario chunk; the lineups are the same on any executor.
+    cross-validates it over ``cv_caps`` on the optimisation scenarios (pools built per fold,
+    held-out fields from other models than the selection's; ``optimize.contest.fields``) and
+    gives the honest estimate (``roi_estimate``, ``roi_interval``, ``estimate_note``).
+    ``candidates``: a given pool (then refills come from the older ``candidate_pool``); else
+    the structural pool. ``fields``: extra contests (same payouts, other fields) whose fields
+    join the selection's mixture field. ``robust_fields=False``: select against the contest's
+    field alone and validate against one fresh sample of its ownership (the earlier recipe).
+    Deterministic: the same points, rules, contest and seed give the same lineups.
+    ``executor`` (``tailrace.distributed``, default local) runs the field passes
+    (``_FieldTops``) by scenario chunk; the lineups are the same on any executor.
     """
+    from tailrace.optimize.contest import estimate as _est
+    from tailrace.optimize.contest import fields as _fields
+
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     p = np.ascontiguousarray(points, dtype=np.float32)
+    S = p.shape[0]
+    cv = cap_place is None or cap_place == "cv"
+    fold_pool = None
+    ctx = None
     if candidates is None:
-        cands, ctx = structural_pool(p, salaries, rules)
+        opt_parts = None
+        rows = scenario_optimal_rows(S)
+        if cv and rows.size:
+            t1 = time.perf_counter()
+            h = S // 2
+            opt_parts = (scenario_optimal_lineups(p, salaries, rules, rows[rows < h]),
+                         scenario_optimal_lineups(p, salaries, rules, rows[rows >= h]))
+            timings["scenario_optimal_folds"] = time.perf_counter() - t1
+            opt_all = np.concatenate(opt_parts, axis=0)
+            opt_all = _distinct(opt_all) if opt_all.shape[0] else opt_all
+            cands, ctx = structural_pool(p, salaries, rules, scenario_optimal=opt_all)
+        else:
+            cands, ctx = structural_pool(p, salaries, rules)
         timings.update(ctx.timings or {})
 
         def refill(full: np.ndarray, chosen: np.ndarray) -> np.ndarray:
             return ctx.refill(full, chosen, max_overlap=max_overlap)
         live = MIN_LIVE
+        if cv:
+            def fold_pool(a0: int, a1: int) -> tuple[np.ndarray, Callable]:
+                """The structural pool of scenarios a0..a1-1 only, and its refill."""
+                t2 = time.perf_counter()
+                fctx = pool_context(p[a0:a1], salaries, rules, enumerated=(ctx.lineups, ctx.bits))
+                part = None if opt_parts is None else opt_parts[0 if a0 == 0 else 1]
+                fc, fctx = structural_pool(p[a0:a1], salaries, rules, context=fctx, scenario_optimal=part,
+                                           n_scenario_optimal=None if part is not None else 0)
+                timings["fold_pools"] = timings.get("fold_pools", 0.0) + time.perf_counter() - t2
+                return fc, lambda full, chosen: fctx.refill(full, chosen, max_overlap=max_overlap)
     else:
         cands = np.asarray(candidates)
         live = 0
@@ -1125,25 +1265,44 @@ def generate_contest_portfolio(
                 more = more[(a @ b.T).max(axis=1) <= max_overlap]
             return more
     timings["candidates"] = time.perf_counter() - t0
+    # the fields: the selection's (a mixture of the ensemble's members) and the CV's held-out ones
+    t1 = time.perf_counter()
+    sel_contest, held = contest, None
+    if robust_fields and (_fields.robust(contest) or fields):
+        if ctx is not None:
+            lus, mean = ctx.lineups, p.mean(axis=0, dtype=np.float64)
+        else:
+            lus, mean = enumerate_feasible(rules, np.asarray(salaries, dtype=np.int64), p.shape[1])[0], \
+                p.mean(axis=0, dtype=np.float64)
+        sel_contest = _fields.selection_contest(contest, salaries, rules, mean, lus, seed, tuple(fields or ()))
+        if cv:
+            held = _fields.held_out_contests(contest, salaries, rules, mean, lus, seed)
+    timings["fields"] = time.perf_counter() - t1
     paid = None
     if lazy:
         t1 = time.perf_counter()
-        paid = _PaidStore(p, contest, n_lineups, executor).get(_distinct(cands), 0, p.shape[0])
+        paid = _PaidStore(p, sel_contest, n_lineups, executor).get(_distinct(cands), 0, S)
         timings["standings"] = time.perf_counter() - t1
-    cv_scores = cv_folds = None
-    if cap_place is None or cap_place == "cv":
+    res = None
+    if cv:
         t1 = time.perf_counter()
-        cap, cv_scores, cv_folds = cross_validate_cap(
-            p, salaries, rules, cands, n_lineups, contest, caps=tuple(cv_caps), seed=seed,
+        res = cross_validate_cap(
+            p, salaries, rules, cands, n_lineups, sel_contest, caps=tuple(cv_caps), seed=seed,
             max_exposure=max_exposure, max_overlap=max_overlap, refill=refill, lazy=lazy, min_live=live, paid=paid,
-            executor=executor)
+            executor=executor, fold_pool=fold_pool,
+            held_out=held if held is not None else [_cv_field(contest, salaries, rules, seed)])
+        cap = res.cap
         timings["cross_validation"] = time.perf_counter() - t1
     else:
         cap = int(cap_place)
     t1 = time.perf_counter()
-    port = select_contest_portfolio(p, cands, n_lineups, contest, max_exposure=max_exposure,
+    port = select_contest_portfolio(p, cands, n_lineups, sel_contest, max_exposure=max_exposure,
                                     max_overlap=max_overlap, cap_place=cap, progress=progress,
                                     refill=refill, lazy=lazy, min_live=live, _paid=paid)
     timings["selection"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
-    return replace(port, cv_scores=cv_scores, cv_folds=cv_folds, timings=timings)
+    if res is None:
+        return replace(port, timings=timings)
+    est = _est.honest_estimate(res.roi[cap], given_field=not _fields.robust(contest), robust=held is not None)
+    return replace(port, cv_scores=res.scores, cv_folds=res.folds, timings=timings, roi_estimate=est.estimate,
+                   roi_interval=est.interval, estimate_note=est.note, cv_by_field=res.by_field[cap])
