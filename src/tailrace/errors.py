@@ -19,7 +19,7 @@ from dataclasses import field as dataclass_field
 # The library parameters a message may name as {name} / {name=value}; each face's wording
 # covers every one (tests/test_error_wording.py checks it).
 PARAMS = frozenset({
-    "allow_projection_shift", "contest_cap", "dask", "entries", "entry_fee", "field_file", "field_size",
+    "allow_projection_shift", "contest_cap", "dask", "entries", "entry_fee", "field_file", "field_sharpness", "field_size",
     "graph_uri", "history", "history_weight", "n_lineups", "n_scenarios", "ownership", "payouts", "portfolio",
     "rake", "scenarios", "site", "spec", "track",
 })

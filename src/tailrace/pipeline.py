@@ -37,7 +37,9 @@ __all__ = [
     "simulate_scenarios",
     "contest_from_options",
     "contest_from_parts",
+    "contest_facts",
     "fill_team_and_make",
+    "parse_field_sharpness",
 ]
 
 ALPHAS = (0.2,)
@@ -284,6 +286,8 @@ def run_optimize(
     # Warnings travel: what the simulation stage said (a driver without odds, a projection out of
     # the model's reach, ...) is part of this run's result, on every face that shows it.
     warnings: list[str] = scenarios.stage_warnings()
+    if resolved.mode == "contest" and getattr(contest, "report", None) is not None:
+        warnings += [f"ownership: {p}" for p in contest.report.problems]
 
     contest_info: dict[str, Any] | None = None
     if resolved.mode == "contest":
@@ -387,7 +391,8 @@ def run_optimize(
     if not timings:
         port.pop("seconds")
     if contest_info is not None:
-        port["contest"] = jsonable({k: v for k, v in contest_info.items() if k != "marginal_ev"})
+        port["contest"] = jsonable({k: v for k, v in contest_info.items() if k != "marginal_ev"}
+                                   | contest_facts(contest, slate))
     if fresh is not None and lineups:
         fv = fresh_validation(points, fresh.points, lineups, beta, obj, seed_in=jsonable(scenarios.meta.get("seed")),
                               seed_out=jsonable(fresh.meta.get("seed")))
@@ -458,9 +463,15 @@ def _contest_portfolio(
     cap = np.ones(points.shape[1])
     for i, v in resolved.max_exposure.items():
         cap[i] = v
+    extra: dict[str, Any] = {}
+    report = getattr(contest, "report", None)
+    if report is not None and not report.realisable and contest.alternatives:
+        # an ownership no legal field has: every sampler repairs it its own way, so the selection hedges
+        # across the ensemble's other repairs (the rejection sampler, other sharpness) besides its own mixture
+        extra["fields"] = list(contest.alternatives)
     cp = generate_contest_portfolio(points, sal, resolved.rules, resolved.n_lineups, contest, max_exposure=cap,
                                     max_overlap=resolved.max_overlap, progress=progress, executor=executor,
-                                    cap_place="cv" if cap_place is None else int(cap_place))
+                                    cap_place="cv" if cap_place is None else int(cap_place), **extra)
     obj = resolved.objective
     results = []
     for row in cp.lineups:
@@ -480,8 +491,81 @@ def _contest_portfolio(
         "cv_folds": None if cp.cv_folds is None else {str(k): [float(x) for x in v] for k, v in cp.cv_folds.items()},
         "entry_fee": float(contest.entry_fee),
         "field_size": int(contest.field_size),
+        # the honest estimate (held-out scenarios and fields) when the selection gives one
+        "roi_estimate": _float_or_none(cp.roi_estimate),
+        "roi_interval": None if cp.roi_interval is None else [float(x) for x in cp.roi_interval],
+        "estimate_note": cp.estimate_note or None,
+        "cv_by_field": None if cp.cv_by_field is None else [float(x) for x in cp.cv_by_field],
+        # the contest's field, and the ensemble's other repairs when the ownership cannot be realised (contest
+        # mode adds its own mixture of perturbed-ownership fields: optimize/contest/fields.py)
+        "selected_against": [c.field.model for c in [contest, *extra.get("fields", [])]],
     }
     return port, info
+
+
+def _float_or_none(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+def contest_facts(contest: Any, slate: Slate) -> dict[str, Any]:
+    """What a face shows about a contest's field beside its figures: how it was asked for
+    (``field_sharpness``), how it was drawn (``field_model``) and the ownership report
+    (``tailrace.contest.report``: implied average salary against the cap, per-driver file
+    against sampled-field ownership, duplicates), named by the slate's drivers. JSON-ready."""
+    rep = getattr(contest, "report", None)
+    return {
+        "field_sharpness": getattr(contest, "field_sharpness", None),
+        "field_model": contest.field.model if contest.field.source == "sampled" else contest.field.source,
+        "ownership_report": None if rep is None else jsonable(rep.to_dict(names=slate.names, ids=slate.ids)),
+    }
+
+
+def field_model_figures(contest: Any, result: Any, points: np.ndarray, lineups: np.ndarray,
+                        executor: Any = None) -> list[dict[str, Any]]:
+    """The portfolio's ROI (and its standard error over scenarios) against each field model of
+    the contest's ensemble (``Contest.field_models()``), member 0 first with ``result``'s own
+    figures: how much the figures rest on the one field sampled. Every face shows the same list.
+
+    Parameters
+    ----------
+    contest : Contest
+        The contest the portfolio was judged in (``result``).
+    result : ContestResult
+        Its figures against ``contest``'s field.
+    points : ndarray of shape (n_scenarios, n_drivers)
+        The scenarios ``result`` was computed on.
+    lineups : ndarray of shape (n_lineups, roster)
+        The portfolio.
+    """
+    from tailrace.contest import simulate
+
+    out = [{"model": contest.field.model, "roi": float(result.portfolio.roi), "roi_se": float(result.portfolio.roi_se)}]
+    for alt in contest.alternatives:
+        r = simulate(alt, points, lineups, executor=executor)
+        out.append({"model": alt.field.model, "roi": float(r.portfolio.roi), "roi_se": float(r.portfolio.roi_se)})
+    return out
+
+
+def parse_field_sharpness(value: Any) -> float | str:
+    """A face's field sharpness (``"auto"``, a number, or its text) as ``make_contest`` takes it.
+
+    Raises InputError naming ``field_sharpness`` for anything else; the range is checked
+    where the field is sampled.
+    """
+    from tailrace.contest import MAX_SHARPNESS
+
+    if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+        return "auto"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        x = float("nan")
+    if isinstance(value, bool) or not (0.0 <= x <= MAX_SHARPNESS):
+        raise InputError(Problem(f"field sharpness {value!r} is not 'auto' or a number in [0, {MAX_SHARPNESS:g}]",
+                                 param="field_sharpness",
+                                 fix="give the share of optimiser-built entries, e.g. {field_sharpness=0.2}, or "
+                                     "{field_sharpness=auto} (the default: the ensemble of field models)"))
+    return x
 
 
 def contest_from_options(
@@ -496,6 +580,7 @@ def contest_from_options(
     rake: float | None = None,
     seed: np.random.Generator | int | None = 0,
     warnings: list[str] | None = None,
+    field_sharpness: Any = "auto",
 ) -> Any:
     """A Contest from user options (files or parametric), as the CLI and the demo take them.
 
@@ -504,8 +589,9 @@ def contest_from_options(
     ownership from ``ownership``, else the slate's own ``ownership`` column (either scaled to
     sum to roster size x 100 by ``tailrace.contest.ownership.scale_ownership``, whose warnings
     are appended to ``warnings``), else a salary/value model fed the slate's projections (or, lacking them, the scenario
-    means); the field is read from ``field_file`` or sampled with ``seed``. Bad numbers raise
-    InputError naming the parameter.
+    means); the field is read from ``field_file`` or sampled with ``seed`` and
+    ``field_sharpness`` (:func:`parse_field_sharpness`; ``"auto"``: the plain calibrated field
+    plus the ensemble of field models). Bad numbers raise InputError naming the parameter.
     """
     from tailrace.contest import CASH_GAMES, cash_payouts, parametric_payouts, read_field, read_ownership, read_payouts
     from tailrace.contest.payouts import DEFAULT_RAKE
@@ -530,7 +616,8 @@ def contest_from_options(
     fld = read_field(field_file, slate) if field_file else None
     own = read_ownership(ownership, slate, warnings) if ownership else None
     return contest_from_parts(slate, points, pay, ownership=own, field=fld, entry_fee=entry_fee,
-                              field_size=field_size, rake=rake, seed=seed, warnings=warnings)
+                              field_size=field_size, rake=rake, seed=seed, warnings=warnings,
+                              field_sharpness=field_sharpness)
 
 
 def contest_from_parts(
@@ -545,6 +632,7 @@ def contest_from_parts(
     rake: float | None = None,
     seed: np.random.Generator | int | None = 0,
     warnings: list[str] | None = None,
+    field_sharpness: Any = "auto",
 ) -> Any:
     """The Contest from parts every face has already read: a payout table, and optionally an
     ownership array (percent, shape (n_slate,)) and a field. Without ownership and without a
@@ -552,6 +640,8 @@ def contest_from_parts(
     ``contest.ownership.scale_ownership``, whose warnings go to ``warnings``), else the field
     model's own, fed the slate's projections (or, lacking them, the scenario means of
     ``points``). The one place both the CLI (:func:`contest_from_options`) and the API build it.
+    ``field_sharpness`` as :func:`parse_field_sharpness` takes it (default ``"auto"``); the
+    contest carries its ownership report (``Contest.report``).
     """
     from tailrace.contest import make_contest
     from tailrace.contest.ownership import scale_ownership
@@ -572,7 +662,8 @@ def contest_from_parts(
         proj = None
     return make_contest(slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=entry_fee,
                         field_size=field_size, rake=rake, payouts=payouts, ownership=own, projections=proj,
-                        field=field, rng=seed)
+                        field=field, rng=seed, field_sharpness=parse_field_sharpness(field_sharpness),
+                        driver_names=slate.names)
 
 
 def simulate_scenarios(

@@ -15,6 +15,9 @@ race simulation, block  SFC64       ``SeedSequence(seed, spawn_key=(b,))``, bloc
 strength fitting        SFC64       ``SeedSequence(seed, spawn_key=(2**30,))``
                                     (projections / odds, ``sim/strength.py``)
 contest field           PCG64       the contest's ``seed`` (``contest/field.py``)
+field ensemble          PCG64       one integer drawn from the contest field's generator
+                                    after the field; member i its i-th child seed
+                                    (``contest/ensemble.py``, ``make_contest``)
 bootstrap intervals     PCG64       ``tail.bootstrap_ci``'s ``rng``
 calibration PIT         PCG64       ``[seed, race id, 1]`` (``calibration.py``)
 track-parameter fit     PCG64       20190217, fixed (``sim/params.py``)

@@ -95,6 +95,7 @@ def profit_distribution(profit: np.ndarray, cvar: float, alpha: float, bins: int
 def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Contest figures (profit, ROI, cash/top-1 %/win rates with standard errors) for a stored portfolio."""
     from tailrace.contest import make_contest, simulate
+    from tailrace.pipeline import contest_facts, field_model_figures, parse_field_sharpness
 
     t0 = time.perf_counter()
     pf = ctx.store.get_portfolio(req.portfolio_id)  # the stored portfolio: a plain dict from the store
@@ -119,13 +120,20 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
         slate.salaries(), slate.site.roster_size, slate.site.salary_cap,
         entry_fee=c.entry_fee, field_size=c.field_size, rake=c.rake, payouts=payouts,
         ownership=ownership, projections=projections, rng=req.seed,
+        field_sharpness=parse_field_sharpness(c.field_sharpness), driver_names=slate.names,
     )
+    if contest.report is not None:
+        warnings += [f"ownership: {p}" for p in contest.report.problems]
     t_field = time.perf_counter()
 
     def tick(done: int, total: int) -> None:
-        progress(0.5 + 0.5 * done / max(total, 1), f"contest: {done:,} of {total:,} scenarios")
+        progress(0.5 + 0.4 * done / max(total, 1), f"contest: {done:,} of {total:,} scenarios")
 
     sim = simulate(contest, scen.points, lineups, progress=tick)
+    facts = contest_facts(contest, slate)
+    if contest.alternatives:
+        progress(0.92, "the portfolio against the other field models")
+        facts["field_models"] = jsonable(field_model_figures(contest, sim, scen.points, lineups))
     res = jsonable(sim.to_dict())
     t_end = time.perf_counter()
     out_lineups = [{"index": k, "driver_ids": list(ids), **fig} for k, (ids, fig) in
@@ -134,7 +142,7 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
         "portfolio_id": req.portfolio_id,
         "contest": {"entry_fee": res["entry_fee"], "field_size": c.field_size, "n_entries": res["n_entries"],
                     "prize_pool": res["prize_pool"], "n_scenarios": res["n_scenarios"], "seed": req.seed,
-                    "scenario_set_id": stats["scenario_set_id"], "paid_places": int(contest.payouts.n_paid)},
+                    "scenario_set_id": stats["scenario_set_id"], "paid_places": int(contest.payouts.n_paid), **facts},
         "portfolio": res["portfolio"],
         "lineups": out_lineups,
         "warnings": list(dict.fromkeys(list(stats.get("warnings", [])) + warnings)),

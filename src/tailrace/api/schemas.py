@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -263,6 +263,12 @@ class ContestSpecIn(BaseModel):
         "get 0; scaled to sum to roster size x 100, like the CLI's --ownership file); default: the slate's "
         "ownership column, else modelled from salary and projections")
 
+    field_sharpness: Annotated[float, Field(ge=0, le=0.6, allow_inf_nan=False)] | Literal["auto"] = Field(
+        "auto", description="the field's share of optimiser-built entries (a few popular near-optimal lineups, each "
+        "entered many times), 0 to 0.6; 'auto' (default): the plain field sampled from ownership plus an ensemble of "
+        "field models (ownership x exp(N(0, 0.3^2)), another sampler, sharpness 0.2 and 0.35) that contest mode "
+        "hedges across and /contest reports the portfolio's ROI against (contest.field_models)")
+
     @field_validator("ownership")
     @classmethod
     def _own_ok(cls, v: dict[str, float] | None) -> dict[str, float] | None:
@@ -362,8 +368,13 @@ class OptimizeResponse(BaseModel):
     warnings: list[str]
     timings: dict[str, float]
     contest: dict[str, Any] | None = Field(None, description=(
-        "mode 'contest': the contest the lineups were picked for (entry_fee, field_size, kind, rake, paid places) "
-        "and the selection's facts (n_candidates, cap_place, cv_scores)"))
+        "mode 'contest': the contest the lineups were picked for (entry_fee, field_size, kind, rake, paid places, "
+        "field_sharpness), the selection's facts (n_candidates, cap_place, cv_scores, selected_against: the field "
+        "models it chose against), its own ROI estimate for the portfolio (roi_estimate, roi_interval as fractions "
+        "of fees, estimate_note: what the estimate assumes; null when the selection gives none), and the field: "
+        "field_model and ownership_report (realisable, implied_avg_salary against salary_cap, problems, fit_share, "
+        "the sampled field's n_unique, duplicated_entries, max_dup, worst_miss, and per driver file_pct, field_pct, "
+        "max_pct)"))
 
 
 # ---------------------------------------------------------------------------- contest
@@ -380,7 +391,11 @@ class ContestRequest(BaseModel):
 
 class ContestResponse(BaseModel):
     portfolio_id: str
-    contest: dict[str, Any]
+    contest: dict[str, Any] = Field(description=(
+        "the contest (entry_fee, field_size, n_entries, prize_pool, n_scenarios, seed, paid_places), its field "
+        "(field_sharpness, field_model, ownership_report as in OptimizeResponse.contest) and, with field_sharpness "
+        "'auto', field_models: the portfolio's roi and roi_se against each field model of the ensemble, the "
+        "plain field first (the figures in `portfolio`)"))
     portfolio: dict[str, Any]
     lineups: list[dict[str, Any]]
     warnings: list[str]

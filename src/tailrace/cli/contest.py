@@ -18,7 +18,8 @@ import typer
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   load_history)
-from tailrace.cli.options import command_executor, dask_option, progress_label
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, command_executor, dask_option, print_field_facts,
+                                  progress_label)
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -134,6 +135,17 @@ def print_summary(result: ContestResult, lineups: np.ndarray, slate: Slate, top:
     console.print(f"portfolio profit: lower CVaR {result.cvar_alpha:g} = ${result.profit_cvar:,.2f} (bankroll figure)")
 
 
+def print_field_models(rows: list[dict] | None) -> None:
+    """One line per field model: the portfolio's ROI against it."""
+    if not rows or len(rows) < 2:
+        return
+    rois = [r["roi"] for r in rows]
+    console.print(f"ROI against each field model (spread {100 * (max(rois) - min(rois)):.1f} points):",
+                  highlight=False)
+    for r in rows:
+        console.print(f"  {100 * r['roi']:+.1f}% ± {100 * r['roi_se']:.1f}  {r['model']}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add the `contest` command to the app."""
 
@@ -159,14 +171,18 @@ def register(app: typer.Typer) -> None:
         ownership: Path | None = typer.Option(None, "--ownership", help="Projected ownership CSV (id/name, ownership %)."),
         field: Path | None = typer.Option(None, "--field", help="Real field lineups (rows of site IDs)."),
         json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable report here."),
+        field_sharpness: str = typer.Option("auto", "--field-sharpness", help=FIELD_SHARPNESS_HELP + " Here the "
+                                            "figures are against the plain field, and the portfolio's ROI against "
+                                            "each field model of the ensemble is shown beside them."),
         dask: str | None = dask_option(),
     ) -> None:
         """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
         from tailrace.cli.options import site_rules
-        from tailrace.pipeline import contest_from_options
+        from tailrace.pipeline import contest_facts, contest_from_options, field_model_figures, parse_field_sharpness
         from tailrace.slate import read_slate
 
         rules = site_rules(site)
+        sharpness = parse_field_sharpness(field_sharpness)
         check_output_paths({"--json": json_out})
         slate = read_slate(rules, salaries, projections, track=track)
         lineups = _portfolio_lineups(portfolio, slate)
@@ -181,8 +197,10 @@ def register(app: typer.Typer) -> None:
                 slate, points, payouts=str(payouts) if payouts else None,
                 ownership=str(ownership) if ownership else None, field_file=str(field) if field else None,
                 entry_fee=entry_fee, field_size=field_size, rake=rake, seed=np.random.default_rng([seed, 7]),
-                warnings=contest_warnings,
+                warnings=contest_warnings, field_sharpness=sharpness,
             )
+        if the_contest.report is not None:
+            contest_warnings += [f"ownership: {p}" for p in the_contest.report.problems]
         for w in contest_warnings:
             err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
         warnings = warnings + contest_warnings
@@ -194,9 +212,16 @@ def register(app: typer.Typer) -> None:
             task = bar.add_task("scenarios", total=points.shape[0])
             result = simulate(the_contest, points, lineups, executor=ex,
                               progress=lambda d, t: bar.update(task, completed=d, total=t))
+        facts = contest_facts(the_contest, slate)
+        if the_contest.alternatives:
+            with err_console.status(progress_label("the portfolio against the other field models ...", ex)):
+                facts["field_models"] = field_model_figures(the_contest, result, points, lineups, ex)
         print_summary(result, lineups, slate)
+        print_field_facts(facts, console)
+        print_field_models(facts.get("field_models"))
         if json_out is not None:
             report = result_json(result, lineups, slate, the_contest, warnings)
+            report["contest"].update(facts)
             report["history"] = history_meta
             atomic_write_text(json_out, json.dumps(report, indent=2, allow_nan=False))
             console.print(f"wrote the report to {json_out}")

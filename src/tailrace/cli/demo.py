@@ -57,7 +57,8 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     from tailrace.contest import simulate as simulate_contest
     from tailrace.export import write_upload
     from tailrace.optimize.constraints import ConstraintSpec
-    from tailrace.pipeline import contest_from_options, run_optimize, simulate_scenarios
+    from tailrace.cli.options import print_field_facts
+    from tailrace.pipeline import contest_facts, contest_from_options, run_optimize, simulate_scenarios
     from tailrace.outputs import atomic_write_text, check_output_path
     from tailrace.slate import demo_slate
 
@@ -128,8 +129,11 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     lu = np.array(run.lineups, dtype=np.int64)
     res = simulate_contest(contest, fresh.points, lu)
     print_summary(res, lu, slate)
-    atomic_write_text(out / "contest.json", json.dumps(result_json(res, lu, slate, contest), indent=2, sort_keys=True)
-                      + "\n")
+    facts = contest_facts(contest, slate)
+    print_field_facts(facts, console)
+    report = result_json(res, lu, slate, contest, [f"ownership: {p}" for p in contest.report.problems])
+    report["contest"].update(facts)
+    atomic_write_text(out / "contest.json", json.dumps(report, indent=2, sort_keys=True) + "\n")
     console.print(
         f"wrote {upload}, {out / 'portfolio.json'}, {out / 'contest.json'} · total {time.perf_counter() - t0:.1f} s"
     )

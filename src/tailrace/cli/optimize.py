@@ -20,7 +20,8 @@ from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   fill_team_and_make, load_history, load_spec, site_rules)
-from tailrace.cli.options import command_executor, dask_option, progress_label
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, command_executor, dask_option, print_estimate,
+                                  print_field_facts, progress_label)
 from tailrace.errors import InputError, Problem
 
 if TYPE_CHECKING:  # the pipeline (numpy and the rest) is imported when a command runs, not for --help
@@ -105,6 +106,9 @@ def print_portfolio_table(result: OptimizeResult) -> None:
             f"{_num(b.best_lineup_upper_cvar, '.1f')} out of sample"
             + (f" ({100 * d:.1f} % drop)" if d is not None else "")
         )
+    if result.portfolio.contest:
+        print_field_facts(result.portfolio.contest, console)
+        print_estimate(result.portfolio.contest, console)
     for w in result.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
 
@@ -172,15 +176,17 @@ def register(app: typer.Typer) -> None:
             help="Contest mode: cap the top prizes at this place inside the selection (1 = no cap); "
                  "default: chosen by cross-validation on the optimisation scenarios.",
         ),
+        field_sharpness: str = typer.Option("auto", "--field-sharpness", help="Contest mode: " + FIELD_SHARPNESS_HELP),
         dask: str | None = dask_option(),
     ) -> None:
         """Build lineups that maximise a tail objective under your constraints."""
         from tailrace.export import fill_dk_entries, write_upload
         from tailrace.outputs import atomic_write_text, check_output_paths
-        from tailrace.pipeline import contest_from_options, run_optimize, simulate_scenarios
+        from tailrace.pipeline import contest_from_options, parse_field_sharpness, run_optimize, simulate_scenarios
         from tailrace.slate import read_slate
 
         rules = site_rules(site)
+        sharpness = parse_field_sharpness(field_sharpness)
         the_spec = _spec_from(
             spec, objective=objective, alpha=alpha, beta=beta, target=target, blend=blend, lineups=lineups,
             mode=mode, max_exposure=max_exposure, max_overlap=max_overlap, min_salary=min_salary,
@@ -229,6 +235,7 @@ def register(app: typer.Typer) -> None:
                     slate, scen.points, payouts=str(payouts) if payouts else None,
                     ownership=str(ownership) if ownership else None, field_file=str(field) if field else None,
                     entry_fee=entry_fee, field_size=field_size, rake=rake, seed=seed, warnings=contest_warnings,
+                    field_sharpness=sharpness,
                 )
         n = the_spec.n_lineups
         if n > 1:

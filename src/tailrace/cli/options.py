@@ -12,7 +12,8 @@ from tailrace.sites import SiteRules, get_site
 # error printed here says `--entry-fee 5` where the library says entry_fee=5.
 FLAGS = {
     "allow_projection_shift": "--allow-projection-shift", "contest_cap": "--contest-cap", "dask": "--dask",
-    "entries": "--entries", "entry_fee": "--entry-fee", "field_file": "--field", "field_size": "--field-size",
+    "entries": "--entries", "entry_fee": "--entry-fee", "field_file": "--field", "field_sharpness": "--field-sharpness",
+    "field_size": "--field-size",
     "graph_uri": "--graph", "history": "--history", "history_weight": "--history-weight", "n_lineups": "--lineups",
     "n_scenarios": "--n-scenarios", "ownership": "--ownership", "payouts": "--payouts", "portfolio": "--portfolio",
     "rake": "--rake", "scenarios": "--scenarios", "site": "--site", "spec": "--spec", "track": "--track",
@@ -159,3 +160,59 @@ def fill_team_and_make(slate, spec, hist=None):  # -> Slate
     from tailrace.pipeline import fill_team_and_make as fill
 
     return fill(slate, spec, hist, graph=graph_connection)
+
+FIELD_SHARPNESS_HELP = ("The field's share of optimiser-built entries (a few popular near-optimal lineups, each "
+                        "entered many times), 0-0.6; 'auto' (default): the plain field sampled from ownership, plus "
+                        "an ensemble of field models (ownership x exp(N(0, 0.3^2)), another sampler, sharpness "
+                        "0.2 and 0.35) for the selection to hedge across.")
+
+
+def print_field_facts(facts: dict | None, console, top: int = 10) -> None:
+    """Print what a contest's field is beside its figures: one line always (the ownership's
+    implied average salary against the cap, the field's model, duplicates), and, when the
+    ownership report found problems, the file against the sampled field for the ``top`` most
+    owned drivers and every driver the field misses by more than 5 points."""
+    if not facts:
+        return
+    rep = facts.get("ownership_report")
+    model = facts.get("field_model")
+    if not rep:
+        if model:
+            console.print(f"field: {model}", highlight=False)
+        return
+    line = (f"ownership: implied average lineup ${rep['implied_avg_salary']:,.0f} against the "
+            f"${rep['salary_cap']:,} cap ({'realisable' if rep['realisable'] else 'NOT realisable'})")
+    if rep.get("n_entries"):
+        line += (f"; field ({rep.get('field_model') or model}): average ${rep['field_avg_salary']:,.0f}, "
+                 f"{rep['duplicated_entries']:,} of {rep['n_entries']:,} entries in duplicated lineups, "
+                 f"at most {rep['max_dup']:,} on one")
+    console.print(line, highlight=False)
+    if not rep["problems"] or not rep.get("n_entries"):
+        return
+    from rich.table import Table
+
+    rows = rep["drivers"]
+    keep = rows[:top] + [r for r in rows[top:] if r["field_pct"] is not None
+                         and abs(r["field_pct"] - r["file_pct"]) > 5.0]
+    t = Table(title="ownership: your file against the field tailrace sampled")
+    for col in ("driver", "file %", "field %", "field - file"):
+        t.add_column(col, justify="left" if col == "driver" else "right")
+    for r in keep:
+        d = r["field_pct"] - r["file_pct"]
+        t.add_row(r.get("name", str(r["index"])), f"{r['file_pct']:.1f}", f"{r['field_pct']:.1f}",
+                  f"[red]{d:+.1f}[/]" if abs(d) > 5.0 else f"{d:+.1f}")
+    console.print(t)
+
+
+def print_estimate(info: dict | None, console) -> None:
+    """Contest mode's own ROI estimate for its portfolio, its interval and what it assumes, when
+    the selection reported one."""
+    if not info or info.get("roi_estimate") is None:
+        return
+    iv = info.get("roi_interval")
+    text = f"estimated ROI {100 * info['roi_estimate']:+.1f} %"
+    if iv:
+        text += f" (interval {100 * iv[0]:+.1f} % to {100 * iv[1]:+.1f} %)"
+    if info.get("estimate_note"):
+        text += f": {info['estimate_note']}"
+    console.print(text, highlight=False)

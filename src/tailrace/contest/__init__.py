@@ -6,12 +6,24 @@ runs a portfolio through it over a scenario matrix.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
 
 import numpy as np
 
-from tailrace.contest.field import Field, read_field, sample_field
+from tailrace.contest.field import (
+    MAX_SHARPNESS,
+    Field,
+    OwnershipReport,
+    field_ensemble,
+    ownership_report,
+    perturb_ownership,
+    read_field,
+    sample_field,
+    sample_field_rejection,
+)
 from tailrace.contest.ownership import model_ownership, read_ownership
 from tailrace.contest.payouts import (
     CASH_GAMES,
@@ -23,6 +35,7 @@ from tailrace.contest.payouts import (
     read_payouts,
     split_payout,
 )
+from tailrace.errors import InputError, Problem
 from tailrace.contest.simulate import ContestResult, Figures, chunk_size, memory_estimate, simulate_contest
 
 __all__ = [
@@ -32,6 +45,12 @@ __all__ = [
     "DEFAULT_RAKE",
     "Field",
     "Figures",
+    "MAX_SHARPNESS",
+    "OwnershipReport",
+    "field_ensemble",
+    "ownership_report",
+    "perturb_ownership",
+    "sample_field_rejection",
     "PayoutTable",
     "cash_payouts",
     "chunk_size",
@@ -71,6 +90,16 @@ class Contest:
     ownership : ndarray of shape (n_drivers,), optional
         Percent of entries holding each driver, as used to sample the field (None when the
         field was given without ownership).
+    report : OwnershipReport, optional
+        The ownership against the cap and against ``field`` (``contest.report``), when
+        ownership is known.
+    ensemble : callable, optional
+        Draws the other field models of the same contest (``field_ensemble`` members 1..);
+        called once, by ``alternatives``, so a contest nobody hedges with costs nothing more.
+        None unless the contest was built with ``field_sharpness="auto"``.
+    field_sharpness : float or "auto"
+        How the field was asked for: a share of optimiser-built entries, or ``"auto"`` (the
+        plain calibrated field plus the ensemble in ``alternatives``).
     """
 
     entry_fee: float
@@ -78,6 +107,25 @@ class Contest:
     payouts: PayoutTable
     field: Field
     ownership: np.ndarray | None = None  # percent per driver, when the field was sampled
+    report: OwnershipReport | None = None
+    field_sharpness: float | str = 0.0
+    ensemble: Callable[[], tuple[Contest, ...]] | None = dataclass_field(default=None, compare=False, repr=False)
+    _cache: dict = dataclass_field(default_factory=dict, init=False, compare=False, repr=False)
+
+    @property
+    def alternatives(self) -> tuple[Contest, ...]:
+        """Other field models of this contest (same fee, size and payouts; fields drawn by
+        ``field_ensemble`` members 1.., seeded), for a selection that hedges across fields;
+        empty unless the contest was built with ``field_sharpness="auto"``. Drawn on first use."""
+        if self.ensemble is None:
+            return ()
+        if "alternatives" not in self._cache:
+            self._cache["alternatives"] = tuple(self.ensemble())
+        return self._cache["alternatives"]
+
+    def field_models(self) -> list[Contest]:
+        """This contest and its ``alternatives``: every field model it was built with, member 0 first."""
+        return [self, *self.alternatives]
 
     def opponents(self, n_ours: int) -> Field:
         """The opponents our ``n_ours`` entries face.
@@ -111,6 +159,9 @@ class Contest:
             "field_size": self.field_size,
             "payouts": self.payouts.to_dict(),
             "field": self.field.to_dict(),
+            "field_sharpness": self.field_sharpness,
+            **({"field_models": [c.field.model for c in self.field_models()]} if "alternatives" in self._cache
+               or self.ensemble is None else {}),
         }
 
 
@@ -128,6 +179,9 @@ def make_contest(
     field: Field | None = None,
     min_salary: int | None = None,
     rng: np.random.Generator | int | None = 0,
+    field_sharpness: float | str = 0.0,
+    ensemble_members: int = 3,
+    driver_names: Sequence[str] | None = None,
 ) -> Contest:
     """Build a contest from parts, filling in what is not given.
 
@@ -165,13 +219,24 @@ def make_contest(
         Minimum lineup salary for most sampled entries (``sample_field``; default 96 % of
         the cap).
     rng : Generator, int or None, default=0
-        Seed or generator for sampling the field.
+        Seed or generator for sampling the field. The ensemble (``"auto"``) continues the same
+        generator after the field, so the field is the same with or without it.
+    field_sharpness : float or "auto", default=0.0
+        A number in [0, ``MAX_SHARPNESS``]: the share of optimiser-built entries in the
+        sampled field (``sample_field``'s ``sharpness``). ``"auto"``: the plain calibrated
+        field, and ``ensemble_members - 1`` other field models (``field_ensemble``: perturbed
+        ownership, the rejection sampler, sharpness 0.2 and 0.35) as ``alternatives``.
+        Sharp fields use ``projections`` (or, lacking them, salary / 1000 points).
+    ensemble_members : int, default=3
+        Fields in the ensemble, the contest's own included (``"auto"`` only).
+    driver_names : sequence of str, optional
+        Names for the ownership report's sentences.
 
     Returns
     -------
     Contest
         ``ownership`` is the array used (given or modelled), or None when ``field`` was given
-        without ``ownership``.
+        without ``ownership``; ``report`` the ownership report when ownership is known.
 
     Raises
     ------
@@ -186,14 +251,41 @@ def make_contest(
     The default payout table is built for the ``field_size`` passed in, before it is raised
     to a given field's size.
     """
+    from tailrace.contest.field import check_sharpness
+    from tailrace.rng import as_generator
+
     pay = payouts or parametric_payouts(entry_fee, field_size, rake)
+    auto = isinstance(field_sharpness, str)
+    if auto and field_sharpness != "auto":
+        raise InputError(Problem(f"field sharpness {field_sharpness!r} is not a number or 'auto'",
+                                 param="field_sharpness",
+                                 fix=f"give a share of optimiser-built entries in [0, {MAX_SHARPNESS:g}], e.g. {{field_sharpness=0.2}}, "
+                                     "or {field_sharpness=auto}"))
+    sal = np.asarray(salaries)
+    proj = np.asarray(projections, dtype=np.float64) if projections is not None else sal / 1000.0
+    sharp = 0.0 if auto else check_sharpness(field_sharpness, proj, sal.shape[0])
+    ens = None
     if field is None:
         own = ownership if ownership is not None else model_ownership(salaries, projections, roster_size, salary_cap=salary_cap)
-        fld = sample_field(own, salaries, roster_size, salary_cap, field_size, min_salary=min_salary, rng=rng)
+        g = as_generator(rng)
+        fld = sample_field(own, salaries, roster_size, salary_cap, field_size, min_salary=min_salary, rng=g,
+                           sharpness=sharp, projections=proj if sharp > 0 else None)
+        if auto and ensemble_members > 1:
+            seed = int(g.integers(0, 2**63 - 1))  # drawn after the field: the field is the same without it
+            own_a = np.asarray(own, dtype=np.float64)
+
+            def draw_ensemble() -> tuple[Contest, ...]:
+                members = field_ensemble(own_a, salaries, roster_size, salary_cap, field_size, projections=proj,
+                                         members=ensemble_members, rng=seed, min_salary=min_salary, base=fld)
+                return tuple(Contest(float(entry_fee), int(field_size), pay, f, own_a, None, "auto") for f in members[1:])
+
+            ens = draw_ensemble
     else:
         own, fld = ownership, field
         field_size = max(field_size, field.n_entries)
-    return Contest(float(entry_fee), int(field_size), pay, fld, None if own is None else np.asarray(own))
+    rep = None if own is None else ownership_report(own, salaries, roster_size, salary_cap, fld, names=driver_names)
+    return Contest(float(entry_fee), int(field_size), pay, fld, None if own is None else np.asarray(own), rep,
+                   "auto" if auto else sharp, ens)
 
 
 def simulate(

@@ -6,6 +6,13 @@ minimum and the cap), and
 calibrates the weights (a few multiplicative rounds on a pilot sample) so that the sampled
 field's ownership matches the target. Duplicates are not suppressed: popular lineups come up
 many times, as they do in real fields.
+
+``sharpness`` (a share of entries, 0 by default) makes that share optimiser-built: near-optimal
+lineups by mean projection, entered many times over (``contest/sharp.py``); the rest are drawn
+from the residual ownership, so the whole field still matches the target where it can.
+Other field models live beside this one: ``contest/ensemble.py`` (``perturb_ownership``, an
+alternative rejection sampler, ``field_ensemble``) and ``contest/report.py``
+(``ownership_report``: can the ownership be realised, and how the sampled field compares).
 """
 
 from __future__ import annotations
@@ -30,10 +37,16 @@ DEFAULT_LOOSE_SHARE = 0.90  # floor (share of cap) for the rest
 
 @dataclass(frozen=True)
 class Field:
-    """Opponents' lineups in entry order: int32 driver indices, shape (n_entries, roster), rows sorted."""
+    """Opponents' lineups in entry order: int32 driver indices, shape (n_entries, roster), rows sorted.
+
+    ``source`` is ``"sampled"`` for a field tailrace drew (trimmed to the contest's size by
+    ``Contest.opponents``) or the file a real field was read from; ``model`` says how a sampled
+    field was drawn (e.g. ``"calibrated"``, ``"calibrated, sharpness 0.35"``).
+    """
 
     lineups: np.ndarray
     source: str = "sampled"
+    model: str = "calibrated"
 
     @property
     def n_entries(self) -> int:
@@ -43,7 +56,7 @@ class Field:
         """The first ``k`` entries (a random subset when the field was sampled)."""
         if k > self.n_entries:
             raise ValueError(f"field has {self.n_entries} entries, asked for {k}")
-        return Field(self.lineups[:k], self.source)
+        return Field(self.lineups[:k], self.source, self.model)
 
     def unique(self) -> tuple[np.ndarray, np.ndarray]:
         """Distinct lineups and how many entries hold each: shapes (u, roster) and (u,)."""
@@ -62,6 +75,7 @@ class Field:
         u, c = self.unique()
         return {
             "source": self.source,
+            "model": self.model,
             "n_entries": self.n_entries,
             "n_unique": int(u.shape[0]),
             "max_duplicates": int(c.max()) if c.size else 0,
@@ -110,32 +124,11 @@ def _draw(
     return np.sort(res, axis=1).astype(np.int32)
 
 
-def sample_field(
-    ownership: np.ndarray,
-    salaries: np.ndarray,
-    roster_size: int,
-    salary_cap: int,
-    n_entries: int,
-    *,
-    min_salary: int | None = None,
-    strict_share: float = DEFAULT_STRICT_SHARE,
-    loose_floor: int | None = None,
-    rng: np.random.Generator | int | None = 0,
-    calibration_rounds: int = 12,
-    pilot: int = 20_000,
-) -> Field:
-    """Sample ``n_entries`` opponent lineups whose driver shares match ``ownership`` (percent).
-
-    A ``strict_share`` of entries use at least ``min_salary`` (default 96 % of the cap); the
-    rest at least ``loose_floor`` (default 90 %). Every lineup has distinct drivers and fits
-    the cap. Drivers with 0 ownership never appear. Seeded: same inputs and rng, same field.
-    """
-    g = as_generator(rng)
-    own = np.asarray(ownership, dtype=np.float64)
-    sal = np.asarray(salaries, dtype=np.int64)
-    lo = int(round(DEFAULT_MIN_SALARY_SHARE * salary_cap)) if min_salary is None else int(min_salary)
-    lo2 = int(round(DEFAULT_LOOSE_SHARE * salary_cap)) if loose_floor is None else int(loose_floor)
-    lo2 = min(lo2, lo)
+def _calibrated(
+    own: np.ndarray, sal: np.ndarray, roster_size: int, salary_cap: int, n_entries: int, lo: int, lo2: int,
+    strict_share: float, g: np.random.Generator, calibration_rounds: int, pilot: int,
+) -> np.ndarray:
+    """The calibrated sampler's lineups (entry order: strict entries first), shape (n_entries, roster)."""
     target = np.clip(own / 100.0, 0.0, 1.0)
     logw = np.where(target > 0, np.log(np.maximum(target, 1e-12)), -np.inf)
     n_strict = int(round(strict_share * n_entries))
@@ -149,8 +142,13 @@ def sample_field(
     pos = target > 0
     pilot = int(min(pilot, max(4_000, 2 * n_entries)))
     best, best_err = logw.copy(), np.inf
-    for _ in range(calibration_rounds):
-        lu = draw(pilot, logw)
+    for r in range(calibration_rounds):
+        try:
+            lu = draw(pilot, logw)
+        except InputError:
+            if r == 0:
+                raise
+            break  # these weights leave too few lineups that fit the salary rules: keep the best so far
         got = np.bincount(lu.ravel(), minlength=own.shape[0]) / lu.shape[0]
         err = float(np.abs(got - target).max())
         if err < best_err:
@@ -164,9 +162,132 @@ def sample_field(
     logw = best
     a = _draw(logw, sal, roster_size, lo, salary_cap, n_strict, g)
     b = _draw(logw, sal, roster_size, lo2, salary_cap, n_entries - n_strict, g)
-    lineups = np.concatenate([a, b], axis=0)
+    return np.concatenate([a, b], axis=0)
+
+
+RESIDUAL_FLOOR = 0.25  # a driver keeps at least this share of his target among the non-optimiser entries
+
+
+def residual_ownership(ownership: np.ndarray, optimiser: np.ndarray, sharpness: float) -> np.ndarray:
+    """Ownership (percent) for the non-optimiser entries so that the whole field matches ``ownership``.
+
+    Parameters
+    ----------
+    ownership : ndarray of shape (n,)
+        Target ownership of the whole field, percent (sums to roster x 100).
+    optimiser : ndarray of shape (k, roster)
+        The optimiser-built entries.
+    sharpness : float
+        Their share of the field, in [0, 1).
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ``(ownership - sharpness * o) / (1 - sharpness)`` with ``o`` the optimiser entries'
+        ownership, floored at ``RESIDUAL_FLOOR * ownership`` (a driver the optimisers overuse
+        still appears among the others) and scaled back to the target's total. Drivers at 0
+        stay at 0.
+    """
+    own = np.asarray(ownership, dtype=np.float64)
+    n = own.shape[0]
+    o = np.bincount(np.asarray(optimiser).ravel(), minlength=n) * 100.0 / max(optimiser.shape[0], 1)
+    res = (own - sharpness * o) / (1.0 - sharpness)
+    res = np.maximum(res, RESIDUAL_FLOOR * own)
+    res[own <= 0] = 0.0
+    return res * (own.sum() / res.sum())
+
+
+def check_sharpness(sharpness: float, projections: np.ndarray | None, n_drivers: int) -> float:
+    """``sharpness`` as a float in [0, MAX_SHARPNESS]; projections of shape (n_drivers,) needed when > 0."""
+    try:
+        s = float(sharpness)
+    except (TypeError, ValueError):
+        s = float("nan")
+    if not (0.0 <= s <= MAX_SHARPNESS):
+        raise InputError(Problem(f"field sharpness {sharpness!r} must lie in [0, {MAX_SHARPNESS:g}]",
+                                 param="field_sharpness",
+                                 fix=f"give the share of optimiser-built entries, e.g. {{field_sharpness=0.2}}, at most "
+                                     f"{MAX_SHARPNESS:g}, or {{field_sharpness=auto}} for the ensemble of field models"))
+    if s > 0 and (projections is None or np.asarray(projections).shape != (n_drivers,)):
+        raise ValueError(f"sharpness {s:g} needs projections of shape ({n_drivers},)")
+    return s
+
+
+MAX_SHARPNESS = 0.6
+
+
+def sample_field(
+    ownership: np.ndarray,
+    salaries: np.ndarray,
+    roster_size: int,
+    salary_cap: int,
+    n_entries: int,
+    *,
+    min_salary: int | None = None,
+    strict_share: float = DEFAULT_STRICT_SHARE,
+    loose_floor: int | None = None,
+    rng: np.random.Generator | int | None = 0,
+    calibration_rounds: int = 12,
+    pilot: int = 20_000,
+    sharpness: float = 0.0,
+    projections: np.ndarray | None = None,
+) -> Field:
+    """Sample ``n_entries`` opponent lineups whose driver shares match ``ownership`` (percent).
+
+    A ``strict_share`` of entries use at least ``min_salary`` (default 96 % of the cap); the
+    rest at least ``loose_floor`` (default 90 %). Every lineup has distinct drivers and fits
+    the cap. Drivers with 0 ownership never appear. Seeded: same inputs and rng, same field.
+
+    Parameters
+    ----------
+    ownership : ndarray of shape (n,)
+        Target ownership, percent (sums to roster x 100).
+    salaries : ndarray of shape (n,)
+        Salary per driver.
+    sharpness : float, default=0.0
+        Share of entries built by optimisers from ``projections``
+        (:func:`tailrace.contest.sharp.optimiser_entries`: a few popular near-optimal lineups,
+        each entered many times); the others are drawn from :func:`residual_ownership`, so
+        the whole field matches ``ownership`` where it can. At most ``MAX_SHARPNESS``.
+    projections : ndarray of shape (n,), optional
+        Mean points per driver; needed when ``sharpness > 0``.
+
+    Returns
+    -------
+    Field
+        ``lineups`` of shape (n_entries, roster_size), in random entry order; ``model`` says
+        how it was drawn. With ``sharpness=0`` the draws are those of earlier releases.
+
+    Raises
+    ------
+    InputError
+        When no field fitting the salary rules can be drawn, or ``sharpness`` is out of range.
+    ValueError
+        When ``sharpness > 0`` and ``projections`` is missing or of the wrong shape.
+    """
+    g = as_generator(rng)
+    own = np.asarray(ownership, dtype=np.float64)
+    sal = np.asarray(salaries, dtype=np.int64)
+    s = check_sharpness(sharpness, projections, own.shape[0])
+    lo = int(round(DEFAULT_MIN_SALARY_SHARE * salary_cap)) if min_salary is None else int(min_salary)
+    lo2 = int(round(DEFAULT_LOOSE_SHARE * salary_cap)) if loose_floor is None else int(loose_floor)
+    lo2 = min(lo2, lo)
+    if s == 0.0:
+        lineups = _calibrated(own, sal, roster_size, salary_cap, n_entries, lo, lo2, strict_share, g,
+                              calibration_rounds, pilot)
+        model = "calibrated"
+    else:
+        from tailrace.contest.sharp import optimiser_entries
+
+        k = int(round(s * n_entries))
+        opt = optimiser_entries(np.asarray(projections, dtype=np.float64), sal, roster_size, salary_cap, k, g)
+        res = residual_ownership(own, opt, s)
+        rest = _calibrated(res, sal, roster_size, salary_cap, n_entries - k, lo, lo2, strict_share, g,
+                           calibration_rounds, pilot)
+        lineups = np.concatenate([opt.astype(np.int32), rest], axis=0)
+        model = f"calibrated, sharpness {s:g}"
     lineups = lineups[g.permutation(lineups.shape[0])]
-    return Field(lineups, source="sampled")
+    return Field(lineups, source="sampled", model=model)
 
 
 _PAREN_ID = re.compile(r"\(([^()]+)\)\s*$")
@@ -233,3 +354,14 @@ def read_field(path: str | Path, slate: Slate) -> Field:
     if not out:
         raise InputError(Problem("no lineups found", file=name, fix="one lineup a row of site IDs"))
     return Field(np.asarray(out, dtype=np.int32), source=name)
+
+
+# The other field models and the ownership report, importable from here as the interface names them
+# (imported last: they build on the definitions above).
+from tailrace.contest.ensemble import field_ensemble, perturb_ownership, sample_field_rejection  # noqa: E402
+from tailrace.contest.report import OwnershipReport, ownership_report  # noqa: E402
+
+__all__ = [
+    "Field", "MAX_SHARPNESS", "OwnershipReport", "field_ensemble", "ownership_report", "perturb_ownership",
+    "read_field", "residual_ownership", "sample_field", "sample_field_rejection",
+]

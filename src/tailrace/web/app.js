@@ -117,6 +117,44 @@ function showError(err, where, boxId) {
   setStatus(`error: ${body.message || err.message}`, true);
 }
 
+/** Contest mode's own ROI estimate for its portfolio, its interval and what it assumes. */
+function estimateText(c) {
+  let t = `estimated ROI ${fmt(100 * c.roi_estimate, 1)} %`;
+  if (c.roi_interval) t += ` (interval ${fmt(100 * c.roi_interval[0], 1)} % to ${fmt(100 * c.roi_interval[1], 1)} %)`;
+  if (c.estimate_note) t += `: ${c.estimate_note}`;
+  return t;
+}
+
+/** The contest's field beside its figures: the ownership against the cap, the sampled field's duplicates,
+ *  the file against the field when the report found problems, and the ROI against each field model. */
+function fieldFacts(id, c) {
+  const box = $(id);
+  box.replaceChildren();
+  if (!c) return;
+  const rep = c.ownership_report;
+  const kids = [];
+  if (rep) {
+    let line = `Ownership: implied average lineup $${Math.round(rep.implied_avg_salary).toLocaleString("en-US")} against the ` +
+      `$${rep.salary_cap.toLocaleString("en-US")} cap — ${rep.realisable ? "realisable" : "not realisable"}.`;
+    if (rep.n_entries) line += ` Field sampled (${rep.field_model || c.field_model}): average $${Math.round(rep.field_avg_salary).toLocaleString("en-US")}, ` +
+      `${rep.duplicated_entries.toLocaleString("en-US")} of ${rep.n_entries.toLocaleString("en-US")} entries in duplicated lineups, at most ${rep.max_dup} on one.`;
+    kids.push(el("p", { class: rep.realisable ? null : "warn", "data-realisable": String(rep.realisable), text: line }));
+    if (rep.problems.length && rep.n_entries) {
+      const rows = rep.drivers.slice(0, 10).concat(rep.drivers.slice(10).filter((d) => d.field_pct != null && Math.abs(d.field_pct - d.file_pct) > 5));
+      kids.push(el("table", { "aria-label": "Ownership: the file against the field tailrace sampled", id: `${id}Table` },
+        el("thead", {}, el("tr", {}, ...["Driver", "file %", "field %", "field − file"].map((h) => el("th", { scope: "col", text: h })))),
+        el("tbody", {}, ...rows.map((d) => el("tr", {}, el("td", { text: d.name || String(d.index) }),
+          el("td", { text: fmt(d.file_pct, 1) }), el("td", { text: fmt(d.field_pct, 1) }),
+          el("td", { class: Math.abs(d.field_pct - d.file_pct) > 5 ? "warn" : null, text: fmt(d.field_pct - d.file_pct, 1) }))))));
+    }
+  }
+  if (c.field_models && c.field_models.length > 1) {
+    kids.push(el("p", { text: "ROI against each field model (the figures above are against the first):" }),
+      el("ul", { id: `${id}Models` }, ...c.field_models.map((m) => el("li", { text: `${fmt(100 * m.roi, 1)} % ± ${fmt(100 * m.roi_se, 1)} — ${m.model}` }))));
+  }
+  box.append(...kids);
+}
+
 function warningsBox(id, warnings) {
   const box = $(id);
   box.replaceChildren();
@@ -399,6 +437,8 @@ function buildSpec() {
 function contestSettings() {
   const c = { kind: $("cKind").value, entry_fee: Number($("cFee").value), field_size: intOf("cField"),
               rake: Number($("cRake").value) };
+  const sharp = $("cSharp").value.trim().toLowerCase();
+  c.field_sharpness = sharp === "" || sharp === "auto" ? "auto" : (Number.isNaN(Number(sharp)) ? sharp : Number(sharp));
   if (state.ownership) c.ownership = state.ownership;
   return c;
 }
@@ -436,6 +476,7 @@ function fillForm(spec, contest) {
     $("cFee").value = contest.entry_fee ?? 5;
     $("cField").value = contest.field_size ?? 20000;
     $("cRake").value = contest.rake ?? 0.13;
+    $("cSharp").value = contest.field_sharpness ?? "auto";
   }
   showObjectiveFields();
   return unknown;
@@ -502,8 +543,10 @@ function renderOptimize() {
   const tv = r.tail_validation;
   if (tv) info.push(`fresh set (seed ${tv.seed}, ${tv.n_scenarios} races): best-lineup upper CVaR ${fmt(tv.in_sample.best_lineup_upper_cvar, 1)} in-sample → ${fmt(tv.out_of_sample.best_lineup_upper_cvar, 1)} fresh`);
   if (r.contest) info.push(`contest: ${r.contest.field_size.toLocaleString("en-US")} entries at $${r.contest.entry_fee} (${r.contest.kind}), ${r.contest.n_candidates} candidates, top prizes capped at place ${r.contest.cap_place}`);
+  if (r.contest && r.contest.roi_estimate != null) info.push(estimateText(r.contest));
   $("optInfo").replaceChildren(...info.flatMap((t, i) => (i ? [el("br"), t] : [t])));
   warningsBox("optWarnings", r.warnings);
+  fieldFacts("optField", r.contest);
   // DKEntries files are DraftKings'; a FanDuel portfolio has the upload CSV only
   for (const id of ["entriesFile", "dlEntries"]) $(id).hidden = r.site !== "dk";
   $("entriesFile").labels[0].hidden = r.site !== "dk";
@@ -688,6 +731,7 @@ function renderContest() {
     `${c.contest.n_scenarios.toLocaleString("en-US")} races (seed ${c.contest.seed}). Portfolio: ROI ${fmt(100 * p.roi, 1)} % ± ${fmt(196 * p.roi_se, 1)}, ` +
     `expected profit $${fmt(p.expected_profit, 2)}, lower CVaR ${p.cvar_alpha} of profit $${fmt(p.profit_cvar, 2)}.`;
   warningsBox("conWarnings", c.warnings);
+  fieldFacts("conField", c.contest);
   drawContestFigure();
   const figs = ["roi", "cash_rate", "top1_rate", "win_rate"];
   const row = (label, f, attrs) => el("tr", attrs, el("td", { text: label }),
