@@ -508,8 +508,15 @@ def slate_task(key: str, *, n_opt: int, n_eval: int, field: int, seed: int, meth
     return buf.getvalue(), res
 
 
+SHORT = {"kansas": "Kansas", "chalk": "Kansas, unrealisable file", "martinsville": "Martinsville",
+         "talladega": "Talladega", "glen": "Watkins Glen", "gauss": "Gaussian (foreign)", "gamma": "gamma (foreign)"}
+
+
 def summary(results: list[dict]) -> str:
-    """The decision table over every slate x field x ownership error (markdown)."""
+    """The decision table over every slate x field x ownership error (markdown), then who wins where.
+
+    ``results``: what ``run_slate`` returned (or the same read back from ``--json``).
+    """
     out = []
     head = ("| slate | own err | field | contest ROI | randomised | HVZ | sim-ROI | contest − rand / − HVZ / − sim-ROI "
             "(paired SE) | goal | best | estimate | interval | realised − est | est ok |")
@@ -527,12 +534,22 @@ def summary(results: list[dict]) -> str:
             d = " / ".join(f"{r['diffs'][b][0]:+.1f} ± {r['diffs'][b][1]:.1f}" for b in GOALS)
             iv = "–" if r["interval"] is None else f"[{100 * r['interval'][0]:+.1f}, {100 * r['interval'][1]:+.1f}]"
             gap = "–" if r["estimate"] is None else f"{100 * (r['realised'] - r['estimate']):+.1f}"
-            out.append(f"| {res['label'].split(' (')[0]} | {r['sigma']:g} | {r['field']} | "
+            out.append(f"| {SHORT.get(res['slate'], res['label'])} | {r['sigma']:g} | {r['field']} | "
                        f"{c[CONTEST][0]:+.1f} ± {c[CONTEST][1]:.1f} | {c[RAND][0]:+.1f} | {c[HVZ][0]:+.1f} | "
                        f"{c[SIMROI][0]:+.1f} | {d} | {'met' if r['met'] else '**not met**'} | {r['best']} | "
                        f"{_pct(r['estimate'])} | {iv} | {gap} | {'yes' if r['est_ok'] else '**no**'} |")
     out.append(f"\ngoal met on {n_met} of {n_rows} rows; contest's estimate within {ESTIMATE_TOL:g} points "
                f"(or its interval covering) on {n_ok} of {n_rows} rows")
+    # who wins where: best method by out-of-sample ROI, counted per slate over fields x ownership errors
+    names = sorted({m for res in results for r in res["rows"] for m in r["roi"]})
+    out.append("\n| best out of sample (rows won) | " + " | ".join(names) + " |")
+    out.append("|---|" + "---:|" * len(names))
+    for res in results:
+        won = [sum(r["best"] == m for r in res["rows"]) for m in names]
+        out.append(f"| {SHORT.get(res['slate'], res['label'])} | " + " | ".join(str(w) for w in won) + " |")
+    notes = {str(e.get("note")) for res in results for e in res["info"]["estimate"].values() if e.get("note")}
+    for note in sorted(notes):
+        out.append(f"\ncontest mode's estimate note: {note}")
     return "\n".join(out)
 
 
@@ -564,6 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-eval", type=int, default=None, help="fresh scenarios (default 20,000; quick 4,000)")
     ap.add_argument("--field", type=int, default=None, help="contest entries (default 20,000; quick 2,000)")
     ap.add_argument("--json", default=None, help="write every figure to this JSON file")
+    ap.add_argument("--from-json", default=None, help="print the decision table of a saved --json file and stop")
     ap.add_argument("--cash", action="store_true", help="add the demo slate's cash-game row")
     ap.add_argument("--contest-scenario-optimal", type=int, default=None,
                     help="scenario-optimal candidates in the contest mode's pool (default the library's; 0 = none)")
@@ -571,6 +589,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the slates as Dask tasks (one per slate): a scheduler address or local[:N] "
                          "(env TAILRACE_DASK_SCHEDULER); same figures, printed slate by slate at the end")
     args = ap.parse_args(argv)
+    if args.from_json:
+        try:
+            with open(args.from_json, encoding="utf-8") as fh:
+                doc = json.load(fh)
+            print(summary(doc["results"]))
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"error: --from-json {args.from_json}: cannot read a decision-quality JSON ({exc}); "
+                  "give a file this script wrote with --json", file=sys.stderr)
+            return 2
+        return 0
     if args.draws < 1:
         ap.error("--draws must be at least 1")
     out_path = None
