@@ -232,7 +232,7 @@ def _parts(**over: object) -> dict:
 def test_key_is_documented_canonical_json() -> None:
     from tailrace.sim import simulate as sim_simulate
 
-    # sha256 of {"format":1,"model":simulate.MODEL_VERSION,"parts":{...},"tailrace":__version__},
+    # sha256 of {"format":1,"model":race.MODEL_VERSION,"parts":{...},"tailrace":__version__},
     # sorted keys, no spaces: worked out here by hand, not through the module's helpers.
     text = (
         '{"format":1,"model":"' + sim_simulate.MODEL_VERSION + '","parts":{"n_scenarios":10,"seed":7},'
@@ -259,7 +259,7 @@ def test_key_stable_for_equal_content() -> None:
 
 
 def test_key_changes_with_every_part(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tailrace.sim import simulate as sim_simulate
+    from tailrace.sim import race as sim_race
 
     base = scenario_key(**_parts())
     s = np.array([0.5, 0.1, -0.2, 0.0, 0.3])
@@ -284,7 +284,7 @@ def test_key_changes_with_every_part(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tailrace, "__version__", "9.9.9")
     assert scenario_key(**_parts()) != base
     monkeypatch.undo()
-    monkeypatch.setattr(sim_simulate, "MODEL_VERSION", "race-model-999")
+    monkeypatch.setattr(sim_race, "MODEL_VERSION", "race-model-999")  # the one source of the version
     assert scenario_key(**_parts()) != base
     monkeypatch.undo()
     assert scenario_key(**_parts()) == base

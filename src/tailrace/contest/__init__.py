@@ -12,17 +12,9 @@ from dataclasses import field as dataclass_field
 
 import numpy as np
 
-from tailrace.contest.field import (
-    MAX_SHARPNESS,
-    Field,
-    OwnershipReport,
-    field_ensemble,
-    ownership_report,
-    perturb_ownership,
-    read_field,
-    sample_field,
-    sample_field_rejection,
-)
+from tailrace.contest.ensemble import field_ensemble, perturb_ownership, sample_field_rejection
+from tailrace.contest.field import MAX_SHARPNESS, Field, read_field, sample_field
+from tailrace.contest.report import OwnershipReport, ownership_report
 from tailrace.contest.ownership import model_ownership, read_ownership
 from tailrace.contest.payouts import (
     CASH_GAMES,

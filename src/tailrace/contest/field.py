@@ -376,12 +376,4 @@ def read_field(path: str | Path, slate: Slate) -> Field:
     return Field(np.asarray(out, dtype=np.int32), source=name)
 
 
-# The other field models and the ownership report, importable from here as the interface names them
-# (imported last: they build on the definitions above).
-from tailrace.contest.ensemble import field_ensemble, perturb_ownership, sample_field_rejection  # noqa: E402
-from tailrace.contest.report import OwnershipReport, ownership_report  # noqa: E402
-
-__all__ = [
-    "Field", "MAX_SHARPNESS", "OwnershipReport", "field_ensemble", "ownership_report", "perturb_ownership",
-    "read_field", "residual_ownership", "sample_field", "sample_field_rejection",
-]
+__all__ = ["Field", "MAX_SHARPNESS", "read_field", "residual_ownership", "sample_field"]

@@ -42,6 +42,7 @@ from filelock import Timeout as LockTimeout
 import tailrace
 from tailrace.sim.io import OUTCOME_FIELDS, meta_to_json, read_npz, write_npz
 from tailrace.sim.scenarios import Scenarios
+from tailrace.sim.keys import KEY_FORMAT, canonical, default_cache_dir, model_version, scenario_key
 from tailrace.slate import Slate
 
 __all__ = [
@@ -57,99 +58,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Version of the key's canonical JSON layout below.
-KEY_FORMAT = 1
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB of arrays in memory
 _KEY_RE = re.compile(r"^[0-9A-Za-z_-]{8,128}$")
 _STALE_TMP_SECONDS = 3600.0
-# Fields left out of a dataclass's key: where a slate was read from does not change it.
-_KEY_EXCLUDE: dict[type, frozenset[str]] = {Slate: frozenset({"source", "notes"})}
-
-
-# ----------------------------------------------------------------------------- keys
-
-
-def canonical(obj: Any) -> Any:
-    """``obj`` as plain JSON data, the same for equal content (arrays by dtype, shape, bytes).
-
-    Dicts are keyed by string (sorted when dumped), tuples become lists, numpy arrays become
-    ``{"__ndarray__": dtype, "shape": ..., "sha256": ...}``, dataclasses and pydantic models
-    their fields. Anything else raises TypeError rather than being keyed by a ``repr`` that
-    might change between runs.
-    """
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else {"__float__": repr(obj)}
-    if isinstance(obj, np.generic):
-        return canonical(obj.item())
-    if isinstance(obj, np.ndarray):
-        if obj.dtype.hasobject:
-            raise TypeError("cannot key an object array; convert it to numbers or strings")
-        a = np.ascontiguousarray(obj)
-        return {
-            "__ndarray__": a.dtype.str,
-            "shape": list(a.shape),
-            "sha256": hashlib.sha256(a.view(np.uint8).reshape(-1) if a.size else b"").hexdigest(),
-        }
-    if isinstance(obj, enum.Enum):
-        return canonical(obj.value)
-    if isinstance(obj, (bytes, bytearray, memoryview)):
-        return {"__bytes__": hashlib.sha256(bytes(obj)).hexdigest()}
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        skip = _KEY_EXCLUDE.get(type(obj), frozenset())
-        return {
-            "__dataclass__": type(obj).__qualname__,
-            "fields": {f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name not in skip},
-        }
-    if hasattr(obj, "model_dump") and callable(obj.model_dump):
-        return {"__model__": type(obj).__qualname__, "fields": canonical(obj.model_dump(mode="python"))}
-    if isinstance(obj, Mapping):
-        if all(isinstance(k, str) for k in obj):
-            return {k: canonical(v) for k, v in obj.items()}
-        pairs = [[canonical(k), canonical(v)] for k, v in obj.items()]
-        return {"__items__": sorted(pairs, key=lambda p: _dumps(p[0]))}
-    if isinstance(obj, (list, tuple)):
-        return [canonical(v) for v in obj]
-    if isinstance(obj, (set, frozenset)):
-        return {"__set__": sorted((canonical(v) for v in obj), key=_dumps)}
-    raise TypeError(f"cannot build a cache key from {type(obj).__name__}; pass plain data, arrays or dataclasses")
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-
-
-def model_version() -> str:
-    """The race model's version, ``tailrace.sim.simulate.MODEL_VERSION`` (one source of truth).
-
-    Imported on first use, not at module load, so the cache never forms an import cycle with
-    the simulator.
-    """
-    from tailrace.sim import simulate as _simulate
-
-    return str(_simulate.MODEL_VERSION)
-
-
-def scenario_key(**parts: Any) -> str:
-    """Content key for a scenario set: sha256 hex of a canonical JSON of ``parts`` and versions.
-
-    The hashed text is ``{"format": KEY_FORMAT, "model": model_version(), "parts": {...},
-    "tailrace": tailrace.__version__}`` dumped with sorted keys and no spaces, each part
-    through :func:`canonical`. Pass everything that decides the numbers, e.g.
-    ``scenario_key(slate=slate, strengths=s, params=p, n_scenarios=10_000, seed=7)``.
-    """
-    doc = {
-        "format": KEY_FORMAT,
-        "model": model_version(),
-        "parts": {name: canonical(value) for name, value in parts.items()},
-        "tailrace": tailrace.__version__,
-    }
-    return hashlib.sha256(_dumps(doc).encode("ascii")).hexdigest()
 
 
 def simulate_cached(
@@ -202,12 +113,6 @@ def default_cache() -> ScenarioCache:
         if d not in _DEFAULT_CACHES:
             _DEFAULT_CACHES[d] = ScenarioCache(d)
         return _DEFAULT_CACHES[d]
-
-
-def default_cache_dir() -> Path:
-    """``$TAILRACE_CACHE_DIR`` if set, else ``~/.cache/tailrace/scenarios``."""
-    env = os.environ.get("TAILRACE_CACHE_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "tailrace" / "scenarios"
 
 
 # ----------------------------------------------------------------------------- the cache

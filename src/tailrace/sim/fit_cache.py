@@ -26,7 +26,7 @@ from filelock import FileLock
 from filelock import Timeout as LockTimeout
 
 from tailrace.outputs import atomic_write_text
-from tailrace.sim.cache import default_cache_dir, scenario_key
+from tailrace.sim.keys import default_cache_dir, scenario_key
 from tailrace.sim.params import RaceRecord, TrackTypeParams, fit_track_type_params
 
 log = logging.getLogger(__name__)

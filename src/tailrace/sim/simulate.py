@@ -37,7 +37,7 @@ from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator, stream
 from tailrace.sim.history_strength import HistoryModel, blend, blend_weight
 from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
-from tailrace.sim.race import fl_pool_size, simulate_blocks
+from tailrace.sim.race import MODEL_VERSION, fl_pool_size, simulate_blocks
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.strength import PRIORITY
@@ -46,8 +46,6 @@ from tailrace.sim.tracks import TRACK_TYPES, Track, resolve_track
 from tailrace.sites import SiteRules
 
 BLOCK = 8192
-MODEL_VERSION = "race-model-4"  # 2: the winner leads at least one lap; 3: pace with the trouble cap; 4: start-only
-# curve, track position, winner and lapped-car pool terms, every car capped at its laps (issue 11)
 _STRENGTH_KEY = 2**30
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from tailrace.outputs import atomic_write_text
-from tailrace.sim.cache import default_cache_dir, scenario_key
+from tailrace.sim.keys import default_cache_dir, scenario_key
 from tailrace.sim.params import TrackTypeParams
 from tailrace.sim.strength import resolve_strengths
 from tailrace.sim.tracks import Track

@@ -1,0 +1,122 @@
+"""Content keys for everything tailrace caches on disk, and where the caches live.
+
+A key is the sha256 of a canonical JSON of everything that decides the numbers plus
+``tailrace.__version__`` and the race model's version (``tailrace.sim.race.MODEL_VERSION``):
+same inputs, same key, in any process on any machine. The scenario cache
+(:mod:`tailrace.sim.cache`), the track-parameter fit cache (:mod:`tailrace.sim.fit_cache`) and
+the strength-fit cache (:mod:`tailrace.sim.strength_cache`) all key by this one rule. The module
+imports nothing of the simulator, so any cache may use it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import tailrace
+from tailrace.slate import Slate
+
+__all__ = ["KEY_FORMAT", "canonical", "default_cache_dir", "model_version", "scenario_key"]
+
+#: Version of the key's canonical JSON layout below.
+KEY_FORMAT = 1
+# Fields left out of a dataclass's key: where a slate was read from does not change it.
+_KEY_EXCLUDE: dict[type, frozenset[str]] = {Slate: frozenset({"source", "notes"})}
+
+
+def canonical(obj: Any) -> Any:
+    """``obj`` as plain JSON data, the same for equal content (arrays by dtype, shape, bytes).
+
+    Dicts are keyed by string (sorted when dumped), tuples become lists, numpy arrays become
+    ``{"__ndarray__": dtype, "shape": ..., "sha256": ...}``, dataclasses and pydantic models
+    their fields. Anything else raises TypeError rather than being keyed by a ``repr`` that
+    might change between runs.
+    """
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else {"__float__": repr(obj)}
+    if isinstance(obj, np.generic):
+        return canonical(obj.item())
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.hasobject:
+            raise TypeError("cannot key an object array; convert it to numbers or strings")
+        a = np.ascontiguousarray(obj)
+        return {
+            "__ndarray__": a.dtype.str,
+            "shape": list(a.shape),
+            "sha256": hashlib.sha256(a.view(np.uint8).reshape(-1) if a.size else b"").hexdigest(),
+        }
+    if isinstance(obj, enum.Enum):
+        return canonical(obj.value)
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return {"__bytes__": hashlib.sha256(bytes(obj)).hexdigest()}
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        skip = _KEY_EXCLUDE.get(type(obj), frozenset())
+        return {
+            "__dataclass__": type(obj).__qualname__,
+            "fields": {f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name not in skip},
+        }
+    if hasattr(obj, "model_dump") and callable(obj.model_dump):
+        return {"__model__": type(obj).__qualname__, "fields": canonical(obj.model_dump(mode="python"))}
+    if isinstance(obj, Mapping):
+        if all(isinstance(k, str) for k in obj):
+            return {k: canonical(v) for k, v in obj.items()}
+        pairs = [[canonical(k), canonical(v)] for k, v in obj.items()]
+        return {"__items__": sorted(pairs, key=lambda p: _dumps(p[0]))}
+    if isinstance(obj, (list, tuple)):
+        return [canonical(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return {"__set__": sorted((canonical(v) for v in obj), key=_dumps)}
+    raise TypeError(f"cannot build a cache key from {type(obj).__name__}; pass plain data, arrays or dataclasses")
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def model_version() -> str:
+    """The race model's version, ``tailrace.sim.race.MODEL_VERSION`` (one source of truth).
+
+    Read on each call (imported on first use, so importing the keys does not load the numba
+    kernels), so a changed version changes every key.
+    """
+    from tailrace.sim import race as _race
+
+    return str(_race.MODEL_VERSION)
+
+
+def scenario_key(**parts: Any) -> str:
+    """Content key for a scenario set: sha256 hex of a canonical JSON of ``parts`` and versions.
+
+    The hashed text is ``{"format": KEY_FORMAT, "model": model_version(), "parts": {...},
+    "tailrace": tailrace.__version__}`` dumped with sorted keys and no spaces, each part
+    through :func:`canonical`. Pass everything that decides the numbers, e.g.
+    ``scenario_key(slate=slate, strengths=s, params=p, n_scenarios=10_000, seed=7)``.
+    """
+    doc = {
+        "format": KEY_FORMAT,
+        "model": model_version(),
+        "parts": {name: canonical(value) for name, value in parts.items()},
+        "tailrace": tailrace.__version__,
+    }
+    return hashlib.sha256(_dumps(doc).encode("ascii")).hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """``$TAILRACE_CACHE_DIR`` if set, else ``~/.cache/tailrace/scenarios``."""
+    env = os.environ.get("TAILRACE_CACHE_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "tailrace" / "scenarios"
