@@ -34,7 +34,7 @@ from tailrace.sim.history import History, RaceResult, read_history
 from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
 from tailrace.sim.race import simulate_race
 from tailrace.sim.ratings import UpcomingRace, fit_ratings, to_strength
-from tailrace.sim.tracks import TRACK_TYPES
+from tailrace.tracks import TRACK_TYPES
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cup_results_2019_2023.csv"
 FIGURES = ("winner", "top1", "top3", "fl1-5", "fl6-10", "fl11-20", "fl21+")

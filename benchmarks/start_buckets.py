@@ -23,7 +23,7 @@ from tailrace.sim.history import read_history
 from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
 from tailrace.sim.race import simulate_race
 from tailrace.sim.strength import strength_from_start
-from tailrace.sim.tracks import TRACK_TYPES
+from tailrace.tracks import TRACK_TYPES
 from tailrace.sites import DRAFTKINGS
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cup_results_2019_2023.csv"

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from tailrace.sim.params import TrackTypeParams, RaceRecord, fit_track_type_params
-from tailrace.sim.tracks import track_type_for
+from tailrace.tracks import track_type_for
 
 DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "cup_results_2019_2023.csv"
 CRASH_STATUSES = ("accident", "dvp")

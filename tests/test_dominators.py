@@ -36,7 +36,7 @@ from tailrace.sim.race import simulate_race
 from tailrace.sim.ratings import UpcomingRace, fit_ratings, to_strength
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.simulate import invariant_checks
-from tailrace.sim.tracks import track_type_for
+from tailrace.tracks import track_type_for
 from tailrace.sites import DRAFTKINGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]

@@ -49,7 +49,7 @@ from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.simulate import simulate
 from tailrace.sim.strength import strength_from_start
-from tailrace.sim.tracks import TRACK_TYPES, resolve_track, track_type_for
+from tailrace.tracks import TRACK_TYPES, resolve_track, track_type_for
 from tailrace.sites import DRAFTKINGS
 from tailrace.slate import Driver, Slate
 

@@ -1,4 +1,4 @@
-"""The Cup race-name table (tailrace.sim.races): real 2019-2023 names, sponsor renames and moves."""
+"""The Cup race-name table (tailrace.races): real 2019-2023 names, sponsor renames and moves."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tailrace.errors import InputError
-from tailrace.sim.races import RACES, find_races, race_key, resolve_track_or_race
+from tailrace.races import RACES, find_races, race_key, resolve_track_or_race
 
 
 def _csv_races(path: Path) -> dict[tuple[int, int], tuple[str, str, str]]:
@@ -84,7 +84,7 @@ def test_unknown_name_is_one_whole_sentence() -> None:
 
 
 def test_unknown_track_fix_is_whole_when_nothing_is_close() -> None:
-    from tailrace.sim.tracks import resolve_track
+    from tailrace.tracks import resolve_track
 
     with pytest.raises(InputError) as exc:
         resolve_track("zzzz qqqq")
@@ -118,7 +118,7 @@ def test_hand_kept_seasons_are_whole_and_every_track_is_known() -> None:
     import csv
     from importlib import resources
 
-    from tailrace.sim.tracks import resolve_track
+    from tailrace.tracks import resolve_track
 
     text = resources.files("tailrace").joinpath("data/races/cup_races_2024_2026.csv").read_text("utf-8")
     rows = list(csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#")))

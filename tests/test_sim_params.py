@@ -20,7 +20,7 @@ from tailrace.sim.params import (
 )
 from tailrace.sim.race import simulate_race
 from tailrace.sim.strength import strength_from_start
-from tailrace.sim.tracks import track_type_for
+from tailrace.tracks import track_type_for
 
 TRUE = DEFAULT_PARAMS["intermediate"]
 

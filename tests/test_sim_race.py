@@ -18,7 +18,7 @@ from tailrace.sim.params import DEFAULT_PARAMS
 from tailrace.sim.race import fl_pool_size, simulate_race
 from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.simulate import invariant_checks, simulate
-from tailrace.sim.tracks import TRACK_TYPES, resolve_track
+from tailrace.tracks import TRACK_TYPES, resolve_track
 from tailrace.sites import DRAFTKINGS, FANDUEL
 from tailrace.slate import Driver, Slate
 

@@ -26,7 +26,7 @@ import pytest
 from tailrace.sim.params import DEFAULT_PARAMS
 from tailrace.sim.race import simulate_race
 from tailrace.sim.strength import strength_from_start
-from tailrace.sim.tracks import track_type_for
+from tailrace.tracks import track_type_for
 
 TYPES = ("intermediate", "superspeedway", "short", "road")
 TOL = {"dnf": 0.03, "top1": 0.05, "top2": 0.05, "top3": 0.05, "spearman": 0.10}

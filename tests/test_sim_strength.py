@@ -16,7 +16,7 @@ from tailrace.sim.strength import (
     strengths_from_projections,
     strengths_from_win_probs,
 )
-from tailrace.sim.tracks import resolve_track
+from tailrace.tracks import resolve_track
 from tailrace.sites import DRAFTKINGS
 from tailrace.slate import Driver, Slate
 

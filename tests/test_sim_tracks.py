@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from tailrace.errors import InputError
-from tailrace.sim.tracks import TRACK_TYPES, TYPICAL_LAPS, resolve_track, track_type_for
+from tailrace.tracks import TRACK_TYPES, TYPICAL_LAPS, resolve_track, track_type_for
 
 
 @pytest.mark.parametrize("text, name", [

@@ -19,7 +19,7 @@ from tailrace.sim.strength import (
     strength_from_start,
     strengths_from_markets,
 )
-from tailrace.sim.tracks import resolve_track
+from tailrace.tracks import resolve_track
 from tailrace.sites import DRAFTKINGS
 from tailrace.slate import Driver, Slate, read_projections
 

@@ -326,7 +326,7 @@ def fit_track_params(hist: History) -> dict[str, Any]:
     content (``sim.fit_cache``): the same races are fitted once per cache directory."""
     from tailrace.sim.fit_cache import fitted_params
     from tailrace.sim.params import TrackTypeParams
-    from tailrace.sim.tracks import TRACK_TYPES
+    from tailrace.tracks import TRACK_TYPES
 
     generic = {t: TrackTypeParams(t) for t in TRACK_TYPES}
     return fitted_params(hist.to_records(), fallback=generic)

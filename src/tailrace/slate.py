@@ -53,7 +53,7 @@ class Slate:
     track: str | None = None  # track name as read (e.g. from DK "Game Info"), unresolved
     source: dict[str, str] = field(default_factory=dict)  # file names it was read from
     notes: tuple[str, ...] = ()  # what the reader decided for the user (placeholder team, drivers left out)
-    race: Any = None  # tailrace.sim.races.RaceInfo: the race and track it resolved to, and how (None: unknown)
+    race: Any = None  # tailrace.races.RaceInfo: the race and track it resolved to, and how (None: unknown)
 
     @property
     def n(self) -> int:
@@ -780,7 +780,7 @@ def read_slate(
     ``Nasca`` on NASCAR exports) is a placeholder, not a team: it is ignored (teams stay
     unknown, so team rules ask for a team column or a history) and a note says so.
 
-    The race and track (``Slate.race``, ``tailrace.sim.races.identify_race``): ``track`` if
+    The race and track (``Slate.race``, ``tailrace.races.identify_race``): ``track`` if
     given, else the 'Game Info' text (a date, a track name or a race name), else the salary
     file's name (``dk_<season>_r<NN>_<track>.csv``); ``season`` helps when the file has no date.
     A Game Info name that is no known track or race is kept as ``Slate.track`` and the
@@ -858,7 +858,7 @@ def read_slate(
 def _identify(recs: list[_SalaryRecord], track: str | None, salaries_path: str | Path,
               season: int | None) -> tuple[Any, str | None, list[str]]:
     """(RaceInfo or None, the slate's track text, notes) for ``read_slate``."""
-    from tailrace.sim.races import identify_race
+    from tailrace.races import identify_race
 
     game = next((r.game for r in recs if r.game and "@" not in r.game), None)
     try:

@@ -302,7 +302,7 @@ def calibration_summary(ctx: Context, slate, track: str | None,
     try:
         from tailrace.calibration import end_to_end_calibration
         from tailrace.sim.history import parse_history, read_history
-        from tailrace.sim.tracks import resolve_track
+        from tailrace.tracks import resolve_track
 
         name = track or slate.track
         if not name:

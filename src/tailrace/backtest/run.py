@@ -178,7 +178,7 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
     from tailrace.sim.history_strength import history_model
     from tailrace.sim.params import DEFAULT_PARAMS
     from tailrace.sim.simulate import simulate
-    from tailrace.sim.tracks import resolve_track
+    from tailrace.tracks import resolve_track
 
     t0 = time.perf_counter()
     rid = (job.season, job.race_num)

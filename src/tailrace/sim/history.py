@@ -71,7 +71,7 @@ class RaceResult:
     """One past race: per-driver arrays in file order (all of length ``n``).
 
     ``finish``/``start`` are 1-based; ``dnf`` is ``status != "running"``; ``track_type`` comes
-    from ``tailrace.sim.tracks.track_type_for(track, season)``.
+    from ``tailrace.tracks.track_type_for(track, season)``.
     """
 
     season: int
@@ -178,7 +178,7 @@ class History:
 
 
 def _track_type(track: str, season: int) -> str:
-    from tailrace.sim.tracks import track_type_for
+    from tailrace.tracks import track_type_for
 
     return str(track_type_for(track, season))
 

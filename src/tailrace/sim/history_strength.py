@@ -230,7 +230,7 @@ class HistoryGrid:
 
 def history_grid(path: str | Path, race: object, *, name: str | None = None,
                  config: RatingConfig | None = None) -> HistoryGrid:
-    """The grid of the slate's race (``race``: a ``tailrace.sim.races.RaceInfo``) from the history
+    """The grid of the slate's race (``race``: a ``tailrace.races.RaceInfo``) from the history
     file at ``path``, and the ratings of the races before it.
 
     The race is the history's race of that season at that track, told apart by ``race_num`` or
@@ -276,7 +276,7 @@ def history_grid(path: str | Path, race: object, *, name: str | None = None,
 def _races_of(history: History, race: object) -> list:
     """The history's complete races that are the slate's race (``race``: a ``RaceInfo``): same
     season and track, narrowed by ``race_num`` and then by date when the track ran twice."""
-    from tailrace.sim.tracks import find_track
+    from tailrace.tracks import find_track
 
     season = getattr(race, "season", None)
     track = getattr(race, "track", None)

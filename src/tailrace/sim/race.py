@@ -74,7 +74,7 @@ from tailrace.sim.params import (
     skew_weights,
     start_term,
 )
-from tailrace.sim.tracks import Track
+from tailrace.tracks import Track
 
 #: The race model's version: part of every cache key (``tailrace.sim.keys``), so scenarios or fits
 #: made by another model are never served. Bump it whenever the kernel's numbers change.

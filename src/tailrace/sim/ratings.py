@@ -57,7 +57,7 @@ import numpy as np
 from scipy import sparse
 
 from tailrace.sim.history import History, RaceResult
-from tailrace.sim.tracks import TRACK_TYPES
+from tailrace.tracks import TRACK_TYPES
 
 NOVICE_RACES = 8
 

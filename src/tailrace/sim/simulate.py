@@ -42,7 +42,7 @@ from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.strength import PRIORITY
 from tailrace.sim.strength_cache import cached_strengths
-from tailrace.sim.tracks import TRACK_TYPES, Track, resolve_track
+from tailrace.tracks import TRACK_TYPES, Track, resolve_track
 from tailrace.sites import SiteRules
 
 BLOCK = 8192
@@ -53,7 +53,7 @@ def resolve_slate_track(slate, track: str | Track | None = None) -> Track:
     """The race's Track: the ``track`` argument (name or bare type), else the slate's, else InputError."""
     if isinstance(track, Track):
         return track
-    from tailrace.sim.races import resolve_track_or_race
+    from tailrace.races import resolve_track_or_race
 
     race = getattr(slate, "race", None)
     season = getattr(race, "season", None)

@@ -60,7 +60,7 @@ from tailrace.rng import as_generator
 from tailrace.sim.params import TrackTypeParams, pool_start_term, start_curve_term, start_term
 from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
-from tailrace.sim.tracks import Track
+from tailrace.tracks import Track
 from tailrace.sites import SiteRules
 
 MAX_SHIFT = 5.0  # points per driver the projections may be off the race's total before it is an error

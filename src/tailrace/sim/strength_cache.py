@@ -26,7 +26,7 @@ from tailrace.outputs import atomic_write_text
 from tailrace.sim.keys import default_cache_dir, scenario_key
 from tailrace.sim.params import TrackTypeParams
 from tailrace.sim.strength import resolve_strengths
-from tailrace.sim.tracks import Track
+from tailrace.tracks import Track
 
 log = logging.getLogger(__name__)
 

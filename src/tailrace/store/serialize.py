@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any
 
-from tailrace.sim.races import RaceInfo
+from tailrace.races import RaceInfo
 from tailrace.sites import get_site
 from tailrace.slate import Driver, Slate
 

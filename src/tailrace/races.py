@@ -36,7 +36,7 @@ from importlib import resources
 from pathlib import Path
 
 from tailrace.errors import InputError, Problem, as_text
-from tailrace.sim.tracks import TRACK_TYPES, TRACKS, Track, find_track, resolve_track
+from tailrace.tracks import TRACK_TYPES, TRACKS, Track, find_track, resolve_track
 
 __all__ = ["Race", "RaceInfo", "RACES", "race_key", "find_races", "identify_race", "resolve_track_or_race",
            "parse_game_info", "season_from_file_name"]
@@ -54,7 +54,7 @@ class Race:
     season: int
     race_num: int | None
     date: str | None
-    track: str  # a ``tailrace.sim.tracks.TRACKS`` name
+    track: str  # a ``tailrace.tracks.TRACKS`` name
     name: str
 
 
