@@ -106,7 +106,7 @@ def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool 
                 "It assumes the race model is right and the real field is like one of those models, and it takes "
                 "your ownership as the field's: where your ownership is off, the portfolio's bets on those errors "
                 "do not pay and the realised ROI falls below this estimate (in our benchmark, with 30 % ownership "
-                "error, by up to 120 points on two of seven slates, beyond the interval). Trust it as far as you "
+                "error, by 90 to 120 points on four of seven slates, below the interval). Trust it as far as you "
                 "trust your ownership file.")
     else:
         note = ("Held-out ROI of the chosen setting: picked on half the simulated races, scored on the other half "
