@@ -230,8 +230,11 @@ def test_reported_interval_covers_fresh_races_against_other_fields() -> None:
     assert a.roi_estimate == pytest.approx(np.mean(a.cv_by_field), abs=1e-9)
     assert a.roi_estimate == pytest.approx(a.cv_scores[a.cap_place], abs=1e-9)
     assert lo <= min(a.cv_by_field) and max(a.cv_by_field) <= hi
-    sel = fields.selection_contest(contest, sal, rules, pts.mean(axis=0, dtype=np.float64), 2)
-    in_sample = simulate(sel, pts, a.lineups).portfolio.roi  # the scenarios and field it was chosen on
+    # in sample (the final portfolio, chosen on every scenario, scored on them against the same
+    # held-out fields) is optimistic: the held-out estimate sits below it. (The selection's own
+    # mixture is no yardstick: its optimiser-built members make it harder than the held-out fields.)
+    held = fields.held_out_contests(contest, sal, rules, pts.mean(axis=0, dtype=np.float64), 2)
+    in_sample = float(np.mean([simulate(h, pts, a.lineups).portfolio.roi for h in held]))
     assert a.roi_estimate < in_sample
     # fresh races (same model, other seed)
     fresh, _, _ = _slate(6, S=2600)

@@ -236,3 +236,64 @@ def test_unrealisable_file_is_reported_and_still_sampled(demo) -> None:
     # the field the sampler drew fits the cap, so it cannot be the file: its average salary is under the cap
     assert rep.field_avg_salary <= 50_000 < rep.implied_avg_salary
     assert len(c.alternatives) == 2
+
+
+def test_posterior_ownership_by_hand() -> None:
+    """Empirical Bayes by hand: a file that points, value and salary explain exactly is the truth
+    whatever error it is said to carry; a residual is kept by k = 1 - sigma^2 / residual variance."""
+    from tailrace.contest import posterior_ownership
+
+    rng = np.random.default_rng(5)
+    n = 30
+    sal = rng.integers(45, 120, size=n) * 100
+    proj = rng.uniform(10, 50, size=n)
+
+    def z(x):
+        return (x - x.mean()) / x.std()
+
+    X = np.column_stack([np.ones(n), z(proj), z(proj / (sal / 1000.0)), z(sal)])
+    logit = X @ np.array([1.0, 0.8, 0.5, 0.2])
+    truth = np.exp(logit) / np.exp(logit).sum() * 600.0
+    post = posterior_ownership(truth, sal, proj, 0.3)
+    assert post.shrink == 0.0 and post.residual_var == pytest.approx(0.0, abs=1e-20)
+    assert np.allclose(post.mean, truth) and np.allclose(post.draw(1), truth)  # k = 0: no draw noise
+    # a residual orthogonal to X with residual variance 0.25: k = 1 - 0.09 / 0.25 = 0.64
+    r = rng.normal(size=n)
+    r -= X @ np.linalg.lstsq(X, r, rcond=None)[0]
+    r *= np.sqrt(0.25 * (n - 4) / (r ** 2).sum())
+    file = np.exp(logit + r)
+    file *= 600.0 / file.sum()
+    post = posterior_ownership(file, sal, proj, 0.3)
+    assert post.residual_var == pytest.approx(0.25) and post.shrink == pytest.approx(0.64)
+    want = np.exp(logit + 0.64 * r)
+    assert np.allclose(post.mean, want / want.sum() * 600.0)
+    # draws: log-ratio to the posterior median has sd sqrt(k) * sigma = 0.24 (pooled over draws)
+    lr = np.concatenate([np.log(post.draw(s) / post.mean) for s in range(400)])
+    assert post.draw(7).sum() == pytest.approx(600.0) and np.array_equal(post.draw(7), post.draw(7))
+    assert abs(lr.std() - 0.24) < 0.02
+    # sigma 0: the file is the truth; a driver at 0 stays at 0
+    f0 = file.copy()
+    f0[4] = 0.0
+    assert np.array_equal(posterior_ownership(f0, sal, proj, 0.0).mean, f0)
+    assert posterior_ownership(f0, sal, proj, 0.3).draw(2)[4] == 0.0
+    # a residual variance below sigma^2: all of it is taken as error
+    small = np.exp(logit + 0.2 * r)
+    assert posterior_ownership(small, sal, proj, 0.3).shrink == 0.0
+
+
+def test_independent_optimiser_entries_are_each_users_best(demo) -> None:
+    """Every entry is the best of the near-optimal pool under some projection near the consensus:
+    a seeded draw, rows sorted, each a pool lineup; far more distinct lineups than the popular sources give."""
+    from tailrace.contest.sharp import independent_optimiser_entries
+
+    _, proj, sal, _ = demo
+    g = lambda s: np.random.default_rng(s)  # noqa: E731
+    a = independent_optimiser_entries(proj, sal, 6, 50_000, 3_000, g(1))
+    assert np.array_equal(a, independent_optimiser_entries(proj, sal, 6, 50_000, 3_000, g(1)))
+    pool = {tuple(x) for x in top_lineups(proj, sal, 6, 50_000, 2000)}
+    assert all(tuple(x) in pool for x in a) and (np.diff(a, axis=1) > 0).all()
+    # zero noise: every user enters the best lineup by mean
+    b = independent_optimiser_entries(proj, sal, 6, 50_000, 50, g(2), noise=0.0)
+    assert (b == top_lineups(proj, sal, 6, 50_000, 1)[0]).all()
+    popular = optimiser_entries(proj, sal, 6, 50_000, 3_000, g(1))
+    assert len({tuple(x) for x in a}) > 2 * len({tuple(x) for x in popular})

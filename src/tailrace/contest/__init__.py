@@ -12,7 +12,13 @@ from dataclasses import field as dataclass_field
 
 import numpy as np
 
-from tailrace.contest.ensemble import field_ensemble, perturb_ownership, sample_field_rejection
+from tailrace.contest.ensemble import (
+    OwnershipPosterior,
+    field_ensemble,
+    perturb_ownership,
+    posterior_ownership,
+    sample_field_rejection,
+)
 from tailrace.contest.field import MAX_SHARPNESS, Field, read_field, sample_field
 from tailrace.contest.report import OwnershipReport, ownership_report
 from tailrace.contest.ownership import model_ownership, read_ownership
@@ -41,6 +47,8 @@ __all__ = [
     "field_ensemble",
     "ownership_report",
     "perturb_ownership",
+    "posterior_ownership",
+    "OwnershipPosterior",
     "sample_field_rejection",
     "PayoutTable",
     "cash_payouts",

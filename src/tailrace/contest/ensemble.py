@@ -12,7 +12,9 @@ share of optimiser-built entries (``sharpness``, :mod:`tailrace.contest.sharp`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,6 +54,91 @@ def perturb_ownership(ownership: np.ndarray, sigma: float, rng: np.random.Genera
     if sigma == 0:
         return own.copy()
     return _cap_and_fill(w, float(own.sum()), 100.0)
+
+
+def _features(salaries: np.ndarray, projections: np.ndarray) -> np.ndarray:
+    """Design matrix (n, 4): intercept, projected points, value (points per $1k), salary, each standardised."""
+    sal = np.asarray(salaries, dtype=np.float64)
+    proj = np.asarray(projections, dtype=np.float64)
+
+    def z(x: np.ndarray) -> np.ndarray:
+        sd = x.std()
+        return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+
+    return np.column_stack([np.ones_like(sal), z(proj), z(proj / (sal / 1000.0)), z(sal)])
+
+
+@dataclass(frozen=True)
+class OwnershipPosterior:
+    """What the ownership file says about the true ownership, given a log-normal error (empirical Bayes).
+
+    The model: ``log truth = X b + e`` (``X``: standardised points, value and salary; ``e`` a
+    driver's popularity beyond them, variance ``tau^2``) and ``log file = log truth + N(0, sigma^2)``.
+    The residual variance of the file around its regression on ``X`` estimates
+    ``tau^2 + sigma^2``, so the posterior keeps a share ``k = tau^2 / (tau^2 + sigma^2)`` of each
+    driver's residual (``k = 0``: the file's departures from points, value and salary are all
+    taken as error) and draws the rest with variance ``k sigma^2``.
+
+    ``mean``: the posterior median ownership (percent, shape (n,), same total as the file);
+    ``shrink``: ``k``; ``residual_var``: the file's residual variance on the log scale.
+    """
+
+    mean: np.ndarray
+    shrink: float
+    residual_var: float
+    sigma: float
+    _fit: np.ndarray
+    _keep: np.ndarray
+    _total: float
+
+    def draw(self, rng: np.random.Generator | int | None) -> np.ndarray:
+        """One draw of the true ownership (percent, shape (n,), the file's total, none above 100)."""
+        g = as_generator(rng)
+        noise = g.normal(0.0, 1.0, size=self._fit.shape[0]) * math.sqrt(self.shrink) * self.sigma
+        w = np.where(self._keep, np.exp(self._fit + noise - self._fit.max()), 0.0)
+        return _cap_and_fill(w, self._total, 100.0)
+
+
+def posterior_ownership(ownership: np.ndarray, salaries: np.ndarray, projections: np.ndarray,
+                        sigma: float = DEFAULT_SIGMA) -> OwnershipPosterior:
+    """The true ownership the file implies when the file is the truth times ``exp(N(0, sigma^2))`` per driver.
+
+    Why: an ownership file with errors looks like a field full of mistakes. Judged against a
+    field drawn from the file itself, a portfolio that bets on those mistakes looks rich; the
+    real field does not make them. Shrinking each driver's departure from what points, value
+    and salary explain (the regression of ``log ownership`` on them, :class:`OwnershipPosterior`)
+    removes the part that is likely error and keeps real popularity.
+
+    Parameters
+    ----------
+    ownership : ndarray of shape (n,)
+        Percent per driver (drivers at 0 stay at 0 and are left out of the fit).
+    salaries, projections : ndarray of shape (n,)
+        Salary and projected points per driver.
+    sigma : float
+        Log-sd of the file's error (0: the file is the truth).
+
+    Returns
+    -------
+    OwnershipPosterior
+    """
+    own = np.asarray(ownership, dtype=np.float64)
+    if not sigma >= 0:
+        raise ValueError(f"sigma {sigma!r} must be >= 0")
+    keep = own > 0
+    y = np.log(np.where(keep, own, 1.0))
+    X = _features(salaries, projections)
+    total = float(own.sum())
+    m = int(keep.sum())
+    if sigma == 0 or m <= X.shape[1] + 1:
+        return OwnershipPosterior(own.copy(), 1.0, float("nan"), float(sigma), y, keep, total)
+    b, *_ = np.linalg.lstsq(X[keep], y[keep], rcond=None)
+    r = y - X @ b
+    rv = float((r[keep] ** 2).sum() / (m - X.shape[1]))
+    k = max(0.0, 1.0 - sigma * sigma / rv) if rv > 0 else 0.0
+    fit = X @ b + k * r
+    mean = _cap_and_fill(np.where(keep, np.exp(fit - fit[keep].max()), 0.0), total, 100.0)
+    return OwnershipPosterior(mean, k, rv, float(sigma), fit, keep, total)
 
 
 def _reject_draw(logw: np.ndarray, sal: np.ndarray, roster: int, lo: int, hi: int, k: int,

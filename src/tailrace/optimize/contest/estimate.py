@@ -6,8 +6,9 @@ and it bets on the errors of the ownership it was given (a driver the file under
 like a bargain; in the real field he is chalk). The estimate is the chosen cap's *held-out*
 figure instead, from the pretend world of ``optimize.contest.fields``: portfolios selected on
 one half of the optimisation scenarios against fields from the user's ownership with a further
-30 % error, scored on the other half against fields drawn from the user's ownership itself by
-other models (``fields.HELD_OUT``: tailrace's calibrated sampler, an uncalibrated ownership
+30 % error, scored on the other half against fields drawn from posterior draws of the true
+ownership (``contest.posterior_ownership``: what the file implies when it carries a 30 % error)
+by other models (``fields.HELD_OUT``: tailrace's calibrated sampler, an uncalibrated ownership
 sampler with a 92 % salary floor, sharp fields with 20–35 % optimiser-built entries), each
 scenario held out once. The estimate is the **mean over the held-out fields**.
 
@@ -99,15 +100,14 @@ def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool 
     elif robust:
         note = (f"Held-out ROI of the chosen setting, the mean over {len(HELD_OUT)} field models: picked on half the "
                 f"simulated races against fields from your ownership with a further {100 * SIGMA:.0f} % log-normal "
-                "error (as your ownership is the real one with an error), scored on the other half against fields "
-                "drawn from your ownership by other models (tailrace's sampler, an uncalibrated ownership sampler "
-                "with a 92 % salary floor, 20 to 35 % of entries from optimisers). The 90 % interval covers the "
-                "spread across those fields and ownership errors, race noise, and the noise of as many fresh races. "
-                "It assumes the race model is right and the real field is like one of those models, and it takes "
-                "your ownership as the field's: where your ownership is off, the portfolio's bets on those errors "
-                "do not pay and the realised ROI falls below this estimate (in our benchmark, with 30 % ownership "
-                "error, by 90 to 120 points on four of seven slates, below the interval). Trust it as far as you "
-                "trust your ownership file.")
+                "error, scored on the other half against fields drawn from what your ownership implies about the "
+                f"real one if it is off by about {100 * SIGMA:.0f} % (each driver's departure from what points, "
+                "value and salary explain is shrunk toward them) by other models (tailrace's sampler, an "
+                "uncalibrated ownership sampler with a 92 % salary floor, 20 to 35 % of entries from optimisers). "
+                "The 90 % interval covers the spread across those fields and ownership draws, race noise, and the "
+                "noise of as many fresh races. It assumes the race model is right and the real field is like one "
+                "of those models. It is wide because the real field's ownership is uncertain; a field harder than "
+                "these models (more optimisers, sharper ownership) can still land below it.")
     else:
         note = ("Held-out ROI of the chosen setting: picked on half the simulated races, scored on the other half "
                 "against a fresh sample of your ownership. The 90 % interval covers race noise and the noise of as "

@@ -8,21 +8,28 @@ duplicated many times). Contest mode therefore uses the measure layer's field mo
 
 * it **selects** against a *mixture field* of the contest's size (costs what one field costs):
   equal shares of the contest's field and its other field models — the contest's
-  ``alternatives`` when it was built with ``field_sharpness="auto"``, else
-  ``field_ensemble`` members 1.. drawn at the share's size (perturbed ownership, the rejection
-  sampler, sharpness 0.2 and 0.35; the contest's own sharpness when it was given one);
+  ``alternatives`` when it was built with ``field_sharpness="auto"``, else two members, each on
+  its own perturbed ownership (tailrace's sampler) with 20 % and 35 % of entries from
+  optimisers that each rank the near-optimal lineups by their own noisy projection
+  (``independent_optimiser_entries``: diffuse, not the few popular sources of the sharp
+  field). Measured on the independent-field benchmark (Kansas, the unrealisable file,
+  Talladega; BENCHMARKS.md) these members gained 1 to 10 points over ``field_ensemble``'s;
 * it **validates** (the cross-validation, and so the honest estimate) in a *pretend world*
   that mirrors the real one. In reality the selection sees the user's ownership, which is the
   true one times an unknown error, and the real field is drawn from the truth by an unknown
   model. So each fold selects against the mixture built on the user's ownership times its own
   draw of ``exp(N(0, 0.3^2))`` per driver (``fold_selection_contest``: the selection never sees
   the ownership it is judged on), and is scored on the other half against ``HELD_OUT``: fields
-  drawn from the user's ownership itself (the pretend truth) by models spanning what a real
-  field plausibly is — tailrace's calibrated sampler, an *uncalibrated* ownership sampler with
-  one salary floor at 92 % of the cap (drivers drawn by the ownership weights as they are), and
-  sharp fields with 20–35 % optimiser-built entries. A portfolio that bets on the errors of the
-  ownership it was shown is caught here: judged against the truth, those bets lose. The
-  hardest fields decide the interval's low end (``optimize.contest.estimate``).
+  drawn from a *posterior draw of the true ownership* (``contest.posterior_ownership``: the
+  file's departures from what points, value and salary explain are shrunk by the share that
+  a 30 % error would make, empirical Bayes) by models spanning what a real field plausibly
+  is — tailrace's calibrated sampler, an *uncalibrated* ownership sampler with one salary
+  floor at 92 % of the cap (drivers drawn by the ownership weights as they are), and sharp
+  fields with 20–35 % optimiser-built entries. Judging against the file itself (the earlier
+  recipe) took the file's errors for the field's mistakes: with 30 % ownership error the
+  estimate was 90–120 points above the realised ROI on four of seven benchmark slates. A
+  portfolio that bets on the errors of the ownership it was shown is caught here. The hardest
+  fields decide the interval's low end (``optimize.contest.estimate``).
 
 A field given as a file (real entries) is used as it is for both: it is the data.
 
@@ -37,9 +44,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from tailrace.contest import Contest, Field, field_ensemble, perturb_ownership, sample_field, sample_field_rejection
-from tailrace.contest.ensemble import ALT_MIN_SALARY_SHARE, DEFAULT_SHARPNESS, DEFAULT_SIGMA
+from tailrace.contest import (
+    Contest,
+    Field,
+    perturb_ownership,
+    posterior_ownership,
+    sample_field,
+    sample_field_rejection,
+)
+from tailrace.contest.ensemble import ALT_MIN_SALARY_SHARE, DEFAULT_SIGMA
 from tailrace.contest.field import DEFAULT_STRICT_SHARE
+from tailrace.contest.sharp import independent_optimiser_entries
 from tailrace.errors import InputError
 from tailrace.optimize.problem import LineupRules
 
@@ -47,7 +62,7 @@ SIGMA = DEFAULT_SIGMA  # log-normal error of a user's ownership projection (issu
 SELECTION_MEMBERS = 3  # the contest's field and two other field models, equal shares
 # held-out fields (sampler, sharpness): "calibrated" = tailrace's sampler; "uncalibrated" = drivers
 # drawn by the ownership weights as they are, one floor at ALT_MIN_SALARY_SHARE of the cap
-# (``sample_field_rejection`` without calibration rounds). Each on its own perturbed ownership.
+# (``sample_field_rejection`` without calibration rounds). Each on its own posterior draw of the truth.
 HELD_OUT = (
     ("calibrated", 0.0),
     ("uncalibrated", 0.0),
@@ -75,25 +90,33 @@ def _shares(N: int, K: int) -> np.ndarray:
     return np.diff(np.linspace(0, N, K + 1).round().astype(np.int64))
 
 
-def _ensemble(contest: Contest, ownership: np.ndarray, salaries: np.ndarray, rules: LineupRules,
-              projections: np.ndarray, rng: np.random.Generator, n_entries: int, base: Field) -> list[np.ndarray]:
-    """``field_ensemble`` members 1.. on ``ownership`` at ``n_entries`` each (the contest's sharpness
-    when it was given a number, else the ensemble's levels)."""
-    levels = (contest.field_sharpness,) if not isinstance(contest.field_sharpness, str) else DEFAULT_SHARPNESS
-    lo, _ = _floors(contest, salaries)
-    ens = field_ensemble(ownership, salaries, rules.roster_size, rules.salary_cap, n_entries,
-                         projections=projections, sharpness=levels, members=SELECTION_MEMBERS, rng=rng,
-                         min_salary=lo, base=base)
-    return [f.lineups for f in ens[1:]]
+SELECTION_SHARPNESS = (0.2, 0.35)  # the selection's members 1.. (member 0: the contest's field)
+
+
+def _diverse_members(contest: Contest, ownership: np.ndarray, salaries: np.ndarray, rules: LineupRules,
+                     projections: np.ndarray, rng: np.random.Generator, n_entries: int) -> list[np.ndarray]:
+    """Members 1.. of the selection's mixture: each on its own perturbed ``ownership`` (tailrace's
+    sampler) with a ``SELECTION_SHARPNESS`` share of optimiser entries, each from its own user's
+    projection (``independent_optimiser_entries``); ``n_entries`` lineups each, shuffled."""
+    lo, lo2 = _floors(contest, salaries)
+    out = []
+    for sh in SELECTION_SHARPNESS:
+        own = perturb_ownership(ownership, SIGMA, rng)
+        k = int(round(sh * n_entries))
+        parts = [sample_field(own, salaries, rules.roster_size, rules.salary_cap, n_entries - k, min_salary=lo,
+                              loose_floor=lo2, rng=rng).lineups,
+                 independent_optimiser_entries(projections, salaries, rules.roster_size, rules.salary_cap, k, rng)]
+        lu = np.concatenate(parts, axis=0)
+        out.append(lu[rng.permutation(lu.shape[0])])
+    return out
 
 
 def selection_members(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
                       seed: int, n_entries: int) -> list[np.ndarray]:
     """The selection's field models other than the contest's own, ``n_entries`` lineups each.
 
-    The contest's ``alternatives`` (their first ``n_entries``) when it has them, else
-    ``field_ensemble`` members 1..``SELECTION_MEMBERS - 1`` drawn at ``n_entries``, on the
-    contest's ownership, with the contest's sharpness when it was given a number.
+    The contest's ``alternatives`` (their first ``n_entries``) when it has them, else the
+    ``_diverse_members`` on the contest's ownership (module docstring).
 
     Returns
     -------
@@ -102,8 +125,8 @@ def selection_members(contest: Contest, salaries: np.ndarray, rules: LineupRules
     alts = contest.alternatives
     if alts:
         return [np.resize(a.field.lineups, (n_entries, rules.roster_size)) for a in alts]
-    return _ensemble(contest, contest.ownership, salaries, rules, projections,
-                     np.random.default_rng([int(seed), 0xF1E1D]), n_entries, Field(contest.field.lineups[:n_entries]))
+    return _diverse_members(contest, contest.ownership, salaries, rules, projections,
+                            np.random.default_rng([int(seed), 0xF1E1D]), n_entries)
 
 
 def selection_contest(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
@@ -155,7 +178,7 @@ def fold_selection_contest(contest: Contest, salaries: np.ndarray, rules: Lineup
     base = sample_field(own, salaries, rules.roster_size, rules.salary_cap, int(sizes[0]), min_salary=lo,
                         loose_floor=lo2, rng=g, sharpness=sh0, projections=projections if sh0 > 0 else None,
                         pilot=8_000, calibration_rounds=6)
-    members = _ensemble(contest, own, salaries, rules, projections, g, int(sizes[1:K - len(extra)].max()), base)
+    members = _diverse_members(contest, own, salaries, rules, projections, g, int(sizes[1:K - len(extra)].max()))
     shares = [base.lineups] + [m[: int(s)] for m, s in zip(members, sizes[1:])]
     for c, m in zip(extra, sizes[K - len(extra):]):
         f = c.field.lineups
@@ -169,7 +192,8 @@ def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, p
     truth) drawn by that sampler with that sharpness, seeded by ``[seed, 0x4E1D, j]``."""
     sampler, sh = HELD_OUT[j]
     g = np.random.default_rng([int(seed), 0x4E1D, j])
-    own = np.asarray(contest.ownership, dtype=np.float64)  # the pretend truth
+    # the pretend truth: a draw of what the user's ownership implies about the real one
+    own = posterior_ownership(contest.ownership, salaries, projections, SIGMA).draw(g)
     N = contest.field.n_entries
     proj = np.asarray(projections, dtype=np.float64) if sh > 0 else None
     if sampler == "calibrated":
