@@ -80,6 +80,7 @@ import numpy as np
 from tailrace.contest import Contest
 from tailrace.contest.simulate import MAX_BINS, SCORE_SCALE, bisect_left, bisect_right, grid_points, standings_kernel
 from tailrace.errors import InfeasibleError
+from tailrace.optimize.contest.standings import paid_standings_grid
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
@@ -852,6 +853,7 @@ class _PaidStore:
         # field per batch, no paid region kept); else, and for small batches, the field's paid region
         self.grid = (g is not None and int((g.max(axis=1).astype(np.int64) - g.min(axis=1)).max()) * r < MAX_BINS
                      and not (executor is not None and executor.distributed))
+        self.g = g if self.grid else None  # grid units, for the paid-standings kernel
 
     @property
     def tops(self) -> _FieldTops:
@@ -872,6 +874,20 @@ class _PaidStore:
                                                self.fc.astype(np.int64), self.n_paid, chunk=chunk)
             return row + r0, col, fa, ft, key
         return self.tops.entries(lineups, r0=r0, r1=r1)
+
+    def paid_of(self, lineups: np.ndarray) -> _Paid:
+        """Standings of ``lineups`` over all scenarios, grouped by candidate (as ``_Paid`` of
+        ``entries``): on grid points straight from ``paid_standings_grid``, the same arrays."""
+        small = lineups.shape[0] < GRID_BATCH
+        if self.grid and (not small or (self._tops is None and self.small_batches < GRID_SMALL_BATCHES)):
+            self.small_batches += int(small)
+            cptr, row, fa, ft, key = paid_standings_grid(self.g, lineups, self.fu, self.fc, self.n_paid)
+            out = _Paid.__new__(_Paid)
+            out.store, out.window, out.cands = None, None, lineups
+            out.row, out.fa, out.ft, out.key, out.cptr = row, fa, ft, key, cptr
+            return out
+        row, col, fa, ft, key = self.entries(lineups)
+        return _Paid(lineups, row, fa, ft, key, col)
 
     def get(self, lineups: np.ndarray, r0: int, r1: int, keep: bool = True) -> _Paid:
         """Standings of ``lineups`` (distinct sorted rows) in scenarios r0..r1-1, renumbered from 0.
@@ -901,15 +917,21 @@ class _PaidStore:
             return _Paid(lineups, np.concatenate(parts_row), fa, ft, key,
                          np.concatenate(parts_col).astype(np.int64), store=self, window=(r0, r1))
         if miss:
-            new = lineups[miss]
-            row, col, fa, ft, key = self.entries(new)
-            e = _Paid(new, row, fa, ft, key, col)
+            e = self.paid_of(lineups[miss])
             C0 = 0 if self.paid is None else self.paid.cands.shape[0]
             self.paid = e if self.paid is None else self.paid.append(e)
             for j, i in enumerate(miss):
                 self.index[rows[i]] = C0 + j
         cols = np.array([self.index[x] for x in rows], dtype=np.int64)
-        row, fa, ft, key, col = self.paid.take(cols, r0, r1)
+        a = self.paid
+        if r0 == 0 and r1 >= self.p.shape[0] and cols.shape[0] == a.cands.shape[0] and \
+                np.array_equal(cols, np.arange(cols.shape[0])):
+            # every stored candidate in store order over all scenarios: the store's own arrays
+            out = _Paid.__new__(_Paid)
+            out.store, out.window, out.cands = self, (r0, r1), lineups
+            out.row, out.fa, out.ft, out.key, out.cptr = a.row, a.fa, a.ft, a.key, a.cptr
+            return out
+        row, fa, ft, key, col = a.take(cols, r0, r1)
         return _Paid(lineups, row, fa, ft, key, col, store=self, window=(r0, r1), presorted=True)
 
 
