@@ -576,14 +576,19 @@ class _Selection:
 
 @nb.njit(cache=True)
 def _row_prefix(s: int, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray,
-                cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> None:
+                cb: np.ndarray, ct: np.ndarray, cum: np.ndarray, i0: int = 0) -> None:
     """Row ``s``'s loss prefixes: cb[s, i] / ct[s, i] = what chosen 0..i-1 lose when a new entry
-    lands strictly above / tied with them (as in ``_rescore_row``)."""
+    lands strictly above / tied with them (as in ``_rescore_row``).
+
+    ``i0``: a group start (first of a run of equal keys) before which nothing changed since the
+    prefixes were last computed: entries 0..i0-1 keep their places, so cb/ct[s, :i0 + 1] stand
+    and only the rest is recomputed (the same sums, term for term)."""
     q = st_n[s]
     neg = st_neg[s]
-    cb[s, 0] = 0.0
-    ct[s, 0] = 0.0
-    i = 0
+    if i0 == 0:
+        cb[s, 0] = 0.0
+        ct[s, 0] = 0.0
+    i = i0
     while i < q:
         j = i
         while j < q and neg[j] == neg[i]:
@@ -618,6 +623,20 @@ def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray
     return out
 
 
+@nb.njit(cache=True, parallel=True)
+def _eval_alone(cptr: np.ndarray, fa: np.ndarray, ft: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """``_eval_many`` of every candidate while nothing is chosen: each entry's payout alone
+    against the field, summed over its scenarios in the same order (the same floats)."""
+    C = cptr.shape[0] - 1
+    out = np.empty(C)
+    for c in nb.prange(C):
+        tot = 0.0
+        for e in range(cptr[c], cptr[c + 1]):
+            tot += _split(cum, np.int64(fa[e]), np.int64(ft[e] + 1))
+        out[c] = tot
+    return out
+
+
 @nb.njit(cache=True)
 def _insert(c: int, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
             st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray,
@@ -625,8 +644,10 @@ def _insert(c: int, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.nd
     """Add candidate ``c`` to the chosen state of every scenario where it is paid."""
     for e in range(cptr[c], cptr[c + 1]):
         s = row[e]
-        _insert_sorted(s, -key[e], fa[e], ft[e], st_neg, st_fa, st_ft, st_n)
-        _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb, ct, cum)
+        x = -key[e]
+        _insert_sorted(s, x, fa[e], ft[e], st_neg, st_fa, st_ft, st_n)
+        # entries strictly above the new one keep their places: recompute from its key's group on
+        _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb, ct, cum, bisect_left(st_neg[s, :st_n[s]], x))
 
 
 @nb.njit(cache=True)
@@ -944,8 +965,7 @@ class _LazySelection:
         self.S = points.shape[0]
         self.table = contest.payouts.capped(cap_place)
         self.cum = self.table.cumulative()
-        fu, self.fc = contest.opponents(n_lineups).unique()
-        self.fu = np.ascontiguousarray(fu, dtype=np.int32)
+        self.contest, self.n_lineups = contest, n_lineups
         self.paid = paid
         L = n_lineups + 1
         self.st_neg = np.zeros((self.S, L), dtype=np.int64)
@@ -963,14 +983,22 @@ class _LazySelection:
         new = np.ascontiguousarray(new, dtype=np.int32)
         if self.paid is not None and self.paid.store is not None:
             e = self.paid.store.get(new, *self.paid.window)
-        else:
-            e = _Paid.compute(self.p, new, self.fu, self.fc, self.table.n_paid)
+        else:  # no store: the field's distinct lineups, only now (a store's selection never needs them)
+            fu, fc = self.contest.opponents(self.n_lineups).unique()
+            e = _Paid.compute(self.p, new, np.ascontiguousarray(fu, dtype=np.int32), fc, self.table.n_paid)
         self.paid = e if self.paid is None else self.paid.append(e)
 
     def evaluate(self, cs: np.ndarray) -> np.ndarray:
         a = self.paid
         return _eval_many(np.asarray(cs, dtype=np.int64), a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg,
                           self.st_n, self.cb, self.ct, self.cum)
+
+    def evaluate_alone(self) -> np.ndarray:
+        """Every candidate's value before anything is chosen (``evaluate`` of all, faster)."""
+        if int(self.st_n.max(initial=0)):
+            return self.evaluate(np.arange(self.cands.shape[0]))
+        a = self.paid
+        return _eval_alone(a.cptr, a.fa, a.ft, self.cum)
 
     def choose(self, c: int) -> None:
         a = self.paid
@@ -1069,7 +1097,7 @@ def select_contest_portfolio(
         m = np.zeros((C0, n), dtype=bool)
         m[np.arange(C0)[:, None], _paid.cands] = True
         member, ok = m, admissible(m)
-        bound, fresh = sel.evaluate(np.arange(C0)), np.zeros(C0, dtype=np.int64)
+        bound, fresh = sel.evaluate_alone(), np.zeros(C0, dtype=np.int64)
     else:
         extend(np.asarray(candidates))
     refilled_for: tuple[int, ...] | None = None
