@@ -17,114 +17,116 @@ import numpy as np
 
 from tailrace.contest.simulate import KEY_PER_GRID, _fill_pairs, _score, pair_slots
 
-_SCRATCH_BYTES = 2**25  # dense per-chunk scratch (three int32 cells per scenario and candidate)
 
 
 @nb.njit(cache=True, parallel=True)
-def _chunk_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, field_flat: np.ndarray, field_c: np.ndarray,
-                n_paid: int, x: np.ndarray, fa: np.ndarray, ft: np.ndarray) -> np.ndarray:
-    """Standings of every candidate in each scenario of a chunk, and the paid count per scenario.
+def _field_regions(g: np.ndarray, field_flat: np.ndarray, h: int, field_c: np.ndarray, n_paid: int,
+                   width: np.ndarray, off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray) -> None:
+    """Per scenario, the field's paid region as counts at or above each grid total.
 
-    Parameters
-    ----------
-    g : ndarray of shape (B, n_drivers), int32
-        The chunk's points in grid units (``contest.simulate.grid_points``).
-    ours_flat, field_flat : ndarray of shape (m * h,), (u * h,)
-        Candidates' and distinct field lineups' pair slots (``pair_slots``), raveled.
-    h : int
-        Pair slots per lineup.
-    field_c : ndarray of shape (u,), int32
-        Entries holding each distinct field lineup.
-    n_paid : int
-        Paid places: a candidate is paid where fewer field entries are strictly above it.
-    x, fa, ft : ndarray of shape (>= B, m), int32
-        Scratch, filled with each candidate's grid total, field entries strictly above and
-        field entries tied (itself excluded), exactly as ``standings_grid`` with
-        ``include_ours=False`` (``above``, ``tied - 1``).
-
-    Returns
-    -------
-    ndarray of shape (B,), int64
-        Paid candidates per scenario.
+    Scenario ``s``'s field totals lie within ``width[s]`` consecutive grid units. ``lo[s]``: the
+    lowest total that can be paid (the ``n_paid``-th highest field entry's total; the field's
+    lowest when it has fewer entries); ``hi[s]``: the field's highest total. ``A[off[s] + k]``
+    = field entries with total >= ``lo[s] + k`` for k = 0 .. hi[s] - lo[s] + 1 (the last is 0).
     """
-    B = g.shape[0]
-    m = x.shape[1]
+    S = g.shape[0]
     u = field_c.shape[0]
     n1 = g.shape[1] + 1
-    cnt = np.zeros(B, dtype=np.int64)
-    for s in nb.prange(B):
+    for s in nb.prange(S):
         tab = np.empty(n1 * n1, dtype=np.int32)
         _fill_pairs(g[s], tab)
         mn = np.int32(2**31 - 1)
         mx = np.int32(-(2**31))
-        for j in range(m):
-            v = _score(tab, ours_flat, j, h)
-            x[s, j] = v
+        f = np.empty(u, dtype=np.int32)
+        for i in range(u):
+            v = _score(tab, field_flat, i, h)
+            f[i] = v
             mn = min(mn, v)
             mx = max(mx, v)
-        base = np.int32(mn - 1)  # our lowest total sits in bin 1, as in standings_grid
-        top = np.int32(mx - mn + 2)  # bin for totals above our highest
-        hist = np.zeros(top + 1, dtype=np.int32)
-        if h == 3:
-            for i in range(u):
-                f = np.int32(tab[field_flat[3 * i]] + tab[field_flat[3 * i + 1]] + tab[field_flat[3 * i + 2]] - base)
-                f = min(max(f, np.int32(0)), top)
-                hist[np.uint32(f)] += field_c[i]
-        else:
-            for i in range(u):
-                f = np.int32(_score(tab, field_flat, i, h) - base)
-                f = min(max(f, np.int32(0)), top)
-                hist[np.uint32(f)] += field_c[i]
-        sfx = np.empty(top + 1, dtype=np.int32)
-        acc = np.int32(0)
-        for k in range(top, -1, -1):
-            sfx[k] = acc
+        if u == 0:
+            lo[s] = 0
+            hi[s] = -1
+            A[off[s]] = 0
+            continue
+        hist = np.zeros(mx - mn + 1, dtype=np.int32)
+        for i in range(u):
+            hist[f[i] - mn] += field_c[i]
+        # from the top down to the n_paid-th entry
+        acc = 0
+        k = mx - mn
+        while k > 0 and acc + hist[k] < n_paid:
             acc += hist[k]
-        c = 0
-        for j in range(m):
-            k = x[s, j] - base
-            a = sfx[k]
-            fa[s, j] = a
-            ft[s, j] = hist[k]
-            if a < n_paid:
-                c += 1
-        cnt[s] = c
+            k -= 1
+        lo[s] = mn + k
+        hi[s] = mx
+        o = off[s]
+        run = 0
+        A[o + mx - mn - k + 1] = 0
+        for j in range(mx - mn, k - 1, -1):
+            run += hist[j]
+            A[o + j - k] = run
+
+
+@nb.njit(cache=True, inline="always")
+def _standing(A: np.ndarray, o: int, lo: int, hi: int, n_field: int, v: int) -> tuple[int, int]:
+    """(field strictly above, field tied) for grid total ``v`` from a scenario's region."""
+    if v > hi:
+        return 0, 0
+    if v < lo:
+        return n_field, 0
+    above = A[o + v - lo + 1]
+    return above, A[o + v - lo] - above
+
+
+@nb.njit(cache=True, parallel=True)
+def _count_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int, n_field: int, off: np.ndarray,
+                lo: np.ndarray, hi: np.ndarray, A: np.ndarray, block: int) -> np.ndarray:
+    """Paid scenarios per (scenario block, candidate), shape (n_blocks, m), int64."""
+    S = g.shape[0]
+    n1 = g.shape[1] + 1
+    nb_ = (S + block - 1) // block
+    cnt = np.zeros((nb_, m), dtype=np.int64)
+    for b in nb.prange(nb_):
+        tab = np.empty(n1 * n1, dtype=np.int32)
+        for s in range(b * block, min(S, (b + 1) * block)):
+            _fill_pairs(g[s], tab)
+            o, l, u = off[s], lo[s], hi[s]
+            for j in range(m):
+                v = _score(tab, ours_flat, j, h)
+                a, t = _standing(A, o, l, u, n_field, v)
+                if a < n_paid:
+                    cnt[b, j] += 1
     return cnt
 
 
-@nb.njit(cache=True)
-def _chunk_compact(B: int, x: np.ndarray, fa: np.ndarray, ft: np.ndarray, n_paid: int, row0: int,
-                   row: np.ndarray, col: np.ndarray, efa: np.ndarray, eft: np.ndarray, ex: np.ndarray,
-                   at: int, colcnt: np.ndarray) -> int:
-    """Append the chunk's paid cells in (scenario, candidate) order from ``at``; count them per
-    candidate in ``colcnt``. Returns the new end."""
-    m = x.shape[1]
-    for s in range(B):
-        for j in range(m):
-            if fa[s, j] < n_paid:
-                row[at] = row0 + s
-                col[at] = j
-                efa[at] = fa[s, j]
-                eft[at] = ft[s, j]
-                ex[at] = x[s, j]
-                at += 1
-                colcnt[j] += 1
-    return at
-
-
-@nb.njit(cache=True)
-def _scatter(row: np.ndarray, col: np.ndarray, efa: np.ndarray, eft: np.ndarray, ex: np.ndarray, pos: np.ndarray,
-             orow: np.ndarray, ofa: np.ndarray, oft: np.ndarray, okey: np.ndarray, key_per_grid: int) -> None:
-    """Place (scenario-ordered) entries at their candidate's next slot ``pos[c]`` (stable: per
-    candidate, scenarios ascending as the chunks come in order)."""
-    for e in range(row.shape[0]):
-        c = col[e]
-        q = pos[c]
-        pos[c] = q + 1
-        orow[q] = row[e]
-        ofa[q] = efa[e]
-        oft[q] = eft[e]
-        okey[q] = np.int64(ex[e]) * key_per_grid
+@nb.njit(cache=True, parallel=True)
+def _fill_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int, n_field: int, off: np.ndarray,
+               lo: np.ndarray, hi: np.ndarray, A: np.ndarray, block: int, pos: np.ndarray, key_per_grid: int,
+               row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
+    """Write every paid (scenario, candidate) at ``pos[block, candidate]`` (then advanced)."""
+    S = g.shape[0]
+    n1 = g.shape[1] + 1
+    nb_ = (S + block - 1) // block
+    CB = 512  # candidates per pass over the block's scenarios: their write positions stay in cache
+    for b in nb.prange(nb_):
+        s0, s1 = b * block, min(S, (b + 1) * block)
+        tabs = np.empty((s1 - s0, n1 * n1), dtype=np.int32)
+        for s in range(s0, s1):
+            _fill_pairs(g[s], tabs[s - s0])
+        for j0 in range(0, m, CB):
+            for s in range(s0, s1):
+                tab = tabs[s - s0]
+                o, l, u = off[s], lo[s], hi[s]
+                for j in range(j0, min(m, j0 + CB)):
+                    v = _score(tab, ours_flat, j, h)
+                    a, t = _standing(A, o, l, u, n_field, v)
+                    if a < n_paid:
+                        q = pos[b, j]
+                        pos[b, j] = q + 1
+                        row[q] = s
+                        fa[q] = a
+                        ft[q] = t
+                        key[q] = np.int64(v) * key_per_grid
 
 
 def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int,
@@ -143,7 +145,7 @@ def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, f
     n_paid : int
         Paid places of the payout table.
     chunk : int, optional
-        Scenarios per dense scratch chunk (default: about 32 MB of scratch).
+        Scenarios per parallel task (default 32).
 
     Returns
     -------
@@ -170,36 +172,33 @@ def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, f
     r = cands.shape[1]
     os_ = pair_slots(cands, n)
     h = os_.shape[1]
-    fs = pair_slots(np.asarray(field_u).reshape(-1, r), n)
+    fu = np.asarray(field_u).reshape(-1, r)
+    fs = pair_slots(fu, n)
     fc = np.ascontiguousarray(field_c, dtype=np.int32)
-    B = int(chunk) if chunk else int(max(16, min(1024, _SCRATCH_BYTES // (12 * m))))
-    B = min(B, S)
-    x = np.empty((B, m), dtype=np.int32)
-    fa = np.empty((B, m), dtype=np.int32)
-    ft = np.empty((B, m), dtype=np.int32)
-    colcnt = np.zeros(m, dtype=np.int64)
-    parts = []
-    for start in range(0, S, B):
-        stop = min(S, start + B)
-        cnt = _chunk_paid(np.ascontiguousarray(g[start:stop]), os_.reshape(-1), h, fs.reshape(-1), fc, int(n_paid),
-                          x, fa, ft)
-        E = int(cnt.sum())
-        row = np.empty(E, dtype=np.int64)
-        col = np.empty(E, dtype=np.int32)
-        efa = np.empty(E, dtype=np.int32)
-        eft = np.empty(E, dtype=np.int32)
-        ex = np.empty(E, dtype=np.int32)
-        _chunk_compact(stop - start, x, fa, ft, int(n_paid), start, row, col, efa, eft, ex, 0, colcnt)
-        parts.append((row, col, efa, eft, ex))
+    n_field = int(fc.sum(dtype=np.int64))
+    # each scenario's field totals span at most its best roster minus its worst, in grid units
+    gs = np.sort(g, axis=1)
+    width = (gs[:, -r:].sum(axis=1, dtype=np.int64) - gs[:, :r].sum(axis=1, dtype=np.int64) + 2) if fu.shape[0] else \
+        np.ones(S, dtype=np.int64)
+    off = np.zeros(S, dtype=np.int64)
+    np.cumsum(width[:-1], out=off[1:])
+    A = np.empty(int(off[-1] + width[-1]), dtype=np.int32)  # touched only in the paid regions
+    lo = np.empty(S, dtype=np.int32)
+    hi = np.empty(S, dtype=np.int32)
+    _field_regions(g, fs.reshape(-1), h, fc, int(n_paid), width, off, lo, hi, A)
+    block = int(chunk) if chunk else 32
+    cnt = _count_paid(g, os_.reshape(-1), h, m, int(n_paid), n_field, off, lo, hi, A, block)
     cptr = np.zeros(m + 1, dtype=np.int64)
-    np.cumsum(colcnt, out=cptr[1:])
+    np.cumsum(cnt.sum(axis=0), out=cptr[1:])
+    # where each block's entries of a candidate start: after the earlier blocks'
+    pos = np.cumsum(cnt, axis=0)
+    pos -= cnt
+    pos += cptr[:-1]
     E = int(cptr[-1])
     orow = np.empty(E, dtype=np.int64)
     ofa = np.empty(E, dtype=np.int32)
     oft = np.empty(E, dtype=np.int32)
     okey = np.empty(E, dtype=np.int64)
-    pos = cptr[:-1].copy()
-    for part in parts:
-        _scatter(*part, pos, orow, ofa, oft, okey, int(KEY_PER_GRID))
-    parts.clear()
+    _fill_paid(g, os_.reshape(-1), h, m, int(n_paid), n_field, off, lo, hi, A, block, pos, int(KEY_PER_GRID),
+               orow, ofa, oft, okey)
     return cptr, orow, ofa, oft, okey
