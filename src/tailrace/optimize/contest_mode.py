@@ -1191,15 +1191,16 @@ def _portfolio_payouts(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np
 
 
 def _held_out_payouts(points: np.ndarray, ports: dict[int, np.ndarray], judge: Contest, n_lineups: int,
-                      chunk: int = 1024) -> dict[int, np.ndarray]:
+                      chunk: int = 1024, field: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, np.ndarray]:
     """True-table payout of each portfolio in each scenario, shape (S,), against ``judge``'s field
     (our lineups rank among themselves too).
 
     The measure's standings kernel (``contest.simulate.standings_kernel``) ranks the portfolios'
     distinct lineups against the field scenario by scenario, so a judge costs one pass over its
-    field and no memory that grows with the paid places.
+    field and no memory that grows with the paid places. ``field``: the judge's distinct
+    opponents and their counts (``opponents(n_lineups).unique()``), when already computed.
     """
-    fu, fc = judge.opponents(n_lineups).unique()
+    fu, fc = field if field is not None else judge.opponents(n_lineups).unique()
     fu = np.ascontiguousarray(fu, dtype=np.int32)
     fc = np.ascontiguousarray(fc, dtype=np.int64)
     union, inv = np.unique(np.concatenate([np.sort(v, axis=1) for v in ports.values()]), axis=0, return_inverse=True)
@@ -1310,8 +1311,9 @@ def cross_validate_cap(
     t_judge = time.perf_counter()
     pay: dict[int, list[list[np.ndarray]]] = {c: [[] for _ in judges] for c in caps}
     for j, judge in enumerate(judges):
+        fld = judge.opponents(n_lineups).unique()  # once per judge, for both folds
         for b0, b1, ports in fold_ports:
-            got = _held_out_payouts(p[b0:b1], ports, judge, n_lineups) if ports else {}
+            got = _held_out_payouts(p[b0:b1], ports, judge, n_lineups, field=fld) if ports else {}
             for c in caps:
                 pay[c][j].append(got[c] if c in got else np.full(b1 - b0, -np.inf))
     t_judged = time.perf_counter()
