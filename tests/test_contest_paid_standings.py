@@ -99,3 +99,21 @@ def test_eval_alone_and_incremental_prefixes_equal_full_recomputation() -> None:
             _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb2, ct2, cum)
         q = st_n[:, None] >= np.arange(cb.shape[1])[None, :]  # the live part of each row
         assert np.array_equal(cb[q], cb2[q]) and np.array_equal(ct[q], ct2[q])
+
+
+def test_upper_cvar_levels_equal_one_level_at_a_time_and_brute_force() -> None:
+    from tailrace.optimize.contest_mode import _upper_cvar_levels, _upper_cvar_many
+
+    rng = np.random.default_rng(5)
+    points = rng.gamma(2.0, 10.0, size=(400, 10)).astype(np.float32)
+    lus = np.sort(np.array([rng.choice(10, 6, replace=False) for _ in range(50)]), axis=1).astype(np.uint8)
+    ks = np.array([4, 20, 40], dtype=np.int64)
+    need = rng.random((50, 3)) < 0.7
+    got = _upper_cvar_levels(points, lus, ks, need)
+    for li, k in enumerate(ks):
+        one = _upper_cvar_many(points, lus, int(k))
+        assert np.array_equal(got[need[:, li], li], one[need[:, li]])  # the same floats
+        assert np.isnan(got[~need[:, li], li]).all()
+        x = points[:, lus.astype(np.int64)].sum(axis=2, dtype=np.float64).T  # (50, 400)
+        brute = np.sort(x, axis=1)[:, -k:].mean(axis=1)
+        assert np.allclose(got[need[:, li], li], brute[need[:, li]], rtol=1e-12)

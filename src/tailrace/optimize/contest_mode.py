@@ -218,6 +218,31 @@ def _upper_cvar_many(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+@nb.njit(cache=True, parallel=True)
+def _upper_cvar_levels(points: np.ndarray, lus: np.ndarray, ks: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """``_upper_cvar_many`` at several tail sizes at once: out[i, l] = the mean of lineup i's top
+    ``ks[l]`` scenario scores where ``need[i, l]`` (else NaN), shapes (L,), (U, L) -> (U, L). Each
+    lineup's scores are summed once; each level partitions them afresh, as ``_upper_cvar_many``
+    does (the same floats)."""
+    S = points.shape[0]
+    U, r = lus.shape
+    L = ks.shape[0]
+    out = np.full((U, L), np.nan)
+    for i in nb.prange(U):
+        x = np.empty(S)
+        for s in range(S):
+            v = 0.0
+            for j in range(r):
+                v += np.float64(points[s, lus[i, j]])
+            x[s] = v
+        for l in range(L):
+            if need[i, l]:
+                k = ks[l]
+                y = np.partition(x, S - k)
+                out[i, l] = y[S - k:].mean()
+    return out
+
+
 @nb.njit(cache=True)
 def _group_tops(order: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -> np.ndarray:
     """For each code g, the first ``quota`` lineups of ``order`` with that code (-1 = none)."""
@@ -318,6 +343,7 @@ def pool_context(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, *
     mu = p.mean(axis=0, dtype=np.float64)
     crit: dict[str, np.ndarray] = {"mean": _lineup_best(lu, np.ascontiguousarray(mu[:, None]))}
     by_mean = _top_by(crit["mean"], lb_lineups)
+    bounds, tops, ks = [], [], []
     for lev in levels:
         k = max(1, int(round(lev * S)))
         # lower bound: the best mean over each driver's big days and the leaders' own top scenarios
@@ -327,9 +353,23 @@ def pool_context(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, *
         # successive linearisation, one round: the leaders' own top scenarios
         w2 = _top_scenarios(p, lu[_top_by(lb, refine_lineups)], k)
         lb = np.maximum(lb, _lineup_best(lu, np.ascontiguousarray(w2.T)))
-        top = _top_by(lb, n_exact)
-        lb[top] = np.maximum(lb[top], _upper_cvar_many(p, lu[top], k))  # exact where it matters
-        crit[f"upper_cvar_{lev:g}"] = lb
+        bounds.append(lb)
+        tops.append(_top_by(lb, n_exact))
+        ks.append(k)
+    if levels:  # exact where it matters: every level's leaders, each lineup's scores summed once
+        union, inv = np.unique(np.concatenate(tops), return_inverse=True)
+        need = np.zeros((union.shape[0], len(levels)), dtype=np.bool_)
+        at = 0
+        where = []
+        for li, top in enumerate(tops):
+            idx = inv.ravel()[at:at + top.shape[0]]
+            at += top.shape[0]
+            need[idx, li] = True
+            where.append(idx)
+        exact = _upper_cvar_levels(p, np.ascontiguousarray(lu[union]), np.array(ks, dtype=np.int64), need)
+        for li, (lev, lb, top) in enumerate(zip(levels, bounds, tops)):
+            lb[top] = np.maximum(lb[top], exact[where[li], li])
+            crit[f"upper_cvar_{lev:g}"] = lb
     timings["criteria"] = time.perf_counter() - t0
     return PoolContext(lu, bits, crit, timings=timings)
 
