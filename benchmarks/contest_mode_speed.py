@@ -18,8 +18,12 @@ average and the run's own stage timings (wall); then per side the median CPU and
 ratios after / before, and whether the two portfolios are the same bytes (a SHA-256 of the
 lineups, marginal values, exposures, CV scores and the estimate: every figure but timings).
 
+``--main-src`` must hold the baseline's code as committed: a working tree with uncommitted
+edits to the field models draws other fields and so another portfolio (``git archive <commit>
+src | tar -x -C /tmp/base`` gives a clean copy).
+
 Run: ``PYTHONPATH=src .venv/bin/python benchmarks/contest_mode_speed.py [--main-src /work/main/src]
-[--n-scenarios 10000] [--field-size 20000] [--threads N] [--rounds 1]``
+[--n-scenarios 10000] [--field-size 20000] [--threads N] [--rounds 2]``
 """
 
 from __future__ import annotations

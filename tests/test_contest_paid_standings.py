@@ -21,7 +21,8 @@ def _case(seed: int, roster: int, n_field: int, n_cands: int = 60, S: int = 150,
     rng = np.random.default_rng(seed)
     # site-scored points: multiples of 0.05, some negative, few distinct values so ties are common
     points = (rng.integers(-20, 60, size=(S, n)) * 0.25).astype(np.float32)
-    field = np.sort(np.array([rng.choice(n, roster, replace=False) for _ in range(n_field)]).reshape(-1, roster), axis=1)
+    field = np.array([rng.choice(n, roster, replace=False) for _ in range(n_field)]).reshape(-1, roster)
+    field = np.sort(field, axis=1)
     fu, fc = np.unique(field, axis=0, return_counts=True)
     cands = np.sort(np.array([rng.choice(n, roster, replace=False) for _ in range(n_cands)]), axis=1)
     cands = np.unique(cands, axis=0)

@@ -49,11 +49,14 @@ Three stages.
    ``cv_by_field``). The true table is used for every reported figure.
 
 Cost. Candidates' paid standings are computed once per lineup over all scenarios (the final
-store, ``_PaidStore``) and handed to the selection by scenario window; large batches go through
-the measure's grid kernel (``contest.simulate.standings_kernel``: one pass over the field per
-batch), small refill batches through the field's paid region (``_FieldTops``: its distinct
-score keys in the paid places, best first; a lineup's standings are then a binary search),
-built once when refills become frequent. Each fold ranks its own pool on its own half against
+store, ``_PaidStore``) and handed to the selection by scenario window; on site-scored points
+large batches go through ``optimize.contest.standings.paid_standings_grid`` (one pass over the
+field per batch for its paid region in grid units, then only the paid cells written, straight
+into the per-candidate arrays), small refill batches through the field's paid region
+(``_FieldTops``: its distinct score keys in the paid places, best first; a lineup's standings
+are then a binary search), built once when refills become frequent. The greedy's first values
+(nothing chosen yet) come from a streaming pass over those arrays; each pick recomputes a
+scenario's loss prefixes only from the new entry's place down. Each fold ranks its own pool on its own half against
 its pretend-world field; each held-out field is one grid pass over the scenarios, judged one
 at a time. The folds' pools share the enumeration and the scenario optima (each scenario's
 optimum is computed once, for its own half); there is no third pool on all scenarios.
