@@ -118,3 +118,25 @@ def test_upper_cvar_levels_equal_one_level_at_a_time_and_brute_force() -> None:
         x = points[:, lus.astype(np.int64)].sum(axis=2, dtype=np.float64).T  # (50, 400)
         brute = np.sort(x, axis=1)[:, -k:].mean(axis=1)
         assert np.allclose(got[need[:, li], li], brute[need[:, li]], rtol=1e-12)
+
+
+def test_paid_standings_decline_wide_ranges_and_the_store_falls_back() -> None:
+    """Past ``max_cells`` the kernel returns None; the store then builds the same arrays the older way."""
+    import tailrace.optimize.contest_mode as cm
+    from tailrace.contest import Contest, Field, PayoutTable
+
+    points, cands, fu, fc = _case(9, 6, 300, n_cands=40, S=80)
+    assert paid_standings_grid(grid_points(points, 6), cands, fu, fc, 50, max_cells=10) is None
+    field = Field(np.repeat(fu, fc, axis=0).astype(np.int32), source="given")
+    prizes = np.linspace(50.0, 5.0, 50)
+    contest = Contest(entry_fee=5.0, field_size=field.n_entries + 1, payouts=PayoutTable(prizes), field=field)
+    want = _Paid.compute(points, cands, *contest.opponents(1).unique(), contest.payouts.n_paid)
+    store = cm._PaidStore(points, contest, 1)
+    orig = cm.paid_standings_grid
+    try:
+        cm.paid_standings_grid = lambda *a, **k: orig(*a, **k, max_cells=10)
+        got = store.paid_of(cands)
+    finally:
+        cm.paid_standings_grid = orig
+    for a, b in ((want.cptr, got.cptr), (want.row, got.row), (want.fa, got.fa), (want.ft, got.ft), (want.key, got.key)):
+        assert np.array_equal(a, b)

@@ -944,12 +944,13 @@ class _PaidStore:
         ``entries``): on grid points straight from ``paid_standings_grid``, the same arrays."""
         small = lineups.shape[0] < GRID_BATCH
         if self.grid and (not small or (self._tops is None and self.small_batches < GRID_SMALL_BATCHES)):
-            self.small_batches += int(small)
-            cptr, row, fa, ft, key = paid_standings_grid(self.g, lineups, self.fu, self.fc, self.n_paid)
-            out = _Paid.__new__(_Paid)
-            out.store, out.window, out.cands = None, None, lineups
-            out.row, out.fa, out.ft, out.key, out.cptr = row, fa, ft, key, cptr
-            return out
+            got = paid_standings_grid(self.g, lineups, self.fu, self.fc, self.n_paid)
+            if got is not None:  # None: score ranges too wide for its field regions
+                self.small_batches += int(small)
+                out = _Paid.__new__(_Paid)
+                out.store, out.window, out.cands = None, None, lineups
+                out.cptr, out.row, out.fa, out.ft, out.key = got
+                return out
         row, col, fa, ft, key = self.entries(lineups)
         return _Paid(lineups, row, fa, ft, key, col)
 

@@ -17,6 +17,10 @@ import numpy as np
 
 from tailrace.contest.simulate import KEY_PER_GRID, _fill_pairs, _score, pair_slots
 
+# the field's per-scenario score ranges (int32 cells, touched only in the paid regions) above which
+# ``paid_standings_grid`` declines (returns None): 512 MB of address space
+MAX_REGION_CELLS = 1 << 27
+
 
 
 @nb.njit(cache=True, parallel=True)
@@ -130,7 +134,8 @@ def _fill_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int
 
 
 def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int,
-                        chunk: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                        chunk: int | None = None, max_cells: int = MAX_REGION_CELLS,
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Where each candidate is paid against the field, grouped by candidate (grid points only).
 
     Parameters
@@ -146,9 +151,13 @@ def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, f
         Paid places of the payout table.
     chunk : int, optional
         Scenarios per parallel task (default 32).
+    max_cells : int
+        Bound on the field regions' cells (each scenario's field score range in grid units,
+        summed); above it the function returns None and the caller takes another path.
 
     Returns
     -------
+    None when the score ranges exceed ``max_cells``; else
     cptr : ndarray of shape (m + 1,), int64
         Candidate ``c``'s entries are ``cptr[c]:cptr[c + 1]``.
     row : ndarray of shape (E,), int64
@@ -180,6 +189,8 @@ def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, f
     gs = np.sort(g, axis=1)
     width = (gs[:, -r:].sum(axis=1, dtype=np.int64) - gs[:, :r].sum(axis=1, dtype=np.int64) + 2) if fu.shape[0] else \
         np.ones(S, dtype=np.int64)
+    if int(width.sum()) > max_cells:
+        return None
     off = np.zeros(S, dtype=np.int64)
     np.cumsum(width[:-1], out=off[1:])
     A = np.empty(int(off[-1] + width[-1]), dtype=np.int32)  # touched only in the paid regions
