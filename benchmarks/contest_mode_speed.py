@@ -1,9 +1,9 @@
-"""Contest mode's cost, main's code against this tree's, in CPU seconds (issue 23: no slower than before).
+"""Contest mode's cost, main's code (before) against this tree's (after), in CPU seconds (issue 25).
 
 The machine these run on is shared, so wall time says little; CPU time (``time.process_time()``
 of the process, every numba thread counted) of one ``generate_contest_portfolio`` call does
-not depend on the load. Each side runs in its own child process (its own ``PYTHONPATH``),
-one after the other, on the same inputs:
+not depend on the load as much. Each side runs in its own child process (its own ``PYTHONPATH``),
+the sides alternating for ``--rounds`` rounds, on the same inputs:
 
 * the bundled demo slate (38 drivers at Kansas), ``--n-scenarios`` races (default 10,000,
   seed 11) simulated once here and handed to both children;
@@ -13,16 +13,23 @@ one after the other, on the same inputs:
 * 150 lineups, a 40 % exposure cap, the default cross-validated cap, seed 11.
 
 Each child first runs a small warm-up call (numba compiled or loaded from its cache), then
-times the real call. Printed: CPU seconds and wall seconds of each side, the ratio
-(this tree / main), the load average, and this tree's own timings split.
+times the real call. Printed per run: CPU and wall seconds, the cap, the estimate, the load
+average and the run's own stage timings (wall); then per side the median CPU and wall, the
+ratios after / before, and whether the two portfolios are the same bytes (a SHA-256 of the
+lineups, marginal values, exposures, CV scores and the estimate: every figure but timings).
+
+``--main-src`` must hold the baseline's code as committed: a working tree with uncommitted
+edits to the field models draws other fields and so another portfolio (``git archive <commit>
+src | tar -x -C /tmp/base`` gives a clean copy).
 
 Run: ``PYTHONPATH=src .venv/bin/python benchmarks/contest_mode_speed.py [--main-src /work/main/src]
-[--n-scenarios 10000] [--field-size 20000] [--threads N]``
+[--n-scenarios 10000] [--field-size 20000] [--threads N] [--rounds 2]``
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -55,8 +62,13 @@ def child(npz: str) -> None:
     c0, w0 = time.process_time(), time.perf_counter()
     port = generate_contest_portfolio(p, sal, rules, N_LINEUPS, contest, max_exposure=MAX_EXPOSURE, seed=SEED)
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    h = hashlib.sha256()
+    for a in (port.lineups, port.marginal_ev, port.exposures):
+        h.update(np.ascontiguousarray(a).tobytes())
+    h.update(repr((port.n_candidates, port.cap_place, port.cv_scores, port.cv_folds, port.roi_estimate,
+                   port.roi_interval, port.estimate_note, port.cv_by_field, port.cv_field_models)).encode())
     print(json.dumps({
-        "cpu": cpu, "wall": wall, "cap": int(port.cap_place),
+        "cpu": cpu, "wall": wall, "cap": int(port.cap_place), "hash": h.hexdigest(),
         "estimate": getattr(port, "roi_estimate", None),
         "interval": list(getattr(port, "roi_interval", None) or []),
         "timings": {k: round(v, 2) for k, v in (port.timings or {}).items()},
@@ -80,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--field-size", type=int, default=20_000)
     ap.add_argument("--threads", type=int, default=None, help="NUMBA_NUM_THREADS for both children")
     ap.add_argument("--only", choices=("main", "this"), default=None, help="run one side only")
+    ap.add_argument("--rounds", type=int, default=1, help="alternating runs of each side")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -98,18 +111,34 @@ def main(argv: list[str] | None = None) -> int:
               f"{N_LINEUPS} lineups, {100 * MAX_EXPOSURE:.0f} % cap; NUMBA_NUM_THREADS "
               f"{a.threads or os.environ.get('NUMBA_NUM_THREADS', 'default')}; load {os.getloadavg()[0]:.1f} on "
               f"{os.cpu_count()} cores", flush=True)
-        res = {}
-        for name, src in (("main", a.main_src), ("this", here)):
-            if a.only and a.only != name:
-                continue
-            r = res[name] = run_side(src, npz, a.threads)
-            est = "" if r["estimate"] is None else (
-                f", estimate {100 * r['estimate']:+.1f} % [{100 * r['interval'][0]:+.1f}, {100 * r['interval'][1]:+.1f}]")
-            print(f"  {name:5s} ({src}): CPU {r['cpu']:.1f} s, wall {r['wall']:.1f} s, cap {r['cap']}{est}; load "
-                  f"{os.getloadavg()[0]:.1f}", flush=True)
-            print("        timings (wall s): " + ", ".join(f"{k} {v}" for k, v in r["timings"].items()), flush=True)
-        if len(res) == 2:
-            print(f"  CPU ratio this / main: {res['this']['cpu'] / res['main']['cpu']:.2f}", flush=True)
+        runs: dict[str, list[dict]] = {"main": [], "this": []}
+        for rnd in range(max(1, a.rounds)):
+            order = (("main", a.main_src), ("this", here)) if rnd % 2 == 0 else (("this", here), ("main", a.main_src))
+            for name, src in order:
+                if a.only and a.only != name:
+                    continue
+                r = run_side(src, npz, a.threads)
+                runs[name].append(r)
+                est = "" if r["estimate"] is None else (
+                    f", estimate {100 * r['estimate']:+.1f} % [{100 * r['interval'][0]:+.1f}, "
+                    f"{100 * r['interval'][1]:+.1f}]")
+                label = "before" if name == "main" else "after"
+                print(f"  {label:6s} ({src}): CPU {r['cpu']:.1f} s, wall {r['wall']:.1f} s, cap {r['cap']}{est}; "
+                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+                print("         timings (wall s): " + ", ".join(f"{k} {v}" for k, v in r["timings"].items()),
+                      flush=True)
+        med = {k: (float(np.median([r["cpu"] for r in v])), float(np.median([r["wall"] for r in v])))
+               for k, v in runs.items() if v}
+        for name, label in (("main", "before"), ("this", "after")):
+            if name in med:
+                print(f"  {label}: median CPU {med[name][0]:.1f} s, wall {med[name][1]:.1f} s over "
+                      f"{len(runs[name])} run(s)", flush=True)
+        if len(med) == 2:
+            same = {r["hash"] for r in runs["main"]} == {r["hash"] for r in runs["this"]} and \
+                len({r["hash"] for r in runs["main"]}) == 1
+            print(f"  ratio after / before: CPU {med['this'][0] / med['main'][0]:.2f}, wall "
+                  f"{med['this'][1] / med['main'][1]:.2f}; same portfolio and figures (SHA-256): "
+                  f"{'yes' if same else 'NO'}", flush=True)
     return 0
 
 

@@ -49,11 +49,14 @@ Three stages.
    ``cv_by_field``). The true table is used for every reported figure.
 
 Cost. Candidates' paid standings are computed once per lineup over all scenarios (the final
-store, ``_PaidStore``) and handed to the selection by scenario window; large batches go through
-the measure's grid kernel (``contest.simulate.standings_kernel``: one pass over the field per
-batch), small refill batches through the field's paid region (``_FieldTops``: its distinct
-score keys in the paid places, best first; a lineup's standings are then a binary search),
-built once when refills become frequent. Each fold ranks its own pool on its own half against
+store, ``_PaidStore``) and handed to the selection by scenario window; on site-scored points
+large batches go through ``optimize.contest.standings.paid_standings_grid`` (one pass over the
+field per batch for its paid region in grid units, then only the paid cells written, straight
+into the per-candidate arrays), small refill batches through the field's paid region
+(``_FieldTops``: its distinct score keys in the paid places, best first; a lineup's standings
+are then a binary search), built once when refills become frequent. The greedy's first values
+(nothing chosen yet) come from a streaming pass over those arrays; each pick recomputes a
+scenario's loss prefixes only from the new entry's place down. Each fold ranks its own pool on its own half against
 its pretend-world field; each held-out field is one grid pass over the scenarios, judged one
 at a time. The folds' pools share the enumeration and the scenario optima (each scenario's
 optimum is computed once, for its own half); there is no third pool on all scenarios.
@@ -80,6 +83,7 @@ import numpy as np
 from tailrace.contest import Contest
 from tailrace.contest.simulate import MAX_BINS, SCORE_SCALE, bisect_left, bisect_right, grid_points, standings_kernel
 from tailrace.errors import InfeasibleError
+from tailrace.optimize.contest.standings import paid_standings_grid
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
@@ -217,6 +221,31 @@ def _upper_cvar_many(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+@nb.njit(cache=True, parallel=True)
+def _upper_cvar_levels(points: np.ndarray, lus: np.ndarray, ks: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """``_upper_cvar_many`` at several tail sizes at once: out[i, l] = the mean of lineup i's top
+    ``ks[l]`` scenario scores where ``need[i, l]`` (else NaN), shapes (L,), (U, L) -> (U, L). Each
+    lineup's scores are summed once; each level partitions them afresh, as ``_upper_cvar_many``
+    does (the same floats)."""
+    S = points.shape[0]
+    U, r = lus.shape
+    L = ks.shape[0]
+    out = np.full((U, L), np.nan)
+    for i in nb.prange(U):
+        x = np.empty(S)
+        for s in range(S):
+            v = 0.0
+            for j in range(r):
+                v += np.float64(points[s, lus[i, j]])
+            x[s] = v
+        for l in range(L):
+            if need[i, l]:
+                k = ks[l]
+                y = np.partition(x, S - k)
+                out[i, l] = y[S - k:].mean()
+    return out
+
+
 @nb.njit(cache=True)
 def _group_tops(order: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -> np.ndarray:
     """For each code g, the first ``quota`` lineups of ``order`` with that code (-1 = none)."""
@@ -317,6 +346,7 @@ def pool_context(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, *
     mu = p.mean(axis=0, dtype=np.float64)
     crit: dict[str, np.ndarray] = {"mean": _lineup_best(lu, np.ascontiguousarray(mu[:, None]))}
     by_mean = _top_by(crit["mean"], lb_lineups)
+    bounds, tops, ks = [], [], []
     for lev in levels:
         k = max(1, int(round(lev * S)))
         # lower bound: the best mean over each driver's big days and the leaders' own top scenarios
@@ -326,9 +356,23 @@ def pool_context(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, *
         # successive linearisation, one round: the leaders' own top scenarios
         w2 = _top_scenarios(p, lu[_top_by(lb, refine_lineups)], k)
         lb = np.maximum(lb, _lineup_best(lu, np.ascontiguousarray(w2.T)))
-        top = _top_by(lb, n_exact)
-        lb[top] = np.maximum(lb[top], _upper_cvar_many(p, lu[top], k))  # exact where it matters
-        crit[f"upper_cvar_{lev:g}"] = lb
+        bounds.append(lb)
+        tops.append(_top_by(lb, n_exact))
+        ks.append(k)
+    if levels:  # exact where it matters: every level's leaders, each lineup's scores summed once
+        union, inv = np.unique(np.concatenate(tops), return_inverse=True)
+        need = np.zeros((union.shape[0], len(levels)), dtype=np.bool_)
+        at = 0
+        where = []
+        for li, top in enumerate(tops):
+            idx = inv.ravel()[at:at + top.shape[0]]
+            at += top.shape[0]
+            need[idx, li] = True
+            where.append(idx)
+        exact = _upper_cvar_levels(p, np.ascontiguousarray(lu[union]), np.array(ks, dtype=np.int64), need)
+        for li, (lev, lb, top) in enumerate(zip(levels, bounds, tops)):
+            lb[top] = np.maximum(lb[top], exact[where[li], li])
+            crit[f"upper_cvar_{lev:g}"] = lb
     timings["criteria"] = time.perf_counter() - t0
     return PoolContext(lu, bits, crit, timings=timings)
 
@@ -575,14 +619,19 @@ class _Selection:
 
 @nb.njit(cache=True)
 def _row_prefix(s: int, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray,
-                cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> None:
+                cb: np.ndarray, ct: np.ndarray, cum: np.ndarray, i0: int = 0) -> None:
     """Row ``s``'s loss prefixes: cb[s, i] / ct[s, i] = what chosen 0..i-1 lose when a new entry
-    lands strictly above / tied with them (as in ``_rescore_row``)."""
+    lands strictly above / tied with them (as in ``_rescore_row``).
+
+    ``i0``: a group start (first of a run of equal keys) before which nothing changed since the
+    prefixes were last computed: entries 0..i0-1 keep their places, so cb/ct[s, :i0 + 1] stand
+    and only the rest is recomputed (the same sums, term for term)."""
     q = st_n[s]
     neg = st_neg[s]
-    cb[s, 0] = 0.0
-    ct[s, 0] = 0.0
-    i = 0
+    if i0 == 0:
+        cb[s, 0] = 0.0
+        ct[s, 0] = 0.0
+    i = i0
     while i < q:
         j = i
         while j < q and neg[j] == neg[i]:
@@ -617,6 +666,20 @@ def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray
     return out
 
 
+@nb.njit(cache=True, parallel=True)
+def _eval_alone(cptr: np.ndarray, fa: np.ndarray, ft: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """``_eval_many`` of every candidate while nothing is chosen: each entry's payout alone
+    against the field, summed over its scenarios in the same order (the same floats)."""
+    C = cptr.shape[0] - 1
+    out = np.empty(C)
+    for c in nb.prange(C):
+        tot = 0.0
+        for e in range(cptr[c], cptr[c + 1]):
+            tot += _split(cum, np.int64(fa[e]), np.int64(ft[e] + 1))
+        out[c] = tot
+    return out
+
+
 @nb.njit(cache=True)
 def _insert(c: int, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
             st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray,
@@ -624,8 +687,10 @@ def _insert(c: int, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.nd
     """Add candidate ``c`` to the chosen state of every scenario where it is paid."""
     for e in range(cptr[c], cptr[c + 1]):
         s = row[e]
-        _insert_sorted(s, -key[e], fa[e], ft[e], st_neg, st_fa, st_ft, st_n)
-        _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb, ct, cum)
+        x = -key[e]
+        _insert_sorted(s, x, fa[e], ft[e], st_neg, st_fa, st_ft, st_n)
+        # entries strictly above the new one keep their places: recompute from its key's group on
+        _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb, ct, cum, bisect_left(st_neg[s, :st_n[s]], x))
 
 
 @nb.njit(cache=True)
@@ -852,6 +917,7 @@ class _PaidStore:
         # field per batch, no paid region kept); else, and for small batches, the field's paid region
         self.grid = (g is not None and int((g.max(axis=1).astype(np.int64) - g.min(axis=1)).max()) * r < MAX_BINS
                      and not (executor is not None and executor.distributed))
+        self.g = g if self.grid else None  # grid units, for the paid-standings kernel
 
     @property
     def tops(self) -> _FieldTops:
@@ -872,6 +938,21 @@ class _PaidStore:
                                                self.fc.astype(np.int64), self.n_paid, chunk=chunk)
             return row + r0, col, fa, ft, key
         return self.tops.entries(lineups, r0=r0, r1=r1)
+
+    def paid_of(self, lineups: np.ndarray) -> _Paid:
+        """Standings of ``lineups`` over all scenarios, grouped by candidate (as ``_Paid`` of
+        ``entries``): on grid points straight from ``paid_standings_grid``, the same arrays."""
+        small = lineups.shape[0] < GRID_BATCH
+        if self.grid and (not small or (self._tops is None and self.small_batches < GRID_SMALL_BATCHES)):
+            got = paid_standings_grid(self.g, lineups, self.fu, self.fc, self.n_paid)
+            if got is not None:  # None: score ranges too wide for its field regions
+                self.small_batches += int(small)
+                out = _Paid.__new__(_Paid)
+                out.store, out.window, out.cands = None, None, lineups
+                out.cptr, out.row, out.fa, out.ft, out.key = got
+                return out
+        row, col, fa, ft, key = self.entries(lineups)
+        return _Paid(lineups, row, fa, ft, key, col)
 
     def get(self, lineups: np.ndarray, r0: int, r1: int, keep: bool = True) -> _Paid:
         """Standings of ``lineups`` (distinct sorted rows) in scenarios r0..r1-1, renumbered from 0.
@@ -901,15 +982,21 @@ class _PaidStore:
             return _Paid(lineups, np.concatenate(parts_row), fa, ft, key,
                          np.concatenate(parts_col).astype(np.int64), store=self, window=(r0, r1))
         if miss:
-            new = lineups[miss]
-            row, col, fa, ft, key = self.entries(new)
-            e = _Paid(new, row, fa, ft, key, col)
+            e = self.paid_of(lineups[miss])
             C0 = 0 if self.paid is None else self.paid.cands.shape[0]
             self.paid = e if self.paid is None else self.paid.append(e)
             for j, i in enumerate(miss):
                 self.index[rows[i]] = C0 + j
         cols = np.array([self.index[x] for x in rows], dtype=np.int64)
-        row, fa, ft, key, col = self.paid.take(cols, r0, r1)
+        a = self.paid
+        if r0 == 0 and r1 >= self.p.shape[0] and cols.shape[0] == a.cands.shape[0] and \
+                np.array_equal(cols, np.arange(cols.shape[0])):
+            # every stored candidate in store order over all scenarios: the store's own arrays
+            out = _Paid.__new__(_Paid)
+            out.store, out.window, out.cands = self, (r0, r1), lineups
+            out.row, out.fa, out.ft, out.key, out.cptr = a.row, a.fa, a.ft, a.key, a.cptr
+            return out
+        row, fa, ft, key, col = a.take(cols, r0, r1)
         return _Paid(lineups, row, fa, ft, key, col, store=self, window=(r0, r1), presorted=True)
 
 
@@ -922,8 +1009,7 @@ class _LazySelection:
         self.S = points.shape[0]
         self.table = contest.payouts.capped(cap_place)
         self.cum = self.table.cumulative()
-        fu, self.fc = contest.opponents(n_lineups).unique()
-        self.fu = np.ascontiguousarray(fu, dtype=np.int32)
+        self.contest, self.n_lineups = contest, n_lineups
         self.paid = paid
         L = n_lineups + 1
         self.st_neg = np.zeros((self.S, L), dtype=np.int64)
@@ -941,14 +1027,22 @@ class _LazySelection:
         new = np.ascontiguousarray(new, dtype=np.int32)
         if self.paid is not None and self.paid.store is not None:
             e = self.paid.store.get(new, *self.paid.window)
-        else:
-            e = _Paid.compute(self.p, new, self.fu, self.fc, self.table.n_paid)
+        else:  # no store: the field's distinct lineups, only now (a store's selection never needs them)
+            fu, fc = self.contest.opponents(self.n_lineups).unique()
+            e = _Paid.compute(self.p, new, np.ascontiguousarray(fu, dtype=np.int32), fc, self.table.n_paid)
         self.paid = e if self.paid is None else self.paid.append(e)
 
     def evaluate(self, cs: np.ndarray) -> np.ndarray:
         a = self.paid
         return _eval_many(np.asarray(cs, dtype=np.int64), a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg,
                           self.st_n, self.cb, self.ct, self.cum)
+
+    def evaluate_alone(self) -> np.ndarray:
+        """Every candidate's value before anything is chosen (``evaluate`` of all, faster)."""
+        if int(self.st_n.max(initial=0)):
+            return self.evaluate(np.arange(self.cands.shape[0]))
+        a = self.paid
+        return _eval_alone(a.cptr, a.fa, a.ft, self.cum)
 
     def choose(self, c: int) -> None:
         a = self.paid
@@ -1047,7 +1141,7 @@ def select_contest_portfolio(
         m = np.zeros((C0, n), dtype=bool)
         m[np.arange(C0)[:, None], _paid.cands] = True
         member, ok = m, admissible(m)
-        bound, fresh = sel.evaluate(np.arange(C0)), np.zeros(C0, dtype=np.int64)
+        bound, fresh = sel.evaluate_alone(), np.zeros(C0, dtype=np.int64)
     else:
         extend(np.asarray(candidates))
     refilled_for: tuple[int, ...] | None = None
@@ -1141,15 +1235,16 @@ def _portfolio_payouts(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np
 
 
 def _held_out_payouts(points: np.ndarray, ports: dict[int, np.ndarray], judge: Contest, n_lineups: int,
-                      chunk: int = 1024) -> dict[int, np.ndarray]:
+                      chunk: int = 1024, field: tuple[np.ndarray, np.ndarray] | None = None) -> dict[int, np.ndarray]:
     """True-table payout of each portfolio in each scenario, shape (S,), against ``judge``'s field
     (our lineups rank among themselves too).
 
     The measure's standings kernel (``contest.simulate.standings_kernel``) ranks the portfolios'
     distinct lineups against the field scenario by scenario, so a judge costs one pass over its
-    field and no memory that grows with the paid places.
+    field and no memory that grows with the paid places. ``field``: the judge's distinct
+    opponents and their counts (``opponents(n_lineups).unique()``), when already computed.
     """
-    fu, fc = judge.opponents(n_lineups).unique()
+    fu, fc = field if field is not None else judge.opponents(n_lineups).unique()
     fu = np.ascontiguousarray(fu, dtype=np.int32)
     fc = np.ascontiguousarray(fc, dtype=np.int64)
     union, inv = np.unique(np.concatenate([np.sort(v, axis=1) for v in ports.values()]), axis=0, return_inverse=True)
@@ -1260,8 +1355,9 @@ def cross_validate_cap(
     t_judge = time.perf_counter()
     pay: dict[int, list[list[np.ndarray]]] = {c: [[] for _ in judges] for c in caps}
     for j, judge in enumerate(judges):
+        fld = judge.opponents(n_lineups).unique()  # once per judge, for both folds
         for b0, b1, ports in fold_ports:
-            got = _held_out_payouts(p[b0:b1], ports, judge, n_lineups) if ports else {}
+            got = _held_out_payouts(p[b0:b1], ports, judge, n_lineups, field=fld) if ports else {}
             for c in caps:
                 pay[c][j].append(got[c] if c in got else np.full(b1 - b0, -np.inf))
     t_judged = time.perf_counter()

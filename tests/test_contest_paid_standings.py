@@ -1,0 +1,142 @@
+"""Contest mode's paid-standings kernel and the greedy's fast paths against brute force and the older routines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tailrace.contest.simulate import grid_points
+from tailrace.optimize.contest.standings import paid_standings_grid
+from tailrace.optimize.contest_mode import (
+    _eval_alone,
+    _eval_many,
+    _insert,
+    _Paid,
+    _row_prefix,
+    _standings,
+)
+
+
+def _case(seed: int, roster: int, n_field: int, n_cands: int = 60, S: int = 150, n: int = 12):
+    rng = np.random.default_rng(seed)
+    # site-scored points: multiples of 0.05, some negative, few distinct values so ties are common
+    points = (rng.integers(-20, 60, size=(S, n)) * 0.25).astype(np.float32)
+    field = np.array([rng.choice(n, roster, replace=False) for _ in range(n_field)]).reshape(-1, roster)
+    field = np.sort(field, axis=1)
+    fu, fc = np.unique(field, axis=0, return_counts=True)
+    cands = np.sort(np.array([rng.choice(n, roster, replace=False) for _ in range(n_cands)]), axis=1)
+    cands = np.unique(cands, axis=0)
+    return points, cands.astype(np.int32), fu.astype(np.int32), fc.astype(np.int64)
+
+
+def _brute(points, cands, fu, fc, n_paid):
+    """Per candidate (then scenario ascending): (scenario, field above, field tied, key), by plain loops."""
+    g = np.rint(points.astype(np.float64) * 20).astype(np.int64)  # grid units, exact here
+    out = []
+    for c in range(cands.shape[0]):
+        for s in range(points.shape[0]):
+            v = g[s, cands[c]].sum()
+            f = g[s][fu].sum(axis=1)
+            above = int(fc[f > v].sum())
+            tied = int(fc[f == v].sum())
+            if above < n_paid:
+                out.append((c, s, above, tied, v * 500))
+    return out
+
+
+@pytest.mark.parametrize("roster,n_field,n_paid", [(6, 400, 60), (5, 300, 45), (6, 40, 500), (6, 0, 10)])
+def test_paid_standings_match_brute_force(roster: int, n_field: int, n_paid: int) -> None:
+    points, cands, fu, fc = _case(roster * 1000 + n_field, roster, n_field)
+    g = grid_points(points, roster)
+    assert g is not None
+    cptr, row, fa, ft, key = paid_standings_grid(g, cands, fu, fc, n_paid, chunk=7)
+    got = [(c, int(row[e]), int(fa[e]), int(ft[e]), int(key[e]))
+           for c in range(cands.shape[0]) for e in range(cptr[c], cptr[c + 1])]
+    want = _brute(points, cands, fu, fc, n_paid)
+    assert got == want
+    assert (row.dtype, fa.dtype, ft.dtype, key.dtype) == (np.int64, np.int32, np.int32, np.int64)
+    if n_paid > n_field:  # fewer entries than paid places: every candidate paid everywhere
+        assert cptr[-1] == cands.shape[0] * points.shape[0]
+
+
+def test_paid_standings_equal_the_older_routine() -> None:
+    """The same arrays ``_Paid`` built from the measure's grid kernel (``_standings``), bit for bit."""
+    points, cands, fu, fc = _case(7, 6, 600, n_cands=200, S=300, n=14)
+    old = _Paid.compute(points, cands, fu, fc, 90)
+    cptr, row, fa, ft, key = paid_standings_grid(grid_points(points, 6), cands, fu, fc, 90)
+    for a, b in ((old.cptr, cptr), (old.row, row), (old.fa, fa), (old.ft, ft), (old.key, key)):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_standings_route_is_the_grid_kernel() -> None:
+    """``_standings`` (the older path) and the brute force agree too, so the test above compares like with like."""
+    points, cands, fu, fc = _case(3, 6, 200, n_cands=30, S=40)
+    row, col, fa, ft, key = _standings(points, cands, fu, fc, 30)
+    got = sorted(zip(col.tolist(), row.tolist(), fa.tolist(), ft.tolist(), key.tolist()))
+    assert got == _brute(points, cands, fu, fc, 30)
+
+
+def _greedy_state(S: int, L: int):
+    return (np.zeros((S, L), dtype=np.int64), np.zeros((S, L), dtype=np.int32), np.zeros((S, L), dtype=np.int32),
+            np.zeros(S, dtype=np.int64), np.zeros((S, L + 1)), np.zeros((S, L + 1)))
+
+
+def test_eval_alone_and_incremental_prefixes_equal_full_recomputation() -> None:
+    points, cands, fu, fc = _case(11, 6, 300, n_cands=80, S=120)
+    paid = _Paid.compute(points, cands, fu, fc, 40)
+    prizes = np.array([100.0, 40, 20, 12, 8, 5] + [3.0] * 34)
+    cum = np.concatenate([[0.0], np.cumsum(prizes)])
+    S, C = points.shape[0], cands.shape[0]
+    st_neg, st_fa, st_ft, st_n, cb, ct = _greedy_state(S, 12)
+    args = (paid.cptr, paid.row, paid.fa, paid.ft, paid.key)
+    everyone = np.arange(C, dtype=np.int64)
+    assert np.array_equal(_eval_alone(paid.cptr, paid.fa, paid.ft, cum),
+                          _eval_many(everyone, *args, st_neg, st_n, cb, ct, cum))
+    rng = np.random.default_rng(0)
+    for c in rng.choice(C, 10, replace=False):
+        _insert(int(c), *args, st_neg, st_fa, st_ft, st_n, cb, ct, cum)
+        cb2, ct2 = np.zeros_like(cb), np.zeros_like(ct)
+        for s in range(S):
+            _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb2, ct2, cum)
+        q = st_n[:, None] >= np.arange(cb.shape[1])[None, :]  # the live part of each row
+        assert np.array_equal(cb[q], cb2[q]) and np.array_equal(ct[q], ct2[q])
+
+
+def test_upper_cvar_levels_equal_one_level_at_a_time_and_brute_force() -> None:
+    from tailrace.optimize.contest_mode import _upper_cvar_levels, _upper_cvar_many
+
+    rng = np.random.default_rng(5)
+    points = rng.gamma(2.0, 10.0, size=(400, 10)).astype(np.float32)
+    lus = np.sort(np.array([rng.choice(10, 6, replace=False) for _ in range(50)]), axis=1).astype(np.uint8)
+    ks = np.array([4, 20, 40], dtype=np.int64)
+    need = rng.random((50, 3)) < 0.7
+    got = _upper_cvar_levels(points, lus, ks, need)
+    for li, k in enumerate(ks):
+        one = _upper_cvar_many(points, lus, int(k))
+        assert np.array_equal(got[need[:, li], li], one[need[:, li]])  # the same floats
+        assert np.isnan(got[~need[:, li], li]).all()
+        x = points[:, lus.astype(np.int64)].sum(axis=2, dtype=np.float64).T  # (50, 400)
+        brute = np.sort(x, axis=1)[:, -k:].mean(axis=1)
+        assert np.allclose(got[need[:, li], li], brute[need[:, li]], rtol=1e-12)
+
+
+def test_paid_standings_decline_wide_ranges_and_the_store_falls_back() -> None:
+    """Past ``max_cells`` the kernel returns None; the store then builds the same arrays the older way."""
+    import tailrace.optimize.contest_mode as cm
+    from tailrace.contest import Contest, Field, PayoutTable
+
+    points, cands, fu, fc = _case(9, 6, 300, n_cands=40, S=80)
+    assert paid_standings_grid(grid_points(points, 6), cands, fu, fc, 50, max_cells=10) is None
+    field = Field(np.repeat(fu, fc, axis=0).astype(np.int32), source="given")
+    prizes = np.linspace(50.0, 5.0, 50)
+    contest = Contest(entry_fee=5.0, field_size=field.n_entries + 1, payouts=PayoutTable(prizes), field=field)
+    want = _Paid.compute(points, cands, *contest.opponents(1).unique(), contest.payouts.n_paid)
+    store = cm._PaidStore(points, contest, 1)
+    orig = cm.paid_standings_grid
+    try:
+        cm.paid_standings_grid = lambda *a, **k: orig(*a, **k, max_cells=10)
+        got = store.paid_of(cands)
+    finally:
+        cm.paid_standings_grid = orig
+    for a, b in ((want.cptr, got.cptr), (want.row, got.row), (want.fa, got.fa), (want.ft, got.ft), (want.key, got.key)):
+        assert np.array_equal(a, b)
