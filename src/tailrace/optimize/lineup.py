@@ -167,12 +167,14 @@ def diagnose_rules(rules: LineupRules, salaries: np.ndarray, n: int) -> list[str
 
 
 def build_engine(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective,
-                 excess_steps: int = 0, search: SearchConfig = DEFAULT_CONFIG) -> tuple[np.ndarray, np.ndarray, Engine]:
+                 excess_steps: int = 0, search: SearchConfig = DEFAULT_CONFIG,
+                 warm: bool = False) -> tuple[np.ndarray, np.ndarray, Engine]:
     """Checked inputs and the search engine over every lineup that satisfies ``rules``.
 
     Returns ``(points, salaries, engine)``: points as float32 of shape (n_scenarios, n_slate),
     salaries as int64 of shape (n_slate,). Raises InfeasibleError naming the clashing rules
-    when no lineup fits.
+    when no lineup fits. ``warm``: the engine may take, and leaves, its state in the warm
+    store (``search.keep_warm``; a long-lived process only): never a different answer.
     """
     p, sal = check_inputs(points, salaries)
     n = p.shape[1]
@@ -182,7 +184,7 @@ def build_engine(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, o
         raise InfeasibleError("no lineup satisfies the rules: " + "; ".join(conflicts), conflicts)
     drivers = drivers_in(masks)
     return p, sal, Engine(p, lineups, masks, objective, drivers, salaries=sal, cap=rules.salary_cap,
-                          excess_steps=excess_steps, config=search)
+                          excess_steps=excess_steps, config=search, warm=warm)
 
 
 def exact_value(points: np.ndarray, lineup: tuple[int, ...], objective: Objective) -> float:
