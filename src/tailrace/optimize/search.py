@@ -281,10 +281,10 @@ class Engine:
         cap: int | None = None,
         excess_steps: int = 0,
         config: SearchConfig = DEFAULT_CONFIG,
-        warm: bool = False,
+        warm: bool | bytes = False,
     ) -> None:
         warm_key = self._warm_key(points, lineups, objective, drivers, rel_tol, salaries, cap, excess_steps,
-                                  config) if warm and _warm_on else None
+                                  config, warm) if warm and _warm_on else None
         if warm_key is not None:
             with _warm_lock:
                 entry = _warm.get(warm_key)
@@ -344,10 +344,17 @@ class Engine:
                     _warm.popitem(last=False)
 
     @staticmethod
-    def _warm_key(points, lineups, objective, drivers, rel_tol, salaries, cap, excess_steps, config) -> bytes:
-        """Content key of everything an engine's construction and search depend on."""
+    def _warm_key(points, lineups, objective, drivers, rel_tol, salaries, cap, excess_steps, config,
+                  lineups_key: bool | bytes) -> bytes:
+        """Content key of everything an engine's construction and search depend on
+        (``lineups_key``: a content key of the enumeration, when the caller has one, saves
+        hashing the lineups)."""
         h = hashlib.blake2b(repr((objective, rel_tol, cap, int(excess_steps), config)).encode(), digest_size=20)
-        for a in (points, lineups, drivers):
+        if isinstance(lineups_key, bytes):
+            h.update(b"enum" + lineups_key + str(np.shape(lineups)).encode())
+        else:
+            _array_key(h, np.asarray(lineups))
+        for a in (points, drivers):
             _array_key(h, np.asarray(a))
         _array_key(h, np.zeros(0, np.int64) if salaries is None else np.asarray(salaries, np.int64))
         return h.digest()
@@ -356,7 +363,13 @@ class Engine:
         if self._warm is None or self._solves:
             return None
         h = hashlib.blake2b(self._warm, digest_size=20)
-        _array_key(h, active)
+        if len(active) > 1 and bool(np.all(active[1:] > active[:-1])):
+            # ascending (as the portfolio hands them over): the set says it all, as a bit set
+            bits = np.zeros(self.n_lineups, np.bool_)
+            bits[active] = True
+            h.update(b"bits" + np.packbits(bits).tobytes())
+        else:
+            _array_key(h, active)
         return h.digest()
 
     # ------------------------------------------------------------------ bounds
