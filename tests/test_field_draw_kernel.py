@@ -19,10 +19,10 @@ def batch(seed: int, B: int, n: int, zero: int):
     rng = np.random.default_rng(seed)
     logw = np.log(rng.uniform(0.05, 1.0, n))
     logw[rng.choice(n, zero, replace=False)] = -np.inf
-    keys = logw[None, :] + rng.gumbel(size=(B, n))
-    last = logw[None, :] + rng.gumbel(size=(B, n))
+    g_keys = rng.gumbel(size=(B, n))
+    g_last = rng.gumbel(size=(B, n))
     sal = (rng.integers(45, 115, n) * 100).astype(np.int64)
-    return keys, last, sal
+    return logw, g_keys, g_last, sal
 
 
 def by_hand(keys, last, sal, lo, hi, roster):
@@ -47,10 +47,11 @@ def by_hand(keys, last, sal, lo, hi, roster):
 @pytest.mark.parametrize("roster", [1, 2, 5, 6])
 @pytest.mark.parametrize("zero", [0, 3, 30])
 def test_kernel_equals_the_array_steps(roster, zero):
-    keys, last, sal = batch(roster * 100 + zero, 3000, 36, zero)
+    logw, gk, gl, sal = batch(roster * 100 + zero, 3000, 36, zero)
+    keys, last = logw + gk, logw + gl
     lo_hi = [(0, 10**9), (int(sal.mean() * roster * 0.9), int(sal.mean() * roster)), (int(sal.mean() * roster * 1.05), int(sal.mean() * roster * 1.1))]
     for lo, hi in lo_hi:
-        rows, ok, tie = _complete_draws(keys, last, sal, lo, hi, roster - 1)
+        rows, ok, tie = _complete_draws(logw, gk, gl, sal, lo, hi, roster - 1)
         want_rows, want_ok = _draw_numpy(keys, last, sal, lo, hi, roster)
         assert not tie
         np.testing.assert_array_equal(ok, want_ok)
@@ -60,20 +61,21 @@ def test_kernel_equals_the_array_steps(roster, zero):
 
 
 def test_kernel_equals_a_plain_reading_of_the_rule():
-    keys, last, sal = batch(5, 300, 20, 2)
+    logw, gk, gl, sal = batch(5, 300, 20, 2)
     lo, hi = 40_000, 50_000
-    rows, ok, _ = _complete_draws(keys, last, sal, lo, hi, 5)
+    rows, ok, _ = _complete_draws(logw, gk, gl, sal, lo, hi, 5)
     got = [tuple(sorted(r)) if a else None for r, a in zip(rows.tolist(), ok)]
-    assert got == by_hand(keys, last, sal, lo, hi, 6)
+    assert got == by_hand(logw + gk, logw + gl, sal, lo, hi, 6)
 
 
 def test_a_tie_at_the_boundary_is_reported():
-    keys, last, sal = batch(9, 4, 12, 0)
-    order = np.argsort(-keys[2])
-    keys[2, order[5]] = keys[2, order[4]]  # the 5th and 6th largest keys equal: which 5 are kept?
-    assert _complete_draws(keys, last, sal, 0, 10**9, 5)[2]
-    keys[2, order[5]] = keys[2, order[0]]  # a tie inside the kept five decides nothing
-    assert not _complete_draws(keys, last, sal, 0, 10**9, 5)[2]
+    logw, gk, gl, sal = batch(9, 4, 12, 0)
+    order = np.argsort(-(logw + gk[2]))
+    # the 5th and 6th largest keys equal: which 5 are kept?
+    logw[order[5]], gk[2, order[5]] = logw[order[4]], gk[2, order[4]]
+    assert _complete_draws(logw, gk, gl, sal, 0, 10**9, 5)[2]
+    gk[2, order[5]] = -50.0  # no tie at the boundary
+    assert not _complete_draws(logw, gk, gl, sal, 0, 10**9, 5)[2]
 
 
 def test_sampled_field_unchanged_by_seed_and_matches_ownership():

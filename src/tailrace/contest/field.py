@@ -85,9 +85,11 @@ class Field:
 
 
 @nb.njit(cache=True)
-def _complete_draws(keys, last_keys, sal, lo, hi, m):  # pragma: no cover - numba
-    """Per row b: the ``m`` drivers of largest ``keys[b]`` and the driver of largest
-    ``last_keys[b]`` among the others whose salary lands the total in [lo, hi].
+def _complete_draws(logw, g_keys, g_last, sal, lo, hi, m):  # pragma: no cover - numba
+    """Per row b, with ``keys = logw + g_keys`` and ``last_keys = logw + g_last`` (Gumbel
+    noise, shape (B, n); the sums formed here, the same floats as the array sums): the ``m``
+    drivers of largest ``keys[b]`` and the driver of largest ``last_keys[b]`` among the others
+    whose salary lands the total in [lo, hi].
 
     The loop form of ``_draw_numpy``'s array steps, the same answer row by row: returns
     ``rows`` (B, m + 1) (the m drivers in no particular order, then the last one), ``ok`` (B,)
@@ -95,24 +97,27 @@ def _complete_draws(keys, last_keys, sal, lo, hi, m):  # pragma: no cover - numb
     m-th largest finite key is shared with a driver outside the m, where argpartition's choice
     would decide; the caller then takes the array steps).
     """
-    B, n = keys.shape
+    B, n = g_keys.shape
+    keys = np.empty(n, np.float64)
     rows = np.zeros((B, m + 1), np.int64)
     ok = np.zeros(B, np.bool_)
     tie = False
     top = np.empty(max(m, 1), np.int64)
     taken = np.zeros(n, np.bool_)
     for b in range(B):
+        for j in range(n):
+            keys[j] = logw[j] + g_keys[b, j]
         cnt = 0
         for j in range(n):  # the m largest keys, kept sorted descending (m is a roster, <= 8)
-            v = keys[b, j]
+            v = keys[j]
             if cnt < m:
                 q = cnt
                 cnt += 1
-            elif m > 0 and v > keys[b, top[m - 1]]:
+            elif m > 0 and v > keys[top[m - 1]]:
                 q = m - 1
             else:
                 continue
-            while q > 0 and keys[b, top[q - 1]] < v:
+            while q > 0 and keys[top[q - 1]] < v:
                 top[q] = top[q - 1]
                 q -= 1
             top[q] = j
@@ -121,12 +126,12 @@ def _complete_draws(keys, last_keys, sal, lo, hi, m):  # pragma: no cover - numb
         for a in range(m):
             taken[top[a]] = True
             part += sal[top[a]]
-            if not np.isfinite(keys[b, top[a]]):
+            if not np.isfinite(keys[top[a]]):
                 finite = False
         if m > 0 and finite:
-            vm = keys[b, top[m - 1]]
+            vm = keys[top[m - 1]]
             for j in range(n):
-                if not taken[j] and keys[b, j] == vm:
+                if not taken[j] and keys[j] == vm:
                     tie = True
         best = -np.inf
         last = 0
@@ -134,7 +139,7 @@ def _complete_draws(keys, last_keys, sal, lo, hi, m):  # pragma: no cover - numb
         for j in range(n):
             if taken[j]:
                 continue
-            x = last_keys[b, j]
+            x = logw[j] + g_last[b, j]
             if sal[j] >= lo - part and sal[j] <= hi - part and np.isfinite(x) and x > best:
                 best = x
                 last = j
@@ -179,13 +184,13 @@ def _draw(
     tries = 0
     sal = salaries.astype(np.int64)
     while got < k:
-        keys = logw[None, :] + rng.gumbel(size=(batch, n))
-        last_keys = logw[None, :] + rng.gumbel(size=(batch, n))
+        g_keys = rng.gumbel(size=(batch, n))
+        g_last = rng.gumbel(size=(batch, n))
         # one pass per row (numba) instead of a dozen (batch, n) arrays; the array steps decide
         # where a tie among the kept keys would leave the choice to argpartition
-        rows, ok, tie = _complete_draws(keys, last_keys, sal, int(lo), int(hi), max(roster - 1, 0))
+        rows, ok, tie = _complete_draws(logw, g_keys, g_last, sal, int(lo), int(hi), max(roster - 1, 0))
         if tie:
-            rows, ok = _draw_numpy(keys, last_keys, sal, lo, hi, roster)
+            rows, ok = _draw_numpy(logw[None, :] + g_keys, logw[None, :] + g_last, sal, lo, hi, roster)
         acc = rows[ok]
         out.append(acc[: k - got])
         got += min(acc.shape[0], k - got)
