@@ -93,3 +93,46 @@ def test_keep_warm_off_empties_the_store(warm_store):
     assert len(S._warm) == 0
     generate_portfolio(pts, sal, rules, Objective.upper_cvar(0.02), 2)
     assert len(S._warm) == 0
+
+
+def _masked(x):
+    """An /optimize answer without what differs between two runs by design (timings, ids, cache flags)."""
+    if isinstance(x, dict):
+        return {k: ("<masked>" if k in ("timings", "portfolio_id", "cache_hit") or k.endswith("seconds") else _masked(v))
+                for k, v in x.items()}
+    if isinstance(x, list):
+        return [_masked(v) for v in x]
+    return x
+
+
+def test_api_repeat_and_exposure_change_are_the_cold_answers(tmp_path):
+    """POST /optimize's work function, as the server runs it (warm store on): a repeat and an
+    exposure change give the bytes a cold server gives, and take the stored state."""
+    from tailrace.api.optimize_work import optimize_work
+    from tailrace.api.schemas import OptimizeRequest
+    from tailrace.api.services import Context, save_slate, slate_from_uploads
+    from tailrace.api.settings import Settings
+    from tailrace.slate import demo_paths
+
+    ctx = Context.create(Settings(data_dir=tmp_path / "data", sync_time_limit=600))
+    sal, proj = demo_paths()
+    sid, _ = save_slate(ctx, slate_from_uploads("dk", sal.read_bytes(), "s.csv", proj.read_bytes(), "p.csv", None))
+
+    def run(exp: float) -> dict:
+        req = OptimizeRequest(slate_id=sid, n_scenarios=2000, seed=5,
+                              spec={"n_lineups": 4, "global_max_exposure": exp,
+                                    "objective": {"kind": "upper-cvar", "beta": 0.02}})
+        return _masked(optimize_work(ctx, req))
+
+    try:
+        S.keep_warm(False)  # empty store: the next call computes from scratch
+        cold_05 = run(0.5)
+        S.keep_warm(False)
+        cold_075 = run(0.75)
+        h0 = dict(S.warm_hits)
+        assert run(0.75) == cold_075  # the repeat
+        assert run(0.5) == cold_05  # another exposure: the same first step, taken from the store
+        assert S.warm_hits["built"] == h0["built"] + 2 and S.warm_hits["first_solve"] == h0["first_solve"] + 2
+        assert cold_05["lineups"] != cold_075["lineups"], "the exposure must change the portfolio for this test to bite"
+    finally:
+        S.keep_warm(False)
