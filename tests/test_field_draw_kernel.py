@@ -85,8 +85,8 @@ def test_sampled_field_unchanged_by_seed_and_matches_ownership():
     own = rng.uniform(1, 40, n)
     own[:2] = 0.0
     own *= 600 / own.sum()
-    a = sample_field(own, sal, 6, 50_000, 5000, rng=11)
-    b = sample_field(own, sal, 6, 50_000, 5000, rng=11)
+    a = sample_field(own, sal, 6, 50_000, 2000, rng=11)
+    b = sample_field(own, sal, 6, 50_000, 2000, rng=11)
     np.testing.assert_array_equal(a.lineups, b.lineups)
     assert not np.isin(a.lineups, [0, 1]).any()  # zero ownership never appears
     tot = sal[a.lineups].sum(axis=1)
