@@ -35,6 +35,7 @@ def facts(pf) -> list[tuple]:
 
 @pytest.fixture
 def warm_store():
+    S.keep_warm(False)  # an empty store, whatever ran before in this process
     S.keep_warm(True)
     yield
     S.keep_warm(False)
