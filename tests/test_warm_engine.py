@@ -86,6 +86,26 @@ def test_other_scenarios_or_rules_miss_the_store(warm_store):
     assert facts(b) == facts(generate_portfolio(pts, sal, LineupRules(ROSTER, rules.salary_cap - 100), obj, 3))
 
 
+def test_warm_engines_block_is_this_threads_only():
+    import threading
+
+    pts, sal, rules = slate()
+    obj = Objective.upper_cvar(0.02)
+    S.keep_warm(False)
+    with S.warm_engines():
+        generate_portfolio(pts, sal, rules, obj, 2)
+        assert len(S._warm) == 1
+        other = threading.Thread(target=lambda: generate_portfolio(pts, sal, rules, obj, 3))
+        h0 = dict(S.warm_hits)
+        other.start()
+        other.join()
+        assert S.warm_hits == h0 and len(S._warm) == 1  # the other thread neither took nor left state
+    h0 = dict(S.warm_hits)
+    generate_portfolio(pts, sal, rules, obj, 2)  # outside the block: a cold engine
+    assert S.warm_hits == h0
+    S.keep_warm(False)
+
+
 def test_keep_warm_off_empties_the_store(warm_store):
     pts, sal, rules = slate()
     generate_portfolio(pts, sal, rules, Objective.upper_cvar(0.02), 2)

@@ -37,6 +37,8 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Literal, NamedTuple
 
@@ -175,25 +177,44 @@ def _part_code(drivers: tuple[int, ...], n: int) -> int:
 # decides them (scenario matrix, lineups, objective, knobs; the first solve's active set). A new
 # engine with the same key takes the stored state instead of recomputing it: the same arrays, so
 # every later step, and the answer, are the same bytes; only the time differs. Off by default
-# (a one-shot command gains nothing and would pay the copies); ``keep_warm(True)`` turns it on.
-# Holds at most _WARM_SIZE keys (each a few copies of the per-lineup bound arrays: ~100-250 MB
-# on a 40-driver DraftKings slate), least recently used dropped first.
+# (a one-shot command gains nothing and would pay the copies): ``with warm_engines():`` turns it
+# on for the calls made inside the block, on that thread (the API wraps each optimisation in it);
+# ``keep_warm(True)`` for the whole process. Holds at most _WARM_SIZE keys (each a few copies of
+# the per-lineup bound arrays: ~120 MB on a 40-driver DraftKings slate), least recently used
+# dropped first.
 _WARM_SIZE = 2
 _warm: OrderedDict[bytes, dict] = OrderedDict()
 _warm_lock = threading.Lock()
 _warm_on = False
+_warm_here = threading.local()  # .on: this thread's switch inside warm_engines()
 warm_hits = {"built": 0, "first_solve": 0}  # counters: how often stored state was taken (tests read them)
 # attributes never written after construction: shared between an engine and its stored state
 _SHARED = frozenset({"points", "driver_points", "lineups", "masks", "objective", "config", "_scenario_points"})
 
 
 def keep_warm(on: bool = True) -> None:
-    """Turn the warm-engine store on (a long-lived process: the API) or off (and empty it)."""
+    """Turn the warm-engine store on for the whole process, or off (and empty it)."""
     global _warm_on
     with _warm_lock:
         _warm_on = bool(on)
         if not on:
             _warm.clear()
+
+
+@contextmanager
+def warm_engines() -> Iterator[None]:
+    """Use the warm-engine store for the engines built and searched inside the block, on this
+    thread (a server's request); other threads and later calls are left as they were."""
+    before = getattr(_warm_here, "on", False)
+    _warm_here.on = True
+    try:
+        yield
+    finally:
+        _warm_here.on = before
+
+
+def _warm_enabled() -> bool:
+    return _warm_on or getattr(_warm_here, "on", False)
 
 
 def _copy_state(x):
@@ -284,7 +305,7 @@ class Engine:
         warm: bool | bytes = False,
     ) -> None:
         warm_key = self._warm_key(points, lineups, objective, drivers, rel_tol, salaries, cap, excess_steps,
-                                  config, warm) if warm and _warm_on else None
+                                  config, warm) if warm and _warm_enabled() else None
         if warm_key is not None:
             with _warm_lock:
                 entry = _warm.get(warm_key)
