@@ -113,6 +113,17 @@ def _graph_of(ctx: Context):  # -> Callable[[], GraphConnection | None] | None
 
 def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Build the portfolio and every requested part; returns the OptimizeResponse dict."""
+    from tailrace.optimize.search import warm_engines
+
+    # the server lives on: a repeat, or a change that leaves the first lineup's choice alone
+    # (an exposure, the lineup count), takes the portfolio engine's state from the last request
+    # instead of recomputing it: the same arrays, so the same bytes (search.py, "warm engines")
+    with warm_engines():
+        return _optimize_work(ctx, req, progress)
+
+
+def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> dict[str, Any]:
+    """``optimize_work``'s body (run with the warm-engine store on)."""
     from tailrace.pipeline import run_optimize
 
     t0 = time.perf_counter()

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba as nb
 import numpy as np
 
 from tailrace.contest.standings import looks_like_standings, read_standings_text
@@ -83,6 +84,91 @@ class Field:
         }
 
 
+@nb.njit(cache=True)
+def _complete_draws(logw, g_keys, g_last, sal, lo, hi, m):  # pragma: no cover - numba
+    """Per row b, with ``keys = logw + g_keys`` and ``last_keys = logw + g_last`` (Gumbel
+    noise, shape (B, n); the sums formed here, the same floats as the array sums): the ``m``
+    drivers of largest ``keys[b]`` and the driver of largest ``last_keys[b]`` among the others
+    whose salary lands the total in [lo, hi].
+
+    The loop form of ``_draw_numpy``'s array steps, the same answer row by row: returns
+    ``rows`` (B, m + 1) (the m drivers in no particular order, then the last one), ``ok`` (B,)
+    (the row is a lineup: m finite keys and a last driver that fits) and ``tie`` (some row's
+    m-th largest finite key is shared with a driver outside the m, where argpartition's choice
+    would decide; the caller then takes the array steps).
+    """
+    B, n = g_keys.shape
+    keys = np.empty(n, np.float64)
+    rows = np.zeros((B, m + 1), np.int64)
+    ok = np.zeros(B, np.bool_)
+    tie = False
+    top = np.empty(max(m, 1), np.int64)
+    taken = np.zeros(n, np.bool_)
+    for b in range(B):
+        for j in range(n):
+            keys[j] = logw[j] + g_keys[b, j]
+        cnt = 0
+        for j in range(n):  # the m largest keys, kept sorted descending (m is a roster, <= 8)
+            v = keys[j]
+            if cnt < m:
+                q = cnt
+                cnt += 1
+            elif m > 0 and v > keys[top[m - 1]]:
+                q = m - 1
+            else:
+                continue
+            while q > 0 and keys[top[q - 1]] < v:
+                top[q] = top[q - 1]
+                q -= 1
+            top[q] = j
+        part = 0
+        finite = True
+        for a in range(m):
+            taken[top[a]] = True
+            part += sal[top[a]]
+            if not np.isfinite(keys[top[a]]):
+                finite = False
+        if m > 0 and finite:
+            vm = keys[top[m - 1]]
+            for j in range(n):
+                if not taken[j] and keys[j] == vm:
+                    tie = True
+        best = -np.inf
+        last = 0
+        fits = False
+        for j in range(n):
+            if taken[j]:
+                continue
+            x = logw[j] + g_last[b, j]
+            if sal[j] >= lo - part and sal[j] <= hi - part and np.isfinite(x) and x > best:
+                best = x
+                last = j
+                fits = True
+        for a in range(m):
+            rows[b, a] = top[a]
+            taken[top[a]] = False
+        rows[b, m] = last
+        ok[b] = fits and finite
+    return rows, ok, tie
+
+
+def _draw_numpy(keys: np.ndarray, last_keys: np.ndarray, sal: np.ndarray, lo: int, hi: int,
+                roster: int) -> tuple[np.ndarray, np.ndarray]:
+    """Array form of one batch of ``_draw``: rows (B, roster) as above and ok (B,)."""
+    batch = keys.shape[0]
+    pick = np.argpartition(-keys, roster - 2, axis=1)[:, : roster - 1] if roster > 1 else np.zeros((batch, 0), np.int64)
+    part = sal[pick].sum(axis=1)
+    rows = np.arange(batch)[:, None]
+    room_lo = (lo - part)[:, None]
+    room_hi = (hi - part)[:, None]
+    okd = (sal[None, :] >= room_lo) & (sal[None, :] <= room_hi) & np.isfinite(last_keys)
+    okd[rows, pick] = False
+    last_keys = np.where(okd, last_keys, -np.inf)
+    last = np.argmax(last_keys, axis=1)
+    ok = okd[np.arange(batch), last] & np.isfinite(np.take_along_axis(keys, pick, axis=1)).all(axis=1)
+    return np.concatenate([pick, last[:, None]], axis=1), ok
+
+
 def _draw(
     logw: np.ndarray, salaries: np.ndarray, roster: int, lo: int, hi: int, k: int, rng: np.random.Generator,
     max_tries: int = 100,
@@ -98,19 +184,14 @@ def _draw(
     tries = 0
     sal = salaries.astype(np.int64)
     while got < k:
-        keys = logw[None, :] + rng.gumbel(size=(batch, n))
-        pick = np.argpartition(-keys, roster - 2, axis=1)[:, : roster - 1] if roster > 1 else np.zeros((batch, 0), np.int64)
-        part = sal[pick].sum(axis=1)
-        rows = np.arange(batch)[:, None]
-        last_keys = logw[None, :] + rng.gumbel(size=(batch, n))
-        room_lo = (lo - part)[:, None]
-        room_hi = (hi - part)[:, None]
-        okd = (sal[None, :] >= room_lo) & (sal[None, :] <= room_hi) & np.isfinite(last_keys)
-        okd[rows, pick] = False
-        last_keys = np.where(okd, last_keys, -np.inf)
-        last = np.argmax(last_keys, axis=1)
-        ok = okd[np.arange(batch), last] & np.isfinite(np.take_along_axis(keys, pick, axis=1)).all(axis=1)
-        acc = np.concatenate([pick[ok], last[ok][:, None]], axis=1)
+        g_keys = rng.gumbel(size=(batch, n))
+        g_last = rng.gumbel(size=(batch, n))
+        # one pass per row (numba) instead of a dozen (batch, n) arrays; the array steps decide
+        # where a tie among the kept keys would leave the choice to argpartition
+        rows, ok, tie = _complete_draws(logw, g_keys, g_last, sal, int(lo), int(hi), max(roster - 1, 0))
+        if tie:
+            rows, ok = _draw_numpy(logw[None, :] + g_keys, logw[None, :] + g_last, sal, lo, hi, roster)
+        acc = rows[ok]
         out.append(acc[: k - got])
         got += min(acc.shape[0], k - got)
         tries += 1

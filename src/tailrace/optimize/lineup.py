@@ -90,6 +90,21 @@ def _rule_arrays(rules: LineupRules, n: int):
     return allowed, locks, gm.reshape(-1), gmin, gmax, gall, prev.reshape(-1)
 
 
+def _enum_key(rules: LineupRules, sal: np.ndarray, *arrays: np.ndarray) -> bytes:
+    """Content key of an enumeration: the rules' scalars, the salaries and the rule arrays."""
+    scalars = (rules.roster_size, rules.salary_cap, rules.min_salary, rules.roster_size - rules.min_differ)
+    h = hashlib.blake2b(repr(scalars).encode(), digest_size=20)
+    for a in (sal, *arrays):
+        h.update(str(a.shape).encode() + a.dtype.str.encode() + np.ascontiguousarray(a).tobytes())
+    return h.digest()
+
+
+def enumeration_key(rules: LineupRules, salaries: np.ndarray, n: int) -> bytes:
+    """The key ``enumerate_feasible`` files its answer under (same rules and salaries, same key)."""
+    allowed, locks, gm, gmin, gmax, gall, prev = _rule_arrays(rules, n)
+    return _enum_key(rules, np.ascontiguousarray(salaries, dtype=np.int64), allowed, locks, gm, gmin, gmax, prev, gall)
+
+
 def enumerate_feasible(rules: LineupRules, salaries: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Every lineup satisfying ``rules``: sorted uint8 rows (M, r) and uint64 bit sets (M,).
 
@@ -111,11 +126,7 @@ def enumerate_feasible(rules: LineupRules, salaries: np.ndarray, n: int) -> tupl
         raise InputError(Problem(f"too many candidate lineups ({free} free drivers)", field="points",
                                  fix="exclude drivers or lock some to shrink the search"))
     sal = np.ascontiguousarray(salaries, dtype=np.int64)
-    scalars = (rules.roster_size, rules.salary_cap, rules.min_salary, rules.roster_size - rules.min_differ)
-    h = hashlib.blake2b(repr(scalars).encode(), digest_size=20)
-    for a in (sal, allowed, locks, gm, gmin, gmax, prev, gall):
-        h.update(str(a.shape).encode() + a.dtype.str.encode() + np.ascontiguousarray(a).tobytes())
-    key = h.digest()
+    key = _enum_key(rules, sal, allowed, locks, gm, gmin, gmax, prev, gall)
     with _memo_lock:
         hit = _memo.get(key)
         if hit is not None:
@@ -167,12 +178,14 @@ def diagnose_rules(rules: LineupRules, salaries: np.ndarray, n: int) -> list[str
 
 
 def build_engine(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective,
-                 excess_steps: int = 0, search: SearchConfig = DEFAULT_CONFIG) -> tuple[np.ndarray, np.ndarray, Engine]:
+                 excess_steps: int = 0, search: SearchConfig = DEFAULT_CONFIG,
+                 warm: bool = False) -> tuple[np.ndarray, np.ndarray, Engine]:
     """Checked inputs and the search engine over every lineup that satisfies ``rules``.
 
     Returns ``(points, salaries, engine)``: points as float32 of shape (n_scenarios, n_slate),
     salaries as int64 of shape (n_slate,). Raises InfeasibleError naming the clashing rules
-    when no lineup fits.
+    when no lineup fits. ``warm``: the engine may take, and leaves, its state in the warm
+    store (``search.keep_warm``; a long-lived process only): never a different answer.
     """
     p, sal = check_inputs(points, salaries)
     n = p.shape[1]
@@ -182,7 +195,8 @@ def build_engine(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, o
         raise InfeasibleError("no lineup satisfies the rules: " + "; ".join(conflicts), conflicts)
     drivers = drivers_in(masks)
     return p, sal, Engine(p, lineups, masks, objective, drivers, salaries=sal, cap=rules.salary_cap,
-                          excess_steps=excess_steps, config=search)
+                          excess_steps=excess_steps, config=search,
+                          warm=enumeration_key(rules, sal, n) if warm else False)
 
 
 def exact_value(points: np.ndarray, lineup: tuple[int, ...], objective: Objective) -> float:

@@ -230,12 +230,18 @@ def generate_portfolio(
     if conflicts:
         raise InfeasibleError("the portfolio rules conflict: " + "; ".join(conflicts), conflicts)
 
-    p, _, engine = build_engine(points, salaries, rules, objective, excess_steps=1, search=search)
+    # one lower threshold per excess pass keeps the bounds tight for a portfolio's later, slightly
+    # worse lineups; a one-lineup portfolio has none, so it takes the single solve's pass (half
+    # the accumulator work; bounds only order the search, the answer is the same)
+    p, _, engine = build_engine(points, salaries, rules, objective, excess_steps=1 if N > 1 else 0, search=search,
+                                warm=True)
     if engine.n_lineups < N:
         msg = f"only {engine.n_lineups} distinct lineups satisfy the lineup rules, {N} asked for"
         raise InfeasibleError(msg, [msg])
     masks = engine.masks
     cand_idx = np.arange(engine.n_lineups, dtype=np.int64)  # distinct and within max overlap so far
+    prev_key: tuple[int, int, int, int] | None = None  # the last step's rules and allowed set
+    prev_active = cand_idx
     counts = np.zeros(n, np.int64)
     chosen: list[int] = []
     results: list[LineupResult] = []
@@ -256,7 +262,15 @@ def generate_portfolio(
         lockm = np.uint64(sum(1 << i for i in lock_ids))
         forbid = np.uint64(sum(1 << i for i in forbid_ids))
         needm = np.uint64(sum(1 << int(i) for i in np.flatnonzero(need > 0)))
-        active = cand_idx[K.step_filter(masks, cand_idx, forbid, lockm, needm, need_min)]
+        step_key = (int(forbid), int(lockm), int(needm), need_min)
+        if step_key == prev_key:
+            # the same step rules as the last lineup's: its allowed set, less what the last pick
+            # removed from the candidates (itself, and by max overlap), is this step's allowed
+            # set (step_filter keeps a lineup by its own bits alone), in the same order
+            active = _drop_pick(prev_active, masks, chosen[-1], max_overlap)
+        else:
+            active = cand_idx[K.step_filter(masks, cand_idx, forbid, lockm, needm, need_min)]
+        prev_key, prev_active = step_key, active
         if len(active) == 0:
             why = []
             if lock_ids:
@@ -303,9 +317,7 @@ def generate_portfolio(
             K.sum_rows(engine.driver_points, engine.lineups[m].astype(np.int64), x)
             z = x if z is None else np.maximum(z, x)
         chosen.append(m)
-        cand_idx = cand_idx[cand_idx != m]
-        if max_overlap is not None:
-            cand_idx = cand_idx[K.overlap_keep(masks, cand_idx, masks[m], int(max_overlap))]
+        cand_idx = _drop_pick(cand_idx, masks, m, max_overlap)
         for i in engine.lineups[m]:
             counts[int(i)] += 1
         if progress is not None:
@@ -314,6 +326,17 @@ def generate_portfolio(
     lineups = [res.lineup for res in results]
     return Portfolio(tuple(results), counts / N, mode, objective, portfolio_measure(p, lineups, objective),
                      time.perf_counter() - t0)
+
+
+def _drop_pick(idx: np.ndarray, masks: np.ndarray, m: int, max_overlap: int | None) -> np.ndarray:
+    """Ascending lineup indices ``idx`` without the pick ``m`` and, under a max overlap, without
+    the lineups that share more than ``max_overlap`` drivers with it; shape (<= len(idx),)."""
+    pos = int(np.searchsorted(idx, m))
+    if pos < len(idx) and idx[pos] == m:
+        idx = np.delete(idx, pos)
+    if max_overlap is not None:
+        idx = idx[K.overlap_keep(masks, idx, masks[m], int(max_overlap))]
+    return idx
 
 
 def _marginal_pick(engine, pool: np.ndarray, gbound: np.ndarray, live: np.ndarray, z: np.ndarray | None,

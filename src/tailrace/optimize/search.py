@@ -31,9 +31,14 @@ reused across the solves of a portfolio.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Literal, NamedTuple
 
@@ -166,6 +171,76 @@ def _part_code(drivers: tuple[int, ...], n: int) -> int:
     return code
 
 
+# ---------------------------------------------------------------- warm engines
+# State that survives between requests in a long-lived process (the API): an engine's state right
+# after it was built, and right after its first solve, keyed by the content of everything that
+# decides them (scenario matrix, lineups, objective, knobs; the first solve's active set). A new
+# engine with the same key takes the stored state instead of recomputing it: the same arrays, so
+# every later step, and the answer, are the same bytes; only the time differs. Off by default
+# (a one-shot command gains nothing and would pay the copies): ``with warm_engines():`` turns it
+# on for the calls made inside the block, on that thread (the API wraps each optimisation in it);
+# ``keep_warm(True)`` for the whole process. Holds at most _WARM_SIZE keys (each a few copies of
+# the per-lineup bound arrays: ~120 MB on a 40-driver DraftKings slate), least recently used
+# dropped first.
+_WARM_SIZE = 2
+_warm: OrderedDict[bytes, dict] = OrderedDict()
+_warm_lock = threading.Lock()
+_warm_on = False
+_warm_here = threading.local()  # .on: this thread's switch inside warm_engines()
+warm_hits = {"built": 0, "first_solve": 0}  # counters: how often stored state was taken (tests read them)
+# attributes never written after construction: shared between an engine and its stored state
+_SHARED = frozenset({"points", "driver_points", "lineups", "masks", "objective", "config", "_scenario_points"})
+
+
+def keep_warm(on: bool = True) -> None:
+    """Turn the warm-engine store on for the whole process, or off (and empty it)."""
+    global _warm_on
+    with _warm_lock:
+        _warm_on = bool(on)
+        if not on:
+            _warm.clear()
+
+
+@contextmanager
+def warm_engines() -> Iterator[None]:
+    """Use the warm-engine store for the engines built and searched inside the block, on this
+    thread (a server's request); other threads and later calls are left as they were."""
+    before = getattr(_warm_here, "on", False)
+    _warm_here.on = True
+    try:
+        yield
+    finally:
+        _warm_here.on = before
+
+
+def _warm_enabled() -> bool:
+    return _warm_on or getattr(_warm_here, "on", False)
+
+
+def _copy_state(x):
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, dict):
+        return {k: _copy_state(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_copy_state(v) for v in x)
+    return x
+
+
+def _snapshot(engine: "Engine") -> dict:
+    return {k: (v if k in _SHARED else _copy_state(v)) for k, v in engine.__dict__.items()}
+
+
+def _snapshot_from(state: dict) -> dict:
+    """A stored state, copied for an engine to own (the store's copy stays as it was)."""
+    return {k: (v if k in _SHARED else _copy_state(v)) for k, v in state.items()}
+
+
+def _array_key(h: "hashlib._Hash", a: np.ndarray) -> None:
+    a = np.ascontiguousarray(a)
+    h.update(str(a.shape).encode() + a.dtype.str.encode() + a.tobytes())
+
+
 class Engine:
     """Enumerated lineups, one objective, bounds that tighten as lineups are evaluated.
 
@@ -227,7 +302,21 @@ class Engine:
         cap: int | None = None,
         excess_steps: int = 0,
         config: SearchConfig = DEFAULT_CONFIG,
+        warm: bool | bytes = False,
     ) -> None:
+        warm_key = self._warm_key(points, lineups, objective, drivers, rel_tol, salaries, cap, excess_steps,
+                                  config, warm) if warm and _warm_enabled() else None
+        if warm_key is not None:
+            with _warm_lock:
+                entry = _warm.get(warm_key)
+                if entry is not None:
+                    _warm.move_to_end(warm_key)
+                    warm_hits["built"] += 1
+                    self.__dict__.update(_snapshot_from(entry["built"]))
+                    self._warm = warm_key
+                    return
+        self._warm: bytes | None = warm_key
+        self._solves = 0
         self.config = config
         self.points = points
         self.driver_points = np.ascontiguousarray(np.asarray(points, dtype=np.float64).T)
@@ -268,6 +357,41 @@ class Engine:
         self.upper_strategy = self._choose_upper_strategy()
         self.cutting_planes = bool(self.lower_leaves)
         self._build_bounds(np.asarray(drivers, np.int64))
+        if warm_key is not None:
+            with _warm_lock:
+                _warm[warm_key] = {"built": _snapshot(self), "first": {}}
+                _warm.move_to_end(warm_key)
+                while len(_warm) > _WARM_SIZE:
+                    _warm.popitem(last=False)
+
+    @staticmethod
+    def _warm_key(points, lineups, objective, drivers, rel_tol, salaries, cap, excess_steps, config,
+                  lineups_key: bool | bytes) -> bytes:
+        """Content key of everything an engine's construction and search depend on
+        (``lineups_key``: a content key of the enumeration, when the caller has one, saves
+        hashing the lineups)."""
+        h = hashlib.blake2b(repr((objective, rel_tol, cap, int(excess_steps), config)).encode(), digest_size=20)
+        if isinstance(lineups_key, bytes):
+            h.update(b"enum" + lineups_key + str(np.shape(lineups)).encode())
+        else:
+            _array_key(h, np.asarray(lineups))
+        for a in (points, drivers):
+            _array_key(h, np.asarray(a))
+        _array_key(h, np.zeros(0, np.int64) if salaries is None else np.asarray(salaries, np.int64))
+        return h.digest()
+
+    def _first_solve_key(self, active: np.ndarray) -> bytes | None:
+        if self._warm is None or self._solves:
+            return None
+        h = hashlib.blake2b(self._warm, digest_size=20)
+        if len(active) > 1 and bool(np.all(active[1:] > active[:-1])):
+            # ascending (as the portfolio hands them over): the set says it all, as a bit set
+            bits = np.zeros(self.n_lineups, np.bool_)
+            bits[active] = True
+            h.update(b"bits" + np.packbits(bits).tobytes())
+        else:
+            _array_key(h, active)
+        return h.digest()
 
     # ------------------------------------------------------------------ bounds
     def _build_bounds(self, drivers: np.ndarray) -> None:
@@ -640,11 +764,33 @@ class Engine:
         SolveResult
         """
         t0 = time.perf_counter() if t0 is None else t0
-        evaluated_before = self.n_evaluated
-        deadline = None if time_limit is None else t0 + time_limit
         active = np.asarray(active, np.int64)
         if len(active) == 0:
             raise ValueError("no active lineups")
+        first_key = self._first_solve_key(active)
+        if first_key is not None:
+            with _warm_lock:
+                entry = _warm.get(self._warm)
+                hit = None if entry is None else entry["first"].get(first_key)
+                if hit is not None:
+                    warm_hits["first_solve"] += 1
+                    self.__dict__.update(_snapshot_from(hit[0]))
+                    return hit[1]
+        res = self._solve(active, time_limit, t0)
+        self._solves += 1
+        if first_key is not None and res.status == "optimal":
+            # a finished solve is a function of the engine's state and ``active`` alone (a
+            # deadline that did not strike changed nothing), so its end state can stand in for it
+            with _warm_lock:
+                entry = _warm.get(self._warm)
+                if entry is not None:
+                    entry["first"] = {first_key: (_snapshot(self), res)}
+        return res
+
+    def _solve(self, active: np.ndarray, time_limit: float | None, t0: float) -> SolveResult:
+        """``solve`` without the warm store."""
+        evaluated_before = self.n_evaluated
+        deadline = None if time_limit is None else t0 + time_limit
         batch = 64
         # incumbent: best exact among active, else evaluate the top bounds
         known = active[~np.isnan(self.exact[active])]

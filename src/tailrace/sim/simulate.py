@@ -28,14 +28,13 @@ from __future__ import annotations
 import time
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from tailrace.distributed import Executor, LocalExecutor
 from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator, stream
-from tailrace.sim.history_strength import HistoryModel, blend, blend_weight
 from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
 from tailrace.sim.race import MODEL_VERSION, fl_pool_size, simulate_blocks
 from tailrace.sim.scenarios import Scenarios
@@ -44,6 +43,9 @@ from tailrace.sim.strength import PRIORITY
 from tailrace.sim.strength_cache import cached_strengths
 from tailrace.tracks import TRACK_TYPES, Track, resolve_track
 from tailrace.sites import SiteRules
+
+if TYPE_CHECKING:  # the history model (and scipy.sparse under it) loads only when a history is given
+    from tailrace.sim.history_strength import HistoryModel
 
 BLOCK = 8192
 _STRENGTH_KEY = 2**30
@@ -206,6 +208,8 @@ def _history_strengths(slate, trk: Track, p: TrackTypeParams, seed: int, history
                        history_weight: float | None, allow_shift: bool = False
                        ) -> tuple[np.ndarray, str, list[str], dict]:
     """Strengths from the history's ratings, blended with the slate's own numbers if it has any."""
+    from tailrace.sim.history_strength import blend, blend_weight
+
     hs = history.strengths(slate.names, slate.starts(), trk.track_type, p,
                            team=[d.team for d in slate.drivers], make=[d.manufacturer for d in slate.drivers])
     warnings = list(hs.warnings)
