@@ -1,0 +1,99 @@
+"""The sample contest mode counts duplicates in, and the admission rule ``max_duplicates`` makes of it.
+
+Expected duplicates are estimated by counting copies in a large sample of the contest's field
+model (``tailrace.contest.duplicates``). For a sampled field the sample pools the contest's own
+field (``field_size`` entries) and ``DUP_SAMPLE`` fresh entries drawn by the same model:
+tailrace's calibrated sampler on the contest's ownership, with the field's salary floors
+(``fields._floors``) and the contest's sharpness (0 for ``"auto"``, whose own field is the
+plain calibrated one), seeded ``[seed, 0xD0B5]``. A field given as a file is counted as it is.
+
+``max_duplicates`` X: a lineup whose expected duplicates exceed X is never admitted to the
+candidate pool (``admission``), so every lineup contest mode picks is at or under X by the same
+figures the result reports.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from tailrace.contest import Contest, sample_field
+from tailrace.contest.duplicates import DuplicateSample, field_sample, lineup_keys
+from tailrace.errors import InputError, Problem
+from tailrace.optimize.contest.fields import _floors, robust
+from tailrace.optimize.problem import LineupRules
+
+DUP_SAMPLE = 100_000  # fresh entries drawn on top of the contest's own field
+DUP_SEED = 0xD0B5
+
+
+def check_max_duplicates(value: float | None, param: str = "max_duplicates") -> float | None:
+    """``value`` as a float >= 0, or None; InputError naming ``param`` otherwise."""
+    if value is None:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        x = float("nan")
+    if isinstance(value, bool) or not (x >= 0.0 and math.isfinite(x)):
+        raise InputError(Problem(f"max duplicates {value!r} must be a number >= 0", param=param,
+                                 fix="give the most field entries a lineup may expect to share its six drivers "
+                                     "with, e.g. 1 or 0.5"))
+    return x
+
+
+def duplicate_sample(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
+                     seed: int, n_ours: int, size: int = DUP_SAMPLE) -> DuplicateSample:
+    """The sample to count copies in for ``contest`` when we enter ``n_ours`` lineups (module docstring).
+
+    Parameters
+    ----------
+    contest : Contest
+    salaries : ndarray of shape (n_drivers,)
+    rules : LineupRules
+        Roster size and cap.
+    projections : ndarray of shape (n_drivers,)
+        Mean points per driver (sharp fields' optimiser entries start from them).
+    seed : int
+    n_ours : int
+        Our entries: the opponents are ``field_size - n_ours``.
+    size : int, default=DUP_SAMPLE
+        Fresh entries drawn.
+
+    Returns
+    -------
+    DuplicateSample
+    """
+    n = int(np.asarray(salaries).shape[0])
+    if not robust(contest):
+        fld = contest.opponents(n_ours)
+        return field_sample(fld, fld.n_entries, n)
+    sh = contest.field_sharpness if not isinstance(contest.field_sharpness, str) else 0.0
+    lo, lo2 = _floors(contest, salaries)
+    g = np.random.default_rng([int(seed), DUP_SEED])
+    fresh = sample_field(contest.ownership, salaries, rules.roster_size, rules.salary_cap, int(size), min_salary=lo,
+                         loose_floor=lo2, rng=g, sharpness=sh, projections=projections if sh > 0 else None,
+                         pilot=8_000, calibration_rounds=6)
+    pooled = np.concatenate([np.asarray(contest.field.lineups), fresh.lineups], axis=0)
+    N = max(int(contest.field_size) - int(n_ours), 0)
+    return DuplicateSample(pooled, N, n, exact=False,
+                           method=f"copies among {pooled.shape[0]:,} entries of the field model "
+                                  f"({fresh.model}): the contest's field and {int(size):,} more")
+
+
+def admission(sample: DuplicateSample, limit: float) -> Callable[[np.ndarray], np.ndarray]:
+    """``admit(lineups (k, roster)) -> bool (k,)``: True where expected duplicates are at or under ``limit``."""
+    banned = np.sort(lineup_keys(sample.over(limit), sample.n_drivers)) if sample.n_sampled else np.zeros(0, np.int64)
+
+    def admit(lineups: np.ndarray) -> np.ndarray:
+        lu = np.asarray(lineups)
+        if lu.shape[0] == 0 or banned.size == 0:
+            return np.ones(lu.shape[0], dtype=bool)
+        return ~np.isin(lineup_keys(lu, sample.n_drivers), banned)
+
+    return admit
+
+
+__all__ = ["DUP_SAMPLE", "admission", "check_max_duplicates", "duplicate_sample"]
