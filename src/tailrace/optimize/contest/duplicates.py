@@ -3,9 +3,10 @@
 Expected duplicates are estimated by counting copies in a large sample of the contest's field
 model (``tailrace.contest.duplicates``). For a sampled field the sample pools the contest's own
 field (``field_size`` entries) and ``DUP_SAMPLE`` fresh entries drawn by the same model:
-tailrace's calibrated sampler on the contest's ownership, with the field's salary floors
-(``fields._floors``) and the contest's sharpness (0 for ``"auto"``, whose own field is the
-plain calibrated one), seeded ``[seed, 0xD0B5]``. A field given as a file is counted as it is.
+``sample_field`` on the contest's ownership called as ``make_contest`` calls it (its default
+salary floors and calibration; a contest built with another ``min_salary`` is not reproduced)
+with the contest's sharpness (0 for ``"auto"``, whose own field is the plain calibrated one),
+seeded ``[seed, 0xD0B5]``. A field given as a file is counted as it is.
 
 ``max_duplicates`` X: a lineup whose expected duplicates exceed X is never admitted to the
 candidate pool (``admission``), so every lineup contest mode picks is at or under X by the same
@@ -22,7 +23,7 @@ import numpy as np
 from tailrace.contest import Contest, sample_field
 from tailrace.contest.duplicates import DuplicateSample, field_sample, lineup_keys
 from tailrace.errors import InputError, Problem
-from tailrace.optimize.contest.fields import _floors, robust
+from tailrace.optimize.contest.fields import robust
 from tailrace.optimize.problem import LineupRules
 
 DUP_SAMPLE = 100_000  # fresh entries drawn on top of the contest's own field
@@ -71,11 +72,10 @@ def duplicate_sample(contest: Contest, salaries: np.ndarray, rules: LineupRules,
         fld = contest.opponents(n_ours)
         return field_sample(fld, fld.n_entries, n)
     sh = contest.field_sharpness if not isinstance(contest.field_sharpness, str) else 0.0
-    lo, lo2 = _floors(contest, salaries)
     g = np.random.default_rng([int(seed), DUP_SEED])
-    fresh = sample_field(contest.ownership, salaries, rules.roster_size, rules.salary_cap, int(size), min_salary=lo,
-                         loose_floor=lo2, rng=g, sharpness=sh, projections=projections if sh > 0 else None,
-                         pilot=8_000, calibration_rounds=6)
+    # the call make_contest draws the contest's field with (the pipeline gives no min_salary)
+    fresh = sample_field(contest.ownership, salaries, rules.roster_size, rules.salary_cap, int(size), rng=g,
+                         sharpness=sh, projections=projections if sh > 0 else None)
     pooled = np.concatenate([np.asarray(contest.field.lineups), fresh.lineups], axis=0)
     N = max(int(contest.field_size) - int(n_ours), 0)
     return DuplicateSample(pooled, N, n, exact=False,
