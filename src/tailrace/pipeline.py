@@ -338,10 +338,7 @@ def run_optimize(
                                  fix="give e.g. 12, 1 for no cap, or leave it out to cross-validate it"))
     from tailrace.optimize.contest.duplicates import check_max_duplicates
 
-    max_duplicates = check_max_duplicates(max_duplicates)
-    if max_duplicates is not None and resolved.mode != "contest":
-        raise InputError(Problem("max duplicates applies to mode 'contest' (expected duplicates come from its field)",
-                                 param="max_duplicates", fix="add mode 'contest', or drop max duplicates"))
+    max_duplicates = check_max_duplicates(max_duplicates, resolved.mode)
     if resolved.mode == "contest" and contest is None:
         raise InputError(
             Problem(

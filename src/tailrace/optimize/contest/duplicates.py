@@ -30,18 +30,22 @@ DUP_SAMPLE = 100_000  # fresh entries drawn on top of the contest's own field
 DUP_SEED = 0xD0B5
 
 
-def check_max_duplicates(value: float | None, param: str = "max_duplicates") -> float | None:
-    """``value`` as a float >= 0, or None; InputError naming ``param`` otherwise."""
+def check_max_duplicates(value: float | None, mode: str = "contest", param: str = "max_duplicates") -> float | None:
+    """``value`` as a float >= 0, or None; InputError naming ``param`` otherwise, or when ``mode``
+    (the run's) is not ``"contest"`` (expected duplicates come from its field)."""
     if value is None:
         return None
+    if mode != "contest":
+        raise InputError(Problem("max duplicates applies to mode 'contest' (expected duplicates come from its field)",
+                                 param=param, fix="use mode 'contest', or drop {max_duplicates}"))
     try:
         x = float(value)
     except (TypeError, ValueError):
         x = float("nan")
     if isinstance(value, bool) or not (x >= 0.0 and math.isfinite(x)):
         raise InputError(Problem(f"max duplicates {value!r} must be a number >= 0", param=param,
-                                 fix="give the most field entries a lineup may expect to share its six drivers "
-                                     "with, e.g. 1 or 0.5"))
+                                 fix="give the most field entries a lineup may expect to share all its drivers "
+                                     "with, e.g. {max_duplicates=1}"))
     return x
 
 
