@@ -142,32 +142,37 @@ def sharing_cost(points: np.ndarray, lineups: np.ndarray, opponents: Field, payo
 
     from tailrace.contest.simulate import standings_kernel
 
-    lu = np.sort(np.asarray(lineups, dtype=np.int32), axis=1)
-    k = lu.shape[0]
+    lu_all = np.sort(np.asarray(lineups, dtype=np.int32), axis=1)
+    k = lu_all.shape[0]
+    e_all = np.asarray(expected, dtype=np.float64)
     if k == 0:
         return np.zeros(0), np.zeros(0)
     n = np.asarray(points).shape[1]
     u, c = opponents.unique()
+    alone_all, cost_all = np.zeros(k), np.zeros(k)
+    # every lineup is ranked once (its prize alone); the copy sums only where copies are expected
     kk = lineup_keys(u, n) if u.shape[0] else np.zeros(0, np.int64)
-    drop = np.isin(kk, lineup_keys(lu, n)) if u.shape[0] else np.zeros(0, bool)
+    drop = np.isin(kk, lineup_keys(lu_all, n)) if u.shape[0] else np.zeros(0, bool)
     fu = np.ascontiguousarray(u[~drop], dtype=np.int32)
     fc = np.ascontiguousarray(c[~drop], dtype=np.int64)
-    above, tied, _ = standings_kernel(np.ascontiguousarray(points, dtype=np.float32), np.ascontiguousarray(lu),
+    above, tied, _ = standings_kernel(np.ascontiguousarray(points, dtype=np.float32), np.ascontiguousarray(lu_all),
                                       fu, fc, False)
     cum = payouts.cumulative()
-    alone = split_payout(cum, above, tied)  # (S, k)
-    e = np.asarray(expected, dtype=np.float64)
-    dmin = int(poisson.ppf(tail, e.min())) if e.min() > 0 else 0
-    dmax = int(poisson.isf(tail, e.max())) + 1 if e.max() > 0 else 0
-    shared = np.zeros_like(alone)
-    mass = np.zeros(k)
+    alone_all[:] = split_payout(cum, above, tied).mean(axis=0)
+    live = np.nonzero(e_all > 0)[0]
+    if live.size == 0:
+        return alone_all, cost_all
+    above, tied, e = above[:, live], tied[:, live], e_all[live]
+    dmin = int(poisson.ppf(tail, e.min()))
+    dmax = int(poisson.isf(tail, e.max())) + 1
+    shared = np.zeros(live.size)
+    mass = np.zeros(live.size)
     for d in range(max(dmin - 1, 0), dmax + 1):  # over copy counts, not scenarios
         w = poisson.pmf(d, e)
-        shared += w[None, :] * split_payout(cum, above, tied + d)
+        shared += w * split_payout(cum, above, tied + d).mean(axis=0)
         mass += w
-    shared /= np.maximum(mass, 1e-300)[None, :]
-    a = alone.mean(axis=0)
-    return a, np.maximum(a - shared.mean(axis=0), 0.0)
+    cost_all[live] = np.maximum(alone_all[live] - shared / np.maximum(mass, 1e-300), 0.0)
+    return alone_all, cost_all
 
 
 __all__ = ["DuplicateSample", "count_copies", "field_sample", "lineup_keys", "sharing_cost"]
