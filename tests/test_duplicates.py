@@ -56,6 +56,10 @@ def test_a_given_field_is_counted_exactly() -> None:
     e, se = s.expected(np.array([[2, 1, 0], [3, 4, 5], [1, 2, 3]]))
     assert e.tolist() == [3.0, 1.0, 0.0] and se.tolist() == [0.0, 0.0, 0.0]
     assert s.over(1.0).tolist() == [[0, 1, 2]]
+    # a limit no lineup exceeds bans nothing (and an empty ban list is no error)
+    assert s.over(3.0).shape == (0, 3)
+    assert admission(s, 3.0)(np.array([[0, 1, 2], [3, 4, 5]])).tolist() == [True, True]
+    assert admission(s, 1.0)(np.array([[0, 1, 2], [3, 4, 5]])).tolist() == [False, True]
 
 
 def test_sharing_cost_by_hand() -> None:

@@ -33,7 +33,10 @@ def lineup_keys(lineups: np.ndarray, n_drivers: int) -> np.ndarray:
 
     Equal keys mean the same set of drivers. Needs ``n_drivers ** roster < 2**63``.
     """
-    lu = np.sort(np.asarray(lineups, dtype=np.int64).reshape(len(lineups), -1), axis=1)
+    a = np.asarray(lineups, dtype=np.int64)
+    if a.size == 0:
+        return np.zeros(a.shape[0] if a.ndim else 0, dtype=np.int64)
+    lu = np.sort(a.reshape(len(a), -1), axis=1)
     if float(n_drivers) ** lu.shape[1] >= 2.0**63:
         raise ValueError(f"{n_drivers} drivers x roster {lu.shape[1]} do not fit an int64 key")
     w = np.int64(n_drivers) ** np.arange(lu.shape[1] - 1, -1, -1, dtype=np.int64)
