@@ -10,10 +10,10 @@ import pytest
 
 from tailrace.contest import Contest, Field, PayoutTable, make_contest, sample_field
 from tailrace.contest.duplicates import count_copies, field_sample, sharing_cost
+from tailrace.errors import InputError
 from tailrace.optimize.contest.duplicates import admission, check_max_duplicates, duplicate_sample
 from tailrace.optimize.contest_mode import generate_contest_portfolio
 from tailrace.optimize.problem import LineupRules
-from tailrace.errors import InputError
 
 # a small slate: 10 drivers, roster 6 (210 lineups, some chalky), DraftKings-like cap
 SAL = np.array([10_500, 9_800, 9_200, 8_700, 8_100, 7_600, 7_000, 6_400, 5_900, 5_200])

@@ -88,7 +88,8 @@ def print_optimal_table(result: OptimizeResult, top: int = OPTIMAL_ROWS) -> None
         return
     src = {"contest": "the contest's", "field": "the given field's", "slate": "the slate's",
            "model": "tailrace's modelled"}.get(opt.ownership_source, opt.ownership_source)
-    t = Table(title=f"optimal % over {opt.n_scenarios:,} scenarios · {src} ownership · top {min(top, len(opt.drivers))} "
+    shown = min(top, len(opt.drivers))
+    t = Table(title=f"optimal % over {opt.n_scenarios:,} scenarios · {src} ownership · top {shown} "
                     f"of {len(opt.drivers)} (all in --json)")
     for col in ("driver", "optimal %", "own %", "leverage"):
         t.add_column(col, justify="left" if col == "driver" else "right")
