@@ -30,13 +30,20 @@ def test_count_copies_is_a_direct_count() -> None:
     assert count_copies(sample, q, 8).tolist() == [c[(0, 1, 2)], c[(0, 1, 2)], c[(5, 6, 7)], c[(3, 4, 5)]]
 
 
-def test_expected_duplicates_match_fields_sampled_many_times() -> None:
+PROJ = np.array([52, 47, 45, 41, 36, 35, 30, 26, 22, 30], dtype=np.float64)
+
+
+@pytest.mark.parametrize("sharpness", [0.0, pytest.param(0.35, marks=pytest.mark.slow)])
+def test_expected_duplicates_match_fields_sampled_many_times(sharpness: float) -> None:
     N, draws = 2_000, 60
-    contest = make_contest(SAL, R, CAP, field_size=N + 1, ownership=OWN, rng=11, field_sharpness=0.0)
-    est = duplicate_sample(contest, SAL, LineupRules(R, CAP), SAL / 1000.0, seed=3, n_ours=1, size=200_000)
+    contest = make_contest(SAL, R, CAP, field_size=N + 1, ownership=OWN, rng=11, field_sharpness=sharpness,
+                           projections=PROJ)
+    est = duplicate_sample(contest, SAL, LineupRules(R, CAP), PROJ, seed=3, n_ours=1, size=200_000)
+    assert (est.fields is None) == (sharpness == 0)  # a sharp field is counted field by field
     assert not est.exact and est.n_entries == N
     # the independent check: many fields of N entries, each drawn as the contest's own field is, copies counted
-    fields = [sample_field(OWN, SAL, R, CAP, N, rng=1000 + k).lineups for k in range(draws)]
+    fields = [sample_field(OWN, SAL, R, CAP, N, rng=1000 + k, sharpness=sharpness,
+                           projections=PROJ if sharpness else None).lineups for k in range(draws)]
     u, c = np.unique(np.concatenate(fields), axis=0, return_counts=True)
     lus = u[np.argsort(-c, kind="stable")[[0, 1, 2, 5, 10, 20]]]  # chalk to rare
     seen = np.array([count_copies(f, lus, 10) for f in fields], dtype=np.float64)  # (draws, 6)

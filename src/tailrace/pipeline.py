@@ -368,8 +368,8 @@ def run_optimize(
     if resolved.mode == "contest":
         from tailrace.optimize.contest.duplicates import admission, duplicate_sample
 
-        dups = duplicate_sample(contest, sal, resolved.rules, points.mean(axis=0, dtype=np.float64), 0,
-                                resolved.n_lineups)
+        # the projections contest_from_parts gives a sharp field's optimiser entries
+        dups = duplicate_sample(contest, sal, resolved.rules, _field_projections(slate, points), 0, resolved.n_lineups)
         admit = admission(dups, max_duplicates) if max_duplicates is not None else None
         portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress, executor, contest_cap,
                                                      admit)

@@ -5,8 +5,11 @@ the number holding lineup ``L`` has mean ``N * P(entry = L)``. tailrace's sample
 closed-form ``P`` (calibrated weights, a salary window that redraws, optimiser-built entries), so
 ``P`` is estimated by counting exact copies in a large sample of the model (``sample``: many
 fields' entries pooled): ``E = N * c / M`` with ``c`` copies among ``M`` sampled entries, and
-standard error ``N * sqrt(c (1 - c / M)) / M`` (binomial). A field given as a file is not a
-model but the data: there ``E`` is the count of copies in it, with no error.
+standard error ``N * sqrt(c (1 - c / M)) / M`` (binomial). Where entries are not independent
+draws (a sharp field: its optimiser entries share one draw of the optimisers' projections per
+field) the sample is made of whole independent fields and ``E`` is their mean copies scaled to
+``N``, with the fields' standard error. A field given as a file is not a model but the data:
+there ``E`` is the count of copies in it, with no error.
 
 **What sharing costs.** Tied entries split the prizes of the places they share
 (``payouts.split_payout``). For each scenario the lineup's standing against the rest of the
@@ -71,6 +74,12 @@ class DuplicateSample:
         number of duplicates, not an estimate.
     method : str
         How the sample was drawn, in words.
+    fields : tuple of int, optional
+        Sizes of the independent fields ``lineups`` is made of, in order, when its entries are
+        not independent draws (a sharp field's optimiser entries share one draw of the
+        optimisers' projections per field): then ``E`` is the mean over the fields of
+        ``N * copies / size`` and its standard error the fields' standard deviation over
+        ``sqrt(n_fields)``. None: the entries are independent draws (binomial, module docstring).
     """
 
     lineups: np.ndarray
@@ -78,6 +87,7 @@ class DuplicateSample:
     n_drivers: int
     exact: bool = False
     method: str = ""
+    fields: tuple[int, ...] | None = None
 
     @property
     def n_sampled(self) -> int:
@@ -85,6 +95,8 @@ class DuplicateSample:
 
     def expected(self, lineups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Expected duplicates of each lineup and its standard error, shapes (k,) and (k,)."""
+        if self.fields is not None and not self.exact:
+            return self._by_field(lineups)
         c = count_copies(self.lineups, lineups, self.n_drivers).astype(np.float64)
         if self.exact:
             return c, np.zeros_like(c)
@@ -102,12 +114,24 @@ class DuplicateSample:
         if self.n_sampled == 0:
             return np.zeros((0, self.lineups.shape[1] if self.lineups.ndim == 2 else 0), dtype=np.int64)
         u, c = np.unique(np.sort(np.asarray(self.lineups, dtype=np.int64), axis=1), axis=0, return_counts=True)
-        e = c.astype(np.float64) if self.exact else self.n_entries * c.astype(np.float64) / self.n_sampled
+        if self.fields is not None and not self.exact:
+            e = self._by_field(u)[0]
+        else:
+            e = c.astype(np.float64) if self.exact else self.n_entries * c.astype(np.float64) / self.n_sampled
         return u[e > limit]
+
+    def _by_field(self, lineups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean over the independent fields of their copies scaled to ``n_entries``, and its SE: (k,), (k,)."""
+        cuts = np.concatenate([[0], np.cumsum(self.fields)])
+        per = np.array([count_copies(self.lineups[a:b], lineups, self.n_drivers) * (self.n_entries / max(b - a, 1))
+                        for a, b in zip(cuts[:-1], cuts[1:])], dtype=np.float64)  # (n_fields, k), over fields
+        K = per.shape[0]
+        se = per.std(axis=0, ddof=1) / np.sqrt(K) if K > 1 else np.full(per.shape[1], np.nan)
+        return per.mean(axis=0), se
 
     def to_dict(self) -> dict:
         return {"method": self.method, "n_entries": int(self.n_entries), "n_sampled": self.n_sampled,
-                "exact": bool(self.exact)}
+                "exact": bool(self.exact), "n_fields": None if self.fields is None else len(self.fields)}
 
 
 def field_sample(field: Field, n_entries: int, n_drivers: int) -> DuplicateSample:

@@ -5,8 +5,12 @@ model (``tailrace.contest.duplicates``). For a sampled field the sample pools th
 field (``field_size`` entries) and ``DUP_SAMPLE`` fresh entries drawn by the same model:
 ``sample_field`` on the contest's ownership called as ``make_contest`` calls it (its default
 salary floors and calibration; a contest built with another ``min_salary`` is not reproduced)
-with the contest's sharpness (0 for ``"auto"``, whose own field is the plain calibrated one),
-seeded ``[seed, 0xD0B5]``. A field given as a file is counted as it is.
+seeded ``[seed, 0xD0B5]``. A sharp field (a numeric sharpness > 0; ``"auto"``'s own field is the
+plain calibrated one) is drawn as whole independent fields of the contest's size (at least
+``SHARP_FIELDS`` and at most ``MAX_SHARP_FIELDS`` with the contest's own, about ``DUP_SAMPLE``
+entries in all), seeded
+``[seed, 0xD0B5, j]``: its optimiser entries share one draw of the optimisers' projections per
+field, so copies are counted per field. A field given as a file is counted as it is.
 
 ``max_duplicates`` X: a lineup whose expected duplicates exceed X is never admitted to the
 candidate pool (``admission``), so every lineup contest mode picks is at or under X by the same
@@ -28,6 +32,8 @@ from tailrace.optimize.problem import LineupRules
 
 DUP_SAMPLE = 100_000  # fresh entries drawn on top of the contest's own field
 DUP_SEED = 0xD0B5
+SHARP_FIELDS = 8  # at least this many independent fields (the contest's included) for a sharp field
+MAX_SHARP_FIELDS = 50  # and at most this many (small contests: about DUP_SAMPLE entries would be hundreds)
 
 
 def check_max_duplicates(value: float | None, mode: str = "contest", param: str = "max_duplicates") -> float | None:
@@ -76,12 +82,22 @@ def duplicate_sample(contest: Contest, salaries: np.ndarray, rules: LineupRules,
         fld = contest.opponents(n_ours)
         return field_sample(fld, fld.n_entries, n)
     sh = contest.field_sharpness if not isinstance(contest.field_sharpness, str) else 0.0
+    N = max(int(contest.field_size) - int(n_ours), 0)
+    own = np.asarray(contest.field.lineups)
+    if sh > 0:  # whole fields: a sharp field's optimiser entries are one draw per field, not independent
+        F = int(contest.field.n_entries)
+        k = max(SHARP_FIELDS - 1, min(int(np.ceil(size / max(F, 1))), MAX_SHARP_FIELDS - 1))
+        drawn = [sample_field(contest.ownership, salaries, rules.roster_size, rules.salary_cap, F,
+                              rng=np.random.default_rng([int(seed), DUP_SEED, j]), sharpness=sh,
+                              projections=projections).lineups for j in range(k)]
+        pooled = np.concatenate([own, *drawn], axis=0)
+        return DuplicateSample(pooled, N, n, exact=False, fields=(F,) * (k + 1),
+                               method=f"mean copies over {k + 1} independent fields of the field model "
+                                      f"(calibrated, sharpness {sh:g}) of {F:,} entries: the contest's and {k} more")
     g = np.random.default_rng([int(seed), DUP_SEED])
     # the call make_contest draws the contest's field with (the pipeline gives no min_salary)
-    fresh = sample_field(contest.ownership, salaries, rules.roster_size, rules.salary_cap, int(size), rng=g,
-                         sharpness=sh, projections=projections if sh > 0 else None)
-    pooled = np.concatenate([np.asarray(contest.field.lineups), fresh.lineups], axis=0)
-    N = max(int(contest.field_size) - int(n_ours), 0)
+    fresh = sample_field(contest.ownership, salaries, rules.roster_size, rules.salary_cap, int(size), rng=g)
+    pooled = np.concatenate([own, fresh.lineups], axis=0)
     return DuplicateSample(pooled, N, n, exact=False,
                            method=f"copies among {pooled.shape[0]:,} entries of the field model "
                                   f"({fresh.model}): the contest's field and {int(size):,} more")
