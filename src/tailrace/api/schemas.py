@@ -400,8 +400,9 @@ class OptimizeResponse(BaseModel):
         "slate order, each {driver_id, name, optimal_pct (percent of scenarios whose optimal lineup holds him), "
         "ownership_pct, leverage (optimal_pct - ownership_pct, points)}"))
     duplicates: dict[str, Any] | None = Field(None, description=(
-        "mode 'contest': how the lineups' expected_duplicates were counted: method, n_entries (opponents), "
-        "n_sampled (entries counted in), exact (true when counted in a given field), max_duplicates"))
+        "mode 'contest': how the lineups' expected_duplicates were counted: method, n_entries (opponents), n_fields "
+        "(independent fields counted one by one, for a sharp field; else null), n_sampled (entries counted in), exact "
+        "(true when counted in a given field), max_duplicates"))
 
 
 # ---------------------------------------------------------------------------- contest
