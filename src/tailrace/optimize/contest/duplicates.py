@@ -2,13 +2,13 @@
 
 Expected duplicates are estimated by counting copies in a large sample of the contest's field
 model (``tailrace.contest.duplicates``). For a sampled field the sample pools the contest's own
-field (``field_size`` entries) and ``DUP_SAMPLE`` fresh entries drawn by the same model:
-``sample_field`` on the contest's ownership called as ``make_contest`` calls it (its default
-salary floors and calibration; a contest built with another ``min_salary`` is not reproduced)
-seeded ``[seed, 0xD0B5]``. A sharp field (a numeric sharpness > 0; ``"auto"``'s own field is the
-plain calibrated one) is drawn as whole independent fields of the contest's size (at least
-``SHARP_FIELDS`` and at most ``MAX_SHARP_FIELDS`` with the contest's own, about ``DUP_SAMPLE``
-entries in all), seeded
+field (``field_size`` entries) and fresh entries drawn by the same model (``DUP_PER_ENTRY`` per
+opponent, at least ``DUP_MIN`` and at most ``DUP_SAMPLE``): ``sample_field`` on the contest's
+ownership called as ``make_contest`` calls it (its default salary floors and calibration; a
+contest built with another ``min_salary`` is not reproduced), seeded ``[seed, 0xD0B5]``. A sharp
+field (a numeric sharpness > 0; ``"auto"``'s own field is the plain calibrated one) is drawn as
+whole independent fields of the contest's size (at least ``SHARP_FIELDS`` and at most
+``MAX_SHARP_FIELDS`` with the contest's own, about as many entries in all), seeded
 ``[seed, 0xD0B5, j]``: its optimiser entries share one draw of the optimisers' projections per
 field, so copies are counted per field. A field given as a file is counted as it is.
 
@@ -30,7 +30,9 @@ from tailrace.errors import InputError, Problem
 from tailrace.optimize.contest.fields import robust
 from tailrace.optimize.problem import LineupRules
 
-DUP_SAMPLE = 100_000  # fresh entries drawn on top of the contest's own field
+DUP_SAMPLE = 100_000  # fresh entries drawn on top of the contest's own field, at most
+DUP_PER_ENTRY = 20  # ... and at most this many per opponent (a small contest needs a smaller sample)
+DUP_MIN = 10_000  # ... but at least this many
 DUP_SEED = 0xD0B5
 SHARP_FIELDS = 8  # at least this many independent fields (the contest's included) for a sharp field
 MAX_SHARP_FIELDS = 50  # and at most this many (small contests: about DUP_SAMPLE entries would be hundreds)
@@ -56,7 +58,7 @@ def check_max_duplicates(value: float | None, mode: str = "contest", param: str 
 
 
 def duplicate_sample(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
-                     seed: int, n_ours: int, size: int = DUP_SAMPLE) -> DuplicateSample:
+                     seed: int, n_ours: int, size: int | None = None) -> DuplicateSample:
     """The sample to count copies in for ``contest`` when we enter ``n_ours`` lineups (module docstring).
 
     Parameters
@@ -70,8 +72,10 @@ def duplicate_sample(contest: Contest, salaries: np.ndarray, rules: LineupRules,
     seed : int
     n_ours : int
         Our entries: the opponents are ``field_size - n_ours``.
-    size : int, default=DUP_SAMPLE
-        Fresh entries drawn.
+    size : int, optional
+        Fresh entries drawn. Default: ``DUP_PER_ENTRY`` per opponent, within
+        [``DUP_MIN``, ``DUP_SAMPLE``] (the binomial standard error of ``E`` is then about
+        ``sqrt(E / 20)`` or less for a contest of up to 5,000 entries, ``sqrt(E / 5)`` at 20,000).
 
     Returns
     -------
@@ -83,6 +87,8 @@ def duplicate_sample(contest: Contest, salaries: np.ndarray, rules: LineupRules,
         return field_sample(fld, fld.n_entries, n)
     sh = contest.field_sharpness if not isinstance(contest.field_sharpness, str) else 0.0
     N = max(int(contest.field_size) - int(n_ours), 0)
+    if size is None:
+        size = int(min(DUP_SAMPLE, max(DUP_PER_ENTRY * N, DUP_MIN)))
     own = np.asarray(contest.field.lineups)
     if sh > 0:  # whole fields: a sharp field's optimiser entries are one draw per field, not independent
         F = int(contest.field.n_entries)
