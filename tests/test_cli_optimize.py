@@ -264,3 +264,27 @@ def test_contest_mode_matches_the_contest_module(files):
     assert info["cap_place"] == 3 and info["cap_place_source"] == "fixed" and info["cv_scores"] is None
     with pytest.raises(InputError, match="contest cap"):
         run_optimize(slate, scen, spec, contest=contest, explain=False, contest_cap=0)
+
+
+def test_max_duplicates_and_optimal_pct_through_the_cli(files, tmp_path):
+    base = ["--site", "dk", "--salaries", str(files["salaries"]), "--scenarios", str(files["matrix"])]
+    r = run_cli(*base, "--max-duplicates", "1")  # mode independent: no field to count in
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "--max-duplicates" in r.stderr
+    r = run_cli(*base, "--mode", "contest", "--max-duplicates", "-1")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "must be a number >= 0" in r.stderr
+    js = tmp_path / "c.json"
+    r = run_cli(*base, "--mode", "contest", "--lineups", "3", "--field-size", "300", "--max-duplicates", "0.5",
+                "--no-explain", "--json", str(js))
+    assert r.returncode == 0, r.stderr
+    got = json.loads(js.read_text())
+    assert got["duplicates"]["max_duplicates"] == 0.5 and got["duplicates"]["n_entries"] == 297
+    assert all(lu["expected_duplicates"] <= 0.5 and lu["sharing_cost"] >= 0 for lu in got["lineups"])
+    assert "optimal %" in r.stdout and "dups" in r.stdout and "leverage" in r.stdout
+    drivers = got["optimal"]["drivers"]
+    assert got["optimal"]["ownership_source"] == "contest" and len(drivers) == N_DRIVERS
+    # optimal % by a direct count: each scenario's best lineup under the cap, over every lineup
+    P = files["points"].astype(np.float32)
+    feas = np.array([c for c in combinations(range(N_DRIVERS), 6) if sum(SAL[i] for i in c) <= 50000])
+    best = feas[P[:, feas].astype(np.float64).sum(axis=2).argmax(axis=1)]
+    want = np.bincount(best.ravel(), minlength=N_DRIVERS) * 100.0 / S
+    np.testing.assert_allclose([d["optimal_pct"] for d in drivers], want, atol=1e-9)

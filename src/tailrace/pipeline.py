@@ -78,6 +78,11 @@ class LineupRow(_Result):
     tail_metrics: dict[str, Any]  # tail.TailSummary.to_dict()
     contest_marginal_ev: float | None = None  # mode contest only
     explain: dict[str, Any] | None = None  # why_high_tail, tail_vs_mean, constraint_binding; explain=True only
+    optimal_pct: float | None = None  # percent of scenarios it scores the scenario's optimum (optimize.optimal_share)
+    near_optimal_pct: float | None = None  # ... at least 99 % of the optimum
+    expected_duplicates: float | None = None  # mode contest: field entries expected to hold the same drivers
+    expected_duplicates_se: float | None = None  # its standard error (0 when counted in a given field)
+    sharing_cost: float | None = None  # mode contest: mean prize per entry lost to those copies (contest.duplicates)
 
 
 class ExposureRow(_Result):
@@ -87,6 +92,25 @@ class ExposureRow(_Result):
     name: str
     count: int
     exposure: float
+
+
+class DriverOptimal(_Result):
+    """A driver's optimal % (share of scenarios whose optimal lineup holds him), ownership and leverage."""
+
+    driver_id: str
+    name: str
+    optimal_pct: float
+    ownership_pct: float
+    leverage: float  # optimal_pct - ownership_pct, percentage points
+
+
+class OptimalSummary(_Result):
+    """Optimal % per driver (``optimize.optimal_share``), in slate order, and the ownership it is set against."""
+
+    n_scenarios: int  # scenarios with an optimal lineup (the denominator)
+    near_tolerance: float  # lineups' near_optimal_pct: a score at least (1 - this) x the optimum
+    ownership_source: str  # "contest", "field", "slate" or "model" (see run_optimize)
+    drivers: list[DriverOptimal]
 
 
 class PortfolioSummary(_Result):
@@ -157,6 +181,8 @@ class OptimizeResult(_Result):
     warnings: list[str]
     race: dict[str, Any] | None = None  # the race and track this run is for, and how they were resolved
     timings: Timings | None = None  # left out with timings=False
+    optimal: OptimalSummary | None = None  # optimal %, ownership and leverage per driver
+    duplicates: dict[str, Any] | None = None  # mode contest: how expected duplicates were counted, max_duplicates
 
 
 def race_summary(slate: Slate, meta: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -277,6 +303,7 @@ def run_optimize(
     contest: Any = None,
     executor: Any = None,
     contest_cap: int | None = None,
+    max_duplicates: float | None = None,
 ) -> OptimizeRun:
     """Build the portfolio ``spec`` asks for on ``scenarios`` and describe it.
 
@@ -291,7 +318,14 @@ def run_optimize(
     (``tailrace.optimize.contest_mode``). ``executor`` (``tailrace.distributed``; default
     local) runs contest mode's field pass by scenario chunk. ``contest_cap``: mode contest's cap on
     the top prizes inside the selection (a place; 1 = uncapped); default: chosen per run by
-    cross-validation on the optimisation scenarios. Raises InputError / InfeasibleError.
+    cross-validation on the optimisation scenarios. ``max_duplicates`` (mode contest): no lineup
+    whose expected duplicates in the field exceed it enters the candidate pool
+    (``optimize.contest.duplicates``). Every run reports optimal % per driver and lineup
+    (``optimize.optimal_share``) against ownership: the contest's (``ownership_source``
+    "contest"; a given field's own when it came without ownership, "field"), else the slate's
+    ownership column ("slate") or tailrace's model ("model"). Mode contest adds per lineup the
+    expected duplicates and the prize their sharing costs (``contest.duplicates``).
+    Raises InputError / InfeasibleError.
     """
     t0 = time.perf_counter()
     _check_columns(slate, scenarios)
@@ -302,6 +336,9 @@ def run_optimize(
                                     or contest_cap < 1):
         raise InputError(Problem(f"contest cap {contest_cap!r} must be a place, a whole number >= 1", param="contest_cap",
                                  fix="give e.g. 12, 1 for no cap, or leave it out to cross-validate it"))
+    from tailrace.optimize.contest.duplicates import check_max_duplicates
+
+    max_duplicates = check_max_duplicates(max_duplicates, resolved.mode)
     if resolved.mode == "contest" and contest is None:
         raise InputError(
             Problem(
@@ -327,8 +364,15 @@ def run_optimize(
         warnings += [f"ownership: {p}" for p in contest.report.problems]
 
     contest_info: dict[str, Any] | None = None
+    dups = None
     if resolved.mode == "contest":
-        portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress, executor, contest_cap)
+        from tailrace.optimize.contest.duplicates import admission, duplicate_sample
+
+        # the projections contest_from_parts gives a sharp field's optimiser entries
+        dups = duplicate_sample(contest, sal, resolved.rules, _field_projections(slate, points), 0, resolved.n_lineups)
+        admit = admission(dups, max_duplicates) if max_duplicates is not None else None
+        portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress, executor, contest_cap,
+                                                     admit)
     else:
         portfolio = generate_portfolio(
             points,
@@ -351,6 +395,8 @@ def run_optimize(
         warnings.append(f"asked for {resolved.n_lineups} lineups, got {len(lineups)}")
 
     X = portfolio_scores(points, lineups)
+    optimal, opt_rows = _optimal_figures(slate, points, resolved.rules, lineups, contest)
+    dup_rows, dup_info = _duplicate_figures(points, lineups, contest, dups, max_duplicates)
     names = slate.names
     ids = slate.ids
     levels = tail_levels(beta)
@@ -384,6 +430,9 @@ def run_optimize(
             row.pop("seconds")
         if contest_info is not None:
             row["contest_marginal_ev"] = jsonable(float(contest_info["marginal_ev"][j]))
+        row.update(opt_rows[j])
+        if dup_rows:
+            row.update(dup_rows[j])
         if not lr.optimal and lr.status not in ("marginal", "contest"):  # pool picks, not single optima
             warnings.append(f"lineup {j + 1}: not proven optimal ({lr.status}, gap {lr.gap:.4g})")
         if explain:
@@ -457,6 +506,8 @@ def run_optimize(
         race=race_summary(slate, scenarios.meta),
         **({"timings": Timings(portfolio_seconds=t_port, explain_seconds=t_explain,
                                total_seconds=time.perf_counter() - t0)} if timings else {}),
+        optimal=optimal,
+        **({"duplicates": dup_info} if dup_info is not None else {}),
     )
     return OptimizeRun(slate=slate, resolved=resolved, portfolio=portfolio, result=result)
 
@@ -488,6 +539,7 @@ def fill_team_and_make(slate: Slate, spec: ConstraintSpec, history: Any = None,
 def _contest_portfolio(
     points: np.ndarray, sal: np.ndarray, resolved: ResolvedSpec, contest: Any,
     progress: Callable[[int, int], None] | None, executor: Any = None, cap_place: int | None = None,
+    admit: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Contest mode: the contest module's greedy by marginal expected profit, as a Portfolio."""
     from tailrace.optimize.contest_mode import generate_contest_portfolio
@@ -509,7 +561,7 @@ def _contest_portfolio(
         extra["fields"] = list(contest.alternatives)
     cp = generate_contest_portfolio(points, sal, resolved.rules, resolved.n_lineups, contest, max_exposure=cap,
                                     max_overlap=resolved.max_overlap, progress=progress, executor=executor,
-                                    cap_place="cv" if cap_place is None else int(cap_place), **extra)
+                                    cap_place="cv" if cap_place is None else int(cap_place), admit=admit, **extra)
     obj = resolved.objective
     results = []
     for row in cp.lineups:
@@ -540,6 +592,46 @@ def _contest_portfolio(
         "selected_against": [c.field.model for c in [contest, *extra.get("fields", [])]],
     }
     return port, info
+
+
+def _optimal_figures(slate: Slate, points: np.ndarray, rules: Any, lineups: list[tuple[int, ...]],
+                     contest: Any) -> tuple[OptimalSummary, list[dict[str, float]]]:
+    """Optimal % per driver (with ownership and leverage) and per lineup: see ``run_optimize``."""
+    from tailrace.optimize.optimal_share import optimal_share
+
+    r = slate.site.roster_size
+    lu = np.asarray(lineups, dtype=np.int64).reshape(-1, r)
+    share = optimal_share(points, slate.salaries(), rules, lu)
+    if contest is not None and getattr(contest, "ownership", None) is not None:
+        own, src = np.asarray(contest.ownership, dtype=np.float64), "contest"
+    elif contest is not None:
+        own, src = contest.field.ownership(slate.n), "field"
+    else:
+        own = field_ownership(slate, points)
+        src = "slate" if all(d.ownership is not None for d in slate.drivers) else "model"
+    drivers = [DriverOptimal(driver_id=str(d.id), name=d.name, optimal_pct=float(share.driver_pct[i]),
+                             ownership_pct=float(own[i]), leverage=float(share.driver_pct[i] - own[i]))
+               for i, d in enumerate(slate.drivers)]
+    summary = OptimalSummary(n_scenarios=share.n_scenarios, near_tolerance=share.tolerance, ownership_source=src,
+                             drivers=drivers)
+    rows = [{"optimal_pct": float(share.lineup_pct[j]), "near_optimal_pct": float(share.lineup_near_pct[j])}
+            for j in range(lu.shape[0])]
+    return summary, rows
+
+
+def _duplicate_figures(points: np.ndarray, lineups: list[tuple[int, ...]], contest: Any, sample: Any,
+                       limit: float | None) -> tuple[list[dict[str, float]], dict[str, Any] | None]:
+    """Mode contest: expected duplicates, their SE and the sharing cost per lineup, and how they were counted."""
+    if sample is None or not lineups:
+        return [], None
+    from tailrace.contest.duplicates import sharing_cost
+
+    lu = np.asarray(lineups, dtype=np.int64)
+    e, se = sample.expected(lu)
+    _, cost = sharing_cost(points, lu, contest.opponents(lu.shape[0]), contest.payouts, e)
+    rows = [{"expected_duplicates": float(e[j]), "expected_duplicates_se": float(se[j]),
+             "sharing_cost": float(cost[j])} for j in range(lu.shape[0])]
+    return rows, sample.to_dict() | {"max_duplicates": limit}
 
 
 def _float_or_none(x: Any) -> float | None:

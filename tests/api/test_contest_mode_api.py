@@ -43,11 +43,15 @@ def slate_id(client: httpx.Client, lib) -> str:
     return r.json()["slate_id"]
 
 
-def _library_lineups(lib, **contest_kw) -> list[list[str]]:
+def _library_run(lib, max_duplicates=None, **contest_kw):
     slate, scen = lib["slate"], lib["scen"]
     contest = contest_from_options(slate, scen.points, seed=SEED, **contest_kw)
-    run = run_optimize(slate, scen, ConstraintSpec.model_validate(SPEC), contest=contest, explain=False)
-    return [row.driver_ids for row in run.result.lineups]
+    return run_optimize(slate, scen, ConstraintSpec.model_validate(SPEC), contest=contest, explain=False,
+                        max_duplicates=max_duplicates)
+
+
+def _library_lineups(lib, **contest_kw) -> list[list[str]]:
+    return [row.driver_ids for row in _library_run(lib, **contest_kw).result.lineups]
 
 
 def test_contest_mode_lineups_equal_the_library(client: httpx.Client, slate_id: str, lib) -> None:
@@ -111,3 +115,26 @@ def test_contest_settings_outside_contest_mode_and_unknown_owners_are_422(client
                                        "contest": {**CONTEST, "ownership": {"Nobody Atall": 10}}})
     assert r.status_code == 422, r.text
     assert r.json()["detail"][0]["field"] == "contest.ownership.Nobody Atall"
+
+
+def test_max_duplicates_optimal_pct_and_duplicates_equal_the_library(client: httpx.Client, slate_id: str,
+                                                                     lib) -> None:
+    body = {"slate_id": slate_id, "spec": SPEC, "n_scenarios": N, "seed": SEED,
+            "contest": {**CONTEST, "max_duplicates": 0.05}}
+    r = client.post("/optimize", json=body)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    want = _library_run(lib, max_duplicates=0.05, **CONTEST).result
+    assert [lu["driver_ids"] for lu in got["lineups"]] == [row.driver_ids for row in want.lineups]
+    for lu, row in zip(got["lineups"], want.lineups):
+        assert lu["expected_duplicates"] == row.expected_duplicates <= 0.05
+        assert (lu["optimal_pct"], lu["near_optimal_pct"], lu["sharing_cost"]) == \
+            (row.optimal_pct, row.near_optimal_pct, row.sharing_cost)
+    assert got["optimal"] == want.optimal.to_json()
+    assert got["duplicates"]["max_duplicates"] == 0.05 and got["duplicates"]["n_entries"] == 400 - 3
+    drivers = got["optimal"]["drivers"]
+    assert [d["driver_id"] for d in drivers] == list(lib["slate"].ids)
+    assert sum(d["optimal_pct"] for d in drivers) == pytest.approx(600.0)
+    assert all(d["leverage"] == pytest.approx(d["optimal_pct"] - d["ownership_pct"]) for d in drivers)
+    r = client.post("/optimize", json={**body, "contest": {**CONTEST, "max_duplicates": -1}})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-2:] == ["contest", "max_duplicates"]

@@ -169,6 +169,7 @@ def test_full_flow_on_the_demo_slate(server: Server, browser) -> None:
     page.select_option("#mode", "contest")
     page.fill("#maxOverlap", "4")
     page.fill("#cField", "500")
+    page.fill("#cMaxDup", "2")
     page.check("#calibrate")
     lock = slate["drivers"][0]
     page.check(f"#slateTable input.lock[data-id='{lock['id']}']")
@@ -188,6 +189,11 @@ def test_full_flow_on_the_demo_slate(server: Server, browser) -> None:
     shown = _table(page, "#lineupTable")
     assert [float(r["objective"]) for r in shown] == [lu["objective_value"] for lu in opt["lineups"]]
     assert [float(r["bound"]) for r in shown] == [lu["bound"] for lu in opt["lineups"]]
+    # optimal % and expected duplicates (issue 26): the table shows the API's figures, within the limit asked for
+    assert [float(r["optpct"]) for r in shown] == [lu["optimal_pct"] for lu in opt["lineups"]]
+    assert [float(r["dups"]) for r in shown] == [lu["expected_duplicates"] for lu in opt["lineups"]]
+    assert all(lu["expected_duplicates"] <= 2 for lu in opt["lineups"])
+    assert opt["duplicates"]["max_duplicates"] == 2 and opt["contest"]["max_duplicates"] == 2
     names = page.eval_on_selector_all("#lineupTable tbody td.l", "ts => ts.map(t => t.textContent)")
     assert names == [", ".join(lu["names"]) for lu in opt["lineups"]]
     # the chosen lineup: VaR/CVaR in-sample and fresh as the API gave them
@@ -202,11 +208,15 @@ def test_full_flow_on_the_demo_slate(server: Server, browser) -> None:
     charts = p.charts()
     n_models = len(opt["calibration_metrics"]["models"])
     want = {"exposureChart": 2, "lineupChart": 2, "shareChart": 1, "coverageChart": n_models + 1,
-            "reliabilityChart": n_models + 1}
+            "reliabilityChart": n_models + 1, "optimalChart": 2}
     for cid, series in want.items():
         assert charts[cid]["series"] == series, (cid, charts[cid])
         assert charts[cid]["painted"] > 500 and charts[cid]["visible"], (cid, charts[cid])
     assert charts["lineupChart"]["points"] == [len(lu["distribution"]["in_sample"])] * 2
+    shown_drivers = [d for d in opt["optimal"]["drivers"] if d["optimal_pct"] >= 1 or d["ownership_pct"] >= 1]
+    assert charts["optimalChart"]["points"] == [len(shown_drivers)] * 2 and len(shown_drivers) > 10
+    top = max(opt["optimal"]["drivers"], key=lambda d: d["optimal_pct"])
+    assert page.evaluate("window.tailraceCharts.optimalChart.data.labels[0]") == top["name"]
     # the field beside the figures (issue 23): the ownership line, and the estimate when the selection gave one
     rep = opt["contest"]["ownership_report"]
     line = page.inner_text("#optField p")

@@ -176,9 +176,10 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
 
     explain = req.include_explain
     binding = min(spec.n_lineups, ctx.settings.explain_binding_limit)
+    max_dup = req.contest.max_duplicates if spec.mode == "contest" and req.contest is not None else None
     try:
         run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=explain,
-                           binding_limit=binding, progress=tick, contest=contest)
+                           binding_limit=binding, progress=tick, contest=contest, max_duplicates=max_dup)
     except (InputError, InfeasibleError):
         raise
     except Exception as exc:
@@ -189,7 +190,7 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
                         "the portfolio is given without them")
         explain = False
         run = run_optimize(slate, scen, spec, fresh=fresh, fresh_reason=fresh_reason, explain=False,
-                           progress=tick, contest=contest)
+                           progress=tick, contest=contest, max_duplicates=max_dup)
     t_opt = time.perf_counter()
     res = run.result  # pipeline.OptimizeResult: the answer below reshapes its fields
     warnings = list(dict.fromkeys(list(kstats["warnings"]) + [f"contest: {w}" for w in contest_warnings]
@@ -268,6 +269,8 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
         "explain": explain_out,
         "warnings": warnings,
         "race": res.race,
+        "optimal": None if res.optimal is None else res.optimal.to_json(),
+        "duplicates": res.duplicates,
         "contest": None if contest_req is None else {
             **{k: v for k, v in contest_req.items() if k != "payouts"},
             "custom_payouts": bool(contest_req.get("payouts")), "paid_places": int(contest.payouts.n_paid),

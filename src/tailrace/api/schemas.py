@@ -270,6 +270,10 @@ class ContestSpecIn(BaseModel):
         "entered many times), 0 to 0.6; 'auto' (default): the plain field sampled from ownership plus an ensemble of "
         "field models (ownership x exp(N(0, 0.3^2)), another sampler, sharpness 0.2 and 0.35) that contest mode "
         "hedges across and /contest reports the portfolio's ROI against (contest.field_models)")
+    max_duplicates: float | None = Field(
+        None, ge=0, le=1_000_000, allow_inf_nan=False, description="/optimize mode 'contest': no lineup whose expected "
+        "duplicates (field entries holding the same drivers, `duplicates` says how they are counted) exceed this "
+        "enters the candidate pool, so every lineup picked is at or under it; default: no limit (/contest ignores it)")
 
     @field_validator("ownership")
     @classmethod
@@ -334,6 +338,16 @@ class LineupOut(BaseModel):
         "(counts on the fresh set, or null)}, one set of edges for both"))
     fresh_tail_metrics: dict[str, Any] | None = Field(None, description=(
         "include_distributions with include_tail_validation: tail_metrics of the lineup on the fresh scenario set"))
+    optimal_pct: float | None = Field(None, description="percent of scenarios in which the lineup scores the "
+                                      "scenario's optimum (the best legal lineup under the site's roster and cap)")
+    near_optimal_pct: float | None = Field(None, description="percent of scenarios in which it scores at least 99 % "
+                                           "of the optimum")
+    expected_duplicates: float | None = Field(None, description="mode 'contest': field entries expected to hold the "
+                                              "same drivers (see `duplicates`)")
+    expected_duplicates_se: float | None = Field(None, description="mode 'contest': its standard error (0 when "
+                                                 "counted in a given field)")
+    sharing_cost: float | None = Field(None, description="mode 'contest': mean prize per entry lost to sharing "
+                                       "places with those copies (Poisson copies, ties split)")
 
 
 class Exposure(BaseModel):
@@ -380,6 +394,15 @@ class OptimizeResponse(BaseModel):
         "field_model and ownership_report (realisable, implied_avg_salary against salary_cap, problems, fit_share, "
         "the sampled field's n_unique, duplicated_entries, max_dup, worst_miss, and per driver file_pct, field_pct, "
         "max_pct)"))
+    optimal: dict[str, Any] | None = Field(None, description=(
+        "optimal % per driver: n_scenarios, near_tolerance, ownership_source (contest: the contest's ownership; "
+        "field: a given field's own; slate: the slate's ownership column; model: tailrace's model) and drivers, in "
+        "slate order, each {driver_id, name, optimal_pct (percent of scenarios whose optimal lineup holds him), "
+        "ownership_pct, leverage (optimal_pct - ownership_pct, points)}"))
+    duplicates: dict[str, Any] | None = Field(None, description=(
+        "mode 'contest': how the lineups' expected_duplicates were counted: method, n_entries (opponents), n_fields "
+        "(independent fields counted one by one, for a sharp field; else null), n_sampled (entries counted in), exact "
+        "(true when counted in a given field), max_duplicates"))
 
 
 # ---------------------------------------------------------------------------- contest

@@ -77,6 +77,33 @@ def _num(x: float | None, fmt: str) -> str:
     return "-" if x is None else format(x, fmt)
 
 
+OPTIMAL_ROWS = 15  # drivers in the optimal % table (all of them are in --json)
+
+
+def print_optimal_table(result: OptimizeResult, top: int = OPTIMAL_ROWS) -> None:
+    """The drivers most often in a scenario's optimal lineup: optimal %, ownership, leverage;
+    and, in mode contest, how expected duplicates were counted."""
+    opt = result.optimal
+    if opt is None or not opt.drivers:
+        return
+    src = {"contest": "the contest's", "field": "the given field's", "slate": "the slate's",
+           "model": "tailrace's modelled"}.get(opt.ownership_source, opt.ownership_source)
+    shown = min(top, len(opt.drivers))
+    t = Table(title=f"optimal % over {opt.n_scenarios:,} scenarios · {src} ownership · top {shown} "
+                    f"of {len(opt.drivers)} (all in --json)")
+    for col in ("driver", "optimal %", "own %", "leverage"):
+        t.add_column(col, justify="left" if col == "driver" else "right")
+    for d in sorted(opt.drivers, key=lambda d: -d.optimal_pct)[:top]:
+        t.add_row(d.name, f"{d.optimal_pct:.1f}", f"{d.ownership_pct:.1f}", f"{d.leverage:+.1f}")
+    console.print(t)
+    if result.duplicates is not None:
+        dp = result.duplicates
+        lim = dp.get("max_duplicates")
+        console.print(f"duplicates (dups: expected field entries with the same drivers; share $: mean prize lost to "
+                      f"sharing with them): {dp.get('method')}"
+                      + (f"; max duplicates {lim:g}" if lim is not None else ""), highlight=False)
+
+
 def print_portfolio_table(result: OptimizeResult) -> None:
     from tailrace.pipeline import race_line
 
@@ -84,11 +111,14 @@ def print_portfolio_table(result: OptimizeResult) -> None:
     if (line := race_line(result.race)) is not None:
         console.print(line, highlight=False)
     t = Table(title=f"{len(result.lineups)} lineup(s) · objective {result.objective['name']}")
-    for col in ("#", "drivers", "salary", "objective", "mean", f"CVaR↑{beta:g}", "gap"):
+    dups = result.duplicates is not None
+    cols = ["#", "drivers", "salary", "objective", "mean", f"CVaR↑{beta:g}", "gap", "opt %", "≤1 %"]
+    cols += ["dups", "share $"] if dups else []
+    for col in cols:
         t.add_column(col, justify="left" if col == "drivers" else "right")
     for row in result.lineups:
         tm = row.tail_metrics
-        t.add_row(
+        cells = [
             str(row.index + 1),
             ", ".join(row.names),
             f"{row.salary:,}",
@@ -96,8 +126,14 @@ def print_portfolio_table(result: OptimizeResult) -> None:
             f"{tm['mean']['value']:.1f}",
             f"{tm['cvar_upper'][f'{beta:g}']['value']:.1f}",
             _num(row.gap, ".2g"),
-        )
+            _num(row.optimal_pct, ".2f"),
+            _num(row.near_optimal_pct, ".2f"),
+        ]
+        if dups:
+            cells += [_num(row.expected_duplicates, ".2f"), _num(row.sharing_cost, ".2f")]
+        t.add_row(*cells)
     console.print(t)
+    print_optimal_table(result)
     exp = result.portfolio.exposures[:10]
     if len(result.lineups) > 1 and exp:
         console.print("exposure: " + ", ".join(f"{e.name} {100 * e.exposure:.0f}%" for e in exp))
@@ -183,6 +219,11 @@ def register(app: typer.Typer) -> None:
                  "default: chosen by cross-validation on the optimisation scenarios.",
         ),
         field_sharpness: str = typer.Option("auto", "--field-sharpness", help="Contest mode: " + FIELD_SHARPNESS_HELP),
+        max_duplicates: float | None = typer.Option(
+            None, "--max-duplicates",
+            help="Contest mode: no lineup whose expected duplicates (field entries holding the same drivers) "
+                 "exceed this enters the pool; e.g. 1.",
+        ),
         dask: str | None = dask_option(),
     ) -> None:
         """Build lineups that maximise a tail objective under your constraints."""
@@ -199,6 +240,9 @@ def register(app: typer.Typer) -> None:
             lock=lock, exclude=exclude,
         )
         check_output_paths({"--out": out, "--json": json_out})
+        from tailrace.optimize.contest.duplicates import check_max_duplicates
+
+        check_max_duplicates(max_duplicates, the_spec.mode)  # before any simulation
         ex = command_executor(ctx, dask)
         if entries is not None and out is None:
             raise InputError(Problem("--entries needs --out (where to write the filled file)", field="--out",
@@ -272,12 +316,12 @@ def register(app: typer.Typer) -> None:
                     slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
                     binding_limit=explain_binding, contest=contest,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
-                    time_limit=time_limit, executor=ex, contest_cap=contest_cap,
+                    time_limit=time_limit, executor=ex, contest_cap=contest_cap, max_duplicates=max_duplicates,
                 )
         else:
             run = run_optimize(slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
                                binding_limit=explain_binding, time_limit=time_limit, contest=contest,
-                               executor=ex, contest_cap=contest_cap)
+                               executor=ex, contest_cap=contest_cap, max_duplicates=max_duplicates)
         result = run.result.model_copy(update={"warnings": [f"contest: {w}" for w in contest_warnings]
                                                            + run.result.warnings})
         print_portfolio_table(result)

@@ -14,7 +14,7 @@ FLAGS = {
     "allow_projection_shift": "--allow-projection-shift", "contest_cap": "--contest-cap", "dask": "--dask",
     "entries": "--entries", "entry_fee": "--entry-fee", "field_file": "--field", "field_sharpness": "--field-sharpness",
     "field_size": "--field-size", "graph_uri": "--graph", "grid_complete": "--grid-complete", "history": "--history",
-    "history_weight": "--history-weight", "n_lineups": "--lineups",
+    "history_weight": "--history-weight", "max_duplicates": "--max-duplicates", "n_lineups": "--lineups",
     "n_scenarios": "--n-scenarios", "ownership": "--ownership", "payouts": "--payouts", "portfolio": "--portfolio",
     "rake": "--rake", "scenarios": "--scenarios", "season": "--season", "site": "--site", "spec": "--spec", "track": "--track",
 }

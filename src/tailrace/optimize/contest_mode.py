@@ -1380,6 +1380,20 @@ def cross_validate_cap(
                     {"held_out_judging": t_judged - t_judge})
 
 
+def _admitted(admit: Callable[[np.ndarray], np.ndarray], cands: np.ndarray, refill: Callable | None,
+              fold_pool: Callable | None) -> tuple[np.ndarray, Callable | None, Callable | None]:
+    """``cands``, ``refill`` and ``fold_pool`` with only the lineups ``admit`` passes."""
+    def keep(x: np.ndarray) -> np.ndarray:
+        return x[admit(x)] if len(x) else x
+
+    rf = None if refill is None else (lambda full, chosen: keep(refill(full, chosen)))
+
+    def fp(a0: int, a1: int) -> tuple[np.ndarray, Callable]:
+        c, r = fold_pool(a0, a1)
+        return keep(c), (lambda full, chosen: keep(r(full, chosen)))
+    return keep(cands), rf, (None if fold_pool is None else fp)
+
+
 def generate_contest_portfolio(
     points: np.ndarray,
     salaries: np.ndarray,
@@ -1398,6 +1412,7 @@ def generate_contest_portfolio(
     executor=None,
     fields: Sequence[Contest] | None = None,
     robust_fields: bool = True,
+    admit: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> ContestPortfolio:
     """A portfolio of ``n_lineups`` chosen for the contest's expected profit (see module docstring).
 
@@ -1410,6 +1425,8 @@ def generate_contest_portfolio(
     join the selection's mixture field. ``robust_fields=False``: select against the contest's
     field alone and validate against one fresh sample of its ownership (the earlier recipe).
     Deterministic: the same points, rules, contest and seed give the same lineups.
+    ``admit`` (lineups (k, roster) -> bool (k,)): only lineups it passes enter any pool, refill
+    or fold pool (``optimize.contest.duplicates.admission``: ``max_duplicates``).
     ``executor`` (``tailrace.distributed``, default local) runs the field passes
     (``_FieldTops``) by scenario chunk; the lineups are the same on any executor.
     """
@@ -1484,6 +1501,8 @@ def generate_contest_portfolio(
                 b[np.arange(chosen.shape[0])[:, None], chosen] = 1
                 more = more[(a @ b.T).max(axis=1) <= max_overlap]
             return more
+    if admit is not None:  # an admission rule (max duplicates): filter every road into the selection
+        cands, refill, fold_pool = _admitted(admit, cands, refill, fold_pool)
     timings["candidates"] = time.perf_counter() - t0
     # the fields: the selection's (a mixture of the ensemble's members) and the CV's held-out ones
     t1 = time.perf_counter()

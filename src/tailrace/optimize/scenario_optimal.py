@@ -80,6 +80,66 @@ def _scenario_optima(P: np.ndarray, sal: np.ndarray, cap: int, r: int) -> tuple[
     return out, ok
 
 
+def scenario_optima(points: np.ndarray, salaries: np.ndarray, rules: LineupRules,
+                    scenarios: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The optimal lineup of each of ``scenarios`` (row indices of ``points``; all rows if None).
+
+    Parameters
+    ----------
+    points : ndarray of shape (n_scenarios, n_drivers)
+        Scenario matrix.
+    salaries : ndarray of shape (n_drivers,)
+        Salary per driver.
+    rules : LineupRules
+        Locks, excludes and the cap are searched; minimum salary, groups and ``differ_from``
+        are honoured by filtering (module docstring).
+    scenarios : ndarray of shape (k,), optional
+        Rows to solve, in the order given.
+
+    Returns
+    -------
+    lineups : ndarray of shape (k, roster), int64
+        Each scenario's optimum, rows sorted (ties: module docstring); a row of -1 where
+        ``ok`` is False.
+    ok : ndarray of shape (k,), bool
+        False where the scenario has no feasible lineup or its optimum breaks a filtered rule.
+    """
+    p = np.asarray(points)
+    S, n = p.shape
+    sal = np.asarray(salaries, dtype=np.int64)
+    r = int(rules.roster_size)
+    rows = np.arange(S, dtype=np.int64) if scenarios is None else np.asarray(scenarios, dtype=np.int64).ravel()
+    k = rows.size
+    out = np.full((k, max(r, 0)), -1, dtype=np.int64)
+    ok = np.zeros(k, dtype=bool)
+    if k == 0 or r < 1:
+        return out, ok
+    locks = np.array(sorted(int(i) for i in rules.locks), dtype=np.int64)
+    if rules.locks & rules.excludes or locks.size > r or any(not 0 <= i < n for i in rules.locks | rules.excludes):
+        return out, ok
+    free = np.array([i for i in range(n) if i not in rules.locks and i not in rules.excludes], dtype=np.int64)
+    need = r - locks.size
+    cap = int(rules.salary_cap) - int(sal[locks].sum())
+    if need > free.size or cap < 0:
+        return out, ok
+    if need == 0:
+        out[:] = locks
+        ok[:] = True
+    else:
+        sub = np.ascontiguousarray(p[rows][:, free], dtype=np.float32)
+        opt, ok = _scenario_optima(sub, np.ascontiguousarray(sal[free]), cap, need)
+        out[ok] = np.sort(np.concatenate([free[opt[ok]], np.broadcast_to(locks, (int(ok.sum()), locks.size))],
+                                         axis=1), axis=1)
+    if rules.min_salary > 0 or rules.groups or rules.differ_from:
+        u, inv = np.unique(out[ok], axis=0, return_inverse=True)
+        adm = np.array([rules.admits(tuple(x), sal) for x in u], dtype=bool)
+        keep = np.zeros(k, dtype=bool)
+        keep[ok] = adm[inv.ravel()]
+        out[ok & ~keep] = -1
+        ok = keep
+    return out, ok
+
+
 def scenario_optimal_lineups(points: np.ndarray, salaries: np.ndarray, rules: LineupRules,
                              scenarios: np.ndarray | None = None) -> np.ndarray:
     """The distinct optimal lineups of ``scenarios`` (row indices of ``points``; all rows if None).
@@ -88,34 +148,9 @@ def scenario_optimal_lineups(points: np.ndarray, salaries: np.ndarray, rules: Li
     sorted, distinct, in order of first appearance over ``scenarios``; every row satisfies
     ``rules`` (see module docstring for the rules handled by filtering).
     """
-    p = np.asarray(points)
-    S, n = p.shape
-    sal = np.asarray(salaries, dtype=np.int64)
-    r = int(rules.roster_size)
-    empty = np.zeros((0, r), dtype=np.int64)
-    rows = np.arange(S, dtype=np.int64) if scenarios is None else np.asarray(scenarios, dtype=np.int64).ravel()
-    if rows.size == 0 or r < 1:
-        return empty
-    locks = np.array(sorted(int(i) for i in rules.locks), dtype=np.int64)
-    if rules.locks & rules.excludes or locks.size > r or any(not 0 <= i < n for i in rules.locks | rules.excludes):
-        return empty
-    free = np.array([i for i in range(n) if i not in rules.locks and i not in rules.excludes], dtype=np.int64)
-    need = r - locks.size
-    cap = int(rules.salary_cap) - int(sal[locks].sum())
-    if need > free.size or cap < 0:
-        return empty
-    if need == 0:
-        lus = np.tile(locks, (1, 1))
-        ok = np.ones(1, dtype=bool)
-    else:
-        sub = np.ascontiguousarray(p[rows][:, free], dtype=np.float32)
-        opt, ok = _scenario_optima(sub, np.ascontiguousarray(sal[free]), cap, need)
-        opt = free[opt[ok]]
-        lus = np.sort(np.concatenate([opt, np.broadcast_to(locks, (opt.shape[0], locks.size))], axis=1), axis=1)
+    lus, ok = scenario_optima(points, salaries, rules, scenarios)
+    lus = lus[ok]
     if lus.shape[0] == 0:
-        return empty
+        return np.zeros((0, max(int(rules.roster_size), 0)), dtype=np.int64)
     _, first = np.unique(lus, axis=0, return_index=True)
-    lus = lus[np.sort(first)]
-    if rules.min_salary > 0 or rules.groups or rules.differ_from:
-        lus = lus[np.array([rules.admits(tuple(x), sal) for x in lus], dtype=bool)]
-    return np.ascontiguousarray(lus, dtype=np.int64)
+    return np.ascontiguousarray(lus[np.sort(first)], dtype=np.int64)

@@ -441,6 +441,8 @@ function contestSettings() {
   const sharp = $("cSharp").value.trim().toLowerCase();
   c.field_sharpness = sharp === "" || sharp === "auto" ? "auto" : (Number.isNaN(Number(sharp)) ? sharp : Number(sharp));
   if (state.ownership) c.ownership = state.ownership;
+  const md = $("cMaxDup").value.trim();
+  if (md !== "") c.max_duplicates = Number(md);
   return c;
 }
 
@@ -478,6 +480,7 @@ function fillForm(spec, contest) {
     $("cField").value = contest.field_size ?? 20000;
     $("cRake").value = contest.rake ?? 0.13;
     $("cSharp").value = contest.field_sharpness ?? "auto";
+    $("cMaxDup").value = contest.max_duplicates ?? "";
   }
   showObjectiveFields();
   return unknown;
@@ -553,6 +556,7 @@ function renderOptimize() {
   $("entriesFile").labels[0].hidden = r.site !== "dk";
   renderLineups();
   renderExposure();
+  renderOptimal();
   chooseLineup(Math.min(state.chosen, r.lineups.length - 1));
   renderCalibration();
 }
@@ -560,7 +564,8 @@ function renderOptimize() {
 function renderLineups() {
   const r = state.opt, beta = String(r.tail_metrics.tail_beta);
   const contest = r.mode === "contest";
-  const cols = ["#", "Drivers", "Salary", "Objective", "Bound", "Gap", "Mean", `CVaR↑${beta}`].concat(contest ? ["Marginal EV $"] : []).concat([""]);
+  const cols = ["#", "Drivers", "Salary", "Objective", "Bound", "Gap", "Mean", `CVaR↑${beta}`, "Opt %", "≤1 %"]
+    .concat(contest ? ["Marginal EV $", "Dups", "Share $"] : []).concat([""]);
   const head = el("tr", {}, ...cols.map((c) => el("th", { scope: "col", class: c === "Drivers" ? "l" : null, text: c })));
   const rows = r.lineups.map((lu, k) => el("tr", { "data-index": k },
     el("td", { text: k + 1 }),
@@ -571,7 +576,13 @@ function renderLineups() {
     el("td", { "data-col": "gap", "data-v": String(lu.gap), text: lu.gap == null ? "–" : Number(lu.gap).toPrecision(2) }),
     el("td", { "data-col": "mean", text: fmt(lu.tail_metrics.mean.value, 1) }),
     el("td", { "data-col": "cvar", text: fmt(lu.tail_metrics.cvar_upper[beta] && lu.tail_metrics.cvar_upper[beta].value, 1) }),
+    el("td", { "data-col": "optpct", "data-v": String(lu.optimal_pct), text: fmt(lu.optimal_pct, 2) }),
+    el("td", { "data-col": "nearpct", "data-v": String(lu.near_optimal_pct), text: fmt(lu.near_optimal_pct, 2) }),
     contest ? el("td", { "data-col": "mev", text: fmt(lu.contest_marginal_ev, 2) }) : null,
+    contest ? el("td", { "data-col": "dups", "data-v": String(lu.expected_duplicates),
+                         title: lu.expected_duplicates_se != null ? `± ${fmt(lu.expected_duplicates_se, 2)} (standard error)` : null,
+                         text: fmt(lu.expected_duplicates, 2) }) : null,
+    contest ? el("td", { "data-col": "share", "data-v": String(lu.sharing_cost), text: fmt(lu.sharing_cost, 2) }) : null,
     el("td", {}, el("button", { type: "button", class: "small show", "aria-pressed": "false",
                                 "aria-label": `Show lineup ${k + 1}`, text: "show", onclick: () => chooseLineup(k) }))));
   $("lineupTable").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
@@ -587,6 +598,19 @@ function renderExposure() {
   ch.exposureChart("exposureChart", rows, hasOwn);
   $("exposureCaption").textContent = "Share of the portfolio's lineups holding each driver" +
     (hasOwn ? (state.ownership ? ", and ownership from your file." : ", and the projections' ownership.") : " (no ownership given).");
+}
+
+/** Optimal % against ownership, drivers most often optimal first (those with either figure >= 1 %). */
+function renderOptimal() {
+  const o = state.opt.optimal;
+  if (!o) return;
+  const rows = o.drivers.filter((d) => d.optimal_pct >= 1 || d.ownership_pct >= 1)
+    .sort((a, b) => b.optimal_pct - a.optimal_pct || b.ownership_pct - a.ownership_pct);
+  ch.optimalChart("optimalChart", rows);
+  const src = { contest: "the contest's ownership", field: "the given field's ownership", slate: "the slate's ownership",
+                model: "tailrace's modelled ownership" }[o.ownership_source] || o.ownership_source;
+  $("optimalCaption").textContent = `Share of ${o.n_scenarios.toLocaleString("en-US")} races whose optimal lineup ` +
+    `holds each driver, against ${src}; leverage = optimal % − ownership % (in the tooltip).`;
 }
 
 function chooseLineup(k) {

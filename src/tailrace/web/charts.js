@@ -104,6 +104,23 @@ export function exposureChart(id, rows, hasOwnership) {
   });
 }
 
+/** Optimal % against ownership per driver (2 series); leverage (their difference) in the tooltip. */
+export function optimalChart(id, rows) {
+  return draw(id, {
+    type: "bar",
+    data: { labels: rows.map((r) => r.name), datasets: [
+      { label: "optimal %", data: rows.map((r) => r.optimal_pct), backgroundColor: C.purple, indexAxis: "y" },
+      { label: "ownership %", data: rows.map((r) => r.ownership_pct), backgroundColor: C.orangeA, borderColor: C.orange,
+        borderWidth: 1, indexAxis: "y" }] },
+    options: { indexAxis: "y", scales: { x: { beginAtZero: true, title: { display: true, text: "%" } },
+                                          y: { ticks: { autoSkip: false, font: { size: 10 } } } },
+      plugins: { tooltip: { callbacks: { footer: (items) => {
+        const r = rows[items[0].dataIndex];
+        return `leverage ${r.leverage >= 0 ? "+" : ""}${fmt(r.leverage, 1)} points`;
+      } } } } },
+  });
+}
+
 /** Histogram bin labels (centres) for edges. */
 function centres(edges, d = 0) {
   const out = [];
