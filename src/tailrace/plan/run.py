@@ -198,10 +198,8 @@ def run_plan(
         c = contest_from_options(slate, points, payouts=dc.payouts, ownership=dc.ownership, entry_fee=dc.entry_fee,
                                  field_size=dc.field_size, rake=dc.rake, seed=rng, warnings=w,
                                  field_sharpness=field_sharpness)
-        if role == 7:
+        if role == 7:  # the ownership report's problems come with the build's warnings (run_optimize)
             warnings.extend(f"{dc.name}: {m}" for m in w)
-            if c.report is not None:
-                warnings.extend(f"{dc.name}: ownership: {p}" for p in c.report.problems)
         return c
 
     # ------------------------------------------------------------------ build (scenario set 1)
