@@ -51,10 +51,12 @@ _EPS = 1e-9
 
 @dataclass(frozen=True)
 class PlanRun:
-    """A finished plan: per contest the lineups entered (driver indices, in order), and the JSON result."""
+    """A finished plan: per contest the lineups entered and the lineups built (driver indices, in
+    contest mode's order), and the JSON result."""
 
     lineups: list[np.ndarray]  # per contest, shape (k_c, roster)
     result: dict[str, Any]
+    built: list[np.ndarray]  # per contest, shape (m_c, roster): the build at the most entries it could get
 
 
 def _cap_share(share: float | None, n: int) -> float | None:
@@ -385,4 +387,4 @@ def run_plan(
         },
         "warnings": warnings,
     }
-    return PlanRun(lineups=chosen, result=jsonable(result))
+    return PlanRun(lineups=chosen, result=jsonable(result), built=built)
