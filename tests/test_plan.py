@@ -190,3 +190,36 @@ def test_plan_same_seed_same_bytes(planned, tmp_path):
     a.pop("files"), b.pop("files")
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
     assert (d / "out" / "DKEntries_filled.csv").read_bytes() == (d / "out2" / "DKEntries_filled.csv").read_bytes()
+
+
+def test_plan_figures_add_up(planned):
+    rc, d = planned
+    res = json.loads((d / "plan.json").read_text())
+    entered = [r for r in res["contests"] if r["figures"]]
+    day = res["day"]
+    assert day["expected_profit"] == pytest.approx(sum(r["figures"]["expected_profit"] for r in entered), abs=1e-9)
+    assert day["p_top1"] >= max([r["figures"]["p_top1"] for r in entered] + [0.0])
+    if res["stake"]:
+        assert day["roi"] == pytest.approx(day["expected_profit"] / res["stake"])
+    # the greedy path's steps are one entry each, and the search is at least as good as its end
+    a = res["allocation"]
+    assert sum(a["greedy_entries"].values()) == len(a["steps"])
+    assert a["growth_objective"] >= (a["steps"][-1]["growth_after"] if a["steps"] else 0.0) - 1e-12
+
+
+def test_day_exposure_cap_holds_across_contests():
+    from tailrace.plan.contests import DayContest
+    from tailrace.plan.run import run_plan
+    from tailrace.sim.scenarios import Scenarios
+
+    slate = demo_slate()
+    sets = [Scenarios(points=np.random.default_rng(s).gamma(2.0, 12.0, (300, slate.n)).astype(np.float32),
+                      driver_ids=tuple(slate.ids), meta={"seed": s}) for s in (1, 2, 3)]
+    day = [DayContest("A", "gpp", 1.0, 200, 4), DayContest("B", "gpp", 1.0, 200, 4)]
+    run = run_plan(slate, day, *sets, bankroll=1000, max_stake=0.5, max_exposure=0.5, contest_cap=1)
+    lus = [lu for x in run.lineups for lu in x]
+    n = len(lus)
+    if n:
+        counts = np.bincount(np.asarray(lus).ravel(), minlength=slate.n)
+        assert counts.max() <= max(1, int(np.floor(0.5 * n + 1e-9)))
+        assert run.result["day_max_exposure_count"] == max(1, int(np.floor(0.5 * n + 1e-9)))

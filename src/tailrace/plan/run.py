@@ -175,16 +175,16 @@ def run_plan(
     problems = []
     if not (bankroll > 0 and math.isfinite(bankroll)):
         problems.append(Problem(f"bankroll {bankroll} must be a positive number of dollars", param="bankroll",
-                                fix="e.g. {bankroll=500}"))
+                                fix="give the bankroll in dollars, e.g. 500"))
     if not (0 < max_stake < 1):
         problems.append(Problem(f"max stake {max_stake} must lie in (0, 1) (a share of the bankroll)",
-                                param="max_stake", fix="e.g. {max_stake=0.3}"))
+                                param="max_stake", fix="give a share of the bankroll, e.g. 0.3"))
     if not (0 < kelly <= 1):
         problems.append(Problem(f"Kelly fraction {kelly} must lie in (0, 1]", param="kelly",
-                                fix="1 for full Kelly, e.g. {kelly=0.5} for half"))
+                                fix="1 for full Kelly, 0.5 for half"))
     if max_exposure is not None and not (0 < max_exposure <= 1):
         problems.append(Problem(f"max exposure {max_exposure} must lie in (0, 1]", param="max_exposure",
-                                fix="e.g. {max_exposure=0.5}"))
+                                fix="give a share, e.g. 0.5"))
     if problems:
         raise InputError(problems)
     C = len(contests)
