@@ -347,8 +347,9 @@ def run_plan(
 
     steps = [{**s, "contest": name_of(s["contest"])} for s in alloc.steps]
     marginal = [{**m, "contest": name_of(m["contest"])} for m in alloc.marginal]
-    meta = lambda sc: jsonable({k2: v for k2, v in sc.meta.items()  # noqa: E731
-                                if k2 in ("seed", "n_scenarios", "track", "track_type", "model_version")})
+    def meta(sc: Scenarios) -> dict[str, Any]:
+        return jsonable({k2: v for k2, v in sc.meta.items() if k2 in ("seed", "track", "track_type")})
+
     result = {
         "site": slate.site.key,
         "bankroll": float(bankroll),
