@@ -52,7 +52,7 @@ def test_allocation_matches_brute_force(seed, ms, fees, bankroll, max_stake, kel
     assert a.entries == k_bf
     assert a.stake <= max_stake * bankroll + 1e-9
     # coordinate ascent (forced) never beats the exhaustive optimum and lands within the cap
-    b = allocate(tables, fees, bankroll, max_stake, kelly, max_combinations=0)
+    b = allocate(tables, fees, bankroll, max_stake, kelly, max_work=0)
     assert b.method == "coordinate ascent"
     assert b.growth <= a.growth + 1e-12 and b.stake <= max_stake * bankroll + 1e-9
 

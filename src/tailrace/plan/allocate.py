@@ -21,9 +21,10 @@ the stake, so ``1 + f P / B > 0`` always.
 Search. :func:`allocate` records the greedy path (from no entries, add the one entry that
 raises ``G_f`` most, while one does) as the steps a person can follow, then searches
 exhaustively: every allocation within the stake cap, the contest with most entry counts
-vectorised, the others enumerated (``n_evaluated`` allocations). When the others' combinations
-pass ``max_combinations`` it falls back to coordinate ascent from the greedy's end (each
-contest's best count given the others, until none moves) and says so (``method``).
+vectorised, the others enumerated (``n_evaluated`` allocations). When that would pass
+``max_work`` (allocations x scenarios, about a second per 10^8 on one core) it falls back to
+coordinate ascent from the greedy's end (each contest's best count given the others, until none
+moves) and says so (``method``).
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Allocation", "allocate", "day_profit", "growth", "prefix_profits", "MAX_COMBINATIONS"]
+__all__ = ["Allocation", "allocate", "day_profit", "growth", "prefix_profits", "MAX_WORK"]
 
-MAX_COMBINATIONS = 20_000  # the other contests' entry-count combinations the exhaustive search enumerates
+MAX_WORK = 200_000_000  # allocations x scenarios the exhaustive search may evaluate
 _EPS = 1e-9
 
 
@@ -158,7 +159,7 @@ def _kmax(fee: float, room: float, m: int) -> int:
 
 
 def allocate(tables: Sequence[np.ndarray], fees: Sequence[float], bankroll: float, max_stake: float,
-             kelly: float = 1.0, *, max_combinations: int = MAX_COMBINATIONS) -> Allocation:
+             kelly: float = 1.0, *, max_work: int = MAX_WORK) -> Allocation:
     """The entries per contest that maximise ``G_f`` with the stake at most ``max_stake * bankroll``.
 
     Parameters
@@ -173,9 +174,9 @@ def allocate(tables: Sequence[np.ndarray], fees: Sequence[float], bankroll: floa
         Cap on the day's stake as a share of the bankroll, in (0, 1).
     kelly : float, default=1.0
         Kelly fraction in (0, 1].
-    max_combinations : int, default=MAX_COMBINATIONS
-        Above this many combinations of the other contests' counts, coordinate ascent instead
-        of the exhaustive search.
+    max_work : int, default=MAX_WORK
+        Above this many allocation-scenario evaluations (all allocations, stake cap aside, times
+        scenarios), coordinate ascent instead of the exhaustive search.
 
     Returns
     -------
@@ -229,7 +230,7 @@ def allocate(tables: Sequence[np.ndarray], fees: Sequence[float], bankroll: floa
         n_other *= ms[c] + 1
     best_k: tuple[int, ...] = tuple([0] * C)
     best_v = g(best_k)
-    if n_other <= max_combinations:
+    if n_other * (ms[L] + 1) * tables[0].shape[1] <= max_work:
         method = "exhaustive"
         n_eval = 0
         S = tables[0].shape[1]
