@@ -59,6 +59,17 @@ def test_contests_file_errors_name_row_and_field(tmp_path):
     day = parse_contests({"contests": [{"name": "F", "kind": "pay.csv", "entry_fee": 2, "field_size": 60,
                                         "max_entries": 5}]}, "d.yaml", base_dir=tmp_path)
     assert day[0].kind == "payouts file" and day[0].payouts == str(tmp_path / "pay.csv")
+    # a contest's own ownership file, relative to the contests file; a missing one is named
+    (tmp_path / "own.csv").write_text("name,ownership\nRiley Marchetti,40\n")
+    (tmp_path / "day.yaml").write_text("contests:\n  - {name: G, entry_fee: 5, field_size: 100, max_entries: 2, "
+                                       "ownership: own.csv}\n  - {name: H, entry_fee: 5, field_size: 100, "
+                                       "max_entries: 2, ownership: gone.csv}\n")
+    with pytest.raises(InputError) as ei:
+        read_contests(tmp_path / "day.yaml")
+    assert "row 2" in str(ei.value) and "contests[1].ownership" in str(ei.value) and "gone.csv" in str(ei.value)
+    (tmp_path / "day.yaml").write_text("contests:\n  - {name: G, entry_fee: 5, field_size: 100, max_entries: 2, "
+                                       "ownership: own.csv}\n")
+    assert read_contests(tmp_path / "day.yaml")[0].ownership == str(tmp_path / "own.csv")
 
 
 # ---------------------------------------------------------------------------- DKEntries, several contests
