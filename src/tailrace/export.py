@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from tailrace.errors import InputError, Problem
@@ -35,6 +36,10 @@ __all__ = [
     "write_upload",
     "fill_dk_entries_text",
     "fill_dk_entries",
+    "DayEntries",
+    "dk_entry_rows",
+    "fill_dk_entries_by_contest_text",
+    "contest_entry_counts",
     "read_upload_text",
     "read_upload",
 ]
@@ -146,6 +151,123 @@ def fill_dk_entries(
         raise InputError(Problem("entries file not found", file=str(src), fix="check the path"))
     text = fill_dk_entries_text(read_text_file(src, param="entries"), lineups, slate, source=str(src))
     return atomic_write_text(out_path, text)
+
+
+# ---------------------------------------------------------------------------- DKEntries.csv, several contests
+
+
+def _norm(s: str) -> str:
+    return " ".join(_unsafe_cell(s).split()).casefold()
+
+
+def dk_entry_rows(text: str, source: str = "DKEntries.csv") -> list[tuple[int, str, str]]:
+    """The entry rows of a DKEntries.csv: ``(row index, Contest Name, Contest ID)`` in file order.
+
+    InputError when there is no ``Entry ID`` header or it lacks the ``Contest Name`` / ``Contest ID``
+    columns.
+    """
+    rows = _read_rows(text, source)
+    h = next((k for k, row in enumerate(rows) if row and row[0].strip().lower() == "entry id"), None)
+    if h is None:
+        raise InputError(Problem("no 'Entry ID' header row found", file=source, row=1, field="Entry ID",
+                                 fix="download the entries file from DraftKings (My Contests > Edit Entries)"))
+    header = [c.strip().lower() for c in rows[h]]
+    cols = {}
+    for want in ("contest name", "contest id"):
+        if want not in header:
+            raise InputError(Problem(f"no '{want.title()}' column in the header", file=source, row=h + 1,
+                                     field=want.title(), fix="use the entries file as DraftKings writes it"))
+        cols[want] = header.index(want)
+    out = []
+    for k in range(h + 1, len(rows)):
+        row = rows[k]
+        if row and row[0].strip():
+            cell = (lambda j: row[j].strip() if j < len(row) else "")
+            out.append((k, cell(cols["contest name"]), cell(cols["contest id"])))
+    return out
+
+
+@dataclass(frozen=True)
+class DayEntries:
+    """One contest's lineups for a DKEntries.csv holding several contests: its rows are those
+    whose ``Contest ID`` is ``contest_id`` when given, else whose ``Contest Name`` is ``name``
+    (case and spacing aside)."""
+
+    name: str
+    contest_id: str | None
+    lineups: Sequence[Sequence[int]]
+
+    def matches(self, contest_name: str, contest_id: str) -> bool:
+        if self.contest_id:
+            return _unsafe_cell(contest_id) == str(self.contest_id).strip()
+        return _norm(contest_name) == _norm(self.name)
+
+
+def contest_entry_counts(text: str, contests: Sequence[DayEntries], source: str = "DKEntries.csv") -> list[int]:
+    """Entry rows the file holds for each contest (same order as ``contests``)."""
+    rows = dk_entry_rows(text, source)
+    return [sum(1 for _, n, i in rows if c.matches(n, i)) for c in contests]
+
+
+def fill_dk_entries_by_contest_text(text: str, contests: Sequence[DayEntries], slate: Slate,
+                                    source: str = "DKEntries.csv") -> tuple[str, list[str]]:
+    """Fill a DKEntries.csv holding several contests: each contest's rows, in file order, with its lineups.
+
+    A contest with fewer lineups than rows leaves its last rows as they were (said in the notes
+    returned: withdraw those entries on DraftKings, or they keep whatever lineup they hold);
+    rows of contests not listed are kept. Every cell besides the filled ``D`` cells is kept.
+
+    Returns
+    -------
+    (str, list of str)
+        The filled file's text and the notes.
+
+    Raises
+    ------
+    InputError
+        Not a DraftKings slate; no entries header; a contest with no rows in the file, or with
+        more lineups than rows (each named, with the fix).
+    """
+    if slate.site.key != "dk":
+        raise InputError(Problem("DKEntries.csv is a DraftKings file but the slate is not DraftKings", file=source,
+                                 fix="use {site=dk}, or write a FanDuel upload instead"))
+    entry = dk_entry_rows(text, source)
+    rows = _read_rows(text, source)
+    h = next(k for k, row in enumerate(rows) if row and row[0].strip().lower() == "entry id")
+    d_cols = _slot_columns(rows[h])
+    r = slate.site.roster_size
+    if len(d_cols) != r:
+        raise InputError(Problem(f"expected {r} 'D' columns in the header, found {len(d_cols)}", file=source,
+                                 row=h + 1, field="D", fix="use the entries file of a DraftKings NASCAR contest"))
+    problems: list[Problem] = []
+    notes: list[str] = []
+    plan: list[tuple[list[int], list[tuple[int, ...]]]] = []
+    for c in contests:
+        lus = _check_lineups(c.lineups, slate)
+        mine = [k for k, n, i in entry if c.matches(n, i)]
+        by = f"Contest ID {c.contest_id}" if c.contest_id else f"Contest Name '{c.name}'"
+        if len(lus) > len(mine):
+            problems.append(Problem(f"contest '{c.name}' has {len(lus)} lineups but the entries file has "
+                                    f"{len(mine)} entries with {by}", file=source,
+                                    field="Contest ID" if c.contest_id else "Contest Name",
+                                    fix=f"enter {len(lus) - len(mine)} more entries in that contest on DraftKings and "
+                                        "download the file again, or give the contest's contest_id / exact name"))
+            continue
+        if len(mine) > len(lus):
+            notes.append(f"contest '{c.name}': {len(mine) - len(lus)} of its {len(mine)} entries left as they were "
+                         f"(the plan enters {len(lus)}); withdraw them on DraftKings")
+        plan.append((mine, lus))
+    if problems:
+        raise InputError(problems)
+    for mine, lus in plan:
+        for k, lu in zip(mine, lus):
+            row = rows[k]
+            if len(row) <= d_cols[-1]:
+                row.extend([""] * (d_cols[-1] + 1 - len(row)))
+            for col, i in zip(d_cols, lu):
+                row[col] = slate.drivers[i].id
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return csv_text(rows, newline), notes
 
 
 # ---------------------------------------------------------------------------- reading back

@@ -46,6 +46,7 @@ def fuzz_server(tmp_path_factory):
 #       has no "one of these is required"), payout tables whose ranks do not tile 1..n.
 #     POST /backtest: unknown history ids (404), a body with neither slates nor synthetic_salaries
 #       with seasons (422: again no "one of these is required" in the schema).
+#     POST /plan: unknown slate ids (404).
 #   AcceptedNegativeData on the X-API-Key header of the public GET/POST /constraint-specs is not
 #     listed: the fuzz server has a key, so a request without it must be refused.
 KNOWN = {
@@ -56,6 +57,7 @@ KNOWN = {
     ("POST /contest", "RejectedPositiveData"),
     ("POST /constraint-specs", "RejectedPositiveData"),
     ("POST /backtest", "RejectedPositiveData"),
+    ("POST /plan", "RejectedPositiveData"),  # unknown slate ids (404), as for /optimize
 }
 API_KEY = "fuzz-key-12"
 

@@ -23,7 +23,7 @@ from tailrace.store import Store
 
 log = logging.getLogger("tailrace.api.jobs")
 
-JOB_KINDS = ("simulate", "optimize", "contest", "backtest")
+JOB_KINDS = ("simulate", "optimize", "contest", "backtest", "plan")
 RESTART_REASON = "the server stopped while this job was queued or running; submit it again"
 
 

@@ -522,3 +522,64 @@ class BacktestRequest(BaseModel):
         if self.seasons and not self.synthetic_salaries:
             raise ValueError("seasons are for synthetic_salaries: set it true, or leave seasons out")
         return self
+
+
+# ---------------------------------------------------------------------------- plan (the contest day)
+
+MAX_PLAN_CONTESTS = 8
+MAX_PLAN_SCENARIOS = 20_000
+
+
+class PlanContestIn(BaseModel):
+    """One contest of the day, as ``contests.yaml`` lists it (payout files are a CLI matter: the API
+    takes the site's table kinds; ownership as {driver name or site ID: percent})."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["gpp", "double-up", "50-50"] = "gpp"
+    entry_fee: float = Field(gt=0, le=100_000, allow_inf_nan=False)
+    field_size: int = Field(ge=2, le=200_000, strict=True)
+    max_entries: int = Field(ge=1, le=150, strict=True)
+    contest_id: str | None = Field(None, max_length=40)
+    rake: float | None = Field(None, ge=0, lt=1, allow_inf_nan=False, description="gpp only")
+    max_exposure: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
+    max_overlap: int | None = Field(None, ge=0, le=6, strict=True)
+    ownership: dict[str, Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]] | None = Field(
+        None, max_length=200, description="this contest's projected ownership, percent per driver")
+
+    @model_validator(mode="after")
+    def _fits(self) -> PlanContestIn:
+        if self.max_entries >= self.field_size:
+            raise ValueError(f"max_entries {self.max_entries} do not fit a {self.field_size}-entry contest")
+        if self.rake is not None and self.kind != "gpp":
+            raise ValueError("rake applies only to kind gpp")
+        return self
+
+
+class PlanRequest(BaseModel):
+    """A contest-day plan (``tailrace plan``) on a stored slate: entries per contest by the bankroll's
+    expected log-growth under a stake cap, lineups per contest, the day's figures on fresh scenarios."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slate_id: str = Field(min_length=1, max_length=64)
+    contests: list[PlanContestIn] = Field(min_length=1, max_length=MAX_PLAN_CONTESTS)
+    bankroll: float = Field(gt=0, le=1e9, allow_inf_nan=False)
+    max_stake: float = Field(0.3, gt=0, lt=1, allow_inf_nan=False, description="cap on the day's fees, share of "
+                             "the bankroll")
+    kelly: float = Field(1.0, gt=0, le=1, allow_inf_nan=False, description="Kelly fraction")
+    max_exposure: float | None = Field(None, gt=0, le=1, allow_inf_nan=False, description="the day's cap on a "
+                                       "driver's share of all lineups, and each contest's when it sets none")
+    n_scenarios: int = Field(5000, ge=100, le=MAX_PLAN_SCENARIOS, strict=True, description="in each of the three "
+                             "sets (build, allocate, report)")
+    seed: int = Field(1, ge=0, le=MAX_SEED - 2, strict=True)
+    track: str | None = Field(None, max_length=100)
+
+    @field_validator("contests")
+    @classmethod
+    def _names(cls, v: list[PlanContestIn]) -> list[PlanContestIn]:
+        names = [c.name.strip() for c in v]
+        if len(set(names)) != len(names):
+            raise ValueError("each contest needs its own name")
+        return v

@@ -17,7 +17,8 @@ from pydantic import BaseModel
 from tailrace.api.backtest_work import backtest_work
 from tailrace.api.contest_work import contest_work
 from tailrace.api.optimize_work import optimize_work
-from tailrace.api.schemas import BacktestRequest, ContestRequest, OptimizeRequest, SimulateRequest
+from tailrace.api.plan_work import plan_work
+from tailrace.api.schemas import BacktestRequest, ContestRequest, OptimizeRequest, PlanRequest, SimulateRequest
 from tailrace.api.services import Context, Progress, no_progress, simulate_work
 
 WORK = {"simulate": simulate_work, "optimize": optimize_work, "contest": contest_work}
@@ -25,6 +26,8 @@ REQUESTS: dict[str, type[BaseModel]] = {"simulate": SimulateRequest, "optimize":
                                         "contest": ContestRequest}
 WORK["backtest"] = backtest_work  # a job only (POST /backtest)
 REQUESTS["backtest"] = BacktestRequest
+WORK["plan"] = plan_work  # a job only (POST /plan)
+REQUESTS["plan"] = PlanRequest
 
 
 def request_to_json(req: BaseModel) -> dict[str, Any]:

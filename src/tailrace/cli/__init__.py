@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 
 # Command modules, in the order they appear in --help. Each has register(app).
-_COMMANDS = ("score", "simulate", "optimize", "contest", "review", "calibrate", "backtest", "serve", "demo",
+_COMMANDS = ("score", "simulate", "optimize", "contest", "plan", "review", "calibrate", "backtest", "serve", "demo",
              "graph")
 
 

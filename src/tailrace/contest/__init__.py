@@ -63,6 +63,7 @@ __all__ = [
     "read_payouts",
     "sample_field",
     "simulate",
+    "scenario_payouts",
     "simulate_contest",
     "split_payout",
 ]
@@ -330,3 +331,39 @@ def simulate(
         points, lu, contest.opponents(lu.shape[0]), contest.payouts, contest.entry_fee,
         progress=progress, cvar_alpha=cvar_alpha, executor=executor,
     )
+
+
+def scenario_payouts(contest: Contest, points: np.ndarray, lineups: np.ndarray, *,
+                     alone: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each of our lineups' payout and place in every scenario (the arrays behind :func:`simulate`).
+
+    Parameters
+    ----------
+    contest : Contest
+        The tournament.
+    points : ndarray of shape (n_scenarios, n_drivers)
+        Driver points per scenario.
+    lineups : ndarray of shape (m, roster)
+        Our entries as driver indices.
+    alone : bool, default=False
+        False: all ``m`` enter together against ``contest.opponents(m)`` (each counted against
+        the others too), as :func:`simulate` ranks them. True: each is judged alone against
+        ``contest.opponents(1)``, so column ``j`` does not depend on the other lineups.
+
+    Returns
+    -------
+    pay : ndarray of shape (n_scenarios, m), float64
+        Prize of each lineup in each scenario, ties split as the site splits them.
+    above : ndarray of shape (n_scenarios, m), int32
+        Entries strictly above each lineup.
+    n_entries : int
+        Entries in the contest as ranked (the field's plus ours, or plus one when ``alone``).
+    """
+    from tailrace.contest.simulate import standings_kernel
+
+    ours = np.ascontiguousarray(np.sort(np.asarray(lineups), axis=1).astype(np.int32))
+    opp = contest.opponents(1 if alone else ours.shape[0])
+    fu, fc = opp.unique()
+    a, t, _ = standings_kernel(np.ascontiguousarray(points, dtype=np.float32), ours,
+                               np.ascontiguousarray(fu, dtype=np.int32), fc, not alone)
+    return split_payout(contest.payouts.cumulative(), a, t), a, opp.n_entries + (1 if alone else ours.shape[0])

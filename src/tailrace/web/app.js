@@ -8,6 +8,7 @@
 import { api, ApiError, cancelJob, followJob, JobCancelled, submitJob } from "./api.js";
 import * as ch from "./charts.js";
 import { follow as followBacktest, initBacktest } from "./backtest.js";
+import { follow as followPlan, initPlan } from "./plan.js";
 
 const $ = (id) => document.getElementById(id);
 const fmt = ch.fmt;
@@ -180,7 +181,7 @@ async function runJob(prefix, jobId) {
   }
 }
 
-for (const prefix of ["sim", "opt", "con", "bt"]) {
+for (const prefix of ["sim", "opt", "con", "bt", "pl"]) {
   $(`${prefix}Cancel`).addEventListener("click", async () => {
     const id = state.running[prefix];
     if (!id) return;
@@ -828,6 +829,9 @@ async function restore() {
   if (h.bt) {  // the backtest stands alone: restored whatever the other steps hold
     followBacktest(h.bt).catch((e) => showError(e, () => null, "btProblems"));
   }
+  if (h.pl) {  // the day's plan: restored from its job alone (its slate is in the result)
+    followPlan(h.pl).catch((e) => showError(e, () => null, "plProblems"));
+  }
   if (!h.s) { loadSpecList(); return; }
   setStatus("restoring your session from the server…");
   try {
@@ -870,5 +874,6 @@ $("dlEntries").addEventListener("click", downloadEntries);
 $("resetAll").addEventListener("click", () => { history.replaceState(null, "", location.pathname); location.reload(); });
 showObjectiveFields();
 initBacktest({ el, setStatus, showError, fieldError, clearErrors, runJob, writeHash }, state);
+initPlan({ el, setStatus, showError, fieldError, clearErrors, runJob, writeHash }, state);
 window.tailraceState = state;  // for the browser tests and the curious
 restore().finally(() => { document.body.dataset.ready = "1"; });

@@ -248,4 +248,15 @@ export function reliabilityChart(id, models) {
     y: { min: 0, max: 1, title: { display: true, text: "observed rate" } } } } });
 }
 
+/** Contest day: entries per contest against each contest's limit (2 series). */
+export function allocationChart(id, names, entries, limits) {
+  return draw(id, {
+    type: "bar",
+    data: { labels: names, datasets: [
+      { label: "entries planned", data: entries, backgroundColor: C.blue },
+      { label: "limit (max entries, file rows, stake cap)", data: limits, backgroundColor: C.blueA } ] },
+    options: { indexAxis: "y", scales: { x: { beginAtZero: true, title: { display: true, text: "entries" } } } },
+  });
+}
+
 export { C as colours, fmt };

@@ -1,0 +1,226 @@
+"""`tailrace plan`: a race day's contests and a bankroll -> entries per contest, lineups, uploads.
+
+The contests come from ``--contests FILE`` (``tailrace.plan.contests``); the race is simulated
+three times (lineups chosen on the first set, entries decided on the second, the day reported
+on the third); the work is :func:`tailrace.plan.run.run_plan`. ``--out DIR`` gets one upload
+CSV per contest entered; with ``--entries DKEntries.csv`` also ``DKEntries_filled.csv``, every
+contest's rows filled with its lineups.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tailrace.cli.options import (ALLOW_SHIFT_HELP, FIELD_SHARPNESS_HELP, GRID_COMPLETE_HELP, HISTORY_HELP,
+                                  HISTORY_WEIGHT_HELP, MAX_SCENARIOS, SEASON_HELP, command_executor, dask_option,
+                                  history_line, load_history, progress_label, site_rules)
+from tailrace.errors import InputError, Problem
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+FILLED_ENTRIES = "DKEntries_filled.csv"
+
+
+def upload_name(name: str, index: int) -> str:
+    """The upload file of a contest: ``<index>_<name as a file name>.csv`` (index 1-based)."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")[:60] or "contest"
+    return f"{index:02d}_{slug}.csv"
+
+
+def _money(x: float | None) -> str:
+    return "-" if x is None else f"${x:,.2f}"
+
+
+def print_plan(result: dict) -> None:
+    """The allocation steps, the per-contest table and the day's row."""
+    a = result["allocation"]
+    console.print(f"bankroll ${result['bankroll']:,.2f}, stake cap ${result['stake_cap']:,.2f} "
+                  f"({100 * result['max_stake']:g} %), Kelly fraction {result['kelly']:g}", highlight=False)
+    console.print("decision (on the allocation scenarios): the greedy path, one entry at a time:", highlight=False)
+    for s in a["steps"]:
+        console.print(f"  {s['step']:>3}. +1 {s['contest']} -> {s['entries_after']} entries; stake "
+                      f"${s['stake_after']:,.2f}; growth {s['growth_after']:+.5f} (gain {s['gain']:+.5f})",
+                      highlight=False)
+    if not a["steps"]:
+        console.print("  no entry raises the expected log-growth: enter nothing", highlight=False)
+    console.print(f"then {a['method']} search over {a['n_evaluated']:,} allocations: "
+                  + ", ".join(f"{k} {v}" for k, v in a["entries"].items())
+                  + f" (growth {a['growth_objective']:+.5f}; greedy ended at "
+                  + ", ".join(f"{k} {v}" for k, v in a["greedy_entries"].items()) + ")", highlight=False)
+    t = Table(title=f"the day on {result['scenarios']['report']['n']:,} fresh scenarios and fields")
+    for col in ("contest", "entries", "stake", "exp. profit", "ROI", "P(loss)", "CVaR 5%", "top 1%"):
+        t.add_column(col, justify="left" if col == "contest" else "right", no_wrap=True,
+                     **({"max_width": 24, "overflow": "ellipsis"} if col == "contest" else {}))
+    for r in result["contests"]:
+        f = r["figures"]
+        if f is None:
+            t.add_row(r["name"], "0", "-", "-", "-", "-", "-", "-")
+            continue
+        t.add_row(r["name"], f"{r['entries']} / {r['limit']}", _money(r["stake"]),
+                  f"{_money(f['expected_profit'])} ± {f['expected_profit_se']:,.2f}",
+                  f"{100 * f['roi']:+.1f}% ± {100 * f['roi_se']:.1f}", f"{100 * f['p_loss']:.1f}%",
+                  _money(f["profit_cvar"]), f"{100 * f['p_top1']:.2f}%")
+    d = result["day"]
+    t.add_row("[bold]day[/]", str(result["entries"]), _money(result["stake"]),
+              f"{_money(d['expected_profit'])} ± {d['expected_profit_se']:,.2f}",
+              "-" if d["roi"] is None else f"{100 * d['roi']:+.1f}% ± {100 * d['roi_se']:.1f}",
+              f"{100 * d['p_loss']:.1f}%", _money(d["profit_cvar"]), f"{100 * d['p_top1']:.2f}%")
+    console.print(t)
+    console.print(f"day log-growth of the bankroll: {d['log_growth']:+.5f} ± {d['log_growth_se']:.5f} per day "
+                  f"(fresh scenarios); {a['exact']['log_growth']:+.5f} on the allocation scenarios", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `plan` command to the app."""
+
+    @app.command("plan")
+    def plan(
+        ctx: typer.Context,
+        site: str = typer.Option("dk", "--site", help="dk (DraftKings) or fd (FanDuel)."),
+        salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
+        projections: Path | None = typer.Option(None, "--projections", help="Projections CSV with starts (to simulate)."),
+        contests: Path = typer.Option(..., "--contests", help="The day's contests (YAML): name, kind (gpp | double-up "
+                                      "| 50-50 | a payout file), entry_fee, field_size, max_entries, optional "
+                                      "ownership, contest_id, max_exposure, max_overlap."),
+        bankroll: float = typer.Option(..., "--bankroll", help="Your bankroll in dollars."),
+        max_stake: float = typer.Option(0.3, "--max-stake", help="Cap on the day's total fees, as a share of the "
+                                        "bankroll, in (0, 1)."),
+        kelly: float = typer.Option(1.0, "--kelly", help="Kelly fraction in (0, 1]: maximise mean log(1 + kelly x "
+                                    "profit / bankroll); 1 = full Kelly."),
+        max_exposure: float | None = typer.Option(None, "--max-exposure", help="Cap on any driver's share of the "
+                                                  "day's lineups (all contests together), and of each contest's "
+                                                  "lineups when the contest sets none."),
+        out: Path | None = typer.Option(None, "--out", help="Folder for one upload CSV per contest (and the filled "
+                                        "DKEntries file)."),
+        entries: Path | None = typer.Option(None, "--entries", help="A DKEntries.csv holding the day's contests: "
+                                            f"filled into --out/{FILLED_ENTRIES}; each contest's entries are "
+                                            "limited to its rows."),
+        json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable plan here."),
+        track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
+        allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
+        grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
+        season: int | None = typer.Option(None, "--season", min=1948, max=2100, help=SEASON_HELP),
+        history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
+        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
+                                                    help=HISTORY_WEIGHT_HELP),
+        n_scenarios: int = typer.Option(5_000, "--n-scenarios", min=100, max=MAX_SCENARIOS,
+                                        help="Scenarios in each of the three sets (build, allocate, report)."),
+        seed: int = typer.Option(1, "--seed", help="Seed: the sets use seed, seed+1, seed+2; fields their own."),
+        contest_cap: int | None = typer.Option(None, "--contest-cap", min=1, help="Contest mode's cap on the top "
+                                               "prizes (default: cross-validated per contest)."),
+        field_sharpness: str = typer.Option("auto", "--field-sharpness", help=FIELD_SHARPNESS_HELP),
+        dask: str | None = dask_option(),
+    ) -> None:
+        """Plan a race day: entries per contest by bankroll log-growth, lineups per contest, uploads."""
+        from tailrace.export import DayEntries, contest_entry_counts, fill_dk_entries_by_contest_text, write_upload
+        from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
+        from tailrace.pipeline import parse_field_sharpness, simulate_scenarios
+        from tailrace.plan.contests import read_contests
+        from tailrace.plan.run import run_plan
+        from tailrace.slate import read_slate
+        from tailrace.textfile import read_text_file
+
+        rules = site_rules(site)
+        parse_field_sharpness(field_sharpness)
+        problems = []
+        if not (bankroll > 0) or bankroll == float("inf"):
+            problems.append(Problem(f"bankroll {bankroll} must be a positive number of dollars", field="--bankroll",
+                                    fix="e.g. --bankroll 500"))
+        if not (0 < max_stake < 1):
+            problems.append(Problem(f"max stake {max_stake} must lie in (0, 1) (a share of the bankroll)",
+                                    field="--max-stake", fix="e.g. --max-stake 0.3"))
+        if not (0 < kelly <= 1):
+            problems.append(Problem(f"Kelly fraction {kelly} must lie in (0, 1]", field="--kelly",
+                                    fix="1 for full Kelly, 0.5 for half"))
+        if max_exposure is not None and not (0 < max_exposure <= 1):
+            problems.append(Problem(f"max exposure {max_exposure} must lie in (0, 1]", field="--max-exposure",
+                                    fix="e.g. --max-exposure 0.5"))
+        if entries is not None and out is None:
+            problems.append(Problem("--entries needs --out (the folder the filled file goes to)", field="--out",
+                                    fix="add --out DIR"))
+        if projections is None:
+            problems.append(Problem("no projections: the plan simulates the race from --projections (with starts)",
+                                    field="--projections", fix="add --projections FILE"))
+        if problems:
+            raise InputError(problems)
+        day = read_contests(contests)
+        if entries is not None and rules.key != "dk":
+            raise InputError(Problem("--entries takes a DraftKings DKEntries.csv but --site is not dk",
+                                     field="--entries", fix="drop --entries, or use --site dk"))
+        # every output path checked before any work
+        check_output_paths({"--json": json_out})
+        if out is not None:
+            if out.exists() and not out.is_dir():
+                raise InputError(Problem(f"--out '{out}' is a file; it must be a folder", field="--out",
+                                         fix="name a folder (it is created when missing)"))
+            for i, dc in enumerate(day, start=1):
+                check_output_path(out / upload_name(dc.name, i), "--out")
+            if entries is not None:
+                check_output_path(out / FILLED_ENTRIES, "--out")
+        limits = None
+        entries_text = None
+        if entries is not None:
+            entries_text = read_text_file(entries, param="entries")
+            keys = [DayEntries(dc.name, dc.contest_id, []) for dc in day]
+            limits = contest_entry_counts(entries_text, keys, source=str(entries))
+            if not any(limits):
+                raise InputError(Problem("none of the contests has an entry row in the entries file", file=str(entries),
+                                         field="Contest Name", fix="give each contest DraftKings' exact Contest Name "
+                                         "or its contest_id in the contests file"))
+        slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
+        hist = load_history(history, slate)
+        ex = command_executor(ctx, dask)
+        sets = []
+        with err_console.status(progress_label(f"simulating 3 x {n_scenarios:,} races (seeds {seed}, {seed + 1}, "
+                                               f"{seed + 2}) ...", ex)):
+            for s in (seed, seed + 1, seed + 2):
+                sets.append(simulate_scenarios(slate, n_scenarios, s, track=track, history=hist,
+                                               history_weight=history_weight, allow_shift=allow_shift, executor=ex))
+        line = history_line(sets[0].meta)
+        if line:
+            err_console.print(line, highlight=False)
+        if limits is not None:
+            for dc, n in zip(day, limits):
+                if n < dc.max_entries:
+                    err_console.print(f"[yellow]note:[/] {dc.name}: the entries file holds {n} entries "
+                                      f"(max_entries {dc.max_entries}); at most {n} planned", highlight=False)
+        run = run_plan(slate, day, sets[0], sets[1], sets[2], bankroll=bankroll, max_stake=max_stake, kelly=kelly,
+                       max_exposure=max_exposure, entry_limits=limits, seed=seed,
+                       field_sharpness=field_sharpness, contest_cap=contest_cap, executor=ex,
+                       say=lambda m: err_console.print(m, highlight=False))
+        result = run.result
+        result["history"] = sets[0].meta.get("history")
+        for w in result["warnings"]:
+            err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        print_plan(result)
+        files: dict[str, str] = {}
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            for i, (dc, lus) in enumerate(zip(day, run.lineups), start=1):
+                if lus.shape[0]:
+                    p = out / upload_name(dc.name, i)
+                    write_upload(p, [tuple(x) for x in lus], slate)
+                    files[dc.name] = str(p)
+                    console.print(f"wrote {lus.shape[0]} lineup(s) for {dc.name} to {p}", highlight=False)
+            if entries_text is not None:
+                groups = [DayEntries(dc.name, dc.contest_id, [tuple(x) for x in lus])
+                          for dc, lus in zip(day, run.lineups) if lus.shape[0]]
+                text, notes = fill_dk_entries_by_contest_text(entries_text, groups, slate, source=str(entries))
+                atomic_write_text(out / FILLED_ENTRIES, text)
+                files["DKEntries"] = str(out / FILLED_ENTRIES)
+                for n in notes:
+                    err_console.print(f"[yellow]note:[/] {n}", highlight=False)
+                result["entries_notes"] = notes
+                console.print(f"filled {sum(len(g.lineups) for g in groups)} entries of {entries} into "
+                              f"{out / FILLED_ENTRIES}", highlight=False)
+        result["files"] = files
+        if json_out is not None:
+            atomic_write_text(json_out, json.dumps(result, indent=2, allow_nan=False))
+            console.print(f"wrote the plan to {json_out}", highlight=False)
