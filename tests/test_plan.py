@@ -238,3 +238,26 @@ def test_day_exposure_cap_holds_across_contests():
     assert np.bincount(lus.ravel(), minlength=slate.n).max() <= cap  # ... what is entered keeps it
     assert run.result["day_max_exposure_count"] == cap
     assert "rebuilt" in run.result["contests"][0]["lineups_source"]
+
+
+@pytest.mark.slow
+def test_max_duplicates_holds_for_every_contest_of_the_day():
+    """Issue 26 item 3 in the plan: every entered lineup's expected field copies (as contest mode
+    counts them for its contest) is at or under ``max_duplicates``; without the limit, some exceed it."""
+    from tailrace.plan.contests import DayContest
+    from tailrace.plan.run import run_plan
+    from tailrace.sim.scenarios import Scenarios
+
+    slate = demo_slate()
+    proj = np.array([d.projection for d in slate.drivers])  # races near the projections: chalk lineups win
+    sets = [Scenarios(points=(proj * np.random.default_rng(s).gamma(8.0, 1 / 8.0, (300, slate.n))).astype(np.float32),
+                      driver_ids=tuple(slate.ids), meta={"seed": s}) for s in (1, 2, 3)]
+    day = [DayContest("A", "gpp", 1.0, 20_000, 4), DayContest("B", "gpp", 1.0, 5_000, 4)]
+    free = run_plan(slate, day, *sets, bankroll=1000, max_stake=0.5, contest_cap=1)
+    seen = [lu["expected_duplicates"] for c in free.result["contests"] for lu in c["lineups"]]
+    assert seen and all(x is not None for x in seen)
+    limit = float(np.median(seen))
+    assert max(seen) > limit
+    held = run_plan(slate, day, *sets, bankroll=1000, max_stake=0.5, contest_cap=1, max_duplicates=limit)
+    got = [lu["expected_duplicates"] for c in held.result["contests"] for lu in c["lineups"]]
+    assert got and max(got) <= limit + 1e-12

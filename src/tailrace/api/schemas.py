@@ -573,6 +573,8 @@ class PlanRequest(BaseModel):
                                        "driver's share of all lineups, and each contest's when it sets none")
     n_scenarios: int = Field(5000, ge=100, le=MAX_PLAN_SCENARIOS, strict=True, description="in each of the three "
                              "sets (build, allocate, report)")
+    max_duplicates: float | None = Field(None, ge=0, allow_inf_nan=False, description="no lineup of any "
+                                         "contest may expect more field entries holding its drivers than this")
     seed: int = Field(1, ge=0, le=MAX_SEED - 2, strict=True)
     track: str | None = Field(None, max_length=100)
 

@@ -103,6 +103,8 @@ def register(app: typer.Typer) -> None:
                                             f"filled into --out/{FILLED_ENTRIES}; each contest's entries are "
                                             "limited to its rows."),
         json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable plan here."),
+        max_duplicates: float | None = typer.Option(None, "--max-duplicates", help="No lineup of any contest may "
+                                                    "expect more field entries holding its drivers than this."),
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
         allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
         grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
@@ -142,6 +144,13 @@ def register(app: typer.Typer) -> None:
         if max_exposure is not None and not (0 < max_exposure <= 1):
             problems.append(Problem(f"max exposure {max_exposure} must lie in (0, 1]", field="--max-exposure",
                                     fix="e.g. --max-exposure 0.5"))
+        if max_duplicates is not None:
+            from tailrace.optimize.contest.duplicates import check_max_duplicates  # the command's own work
+
+            try:
+                check_max_duplicates(max_duplicates, "contest", "--max-duplicates")
+            except InputError as exc:
+                problems.extend(exc.problems)
         if entries is not None and out is None:
             problems.append(Problem("--entries needs --out (the folder the filled file goes to)", field="--out",
                                     fix="add --out DIR"))
@@ -194,6 +203,7 @@ def register(app: typer.Typer) -> None:
         run = run_plan(slate, day, sets[0], sets[1], sets[2], bankroll=bankroll, max_stake=max_stake, kelly=kelly,
                        max_exposure=max_exposure, entry_limits=limits, seed=seed,
                        field_sharpness=field_sharpness, contest_cap=contest_cap, executor=ex,
+                       max_duplicates=max_duplicates,
                        say=lambda m: err_console.print(m, highlight=False))
         result = run.result
         result["history"] = sets[0].meta.get("history")

@@ -118,6 +118,7 @@ def run_plan(
     seed: int = 1,
     field_sharpness: Any = "auto",
     contest_cap: int | None = None,
+    max_duplicates: float | None = None,
     executor: Any = None,
     say: Callable[[str], None] | None = None,
     make_contest: Callable[[int, DayContest, np.ndarray, np.random.Generator], Any] | None = None,
@@ -145,8 +146,9 @@ def run_plan(
         Per contest, the entries a DKEntries file holds for it (None: no limit beyond its own).
     seed : int, default=1
         Seed of the sampled fields (one per contest and role).
-    field_sharpness, contest_cap
-        As ``pipeline.contest_from_options`` / ``pipeline.run_optimize`` take them.
+    field_sharpness, contest_cap, max_duplicates
+        As ``pipeline.contest_from_options`` / ``pipeline.run_optimize`` take them
+        (``max_duplicates``: no lineup of any contest expects more field copies than this).
     executor : optional
         ``tailrace.distributed`` executor for contest mode and the contest passes.
     say : callable, optional
@@ -206,6 +208,7 @@ def run_plan(
 
     # ------------------------------------------------------------------ build (scenario set 1)
     built: list[np.ndarray] = []
+    dups: dict[tuple[int, tuple[int, ...]], float | None] = {}  # (contest, lineup) -> expected field copies
     build_info: list[dict[str, Any]] = []
     contests_b = []
     caps = []
@@ -229,9 +232,11 @@ def run_plan(
                               global_max_exposure=_cap_share(dc.max_exposure or max_exposure, m),
                               max_overlap=dc.max_overlap)
         run = run_optimize(slate, scenarios, spec, explain=False, timings=False, contest=cb, executor=executor,
-                           contest_cap=contest_cap)
+                           contest_cap=contest_cap, max_duplicates=max_duplicates)
         lus = np.asarray(run.lineups, dtype=np.int64).reshape(-1, slate.site.roster_size)
         built.append(lus)
+        dups.update({(i, tuple(sorted(int(j) for j in lu))): r.expected_duplicates
+                     for lu, r in zip(lus, run.result.lineups)})
         info = run.result.portfolio.contest or {}
         build_info.append({"built": int(lus.shape[0]), "limited_by": why,
                            "contest_mode_roi_estimate": info.get("roi_estimate"),
@@ -290,8 +295,10 @@ def run_plan(
             spec = ConstraintSpec(mode="contest", n_lineups=k[i], global_max_exposure=e, max_exposure=per,
                                   max_overlap=dc.max_overlap)
             run = run_optimize(slate, scenarios, spec, explain=False, timings=False, contest=contests_b[i],
-                               executor=executor, contest_cap=contest_cap)
+                               executor=executor, contest_cap=contest_cap, max_duplicates=max_duplicates)
             chosen[i] = np.asarray(run.lineups, dtype=np.int64).reshape(-1, slate.site.roster_size)
+            dups.update({(i, tuple(sorted(int(j) for j in lu))): r.expected_duplicates
+                         for lu, r in zip(chosen[i], run.result.lineups)})
             sources[i] = "rebuilt at its entries for the exposure rules"
             used += _counts([chosen[i]], slate.n)
 
@@ -329,7 +336,8 @@ def run_plan(
         else:
             row["figures"] = None
         row["lineups"] = [{"driver_ids": [slate.ids[j] for j in lu], "names": [slate.names[j] for j in lu],
-                           "salary": int(slate.salaries()[list(lu)].sum())} for lu in lus]
+                           "salary": int(slate.salaries()[list(lu)].sum()),
+                           "expected_duplicates": dups.get((i, tuple(sorted(int(j) for j in lu))))} for lu in lus]
         rows.append(row)
     stake = float(sum(r["stake"] for r in rows))
     day = _figures(day_profit, stake, day_top, bankroll, kelly) if stake else _zero_figures(Sr, bankroll, kelly)
