@@ -138,3 +138,22 @@ def test_max_duplicates_optimal_pct_and_duplicates_equal_the_library(client: htt
     assert all(d["leverage"] == pytest.approx(d["optimal_pct"] - d["ownership_pct"]) for d in drivers)
     r = client.post("/optimize", json={**body, "contest": {**CONTEST, "max_duplicates": -1}})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-2:] == ["contest", "max_duplicates"]
+
+
+def test_max_duplicates_is_never_dropped_silently(client: httpx.Client, slate_id: str) -> None:
+    """A duplicates limit where no lineup is built by contest mode is refused, naming the field
+    (the CLI's exit 2), not ignored: /optimize with another mode, and /contest (a stored portfolio)."""
+    body = {"slate_id": slate_id, "spec": {**SPEC, "mode": "marginal"}, "n_scenarios": N, "seed": SEED,
+            "contest": {**CONTEST, "max_duplicates": 1.0}}
+    r = client.post("/optimize", json=body)
+    assert r.status_code == 422, r.text
+    assert "contest settings were given, but the mode is 'marginal'" in r.text
+    ok = client.post("/optimize", json={**body, "spec": SPEC, "contest": CONTEST})
+    assert ok.status_code == 200, ok.text
+    pid = ok.json()["portfolio_id"]
+    r = client.post("/contest", json={"portfolio_id": pid, "n_scenarios": N, "seed": SEED,
+                                      "contest": {**CONTEST, "max_duplicates": 1.0}})
+    assert r.status_code == 422, r.text
+    assert "contest.max_duplicates" in r.text
+    r = client.post("/contest", json={"portfolio_id": pid, "n_scenarios": N, "seed": SEED, "contest": CONTEST})
+    assert r.status_code in (200, 202), r.text

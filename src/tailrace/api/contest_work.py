@@ -101,6 +101,10 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
     pf = ctx.store.get_portfolio(req.portfolio_id)  # the stored portfolio: a plain dict from the store
     slate = load_slate(ctx, pf["slate_id"])
     c = req.contest
+    if c.max_duplicates is not None:  # a limit on building lineups; this portfolio is built already
+        raise InputError(Problem("max duplicates limits the lineups contest mode builds; /contest scores a stored "
+                                 "portfolio as it is", field="contest.max_duplicates",
+                                 fix="drop contest.max_duplicates here, or give it to /optimize with mode 'contest'"))
     lineups = np.asarray([[slate.index_of(i) for i in ids] for ids in pf["lineups"]], dtype=np.int64)
     if lineups.shape[0] >= c.field_size:
         raise InputError(Problem(f"the portfolio's {lineups.shape[0]} lineups do not fit a {c.field_size}-entry "
