@@ -724,7 +724,9 @@ async function loadSpec() {
 async function runContest(ev) {
   ev.preventDefault();
   clearErrors("secContest");
-  const body = { portfolio_id: state.opt.portfolio_id, contest: contestSettings(), n_scenarios: intOf("cScen"), seed: intOf("cSeed") };
+  // the duplicates limit shapes how lineups are built; /contest scores the stored portfolio as it is
+  const { max_duplicates: _built, ...contest } = contestSettings();
+  const body = { portfolio_id: state.opt.portfolio_id, contest, n_scenarios: intOf("cScen"), seed: intOf("cSeed") };
   resetFrom("con");
   try {
     $("runContest").disabled = true;
