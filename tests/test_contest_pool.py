@@ -181,6 +181,12 @@ def test_run_optimize_reports_the_cap_and_the_cv_table() -> None:
     assert info["cv_scores"][str(info["cap_place"])] == max(info["cv_scores"].values())
     direct = generate_contest_portfolio(P, slate.salaries(), spec.resolve(slate).rules, 4, contest)
     assert direct.cap_place == info["cap_place"]
+    # share_figures=False (the backtest's call): the same lineups, without optimal % and duplicates
+    assert "expected_duplicates" in res["lineups"][0] and res["optimal"] is not None
+    bare = run_optimize(slate, scen, spec, contest=contest, explain=False, share_figures=False).result.to_json()
+    assert [lu["driver_ids"] for lu in bare["lineups"]] == [lu["driver_ids"] for lu in res["lineups"]]
+    assert bare["optimal"] is None
+    assert not any("expected_duplicates" in lu or "optimal_pct" in lu for lu in bare["lineups"])
 
 
 def _independent_field(own: np.ndarray, sal: np.ndarray, rules: LineupRules, n: int, seed: int) -> np.ndarray:

@@ -304,6 +304,7 @@ def run_optimize(
     executor: Any = None,
     contest_cap: int | None = None,
     max_duplicates: float | None = None,
+    share_figures: bool = True,
 ) -> OptimizeRun:
     """Build the portfolio ``spec`` asks for on ``scenarios`` and describe it.
 
@@ -325,6 +326,9 @@ def run_optimize(
     "contest"; a given field's own when it came without ownership, "field"), else the slate's
     ownership column ("slate") or tailrace's model ("model"). Mode contest adds per lineup the
     expected duplicates and the prize their sharing costs (``contest.duplicates``).
+    ``share_figures=False`` leaves out optimal % and expected duplicates (their result fields
+    empty, their cost saved: a caller that reads only the lineups, e.g. the backtest; a
+    ``max_duplicates`` limit still draws the duplicates sample it needs).
     Raises InputError / InfeasibleError.
     """
     t0 = time.perf_counter()
@@ -369,7 +373,9 @@ def run_optimize(
         from tailrace.optimize.contest.duplicates import admission, duplicate_sample
 
         # the projections contest_from_parts gives a sharp field's optimiser entries
-        dups = duplicate_sample(contest, sal, resolved.rules, _field_projections(slate, points), 0, resolved.n_lineups)
+        if share_figures or max_duplicates is not None:
+            dups = duplicate_sample(contest, sal, resolved.rules, _field_projections(slate, points), 0,
+                                    resolved.n_lineups)
         admit = admission(dups, max_duplicates) if max_duplicates is not None else None
         portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress, executor, contest_cap,
                                                      admit)
@@ -395,8 +401,9 @@ def run_optimize(
         warnings.append(f"asked for {resolved.n_lineups} lineups, got {len(lineups)}")
 
     X = portfolio_scores(points, lineups)
-    optimal, opt_rows = _optimal_figures(slate, points, resolved.rules, lineups, contest)
-    dup_rows, dup_info = _duplicate_figures(points, lineups, contest, dups, max_duplicates)
+    optimal, opt_rows = (_optimal_figures(slate, points, resolved.rules, lineups, contest) if share_figures
+                         else (None, []))
+    dup_rows, dup_info = _duplicate_figures(points, lineups, contest, dups if share_figures else None, max_duplicates)
     names = slate.names
     ids = slate.ids
     levels = tail_levels(beta)
@@ -430,7 +437,8 @@ def run_optimize(
             row.pop("seconds")
         if contest_info is not None:
             row["contest_marginal_ev"] = jsonable(float(contest_info["marginal_ev"][j]))
-        row.update(opt_rows[j])
+        if opt_rows:
+            row.update(opt_rows[j])
         if dup_rows:
             row.update(dup_rows[j])
         if not lr.optimal and lr.status not in ("marginal", "contest"):  # pool picks, not single optima

@@ -58,7 +58,7 @@ def build_portfolio(method: str, slate: Slate, scen: Scenarios, spec: Constraint
     cap = spec.global_max_exposure or 1.0
     if method in ("contest", "marginal"):
         run = run_optimize(slate, scen, spec.with_overrides(mode=method), contest=contest if method == "contest" else None,
-                           explain=False, timings=False)
+                           explain=False, timings=False, share_figures=False)
         lu = np.array(run.lineups, dtype=np.int64).reshape(-1, slate.site.roster_size)
         return np.sort(lu, axis=1), list(run.result.warnings)
     if method == "hvz":

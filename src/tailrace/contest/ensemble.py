@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tailrace.contest.field import Field, check_sharpness, residual_ownership, sample_field
+from tailrace.contest.field import Field, check_sharpness, gumbel, residual_ownership, sample_field
 from tailrace.contest.ownership import _cap_and_fill
 from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator
@@ -147,7 +147,7 @@ def _reject_draw(logw: np.ndarray, sal: np.ndarray, roster: int, lo: int, hi: in
     n = logw.shape[0]
     out, got, tries, batch = [], 0, 0, max(1024, 2 * k)
     while got < k:
-        keys = logw[None, :] + g.gumbel(size=(batch, n))
+        keys = logw[None, :] + gumbel(g, (batch, n))
         pick = np.argpartition(-keys, roster - 1, axis=1)[:, :roster]
         s = sal[pick].sum(axis=1)
         ok = (s >= lo) & (s <= hi) & np.isfinite(np.take_along_axis(keys, pick, axis=1)).all(axis=1)
@@ -172,7 +172,7 @@ MIN_ACCEPT = 0.05  # the rejection sampler keeps its weights where at least this
 def _acceptance(logw: np.ndarray, sal: np.ndarray, roster: int, lo: int, hi: int, g: np.random.Generator,
                 m: int = 2_000) -> tuple[float, float]:
     """(share of ``m`` weighted draws with salary in [lo, hi], their mean salary)."""
-    keys = logw[None, :] + g.gumbel(size=(m, logw.shape[0]))
+    keys = logw[None, :] + gumbel(g, (m, logw.shape[0]))
     pick = np.argpartition(-keys, roster - 1, axis=1)[:, :roster]
     s = sal[pick].sum(axis=1)
     return float(((s >= lo) & (s <= hi)).mean()), float(s.mean())

@@ -178,6 +178,18 @@ def top_lineups(
     return out
 
 
+def _near_optimal_pool(projections: np.ndarray, salaries: np.ndarray, roster_size: int, salary_cap: int,
+                       pool: int) -> tuple[np.ndarray, np.ndarray]:
+    """What both optimiser-entry models rank: the projections as float64, shape (n,), and the
+    ``pool`` best lineups by them under the cap, shape (m, roster_size) (:func:`top_lineups`).
+    ValueError when no lineup fits the cap."""
+    proj = np.asarray(projections, dtype=np.float64)
+    cand = top_lineups(proj, salaries, roster_size, salary_cap, pool)
+    if cand.shape[0] == 0:
+        raise ValueError("no lineup fits the salary cap")
+    return proj, cand
+
+
 def independent_optimiser_entries(
     projections: np.ndarray,
     salaries: np.ndarray,
@@ -217,10 +229,7 @@ def independent_optimiser_entries(
     """
     if n_entries <= 0:
         return np.zeros((0, roster_size), dtype=np.int32)
-    proj = np.asarray(projections, dtype=np.float64)
-    cand = top_lineups(proj, salaries, roster_size, salary_cap, pool)
-    if cand.shape[0] == 0:
-        raise ValueError("no lineup fits the salary cap")
+    proj, cand = _near_optimal_pool(projections, salaries, roster_size, salary_cap, pool)
     member = np.zeros((cand.shape[0], proj.shape[0]))  # (pool, n) 0/1: a lineup's score is member @ projection
     member[np.arange(cand.shape[0])[:, None], cand] = 1.0
     out = np.empty(n_entries, dtype=np.int64)
@@ -268,10 +277,7 @@ def optimiser_entries(
     """
     if n_entries <= 0:
         return np.zeros((0, roster_size), dtype=np.int32)
-    proj = np.asarray(projections, dtype=np.float64)
-    cand = top_lineups(proj, salaries, roster_size, salary_cap, pool)
-    if cand.shape[0] == 0:
-        raise ValueError("no lineup fits the salary cap")
+    proj, cand = _near_optimal_pool(projections, salaries, roster_size, salary_cap, pool)
     noisy = proj[None, :] * np.exp(rng.normal(0.0, noise, size=(n_users, proj.shape[0])))
     score = noisy[:, cand].sum(axis=2)  # (users, pool)
     t = min(top, cand.shape[0])

@@ -60,7 +60,8 @@ from tailrace.errors import InputError
 from tailrace.optimize.problem import LineupRules
 
 SIGMA = DEFAULT_SIGMA  # log-normal error of a user's ownership projection (issue 23)
-SELECTION_MEMBERS = 3  # the contest's field and two other field models, equal shares
+SELECTION_SHARPNESS = (0.2, 0.35)  # the selection's members 1.. (member 0: the contest's field)
+SELECTION_MEMBERS = 1 + len(SELECTION_SHARPNESS)  # the contest's field and the others, equal shares
 # held-out fields (sampler, sharpness): "calibrated" = tailrace's sampler; "uncalibrated" = drivers
 # drawn by the ownership weights as they are, one floor at ALT_MIN_SALARY_SHARE of the cap
 # (``sample_field_rejection`` without calibration rounds). Each on its own posterior draw of the truth.
@@ -89,9 +90,6 @@ def robust(contest: Contest) -> bool:
 def _shares(N: int, K: int) -> np.ndarray:
     """``K`` near-equal sizes summing to ``N``, shape (K,)."""
     return np.diff(np.linspace(0, N, K + 1).round().astype(np.int64))
-
-
-SELECTION_SHARPNESS = (0.2, 0.35)  # the selection's members 1.. (member 0: the contest's field)
 
 
 def _diverse_members(contest: Contest, ownership: np.ndarray, salaries: np.ndarray, rules: LineupRules,
