@@ -113,7 +113,11 @@ class SlateResponse(BaseModel):
     n_drivers: int
     drivers: list[DriverOut]
     notes: list[str] = Field(default_factory=list, description="what reading the files decided: a placeholder "
-                             "team column ignored, salary drivers left out of the grid (grid_complete)")
+                             "team column ignored, salary drivers left out of the grid (grid_complete, or a "
+                             "grid from history_id), where a history grid came from")
+    race: dict[str, Any] | None = Field(None, description=(
+        "the race and track the slate resolved to: race (name), track, track_type, season, race_num, date, "
+        "resolved_by; null when nothing named a track"))
 
 
 # ---------------------------------------------------------------------------- constraint specs
