@@ -43,7 +43,7 @@ _UPLOAD_SCHEMA = {
     "/slates",
     response_model=SlateResponse,
     status_code=201,
-    responses=errors(401, 413, 422),
+    responses=errors(401, 404, 413, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
