@@ -130,3 +130,29 @@ def test_hand_kept_seasons_are_whole_and_every_track_is_known() -> None:
         resolve_track(r["track"])
     assert resolve_track_or_race("Cook Out 400", 2025, "2025-03-30")[0].name == "Martinsville Speedway"
     assert resolve_track_or_race("Cook Out 400", 2025, "2025-08-16")[0].name == "Richmond Raceway"
+
+
+def test_2026_summer_and_finale_rows_resolve() -> None:
+    """2026 rows added from the sources the table's header names: the name gives the track and
+    the schedule's date; the new San Diego street course is a road course; the championship
+    race is Homestead in 2026 (Phoenix in 2024-2025), so the season settles it."""
+    cases = {
+        "Coca-Cola 600": ("Charlotte Motor Speedway", "2026-05-24", 13),
+        "Cracker Barrel 400": ("Nashville Superspeedway", "2026-05-31", 14),
+        "Anduril 250": ("Naval Base Coronado Street Course", "2026-06-21", 17),
+        "eero 400": ("Chicagoland Speedway", "2026-07-05", 19),
+        "Window World 450": ("North Wilkesboro Speedway", "2026-07-19", 21),
+        "NASCAR Cup Series Championship Race": ("Homestead-Miami Speedway", "2026-11-08", 36),
+    }
+    for name, (track, date, num) in cases.items():
+        trk, info = resolve_track_or_race(name, 2026)
+        assert (trk.name, info.date, info.race_num, info.season) == (track, date, num, 2026), name
+    assert resolve_track_or_race("Anduril 250", 2026)[0].track_type == "road"
+    assert resolve_track_or_race("San Diego")[0].name == "Naval Base Coronado Street Course"
+    assert resolve_track_or_race("NASCAR Cup Series Championship Race", 2025)[0].name == "Phoenix Raceway"
+    # Charlotte's fall race is back on the oval in 2026 (its day not published with the name)
+    trk, info = resolve_track_or_race("Bank of America 400", 2026)
+    assert trk.name == "Charlotte Motor Speedway" and trk.track_type == "intermediate" and info.date is None
+    # a 2026 Game Info with the date picks the race by date
+    trk, info = resolve_track_or_race("Toyota/Save Mart 350", None, "2026-06-28")
+    assert trk.name == "Sonoma Raceway" and (info.season, info.race_num) == (2026, 18)

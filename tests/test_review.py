@@ -201,3 +201,68 @@ def test_phoenix_ownership_from_simulated_means(phoenix: Path) -> None:
     mod = np.array([x["modelled"] for x in json.loads(first)["ownership"]["drivers"]])
     assert mod.sum() == pytest.approx(600.0) and mod.max() <= 80.0 + 1e-9
     assert main(args) == 0 and (phoenix / "sim.json").read_bytes() == first  # same inputs and seed, same bytes
+
+
+# ---------------------------------------------------------------------------- POST /review
+
+
+@pytest.fixture()
+def api(tmp_path: Path):
+    from fastapi.testclient import TestClient
+
+    from tailrace.api.app import create_app
+    from tailrace.api.settings import Settings
+
+    with TestClient(create_app(Settings(data_dir=tmp_path / "data", sync_time_limit=600))) as c:
+        yield c
+
+
+def _phoenix_slate_id(api, d: Path) -> str:
+    r = api.post("/slates", data={"site": "dk", "track": "Phoenix"},
+                 files={"salaries": (PHOENIX.name, PHOENIX.read_bytes()),
+                        "projections": ("proj.csv", (d / "proj.csv").read_bytes())})
+    assert r.status_code == 201, r.text
+    return r.json()["slate_id"]
+
+
+@pytest.mark.shared_data
+def test_review_endpoint_equals_the_cli_json(phoenix: Path, api) -> None:
+    code, cli = run(phoenix, "--portfolio", str(phoenix / "upload.csv"), "--user", "me", "--payouts",
+                    str(phoenix / "payouts.csv"))
+    assert code == 0
+    sid = _phoenix_slate_id(api, phoenix)
+    lineups = [r for r in csv.reader((phoenix / "upload.csv").open(newline=""))][1:]
+    prizes = [30, 20, 12, 8, 6, 4]  # payouts.csv, place by place
+    body = {"slate_id": sid, "standings": (phoenix / "standings.csv").read_text(encoding="utf-8-sig"),
+            "lineups": lineups, "user": "me", "entry_fee": 10,
+            "payouts": [{"min_rank": k + 1, "max_rank": k + 1, "prize": p} for k, p in enumerate(prizes)]}
+    r = api.post("/review", json=body)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["standings"].pop("file") == "standings.csv"
+    cli["standings"].pop("file")
+    assert got["contest"]["payouts"].pop("source") is not None and cli["contest"]["payouts"].pop("source")
+    assert got == cli
+    # and the hand calculation of test_phoenix_review_by_hand
+    assert [x["payout"] for x in got["lineups"]] == [10.0, 6.0, 0.0] and got["won"] == 16.0
+
+
+@pytest.mark.shared_data
+def test_review_endpoint_names_the_bad_row(phoenix: Path, api) -> None:
+    sid = _phoenix_slate_id(api, phoenix)
+    lines = (phoenix / "standings.csv").read_text(encoding="utf-8-sig").splitlines()
+    cells = next(csv.reader([lines[2]]))
+    cells[4] = "lots"  # Points of the second entry (file row 3)
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(cells)
+    lines[2] = buf.getvalue()
+    r = api.post("/review", json={"slate_id": sid, "standings": "\n".join(lines) + "\n", "user": "me",
+                                  "standings_name": "contest-standings.csv"})
+    assert r.status_code == 422, r.text
+    (d,) = r.json()["detail"]
+    assert d["row"] == 3 and d["field"] == "Points" and "contest-standings.csv" in d["file"]
+    assert "Traceback" not in r.text
+    r = api.post("/review", json={"slate_id": sid, "standings": "x", "lineups": [["1", "2"]], "bogus": 1})
+    assert r.status_code == 422 and "bogus" in r.text

@@ -331,6 +331,24 @@ def review_contest(
     )
 
 
+def review_report(slate: Slate, standings: Standings, lineups: np.ndarray, payouts: PayoutTable, entry_fee: float,
+                  *, modelled_ownership: np.ndarray | None, user: str | None = None,
+                  warnings: list[str] | None = None) -> tuple[ContestReview, dict[str, Any], list[str]]:
+    """:func:`review_contest` and its machine-readable report, as ``tailrace review --json`` writes it
+    and ``POST /review`` answers: :meth:`ContestReview.to_dict` plus every warning (``warnings``
+    given first, then the review's own) and the standings' file, entries and entries with a lineup.
+    Returns ``(review, report, warnings)``."""
+    result = review_contest(slate, standings, lineups, payouts, entry_fee, modelled_ownership=modelled_ownership,
+                            user=user)
+    said = list(warnings or [])
+    said += [w for w in result.warnings if w not in said]
+    report = result.to_dict(slate)
+    report["warnings"] = said
+    report["standings"] = {"file": standings.source, "entries": standings.n_entries,
+                           "with_lineup": int(standings.lineups().shape[0])}
+    return result, report, said
+
+
 def write_plots(review: ContestReview, standings: Standings, slate: Slate, folder: str | Path) -> list[Path]:
     """PNG plots into ``folder``: ``ownership.png`` (modelled against real ownership, one point a
     driver, the diagonal and the ten largest misses named) when ownership was modelled, and

@@ -14,7 +14,10 @@ Public API (stable):
 
 Sources: every track of ``shared/data/cup_results_2019_2023.csv`` (lengths and 2023 race
 lengths from that file), plus the 2024 Cup schedule (NASCAR.com) for Iowa Speedway, North
-Wilkesboro Speedway and Autódromo Hermanos Rodríguez (Mexico City). Typical laps = the
+Wilkesboro Speedway and Autódromo Hermanos Rodríguez (Mexico City), and NASCAR's 2025-10-21
+announcement of the Naval Base Coronado street course (San Diego, 2026: 3.4 miles, 16 turns; as
+printed by 10news.com and newsbeep.com; its race distance was not yet set, so its laps are the
+road type's typical laps until a race has run there). Typical laps = the
 scheduled distance of the track's most recent points race. Type choices: Daytona, Talladega
 and Atlanta (2022 on) are drafting superspeedways; Pocono and the Indianapolis oval are
 large flat tracks; flat tracks of about a mile or less (Phoenix, Richmond, New Hampshire,
@@ -89,6 +92,8 @@ _TABLE: tuple[tuple[str, str, int, float, tuple[str, ...]], ...] = (
     ("Indianapolis Motor Speedway Road Course", "road", 82, 2.439, ("Indianapolis Road Course", "Indy Road Course", "Indy RC")),
     ("Charlotte Motor Speedway Road Course", "road", 109, 2.28, ("Charlotte Roval", "Roval", "Charlotte Road Course")),
     ("Chicago Street Course", "road", 75, 2.2, ("Chicago", "Chicago Street Race", "Grant Park")),
+    ("Naval Base Coronado Street Course", "road", TYPICAL_LAPS["road"], 3.4,
+     ("Naval Base Coronado", "Coronado", "San Diego", "San Diego Street Race", "San Diego Street Course")),
     ("Circuit of the Americas", "road", 68, 3.41, ("COTA", "Austin")),
     ("Daytona International Speedway Road Course", "road", 70, 3.61, ("Daytona Road Course", "Daytona RC")),
     ("Road America", "road", 62, 4.048, ("Elkhart Lake",)),

@@ -47,6 +47,8 @@ def fuzz_server(tmp_path_factory):
 #     POST /backtest: unknown history ids (404), a body with neither slates nor synthetic_salaries
 #       with seasons (422: again no "one of these is required" in the schema).
 #     POST /plan: unknown slate ids (404).
+#     POST /review: unknown slate ids (404); any string is a standings "file" to the schema, and
+#       one that is not DraftKings' standings export is refused (422 naming its row and column).
 #   AcceptedNegativeData on the X-API-Key header of the public GET/POST /constraint-specs is not
 #     listed: the fuzz server has a key, so a request without it must be refused.
 KNOWN = {
@@ -58,6 +60,7 @@ KNOWN = {
     ("POST /constraint-specs", "RejectedPositiveData"),
     ("POST /backtest", "RejectedPositiveData"),
     ("POST /plan", "RejectedPositiveData"),  # unknown slate ids (404), as for /optimize
+    ("POST /review", "RejectedPositiveData"),  # unknown slate ids, standings text that is not a standings file
 }
 API_KEY = "fuzz-key-12"
 

@@ -106,12 +106,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.compute_lock = threading.Lock()
     install_handlers(app)
 
-    from tailrace.api.routes import (backtest, contest, health, histories, jobs, optimize, plan, portfolios,
+    from tailrace.api.routes import (backtest, contest, health, histories, jobs, optimize, plan, portfolios, review,
                                      simulate, slates, specs)
 
     app.include_router(health.router)
     secured = [Depends(require_api_key), Depends(reject_lone_surrogates)]
-    for mod in (slates, histories, specs, simulate, optimize, contest, backtest, plan, portfolios, jobs):
+    for mod in (slates, histories, specs, simulate, optimize, contest, backtest, plan, review, portfolios, jobs):
         app.include_router(mod.router, dependencies=secured)
 
     @app.get("/", include_in_schema=False)

@@ -137,7 +137,7 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
     spec = resolve_spec(ctx, req)
     # team / make for team and manufacturer rules: the slate's, else the uploaded history's, else
     # the graph's (as on the CLI)
-    slate = fill_team_and_make(slate, spec, load_history(ctx, req.history_id) if req.history_id else None,
+    slate = fill_team_and_make(slate, spec, load_history(ctx, req.history_id, slate) if req.history_id else None,
                                graph=_graph_of(ctx))
     spec.resolve(slate)  # bad names / obvious conflicts fail now, before any simulation
     n, seed, track, strengths = req.n_scenarios, req.seed, req.track, req.strengths

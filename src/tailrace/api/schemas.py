@@ -113,7 +113,11 @@ class SlateResponse(BaseModel):
     n_drivers: int
     drivers: list[DriverOut]
     notes: list[str] = Field(default_factory=list, description="what reading the files decided: a placeholder "
-                             "team column ignored, salary drivers left out of the grid (grid_complete)")
+                             "team column ignored, salary drivers left out of the grid (grid_complete, or a "
+                             "grid from history_id), where a history grid came from")
+    race: dict[str, Any] | None = Field(None, description=(
+        "the race and track the slate resolved to: race (name), track, track_type, season, race_num, date, "
+        "resolved_by; null when nothing named a track"))
 
 
 # ---------------------------------------------------------------------------- constraint specs
@@ -585,3 +589,28 @@ class PlanRequest(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError("each contest needs its own name")
         return v
+
+
+# ---------------------------------------------------------------------------- review
+
+
+class ReviewRequest(BaseModel):
+    """POST /review: a portfolio placed in a finished contest's real standings (``tailrace review``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slate_id: str = Field(min_length=1, max_length=64, description="the contest's stored slate (POST /slates)")
+    standings: str = Field(min_length=1, max_length=50_000_000, description=(
+        "the standings CSV as DraftKings exports it (Rank,EntryId,EntryName,TimeRemaining,Points,Lineup,,"
+        "Player,Roster Position,%Drafted,FPTS), as text"))
+    standings_name: str = Field("standings.csv", max_length=200, description="the file's name, for messages")
+    lineups: list[list[str]] | None = Field(None, max_length=10_000, description=(
+        "your lineups as lists of the slate's driver IDs (default: the user's entries in the standings)"))
+    user: str | None = Field(None, max_length=200, description="your user name as in EntryName: your entries "
+                             "are taken out of the field before the lineups are placed")
+    payouts: list[PayoutRow] | None = Field(None, max_length=10_000, description=(
+        "the contest's payout table; default: the parametric table for entry_fee, field size and rake"))
+    entry_fee: float = Field(5.0, ge=0, le=1e6)
+    field_size: int | None = Field(None, ge=1, le=10_000_000, description=(
+        "entries, for the parametric table (default: the standings' entries less the user's, plus the lineups)"))
+    rake: float = Field(DEFAULT_RAKE, ge=0, lt=1)

@@ -160,11 +160,15 @@ def _display_name(name: str | None, default: str) -> str:
 
 def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, projections: bytes | None,
                        projections_name: str | None, track: str | None, *, grid_complete: bool = False,
-                       season: int | None = None) -> Slate:
+                       season: int | None = None, history: tuple[str, str] | None = None) -> Slate:
     """A Slate read from uploaded file contents through the library's readers.
 
     The bytes go to a private temporary directory; every message names the uploaded file by
-    the name the client gave it, never by a server path.
+    the name the client gave it, never by a server path. ``history``: ``(text, name)`` of a stored
+    history; with no projections the slate's starting grid comes from it (the race's ``start``
+    column only, as ``tailrace optimize --history`` takes it:
+    :func:`tailrace.sim.history_strength.slate_from_history_grid`), with notes saying where the
+    grid came from and naming the salary drivers left out.
     """
     from tailrace.slate import read_slate
     from tailrace.textfile import decode_text
@@ -200,7 +204,17 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
         if binary:
             raise InputError(binary)
         try:
-            slate = read_slate(site, sal_path, proj_path, track=track, grid_complete=grid_complete, season=season)
+            if history is not None and proj_path is None:
+                from tailrace.sim.history_strength import slate_from_history_grid
+
+                slate, hg, line = slate_from_history_grid(site, sal_path, history[0], history[1], track=track,
+                                                          season=season)
+                use = ("pass the same history_id to /simulate or /optimize for strengths from those ratings"
+                       if hg.model is not None else "send no history_id to /simulate or /optimize for this slate")
+                slate = replace(slate, notes=slate.notes + (f"{line}: {use}",))
+            else:
+                slate = read_slate(site, sal_path, proj_path, track=track, grid_complete=grid_complete,
+                                   season=season)
         except InputError as exc:
             raise InputError([replace(p, message=clean(p.message), file=clean(p.file), fix=clean(p.fix))
                               for p in exc.problems]) from None
@@ -220,8 +234,11 @@ def save_slate(ctx: Context, slate: Slate) -> tuple[str, dict[str, Any]]:
 
 def slate_response(slate_id: str, d: dict[str, Any]) -> dict[str, Any]:
     """The SlateResponse body for a stored slate dict."""
+    from tailrace.races import RaceInfo
+
+    race = RaceInfo(**d["race"]).to_json() if d.get("race") else None
     return {"slate_id": slate_id, "site": d["site"], "track": d.get("track"), "n_drivers": len(d["drivers"]),
-            "drivers": d["drivers"], "notes": list(d.get("notes") or [])}
+            "drivers": d["drivers"], "notes": list(d.get("notes") or []), "race": race}
 
 
 def load_slate(ctx: Context, slate_id: str) -> Slate:
@@ -279,12 +296,25 @@ def save_history(ctx: Context, data: bytes, name: str | None) -> dict[str, Any]:
     return history_summary(hid, model)
 
 
-def load_history(ctx: Context, history_id: str) -> Any:
-    """The fitted HistoryModel of a stored history (NotFound if unknown)."""
-    from tailrace.sim.history_strength import history_model_from_text
+def load_history(ctx: Context, history_id: str, slate: Slate | None = None) -> Any:
+    """The fitted HistoryModel of a stored history (NotFound if unknown).
+
+    With the ``slate``: when the history holds the slate's race, the ratings are fitted on the
+    races before it only, never on its result or a later one (as ``tailrace optimize --history``:
+    :func:`tailrace.sim.history_strength.history_model_for_race_text`)."""
+    from tailrace.sim.history_strength import history_model_for_race_text, history_model_from_text
 
     h = ctx.store.get_history(history_id)
+    race = getattr(slate, "race", None)
+    if race is not None and getattr(race, "season", None) is not None:
+        return history_model_for_race_text(h["text"], h["name"], race)[0]
     return history_model_from_text(h["text"], h["name"])
+
+
+def stored_history(ctx: Context, history_id: str) -> tuple[str, str]:
+    """``(text, name)`` of a stored history (NotFound if unknown)."""
+    h = ctx.store.get_history(history_id)
+    return h["text"], h["name"]
 
 
 def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | None,
@@ -308,7 +338,7 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
     if strengths is not None and len(strengths) != slate.n:
         raise InputError(Problem(f"{len(strengths)} strengths for {slate.n} drivers", field="strengths",
                                  fix="give one log-strength per driver, in the slate's driver order"))
-    model = load_history(ctx, history_id) if history_id else None
+    model = load_history(ctx, history_id, slate) if history_id else None
     hist_part = None if model is None else {"key": model.key, "weight": history_weight}
     if allow_shift:  # keyed only when set, so ids made before the option existed stay valid
         hist_part = {**(hist_part or {}), "allow_shift": True}

@@ -266,20 +266,14 @@ def register(app: typer.Typer) -> None:
                                          "FILE holding this race's grid) to simulate",
                                          field="--projections", fix="add --projections, --history or --scenarios"))
             if projections is None:  # the grid of this race from the history, strengths from the races before it
-                from tailrace.sim.history_strength import history_grid
+                from tailrace.sim.history_strength import slate_from_history_grid
+                from tailrace.textfile import read_text_file
 
-                bare = read_slate(rules, salaries, track=track, season=season)
-                hg = history_grid(history, bare.race)
-                slate = read_slate(rules, salaries, track=track, season=season, grid=hg.grid,
-                                   grid_label=f"{history.name} ({hg.race_id[0]} race {hg.race_id[1]} starting grid)")
+                slate, hg, grid_line = slate_from_history_grid(
+                    rules, salaries, read_text_file(history, str(history), param="history"), str(history),
+                    track=track, season=season)
                 hist = hg.model
-                if hg.note:  # the file's first race: the strengths fall back (the simulation says to what)
-                    from dataclasses import replace as _replace
-
-                    slate = _replace(slate, notes=slate.notes + (hg.note,))
-                rated = f"ratings from the {hist.n_races} races before it" if hist is not None else hg.note
-                err_console.print(f"grid: {hg.race_id[0]} race {hg.race_id[1]} at {hg.track} from {history.name} "
-                                  f"(start column only); {rated}", highlight=False)
+                err_console.print(grid_line, highlight=False)
             else:
                 slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete,
                                    season=season)

@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         from tailrace.contest import read_ownership
         from tailrace.contest.standings import read_standings
         from tailrace.pipeline import field_ownership, payouts_from_options
-        from tailrace.review import field_of, review_contest, user_lineups, write_plots
+        from tailrace.review import field_of, review_report, user_lineups, write_plots
         from tailrace.slate import read_slate
 
         rules = site_rules(site)
@@ -158,16 +158,12 @@ def register(app: typer.Typer) -> None:
                 warnings.append("--history and --scenarios are used only to model ownership from mean points, which "
                                 "the projections (or their ownership column) already give: ignored")
             own = field_ownership(slate, points, warnings)
-        result = review_contest(slate, table, lineups, pay, entry_fee, modelled_ownership=own, user=user)
-        warnings += [w for w in result.warnings if w not in warnings]
+        result, report, warnings = review_report(slate, table, lineups, pay, entry_fee, modelled_ownership=own,
+                                                 user=user, warnings=warnings)
         for w in warnings:
             err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
         print_review(result, slate)
         if json_out is not None:
-            report = result.to_dict(slate)
-            report["warnings"] = warnings
-            report["standings"] = {"file": table.source, "entries": table.n_entries,
-                                   "with_lineup": int(table.lineups().shape[0])}
             atomic_write_text(json_out, json.dumps(report, indent=2, allow_nan=False))
             console.print(f"wrote the review to {json_out}")
         if plots is not None:

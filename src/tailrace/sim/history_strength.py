@@ -8,6 +8,10 @@ Public API (stable)::
     HistoryModel.strengths(slate, track_type, params) -> HistoryStrengths
     blend(history, user, known, weight) -> blended strengths
     blend_weight(weight=None) -> (history weight, how)
+    history_grid(path, race) / history_grid_from_text(text, name, race) -> HistoryGrid  # this race's
+        starting grid, ratings of the races before it
+    slate_from_history_grid(site, salaries, text, name, track=, season=) -> (Slate, HistoryGrid, line)
+    history_model_for_race(path, race) / history_model_for_race_text(text, name, race) -> (model, note)
 
 ``HistoryModel`` holds the reversed Plackett–Luce ratings of :func:`tailrace.sim.ratings.fit_ratings`
 (driver, driver x track type, team, manufacturer, start, novice and form terms) fitted on every
@@ -44,6 +48,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -238,28 +243,44 @@ def history_grid(path: str | Path, race: object, *, name: str | None = None,
     is unknown or when the history does not hold the race. When no complete race comes before it
     (the file's first race) ``model`` is None and ``note`` says the strengths cannot come from it.
     """
-    from tailrace.errors import InputError, Problem
     from tailrace.textfile import read_text_file
 
     label = name or str(path)
-    give = "give a projections file with the grid (name, start) instead"
-    season = getattr(race, "season", None)
-    track = getattr(race, "track", None)
-    if season is None or track is None:
+    _need_season(race)
+    return history_grid_from_text(read_text_file(path, label, param="history"), label, race, config=config)
+
+
+_GIVE_GRID = "give a projections file with the grid (name, start) instead"
+
+
+def _need_season(race: object) -> None:
+    from tailrace.errors import InputError, Problem
+
+    if getattr(race, "season", None) is None or getattr(race, "track", None) is None:
         raise InputError(Problem(
             "the history cannot give this race's grid: the race's season is not known", param="history",
-            fix="say the season ({season=2023}), name the salary file dk_<season>_r<NN>_<track>.csv, or " + give))
-    text = read_text_file(path, label, param="history")
+            fix="say the season ({season=2023}), name the salary file dk_<season>_r<NN>_<track>.csv, or "
+                + _GIVE_GRID))
+
+
+def history_grid_from_text(text: str, label: str, race: object, *,
+                           config: RatingConfig | None = None) -> HistoryGrid:
+    """:func:`history_grid` of a history already read as text (``label``: its name in messages),
+    e.g. one stored by the API."""
+    from tailrace.errors import InputError, Problem
+
+    _need_season(race)
+    season, track = getattr(race, "season"), getattr(race, "track")
     history = parse_history(text, label)
     ids = _races_of(history, race)
     if not ids:
         raise InputError(Problem(f"the history {Path(label).name} holds no complete {season} race at {track}",
-                                 param="history", fix=give + ", or a history that holds the race"))
+                                 param="history", fix=_GIVE_GRID + ", or a history that holds the race"))
     if len(ids) > 1:
         which = ", ".join(f"race {r.race_num} ({r.race_date or 'no date'})" for r in ids)
         raise InputError(Problem(f"the history holds {len(ids)} {season} races at {track}: {which}",
                                  param="history", fix="name the salary file dk_<season>_r<NN>_<track>.csv with "
-                                 "the race number, or " + give))
+                                 "the race number, or " + _GIVE_GRID))
     this = ids[0]
     before = history.before(*this.race_id)
     order = np.argsort(this.start, kind="stable")
@@ -271,6 +292,35 @@ def history_grid(path: str | Path, race: object, *, name: str | None = None,
     cfg = config or RatingConfig()
     key = hashlib.sha256(text.encode("utf-8") + repr(cfg).encode() + repr(("before", this.race_id)).encode()).hexdigest()
     return HistoryGrid(this.race_id, track, grid, history_model(before, key, cfg))
+
+
+def slate_from_history_grid(site: str, salaries: str | Path, text: str, label: str, *, track: str | None = None,
+                            season: int | None = None, config: RatingConfig | None = None
+                            ) -> tuple[Any, HistoryGrid, str]:
+    """A slate whose starting grid comes from a history (no projections), as ``tailrace optimize
+    --history`` and the API's ``POST /slates`` with a ``history_id`` build it.
+
+    The salary file is read once bare to resolve its race, the race's grid is taken from the
+    history (its ``start`` column only), and the slate is read again on that grid: salary
+    drivers not on it are left out, named in the slate's notes. Returns ``(slate, grid, line)``;
+    ``slate.notes`` carries ``grid.note`` when the history holds no race before this one, and
+    ``line`` is one sentence saying where the grid and the ratings come from.
+    """
+    from dataclasses import replace as _replace
+
+    from tailrace.slate import read_slate
+
+    bare = read_slate(site, salaries, track=track, season=season)
+    hg = history_grid_from_text(text, label, bare.race, config=config)
+    name = Path(label).name
+    slate = read_slate(site, salaries, track=track, season=season, grid=hg.grid,
+                       grid_label=f"{name} ({hg.race_id[0]} race {hg.race_id[1]} starting grid)")
+    if hg.note:  # the file's first race: the strengths fall back (the simulation says to what)
+        slate = _replace(slate, notes=slate.notes + (hg.note,))
+    rated = f"ratings from the {hg.model.n_races} races before it" if hg.model is not None else hg.note
+    line = (f"grid: {hg.race_id[0]} race {hg.race_id[1]} at {hg.track} from {name} (start column only); "
+            f"{rated}")
+    return slate, hg, line
 
 
 def _races_of(history: History, race: object) -> list:
@@ -306,13 +356,19 @@ def history_model_for_race(path: str | Path, race: object, *, name: str | None =
     whole file's model (``load_history_model``) and the note is None.
     A history whose only races are this one and later ones is an InputError: nothing is left to rate.
     """
-    from dataclasses import replace
-
-    from tailrace.errors import InputError, Problem
     from tailrace.textfile import read_text_file
 
     label = name or str(path)
-    text = read_text_file(path, label, param="history")
+    return history_model_for_race_text(read_text_file(path, label, param="history"), label, race, config=config)
+
+
+def history_model_for_race_text(text: str, label: str, race: object, *,
+                                config: RatingConfig | None = None) -> tuple[HistoryModel, str | None]:
+    """:func:`history_model_for_race` of a history already read as text (``label``: its name)."""
+    from dataclasses import replace
+
+    from tailrace.errors import InputError, Problem
+
     history = parse_history(text, label)
     ids = _races_of(history, race)
     if len(ids) != 1:

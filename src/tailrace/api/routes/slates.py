@@ -13,7 +13,8 @@ from tailrace.api.deps import get_context, get_store
 from tailrace.api.errors import ApiError, validation_detail
 from tailrace.api.routes.common import errors
 from tailrace.api.schemas import SlateIn, SlateResponse
-from tailrace.api.services import Context, save_slate, slate_from_json, slate_from_uploads, slate_response
+from tailrace.api.services import (Context, save_slate, slate_from_json, slate_from_uploads, slate_response,
+                                   stored_history)
 from tailrace.store import Store
 
 router = APIRouter(tags=["slates"])
@@ -31,6 +32,9 @@ _UPLOAD_SCHEMA = {
                           "salary drivers missing from them do not start and are left out (each named in "
                           "the slate's notes)"},
         "season": {"type": "integer", "description": "the race's season when the salary file does not say it"},
+        "history_id": {"type": "string", "description": "a stored history (POST /histories) that holds this race: "
+                       "with no projections, the slate's starting grid is the race's start column in it (nothing "
+                       "else of the race is read); salary drivers not on that grid are left out, named in notes"},
     },
 }
 
@@ -39,7 +43,7 @@ _UPLOAD_SCHEMA = {
     "/slates",
     response_model=SlateResponse,
     status_code=201,
-    responses=errors(401, 413, 422),
+    responses=errors(401, 404, 413, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -53,6 +57,9 @@ _UPLOAD_SCHEMA = {
 async def create_slate(request: Request, ctx: Context = Depends(get_context)) -> dict[str, Any]:
     """Store a slate from the site's salary CSV plus projections (multipart), or from JSON drivers.
 
+    Multipart with ``history_id`` and no projections: the starting grid is this race's in the
+    stored history (start column only), as ``tailrace optimize --history`` takes it.
+
     Name-matching and file problems come back as 422, each with its file, row, field and fix.
     """
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -65,7 +72,7 @@ async def create_slate(request: Request, ctx: Context = Depends(get_context)) ->
                 f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in detail[:5]), detail) from None
         slate = slate_from_json(body)
     elif ctype == "multipart/form-data":
-        slate = await _from_form(request)
+        slate = await _from_form(request, ctx)
     else:
         raise ApiError(415, "send the slate as multipart/form-data (site, salaries, projections files) "
                             "or as application/json (site, drivers)")
@@ -73,7 +80,7 @@ async def create_slate(request: Request, ctx: Context = Depends(get_context)) ->
     return slate_response(slate_id, d)
 
 
-async def _from_form(request: Request):
+async def _from_form(request: Request, ctx: Context):
     try:
         form = await request.form(max_files=2, max_fields=12)
     except Exception:
@@ -98,6 +105,15 @@ async def _from_form(request: Request):
     if grid is not None and (not isinstance(grid, str) or grid.strip().lower() not in _BOOLS):
         problems.append({"loc": ["body", "grid_complete"], "msg": "grid_complete must be true or false",
                          "type": "bool"})
+    history_id = form.get("history_id")
+    if history_id is not None and (not isinstance(history_id, str) or not history_id.strip()
+                                   or len(history_id) > 100):
+        problems.append({"loc": ["body", "history_id"], "msg": "history_id must be the id POST /histories returned",
+                         "type": "type"})
+    elif history_id is not None and proj is not None:
+        problems.append({"loc": ["body", "history_id"], "msg": "history_id gives the grid only when no projections "
+                         "are sent; here the projections give it: drop one (pass history_id to /simulate or "
+                         "/optimize for strengths)", "type": "conflict"})
     season = form.get("season")
     if season is not None and (not isinstance(season, str) or not season.strip().isdigit()
                                or not 1948 <= int(season) <= 2100):
@@ -106,11 +122,12 @@ async def _from_form(request: Request):
         raise ApiError(422, "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in problems), problems)
     sal_bytes = await sal.read()
     proj_bytes = await proj.read() if proj is not None else None
+    history = await run_in_threadpool(stored_history, ctx, history_id.strip()) if history_id else None
     return await run_in_threadpool(slate_from_uploads, site.strip().lower(), sal_bytes, sal.filename,
                                    proj_bytes, proj.filename if proj is not None else None,
                                    track if track else None,
                                    grid_complete=_BOOLS.get(grid.strip().lower(), False) if grid else False,
-                                   season=int(season) if season else None)
+                                   season=int(season) if season else None, history=history)
 
 
 @router.get("/slates/{slate_id}", response_model=SlateResponse, responses=errors(401, 404))
