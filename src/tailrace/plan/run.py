@@ -270,26 +270,35 @@ def run_plan(
         against = [j for j in fixed if j != i and lineups[j].shape[0]]
         if overlap_rule and against:
             admit = overlap_admission(np.concatenate([lineups[j] for j in against]), slate.n, int(max_overlap_day))
-        short = None
-        try:
-            run = run_optimize(slate, scenarios, spec, explain=False, timings=False, contest=contests_b[i],
-                               executor=executor, contest_cap=contest_cap, max_duplicates=max_duplicates, admit=admit)
-            got = len(run.lineups)
-            if admit is not None and got < n:
-                short = f"only {got} of the {n} lineups {what} keep it"
-        except InfeasibleError as exc:
-            if admit is None:
-                raise
-            short = f"contest mode cannot find the {n} lineups {what} under it ({as_text(exc)})"
-        if short is not None:
-            names = ", ".join(f"'{as_text(contests[j].name)}'" for j in against)
-            raise InputError(Problem(
-                f"contest '{as_text(contests[i].name)}': the day's overlap rule (lineups of different contests share at most "
-                f"{max_overlap_day} drivers) leaves it too few lineups against the {sum(lineups[j].shape[0] for j in against)} "
-                f"of {names}: {short}", param="max_overlap_day",
-                fix=f"raise {{max_overlap_day={int(max_overlap_day) + 1}}} or more, or lower max_entries of "
-                    f"'{as_text(contests[i].name)}' (or of {names})"))
-        return run
+
+        def attempt(rule: Any) -> tuple[Any, InfeasibleError | None]:
+            try:
+                return run_optimize(slate, scenarios, spec, explain=False, timings=False, contest=contests_b[i],
+                                    executor=executor, contest_cap=contest_cap, max_duplicates=max_duplicates,
+                                    admit=rule), None
+            except InfeasibleError as exc:
+                return None, exc
+
+        run, exc = attempt(admit)
+        if admit is None or (exc is None and len(run.lineups) >= n):
+            if exc is not None:
+                raise exc
+            return run
+        # short under the rule: blame it only when the same build without it is not short
+        free, free_exc = attempt(None)
+        if free_exc is not None:
+            raise free_exc
+        if len(free.lineups) < n and run is not None:
+            return run  # short either way: what it was before the rule (run_optimize's warning says so)
+        short = (f"only {len(run.lineups)} of the {n} lineups {what} keep it" if exc is None else
+                 f"contest mode cannot find the {n} lineups {what} under it ({as_text(exc)})")
+        names = ", ".join(f"'{as_text(contests[j].name)}'" for j in against)
+        n_against = sum(lineups[j].shape[0] for j in against)
+        raise InputError(Problem(
+            f"contest '{as_text(contests[i].name)}': the day's overlap rule (lineups of different contests share at "
+            f"most {max_overlap_day} drivers) leaves it too few lineups against the {n_against} of {names}: {short}",
+            param="max_overlap_day", fix=f"raise {{max_overlap_day={int(max_overlap_day) + 1}}} or more, or lower "
+                                         f"max_entries of '{as_text(contests[i].name)}' (or of {names})"))
 
     # ------------------------------------------------------------------ build (scenario set 1)
     built: list[np.ndarray] = [np.zeros((0, roster), dtype=np.int64)] * C
