@@ -35,7 +35,9 @@ their full builds. Every build then keeps the rule against every other, so any p
 allocation picks keep it too. A rebuild for the exposure rules (above) re-applies it against
 every lineup fixed at that point: the contests not rebuilt and those rebuilt before it. A contest
 the rule leaves with fewer lineups than it is built or rebuilt for is an InputError naming the
-contest and ``max_overlap_day``, never a shorter build. Cash games take the same road (contest
+contest and ``max_overlap_day``, never a shorter build (the rule is blamed only when the same
+build without it is full; one that fails or runs short without it too fails or runs short as
+before). Cash games take the same road (contest
 mode against their flat table), so the rule holds for them too. The result reports the rule
 (``max_overlap_day``) and the most drivers two entered lineups of different contests share
 (``overlap_across_contests``).
@@ -113,8 +115,8 @@ def check_day_options(bankroll: float, max_stake: float, kelly: float = 1.0, max
     if max_exposure is not None and not (0 < max_exposure <= 1):
         problems.append(Problem(f"max exposure {max_exposure} must lie in (0, 1]", param="max_exposure",
                                 fix="e.g. {max_exposure=0.5}"))
-    if max_overlap_day is not None and (isinstance(max_overlap_day, bool) or not isinstance(max_overlap_day, (int, np.integer))
-                                        or max_overlap_day < 0):
+    whole = isinstance(max_overlap_day, (int, np.integer)) and not isinstance(max_overlap_day, bool)
+    if max_overlap_day is not None and not (whole and max_overlap_day >= 0):
         problems.append(Problem(f"max overlap day {max_overlap_day!r} must be a whole number >= 0 (drivers two "
                                 "lineups of different contests may share)", param="max_overlap_day",
                                 fix="e.g. {max_overlap_day=4}"))
