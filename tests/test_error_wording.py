@@ -77,7 +77,7 @@ def test_every_parameter_has_a_real_request_field() -> None:
 
     from tailrace.api import schemas
 
-    requests = [schemas.OptimizeRequest, schemas.SimulateRequest, schemas.ContestRequest]
+    requests = [schemas.OptimizeRequest, schemas.SimulateRequest, schemas.ContestRequest, schemas.PlanRequest]
 
     def has(model: type[BaseModel], path: list[str]) -> bool:
         f = model.model_fields.get(path[0])

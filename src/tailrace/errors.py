@@ -22,6 +22,8 @@ PARAMS = frozenset({
     "allow_projection_shift", "contest_cap", "dask", "entries", "entry_fee", "field_file", "field_sharpness",
     "field_size", "graph_uri", "max_duplicates", "grid_complete", "history", "history_weight", "n_lineups", "n_scenarios", "ownership",
     "payouts", "portfolio", "rake", "scenarios", "season", "site", "spec", "track",
+    # the contest-day plan's own options (plan.run.check_day_options)
+    "bankroll", "max_stake", "kelly", "max_exposure", "max_overlap_day",
 })
 
 Say = Callable[[str, "str | None"], str]

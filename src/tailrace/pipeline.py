@@ -304,6 +304,7 @@ def run_optimize(
     executor: Any = None,
     contest_cap: int | None = None,
     max_duplicates: float | None = None,
+    admit: Callable[[np.ndarray], np.ndarray] | None = None,
     share_figures: bool = True,
 ) -> OptimizeRun:
     """Build the portfolio ``spec`` asks for on ``scenarios`` and describe it.
@@ -321,7 +322,9 @@ def run_optimize(
     the top prizes inside the selection (a place; 1 = uncapped); default: chosen per run by
     cross-validation on the optimisation scenarios. ``max_duplicates`` (mode contest): no lineup
     whose expected duplicates in the field exceed it enters the candidate pool
-    (``optimize.contest.duplicates``). Every run reports optimal % per driver and lineup
+    (``optimize.contest.duplicates``). ``admit`` (mode contest; lineups (k, roster) -> bool (k,)):
+    a further admission rule (the plan's day overlap rule), applied with ``max_duplicates``'s:
+    only lineups both pass enter any pool. Every run reports optimal % per driver and lineup
     (``optimize.optimal_share``) against ownership: the contest's (``ownership_source``
     "contest"; a given field's own when it came without ownership, "field"), else the slate's
     ownership column ("slate") or tailrace's model ("model"). Mode contest adds per lineup the
@@ -343,6 +346,8 @@ def run_optimize(
     from tailrace.optimize.contest.duplicates import check_max_duplicates
 
     max_duplicates = check_max_duplicates(max_duplicates, resolved.mode)
+    if admit is not None and resolved.mode != "contest":
+        raise ValueError("admit (an admission rule) applies to mode 'contest' only")
     if resolved.mode == "contest" and contest is None:
         raise InputError(
             Problem(
@@ -376,7 +381,9 @@ def run_optimize(
         if share_figures or max_duplicates is not None:
             dups = duplicate_sample(contest, sal, resolved.rules, _field_projections(slate, points), 0,
                                     resolved.n_lineups)
-        admit = admission(dups, max_duplicates) if max_duplicates is not None else None
+        both = [a for a in (admission(dups, max_duplicates) if max_duplicates is not None else None, admit)
+                if a is not None]
+        admit = both[0] if len(both) == 1 else (lambda lu: both[0](lu) & both[1](lu)) if both else None
         portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress, executor, contest_cap,
                                                      admit)
     else:

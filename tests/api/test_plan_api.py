@@ -37,7 +37,8 @@ def slate_id(client: httpx.Client) -> str:
 
 
 def test_plan_job(client: httpx.Client, slate_id: str) -> None:
-    body = {"slate_id": slate_id, "contests": DAY, "bankroll": 100, "max_stake": 0.25, "n_scenarios": 300, "seed": 4}
+    body = {"slate_id": slate_id, "contests": DAY, "bankroll": 100, "max_stake": 0.25, "n_scenarios": 300, "seed": 4,
+            "max_overlap_day": 4}
     r = client.post("/plan", json=body)
     assert r.status_code == 202, r.text
     assert r.json()["kind"] == "plan"
@@ -57,6 +58,11 @@ def test_plan_job(client: httpx.Client, slate_id: str) -> None:
             ids = [line.split(",") for line in c["upload_csv"].strip().splitlines()[1:]]
             assert [sorted(x) for x in ids] == [sorted(lu["driver_ids"]) for lu in c["lineups"]]
     assert all(c["upload_csv"] is None or c["upload_csv"].startswith("D,D,D,D,D,D") for c in rows)
+    # the day's overlap rule: lineups of different contests share at most 4 drivers, counted here
+    assert doc["max_overlap_day"] == 4
+    shared = [len(set(a["driver_ids"]) & set(b["driver_ids"])) for a in rows[0]["lineups"] for b in rows[1]["lineups"]]
+    assert max(shared, default=0) <= 4
+    assert doc["overlap_across_contests"] == (max(shared) if shared else None)
 
 
 def test_plan_bad_requests(client: httpx.Client, slate_id: str) -> None:

@@ -55,7 +55,7 @@ def plan_work(ctx: Context, req: PlanRequest, progress: Progress = no_progress) 
     steps = iter(np.linspace(0.2, 0.95, 2 * len(day) + 3))
     run = run_plan(slate, day, sets[0], sets[1], sets[2], bankroll=req.bankroll, max_stake=req.max_stake,
                    kelly=req.kelly, max_exposure=req.max_exposure, seed=req.seed, make_contest=make,
-                   max_duplicates=req.max_duplicates,
+                   max_duplicates=req.max_duplicates, max_overlap_day=req.max_overlap_day,
                    say=lambda m: progress(float(next(steps, 0.95)), m))
     doc = dict(run.result)
     doc["warnings"] = sorted(set(warnings), key=warnings.index) + doc["warnings"]

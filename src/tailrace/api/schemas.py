@@ -579,6 +579,8 @@ class PlanRequest(BaseModel):
                              "sets (build, allocate, report)")
     max_duplicates: float | None = Field(None, ge=0, allow_inf_nan=False, description="no lineup of any "
                                          "contest may expect more field entries holding its drivers than this")
+    max_overlap_day: int | None = Field(None, ge=0, le=6, strict=True, description="any two lineups entered in "
+                                        "different contests share at most this many drivers")
     seed: int = Field(1, ge=0, le=MAX_SEED - 2, strict=True)
     track: str | None = Field(None, max_length=100)
 

@@ -17,6 +17,8 @@ FLAGS = {
     "history_weight": "--history-weight", "max_duplicates": "--max-duplicates", "n_lineups": "--lineups",
     "n_scenarios": "--n-scenarios", "ownership": "--ownership", "payouts": "--payouts", "portfolio": "--portfolio",
     "rake": "--rake", "scenarios": "--scenarios", "season": "--season", "site": "--site", "spec": "--spec", "track": "--track",
+    "bankroll": "--bankroll", "max_stake": "--max-stake", "kelly": "--kelly", "max_exposure": "--max-exposure",
+    "max_overlap_day": "--max-overlap-day",
 }
 # Commands whose flag for a parameter differs: `simulate --scenarios 10000` is a count, not a file.
 COMMAND_FLAGS = {"simulate": {"n_scenarios": "--scenarios"}, "calibrate": {"n_scenarios": "--scenarios"},

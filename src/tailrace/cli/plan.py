@@ -88,7 +88,8 @@ def register(app: typer.Typer) -> None:
         projections: Path | None = typer.Option(None, "--projections", help="Projections CSV with starts (to simulate)."),
         contests: Path = typer.Option(..., "--contests", help="The day's contests (YAML): name, kind (gpp | double-up "
                                       "| 50-50 | a payout file), entry_fee, field_size, max_entries, optional "
-                                      "ownership, contest_id, max_exposure, max_overlap."),
+                                      "ownership, contest_id, max_exposure, max_overlap; at the top level "
+                                      "optionally max_overlap_day."),
         bankroll: float = typer.Option(..., "--bankroll", help="Your bankroll in dollars."),
         max_stake: float = typer.Option(0.3, "--max-stake", help="Cap on the day's total fees, as a share of the "
                                         "bankroll, in (0, 1)."),
@@ -105,6 +106,10 @@ def register(app: typer.Typer) -> None:
         json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable plan here."),
         max_duplicates: float | None = typer.Option(None, "--max-duplicates", help="No lineup of any contest may "
                                                     "expect more field entries holding its drivers than this."),
+        max_overlap_day: int | None = typer.Option(None, "--max-overlap-day", help="Any two lineups entered in "
+                                                   "different contests share at most this many drivers (so no "
+                                                   "lineup is entered twice below the roster size); replaces the "
+                                                   "contests file's max_overlap_day."),
         track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
         allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
         grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
@@ -124,31 +129,23 @@ def register(app: typer.Typer) -> None:
         from tailrace.export import DayEntries, contest_entry_counts, fill_dk_entries_by_contest_text, write_upload
         from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
         from tailrace.pipeline import parse_field_sharpness, simulate_scenarios
-        from tailrace.plan.contests import read_contests
-        from tailrace.plan.run import run_plan
+        from tailrace.plan.contests import read_day
+        from tailrace.plan.run import check_day_options, run_plan
         from tailrace.slate import read_slate
         from tailrace.textfile import read_text_file
 
         rules = site_rules(site)
         parse_field_sharpness(field_sharpness)
         problems = []
-        if not (bankroll > 0) or bankroll == float("inf"):
-            problems.append(Problem(f"bankroll {bankroll} must be a positive number of dollars", field="--bankroll",
-                                    fix="e.g. --bankroll 500"))
-        if not (0 < max_stake < 1):
-            problems.append(Problem(f"max stake {max_stake} must lie in (0, 1) (a share of the bankroll)",
-                                    field="--max-stake", fix="e.g. --max-stake 0.3"))
-        if not (0 < kelly <= 1):
-            problems.append(Problem(f"Kelly fraction {kelly} must lie in (0, 1]", field="--kelly",
-                                    fix="1 for full Kelly, 0.5 for half"))
-        if max_exposure is not None and not (0 < max_exposure <= 1):
-            problems.append(Problem(f"max exposure {max_exposure} must lie in (0, 1]", field="--max-exposure",
-                                    fix="e.g. --max-exposure 0.5"))
+        try:  # the library's checks, its parameters worded as this command's flags
+            check_day_options(bankroll, max_stake, kelly, max_exposure, max_overlap_day)
+        except InputError as exc:
+            problems.extend(exc.problems)
         if max_duplicates is not None:
             from tailrace.optimize.contest.duplicates import check_max_duplicates  # the command's own work
 
             try:
-                check_max_duplicates(max_duplicates, "contest", "--max-duplicates")
+                check_max_duplicates(max_duplicates, "contest")
             except InputError as exc:
                 problems.extend(exc.problems)
         if entries is not None and out is None:
@@ -159,7 +156,13 @@ def register(app: typer.Typer) -> None:
                                     field="--projections", fix="add --projections FILE"))
         if problems:
             raise InputError(problems)
-        day = read_contests(contests)
+        day_file = read_day(contests)
+        day = day_file.contests
+        if max_overlap_day is None:
+            max_overlap_day = day_file.max_overlap_day
+        elif day_file.max_overlap_day is not None and day_file.max_overlap_day != max_overlap_day:
+            err_console.print(f"[yellow]note:[/] --max-overlap-day {max_overlap_day} replaces the contests file's "
+                              f"max_overlap_day {day_file.max_overlap_day}", highlight=False)
         if entries is not None and rules.key != "dk":
             raise InputError(Problem("--entries takes a DraftKings DKEntries.csv but --site is not dk",
                                      field="--entries", fix="drop --entries, or use --site dk"))
@@ -203,7 +206,7 @@ def register(app: typer.Typer) -> None:
         run = run_plan(slate, day, sets[0], sets[1], sets[2], bankroll=bankroll, max_stake=max_stake, kelly=kelly,
                        max_exposure=max_exposure, entry_limits=limits, seed=seed,
                        field_sharpness=field_sharpness, contest_cap=contest_cap, executor=ex,
-                       max_duplicates=max_duplicates,
+                       max_duplicates=max_duplicates, max_overlap_day=max_overlap_day,
                        say=lambda m: err_console.print(m, highlight=False))
         result = run.result
         result["history"] = sets[0].meta.get("history")

@@ -1394,6 +1394,14 @@ def _admitted(admit: Callable[[np.ndarray], np.ndarray], cands: np.ndarray, refi
     return keep(cands), rf, (None if fold_pool is None else fp)
 
 
+def _admitted_rows(admit: Callable[[np.ndarray], np.ndarray],
+                   enumerated: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The enumeration's lineups (M, roster) and bit sets (M,) that ``admit`` passes."""
+    lu, bits = enumerated
+    ok = admit(lu)
+    return lu[ok], bits[ok]
+
+
 def generate_contest_portfolio(
     points: np.ndarray,
     salaries: np.ndarray,
@@ -1426,7 +1434,9 @@ def generate_contest_portfolio(
     field alone and validate against one fresh sample of its ownership (the earlier recipe).
     Deterministic: the same points, rules, contest and seed give the same lineups.
     ``admit`` (lineups (k, roster) -> bool (k,)): only lineups it passes enter any pool, refill
-    or fold pool (``optimize.contest.duplicates.admission``: ``max_duplicates``).
+    or fold pool (``optimize.contest.duplicates.admission``: ``max_duplicates``; the plan's day
+    overlap rule); the structural pools are built from the admitted lineups of the enumeration,
+    so a refill reaches past rejected ones.
     ``executor`` (``tailrace.distributed``, default local) runs the field passes
     (``_FieldTops``) by scenario chunk; the lineups are the same on any executor.
     """
@@ -1452,6 +1462,8 @@ def generate_contest_portfolio(
         timings["scenario_optimal_folds"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         enumerated = enumerate_feasible(rules, np.asarray(salaries, dtype=np.int64), p.shape[1])
+        if admit is not None:  # the pools and their refills hold admitted lineups only
+            enumerated = _admitted_rows(admit, enumerated)
         timings["enumerate"] = time.perf_counter() - t1
         folds_built: dict[int, tuple[np.ndarray, PoolContext]] = {}
         for f, (a0, a1) in enumerate(((0, h), (h, S))):
@@ -1476,7 +1488,9 @@ def generate_contest_portfolio(
             fc, fctx = folds_built[a0]
             return fc, lambda full, chosen: fctx.refill(full, chosen, max_overlap=max_overlap)
     elif candidates is None:
-        cands, ctx = structural_pool(p, salaries, rules)
+        ctx0 = None if admit is None else pool_context(p, salaries, rules, enumerated=_admitted_rows(
+            admit, enumerate_feasible(rules, np.asarray(salaries, dtype=np.int64), p.shape[1])))
+        cands, ctx = structural_pool(p, salaries, rules, context=ctx0)
         timings.update(ctx.timings or {})
 
         def refill(full: np.ndarray, chosen: np.ndarray) -> np.ndarray:

@@ -1,4 +1,9 @@
-"""The day's contests file: ``contests:`` with one mapping per contest (YAML or JSON).
+"""The day's contests file: ``contests:`` with one mapping per contest (YAML or JSON), and the
+day's own rules beside it.
+
+The day (top level, optional)::
+
+    max_overlap_day: 4             # drivers two lineups entered in *different* contests may share
 
 Each contest::
 
@@ -14,7 +19,9 @@ Each contest::
       max_overlap: 4               # optional: drivers two of its lineups may share
 
 Every problem is an InputError naming the file, the contest's row (1-based position in the
-list) and the field, with a fix.
+list) and the field, with a fix. ``read_day`` / ``parse_day`` read the whole file (contests and
+the day's rules, refusing unknown top-level keys); ``read_contests`` / ``parse_contests`` the
+contests alone.
 """
 
 from __future__ import annotations
@@ -25,10 +32,11 @@ from typing import Any
 
 from tailrace.errors import InputError, Problem
 
-__all__ = ["DayContest", "KINDS", "MAX_ENTRIES", "parse_contests", "read_contests"]
+__all__ = ["Day", "DayContest", "KINDS", "MAX_ENTRIES", "parse_contests", "parse_day", "read_contests", "read_day"]
 
 KINDS = ("gpp", "double-up", "50-50")
 MAX_ENTRIES = 150  # DraftKings' largest entry limit, and the optimiser's largest portfolio
+_DAY_KEYS = {"contests", "max_overlap_day"}
 _KEYS = {"name", "kind", "entry_fee", "field_size", "max_entries", "ownership", "contest_id", "rake",
          "max_exposure", "max_overlap"}
 
@@ -223,3 +231,54 @@ def read_contests(path: str | Path) -> list[DayContest]:
     p = Path(path)
     text = read_text_file(p, param="contests")
     return parse_contests(parse_yaml(text, str(p)), str(p), base_dir=p.parent)
+
+
+@dataclass(frozen=True)
+class Day:
+    """A contests file: its contests and the day's rules (module docstring)."""
+
+    contests: list[DayContest]
+    max_overlap_day: int | None = None
+
+
+def parse_day(data: Any, source: str = "contests", base_dir: Path | None = None, check_files: bool = True) -> Day:
+    """The day of a parsed file: :func:`parse_contests` and the top-level rules.
+
+    Raises
+    ------
+    InputError
+        Every problem found: the contests' (each naming its row and field), an unknown
+        top-level key, a ``max_overlap_day`` that is not a whole number >= 0.
+    """
+    problems: list[Problem] = []
+    overlap = None
+    if isinstance(data, dict):
+        for k in sorted(str(x) for x in data):
+            if k not in _DAY_KEYS:
+                problems.append(Problem(f"unknown top-level key '{k}'", file=source, field=k,
+                                        fix=f"use only {', '.join(sorted(_DAY_KEYS))} at the top level (a contest's "
+                                            "own keys go under its entry in 'contests')"))
+        if data.get("max_overlap_day") is not None:
+            overlap = _int(data["max_overlap_day"])
+            if overlap is None or overlap < 0:
+                problems.append(Problem(f"max overlap day {data['max_overlap_day']!r} is not a whole number >= 0",
+                                        file=source, field="max_overlap_day",
+                                        fix="the most drivers two lineups of different contests may share, "
+                                            "e.g. max_overlap_day: 4"))
+                overlap = None
+    try:
+        contests = parse_contests(data, source, base_dir=base_dir, check_files=check_files)
+    except InputError as exc:
+        raise InputError(exc.problems + problems) from None
+    if problems:
+        raise InputError(problems)
+    return Day(contests, overlap)
+
+
+def read_day(path: str | Path) -> Day:
+    """Read a contests file (YAML, or JSON: JSON is YAML) and :func:`parse_day` it."""
+    from tailrace.textfile import parse_yaml, read_text_file
+
+    p = Path(path)
+    text = read_text_file(p, param="contests")
+    return parse_day(parse_yaml(text, str(p)), str(p), base_dir=p.parent)

@@ -23,7 +23,24 @@ when the chosen prefix breaks that cap at its own size, or the day's lineups tog
 the day's ``max_exposure``, the contests are rebuilt at their chosen entries in order of stake
 (largest first), each given what the earlier ones left of the day's per-driver count as a
 tighter per-driver cap; ``lineups_source`` says which. A cap always allows a driver in one
-lineup (at least ``1 / entries``). Overlap rules apply within a contest only.
+lineup (at least ``1 / entries``).
+
+Overlap. A contest's own ``max_overlap`` holds between its own lineups. The day's
+``max_overlap_day`` k holds between lineups entered in *different* contests: any two share at
+most k drivers (so no lineup is entered in two contests when k < roster size). The contests are
+built in order of the most they could stake (``limit x entry_fee``, largest first; ties in file
+order), each through contest mode's admission rule (``plan.overlap.overlap_admission``, applied
+together with ``max_duplicates``'s) against every lineup built for the contests before it, at
+their full builds. Every build then keeps the rule against every other, so any prefixes the
+allocation picks keep it too. A rebuild for the exposure rules (above) re-applies it against
+every lineup fixed at that point: the contests not rebuilt and those rebuilt before it. A contest
+the rule leaves with fewer lineups than it is built or rebuilt for is an InputError naming the
+contest and ``max_overlap_day``, never a shorter build (the rule is blamed only when the same
+build without it is full; one that fails or runs short without it too fails or runs short as
+before). Cash games take the same road (contest
+mode against their flat table), so the rule holds for them too. The result reports the rule
+(``max_overlap_day``) and the most drivers two entered lineups of different contests share
+(``overlap_across_contests``).
 """
 
 from __future__ import annotations
@@ -39,10 +56,11 @@ from tailrace import tail
 from tailrace.outputs import jsonable
 from tailrace.plan.allocate import Allocation, allocate, growth, prefix_profits
 from tailrace.plan.contests import DayContest
+from tailrace.plan.overlap import cross_contest_overlap, overlap_admission
 from tailrace.sim.scenarios import Scenarios
 from tailrace.slate import Slate
 
-__all__ = ["PlanRun", "run_plan", "CVAR_ALPHA", "QUANTILES"]
+__all__ = ["PlanRun", "check_day_options", "run_plan", "CVAR_ALPHA", "QUANTILES"]
 
 CVAR_ALPHA = 0.05  # the lower CVaR level of profit, as `tailrace contest` reports it
 QUANTILES = (0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99)
@@ -57,6 +75,53 @@ class PlanRun:
     lineups: list[np.ndarray]  # per contest, shape (k_c, roster)
     result: dict[str, Any]
     built: list[np.ndarray]  # per contest, shape (m_c, roster): the build at the most entries it could get
+
+
+def check_day_options(bankroll: float, max_stake: float, kelly: float = 1.0, max_exposure: float | None = None,
+                      max_overlap_day: int | None = None) -> None:
+    """Check the day's options before any work.
+
+    Parameters
+    ----------
+    bankroll : float
+        Dollars: finite, > 0.
+    max_stake : float
+        Share of the bankroll, in (0, 1).
+    kelly : float, default=1.0
+        In (0, 1].
+    max_exposure : float, optional
+        In (0, 1].
+    max_overlap_day : int, optional
+        A whole number >= 0.
+
+    Raises
+    ------
+    InputError
+        Every problem found, each with ``param`` the library's name of the option (each face
+        words it: the CLI as its flag, the API as its field).
+    """
+    from tailrace.errors import InputError, Problem
+
+    problems = []
+    if not (bankroll > 0 and math.isfinite(bankroll)):
+        problems.append(Problem(f"bankroll {bankroll} must be a positive number of dollars", param="bankroll",
+                                fix="e.g. {bankroll=500}"))
+    if not (0 < max_stake < 1):
+        problems.append(Problem(f"max stake {max_stake} must lie in (0, 1) (a share of the bankroll)",
+                                param="max_stake", fix="e.g. {max_stake=0.3}"))
+    if not (0 < kelly <= 1):
+        problems.append(Problem(f"Kelly fraction {kelly} must lie in (0, 1]", param="kelly",
+                                fix="1 for full Kelly, 0.5 for half"))
+    if max_exposure is not None and not (0 < max_exposure <= 1):
+        problems.append(Problem(f"max exposure {max_exposure} must lie in (0, 1]", param="max_exposure",
+                                fix="e.g. {max_exposure=0.5}"))
+    whole = isinstance(max_overlap_day, (int, np.integer)) and not isinstance(max_overlap_day, bool)
+    if max_overlap_day is not None and not (whole and max_overlap_day >= 0):
+        problems.append(Problem(f"max overlap day {max_overlap_day!r} must be a whole number >= 0 (drivers two "
+                                "lineups of different contests may share)", param="max_overlap_day",
+                                fix="e.g. {max_overlap_day=4}"))
+    if problems:
+        raise InputError(problems)
 
 
 def _cap_share(share: float | None, n: int) -> float | None:
@@ -119,6 +184,7 @@ def run_plan(
     field_sharpness: Any = "auto",
     contest_cap: int | None = None,
     max_duplicates: float | None = None,
+    max_overlap_day: int | None = None,
     executor: Any = None,
     say: Callable[[str], None] | None = None,
     make_contest: Callable[[int, DayContest, np.ndarray, np.random.Generator], Any] | None = None,
@@ -149,6 +215,9 @@ def run_plan(
     field_sharpness, contest_cap, max_duplicates
         As ``pipeline.contest_from_options`` / ``pipeline.run_optimize`` take them
         (``max_duplicates``: no lineup of any contest expects more field copies than this).
+    max_overlap_day : int, optional
+        Drivers two lineups entered in different contests may share at most (module docstring);
+        None: no rule across contests.
     executor : optional
         ``tailrace.distributed`` executor for contest mode and the contest passes.
     say : callable, optional
@@ -165,30 +234,17 @@ def run_plan(
     Raises
     ------
     InputError, InfeasibleError
-        From the contests' files, or a rebuild the exposure rules make impossible.
+        From the options (``check_day_options``), the contests' files, a contest the day's
+        overlap rule leaves too few lineups, or a rebuild the exposure rules make impossible.
     """
     from tailrace.contest import scenario_payouts
     from tailrace.contest.simulate import top1_places
-    from tailrace.errors import InputError, Problem
+    from tailrace.errors import InfeasibleError, InputError, Problem, as_text
     from tailrace.optimize.constraints import ConstraintSpec
     from tailrace.pipeline import contest_facts, contest_from_options, run_optimize
 
     say = say or (lambda _m: None)
-    problems = []
-    if not (bankroll > 0 and math.isfinite(bankroll)):
-        problems.append(Problem(f"bankroll {bankroll} must be a positive number of dollars", param="bankroll",
-                                fix="give the bankroll in dollars, e.g. 500"))
-    if not (0 < max_stake < 1):
-        problems.append(Problem(f"max stake {max_stake} must lie in (0, 1) (a share of the bankroll)",
-                                param="max_stake", fix="give a share of the bankroll, e.g. 0.3"))
-    if not (0 < kelly <= 1):
-        problems.append(Problem(f"Kelly fraction {kelly} must lie in (0, 1]", param="kelly",
-                                fix="1 for full Kelly, 0.5 for half"))
-    if max_exposure is not None and not (0 < max_exposure <= 1):
-        problems.append(Problem(f"max exposure {max_exposure} must lie in (0, 1]", param="max_exposure",
-                                fix="give a share, e.g. 0.5"))
-    if problems:
-        raise InputError(problems)
+    check_day_options(bankroll, max_stake, kelly, max_exposure, max_overlap_day)
     C = len(contests)
     limits = list(entry_limits) if entry_limits is not None else [None] * C
     budget = max_stake * bankroll
@@ -206,10 +262,52 @@ def run_plan(
             warnings.extend(f"{dc.name}: {m}" for m in w)
         return c
 
+    roster = slate.site.roster_size
+    overlap_rule = max_overlap_day is not None and int(max_overlap_day) < roster
+
+    def contest_run(i: int, n: int, spec: Any, fixed: list[int], lineups: list[np.ndarray], what: str) -> Any:
+        """Contest mode for contest ``i`` at ``n`` lineups, admitting (with the day's overlap rule)
+        only lineups that keep it against ``lineups[j]`` for every ``j`` in ``fixed``."""
+        admit = None
+        against = [j for j in fixed if j != i and lineups[j].shape[0]]
+        if overlap_rule and against:
+            admit = overlap_admission(np.concatenate([lineups[j] for j in against]), slate.n, int(max_overlap_day))
+
+        def attempt(rule: Any) -> tuple[Any, InfeasibleError | None]:
+            try:
+                return run_optimize(slate, scenarios, spec, explain=False, timings=False, contest=contests_b[i],
+                                    executor=executor, contest_cap=contest_cap, max_duplicates=max_duplicates,
+                                    admit=rule), None
+            except InfeasibleError as exc:
+                return None, exc
+
+        run, exc = attempt(admit)
+        if admit is None or (exc is None and len(run.lineups) >= n):
+            if exc is not None:
+                raise exc
+            return run
+        # short under the rule: blame it only when the same build without it is not short
+        free, free_exc = attempt(None)
+        if free_exc is not None:
+            raise free_exc
+        if len(free.lineups) < n and run is not None:
+            return run  # short either way: what it was before the rule (run_optimize's warning says so)
+        short = (f"only {len(run.lineups)} of the {n} lineups {what} keep it" if exc is None else
+                 f"contest mode cannot find the {n} lineups {what} under it ({as_text(exc)})")
+        names = ", ".join(f"'{as_text(contests[j].name)}'" for j in against)
+        n_against = sum(lineups[j].shape[0] for j in against)
+        raise InputError(Problem(
+            f"contest '{as_text(contests[i].name)}': the day's overlap rule (lineups of different contests share at "
+            f"most {max_overlap_day} drivers) leaves it too few lineups against the {n_against} of {names}: {short}",
+            param="max_overlap_day", fix=f"raise {{max_overlap_day={int(max_overlap_day) + 1}}} or more, or lower "
+                                         f"max_entries of '{as_text(contests[i].name)}' (or of {names})"))
+
     # ------------------------------------------------------------------ build (scenario set 1)
-    built: list[np.ndarray] = []
+    built: list[np.ndarray] = [np.zeros((0, roster), dtype=np.int64)] * C
     dups: dict[tuple[int, tuple[int, ...]], float | None] = {}  # (contest, lineup) -> expected field copies
-    build_info: list[dict[str, Any]] = []
+    build_info: list[dict[str, Any]] = [{} for _ in range(C)]
+    contest_warnings: list[list[str]] = [[] for _ in range(C)]  # the field's, then the build's
+    run_warnings: list[list[str]] = [[] for _ in range(C)]
     contests_b = []
     caps = []
     for i, dc in enumerate(contests):
@@ -221,28 +319,38 @@ def run_plan(
         if by_stake < m:
             m, why = by_stake, "the stake cap"
         caps.append((m, why))
-        cb = build_contest(i, dc, scenarios.points, 7)
-        contests_b.append(cb)
+        at = len(warnings)
+        contests_b.append(build_contest(i, dc, scenarios.points, 7))
+        contest_warnings[i], warnings[at:] = warnings[at:], []
+    # largest possible stake first: with the day's overlap rule the earlier builds are fixed for the later
+    build_order = sorted(range(C), key=lambda i: (-caps[i][0] * contests[i].entry_fee, i))
+    done: list[int] = []
+    for i in build_order:
+        dc = contests[i]
+        m, why = caps[i]
         if m <= 0:
-            built.append(np.zeros((0, slate.site.roster_size), dtype=np.int64))
-            build_info.append({"built": 0, "limited_by": why})
+            build_info[i] = {"built": 0, "limited_by": why}
             continue
         say(f"{dc.name}: choosing up to {m} lineup(s) (contest mode, {dc.kind}) ...")
         spec = ConstraintSpec(mode="contest", n_lineups=m,
                               global_max_exposure=_cap_share(dc.max_exposure or max_exposure, m),
                               max_overlap=dc.max_overlap)
-        run = run_optimize(slate, scenarios, spec, explain=False, timings=False, contest=cb, executor=executor,
-                           contest_cap=contest_cap, max_duplicates=max_duplicates)
-        lus = np.asarray(run.lineups, dtype=np.int64).reshape(-1, slate.site.roster_size)
-        built.append(lus)
+        run = contest_run(i, m, spec, done, built, "it is built for")
+        lus = np.asarray(run.lineups, dtype=np.int64).reshape(-1, roster)
+        built[i] = lus
+        done.append(i)
         dups.update({(i, tuple(sorted(int(j) for j in lu))): r.expected_duplicates
                      for lu, r in zip(lus, run.result.lineups)})
         info = run.result.portfolio.contest or {}
-        build_info.append({"built": int(lus.shape[0]), "limited_by": why,
-                           "contest_mode_roi_estimate": info.get("roi_estimate"),
-                           "contest_mode_roi_interval": info.get("roi_interval"),
-                           "cap_place": info.get("cap_place")})
-        warnings.extend(f"{dc.name}: {w}" for w in run.result.warnings if not w.startswith(("slate:", "simulation:")))
+        build_info[i] = {"built": int(lus.shape[0]), "limited_by": why,
+                         "contest_mode_roi_estimate": info.get("roi_estimate"),
+                         "contest_mode_roi_interval": info.get("roi_interval"),
+                         "cap_place": info.get("cap_place")}
+        if overlap_rule:
+            build_info[i]["overlap_day_against"] = [contests[j].name for j in done[:-1] if built[j].shape[0]]
+        run_warnings[i] = [f"{dc.name}: {w}" for w in run.result.warnings if not w.startswith(("slate:", "simulation:"))]
+    for i in range(C):  # in the file's order, whatever the build's
+        warnings.extend(contest_warnings[i] + run_warnings[i])
 
     # ------------------------------------------------------------------ allocate (scenario set 2)
     say("deciding the entries per contest on held-out scenarios and fresh fields ...")
@@ -276,6 +384,7 @@ def run_plan(
     if redo:
         used = np.zeros(slate.n, dtype=np.int64)
         order = sorted(range(C), key=lambda i: (-k[i] * contests[i].entry_fee, i))
+        fixed = [i for i in range(C) if k[i] and i not in redo]  # what a rebuild keeps the day's overlap rule against
         for i in order:
             if not k[i]:
                 continue
@@ -294,9 +403,9 @@ def run_plan(
             say(f"{dc.name}: rebuilding {k[i]} lineup(s) under the exposure rules ...")
             spec = ConstraintSpec(mode="contest", n_lineups=k[i], global_max_exposure=e, max_exposure=per,
                                   max_overlap=dc.max_overlap)
-            run = run_optimize(slate, scenarios, spec, explain=False, timings=False, contest=contests_b[i],
-                               executor=executor, contest_cap=contest_cap, max_duplicates=max_duplicates)
-            chosen[i] = np.asarray(run.lineups, dtype=np.int64).reshape(-1, slate.site.roster_size)
+            run = contest_run(i, k[i], spec, fixed, chosen, "it is rebuilt for (the exposure rules)")
+            chosen[i] = np.asarray(run.lineups, dtype=np.int64).reshape(-1, roster)
+            fixed.append(i)
             dups.update({(i, tuple(sorted(int(j) for j in lu))): r.expected_duplicates
                          for lu, r in zip(chosen[i], run.result.lineups)})
             sources[i] = "rebuilt at its entries for the exposure rules"
@@ -386,6 +495,8 @@ def run_plan(
         },
         "exposures": exposures,
         "day_max_exposure_count": day_cap,
+        "max_overlap_day": max_overlap_day if max_overlap_day is None else int(max_overlap_day),
+        "overlap_across_contests": cross_contest_overlap(chosen, slate.n),
         "scenarios": {
             "build": {**meta(scenarios), "n": scenarios.n_scenarios, "field_seed": [seed, 7],
                       "used_for": "choosing each contest's lineups (contest mode and its own cross-validation)"},

@@ -48,7 +48,7 @@ export function parseContests(text) {
 function plField(d) {
   const where = `${d.field || ""} ${(d.loc || []).join(".")}`.trim();
   if (/contests/.test(where)) return "err-plContests";
-  for (const f of ["bankroll", "max_stake", "kelly", "max_exposure", "n_scenarios", "seed"]) {
+  for (const f of ["bankroll", "max_stake", "kelly", "max_exposure", "max_overlap_day", "n_scenarios", "seed"]) {
     if (new RegExp(`(^|[ .])${f}$`).test(where)) return `err-pl-${f}`;
   }
   if (/slate/.test(where)) return "err-plContests";
@@ -69,6 +69,7 @@ async function start(ev, state) {
                  max_stake: Number($("plStake").value), kelly: Number($("plKelly").value),
                  n_scenarios: Number($("plScen").value), seed: Number($("plSeed").value) };
   if ($("plMaxExp").value.trim()) body.max_exposure = Number($("plMaxExp").value);
+  if ($("plOverlap").value.trim()) body.max_overlap_day = Number($("plOverlap").value);
   $("plRun").disabled = true;
   try {
     h.setStatus("planning the day…");
