@@ -25,6 +25,9 @@ from tailrace.optimize.contest.standings import paid_standings_grid
 
 @nb.njit(cache=True)
 def _split(cum: np.ndarray, a: np.int64, t: np.int64) -> float:
+    """One entry's payout when ``t`` entries (itself included) tie with ``a`` entries strictly
+    above: places a+1..a+t's prizes shared equally (places past the paid ones pay nothing);
+    ``cum`` (n_paid + 1,) the table's cumulative prizes (``PayoutTable.cumulative``)."""
     P = cum.shape[0] - 1
     lo = a if a < P else P
     hi = a + t if a + t < P else P
