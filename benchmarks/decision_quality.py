@@ -87,6 +87,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _fields  # noqa: E402
 import _foreign  # noqa: E402
 
+import tailrace.optimize.contest.pool as contest_pool  # noqa: E402  (its N_SCENARIO_OPTIMAL is the one the pool reads)
 import tailrace.optimize.contest_mode as contest_mode  # noqa: E402
 from tailrace.contest import Contest, Field, make_contest, parametric_payouts, sample_field, simulate  # noqa: E402
 from tailrace.optimize import baselines  # noqa: E402
@@ -362,7 +363,7 @@ def run_slate(st: Setup, seed: int, methods: set[str], n_field: int, draws: int,
             timed(CONTEST, sigma, _contest)
 
         def _simroi():
-            k_opt = min(int(contest_mode.N_SCENARIO_OPTIMAL), st.opt.shape[0])
+            k_opt = min(int(contest_pool.N_SCENARIO_OPTIMAL), st.opt.shape[0])
             n_mean = max(2_000, n_cand[0] - k_opt)
             res, k = baselines.sim_roi(st.opt, sal, rules, lu_all, built, N_LINEUPS, max_exposure=MAX_EXPOSURE,
                                        max_overlap=SIMROI_OVERLAP, n_optimal=k_opt, n_mean=n_mean)
@@ -498,7 +499,7 @@ def slate_task(key: str, *, n_opt: int, n_eval: int, field: int, seed: int, meth
     import io
 
     if n_scenario_optimal is not None:
-        contest_mode.N_SCENARIO_OPTIMAL = n_scenario_optimal
+        contest_pool.N_SCENARIO_OPTIMAL = n_scenario_optimal
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         t = time.perf_counter()
@@ -612,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     if args.contest_scenario_optimal is not None:
-        contest_mode.N_SCENARIO_OPTIMAL = args.contest_scenario_optimal
+        contest_pool.N_SCENARIO_OPTIMAL = args.contest_scenario_optimal
     n_opt, n_eval, field = (2_000, 4_000, 2_000) if args.quick else (10_000, 20_000, 20_000)
     n_opt, n_eval, field = args.n_opt or n_opt, args.n_eval or n_eval, args.field or field
     keys = [k.strip() for k in (args.slates or "kansas,chalk,gauss,martinsville,talladega,glen,gamma").split(",")]

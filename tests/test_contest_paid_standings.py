@@ -7,14 +7,8 @@ import pytest
 
 from tailrace.contest.simulate import grid_points
 from tailrace.optimize.contest.standings import paid_standings_grid
-from tailrace.optimize.contest_mode import (
-    _eval_alone,
-    _eval_many,
-    _insert,
-    _Paid,
-    _row_prefix,
-    _standings,
-)
+from tailrace.optimize.contest.paid import _Paid, _standings
+from tailrace.optimize.contest.selection import _eval_alone, _eval_many, _insert, _row_prefix
 
 
 def _case(seed: int, roster: int, n_field: int, n_cands: int = 60, S: int = 150, n: int = 12):
@@ -103,7 +97,7 @@ def test_eval_alone_and_incremental_prefixes_equal_full_recomputation() -> None:
 
 
 def test_upper_cvar_levels_equal_one_level_at_a_time_and_brute_force() -> None:
-    from tailrace.optimize.contest_mode import _upper_cvar_levels, _upper_cvar_many
+    from tailrace.optimize.contest.pool import _upper_cvar_levels, _upper_cvar_many
 
     rng = np.random.default_rng(5)
     points = rng.gamma(2.0, 10.0, size=(400, 10)).astype(np.float32)
@@ -122,7 +116,7 @@ def test_upper_cvar_levels_equal_one_level_at_a_time_and_brute_force() -> None:
 
 def test_paid_standings_decline_wide_ranges_and_the_store_falls_back() -> None:
     """Past ``max_cells`` the kernel returns None; the store then builds the same arrays the older way."""
-    import tailrace.optimize.contest_mode as cm
+    import tailrace.optimize.contest.paid as paid_module
     from tailrace.contest import Contest, Field, PayoutTable
 
     points, cands, fu, fc = _case(9, 6, 300, n_cands=40, S=80)
@@ -131,12 +125,12 @@ def test_paid_standings_decline_wide_ranges_and_the_store_falls_back() -> None:
     prizes = np.linspace(50.0, 5.0, 50)
     contest = Contest(entry_fee=5.0, field_size=field.n_entries + 1, payouts=PayoutTable(prizes), field=field)
     want = _Paid.compute(points, cands, *contest.opponents(1).unique(), contest.payouts.n_paid)
-    store = cm._PaidStore(points, contest, 1)
-    orig = cm.paid_standings_grid
+    store = paid_module._PaidStore(points, contest, 1)
+    orig = paid_module.paid_standings_grid
     try:
-        cm.paid_standings_grid = lambda *a, **k: orig(*a, **k, max_cells=10)
+        paid_module.paid_standings_grid = lambda *a, **k: orig(*a, **k, max_cells=10)
         got = store.paid_of(cands)
     finally:
-        cm.paid_standings_grid = orig
+        paid_module.paid_standings_grid = orig
     for a, b in ((want.cptr, got.cptr), (want.row, got.row), (want.fa, got.fa), (want.ft, got.ft), (want.key, got.key)):
         assert np.array_equal(a, b)

@@ -269,7 +269,7 @@ def test_reported_interval_covers_fresh_races_against_other_fields() -> None:
 def test_group_tops_without_a_full_sort_is_the_full_sorts() -> None:
     """The thresholded order gives each code's first lineups exactly as the full stable sort does,
     ties (equal values) included, whether the threshold suffices at once or must come down."""
-    from tailrace.optimize.contest_mode import _group_tops, _group_tops_of
+    from tailrace.optimize.contest.pool import _group_tops, _group_tops_of
 
     rng = np.random.default_rng(3)
     M = 200_000

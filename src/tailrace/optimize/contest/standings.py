@@ -6,7 +6,7 @@ its score key. The measure's grid kernel (``contest.simulate.standings_grid``) g
 (scenario, lineup) arrays; contest mode kept about a fifth of their cells, after ``nonzero``,
 five fancy-indexing gathers, concatenations and a sort by candidate. ``paid_standings_grid``
 computes the same numbers with the same integer arithmetic and writes only the paid cells,
-grouped by candidate with scenarios ascending: the arrays ``_PaidStore`` used to assemble,
+grouped by candidate with scenarios ascending: the arrays ``paid._PaidStore`` used to assemble,
 bit for bit, at a fraction of the memory traffic.
 """
 

@@ -1,0 +1,346 @@
+"""Contest mode's candidates: the structural pool (every feasible lineup scored on mean and upper
+CVaR, the top of each criterion, the best avoiding each subset of the most-used drivers, and the
+scenario optima) and the older per-driver ``candidate_pool`` kept for comparison.
+
+See ``optimize.contest_mode``'s docstring, stage 1, for what the pool holds and why.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from tailrace.errors import InfeasibleError
+from tailrace.optimize.contest.result import N_SCENARIO_OPTIMAL
+from tailrace.optimize.lineup import enumerate_feasible, solve_lineup
+from tailrace.optimize.objectives import Objective
+from tailrace.optimize.problem import LineupRules
+from tailrace.optimize.scenario_optimal import scenario_optimal_lineups
+
+
+# ----------------------------------------------------------------------------- candidates
+
+
+def _top_by(values: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, values.shape[0])
+    idx = np.argpartition(-values, k - 1)[:k]
+    return idx[np.argsort(-values[idx], kind="stable")]
+
+
+def candidate_pool(
+    points: np.ndarray,
+    salaries: np.ndarray,
+    rules: LineupRules,
+    *,
+    n_mean: int = 300,
+    per_theme: int = 30,
+    beta: float = 0.02,
+    exact_levels: tuple[float, ...] = (0.01, 0.05),
+    max_candidates: int = 3000,
+) -> np.ndarray:
+    """Strong, diverse lineups (rows sorted, distinct) for the contest selection; see module docstring."""
+    p = np.asarray(points, dtype=np.float32)
+    S, n = p.shape
+    lu, _ = enumerate_feasible(rules, np.asarray(salaries, dtype=np.int64), n)
+    if lu.shape[0] == 0:
+        raise InfeasibleError("no lineup satisfies the rules", [])
+    lu = lu.astype(np.int64)
+    picks: list[np.ndarray] = []
+    mu = p.mean(axis=0, dtype=np.float64)
+    picks.append(_top_by(mu[lu].sum(axis=1), n_mean))
+    k = max(1, int(round(beta * S)))
+
+    def best_on(rows: np.ndarray, m: int) -> np.ndarray:
+        cm = p[rows].mean(axis=0, dtype=np.float64)
+        return _top_by(cm[lu].sum(axis=1), m)
+
+    by_mean = _top_by(mu[lu].sum(axis=1), 20 * n_mean)
+    for d in range(n):
+        rows = np.argpartition(-p[:, d], k - 1)[:k]  # driver d's big days
+        top = best_on(rows, 40 * per_theme)
+        picks.append(top[:per_theme])
+        picks.append(top[(lu[top] == d).any(axis=1)][:per_theme])  # the best of them holding d
+        picks.append(by_mean[(lu[by_mean] == d).any(axis=1)][:per_theme])  # best by mean holding d
+        x = p[:, lu[top[0]]].sum(axis=1, dtype=np.float64)
+        rows = np.argpartition(-x, k - 1)[:k]  # successive linearisation: the incumbent's own top scenarios
+        picks.append(best_on(rows, per_theme))
+    out = [lu[np.concatenate(picks)]]
+    for lev in exact_levels:
+        res = solve_lineup(p, salaries, rules, Objective.upper_cvar(lev))
+        out.append(np.array([sorted(res.lineup)], dtype=np.int64))
+    allc = np.concatenate(out, axis=0)
+    _, first = np.unique(allc, axis=0, return_index=True)
+    uniq = allc[np.sort(first)]  # keep discovery order
+    return uniq[:max_candidates]
+
+
+# ----------------------------------------------------------------------------- structural pool
+
+
+@nb.njit(cache=True, parallel=True)
+def _lineup_best(lu: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per lineup (rows of ``lu``), the largest value sum_j w[lu[i, j], k] over the columns k of ``w`` (n, K)."""
+    M, r = lu.shape
+    K = w.shape[1]
+    out = np.empty(M)
+    B = 4096
+    for b in nb.prange((M + B - 1) // B):
+        acc = np.empty(K)
+        for i in range(b * B, min(M, (b + 1) * B)):
+            acc[:] = w[lu[i, 0]]
+            for j in range(1, r):
+                acc += w[lu[i, j]]
+            out[i] = acc.max()
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def _upper_cvar_many(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
+    """Exact upper CVaR (mean of the top ``k`` scenario scores) of each lineup in ``lus``."""
+    S = points.shape[0]
+    L, r = lus.shape
+    out = np.empty(L)
+    for i in nb.prange(L):
+        x = np.empty(S)
+        for s in range(S):
+            v = 0.0
+            for j in range(r):
+                v += np.float64(points[s, lus[i, j]])
+            x[s] = v
+        y = np.partition(x, S - k)
+        out[i] = y[S - k:].mean()
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def _upper_cvar_levels(points: np.ndarray, lus: np.ndarray, ks: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """``_upper_cvar_many`` at several tail sizes at once: out[i, l] = the mean of lineup i's top
+    ``ks[l]`` scenario scores where ``need[i, l]`` (else NaN), shapes (L,), (U, L) -> (U, L). Each
+    lineup's scores are summed once; each level partitions them afresh, as ``_upper_cvar_many``
+    does (the same floats)."""
+    S = points.shape[0]
+    U, r = lus.shape
+    L = ks.shape[0]
+    out = np.full((U, L), np.nan)
+    for i in nb.prange(U):
+        x = np.empty(S)
+        for s in range(S):
+            v = 0.0
+            for j in range(r):
+                v += np.float64(points[s, lus[i, j]])
+            x[s] = v
+        for l in range(L):
+            if need[i, l]:
+                k = ks[l]
+                y = np.partition(x, S - k)
+                out[i, l] = y[S - k:].mean()
+    return out
+
+
+@nb.njit(cache=True)
+def _group_tops(order: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -> np.ndarray:
+    """For each code g, the first ``quota`` lineups of ``order`` with that code (-1 = none)."""
+    out = np.full((n_groups, quota), -1, dtype=np.int64)
+    cnt = np.zeros(n_groups, dtype=np.int64)
+    for i in order:
+        g = code[i]
+        if cnt[g] < quota:
+            out[g, cnt[g]] = i
+            cnt[g] += 1
+    return out
+
+
+def _top_scenarios(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
+    """Scenario weights (rows: mean of each driver over a lineup's own top-k scenarios)."""
+    rows = []
+    for lu in lus:
+        x = points[:, np.asarray(lu, dtype=np.int64)].sum(axis=1, dtype=np.float64)
+        rows.append(points[np.argpartition(-x, k - 1)[:k]].mean(axis=0, dtype=np.float64))
+    return np.array(rows)
+
+
+def _group_tops_of(v: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -> np.ndarray:
+    """``_group_tops`` of the stable descending order of ``v`` (the first ``quota`` of each code),
+    without sorting every lineup. The lineups at or above a threshold come first in that order,
+    so their stable order is its prefix; the codes it leaves short (rare ones) continue with their
+    own lineups below the threshold in stable order, which is how the full order continues for
+    them. Same answer as ``_group_tops(np.argsort(-v, kind="stable"), ...)``."""
+    M = v.shape[0]
+    T = min(M, max(50_000, 16 * n_groups * quota))
+    if T >= M:
+        return _group_tops(np.argsort(-v, kind="stable"), code, quota, n_groups)
+    need = np.minimum(np.bincount(code, minlength=n_groups), quota)
+    thr = np.partition(v, M - T)[M - T]  # the T-th largest
+    idx = np.nonzero(v >= thr)[0]  # index order
+    first = idx[np.argsort(-v[idx], kind="stable")]
+    gt = _group_tops(first, code, quota, n_groups)
+    short = (gt >= 0).sum(axis=1) < need
+    if not short.any():
+        return gt
+    rest = np.nonzero(short[code] & (v < thr))[0]
+    return _group_tops(np.concatenate([first, rest[np.argsort(-v[rest], kind="stable")]]), code, quota, n_groups)
+
+
+@dataclass
+class PoolContext:
+    """Every feasible lineup with its criteria, for the pool and for refills."""
+
+    lineups: np.ndarray  # (M, roster) uint8, rows sorted
+    bits: np.ndarray  # (M,) uint64 driver sets
+    criteria: dict[str, np.ndarray]  # name -> (M,) float64 (upper CVaR: best known lower bound, exact at the top)
+    protected: tuple[int, ...] = ()
+    timings: dict[str, float] | None = None
+
+    def refill(self, full: np.ndarray, chosen: np.ndarray, *, per_criterion: int = 100,
+               max_overlap: int | None = None) -> np.ndarray:
+        """The best lineups by each criterion that avoid every driver in ``full``."""
+        mask = np.uint64(0)
+        for d in np.asarray(full, dtype=np.int64):
+            mask |= np.uint64(1) << np.uint64(d)
+        live = (self.bits & mask) == 0
+        if max_overlap is not None and chosen.shape[0]:
+            for c in np.asarray(chosen):
+                cm = np.uint64(0)
+                for d in c:
+                    cm |= np.uint64(1) << np.uint64(int(d))
+                live &= np.bitwise_count(self.bits & cm) <= max_overlap
+        if not live.any():
+            return np.zeros((0, self.lineups.shape[1]), dtype=np.int64)
+        picks = []
+        for v in self.criteria.values():
+            w = np.where(live, v, -np.inf)
+            top = _top_by(w, min(per_criterion, int(live.sum())))
+            picks.append(top[np.isfinite(w[top])])
+        idx = np.unique(np.concatenate(picks))
+        return self.lineups[idx].astype(np.int64)
+
+
+def pool_context(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, *,
+                 levels: tuple[float, ...] = (0.01, 0.05, 0.10), n_exact: int = 5000,
+                 lb_lineups: int = 16, refine_lineups: int = 64,
+                 enumerated: tuple[np.ndarray, np.ndarray] | None = None) -> PoolContext:
+    """Enumerate the feasible lineups and score them on mean and upper CVaR at ``levels``.
+
+    ``enumerated``: the feasible lineups and their bit sets from an earlier context of the same
+    rules (the cross-validation's folds reuse the enumeration, not the criteria).
+    """
+    p = np.ascontiguousarray(points, dtype=np.float32)
+    S, n = p.shape
+    t0 = time.perf_counter()
+    lu, bits = enumerated if enumerated is not None else enumerate_feasible(
+        rules, np.asarray(salaries, dtype=np.int64), n)
+    if lu.shape[0] == 0:
+        raise InfeasibleError("no lineup satisfies the rules", [])
+    lu = np.ascontiguousarray(lu)
+    timings = {"enumerate": time.perf_counter() - t0}
+    t0 = time.perf_counter()
+    mu = p.mean(axis=0, dtype=np.float64)
+    crit: dict[str, np.ndarray] = {"mean": _lineup_best(lu, np.ascontiguousarray(mu[:, None]))}
+    by_mean = _top_by(crit["mean"], lb_lineups)
+    bounds, tops, ks = [], [], []
+    for lev in levels:
+        k = max(1, int(round(lev * S)))
+        # lower bound: the best mean over each driver's big days and the leaders' own top scenarios
+        w = [p[np.argpartition(-p[:, d], k - 1)[:k]].mean(axis=0, dtype=np.float64) for d in range(n)]
+        w = np.vstack([np.array(w), _top_scenarios(p, lu[by_mean], k)])
+        lb = _lineup_best(lu, np.ascontiguousarray(w.T))
+        # successive linearisation, one round: the leaders' own top scenarios
+        w2 = _top_scenarios(p, lu[_top_by(lb, refine_lineups)], k)
+        lb = np.maximum(lb, _lineup_best(lu, np.ascontiguousarray(w2.T)))
+        bounds.append(lb)
+        tops.append(_top_by(lb, n_exact))
+        ks.append(k)
+    if levels:  # exact where it matters: every level's leaders, each lineup's scores summed once
+        union, inv = np.unique(np.concatenate(tops), return_inverse=True)
+        need = np.zeros((union.shape[0], len(levels)), dtype=np.bool_)
+        at = 0
+        where = []
+        for li, top in enumerate(tops):
+            idx = inv.ravel()[at:at + top.shape[0]]
+            at += top.shape[0]
+            need[idx, li] = True
+            where.append(idx)
+        exact = _upper_cvar_levels(p, np.ascontiguousarray(lu[union]), np.array(ks, dtype=np.int64), need)
+        for li, (lev, lb, top) in enumerate(zip(levels, bounds, tops)):
+            lb[top] = np.maximum(lb[top], exact[where[li], li])
+            crit[f"upper_cvar_{lev:g}"] = lb
+    timings["criteria"] = time.perf_counter() - t0
+    return PoolContext(lu, bits, crit, timings=timings)
+
+
+def scenario_optimal_rows(n_scenarios: int, n_scenario_optimal: int | None = None) -> np.ndarray:
+    """The evenly spaced scenario rows whose optimal lineups join the structural pool, shape (k,)."""
+    k_opt = N_SCENARIO_OPTIMAL if n_scenario_optimal is None else int(n_scenario_optimal)
+    if k_opt <= 0 or n_scenario_optimal == 0 or n_scenarios <= 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.linspace(0, n_scenarios - 1, min(k_opt, n_scenarios)).round().astype(np.int64))
+
+
+def structural_pool(
+    points: np.ndarray,
+    salaries: np.ndarray,
+    rules: LineupRules,
+    *,
+    n_top: int = 2500,
+    levels: tuple[float, ...] = (0.01, 0.05, 0.10),
+    n_protect: int = 7,
+    per_subset: int = 150,
+    context: PoolContext | None = None,
+    n_scenario_optimal: int | None = None,
+    scenario_optimal: np.ndarray | None = None,
+) -> tuple[np.ndarray, PoolContext]:
+    """Candidates (rows sorted, distinct, int64) and the context they came from; see module docstring.
+
+    The pool holds the top ``n_top`` lineups by mean and by upper CVaR at each level and, for
+    every subset of the ``n_protect`` drivers used most by those lineups (``context.protected``),
+    the best ``per_subset`` lineups avoiding that subset (split evenly over the criteria), then
+    the optimal lineup of each of ``n_scenario_optimal`` scenarios evenly spaced over the rows
+    of ``points`` (all rows if fewer; default ``N_SCENARIO_OPTIMAL``): the high-ceiling lineups
+    a scenario-by-scenario optimiser finds (``scenario_optimal.scenario_optimal_lineups``),
+    kept only if feasible, at most that many more candidates. ``scenario_optimal``: those
+    lineups computed already (``scenario_optimal_rows`` gives the rows).
+    """
+    ctx = context if context is not None else pool_context(points, salaries, rules, levels=levels)
+    t0 = time.perf_counter()
+    lu, n = ctx.lineups, np.asarray(points).shape[1]
+    picks = [_top_by(v, n_top) for v in ctx.criteria.values()]
+    top_ids = np.unique(np.concatenate(picks))
+    use = np.bincount(lu[top_ids].ravel().astype(np.int64), minlength=n)
+    protected = tuple(int(d) for d in np.argsort(-use, kind="stable")[: min(n_protect, n)] if use[d] > 0)
+    ctx.protected = protected
+    code = np.zeros(lu.shape[0], dtype=np.int64)
+    for i, d in enumerate(protected):
+        code |= ((ctx.bits >> np.uint64(d)) & np.uint64(1)).astype(np.int64) << i
+    G = 1 << len(protected)
+    quota = -(-per_subset // len(ctx.criteria))
+    for v in ctx.criteria.values():
+        gt = _group_tops_of(v, code, quota, G)
+        for sub in range(1, G):
+            ids = gt[[g for g in range(G) if g & sub == 0]].ravel()
+            ids = ids[ids >= 0]
+            if ids.size:
+                picks.append(ids[_top_by(v[ids], quota)])
+    S = np.asarray(points).shape[0]
+    rows = scenario_optimal_rows(S, n_scenario_optimal)
+    if rows.size or scenario_optimal is not None:
+        t1 = time.perf_counter()
+        opt = scenario_optimal if scenario_optimal is not None else scenario_optimal_lineups(
+            points, salaries, rules, rows)
+        if opt.shape[0]:
+            ob = np.bitwise_or.reduce(np.left_shift(np.uint64(1), opt.astype(np.uint64)), axis=1)
+            order = np.argsort(ctx.bits, kind="stable")
+            pos = np.searchsorted(ctx.bits[order], ob)
+            pos = np.minimum(pos, order.size - 1)
+            hit = ctx.bits[order[pos]] == ob  # in the enumerated feasible set (every rule honoured)
+            picks.append(order[pos[hit]])
+        if ctx.timings is not None:
+            ctx.timings["scenario_optimal"] = time.perf_counter() - t1
+    allp = np.concatenate(picks)
+    _, first = np.unique(allp, return_index=True)
+    idx = allp[np.sort(first)]  # discovery order
+    if ctx.timings is not None:
+        ctx.timings["pool"] = time.perf_counter() - t0
+    return lu[idx].astype(np.int64), ctx
