@@ -3,6 +3,7 @@ seasons, printing the per-race and pooled tables (``tailrace backtest``'s own).
 
     python benchmarks/backtest.py                       # real slates + synthetic 2023, small settings
     python benchmarks/backtest.py --synthetic 2019-2023 --scenarios 2000 --lineups 10
+    python benchmarks/backtest.py --no-real --synthetic 2019-2023 --every 2 --dask local:2   # races in 2 processes
 
 The real slates come from ../shared/data/real_slates; the history from
 ../shared/data/cup_results_2019_2023.csv (found beside an ancestor of the repository).
@@ -52,6 +53,7 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=1, help="synthetic: every k-th race only (affordability)")
     ap.add_argument("--no-real", action="store_true")
     ap.add_argument("--params-refit-every", type=int, default=9, help="0: DEFAULT_PARAMS everywhere (in-sample)")
+    ap.add_argument("--dask", default=None, help="races on Dask: local[:N] or a scheduler address (same numbers)")
     args = ap.parse_args()
     data = _shared()
     hist = read_history(data / "cup_results_2019_2023.csv")
@@ -62,9 +64,13 @@ def main() -> None:
                            field_draws=args.field_draws, params_refit_every=args.params_refit_every)
     t0 = time.perf_counter()
     console = Console(width=160)
-    res = run_backtest(hist, jobs, opts,
-                       progress=lambda k, n, rid: print(f"  {k}/{n} race {rid[0]}-{rid[1]} "
-                                                        f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr))
+    from tailrace.distributed import open_executor
+
+    with open_executor(args.dask) as ex:
+        res = run_backtest(hist, jobs, opts, executor=ex,
+                           progress=lambda k, n, rid: print(f"  {k}/{n} race {rid[0]}-{rid[1]} "
+                                                            f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr,
+                                                            flush=True))
     print_tables(res, console)
     console.print(f"{len(res.races)} races in {res.seconds:.0f} s; {args.scenarios} scenarios, {args.lineups} lineups, "
                   f"GPP 20,000 entries and double-up 1,000 entries, {args.field_draws} field draws each")
