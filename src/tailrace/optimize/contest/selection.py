@@ -304,7 +304,9 @@ def select_contest_portfolio(
 
     ``cap_place=ALONE`` (0): the same walk with each candidate's value taken alone (nothing of
     ours chosen, the true table) at every step: the best lineups by their own expected payout,
-    under the same exposure and overlap rules (``marginal_ev`` then holds those values).
+    under the same exposure rules and, as the sim-ROI workflow diversifies, two lineups sharing
+    at most ``roster - 2`` drivers (or ``max_overlap`` when tighter); ``marginal_ev`` then holds
+    those values.
 
     When no candidate is admissible before ``n_lineups`` are chosen — or, with ``min_live``,
     when fewer than ``min_live`` are and the capped drivers changed since the last refill —
@@ -316,6 +318,11 @@ def select_contest_portfolio(
     S, n = p.shape
     alone = int(cap_place) == ALONE
     table_cap = 1 if alone else cap_place
+    if alone:  # the sim-ROI workflow diversifies by overlap: two lineups share at most roster - 2 drivers
+        r = int(np.asarray(candidates).shape[1]) if np.asarray(candidates).ndim == 2 and len(candidates) else \
+            int(_paid.cands.shape[1]) if _paid is not None else 0
+        if r:
+            max_overlap = min(r - 2, max_overlap) if max_overlap is not None else r - 2
     sel = _LazySelection(p, contest, n_lineups, table_cap, _paid) if lazy else _Selection(p, contest, n_lineups,
                                                                                           table_cap)
     cap = np.broadcast_to(np.asarray(max_exposure, dtype=np.float64), (n,))
