@@ -75,3 +75,30 @@ def test_refill_when_the_pool_runs_out() -> None:
         total_pay = r.portfolio.expected_profit + contest.entry_fee * i
         assert port.marginal_ev[i - 1] == pytest.approx(total_pay - prev, abs=1e-9)
         prev = total_pay
+
+
+@pytest.mark.parametrize("lazy", [True, False])
+def test_ranked_alone_takes_the_best_single_lineups_under_the_rules(lazy: bool) -> None:
+    """cap_place=ALONE (the sim-ROI rule, a setting the CV chooses between): each lineup's value is
+    its own expected payout against the field on the true table (the simulator, one lineup at a
+    time), and the portfolio walks them best first, skipping what the exposure cap and the
+    overlap rule (roster - 2 shared drivers) rule out."""
+    from tailrace.optimize.contest_mode import ALONE, CV_CAPS
+
+    assert ALONE in CV_CAPS
+    pts, sal, rules, cands, contest = _toy(4)
+    port = select_contest_portfolio(pts, cands, 6, contest, cap_place=ALONE, max_exposure=0.5, lazy=lazy)
+    single = np.array([simulate_contest(pts, c[None], contest.field, contest.payouts, 2.0).portfolio.expected_profit
+                       for c in cands]) + 2.0
+    # the walk by hand: best first (ties to the earlier candidate), a driver in at most 3 of 6,
+    # two lineups sharing at most roster - 2 = 1 driver (the sim-ROI workflow's diversification)
+    want, counts = [], np.zeros(pts.shape[1], dtype=int)
+    for c in np.argsort(-single, kind="stable"):
+        if len(want) == 6:
+            break
+        if (counts[cands[c]] < 3).all() and all(len(set(cands[c]) & set(cands[w])) <= 1 for w in want):
+            want.append(c)
+            counts[cands[c]] += 1
+    assert [tuple(x) for x in port.lineups] == [tuple(cands[c]) for c in want]
+    assert port.marginal_ev == pytest.approx(single[want], abs=1e-9)
+    assert port.cap_place == ALONE

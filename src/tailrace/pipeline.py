@@ -589,9 +589,12 @@ def _contest_portfolio(
     info = {
         "marginal_ev": [float(x) for x in cp.marginal_ev],
         "n_candidates": int(cp.n_candidates),
-        "cap_place": int(cp.cap_place),  # the selection's cap on the top prizes (1 = uncapped)
+        "cap_place": int(cp.cap_place),  # the selection's cap on the top prizes (1 = uncapped; 0 = ranked alone)
+        # how the lineups were picked: the greedy by marginal expected payout, or each ranked alone
+        "selection_rule": "ranked alone" if int(cp.cap_place) == 0 else "marginal",
         "cap_place_source": "cross-validated" if cp.cv_scores is not None else "fixed",
-        # mean held-out true-table ROI per cap tried (2-fold CV over the optimisation scenarios)
+        # mean held-out true-table ROI per setting tried (2-fold CV over the optimisation scenarios;
+        # "0": each lineup ranked alone, the sim-ROI rule)
         "cv_scores": None if cp.cv_scores is None else {str(k): float(v) for k, v in cp.cv_scores.items()},
         "cv_folds": None if cp.cv_folds is None else {str(k): [float(x) for x in v] for k, v in cp.cv_folds.items()},
         "entry_fee": float(contest.entry_fee),

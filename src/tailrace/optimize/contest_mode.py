@@ -51,6 +51,13 @@ The stages.
    fields, and vice versa; the cap with the best mean wins, and the final selection runs on
    all scenarios with it, from the union of the two folds' pools (refills ranked by the folds'
    criteria averaged). A fixed cap builds the structural pool on all scenarios instead.
+   One more setting competes in the same cross-validation (issue 23, item 6: choose between
+   variants by validation on the optimisation scenarios only): ``ALONE`` (0), each candidate
+   ranked by its own expected payout against the field on the true table, ours not competing
+   with each other (the sim-ROI workflow's rule), taken best first under the same exposure and
+   overlap rules. The decision benchmark found no single rule best everywhere (the greedy wins
+   most slates; ranking alone won at a superspeedway with ownership error and against the
+   sharpest fields), so the held-out figures decide per run.
 4. **The fields** (``optimize.contest.fields``, built from ``tailrace.contest``'s field
    models). The real field is unknown: the final selection runs against a *mixture field* of
    the contest's size (the contest's field and its other field models). The CV mirrors the
@@ -105,6 +112,7 @@ from tailrace.optimize.contest.pool import (
     structural_pool,
 )
 from tailrace.optimize.contest.result import (
+    ALONE,
     CV_CAPS,
     DEFAULT_CAP_PLACE,
     MIN_LIVE,
@@ -117,6 +125,7 @@ from tailrace.optimize.problem import LineupRules
 from tailrace.optimize.scenario_optimal import scenario_optimal_lineups
 
 __all__ = [
+    "ALONE",
     "CV_CAPS",
     "DEFAULT_CAP_PLACE",
     "MIN_LIVE",

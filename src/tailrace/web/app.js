@@ -547,7 +547,7 @@ function renderOptimize() {
     `best lineup per race: mean ${fmt(best.mean && best.mean.value, 1)}, upper CVaR ${beta} ${fmt(best.cvar_upper && best.cvar_upper[String(beta)] && best.cvar_upper[String(beta)].value, 1)}`];
   const tv = r.tail_validation;
   if (tv) info.push(`fresh set (seed ${tv.seed}, ${tv.n_scenarios} races): best-lineup upper CVaR ${fmt(tv.in_sample.best_lineup_upper_cvar, 1)} in-sample → ${fmt(tv.out_of_sample.best_lineup_upper_cvar, 1)} fresh`);
-  if (r.contest) info.push(`contest: ${r.contest.field_size.toLocaleString("en-US")} entries at $${r.contest.entry_fee} (${r.contest.kind}), ${r.contest.n_candidates} candidates, top prizes capped at place ${r.contest.cap_place}`);
+  if (r.contest) info.push(`contest: ${r.contest.field_size.toLocaleString("en-US")} entries at $${r.contest.entry_fee} (${r.contest.kind}), ${r.contest.n_candidates} candidates, ${r.contest.cap_place === 0 ? "each lineup ranked alone (the sim-ROI rule, chosen by cross-validation)" : `top prizes capped at place ${r.contest.cap_place}`}`);
   if (r.contest && r.contest.roi_estimate != null) info.push(estimateText(r.contest));
   $("optInfo").replaceChildren(...info.flatMap((t, i) => (i ? [el("br"), t] : [t])));
   warningsBox("optWarnings", r.warnings);

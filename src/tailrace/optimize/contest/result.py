@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 DEFAULT_CAP_PLACE = 8  # the fixed cap when cross-validation is not asked for
-CV_CAPS = (3, 5, 8, 12, 20, 1)  # caps tried by the cross-validation; 1 = uncapped
+ALONE = 0  # the setting "each lineup ranked alone": the sim-ROI workflow's rule (no competition among ours)
+CV_CAPS = (3, 5, 8, 12, 20, 1, ALONE)  # settings tried by the cross-validation; 1 = uncapped
 MIN_LIVE = 300  # draw more candidates when the caps leave fewer admissible ones than this
 # structural pool: optimal lineups of this many evenly spaced scenarios (0 = none). 5,000 of
 # 10,000 beat 2,000 on all six slates of benchmarks/decision_quality.py (Martinsville +10.6
@@ -25,8 +26,9 @@ GRID_SMALL_BATCHES = 8  # smaller batches too, until this many: then the field's
 class ContestPortfolio:
     """Chosen lineups (rows of driver indices, in pick order) with the selection's own estimates.
 
-    ``cap_place``: the cap the selection used (1 = uncapped); ``cv_scores``: when it was
-    cross-validated, the mean held-out true-table ROI (a share of fees) per cap tried.
+    ``cap_place``: the cap the selection used (1 = uncapped; ``ALONE`` = 0: each lineup ranked
+    alone, see ``optimize.contest_mode``); ``cv_scores``: when it was cross-validated, the mean
+    held-out true-table ROI (a share of fees) per setting tried.
     ``roi_estimate`` (a share of fees), ``roi_interval`` (90 %) and ``estimate_note`` (what
     they assume): the honest estimate (``optimize.contest.estimate``), None without the CV.
     """

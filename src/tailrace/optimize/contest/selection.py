@@ -18,7 +18,7 @@ from tailrace.contest import Contest
 from tailrace.contest.simulate import bisect_left, bisect_right
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.contest.paid import _Paid, _split, _standings
-from tailrace.optimize.contest.result import DEFAULT_CAP_PLACE, ContestPortfolio
+from tailrace.optimize.contest.result import ALONE, DEFAULT_CAP_PLACE, ContestPortfolio
 
 # ----------------------------------------------------------------------------- selection kernels
 
@@ -302,6 +302,12 @@ def select_contest_portfolio(
 ) -> ContestPortfolio:
     """Greedy by exact marginal expected payout (capped table) over ``candidates`` (C, roster).
 
+    ``cap_place=ALONE`` (0): the same walk with each candidate's value taken alone (nothing of
+    ours chosen, the true table) at every step: the best lineups by their own expected payout,
+    under the same exposure rules and, as the sim-ROI workflow diversifies, two lineups sharing
+    at most ``roster - 2`` drivers (or ``max_overlap`` when tighter); ``marginal_ev`` then holds
+    those values.
+
     When no candidate is admissible before ``n_lineups`` are chosen — or, with ``min_live``,
     when fewer than ``min_live`` are and the capped drivers changed since the last refill —
     ``refill(full_drivers, chosen_lineups)`` (if given) supplies more candidates and the
@@ -310,8 +316,15 @@ def select_contest_portfolio(
     """
     p = np.ascontiguousarray(points, dtype=np.float32)
     S, n = p.shape
-    sel = _LazySelection(p, contest, n_lineups, cap_place, _paid) if lazy else _Selection(p, contest, n_lineups,
-                                                                                          cap_place)
+    alone = int(cap_place) == ALONE
+    table_cap = 1 if alone else cap_place
+    if alone:  # the sim-ROI workflow diversifies by overlap: two lineups share at most roster - 2 drivers
+        r = int(np.asarray(candidates).shape[1]) if np.asarray(candidates).ndim == 2 and len(candidates) else \
+            int(_paid.cands.shape[1]) if _paid is not None else 0
+        if r:
+            max_overlap = min(r - 2, max_overlap) if max_overlap is not None else r - 2
+    sel = _LazySelection(p, contest, n_lineups, table_cap, _paid) if lazy else _Selection(p, contest, n_lineups,
+                                                                                          table_cap)
     cap = np.broadcast_to(np.asarray(max_exposure, dtype=np.float64), (n,))
     limit = np.floor(cap * n_lineups + 1e-9).astype(np.int64)
     counts = np.zeros(n, dtype=np.int64)
@@ -361,7 +374,7 @@ def select_contest_portfolio(
             c = int(np.argmax(score)) if score.size else -1
             if c < 0 or not np.isfinite(score[c]):
                 return -1
-            if fresh[c] == step:
+            if fresh[c] == step or alone:  # alone: values never change (nothing of ours is entered)
                 return c
             kk = min(4, score.size)
             top = np.argpartition(-score, kk - 1)[:kk]
@@ -406,7 +419,8 @@ def select_contest_portfolio(
             ok &= ~member[:, full].any(axis=1)
         if max_overlap is not None:
             ok &= member[:, sel.cands[c]].sum(axis=1) <= max_overlap
-        sel.choose(c)
+        if not alone:
+            sel.choose(c)
         if progress is not None:
             progress(len(chosen), n_lineups)
     lineups = sel.cands[np.array(chosen)].astype(np.int64)
