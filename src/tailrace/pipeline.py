@@ -26,6 +26,7 @@ from tailrace.errors import InputError, Problem
 from tailrace.outputs import jsonable
 from tailrace.optimize.constraints import ConstraintSpec, ResolvedSpec
 from tailrace.sim.scenarios import Scenarios
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
 from tailrace.slate import Slate
 
 __all__ = [
@@ -724,8 +725,8 @@ def contest_from_options(
     payouts: str | None = None,
     ownership: str | None = None,
     field_file: str | None = None,
-    entry_fee: float = 5.0,
-    field_size: int = 20_000,
+    entry_fee: float = DEFAULT_ENTRY_FEE,
+    field_size: int = DEFAULT_FIELD_SIZE,
     rake: float | None = None,
     seed: np.random.Generator | int | None = 0,
     warnings: list[str] | None = None,
@@ -755,8 +756,8 @@ def contest_from_options(
 def payouts_from_options(
     payouts: str | None = None,
     *,
-    entry_fee: float = 5.0,
-    field_size: int = 20_000,
+    entry_fee: float = DEFAULT_ENTRY_FEE,
+    field_size: int = DEFAULT_FIELD_SIZE,
     rake: float | None = None,
 ) -> Any:
     """The payout table of user options: ``payouts`` (a file, or ``"double-up"`` / ``"50-50"``
@@ -836,8 +837,8 @@ def contest_from_parts(
     *,
     ownership: np.ndarray | None = None,
     field: Any = None,
-    entry_fee: float = 5.0,
-    field_size: int = 20_000,
+    entry_fee: float = DEFAULT_ENTRY_FEE,
+    field_size: int = DEFAULT_FIELD_SIZE,
     rake: float | None = None,
     seed: np.random.Generator | int | None = 0,
     warnings: list[str] | None = None,

@@ -26,6 +26,10 @@ PUBLISHED_PLACES = 40
 # (2021-2023 lobby snapshots). Lives here, not in tailrace.contest.payouts (which re-exports it),
 # so the command line can show it in --help without importing the contest simulator.
 DEFAULT_RAKE = 0.13
+# The contest every face assumes when none is described: a $5, 20,000-entry GPP. The one place
+# these defaults live (CLI options, API fields, library keywords and the backtest read them here).
+DEFAULT_ENTRY_FEE = 5.0
+DEFAULT_FIELD_SIZE = 20_000
 
 
 def _dk_finish_table() -> tuple[float, ...]:

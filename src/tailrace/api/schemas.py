@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tailrace.contest.payouts import DEFAULT_RAKE
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
 from tailrace.optimize.constraints import ConstraintSpec, ObjectiveSpec
 
 MAX_SEED = 2**63 - 1
@@ -260,8 +261,8 @@ class ContestSpecIn(BaseModel):
         "tournament", description="tournament: the DraftKings-like table (or `payouts`); double-up / 50-50: a cash "
                                   "game, 44 % / 50 % of entries paid 1.8x the fee (the tournament choice is "
                                   "contest-aware portfolios; for cash games, lower CVaR or the cash-game table)")
-    entry_fee: float = Field(5.0, gt=0, le=100_000)
-    field_size: int = Field(20_000, ge=2, le=500_000, strict=True)
+    entry_fee: float = Field(DEFAULT_ENTRY_FEE, gt=0, le=100_000)
+    field_size: int = Field(DEFAULT_FIELD_SIZE, ge=2, le=500_000, strict=True)
     rake: float = Field(DEFAULT_RAKE, ge=0, lt=1)
     payouts: list[PayoutRow] | None = Field(None, max_length=10_000)
     ownership: dict[str, float] | None = Field(
@@ -504,8 +505,8 @@ class BacktestRequest(BaseModel):
                                             "(default upper CVaR 1 %)")
     max_exposure: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
     max_overlap: int | None = Field(None, ge=0, le=6, strict=True, description="HVZ default 3")
-    entry_fee: float = Field(5.0, gt=0, le=100_000, allow_inf_nan=False)
-    field_size: int = Field(20_000, ge=2, le=100_000, strict=True, description="entries in the GPP")
+    entry_fee: float = Field(DEFAULT_ENTRY_FEE, gt=0, le=100_000, allow_inf_nan=False)
+    field_size: int = Field(DEFAULT_FIELD_SIZE, ge=2, le=100_000, strict=True, description="entries in the GPP")
     cash_field_size: int = Field(1_000, ge=2, le=20_000, strict=True, description="entries in the double-up")
     rake: float | None = Field(None, ge=0, lt=1, allow_inf_nan=False, description=f"GPP rake (default {DEFAULT_RAKE})")
     field_draws: int = Field(10, ge=2, le=50, strict=True, description="independent fields per contest for the ROI")
@@ -612,7 +613,7 @@ class ReviewRequest(BaseModel):
                              "are taken out of the field before the lineups are placed")
     payouts: list[PayoutRow] | None = Field(None, max_length=10_000, description=(
         "the contest's payout table; default: the parametric table for entry_fee, field size and rake"))
-    entry_fee: float = Field(5.0, ge=0, le=1e6)
+    entry_fee: float = Field(DEFAULT_ENTRY_FEE, ge=0, le=1e6)
     field_size: int | None = Field(None, ge=1, le=10_000_000, description=(
         "entries, for the parametric table (default: the standings' entries less the user's, plus the lineups)"))
     rake: float = Field(DEFAULT_RAKE, ge=0, lt=1)

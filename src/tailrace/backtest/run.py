@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
+
 from tailrace.backtest.inputs import SlateFile, read_grid_slate, synthetic_slate
 from tailrace.backtest.methods import LABELS, METHODS, build_portfolio
 from tailrace.backtest.score import all_lineups, field_draws, lineup_cents, placement, real_roi, to_cents
@@ -77,8 +79,8 @@ class BacktestOptions:
     methods: tuple[str, ...] = METHODS
     n_scenarios: int = 5000
     seed: int = 7
-    entry_fee: float = 5.0
-    field_size: int = 20_000
+    entry_fee: float = DEFAULT_ENTRY_FEE
+    field_size: int = DEFAULT_FIELD_SIZE
     rake: float | None = None
     cash_field_size: int = 1_000
     field_draws: int = 40

@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from tailrace.cli.options import MAX_SCENARIOS, command_executor, dask_option, progress_label
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
 
 
 def register(app: typer.Typer) -> None:
@@ -36,8 +37,8 @@ def register(app: typer.Typer) -> None:
         max_exposure: float | None = typer.Option(None, "--max-exposure", help="Global max exposure, 0-1."),
         max_overlap: int | None = typer.Option(None, "--max-overlap", help="Max drivers two lineups share "
                                                "(HVZ default 3)."),
-        entry_fee: float = typer.Option(5.0, "--entry-fee", help="Entry fee of both contests."),
-        field_size: int = typer.Option(20_000, "--field-size", min=2, help="Entries in the GPP."),
+        entry_fee: float = typer.Option(DEFAULT_ENTRY_FEE, "--entry-fee", help="Entry fee of both contests."),
+        field_size: int = typer.Option(DEFAULT_FIELD_SIZE, "--field-size", min=2, help="Entries in the GPP."),
         cash_field_size: int = typer.Option(1_000, "--cash-field-size", min=2, help="Entries in the double-up."),
         rake: float | None = typer.Option(None, "--rake", help="GPP rake (default 0.13)."),
         field_draws: int = typer.Option(10, "--field-draws", min=2, help="Independent fields per contest for the ROI."),

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.sites import DEFAULT_RAKE
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE, DEFAULT_RAKE
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.textfile import parse_json, read_text_file
@@ -170,8 +170,8 @@ def register(app: typer.Typer) -> None:
         n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios to simulate."),
         seed: int = typer.Option(1, "--seed", help="Seed for the simulation and the sampled field."),
         payouts: Path | None = typer.Option(None, "--payouts", help="Payout table (CSV or JSON), or double-up / 50-50 for a cash game (44 % / 50 % of entries paid 1.8x the fee)."),
-        entry_fee: float = typer.Option(5.0, "--entry-fee", help="Entry fee in dollars."),
-        field_size: int = typer.Option(20_000, "--field-size", help="Total entries, ours included."),
+        entry_fee: float = typer.Option(DEFAULT_ENTRY_FEE, "--entry-fee", help="Entry fee in dollars."),
+        field_size: int = typer.Option(DEFAULT_FIELD_SIZE, "--field-size", help="Total entries, ours included."),
         rake: float = typer.Option(DEFAULT_RAKE, "--rake", help="Share of fees the site keeps."),
         ownership: Path | None = typer.Option(None, "--ownership", help="Projected ownership CSV (id/name, ownership %)."),
         field: Path | None = typer.Option(None, "--field", help="Real field lineups (rows of site IDs)."),

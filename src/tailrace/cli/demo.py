@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 from tailrace.cli.options import HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
 
 
 def register(app: typer.Typer) -> None:
@@ -125,7 +126,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     upload = write_upload(out / "dk_upload.csv", run.lineups, slate)
     atomic_write_text(out / "portfolio.json", json.dumps(run.result.to_json(), indent=2, sort_keys=True) + "\n")
 
-    contest = contest_from_options(slate, scen.points, entry_fee=5.0, field_size=20_000, seed=seed)
+    contest = contest_from_options(slate, scen.points, entry_fee=DEFAULT_ENTRY_FEE, field_size=DEFAULT_FIELD_SIZE, seed=seed)
     lu = np.array(run.lineups, dtype=np.int64)
     res = simulate_contest(contest, fresh.points, lu)
     print_summary(res, lu, slate)

@@ -23,6 +23,7 @@ from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_H
 from tailrace.cli.options import (FIELD_SHARPNESS_HELP, command_executor, dask_option, is_graph_ref, print_estimate,
                                   print_field_facts, progress_label)
 from tailrace.errors import InputError, Problem
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
 
 if TYPE_CHECKING:  # the pipeline (numpy and the rest) is imported when a command runs, not for --help
     from tailrace.pipeline import OptimizeResult
@@ -208,8 +209,8 @@ def register(app: typer.Typer) -> None:
         ),
         time_limit: float | None = typer.Option(None, "--time-limit", min=0.01, help="Seconds per lineup search (> 0)."),
         payouts: Path | None = typer.Option(None, "--payouts", help="Contest mode: payout table (CSV or JSON), or double-up / 50-50 for a cash game."),
-        entry_fee: float = typer.Option(5.0, "--entry-fee", help="Contest mode: entry fee (parametric payouts)."),
-        field_size: int = typer.Option(20_000, "--field-size", help="Contest mode: entries in the contest."),
+        entry_fee: float = typer.Option(DEFAULT_ENTRY_FEE, "--entry-fee", help="Contest mode: entry fee (parametric payouts)."),
+        field_size: int = typer.Option(DEFAULT_FIELD_SIZE, "--field-size", help="Contest mode: entries in the contest."),
         rake: float | None = typer.Option(None, "--rake", help="Contest mode: site rake (default 0.13)."),
         ownership: Path | None = typer.Option(None, "--ownership", help="Contest mode: ownership CSV (percent)."),
         field: Path | None = typer.Option(None, "--field", help="Contest mode: real field lineups (CSV)."),

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, command_executor,
                                   dask_option, load_history)
-from tailrace.sites import DEFAULT_RAKE
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_RAKE
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
 
@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
                                               "ownership %) to compare with the real field's."),
         payouts: Path | None = typer.Option(None, "--payouts", help="The contest's payout table (CSV or JSON), or "
                                             "double-up / 50-50."),
-        entry_fee: float = typer.Option(5.0, "--entry-fee", help="Entry fee in dollars."),
+        entry_fee: float = typer.Option(DEFAULT_ENTRY_FEE, "--entry-fee", help="Entry fee in dollars."),
         field_size: int | None = typer.Option(None, "--field-size", help="Entries, for the parametric payout table "
                                               "(default: the standings' entries, less --user's, plus the portfolio)."),
         rake: float = typer.Option(DEFAULT_RAKE, "--rake", help="Share of fees the site keeps."),

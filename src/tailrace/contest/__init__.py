@@ -33,6 +33,7 @@ from tailrace.contest.payouts import (
     split_payout,
 )
 from tailrace.errors import InputError, Problem
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
 from tailrace.contest.simulate import ContestResult, Figures, chunk_size, memory_estimate, simulate_contest
 
 __all__ = [
@@ -170,8 +171,8 @@ def make_contest(
     roster_size: int,
     salary_cap: int,
     *,
-    entry_fee: float = 5.0,
-    field_size: int = 20_000,
+    entry_fee: float = DEFAULT_ENTRY_FEE,
+    field_size: int = DEFAULT_FIELD_SIZE,
     rake: float = DEFAULT_RAKE,
     payouts: PayoutTable | None = None,
     ownership: np.ndarray | None = None,
