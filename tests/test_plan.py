@@ -261,3 +261,32 @@ def test_max_duplicates_holds_for_every_contest_of_the_day():
     held = run_plan(slate, day, *sets, bankroll=1000, max_stake=0.5, contest_cap=1, max_duplicates=limit)
     got = [lu["expected_duplicates"] for c in held.result["contests"] for lu in c["lineups"]]
     assert got and max(got) <= limit + 1e-12
+
+
+@pytest.mark.slow
+def test_plan_on_a_real_slate_from_the_history_grid(tmp_path, real_slates_dir, shared_results_path):
+    """A real DraftKings export with no projections: the plan takes the race's starting grid from
+    the history (as `optimize` does), leaves out the driver who did not start (Chase Elliott,
+    Las Vegas 2023) and plans every contest with drivers of that grid only."""
+    import csv
+
+    out = tmp_path / "plan.json"
+    rc = main(["plan", "--site", "dk", "--salaries", str(real_slates_dir / "dk_2023_r03_las_vegas.csv"),
+               "--history", str(shared_results_path), "--contests", str(_day(tmp_path)), "--bankroll", "500",
+               "--max-stake", "0.3", "--n-scenarios", "300", "--contest-cap", "1", "--json", str(out)])
+    assert rc == 0
+    res = json.loads(out.read_text())
+    with open(shared_results_path, newline="", encoding="utf-8") as f:  # the grid, read here
+        grid = {r["driver"] for r in csv.DictReader(f) if r["season"] == "2023" and r["race_num"] == "3"}
+    with open(real_slates_dir / "dk_2023_r03_las_vegas.csv", newline="", encoding="utf-8") as f:
+        salary_names = {r["Name"] for r in csv.DictReader(f)}
+    assert "Chase Elliott" in salary_names and "Chase Elliott" not in grid
+    assert any("Chase Elliott" in w and "left out" in w for w in res["warnings"])
+    def key(name: str) -> str:  # the files spell some names apart ("A.J." / "AJ")
+        return "".join(ch for ch in name.lower() if ch.isalpha())
+
+    entered = {key(n) for c in res["contests"] for lu in c["lineups"] for n in lu["names"]}
+    assert res["entries"] > 0 and entered <= {key(n) for n in salary_names} & {key(n) for n in grid}
+    # without projections and without a history the command stops before any work
+    assert main(["plan", "--site", "dk", "--salaries", str(real_slates_dir / "dk_2023_r03_las_vegas.csv"),
+                 "--contests", str(_day(tmp_path)), "--bankroll", "100"]) == 2

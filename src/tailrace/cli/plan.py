@@ -19,7 +19,7 @@ from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, FIELD_SHARPNESS_HELP, GRID_COMPLETE_HELP, HISTORY_HELP,
                                   HISTORY_WEIGHT_HELP, MAX_SCENARIOS, SEASON_HELP, command_executor, dask_option,
-                                  history_line, load_history, progress_label, site_rules)
+                                  history_line, is_graph_ref, load_history, progress_label, site_rules)
 from tailrace.errors import InputError, Problem
 
 console = Console()
@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         site: str = typer.Option("dk", "--site", help="dk (DraftKings) or fd (FanDuel)."),
         salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
-        projections: Path | None = typer.Option(None, "--projections", help="Projections CSV with starts (to simulate)."),
+        projections: Path | None = typer.Option(None, "--projections", help="Projections CSV with starts (to simulate); without it, --history FILE holding this race gives its starting grid."),
         contests: Path = typer.Option(..., "--contests", help="The day's contests (YAML): name, kind (gpp | double-up "
                                       "| 50-50 | a payout file), entry_fee, field_size, max_entries, optional "
                                       "ownership, contest_id, max_exposure, max_overlap; at the top level "
@@ -151,9 +151,10 @@ def register(app: typer.Typer) -> None:
         if entries is not None and out is None:
             problems.append(Problem("--entries needs --out (the folder the filled file goes to)", field="--out",
                                     fix="add --out DIR"))
-        if projections is None:
-            problems.append(Problem("no projections: the plan simulates the race from --projections (with starts)",
-                                    field="--projections", fix="add --projections FILE"))
+        if projections is None and (history is None or is_graph_ref(history)):
+            problems.append(Problem("no projections: the plan simulates the race from --projections (with starts) or "
+                                    "from --history FILE holding this race's grid",
+                                    field="--projections", fix="add --projections FILE or --history FILE"))
         if problems:
             raise InputError(problems)
         day_file = read_day(contests)
@@ -186,8 +187,17 @@ def register(app: typer.Typer) -> None:
                 raise InputError(Problem("none of the contests has an entry row in the entries file", file=str(entries),
                                          field="Contest Name", fix="give each contest DraftKings' exact Contest Name "
                                          "or its contest_id in the contests file"))
-        slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-        hist = load_history(history, slate)
+        if projections is None:  # the grid of this race from the history, strengths from the races before it
+            from tailrace.sim.history_strength import slate_from_history_grid
+
+            slate, hg, grid_line = slate_from_history_grid(
+                rules, salaries, read_text_file(history, str(history), param="history"), str(history),
+                track=track, season=season)
+            hist = hg.model
+            err_console.print(grid_line, highlight=False)
+        else:
+            slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
+            hist = load_history(history, slate)
         ex = command_executor(ctx, dask)
         sets = []
         with err_console.status(progress_label(f"simulating 3 x {n_scenarios:,} races (seeds {seed}, {seed + 1}, "
