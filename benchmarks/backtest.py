@@ -51,6 +51,8 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="write the result JSON here")
     ap.add_argument("--plots", default=None)
     ap.add_argument("--every", type=int, default=1, help="synthetic: every k-th race only (affordability)")
+    ap.add_argument("--offset", type=int, default=0, help="synthetic: start at this race of the list (with --every: "
+                                                          "--every 2 --offset 1 runs the races --every 2 left out)")
     ap.add_argument("--no-real", action="store_true")
     ap.add_argument("--params-refit-every", type=int, default=9, help="0: DEFAULT_PARAMS everywhere (in-sample)")
     ap.add_argument("--dask", default=None, help="races on Dask: local[:N] or a scheduler address (same numbers)")
@@ -59,7 +61,7 @@ def main() -> None:
     hist = read_history(data / "cup_results_2019_2023.csv")
     jobs = [] if args.no_real else [RaceJob(f.season, f.race_num, f) for f in find_slates(data / "real_slates")]
     if args.synthetic:
-        jobs += [RaceJob(s, r) for s, r in hist.race_ids(_seasons(args.synthetic))[::args.every]]
+        jobs += [RaceJob(s, r) for s, r in hist.race_ids(_seasons(args.synthetic))[args.offset::args.every]]
     opts = BacktestOptions(spec=ConstraintSpec(n_lineups=args.lineups), n_scenarios=args.scenarios, seed=args.seed,
                            field_draws=args.field_draws, params_refit_every=args.params_refit_every)
     t0 = time.perf_counter()
