@@ -3,7 +3,9 @@ seasons, printing the per-race and pooled tables (``tailrace backtest``'s own).
 
     python benchmarks/backtest.py                       # real slates + synthetic 2023, small settings
     python benchmarks/backtest.py --synthetic 2019-2023 --scenarios 2000 --lineups 10
-    python benchmarks/backtest.py --no-real --synthetic 2019-2023 --every 2 --dask local:2   # races in 2 processes
+    python benchmarks/backtest.py --no-real --synthetic 2019-2023 --every 2 --dask local:2 --json a.json
+    python benchmarks/backtest.py --no-real --synthetic 2019-2023 --every 2 --offset 1 --dask local:2 --json b.json
+    python benchmarks/backtest.py --merge a.json b.json --json all.json   # every race, pooled afresh
 
 The real slates come from ../shared/data/real_slates; the history from
 ../shared/data/cup_results_2019_2023.csv (found beside an ancestor of the repository).
@@ -23,7 +25,8 @@ from rich.console import Console
 
 from tailrace.backtest.inputs import find_slates
 from tailrace.backtest.report import print_tables, write_report
-from tailrace.backtest.run import BacktestOptions, RaceJob, run_backtest
+from tailrace.backtest.run import (BacktestOptions, BacktestResult, RaceJob, RaceReport, SkippedRace, pool,
+                                   run_backtest, start_buckets)
 from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.sim.history import read_history
 
@@ -41,6 +44,25 @@ def _seasons(text: str) -> list[int]:
     return list(range(int(a), int(b or a) + 1))
 
 
+def merge_results(paths: list[str]) -> BacktestResult:
+    """One result from several runs' JSON (same options but the races): races in race order,
+    pooled figures and start buckets recomputed from them (``backtest.run.pool`` / ``start_buckets``)."""
+    import json
+
+    docs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+    races = sorted((RaceReport.model_validate(r) for d in docs for r in d["races"]),
+                   key=lambda r: (r.salaries, r.season, r.race_num))
+    skipped = sorted((SkippedRace.model_validate(r) for d in docs for r in d["skipped"]),
+                     key=lambda r: (r.season, r.race_num))
+    methods = docs[0]["options"]["methods"]
+    kinds = [k for k in ("real", "synthetic") if any(r.salaries == k for r in races)]
+    return BacktestResult(history=docs[0]["history"], options=docs[0]["options"] | {"merged_from": list(paths)},
+                          races=races, skipped=skipped,
+                          pooled={k: pool([r for r in races if r.salaries == k], methods) for k in kinds},
+                          start_buckets={k: start_buckets([r for r in races if r.salaries == k]) for k in kinds},
+                          seconds=sum(d["seconds"] for d in docs))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synthetic", default="2023", help="seasons with synthetic salaries ('' for none)")
@@ -56,7 +78,16 @@ def main() -> None:
     ap.add_argument("--no-real", action="store_true")
     ap.add_argument("--params-refit-every", type=int, default=9, help="0: DEFAULT_PARAMS everywhere (in-sample)")
     ap.add_argument("--dask", default=None, help="races on Dask: local[:N] or a scheduler address (same numbers)")
+    ap.add_argument("--merge", nargs="+", default=None, metavar="JSON",
+                    help="print (and with --json / --plots write) the tables of these runs' --json files together "
+                         "(e.g. the two halves of an --every 2 run), pooled afresh, and stop")
     args = ap.parse_args()
+    if args.merge:
+        merged = merge_results(args.merge)
+        print_tables(merged, Console(width=160))
+        if args.json or args.plots:
+            write_report(merged, args.json, args.plots)
+        return
     data = _shared()
     hist = read_history(data / "cup_results_2019_2023.csv")
     jobs = [] if args.no_real else [RaceJob(f.season, f.race_num, f) for f in find_slates(data / "real_slates")]
