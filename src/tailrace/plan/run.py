@@ -382,16 +382,16 @@ def run_plan(
     day_broken = day_cap is not None and int(_counts(chosen, slate.n).max()) > day_cap
     redo = [i for i in range(C) if k[i] and (day_broken or (k[i] < built[i].shape[0] and not own_ok(i, chosen[i])))]
     if redo:
-        used = np.zeros(slate.n, dtype=np.int64)
         order = sorted(range(C), key=lambda i: (-k[i] * contests[i].entry_fee, i))
         fixed = [i for i in range(C) if k[i] and i not in redo]  # what a rebuild keeps the day's overlap rule against
+        # every contest kept as it is counts against the day's cap before any rebuild, whatever its
+        # place in the stake order (a kept contest later in the order used to be left out, and a
+        # rebuild could then take the day past its cap)
+        used = _counts([chosen[i] for i in fixed], slate.n)
         for i in order:
-            if not k[i]:
+            if not k[i] or i not in redo:
                 continue
             dc = contests[i]
-            if i not in redo:
-                used += _counts([chosen[i]], slate.n)
-                continue
             e = _cap_share(dc.max_exposure or max_exposure, k[i])
             per: dict[str, float] = {}
             if day_cap is not None:
@@ -411,6 +411,11 @@ def run_plan(
             sources[i] = "rebuilt at its entries for the exposure rules"
             used += _counts([chosen[i]], slate.n)
 
+    if day_cap is not None:
+        over = np.nonzero(_counts(chosen, slate.n) > day_cap)[0]
+        if over.size:  # never silent: a rebuild that could not hold the day's cap says so
+            warnings.append("the day's exposure cap (" + f"{day_cap} of {n_total} lineups) is exceeded for "
+                            + ", ".join(slate.names[j] for j in over) + ": the contests' own rules left no room")
     # exact day profit of what is entered, on the allocation set (our entries against one another)
     exact_a = np.zeros(Sa)
     for i, dc in enumerate(contests):
