@@ -50,13 +50,21 @@ def merge_results(paths: list[str]) -> BacktestResult:
     import json
 
     docs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+    same = [{k: v for k, v in d["options"].items() if k != "params_fits"} for d in docs]
+    if any(o != same[0] for o in same[1:]):
+        sys.exit("--merge: the runs were made with different options; merge only runs of one setting")
+    seen = [(r["salaries"], r["season"], r["race_num"]) for d in docs for r in d["races"]]
+    if len(set(seen)) != len(seen):
+        sys.exit("--merge: a race is in more than one file (the same run given twice?)")
     races = sorted((RaceReport.model_validate(r) for d in docs for r in d["races"]),
                    key=lambda r: (r.salaries, r.season, r.race_num))
     skipped = sorted((SkippedRace.model_validate(r) for d in docs for r in d["skipped"]),
                      key=lambda r: (r.season, r.race_num))
     methods = docs[0]["options"]["methods"]
     kinds = [k for k in ("real", "synthetic") if any(r.salaries == k for r in races)]
-    return BacktestResult(history=docs[0]["history"], options=docs[0]["options"] | {"merged_from": list(paths)},
+    fits = sorted({tuple(f) for d in docs for f in d["options"]["params_fits"]})
+    options = docs[0]["options"] | {"params_fits": [list(f) for f in fits], "merged_from": list(paths)}
+    return BacktestResult(history=docs[0]["history"], options=options,
                           races=races, skipped=skipped,
                           pooled={k: pool([r for r in races if r.salaries == k], methods) for k in kinds},
                           start_buckets={k: start_buckets([r for r in races if r.salaries == k]) for k in kinds},

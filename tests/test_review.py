@@ -266,3 +266,21 @@ def test_review_endpoint_names_the_bad_row(phoenix: Path, api) -> None:
     assert "Traceback" not in r.text
     r = api.post("/review", json={"slate_id": sid, "standings": "x", "lineups": [["1", "2"]], "bogus": 1})
     assert r.status_code == 422 and "bogus" in r.text
+
+
+@pytest.mark.shared_data
+def test_review_endpoint_refuses_what_the_cli_refuses(phoenix: Path, api) -> None:
+    """A driver twice in a lineup, no lineups at all, and a parametric table the library cannot
+    build (fee 0, no payouts) are 422s naming the request's own fields, as the CLI refuses them."""
+    sid = _phoenix_slate_id(api, phoenix)
+    standings = (phoenix / "standings.csv").read_text(encoding="utf-8-sig")
+    lu = next(r for r in csv.reader((phoenix / "upload.csv").open(newline="")) if r and r[0].isdigit())
+    twice = [lu[0]] * 2 + lu[2:]
+    r = api.post("/review", json={"slate_id": sid, "standings": standings, "lineups": [lu, twice]})
+    assert r.status_code == 422, r.text
+    assert [d["field"] for d in r.json()["detail"]] == ["lineups[1]"] and "twice" in r.text
+    r = api.post("/review", json={"slate_id": sid, "standings": standings, "lineups": []})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "lineups", r.text
+    r = api.post("/review", json={"slate_id": sid, "standings": standings, "lineups": [lu], "entry_fee": 0})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["field"] == "entry_fee" and "Traceback" not in r.text

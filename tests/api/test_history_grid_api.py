@@ -95,6 +95,7 @@ def test_history_grid_refusals_name_the_field(api, real_slates_dir: Path, shared
     assert r.status_code == 422, r.text
     body = r.json()
     assert "holds no complete 2023 race at Phoenix Raceway" in body["message"]
+    assert [d["field"] for d in body["detail"]] == ["history_id"]  # the request's field, not the library's
     assert "give a projections file with the grid (name, start)" in r.text and "Traceback" not in r.text
     # history_id beside projections: which gives the grid is ambiguous, so it is refused by name
     r = api.post("/slates", data={"site": "dk", "history_id": hid},

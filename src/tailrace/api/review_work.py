@@ -25,7 +25,7 @@ def review_work(ctx: Context, req: ReviewRequest) -> dict[str, Any]:
     from tailrace.review import field_of, review_report, user_lineups
 
     slate = load_slate(ctx, req.slate_id)
-    if req.lineups is None and req.user is None:
+    if not req.lineups and req.user is None:
         raise InputError(Problem("no lineups to review", field="lineups",
                                  fix='give "lineups" (lists of driver IDs), or "user" to review that user\'s entries'))
     table = read_standings_text(req.standings, slate, _display_name(req.standings_name, "standings.csv"))
@@ -37,6 +37,11 @@ def review_work(ctx: Context, req: ReviewRequest) -> dict[str, Any]:
             if len(ids) != slate.site.roster_size:
                 problems.append(Problem(f"{len(ids)} drivers, a {slate.site.name} lineup has {slate.site.roster_size}",
                                         field=f"lineups[{k}]", fix="give each lineup the site's roster"))
+                continue
+            if len(set(ids)) != len(ids):
+                problems.append(Problem(f"a driver ID is given twice: a lineup needs {slate.site.roster_size} "
+                                        "different drivers", field=f"lineups[{k}]",
+                                        fix="give each driver once per lineup"))
                 continue
             try:
                 rows.append([slate.index_of(i) for i in ids])
@@ -57,7 +62,10 @@ def review_work(ctx: Context, req: ReviewRequest) -> dict[str, Any]:
     if req.payouts:
         pay = payouts_from_ranges([(r.min_rank, r.max_rank, r.prize) for r in req.payouts], source="payouts")
     else:
-        pay = payouts_from_options(None, entry_fee=req.entry_fee, field_size=size, rake=req.rake)
+        try:
+            pay = payouts_from_options(None, entry_fee=req.entry_fee, field_size=size, rake=req.rake)
+        except InputError as exc:  # the library names its parameters; this request's fields are top-level
+            raise InputError([p.worded() for p in exc.problems]) from None  # field 'entry_fee', as sent
     need_means = not all(d.ownership is not None for d in slate.drivers) and \
         not all(d.projection is not None for d in slate.drivers)
     if need_means:

@@ -614,6 +614,6 @@ class ReviewRequest(BaseModel):
     payouts: list[PayoutRow] | None = Field(None, max_length=10_000, description=(
         "the contest's payout table; default: the parametric table for entry_fee, field size and rake"))
     entry_fee: float = Field(DEFAULT_ENTRY_FEE, ge=0, le=1e6)
-    field_size: int | None = Field(None, ge=1, le=10_000_000, description=(
+    field_size: int | None = Field(None, ge=2, le=10_000_000, description=(
         "entries, for the parametric table (default: the standings' entries less the user's, plus the lineups)"))
     rake: float = Field(DEFAULT_RAKE, ge=0, lt=1)

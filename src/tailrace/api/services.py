@@ -215,9 +215,9 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
             else:
                 slate = read_slate(site, sal_path, proj_path, track=track, grid_complete=grid_complete,
                                    season=season)
-        except InputError as exc:
-            raise InputError([replace(p, message=clean(p.message), file=clean(p.file), fix=clean(p.fix))
-                              for p in exc.problems]) from None
+        except InputError as exc:  # a history's problem is about this request's history_id
+            raise InputError([replace(p, message=clean(p.message), file=clean(p.file), fix=clean(p.fix),
+                                      **_as_history_id(p)) for p in exc.problems]) from None
         except (csv.Error, UnicodeError, ValueError) as exc:  # a reader that gave up on a malformed file
             raise InputError(Problem(f"the file could not be read as CSV ({clean(str(exc))})",
                                      file=f"{sal_label}" + (f" or {proj_label}" if proj_label else ""),
@@ -306,9 +306,18 @@ def load_history(ctx: Context, history_id: str, slate: Slate | None = None) -> A
 
     h = ctx.store.get_history(history_id)
     race = getattr(slate, "race", None)
-    if race is not None and getattr(race, "season", None) is not None:
-        return history_model_for_race_text(h["text"], h["name"], race)[0]
-    return history_model_from_text(h["text"], h["name"])
+    try:
+        if race is not None and getattr(race, "season", None) is not None:
+            return history_model_for_race_text(h["text"], h["name"], race)[0]
+        return history_model_from_text(h["text"], h["name"])
+    except InputError as exc:  # the request names the history by history_id
+        raise InputError([replace(p, **_as_history_id(p)) for p in exc.problems]) from None
+
+
+def _as_history_id(p: Problem) -> dict[str, Any]:
+    """A problem the library names ``history`` (its parameter) as this request's ``history_id``
+    field; others unchanged (keyword arguments for ``dataclasses.replace``)."""
+    return {"param": None, "field": "history_id"} if p.param == "history" and not p.field else {}
 
 
 def stored_history(ctx: Context, history_id: str) -> tuple[str, str]:

@@ -15,6 +15,9 @@ names; the engine itself is the package ``tailrace.optimize.contest``:
 * ``contest.fields``, ``contest.estimate``, ``contest.standings``, ``contest.duplicates``: the
   fields, the honest estimate, the grid paid-standings kernel, the duplicate admission.
 
+The constants re-exported here are for reading: the code reads its own module's copy, so a
+caller that changes one (a benchmark) sets it where it is read (``contest.pool.N_SCENARIO_OPTIMAL``).
+
 The stages.
 
 1. **Candidates** (``structural_pool``). Every lineup that satisfies the rules is enumerated
