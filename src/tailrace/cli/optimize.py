@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
-                                  fill_team_and_make, load_history, load_spec, site_rules)
+                                  fill_team_and_make, load_spec, site_rules, slate_and_history)
 from tailrace.cli.options import (FIELD_SHARPNESS_HELP, command_executor, dask_option, is_graph_ref, print_estimate,
                                   print_field_facts, progress_label)
 from tailrace.errors import InputError, Problem
@@ -266,19 +266,9 @@ def register(app: typer.Typer) -> None:
                 raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (or --history "
                                          "FILE holding this race's grid) to simulate",
                                          field="--projections", fix="add --projections, --history or --scenarios"))
-            if projections is None:  # the grid of this race from the history, strengths from the races before it
-                from tailrace.sim.history_strength import slate_from_history_grid
-                from tailrace.textfile import read_text_file
-
-                slate, hg, grid_line = slate_from_history_grid(
-                    rules, salaries, read_text_file(history, str(history), param="history"), str(history),
-                    track=track, season=season)
-                hist = hg.model
-                err_console.print(grid_line, highlight=False)
-            else:
-                slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete,
-                                   season=season)
-                hist = load_history(history, slate)
+            # the slate from the projections, or this race's grid from the history
+            slate, hist = slate_and_history(rules, salaries, projections, history, track=track, season=season,
+                                            grid_complete=grid_complete, console=err_console)
             with err_console.status(progress_label(f"simulating {n_scenarios:,} races (seed {seed}) ...", ex)):
                 scen = simulate_scenarios(slate, n_scenarios, seed, track=track, history=hist,
                                           history_weight=history_weight, allow_shift=allow_shift, executor=ex)

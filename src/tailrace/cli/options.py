@@ -134,6 +134,27 @@ def load_history(path, slate=None):  # -> HistoryModel | None
     return load_history_model(path)
 
 
+def slate_and_history(rules, salaries, projections, history, *, track, season, grid_complete, console):
+    """The slate and its fitted history for a command that simulates (``optimize``, ``plan``):
+    from ``--projections`` (and ``--history`` fitted on the races before this one), or, without
+    projections, the race's starting grid from ``--history`` (``slate_from_history_grid``: the grid
+    only, ratings from the earlier races), its line printed on ``console``. Returns
+    ``(Slate, HistoryModel | None)``."""
+    if projections is None:
+        from tailrace.sim.history_strength import slate_from_history_grid
+        from tailrace.textfile import read_text_file
+
+        slate, hg, grid_line = slate_from_history_grid(
+            rules, salaries, read_text_file(history, str(history), param="history"), str(history),
+            track=track, season=season)
+        console.print(grid_line, highlight=False)
+        return slate, hg.model
+    from tailrace.slate import read_slate
+
+    slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
+    return slate, load_history(history, slate)
+
+
 def history_line(meta: dict) -> str | None:
     """One line telling how the history entered the strengths (None without a history)."""
     h = meta.get("history")

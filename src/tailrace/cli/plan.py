@@ -19,7 +19,7 @@ from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, FIELD_SHARPNESS_HELP, GRID_COMPLETE_HELP, HISTORY_HELP,
                                   HISTORY_WEIGHT_HELP, MAX_SCENARIOS, SEASON_HELP, command_executor, dask_option,
-                                  history_line, is_graph_ref, load_history, progress_label, site_rules)
+                                  history_line, is_graph_ref, progress_label, site_rules, slate_and_history)
 from tailrace.errors import InputError, Problem
 
 console = Console()
@@ -131,7 +131,6 @@ def register(app: typer.Typer) -> None:
         from tailrace.pipeline import parse_field_sharpness, simulate_scenarios
         from tailrace.plan.contests import read_day
         from tailrace.plan.run import check_day_options, run_plan
-        from tailrace.slate import read_slate
         from tailrace.textfile import read_text_file
 
         rules = site_rules(site)
@@ -187,17 +186,8 @@ def register(app: typer.Typer) -> None:
                 raise InputError(Problem("none of the contests has an entry row in the entries file", file=str(entries),
                                          field="Contest Name", fix="give each contest DraftKings' exact Contest Name "
                                          "or its contest_id in the contests file"))
-        if projections is None:  # the grid of this race from the history, strengths from the races before it
-            from tailrace.sim.history_strength import slate_from_history_grid
-
-            slate, hg, grid_line = slate_from_history_grid(
-                rules, salaries, read_text_file(history, str(history), param="history"), str(history),
-                track=track, season=season)
-            hist = hg.model
-            err_console.print(grid_line, highlight=False)
-        else:
-            slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-            hist = load_history(history, slate)
+        slate, hist = slate_and_history(rules, salaries, projections, history, track=track, season=season,
+                                        grid_complete=grid_complete, console=err_console)
         ex = command_executor(ctx, dask)
         sets = []
         with err_console.status(progress_label(f"simulating 3 x {n_scenarios:,} races (seeds {seed}, {seed + 1}, "
