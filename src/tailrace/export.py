@@ -132,14 +132,24 @@ def fill_dk_entries_text(
             fix = (f"enter {n_l - n_e} more contest entries on DraftKings and download the file again, "
                    f"or build {n_e} lineups")
         raise InputError(Problem(msg, file=source, field="Entry ID", fix=fix))
-    for k, lu in zip(entry_rows, checked):
+    _put_lineups(rows, d_cols, zip(entry_rows, checked), slate)
+    return csv_text(rows, _newline_of(text))
+
+
+def _put_lineups(rows: list[list[str]], d_cols: Sequence[int], placed, slate: Slate) -> None:
+    """Write each ``(row index, lineup)`` of ``placed`` into ``rows``' driver columns ``d_cols``
+    (site IDs), padding a short row; every other cell is kept."""
+    for k, lu in placed:
         row = rows[k]
         if len(row) <= d_cols[-1]:
             row.extend([""] * (d_cols[-1] + 1 - len(row)))
         for col, i in zip(d_cols, lu):
             row[col] = slate.drivers[i].id
-    newline = "\r\n" if "\r\n" in text else "\n"
-    return csv_text(rows, newline)
+
+
+def _newline_of(text: str) -> str:
+    """The line ending a filled file keeps: the entries file's own."""
+    return "\r\n" if "\r\n" in text else "\n"
 
 
 def fill_dk_entries(
@@ -260,14 +270,8 @@ def fill_dk_entries_by_contest_text(text: str, contests: Sequence[DayEntries], s
     if problems:
         raise InputError(problems)
     for mine, lus in plan:
-        for k, lu in zip(mine, lus):
-            row = rows[k]
-            if len(row) <= d_cols[-1]:
-                row.extend([""] * (d_cols[-1] + 1 - len(row)))
-            for col, i in zip(d_cols, lu):
-                row[col] = slate.drivers[i].id
-    newline = "\r\n" if "\r\n" in text else "\n"
-    return csv_text(rows, newline), notes
+        _put_lineups(rows, d_cols, zip(mine, lus), slate)
+    return csv_text(rows, _newline_of(text)), notes
 
 
 # ---------------------------------------------------------------------------- reading back
@@ -292,6 +296,37 @@ def _parse_cell(cell: str, by_id: dict[str, int]) -> int | None:
         if head in by_id:
             return by_id[head]
     return None
+
+
+def lineups_from_ids(id_lists: Sequence[Sequence[object]], slate: Slate, *, field: str, file: str | None = None,
+                     fix: str = "use the slate's driver IDs, each lineup's drivers once") -> list[list[int]]:
+    """Lineups given as lists of site driver IDs, as driver indices in the order given.
+
+    Every lineup is checked (IDs on the slate, the site's roster, no driver twice) and every
+    problem is reported at once, each at ``field`` formatted with the lineup's index
+    (``"lineups[{k}]"``). The one reader of ID lists for the CLI's JSON portfolio and the API's
+    review."""
+    roster = slate.site.roster_size
+    pos = {d: i for i, d in enumerate(slate.ids)}
+    out: list[list[int]] = []
+    problems: list[Problem] = []
+    for k, raw in enumerate(id_lists):
+        ids = [str(x) for x in raw]
+        where = field.format(k=k)
+        bad = next((i for i in ids if i not in pos), None)
+        if bad is not None:
+            problems.append(Problem(f"driver ID '{bad}' is not on the slate", file=file, field=where, fix=fix))
+        elif len(ids) != roster:
+            problems.append(Problem(f"{len(ids)} drivers, a {slate.site.name} lineup has {roster}", file=file,
+                                    field=where, fix=fix))
+        elif len(set(ids)) != roster:
+            problems.append(Problem(f"a driver ID is given twice: a lineup needs {roster} different drivers",
+                                    file=file, field=where, fix=fix))
+        else:
+            out.append([pos[i] for i in ids])
+    if problems:
+        raise InputError(problems)
+    return out
 
 
 def read_upload_text(text: str, slate: Slate, source: str = "upload.csv") -> list[tuple[int, ...]]:

@@ -32,25 +32,11 @@ def review_work(ctx: Context, req: ReviewRequest) -> dict[str, Any]:
     warnings = list(table.warnings)
     mine = user_lineups(table, req.user) if req.user is not None else []
     if req.lineups is not None:
-        problems, rows = [], []
-        for k, ids in enumerate(req.lineups):
-            if len(ids) != slate.site.roster_size:
-                problems.append(Problem(f"{len(ids)} drivers, a {slate.site.name} lineup has {slate.site.roster_size}",
-                                        field=f"lineups[{k}]", fix="give each lineup the site's roster"))
-                continue
-            if len(set(ids)) != len(ids):
-                problems.append(Problem(f"a driver ID is given twice: a lineup needs {slate.site.roster_size} "
-                                        "different drivers", field=f"lineups[{k}]",
-                                        fix="give each driver once per lineup"))
-                continue
-            try:
-                rows.append([slate.index_of(i) for i in ids])
-            except (KeyError, InputError):
-                bad = next(i for i in ids if i not in set(slate.ids))
-                problems.append(Problem(f"driver ID '{bad}' is not on the slate", field=f"lineups[{k}]",
-                                        fix="use the slate's driver IDs (GET /slates/{id})"))
-        if problems:
-            raise InputError(problems)
+        from tailrace.export import lineups_from_ids
+
+        rows = lineups_from_ids(req.lineups, slate, field="lineups[{k}]",
+                                fix="give each lineup the site's roster of the slate's driver IDs "
+                                    "(GET /slates/{id}), each driver once")
         lineups = np.asarray(rows, dtype=np.int64).reshape(-1, slate.site.roster_size)
     else:
         lineups = np.asarray(mine, dtype=np.int64)

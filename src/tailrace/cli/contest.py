@@ -46,26 +46,21 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
         if not isinstance(rows, list) or not rows:
             raise InputError(Problem("no 'lineups' list", file=str(path), field="lineups",
                                      fix="pass the file `tailrace optimize --json` wrote"))
-        out = []
+        ids = []
         for i, row in enumerate(rows):
-            ids = row.get("driver_ids") if isinstance(row, dict) else None
-            if not isinstance(ids, list):
+            got = row.get("driver_ids") if isinstance(row, dict) else None
+            if not isinstance(got, list):
                 raise InputError(Problem(f"lineup {i + 1} has no driver_ids list", file=str(path),
                                          field=f"lineups[{i}].driver_ids",
                                          fix="pass the file `tailrace optimize --json` wrote (driver_ids: a list of "
                                              "site IDs)"))
-            try:
-                idx = [slate.index_of(str(x)) for x in ids or []]
-            except KeyError as exc:
-                raise InputError(Problem(f"driver ID {exc.args[0]} is not on the slate", file=str(path),
-                                         field=f"lineups[{i}].driver_ids", fix="use the same salary file as the optimiser")) from None
-            if len(idx) != roster or len(set(idx)) != roster:
-                raise InputError(Problem(f"lineup {i + 1} has {len(idx)} driver IDs ({len(set(idx))} distinct), "
-                                         f"a lineup needs {roster} different drivers",
-                                         file=str(path), field=f"lineups[{i}].driver_ids",
-                                         fix="pass the file `tailrace optimize --json` wrote, or list each lineup's "
-                                             f"{roster} drivers once"))
-            out.append(sorted(idx))
+            ids.append(got)
+        from tailrace.export import lineups_from_ids
+
+        out = [sorted(lu) for lu in lineups_from_ids(
+            ids, slate, field="lineups[{k}].driver_ids", file=str(path),
+            fix=f"pass the file `tailrace optimize --json` wrote (the same salary file), each lineup's {roster} "
+                "drivers once")]
         return np.asarray(out, dtype=np.int64)
     from tailrace.export import read_upload
 
