@@ -316,7 +316,9 @@ def load_history(ctx: Context, history_id: str, slate: Slate | None = None) -> A
 
 def _as_history_id(p: Problem) -> dict[str, Any]:
     """A problem the library names ``history`` (its parameter) as this request's ``history_id``
-    field; others unchanged (keyword arguments for ``dataclasses.replace``)."""
+    field; others unchanged (keyword arguments for ``dataclasses.replace``). Here, not in
+    ``api.errors.FIELDS``: that map is the same for every endpoint, and POST /histories takes the
+    file itself as ``history``."""
     return {"param": None, "field": "history_id"} if p.param == "history" and not p.field else {}
 
 
