@@ -17,7 +17,8 @@ def _args(*extra: str) -> list[str]:
             "--projections", str(DEMO / "projections.csv"), *extra]
 
 
-def test_simulate_writes_the_matrix_and_prints_the_table(tmp_path, capsys) -> None:
+def test_simulate_writes_the_matrix_and_prints_the_table(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("TAILRACE_CACHE_DIR", str(tmp_path / "cache1"))  # each run simulates: no shared cache entry
     out = tmp_path / "sims.npz"
     assert main(_args("--scenarios", "3000", "--seed", "7", "--out", str(out))) == 0
     text = capsys.readouterr().out
@@ -30,6 +31,7 @@ def test_simulate_writes_the_matrix_and_prints_the_table(tmp_path, capsys) -> No
         assert np.all(led.sum(axis=1) == 267)
         assert np.all(fl >= 0) and np.all(fl.sum(axis=1) <= 267)  # at most one fastest lap per lap
     again = tmp_path / "again.npz"
+    monkeypatch.setenv("TAILRACE_CACHE_DIR", str(tmp_path / "cache2"))
     assert main(_args("--scenarios", "3000", "--seed", "7", "--out", str(again))) == 0
     with np.load(out) as a, np.load(again) as b:
         assert a["points"].tobytes() == b["points"].tobytes()

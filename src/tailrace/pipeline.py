@@ -9,6 +9,8 @@ frozen model: per lineup its site IDs, names, salary, objective value and bound,
 and explanations; the portfolio's exposures and tail metrics; and, when a fresh scenario set is
 given, the portfolio re-scored on it (in-sample vs out-of-sample). ``OptimizeResult.to_json()``
 is the CLI's ``--json`` file; the API's /optimize answer is built from the same fields.
+Every face gets its scenarios from :func:`scenario_set` (``tailrace.scenario_sets``, re-exported
+here): one road, one cache key.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tailrace import tail
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import jsonable
 from tailrace.optimize.constraints import ConstraintSpec, ResolvedSpec
+from tailrace.scenario_sets import ScenarioSet, scenario_set, scenario_set_id, simulate_scenarios
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
 from tailrace.slate import Slate
@@ -35,6 +38,9 @@ __all__ = [
     "run_optimize",
     "portfolio_scores",
     "fresh_validation",
+    "ScenarioSet",
+    "scenario_set",
+    "scenario_set_id",
     "simulate_scenarios",
     "contest_from_options",
     "contest_from_parts",
@@ -865,27 +871,3 @@ def contest_from_parts(
                         field_size=field_size, rake=rake, payouts=payouts, ownership=own, projections=proj,
                         field=field, rng=seed, field_sharpness=parse_field_sharpness(field_sharpness),
                         driver_names=slate.names)
-
-
-def simulate_scenarios(
-    slate: Slate,
-    n: int,
-    seed: int,
-    *,
-    track: str | None = None,
-    cache: Any = None,
-    history: Any = None,
-    history_weight: float | None = None,
-    allow_shift: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-    executor: Any = None,
-) -> Scenarios:
-    """Simulate ``n`` races of ``slate`` with ``seed`` through the scenario cache (``cache=None``:
-    default); ``history`` (a ``HistoryModel``), ``history_weight`` and ``executor`` as in
-    ``tailrace.sim.simulate``."""
-    from tailrace.sim.cache import simulate_cached
-
-    scen, _hit = simulate_cached(slate, n, seed, cache=cache, track=track, history=history,
-                                 history_weight=history_weight, allow_shift=allow_shift, progress=progress,
-                                 executor=executor)
-    return scen

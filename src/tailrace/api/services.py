@@ -19,12 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from tailrace import __version__
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import jsonable
 from tailrace.sites import get_site
 from tailrace.slate import Driver, Slate
-from tailrace.store import Store, content_id, slate_from_dict, slate_to_dict
+from tailrace.store import Store, slate_from_dict, slate_to_dict
 
 from tailrace.api.schemas import SimulateRequest, SlateIn
 from tailrace.api.settings import Settings
@@ -47,7 +46,7 @@ class Context:
     store: Store
     cache: Any  # tailrace.sim.cache.ScenarioCache, or None when the cache module is absent
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
-    checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # invariant checks by scenario-set id
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # invariant checks by scenario cache key
     _locks_guard: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -261,21 +260,6 @@ def _driver_summary(slate: Slate, points: np.ndarray) -> list[dict[str, Any]]:
     ]
 
 
-def _slate_fingerprint(slate: Slate) -> dict[str, Any]:
-    return slate_to_dict(replace(slate, source={}))
-
-
-def scenario_set_id(slate: Slate, n: int, seed: int, track: str | None,
-                    strengths: list[float] | None = None, history: dict[str, Any] | None = None) -> str:
-    """Content id of the scenario set (slate content, count, seed, track, strengths, history,
-    code version)."""
-    doc = {"slate": _slate_fingerprint(slate), "n": n, "seed": seed, "track": track, "strengths": strengths,
-           "version": __version__}
-    if history is not None:
-        doc["history"] = history
-    return content_id("ss_", doc)
-
-
 def history_summary(history_id: str, model: Any) -> dict[str, Any]:
     """The HistoryResponse body of a stored, fitted history."""
     return {"history_id": history_id, "name": Path(model.source).name, "races": model.n_races,
@@ -334,11 +318,16 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
                   allow_shift: bool = False) -> tuple[Any, dict[str, Any]]:
     """The slate's scenario set (from the cache when it can) and its kernel stats.
 
-    Identical concurrent calls in one process compute it once (a lock per key); across
-    processes the cache's file lock keeps one copy. ``seconds`` is the time to get the set
-    (generation on a miss, a cache fetch on a hit); invariant checks are computed once per set.
+    The set comes by the one road every face takes (``pipeline.scenario_set``), under the one
+    cache key (``sim.keys.simulation_key``), so the CLI and the API share cache entries; its
+    ``scenario_set_id`` is ``pipeline.scenario_set_id`` of that key. Identical concurrent calls in
+    one process compute it once (``ctx.key_lock``, a lock per key); across processes the cache's
+    file lock keeps one copy. ``seconds`` is the time to get the set (generation on a miss, a
+    cache fetch on a hit); invariant checks are computed once per set.
     """
-    from tailrace.sim.simulate import invariant_checks, simulate
+    from tailrace.pipeline import scenario_set
+    from tailrace.sim.cache import uncached
+    from tailrace.sim.simulate import invariant_checks
 
     check_limit(n, ctx.settings.max_scenarios, "n_scenarios")
     missing = [i for i, d in enumerate(slate.drivers) if d.start is None]
@@ -350,34 +339,26 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
         raise InputError(Problem(f"{len(strengths)} strengths for {slate.n} drivers", field="strengths",
                                  fix="give one log-strength per driver, in the slate's driver order"))
     model = load_history(ctx, history_id, slate) if history_id else None
-    hist_part = None if model is None else {"key": model.key, "weight": history_weight}
-    if allow_shift:  # keyed only when set, so ids made before the option existed stay valid
-        hist_part = {**(hist_part or {}), "allow_shift": True}
-    set_id = scenario_set_id(slate, n, seed, track, strengths, hist_part)
     t0 = time.perf_counter()
 
     def tick(done: int, total: int) -> None:
         progress(0.25 * done / max(total, 1), f"simulated {done:,} of {total:,} races")
 
-    def compute():
-        return simulate(slate, n, seed, track=track, progress=tick, history=model, history_weight=history_weight,
-                        allow_shift=allow_shift,
-                        strengths=None if strengths is None else np.asarray(strengths, dtype=np.float64))
-
-    with ctx.key_lock(set_id):
-        if ctx.cache is not None:
-            scen, hit = ctx.cache.get_or_create(_cache_key(slate, n, seed, track, strengths, hist_part), compute)
-        else:
-            scen, hit = compute(), False
+    # the one road (and key) the CLI takes too; ctx.key_lock: identical requests compute once here
+    got = scenario_set(slate, n, seed, track=track, history=model, history_weight=history_weight,
+                       allow_shift=allow_shift,
+                       strengths=None if strengths is None else np.asarray(strengths, dtype=np.float64),
+                       cache=ctx.cache if ctx.cache is not None else uncached(), lock=ctx.key_lock, progress=tick)
+    scen, hit, set_id = got.scenarios, got.hit, got.set_id
     seconds = time.perf_counter() - t0
     progress(0.25, "scenarios ready")
-    checks = ctx.checks.get(set_id)
+    checks = ctx.checks.get(got.key)
     if checks is None:
         try:
             checks = jsonable(invariant_checks(scen, slate.site, slate.starts()))
         except Exception as exc:  # reported, not hidden
             checks = {"passed": None, "error": f"invariant checks could not run: {exc}"}
-        ctx.checks[set_id] = checks
+        ctx.checks[got.key] = checks
     stats = {
         "scenario_set_id": set_id,
         "count": int(scen.n_scenarios),
@@ -394,18 +375,6 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
         "drivers": _driver_summary(slate, scen.points),
     }
     return scen, stats
-
-
-def _cache_key(slate: Slate, n: int, seed: int, track: str | None, strengths: list[float] | None,
-               history: dict[str, Any] | None = None) -> str:
-    from tailrace.sim.cache import scenario_key
-
-    parts: dict[str, Any] = {"slate": _slate_fingerprint(slate), "n_scenarios": n, "seed": seed, "track": track}
-    if strengths is not None:
-        parts["strengths"] = [float(x) for x in strengths]
-    if history is not None:
-        parts["history"] = history
-    return scenario_key(**parts)
 
 
 def simulate_work(ctx: Context, req: SimulateRequest, progress: Progress = no_progress) -> dict[str, Any]:

@@ -7,7 +7,7 @@ Per race (``backtest_race``, pure: one executor task):
    on the earlier races only; the race's own rows give only its track and grid.
 2. The slate: a real salary file narrowed to the starters (``inputs.read_grid_slate``), or
    synthetic salaries from the pre-race strength rank (``inputs.synthetic_slate``).
-3. ``n_scenarios`` simulated races (``sim.simulate``, the track's scheduled laps, the
+3. ``n_scenarios`` simulated races (``pipeline.scenario_set``, uncached; the track's scheduled laps, the
    track-type parameters below); each method's portfolio (``methods``).
 4. Scoring on the real result (``score``): real DK points per lineup, the best lineup's exact
    percentile among every legal lineup and its gap to the hindsight optimum, and the ROI in a
@@ -176,10 +176,10 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
     from tailrace.calibration import actual_dk_points
     from tailrace.contest.payouts import DEFAULT_RAKE, cash_payouts, parametric_payouts
     from tailrace.errors import InputError
-    from tailrace.pipeline import contest_from_parts
+    from tailrace.pipeline import contest_from_parts, scenario_set
+    from tailrace.sim.cache import uncached
     from tailrace.sim.history_strength import history_model
     from tailrace.sim.params import DEFAULT_PARAMS
-    from tailrace.sim.simulate import simulate
     from tailrace.tracks import resolve_track
 
     t0 = time.perf_counter()
@@ -224,7 +224,9 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
     if slate.n < site.roster_size:
         return skip(f"only {slate.n} salary drivers started the race")
     seed = _race_seed(options.seed, *rid)
-    scen = simulate(slate, options.n_scenarios, seed, track=trk, params=table, history=model)
+    # the one road to scenarios, kept out of the cache: each race's set is used once
+    scen = scenario_set(slate, options.n_scenarios, seed, track=trk, params=table, history=model,
+                        cache=uncached()).scenarios
     sal = slate.salaries()
     legal = all_lineups(sal, site.roster_size, site.salary_cap)
     if legal.shape[0] == 0:

@@ -72,7 +72,7 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
                      history_weight: float | None = None,
                      allow_shift: bool = False, executor: Any = None) -> tuple[np.ndarray, list[str], dict | None]:
     """(points, the simulation's warnings, how the history entered) from a matrix file or a
-    fresh simulation."""
+    simulation through the scenario cache (``pipeline.simulate_scenarios``, the one road)."""
     if scenarios is not None:
         from tailrace.sim.io import load_scenarios
 
@@ -84,11 +84,11 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
     if any(d.start is None for d in slate.drivers):
         raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (with starts) to simulate",
                                  field="--projections", fix="add --projections or --scenarios"))
-    from tailrace.sim.simulate import simulate as simulate_races
+    from tailrace.pipeline import simulate_scenarios
 
     with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
-        sc = simulate_races(slate, n_scenarios, seed, track=track, history=history, history_weight=history_weight,
-                            allow_shift=allow_shift, executor=executor)
+        sc = simulate_scenarios(slate, n_scenarios, seed, track=track, history=history,
+                                history_weight=history_weight, allow_shift=allow_shift, executor=executor)
     line = history_line(sc.meta)
     if line:
         err_console.print(line, highlight=False)

@@ -6,11 +6,14 @@
 Writes ``points``, ``driver_ids`` and the outcome arrays (finish, laps_led, fastest_laps,
 laps_completed, dnf) plus ``meta_json`` to the npz (``tailrace.sim.io`` format); prints
 per-driver mean, sd, p90 and p99 and the time taken, with a progress bar for long runs.
+The scenarios come through the scenario cache (``tailrace.pipeline.scenario_set``, the key every
+face uses): a rerun reads them back and writes the same file.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +70,8 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
         from rich.table import Table
 
+        from tailrace.pipeline import scenario_set
         from tailrace.sim.io import save_scenarios
-        from tailrace.sim.simulate import simulate
         from tailrace.slate import read_slate
 
         rules = site_rules(site)
@@ -85,17 +88,17 @@ def register(app: typer.Typer) -> None:
             with Progress(TextColumn(progress_label("simulating", ex)), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                           TimeElapsedColumn(), console=console, transient=True) as bar:
                 task = bar.add_task("sim", total=scenarios)
-                sc = simulate(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
-                              allow_shift=allow_shift, executor=ex,
-                              progress=lambda done, total: bar.update(task, completed=done))
+                sc = scenario_set(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
+                                  allow_shift=allow_shift, executor=ex,
+                                  progress=lambda done, total: bar.update(task, completed=done)).scenarios
         else:
-            sc = simulate(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
-                          allow_shift=allow_shift, executor=ex)
+            sc = scenario_set(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
+                              allow_shift=allow_shift, executor=ex).scenarios
         seconds = time.perf_counter() - t0
         for w in sc.meta.get("warnings", []):
             console.print(f"[yellow]warning:[/] {w}", highlight=False)
-        if out is not None:
-            save_scenarios(out, sc)
+        if out is not None:  # the file holds how the set was made, not where this run found it
+            save_scenarios(out, replace(sc, meta={k: v for k, v in sc.meta.items() if k != "cache_key"}))
 
         rows = driver_table(slate.names, slate.ids, slate.salaries(), slate.starts(), sc.points)
         table = Table(title=(f"{rules.name} · {sc.meta['track']} ({sc.meta['track_type']}, "

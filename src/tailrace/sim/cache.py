@@ -42,7 +42,7 @@ from filelock import Timeout as LockTimeout
 import tailrace
 from tailrace.sim.io import OUTCOME_FIELDS, meta_to_json, read_npz, write_npz
 from tailrace.sim.scenarios import Scenarios
-from tailrace.sim.keys import KEY_FORMAT, canonical, default_cache_dir, model_version, scenario_key
+from tailrace.sim.keys import KEY_FORMAT, canonical, default_cache_dir, model_version, scenario_key, simulation_key
 from tailrace.slate import Slate
 
 __all__ = [
@@ -54,6 +54,8 @@ __all__ = [
     "default_cache",
     "default_cache_dir",
     "simulate_cached",
+    "simulation_key",
+    "uncached",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,26 +82,29 @@ def simulate_cached(
 ) -> tuple[Scenarios, bool]:
     """``tailrace.sim.simulate.simulate`` through a cache: ``(scenarios, hit)``.
 
-    The key holds everything that decides the numbers (slate, count, seed, track, params,
-    strengths, the history's content key and weight); ``progress`` and ``executor`` (where the
-    simulation runs: the same bytes anywhere) do not. ``cache=None``
-    uses :func:`default_cache`.
+    The key is :func:`tailrace.sim.keys.simulation_key` of the arguments (everything that
+    decides the numbers: slate, count, seed, track, params, strengths, the history's content key
+    and weight); ``progress`` and ``executor`` (where the simulation runs: the same bytes
+    anywhere) are not part of it. ``cache=None`` uses :func:`default_cache`; :func:`uncached`
+    computes every time and keeps nothing. The returned ``meta["cache_key"]`` names the entry;
+    whether this lookup hit is the second element only, never in ``meta``, so every output that
+    carries the meta is the same on a first run and a rerun.
     """
     from tailrace.sim.simulate import simulate
 
-    parts: dict[str, Any] = dict(slate=slate, n_scenarios=int(n_scenarios), seed=int(seed), track=track,
-                                 params=params,
-                                 strengths=None if strengths is None else np.asarray(strengths, np.float64))
-    if history is not None:  # only then, so keys made before histories existed stay valid
-        parts.update(history=history.key, history_weight=history_weight)
-    if allow_shift:
-        parts["allow_shift"] = True
-    key = scenario_key(**parts)
+    key = simulation_key(slate, n_scenarios, seed, track=track, params=params, strengths=strengths,
+                         history=history, history_weight=history_weight, allow_shift=allow_shift)
     c = cache if cache is not None else default_cache()
     return c.get_or_create(key, lambda: simulate(slate, n_scenarios, seed, track=track, params=params,
                                                  strengths=strengths, history=history,
                                                  history_weight=history_weight, allow_shift=allow_shift,
                                                  progress=progress, executor=executor))
+
+
+def uncached() -> ScenarioCache:
+    """A cache that keeps nothing (no disk, no memory): every lookup computes; for callers such
+    as the backtest that simulate many one-off sets and should not fill the cache directory."""
+    return ScenarioCache(disk=False, max_bytes=0)
 
 
 _DEFAULT_CACHES: dict[str, ScenarioCache] = {}
@@ -305,7 +310,9 @@ class ScenarioCache:
 
     # -- internals
     def _tag(self, s: Scenarios, key: str, hit: bool) -> Scenarios:
-        return dataclasses.replace(s, meta={**s.meta, "cache_hit": hit, "cache_key": key})
+        """``s`` with ``meta["cache_key"]``: the entry's name, the same on every lookup. Whether a
+        lookup hit is returned beside the set (``get_or_create``), never written into its meta."""
+        return dataclasses.replace(s, meta={**s.meta, "cache_key": key})
 
     def _lookup(self, key: str) -> Scenarios | None:
         self.path_for(key)  # validates the key

@@ -25,7 +25,7 @@ import numpy as np
 import tailrace
 from tailrace.slate import Slate
 
-__all__ = ["KEY_FORMAT", "canonical", "default_cache_dir", "model_version", "scenario_key"]
+__all__ = ["KEY_FORMAT", "canonical", "default_cache_dir", "model_version", "scenario_key", "simulation_key"]
 
 #: Version of the key's canonical JSON layout below.
 KEY_FORMAT = 1
@@ -114,6 +114,54 @@ def scenario_key(**parts: Any) -> str:
         "tailrace": tailrace.__version__,
     }
     return hashlib.sha256(_dumps(doc).encode("ascii")).hexdigest()
+
+
+def simulation_key(
+    slate: Slate,
+    n_scenarios: int,
+    seed: int,
+    *,
+    track: Any = None,
+    params: Any = None,
+    strengths: Any = None,
+    history: Any = None,
+    history_weight: float | None = None,
+    allow_shift: bool = False,
+) -> str:
+    """The scenario cache's key for one simulation: the one recipe every face keys by.
+
+    The parts are everything that decides the numbers of ``tailrace.sim.simulate.simulate``
+    with these arguments: the slate (its content, not where it was read from), the count, the
+    seed, the track (name, type or ``Track``), the model parameters, the strengths (as float64,
+    shape (n_drivers,)) and, only when given, the history's content key (``history.key``) with
+    its weight, and ``allow_shift`` only when set, so keys made before either existed stay
+    valid. Where the simulation runs (executor, progress) is not a part: the same bytes anywhere.
+
+    Parameters
+    ----------
+    slate : Slate
+    n_scenarios, seed : int
+    track : str or Track, optional
+    params : dict of TrackTypeParams or TrackTypeParams, optional
+    strengths : array-like of shape (n_drivers,), optional
+    history : HistoryModel, optional
+        Anything with a content ``key`` attribute.
+    history_weight : float, optional
+    allow_shift : bool
+
+    Returns
+    -------
+    str
+        64 hex digits (:func:`scenario_key` of the parts).
+    """
+    parts: dict[str, Any] = dict(slate=slate, n_scenarios=int(n_scenarios), seed=int(seed), track=track,
+                                 params=params,
+                                 strengths=None if strengths is None else np.asarray(strengths, np.float64))
+    if history is not None:
+        parts.update(history=history.key, history_weight=history_weight)
+    if allow_shift:
+        parts["allow_shift"] = True
+    return scenario_key(**parts)
 
 
 def default_cache_dir() -> Path:

@@ -17,7 +17,8 @@ class Scenarios:
     site's IDs, as strings). Outcome arrays, when present, have the same shape:
     ``finish`` (1-based, int16), ``laps_led``, ``fastest_laps``, ``laps_completed`` (int16)
     and ``dnf`` (bool). A user's external matrix has points only (outcomes None).
-    ``meta`` holds how it was made (seed, count, track, model parameters, seconds, cache hit).
+    ``meta`` holds how it was made (seed, count, track, model parameters, seconds) and, from the
+    scenario cache, ``cache_key`` (the entry's name; whether a lookup hit is not in ``meta``).
     """
 
     points: np.ndarray
