@@ -21,6 +21,7 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import jsonable
+from tailrace.sim.cache import ScenarioCache, uncached
 from tailrace.sites import get_site
 from tailrace.slate import Driver, Slate
 from tailrace.store import Store, slate_from_dict, slate_to_dict
@@ -44,7 +45,7 @@ class Context:
 
     settings: Settings
     store: Store
-    cache: Any  # tailrace.sim.cache.ScenarioCache, or None when the cache module is absent
+    cache: ScenarioCache | None  # None: every set is computed afresh and kept nowhere (sim.cache.uncached)
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # invariant checks by scenario cache key
     _locks_guard: threading.Lock = field(default_factory=threading.Lock)
@@ -91,9 +92,8 @@ class Context:
         }
 
 
-def _make_cache(settings: Settings) -> Any:
-    from tailrace.sim.cache import ScenarioCache
-
+def _make_cache(settings: Settings) -> ScenarioCache:
+    """The process's scenario cache under ``settings.cache_dir`` (memory budget ``cache_memory_bytes``)."""
     return ScenarioCache(settings.cache_dir, max_bytes=settings.cache_memory_bytes)
 
 
@@ -325,8 +325,7 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
     file lock keeps one copy. ``seconds`` is the time to get the set (generation on a miss, a
     cache fetch on a hit); invariant checks are computed once per set.
     """
-    from tailrace.pipeline import scenario_set
-    from tailrace.sim.cache import uncached
+    from tailrace.pipeline import scenario_set  # the pipeline (and the optimiser under it) loads on first use
     from tailrace.sim.simulate import invariant_checks
 
     check_limit(n, ctx.settings.max_scenarios, "n_scenarios")

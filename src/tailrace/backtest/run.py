@@ -44,6 +44,7 @@ from tailrace.backtest.inputs import SlateFile, read_grid_slate, synthetic_slate
 from tailrace.backtest.methods import LABELS, METHODS, build_portfolio
 from tailrace.backtest.score import all_lineups, field_draws, lineup_cents, placement, real_roi, to_cents
 from tailrace.optimize.constraints import ConstraintSpec
+from tailrace.sim.cache import uncached
 from tailrace.sim.history import History
 
 __all__ = ["BacktestOptions", "RaceJob", "MethodScore", "RaceReport", "SkippedRace", "BacktestResult",
@@ -177,7 +178,6 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
     from tailrace.contest.payouts import DEFAULT_RAKE, cash_payouts, parametric_payouts
     from tailrace.errors import InputError
     from tailrace.pipeline import contest_from_parts, scenario_set
-    from tailrace.sim.cache import uncached
     from tailrace.sim.history_strength import history_model
     from tailrace.sim.params import DEFAULT_PARAMS
     from tailrace.tracks import resolve_track
