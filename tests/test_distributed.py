@@ -240,11 +240,15 @@ def tcp_cluster(tmp_path_factory):
 
 
 @pytest.mark.service
-def test_cli_over_tcp_scheduler_matches_local(tcp_cluster: str, tmp_path: Path) -> None:
+def test_cli_over_tcp_scheduler_matches_local(tcp_cluster: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from tailrace.cli import main
 
     args = _demo_args(20_000, seed=9)
+    # a scenario cache of its own for each run: the second must simulate on the cluster, not read the first
+    monkeypatch.setenv("TAILRACE_CACHE_DIR", str(tmp_path / "cache-local"))
     assert main(args + ["--out", str(tmp_path / "local.npz")]) == 0
+    monkeypatch.setenv("TAILRACE_CACHE_DIR", str(tmp_path / "cache-tcp"))
     assert main(args + ["--out", str(tmp_path / "tcp.npz"), "--dask", tcp_cluster]) == 0
     assert _npz_arrays(tmp_path / "tcp.npz") == _npz_arrays(tmp_path / "local.npz")
 
