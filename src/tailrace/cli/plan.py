@@ -40,7 +40,11 @@ def _money(x: float | None) -> str:
 
 def print_plan(result: dict) -> None:
     """The allocation steps, the per-contest table and the day's row."""
+    from tailrace.pipeline import race_line
+
     a = result["allocation"]
+    if (line := race_line(result.get("race"))) is not None:
+        console.print(line, highlight=False)
     console.print(f"bankroll ${result['bankroll']:,.2f}, stake cap ${result['stake_cap']:,.2f} "
                   f"({100 * result['max_stake']:g} %), Kelly fraction {result['kelly']:g}", highlight=False)
     console.print("decision (on the allocation scenarios): the greedy path, one entry at a time:", highlight=False)
@@ -72,7 +76,8 @@ def print_plan(result: dict) -> None:
               f"{_money(d['expected_profit'])} ± {d['expected_profit_se']:,.2f}",
               "-" if d["roi"] is None else f"{100 * d['roi']:+.1f}% ± {100 * d['roi_se']:.1f}",
               f"{100 * d['p_loss']:.1f}%", _money(d["profit_cvar"]), f"{100 * d['p_top1']:.2f}%")
-    console.print(t)
+    # rich cuts a table to 80 columns when stdout is not a terminal (a pipe, a file): "ent…", "s…"
+    (console if console.is_terminal else Console(width=max(console.width, 132))).print(t)
     console.print(f"day log-growth of the bankroll: {d['log_growth']:+.5f} ± {d['log_growth_se']:.5f} per day "
                   f"(fresh scenarios); {a['exact']['log_growth']:+.5f} on the allocation scenarios", highlight=False)
 

@@ -241,7 +241,7 @@ def run_plan(
     from tailrace.contest.simulate import top1_places
     from tailrace.errors import InfeasibleError, InputError, Problem, as_text
     from tailrace.optimize.constraints import ConstraintSpec
-    from tailrace.pipeline import contest_facts, contest_from_options, run_optimize
+    from tailrace.pipeline import contest_facts, contest_from_options, race_summary, run_optimize
 
     say = say or (lambda _m: None)
     check_day_options(bankroll, max_stake, kelly, max_exposure, max_overlap_day)
@@ -474,6 +474,7 @@ def run_plan(
 
     result = {
         "site": slate.site.key,
+        "race": race_summary(slate, scenarios.meta),
         "bankroll": float(bankroll),
         "max_stake": float(max_stake),
         "stake_cap": float(budget),
