@@ -64,8 +64,8 @@ def test_plan_job(client: httpx.Client, slate_id: str) -> None:
     shared = [len(set(a["driver_ids"]) & set(b["driver_ids"])) for a in rows[0]["lineups"] for b in rows[1]["lineups"]]
     assert max(shared) <= 4
     assert doc["overlap_across_contests"] == max(shared)
-    # the race it planned for, as /optimize names it (the demo export's Game Info: Kansas, 2020-09-27)
-    assert (doc["race"]["track"], doc["race"]["date"], doc["race"]["season"]) == ("Kansas Speedway", "2020-09-27", 2020)
+    # the race it planned for, as /optimize names it (the demo export's Game Info: Kansas Speedway 09/27/2026)
+    assert (doc["race"]["track"], doc["race"]["date"], doc["race"]["season"]) == ("Kansas Speedway", "2026-09-27", 2026)
 
 
 def test_plan_bad_requests(client: httpx.Client, slate_id: str) -> None:
