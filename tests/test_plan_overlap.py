@@ -249,3 +249,17 @@ def test_api_request_takes_the_rule():
     for bad in (-1, 7, "3", 2.5):
         with pytest.raises(ValidationError, match="max_overlap_day"):
             PlanRequest(**base, max_overlap_day=bad)
+
+
+def test_a_rule_at_the_roster_size_is_accepted_and_said_to_be_off():
+    """k = 6 on a 6-driver roster turns no lineup away: the day is planned as without the rule,
+    and a warning says the rule cannot act (accepted, never silent)."""
+    slate, sets, mk = _small()
+    day = [DayContest("A", "gpp", 1.0, 200, 2), DayContest("B", "gpp", 1.0, 200, 2)]
+    off = run_plan(slate, day, *sets, bankroll=1000, max_stake=0.5, contest_cap=1, make_contest=mk, max_overlap_day=6)
+    free = run_plan(slate, day, *sets, bankroll=1000, max_stake=0.5, contest_cap=1, make_contest=mk)
+    for a, b in zip(off.lineups, free.lineups):
+        np.testing.assert_array_equal(a, b)
+    said = [w for w in off.result["warnings"] if "max_overlap_day 6" in w]
+    assert len(said) == 1 and "at most 5" in said[0]
+    assert not any("max_overlap_day" in w for w in free.result["warnings"])

@@ -264,6 +264,9 @@ def run_plan(
 
     roster = slate.site.roster_size
     overlap_rule = max_overlap_day is not None and int(max_overlap_day) < roster
+    if max_overlap_day is not None and not overlap_rule:  # accepted, never silent: it cannot bind
+        warnings.append(f"max_overlap_day {int(max_overlap_day)} is not below the roster's {roster} drivers: "
+                        f"no lineup is turned away (give at most {roster - 1} for the rule to act)")
 
     def contest_run(i: int, n: int, spec: Any, fixed: list[int], lineups: list[np.ndarray], what: str) -> Any:
         """Contest mode for contest ``i`` at ``n`` lineups, admitting (with the day's overlap rule)
