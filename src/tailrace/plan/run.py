@@ -58,6 +58,7 @@ from tailrace.plan.allocate import Allocation, allocate, growth, prefix_profits
 from tailrace.plan.contests import DayContest
 from tailrace.plan.overlap import cross_contest_overlap, overlap_admission
 from tailrace.sim.scenarios import Scenarios
+from tailrace.sites import DEFAULT_OWNERSHIP_ERROR
 from tailrace.slate import Slate
 
 __all__ = ["PlanRun", "check_day_options", "run_plan", "CVAR_ALPHA", "QUANTILES"]
@@ -182,6 +183,7 @@ def run_plan(
     entry_limits: Sequence[int | None] | None = None,
     seed: int = 1,
     field_sharpness: Any = "auto",
+    ownership_error: float | None = None,
     contest_cap: int | None = None,
     max_duplicates: float | None = None,
     max_overlap_day: int | None = None,
@@ -212,7 +214,7 @@ def run_plan(
         Per contest, the entries a DKEntries file holds for it (None: no limit beyond its own).
     seed : int, default=1
         Seed of the sampled fields (one per contest and role).
-    field_sharpness, contest_cap, max_duplicates
+    field_sharpness, ownership_error, contest_cap, max_duplicates
         As ``pipeline.contest_from_options`` / ``pipeline.run_optimize`` take them
         (``max_duplicates``: no lineup of any contest expects more field copies than this).
     max_overlap_day : int, optional
@@ -257,7 +259,7 @@ def run_plan(
         w: list[str] = []
         c = contest_from_options(slate, points, payouts=dc.payouts, ownership=dc.ownership, entry_fee=dc.entry_fee,
                                  field_size=dc.field_size, rake=dc.rake, seed=rng, warnings=w,
-                                 field_sharpness=field_sharpness)
+                                 field_sharpness=field_sharpness, ownership_error=ownership_error)
         if role == 7:  # the ownership report's problems come with the build's warnings (run_optimize)
             warnings.extend(f"{dc.name}: {m}" for m in w)
         return c
@@ -505,6 +507,7 @@ def run_plan(
         "exposures": exposures,
         "day_max_exposure_count": day_cap,
         "max_overlap_day": max_overlap_day if max_overlap_day is None else int(max_overlap_day),
+        "ownership_error": DEFAULT_OWNERSHIP_ERROR if ownership_error is None else float(ownership_error),
         "overlap_across_contests": cross_contest_overlap(chosen, slate.n),
         "scenarios": {
             "build": {**meta(scenarios), "n": scenarios.n_scenarios, "field_seed": [seed, 7],
