@@ -203,6 +203,23 @@ def test_plan_same_seed_same_bytes(planned, tmp_path):
     assert (d / "out" / "DKEntries_filled.csv").read_bytes() == (d / "out2" / "DKEntries_filled.csv").read_bytes()
 
 
+def test_plan_table_is_whole_when_stdout_is_not_a_terminal(planned, capsys):
+    """Printed to a pipe (as here), the per-contest table keeps every column heading and the
+    day's row whole: rich's default cuts a table to 80 columns there ("ent…", "s…")."""
+    from tailrace.cli.plan import print_plan
+
+    rc, d = planned
+    res = json.loads((d / "plan.json").read_text())
+    capsys.readouterr()
+    print_plan(res)
+    out = capsys.readouterr().out
+    for heading in ("contest", "entries", "stake", "exp. profit", "ROI", "P(loss)", "CVaR 5%", "top 1%"):
+        assert heading in out, heading
+    for r in res["contests"]:  # names are cut to 24 characters by design, never the figures
+        assert r["name"][:20] in out
+    assert f"${res['day']['expected_profit']:,.2f} ± {res['day']['expected_profit_se']:,.2f}" in out
+
+
 def test_plan_figures_add_up(planned):
     rc, d = planned
     res = json.loads((d / "plan.json").read_text())
@@ -285,6 +302,11 @@ def test_plan_on_a_real_slate_from_the_history_grid(tmp_path, real_slates_dir, s
     def key(name: str) -> str:  # the files spell some names apart ("A.J." / "AJ")
         return "".join(ch for ch in name.lower() if ch.isalpha())
 
+    # the plan names the race it was for, as `optimize` does: read here from the results file
+    with open(shared_results_path, newline="", encoding="utf-8") as f:
+        track = {r["track"] for r in csv.DictReader(f) if r["season"] == "2023" and r["race_num"] == "3"}
+    assert [res["race"]["track"]] == sorted(track) == ["Las Vegas Motor Speedway"]
+    assert (res["race"]["season"], res["race"]["race_num"]) == (2023, 3)
     entered = {key(n) for c in res["contests"] for lu in c["lineups"] for n in lu["names"]}
     assert res["entries"] > 0 and entered <= {key(n) for n in salary_names} & {key(n) for n in grid}
     # without projections and without a history the command stops before any work

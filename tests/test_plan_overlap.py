@@ -230,10 +230,8 @@ def test_command_round_trip_and_same_bytes(tmp_path, capsys):
     groups = [np.array([[ids.index(i) for i in lu["driver_ids"]] for lu in c["lineups"]], dtype=np.int64).reshape(-1, 6)
               for c in doc["contests"]]
     assert [g.shape[0] for g in groups] == [c["entries"] for c in doc["contests"]]
-    if all(g.shape[0] for g in groups):  # this day enters both (the JSON's count holds either way)
-        assert _across(groups, len(ids)) <= 4 and doc["overlap_across_contests"] == _across(groups, len(ids))
-    else:
-        assert doc["overlap_across_contests"] is None
+    assert all(g.shape[0] for g in groups), "this day enters both contests, so the count below is not empty"
+    assert _across(groups, len(ids)) <= 4 and doc["overlap_across_contests"] == _across(groups, len(ids))
     x = json.loads(b.read_text())
     doc.pop("files"), x.pop("files")
     assert json.dumps(doc, sort_keys=True) == json.dumps(x, sort_keys=True)
@@ -251,3 +249,17 @@ def test_api_request_takes_the_rule():
     for bad in (-1, 7, "3", 2.5):
         with pytest.raises(ValidationError, match="max_overlap_day"):
             PlanRequest(**base, max_overlap_day=bad)
+
+
+def test_a_rule_at_the_roster_size_is_accepted_and_said_to_be_off():
+    """k = 6 on a 6-driver roster turns no lineup away: the day is planned as without the rule,
+    and a warning says the rule cannot act (accepted, never silent)."""
+    slate, sets, mk = _small()
+    day = [DayContest("A", "gpp", 1.0, 200, 2), DayContest("B", "gpp", 1.0, 200, 2)]
+    off = run_plan(slate, day, *sets, bankroll=1000, max_stake=0.5, contest_cap=1, make_contest=mk, max_overlap_day=6)
+    free = run_plan(slate, day, *sets, bankroll=1000, max_stake=0.5, contest_cap=1, make_contest=mk)
+    for a, b in zip(off.lineups, free.lineups):
+        np.testing.assert_array_equal(a, b)
+    said = [w for w in off.result["warnings"] if "max_overlap_day 6" in w]
+    assert len(said) == 1 and "at most 5" in said[0]
+    assert not any("max_overlap_day" in w for w in free.result["warnings"])

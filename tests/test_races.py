@@ -156,3 +156,19 @@ def test_2026_summer_and_finale_rows_resolve() -> None:
     # a 2026 Game Info with the date picks the race by date
     trk, info = resolve_track_or_race("Toyota/Save Mart 350", None, "2026-06-28")
     assert trk.name == "Sonoma Raceway" and (info.season, info.race_num) == (2026, 18)
+
+
+def test_game_info_dates_keep_their_four_digit_year() -> None:
+    """A DraftKings Game Info of today's exports ('Atlanta Motor Speedway 02/22/2026 03:00PM ET')
+    is read as 2026, not 2020: the date regex once took the first two digits of the year, so every
+    dated export was resolved to a 2020 race and its track by the 2020 configuration — Atlanta as
+    an intermediate track, though it has raced as a drafting track since its 2022 repave."""
+    from tailrace.races import identify_race, parse_game_info
+
+    assert parse_game_info("Kansas Speedway 09/27/2026 03:00PM ET") == ("Kansas Speedway", "2026-09-27")
+    assert parse_game_info("Kansas Speedway 9/27/26 3:00PM ET") == ("Kansas Speedway", "2026-09-27")
+    assert parse_game_info("Kansas Speedway 12/31/1999") == ("Kansas Speedway", "1999-12-31")
+    info, _ = identify_race("Atlanta Motor Speedway 02/22/2026 03:00PM ET")
+    assert (info.season, info.date, info.track_type) == (2026, "2026-02-22", "superspeedway")
+    info, _ = identify_race("Atlanta Motor Speedway 03/15/2020 03:00PM ET")
+    assert (info.season, info.track_type) == (2020, "intermediate")

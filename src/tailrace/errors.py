@@ -20,6 +20,7 @@ from dataclasses import field as dataclass_field
 # covers every one (tests/test_error_wording.py checks it).
 PARAMS = frozenset({
     "allow_projection_shift", "contest_cap", "dask", "entries", "entry_fee", "field_file", "field_sharpness",
+    "ownership_error",
     "field_size", "graph_uri", "max_duplicates", "grid_complete", "history", "history_weight", "n_lineups", "n_scenarios", "ownership",
     "payouts", "portfolio", "rake", "scenarios", "season", "site", "spec", "track",
     # the contest-day plan's own options (plan.run.check_day_options)

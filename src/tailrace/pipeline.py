@@ -671,6 +671,7 @@ def contest_facts(contest: Any, slate: Slate) -> dict[str, Any]:
     rep = getattr(contest, "report", None)
     return {
         "field_sharpness": getattr(contest, "field_sharpness", None),
+        "ownership_error": getattr(contest, "ownership_error", None),
         "field_model": contest.field.model if contest.field.source == "sampled" else contest.field.source,
         "ownership_report": None if rep is None else jsonable(rep.to_dict(names=slate.names, ids=slate.ids)),
     }
@@ -737,6 +738,7 @@ def contest_from_options(
     seed: np.random.Generator | int | None = 0,
     warnings: list[str] | None = None,
     field_sharpness: Any = "auto",
+    ownership_error: float | None = None,
 ) -> Any:
     """A Contest from user options (files or parametric), as the CLI and the demo take them.
 
@@ -747,7 +749,9 @@ def contest_from_options(
     are appended to ``warnings``), else a salary/value model fed the slate's projections (or, lacking them, the scenario
     means); the field is read from ``field_file`` or sampled with ``seed`` and
     ``field_sharpness`` (:func:`parse_field_sharpness`; ``"auto"``: the plain calibrated field
-    plus the ensemble of field models). Bad numbers raise InputError naming the parameter.
+    plus the ensemble of field models); ``ownership_error`` (the log-sd of the ownership's
+    error, ``Contest.ownership_error``; None: the default 0.3). Bad numbers raise InputError
+    naming the parameter.
     """
     from tailrace.contest import read_field, read_ownership
 
@@ -756,7 +760,7 @@ def contest_from_options(
     own = read_ownership(ownership, slate, warnings) if ownership else None
     return contest_from_parts(slate, points, pay, ownership=own, field=fld, entry_fee=entry_fee,
                               field_size=field_size, rake=rake, seed=seed, warnings=warnings,
-                              field_sharpness=field_sharpness)
+                              field_sharpness=field_sharpness, ownership_error=ownership_error)
 
 
 def payouts_from_options(
@@ -849,6 +853,7 @@ def contest_from_parts(
     seed: np.random.Generator | int | None = 0,
     warnings: list[str] | None = None,
     field_sharpness: Any = "auto",
+    ownership_error: float | None = None,
 ) -> Any:
     """The Contest from parts every face has already read: a payout table, and optionally an
     ownership array (percent, shape (n_slate,)) and a field. Without ownership and without a
@@ -857,9 +862,11 @@ def contest_from_parts(
     model's own, fed the slate's projections (or, lacking them, the scenario means of
     ``points``). The one place both the CLI (:func:`contest_from_options`) and the API build it.
     ``field_sharpness`` as :func:`parse_field_sharpness` takes it (default ``"auto"``); the
-    contest carries its ownership report (``Contest.report``).
+    contest carries its ownership report (``Contest.report``). ``ownership_error``: the log-sd
+    of the ownership's error (``Contest.ownership_error``; None: ``DEFAULT_SIGMA``, 0.3).
     """
     from tailrace.contest import make_contest
+    from tailrace.contest.ensemble import DEFAULT_SIGMA
     from tailrace.contest.payouts import DEFAULT_RAKE
 
     rake = DEFAULT_RAKE if rake is None else rake
@@ -870,4 +877,5 @@ def contest_from_parts(
     return make_contest(slate.salaries(), slate.site.roster_size, slate.site.salary_cap, entry_fee=entry_fee,
                         field_size=field_size, rake=rake, payouts=payouts, ownership=own, projections=proj,
                         field=field, rng=seed, field_sharpness=parse_field_sharpness(field_sharpness),
-                        driver_names=slate.names)
+                        driver_names=slate.names,
+                        ownership_error=DEFAULT_SIGMA if ownership_error is None else ownership_error)

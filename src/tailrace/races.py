@@ -44,7 +44,8 @@ __all__ = ["Race", "RaceInfo", "RACES", "race_key", "find_races", "identify_race
 _DATA_FILES = ("cup_races_2019_2023.csv", "cup_races_2024_2026.csv")
 _SUFFIX = re.compile(r"\s+(presented by|powered by|in partnership with)\s.*$")
 _FILE_NAME = re.compile(r"^dk_(\d{4})_r(\d{1,2})_([a-z0-9_]+)$", re.IGNORECASE)
-_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")
+# four-digit year first: with "\d{2}|\d{4}" the regex took "20" of "2026" and read 2020
+_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?!\d)")
 
 
 @dataclass(frozen=True)

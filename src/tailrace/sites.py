@@ -30,6 +30,9 @@ DEFAULT_RAKE = 0.13
 # these defaults live (CLI options, API fields, library keywords and the backtest read them here).
 DEFAULT_ENTRY_FEE = 5.0
 DEFAULT_FIELD_SIZE = 20_000
+# log-sd of the error a user's ownership projection is taken to carry (issue 23): each driver's
+# real ownership = the file's x exp(N(0, 0.3^2)); tailrace.contest.ensemble.DEFAULT_SIGMA
+DEFAULT_OWNERSHIP_ERROR = 0.3
 
 
 def _dk_finish_table() -> tuple[float, ...]:

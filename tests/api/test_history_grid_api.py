@@ -102,3 +102,19 @@ def test_history_grid_refusals_name_the_field(api, real_slates_dir: Path, shared
                  files={"salaries": ("dk_2023_r04_phoenix.csv", sal), "projections": ("p.csv", b"name,start\n")})
     assert r.status_code == 422, r.text
     assert [d["loc"] for d in r.json()["detail"]] == [["body", "history_id"]]
+
+
+def test_a_race_with_no_earlier_race_says_so_once(api, real_slates_dir: Path, shared_results_path: Path) -> None:
+    """Daytona 2019 is the history's first race: the grid comes from it and no ratings can (every
+    note about that is said once, inside the grid line; it used to be repeated on its own)."""
+    hid = _upload_history(api, shared_results_path)
+    name = "dk_2019_r01_daytona.csv"
+    r = api.post("/slates", data={"site": "dk", "history_id": hid},
+                 files={"salaries": (name, (real_slates_dir / name).read_bytes())})
+    assert r.status_code == 201, r.text
+    notes = r.json()["notes"]
+    (grid,) = [n for n in notes if n.startswith("grid: 2019 race 1 at Daytona International Speedway")]
+    assert grid.endswith("send no history_id to /simulate or /optimize for this slate")
+    said = grid.split("(start column only); ")[1].rsplit(": send no history_id", 1)[0]
+    assert said and all(said not in n for n in notes if n is not grid), notes
+    assert len(notes) == len(set(notes))

@@ -60,9 +60,12 @@ def test_plan_job(client: httpx.Client, slate_id: str) -> None:
     assert all(c["upload_csv"] is None or c["upload_csv"].startswith("D,D,D,D,D,D") for c in rows)
     # the day's overlap rule: lineups of different contests share at most 4 drivers, counted here
     assert doc["max_overlap_day"] == 4
+    assert rows[0]["entries"] and rows[1]["entries"], "both contests entered, so the pair count below is not empty"
     shared = [len(set(a["driver_ids"]) & set(b["driver_ids"])) for a in rows[0]["lineups"] for b in rows[1]["lineups"]]
-    assert max(shared, default=0) <= 4
-    assert doc["overlap_across_contests"] == (max(shared) if shared else None)
+    assert max(shared) <= 4
+    assert doc["overlap_across_contests"] == max(shared)
+    # the race it planned for, as /optimize names it (the demo export's Game Info: Kansas Speedway 09/27/2026)
+    assert (doc["race"]["track"], doc["race"]["date"], doc["race"]["season"]) == ("Kansas Speedway", "2026-09-27", 2026)
 
 
 def test_plan_bad_requests(client: httpx.Client, slate_id: str) -> None:

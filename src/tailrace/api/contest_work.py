@@ -125,6 +125,7 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
         entry_fee=c.entry_fee, field_size=c.field_size, rake=c.rake, payouts=payouts,
         ownership=ownership, projections=projections, rng=req.seed,
         field_sharpness=parse_field_sharpness(c.field_sharpness), driver_names=slate.names,
+        ownership_error=c.ownership_error,
     )
     if contest.report is not None:
         warnings += [f"ownership: {p}" for p in contest.report.problems]

@@ -31,6 +31,7 @@ FIELDS = {
     "entry_fee": "contest.entry_fee", "field_size": "contest.field_size", "rake": "contest.rake",
     "payouts": "contest.payouts", "ownership": "contest.ownership", "portfolio": "portfolio_id", "entries": "file",
     "field_sharpness": "contest.field_sharpness", "max_duplicates": "contest.max_duplicates",
+    "ownership_error": "contest.ownership_error",
 }
 
 

@@ -72,7 +72,7 @@ def contest_for_request(slate, points, c: ContestSpecIn, seed: int, warnings: li
     own = ownership_from_mapping(slate, c.ownership, warnings) if c.ownership else None
     return contest_from_parts(slate, points, payout_table(c), ownership=own, entry_fee=c.entry_fee,
                               field_size=c.field_size, rake=c.rake, seed=seed, warnings=warnings,
-                              field_sharpness=c.field_sharpness)
+                              field_sharpness=c.field_sharpness, ownership_error=c.ownership_error)
 
 
 def score_histograms(points, fresh_points, lineups: list[tuple[int, ...]], bins: int = 40) -> list[dict[str, Any]]:

@@ -50,11 +50,13 @@ def plan_work(ctx: Context, req: PlanRequest, progress: Progress = no_progress) 
     def make(i: int, dc: Any, points: np.ndarray, rng: np.random.Generator) -> Any:
         pay = payouts_from_options(dc.payouts, entry_fee=dc.entry_fee, field_size=dc.field_size, rake=dc.rake)
         return contest_from_parts(slate, points, pay, ownership=owns[i], entry_fee=dc.entry_fee,
+                                  ownership_error=req.ownership_error,
                                   field_size=dc.field_size, rake=dc.rake, seed=rng, warnings=warnings)
 
     steps = iter(np.linspace(0.2, 0.95, 2 * len(day) + 3))
     run = run_plan(slate, day, sets[0], sets[1], sets[2], bankroll=req.bankroll, max_stake=req.max_stake,
                    kelly=req.kelly, max_exposure=req.max_exposure, seed=req.seed, make_contest=make,
+                   ownership_error=req.ownership_error,
                    max_duplicates=req.max_duplicates, max_overlap_day=req.max_overlap_day,
                    say=lambda m: progress(float(next(steps, 0.95)), m))
     doc = dict(run.result)

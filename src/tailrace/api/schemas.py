@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tailrace.contest.ensemble import DEFAULT_SIGMA, MAX_SIGMA
 from tailrace.contest.payouts import DEFAULT_RAKE
 from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
 from tailrace.optimize.constraints import ConstraintSpec, ObjectiveSpec
@@ -275,6 +276,12 @@ class ContestSpecIn(BaseModel):
         "entered many times), 0 to 0.6; 'auto' (default): the plain field sampled from ownership plus an ensemble of "
         "field models (ownership x exp(N(0, 0.3^2)), another sampler, sharpness 0.2 and 0.35) that contest mode "
         "hedges across and /contest reports the portfolio's ROI against (contest.field_models)")
+    ownership_error: float = Field(
+        DEFAULT_SIGMA, ge=0, le=MAX_SIGMA, allow_inf_nan=False, description="the log-sd of your ownership "
+        "projection's error: each driver's real ownership taken as yours x exp(N(0, s^2)). The ensemble's perturbed "
+        "fields, contest mode's selection fields and the fields its ROI estimate is judged on all draw with it. "
+        "0.3 (default): each driver off by about 30 %; 0.15 for a sharp projection; 0 if the ownership is the real "
+        "field's (the estimate is then narrower and rosier if it is not)")
     max_duplicates: float | None = Field(
         None, ge=0, le=1_000_000, allow_inf_nan=False, description="/optimize mode 'contest': no lineup whose expected "
         "duplicates (field entries holding the same drivers, `duplicates` says how they are counted) exceed this "
@@ -582,6 +589,8 @@ class PlanRequest(BaseModel):
                                          "contest may expect more field entries holding its drivers than this")
     max_overlap_day: int | None = Field(None, ge=0, le=6, strict=True, description="any two lineups entered in "
                                         "different contests share at most this many drivers")
+    ownership_error: float = Field(DEFAULT_SIGMA, ge=0, le=MAX_SIGMA, allow_inf_nan=False, description="the log-sd "
+                                   "of the contests' ownership error, as /optimize's contest.ownership_error")
     seed: int = Field(1, ge=0, le=MAX_SEED - 2, strict=True)
     track: str | None = Field(None, max_length=100)
 

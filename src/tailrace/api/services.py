@@ -210,7 +210,9 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
                                                           season=season)
                 use = ("pass the same history_id to /simulate or /optimize for strengths from those ratings"
                        if hg.model is not None else "send no history_id to /simulate or /optimize for this slate")
-                slate = replace(slate, notes=slate.notes + (f"{line}: {use}",))
+                # the grid line already holds the note of a history with no earlier race: said once
+                kept = tuple(n for n in slate.notes if not (hg.note and n == hg.note))
+                slate = replace(slate, notes=kept + (f"{line}: {use}",))
             else:
                 slate = read_slate(site, sal_path, proj_path, track=track, grid_complete=grid_complete,
                                    season=season)

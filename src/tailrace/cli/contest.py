@@ -18,13 +18,13 @@ import typer
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   load_history)
-from tailrace.cli.options import (FIELD_SHARPNESS_HELP, command_executor, dask_option, print_field_facts,
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, command_executor, dask_option, print_field_facts,
                                   progress_label)
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE, DEFAULT_RAKE
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE, DEFAULT_OWNERSHIP_ERROR, DEFAULT_RAKE
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.textfile import parse_json, read_text_file
@@ -174,6 +174,8 @@ def register(app: typer.Typer) -> None:
         field_sharpness: str = typer.Option("auto", "--field-sharpness", help=FIELD_SHARPNESS_HELP + " Here the "
                                             "figures are against the plain field, and the portfolio's ROI against "
                                             "each field model of the ensemble is shown beside them."),
+        ownership_error: float = typer.Option(DEFAULT_OWNERSHIP_ERROR, "--ownership-error",
+                                              help=OWNERSHIP_ERROR_HELP + " Here: the ensemble's perturbed fields."),
         dask: str | None = dask_option(),
     ) -> None:
         """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
@@ -183,7 +185,10 @@ def register(app: typer.Typer) -> None:
         from tailrace.slate import read_slate
 
         rules = site_rules(site)
+        from tailrace.contest.ensemble import check_ownership_error
+
         sharpness = parse_field_sharpness(field_sharpness)
+        check_ownership_error(ownership_error)
         check_output_paths({"--json": json_out})
         slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
         lineups = _portfolio_lineups(portfolio, slate)
@@ -198,7 +203,7 @@ def register(app: typer.Typer) -> None:
                 slate, points, payouts=str(payouts) if payouts else None,
                 ownership=str(ownership) if ownership else None, field_file=str(field) if field else None,
                 entry_fee=entry_fee, field_size=field_size, rake=rake, seed=np.random.default_rng([seed, 7]),
-                warnings=contest_warnings, field_sharpness=sharpness,
+                warnings=contest_warnings, field_sharpness=sharpness, ownership_error=ownership_error,
             )
         if the_contest.report is not None:
             contest_warnings += [f"ownership: {p}" for p in the_contest.report.problems]

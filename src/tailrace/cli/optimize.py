@@ -20,10 +20,10 @@ from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   fill_team_and_make, load_spec, site_rules, slate_and_history)
-from tailrace.cli.options import (FIELD_SHARPNESS_HELP, command_executor, dask_option, is_graph_ref, print_estimate,
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, command_executor, dask_option, is_graph_ref, print_estimate,
                                   print_field_facts, progress_label)
 from tailrace.errors import InputError, Problem
-from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
+from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE, DEFAULT_OWNERSHIP_ERROR
 
 if TYPE_CHECKING:  # the pipeline (numpy and the rest) is imported when a command runs, not for --help
     from tailrace.pipeline import OptimizeResult
@@ -220,6 +220,8 @@ def register(app: typer.Typer) -> None:
                  "default: chosen by cross-validation on the optimisation scenarios.",
         ),
         field_sharpness: str = typer.Option("auto", "--field-sharpness", help="Contest mode: " + FIELD_SHARPNESS_HELP),
+        ownership_error: float = typer.Option(DEFAULT_OWNERSHIP_ERROR, "--ownership-error",
+                                              help="Contest mode: " + OWNERSHIP_ERROR_HELP),
         max_duplicates: float | None = typer.Option(
             None, "--max-duplicates",
             help="Contest mode: no lineup whose expected duplicates (field entries holding the same drivers) "
@@ -235,6 +237,9 @@ def register(app: typer.Typer) -> None:
 
         rules = site_rules(site)
         sharpness = parse_field_sharpness(field_sharpness)
+        from tailrace.contest.ensemble import check_ownership_error
+
+        check_ownership_error(ownership_error)  # before any work
         the_spec = _spec_from(
             spec, objective=objective, alpha=alpha, beta=beta, target=target, blend=blend, lineups=lineups,
             mode=mode, max_exposure=max_exposure, max_overlap=max_overlap, min_salary=min_salary,
@@ -288,7 +293,7 @@ def register(app: typer.Typer) -> None:
                     slate, scen.points, payouts=str(payouts) if payouts else None,
                     ownership=str(ownership) if ownership else None, field_file=str(field) if field else None,
                     entry_fee=entry_fee, field_size=field_size, rake=rake, seed=seed, warnings=contest_warnings,
-                    field_sharpness=sharpness,
+                    field_sharpness=sharpness, ownership_error=ownership_error,
                 )
         n = the_spec.n_lineups
         if n > 1:

@@ -18,7 +18,7 @@ FLAGS = {
     "n_scenarios": "--n-scenarios", "ownership": "--ownership", "payouts": "--payouts", "portfolio": "--portfolio",
     "rake": "--rake", "scenarios": "--scenarios", "season": "--season", "site": "--site", "spec": "--spec", "track": "--track",
     "bankroll": "--bankroll", "max_stake": "--max-stake", "kelly": "--kelly", "max_exposure": "--max-exposure",
-    "max_overlap_day": "--max-overlap-day",
+    "max_overlap_day": "--max-overlap-day", "ownership_error": "--ownership-error",
 }
 # Commands whose flag for a parameter differs: `simulate --scenarios 10000` is a count, not a file.
 COMMAND_FLAGS = {"simulate": {"n_scenarios": "--scenarios"}, "calibrate": {"n_scenarios": "--scenarios"},
@@ -197,6 +197,10 @@ def fill_team_and_make(slate, spec, hist=None):  # -> Slate
 
     return fill(slate, spec, hist, graph=graph_connection)
 
+OWNERSHIP_ERROR_HELP = ("The log-sd of your ownership projection's error: each driver's real ownership is taken as "
+                        "yours x exp(N(0, s^2)); the hedging fields and the ROI estimate's fields draw with it. "
+                        "0.3 (default): about 30 % off per driver; 0.15 for a sharp projection; 0 if it is the "
+                        "real field's (the estimate is then narrower, and too rosy if it is not).")
 FIELD_SHARPNESS_HELP = ("The field's share of optimiser-built entries (a few popular near-optimal lineups, each "
                         "entered many times), 0-0.6; 'auto' (default): the plain field sampled from ownership, plus "
                         "an ensemble of field models (ownership x exp(N(0, 0.3^2)), another sampler, sharpness "

@@ -18,9 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, FIELD_SHARPNESS_HELP, GRID_COMPLETE_HELP, HISTORY_HELP,
-                                  HISTORY_WEIGHT_HELP, MAX_SCENARIOS, SEASON_HELP, command_executor, dask_option,
+                                  HISTORY_WEIGHT_HELP, MAX_SCENARIOS, OWNERSHIP_ERROR_HELP, SEASON_HELP,
+                                  command_executor, dask_option,
                                   history_line, is_graph_ref, progress_label, site_rules, slate_and_history)
 from tailrace.errors import InputError, Problem
+from tailrace.sites import DEFAULT_OWNERSHIP_ERROR
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -40,7 +42,11 @@ def _money(x: float | None) -> str:
 
 def print_plan(result: dict) -> None:
     """The allocation steps, the per-contest table and the day's row."""
+    from tailrace.pipeline import race_line
+
     a = result["allocation"]
+    if (line := race_line(result.get("race"))) is not None:
+        console.print(line, highlight=False)
     console.print(f"bankroll ${result['bankroll']:,.2f}, stake cap ${result['stake_cap']:,.2f} "
                   f"({100 * result['max_stake']:g} %), Kelly fraction {result['kelly']:g}", highlight=False)
     console.print("decision (on the allocation scenarios): the greedy path, one entry at a time:", highlight=False)
@@ -72,7 +78,8 @@ def print_plan(result: dict) -> None:
               f"{_money(d['expected_profit'])} ± {d['expected_profit_se']:,.2f}",
               "-" if d["roi"] is None else f"{100 * d['roi']:+.1f}% ± {100 * d['roi_se']:.1f}",
               f"{100 * d['p_loss']:.1f}%", _money(d["profit_cvar"]), f"{100 * d['p_top1']:.2f}%")
-    console.print(t)
+    # rich cuts a table to 80 columns when stdout is not a terminal (a pipe, a file): "ent…", "s…"
+    (console if console.is_terminal else Console(width=max(console.width, 132))).print(t)
     console.print(f"day log-growth of the bankroll: {d['log_growth']:+.5f} ± {d['log_growth_se']:.5f} per day "
                   f"(fresh scenarios); {a['exact']['log_growth']:+.5f} on the allocation scenarios", highlight=False)
 
@@ -123,6 +130,7 @@ def register(app: typer.Typer) -> None:
         contest_cap: int | None = typer.Option(None, "--contest-cap", min=1, help="Contest mode's cap on the top "
                                                "prizes (default: cross-validated per contest)."),
         field_sharpness: str = typer.Option("auto", "--field-sharpness", help=FIELD_SHARPNESS_HELP),
+        ownership_error: float = typer.Option(DEFAULT_OWNERSHIP_ERROR, "--ownership-error", help=OWNERSHIP_ERROR_HELP),
         dask: str | None = dask_option(),
     ) -> None:
         """Plan a race day: entries per contest by bankroll log-growth, lineups per contest, uploads."""
@@ -138,6 +146,12 @@ def register(app: typer.Typer) -> None:
         problems = []
         try:  # the library's checks, its parameters worded as this command's flags
             check_day_options(bankroll, max_stake, kelly, max_exposure, max_overlap_day)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        from tailrace.contest.ensemble import check_ownership_error
+
+        try:
+            check_ownership_error(ownership_error)
         except InputError as exc:
             problems.extend(exc.problems)
         if max_duplicates is not None:
@@ -205,7 +219,8 @@ def register(app: typer.Typer) -> None:
                                       f"(max_entries {dc.max_entries}); at most {n} planned", highlight=False)
         run = run_plan(slate, day, sets[0], sets[1], sets[2], bankroll=bankroll, max_stake=max_stake, kelly=kelly,
                        max_exposure=max_exposure, entry_limits=limits, seed=seed,
-                       field_sharpness=field_sharpness, contest_cap=contest_cap, executor=ex,
+                       field_sharpness=field_sharpness, ownership_error=ownership_error, contest_cap=contest_cap,
+                       executor=ex,
                        max_duplicates=max_duplicates, max_overlap_day=max_overlap_day,
                        say=lambda m: err_console.print(m, highlight=False))
         result = run.result

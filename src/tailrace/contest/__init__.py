@@ -13,7 +13,9 @@ from dataclasses import field as dataclass_field
 import numpy as np
 
 from tailrace.contest.ensemble import (
+    DEFAULT_SIGMA,
     OwnershipPosterior,
+    check_ownership_error,
     field_ensemble,
     perturb_ownership,
     posterior_ownership,
@@ -49,6 +51,7 @@ __all__ = [
     "ownership_report",
     "perturb_ownership",
     "posterior_ownership",
+    "check_ownership_error",
     "OwnershipPosterior",
     "sample_field_rejection",
     "PayoutTable",
@@ -101,6 +104,11 @@ class Contest:
     field_sharpness : float or "auto"
         How the field was asked for: a share of optimiser-built entries, or ``"auto"`` (the
         plain calibrated field plus the ensemble in ``alternatives``).
+    ownership_error : float, default=0.3
+        Log-sd of the error the user's ownership is taken to carry (each driver's ownership
+        times ``exp(N(0, sigma^2))``): the ensemble's perturbed members, contest mode's
+        selection members and its cross-validation's pretend truth all draw with it
+        (``optimize.contest.fields``); 0 says the ownership is the real field's.
     """
 
     entry_fee: float
@@ -111,6 +119,7 @@ class Contest:
     report: OwnershipReport | None = None
     field_sharpness: float | str = 0.0
     ensemble: Callable[[], tuple[Contest, ...]] | None = dataclass_field(default=None, compare=False, repr=False)
+    ownership_error: float = DEFAULT_SIGMA
     _cache: dict = dataclass_field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
@@ -183,6 +192,7 @@ def make_contest(
     field_sharpness: float | str = 0.0,
     ensemble_members: int = 3,
     driver_names: Sequence[str] | None = None,
+    ownership_error: float = DEFAULT_SIGMA,
 ) -> Contest:
     """Build a contest from parts, filling in what is not given.
 
@@ -232,6 +242,9 @@ def make_contest(
         Fields in the ensemble, the contest's own included (``"auto"`` only).
     driver_names : sequence of str, optional
         Names for the ownership report's sentences.
+    ownership_error : float, default=0.3
+        Log-sd of the error the ownership is taken to carry (``Contest.ownership_error``; the
+        ensemble's perturbed members draw with it); in [0, ``MAX_SIGMA``], else InputError.
 
     Returns
     -------
@@ -255,6 +268,7 @@ def make_contest(
     from tailrace.contest.field import check_sharpness
     from tailrace.rng import as_generator
 
+    sigma = check_ownership_error(ownership_error)
     pay = payouts or parametric_payouts(entry_fee, field_size, rake)
     auto = isinstance(field_sharpness, str)
     if auto and field_sharpness != "auto":
@@ -277,8 +291,10 @@ def make_contest(
 
             def draw_ensemble() -> tuple[Contest, ...]:
                 members = field_ensemble(own_a, salaries, roster_size, salary_cap, field_size, projections=proj,
-                                         members=ensemble_members, rng=seed, min_salary=min_salary, base=fld)
-                return tuple(Contest(float(entry_fee), int(field_size), pay, f, own_a, None, "auto") for f in members[1:])
+                                         sigma=sigma, members=ensemble_members, rng=seed, min_salary=min_salary,
+                                         base=fld)
+                return tuple(Contest(float(entry_fee), int(field_size), pay, f, own_a, None, "auto",
+                                     ownership_error=sigma) for f in members[1:])
 
             ens = draw_ensemble
     else:
@@ -286,7 +302,7 @@ def make_contest(
         field_size = max(field_size, field.n_entries)
     rep = None if own is None else ownership_report(own, salaries, roster_size, salary_cap, fld, names=driver_names)
     return Contest(float(entry_fee), int(field_size), pay, fld, None if own is None else np.asarray(own), rep,
-                   "auto" if auto else sharp, ens)
+                   "auto" if auto else sharp, ens, ownership_error=sigma)
 
 
 def simulate(

@@ -22,9 +22,28 @@ from tailrace.contest.field import Field, check_sharpness, gumbel, residual_owne
 from tailrace.contest.ownership import _cap_and_fill
 from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator
+from tailrace.sites import DEFAULT_OWNERSHIP_ERROR
 
 ALT_MIN_SALARY_SHARE = 0.92  # the rejection sampler's one salary floor (share of the cap)
-DEFAULT_SIGMA = 0.3  # log-sd of the ownership error the ensemble assumes
+DEFAULT_SIGMA = DEFAULT_OWNERSHIP_ERROR  # log-sd of the ownership error the ensemble assumes (0.3)
+MAX_SIGMA = 1.5  # exp(N(0, 1.5^2)): a file off by a factor of 4.5 or more one time in three
+
+
+def check_ownership_error(sigma: float) -> float:
+    """``sigma``, the log-sd of the user's ownership error, as a float in [0, ``MAX_SIGMA``]; else
+    InputError naming ``ownership_error`` (0: the file is the real field's ownership; 0.3, the
+    default: each driver off by about 30 %)."""
+    try:
+        s = float(sigma)
+    except (TypeError, ValueError):
+        s = float("nan")
+    if not (isinstance(sigma, (int, float, np.floating, np.integer)) and not isinstance(sigma, bool)
+            and math.isfinite(s) and 0.0 <= s <= MAX_SIGMA):
+        raise InputError(Problem(f"ownership error {sigma!r} must be a number in [0, {MAX_SIGMA:g}] (the log-sd of "
+                                 "your ownership projection's error)", param="ownership_error",
+                                 fix="e.g. {ownership_error=0.3} (each driver off by about 30 %, the default), "
+                                     "0.15 for a sharp projection, 0 if the file is the field's real ownership"))
+    return s
 DEFAULT_SHARPNESS = (0.0, 0.2, 0.35)
 
 

@@ -323,7 +323,8 @@ def generate_contest_portfolio(
     if res is None:
         return replace(port, timings=timings)
     est = _est.honest_estimate(res.roi[cap], given_field=not _fields.robust(contest), robust=held is not None,
-                               folds=((0, S // 2), (S // 2, S)) if fold_contests is not None else None)
+                               folds=((0, S // 2), (S // 2, S)) if fold_contests is not None else None,
+                               sigma=contest.ownership_error)
     return replace(port, cv_scores=res.scores, cv_folds=res.folds, timings=timings, roi_estimate=est.estimate,
                    roi_interval=est.interval, estimate_note=est.note, cv_by_field=res.by_field[cap],
                    cv_field_models=tuple(h.field.model for h in held) if held is not None else None)

@@ -58,6 +58,7 @@ from tailrace.plan.allocate import Allocation, allocate, growth, prefix_profits
 from tailrace.plan.contests import DayContest
 from tailrace.plan.overlap import cross_contest_overlap, overlap_admission
 from tailrace.sim.scenarios import Scenarios
+from tailrace.sites import DEFAULT_OWNERSHIP_ERROR
 from tailrace.slate import Slate
 
 __all__ = ["PlanRun", "check_day_options", "run_plan", "CVAR_ALPHA", "QUANTILES"]
@@ -182,6 +183,7 @@ def run_plan(
     entry_limits: Sequence[int | None] | None = None,
     seed: int = 1,
     field_sharpness: Any = "auto",
+    ownership_error: float | None = None,
     contest_cap: int | None = None,
     max_duplicates: float | None = None,
     max_overlap_day: int | None = None,
@@ -212,7 +214,7 @@ def run_plan(
         Per contest, the entries a DKEntries file holds for it (None: no limit beyond its own).
     seed : int, default=1
         Seed of the sampled fields (one per contest and role).
-    field_sharpness, contest_cap, max_duplicates
+    field_sharpness, ownership_error, contest_cap, max_duplicates
         As ``pipeline.contest_from_options`` / ``pipeline.run_optimize`` take them
         (``max_duplicates``: no lineup of any contest expects more field copies than this).
     max_overlap_day : int, optional
@@ -241,7 +243,7 @@ def run_plan(
     from tailrace.contest.simulate import top1_places
     from tailrace.errors import InfeasibleError, InputError, Problem, as_text
     from tailrace.optimize.constraints import ConstraintSpec
-    from tailrace.pipeline import contest_facts, contest_from_options, run_optimize
+    from tailrace.pipeline import contest_facts, contest_from_options, race_summary, run_optimize
 
     say = say or (lambda _m: None)
     check_day_options(bankroll, max_stake, kelly, max_exposure, max_overlap_day)
@@ -257,13 +259,16 @@ def run_plan(
         w: list[str] = []
         c = contest_from_options(slate, points, payouts=dc.payouts, ownership=dc.ownership, entry_fee=dc.entry_fee,
                                  field_size=dc.field_size, rake=dc.rake, seed=rng, warnings=w,
-                                 field_sharpness=field_sharpness)
+                                 field_sharpness=field_sharpness, ownership_error=ownership_error)
         if role == 7:  # the ownership report's problems come with the build's warnings (run_optimize)
             warnings.extend(f"{dc.name}: {m}" for m in w)
         return c
 
     roster = slate.site.roster_size
     overlap_rule = max_overlap_day is not None and int(max_overlap_day) < roster
+    if max_overlap_day is not None and not overlap_rule:  # accepted, never silent: it cannot bind
+        warnings.append(f"max_overlap_day {int(max_overlap_day)} is not below the roster's {roster} drivers: "
+                        f"no lineup is turned away (give at most {roster - 1} for the rule to act)")
 
     def contest_run(i: int, n: int, spec: Any, fixed: list[int], lineups: list[np.ndarray], what: str) -> Any:
         """Contest mode for contest ``i`` at ``n`` lineups, admitting (with the day's overlap rule)
@@ -474,6 +479,7 @@ def run_plan(
 
     result = {
         "site": slate.site.key,
+        "race": race_summary(slate, scenarios.meta),
         "bankroll": float(bankroll),
         "max_stake": float(max_stake),
         "stake_cap": float(budget),
@@ -501,6 +507,7 @@ def run_plan(
         "exposures": exposures,
         "day_max_exposure_count": day_cap,
         "max_overlap_day": max_overlap_day if max_overlap_day is None else int(max_overlap_day),
+        "ownership_error": DEFAULT_OWNERSHIP_ERROR if ownership_error is None else float(ownership_error),
         "overlap_across_contests": cross_contest_overlap(chosen, slate.n),
         "scenarios": {
             "build": {**meta(scenarios), "n": scenarios.n_scenarios, "field_seed": [seed, 7],

@@ -441,6 +441,8 @@ function contestSettings() {
               rake: Number($("cRake").value) };
   const sharp = $("cSharp").value.trim().toLowerCase();
   c.field_sharpness = sharp === "" || sharp === "auto" ? "auto" : (Number.isNaN(Number(sharp)) ? sharp : Number(sharp));
+  const oe = $("cOwnErr").value.trim();
+  if (oe !== "") c.ownership_error = Number(oe);
   if (state.ownership) c.ownership = state.ownership;
   const md = $("cMaxDup").value.trim();
   if (md !== "") c.max_duplicates = Number(md);
@@ -481,6 +483,7 @@ function fillForm(spec, contest) {
     $("cField").value = contest.field_size ?? 20000;
     $("cRake").value = contest.rake ?? 0.13;
     $("cSharp").value = contest.field_sharpness ?? "auto";
+    $("cOwnErr").value = contest.ownership_error ?? 0.3;
     $("cMaxDup").value = contest.max_duplicates ?? "";
   }
   showObjectiveFields();

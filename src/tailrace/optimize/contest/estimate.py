@@ -51,7 +51,7 @@ class Estimate:
 
 
 def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool = True,
-                    folds: tuple[tuple[int, int], ...] | None = None) -> Estimate:
+                    folds: tuple[tuple[int, int], ...] | None = None, sigma: float = SIGMA) -> Estimate:
     """The estimate and its interval from held-out per-scenario ROIs (module docstring).
 
     Parameters
@@ -68,6 +68,9 @@ def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool 
         The scenario halves scored by different folds' portfolios (each selected in its own
         pretend world): the spread is then taken over every (field, half) figure, so the
         difference between the folds' ownership draws counts as field noise.
+    sigma : float, default=SIGMA
+        The ownership error the held-out fields assumed (the contest's ``ownership_error``),
+        for the note.
 
     Returns
     -------
@@ -97,17 +100,25 @@ def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool 
         note = ("Held-out ROI of the chosen setting: picked on half the simulated races, scored on the other half "
                 "against the field you gave. The 90 % interval covers race noise and the noise of as many fresh "
                 "races. It assumes the race model is right.")
-    elif robust:
+    elif robust and sigma > 0:
         note = (f"Held-out ROI of the chosen setting, the mean over {len(HELD_OUT)} field models: picked on half the "
-                f"simulated races against fields from your ownership with a further {100 * SIGMA:.0f} % log-normal "
+                f"simulated races against fields from your ownership with a further {100 * sigma:.0f} % log-normal "
                 "error, scored on the other half against fields drawn from what your ownership implies about the "
-                f"real one if it is off by about {100 * SIGMA:.0f} % (each driver's departure from what points, "
+                f"real one if it is off by about {100 * sigma:.0f} % (each driver's departure from what points, "
                 "value and salary explain is shrunk toward them) by other models (tailrace's sampler, an "
                 "uncalibrated ownership sampler with a 92 % salary floor, 20 to 35 % of entries from optimisers). "
                 "The 90 % interval covers the spread across those fields and ownership draws, race noise, and the "
                 "noise of as many fresh races. It assumes the race model is right and the real field is like one "
                 "of those models. It is wide because the real field's ownership is uncertain; a field harder than "
                 "these models (more optimisers, sharper ownership) can still land below it.")
+    elif robust:
+        note = (f"Held-out ROI of the chosen setting, the mean over {len(HELD_OUT)} field models: picked on half the "
+                "simulated races, scored on the other half against fields drawn from your ownership as given (you "
+                "said it has no error: ownership error 0) by several models (tailrace's sampler, an uncalibrated "
+                "ownership sampler with a 92 % salary floor, 20 to 35 % of entries from optimisers). The 90 % "
+                "interval covers the spread across those fields, race noise, and the noise of as many fresh races. "
+                "It assumes the race model is right, your ownership is the real field's, and the field is like one "
+                "of those models; if your ownership is off, the real ROI is likely lower.")
     else:
         note = ("Held-out ROI of the chosen setting: picked on half the simulated races, scored on the other half "
                 "against a fresh sample of your ownership. The 90 % interval covers race noise and the noise of as "

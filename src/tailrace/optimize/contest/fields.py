@@ -100,7 +100,7 @@ def _diverse_members(contest: Contest, ownership: np.ndarray, salaries: np.ndarr
     lo, lo2 = _floors(contest, salaries)
     out = []
     for sh in SELECTION_SHARPNESS:
-        own = perturb_ownership(ownership, SIGMA, rng)
+        own = perturb_ownership(ownership, contest.ownership_error, rng)
         k = int(round(sh * n_entries))
         parts = [sample_field(own, salaries, rules.roster_size, rules.salary_cap, n_entries - k, min_salary=lo,
                               loose_floor=lo2, rng=rng).lineups,
@@ -162,13 +162,14 @@ def fold_selection_contest(contest: Contest, salaries: np.ndarray, rules: Lineup
                            seed: int, fold: int, extra: tuple[Contest, ...] = ()) -> Contest:
     """Fold ``fold``'s selection contest in the pretend world (module docstring): the mixture built
     as ``selection_contest`` builds it, but on the user's ownership times a fresh
-    ``exp(N(0, SIGMA^2))`` per driver (member 0: tailrace's sampler on that ownership). A field
+    ``exp(N(0, sigma^2))`` per driver, sigma the contest's ``ownership_error`` (default ``SIGMA``;
+    member 0: tailrace's sampler on that ownership). A field
     given as a file, or a contest without ownership, is returned as ``selection_contest`` gives it.
     """
     if not robust(contest):
         return selection_contest(contest, salaries, rules, projections, seed, extra)
     g = np.random.default_rng([int(seed), 0xF01D, int(fold)])
-    own = perturb_ownership(contest.ownership, SIGMA, g)
+    own = perturb_ownership(contest.ownership, contest.ownership_error, g)
     N = contest.field.n_entries
     K = 1 + max(len(contest.alternatives), SELECTION_MEMBERS - 1) + len(extra)
     sizes = _shares(N, K)
@@ -192,7 +193,7 @@ def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, p
     sampler, sh = HELD_OUT[j]
     g = np.random.default_rng([int(seed), 0x4E1D, j])
     # the pretend truth: a draw of what the user's ownership implies about the real one
-    own = posterior_ownership(contest.ownership, salaries, projections, SIGMA).draw(g)
+    own = posterior_ownership(contest.ownership, salaries, projections, contest.ownership_error).draw(g)
     N = contest.field.n_entries
     proj = np.asarray(projections, dtype=np.float64) if sh > 0 else None
     if sampler == "calibrated":
