@@ -259,7 +259,7 @@ def test_key_stable_for_equal_content() -> None:
 
 
 def test_key_changes_with_every_part(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tailrace.sim import race as sim_race
+    from tailrace.sim import version as sim_version
 
     base = scenario_key(**_parts())
     s = np.array([0.5, 0.1, -0.2, 0.0, 0.3])
@@ -284,7 +284,7 @@ def test_key_changes_with_every_part(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tailrace, "__version__", "9.9.9")
     assert scenario_key(**_parts()) != base
     monkeypatch.undo()
-    monkeypatch.setattr(sim_race, "MODEL_VERSION", "race-model-999")  # the one source of the version
+    monkeypatch.setattr(sim_version, "MODEL_VERSION", "race-model-999")  # the one source of the version
     assert scenario_key(**_parts()) != base
     monkeypatch.undo()
     assert scenario_key(**_parts()) == base

@@ -1,7 +1,7 @@
 """Content keys for everything tailrace caches on disk, and where the caches live.
 
 A key is the sha256 of a canonical JSON of everything that decides the numbers plus
-``tailrace.__version__`` and the race model's version (``tailrace.sim.race.MODEL_VERSION``):
+``tailrace.__version__`` and the race model's version (``tailrace.sim.version.MODEL_VERSION``):
 same inputs, same key, in any process on any machine. The scenario cache
 (:mod:`tailrace.sim.cache`), the track-parameter fit cache (:mod:`tailrace.sim.fit_cache`) and
 the strength-fit cache (:mod:`tailrace.sim.strength_cache`) all key by this one rule. The module
@@ -89,14 +89,14 @@ def _dumps(obj: Any) -> str:
 
 
 def model_version() -> str:
-    """The race model's version, ``tailrace.sim.race.MODEL_VERSION`` (one source of truth).
+    """The race model's version, ``tailrace.sim.version.MODEL_VERSION`` (one source of truth).
 
-    Read on each call (imported on first use, so importing the keys does not load the numba
-    kernels), so a changed version changes every key.
+    Read on each call, so a changed version changes every key; its module holds nothing else,
+    so making a key (a cache hit) never loads the numba kernels.
     """
-    from tailrace.sim import race as _race
+    from tailrace.sim import version as _version
 
-    return str(_race.MODEL_VERSION)
+    return str(_version.MODEL_VERSION)
 
 
 def scenario_key(**parts: Any) -> str:

@@ -74,12 +74,9 @@ from tailrace.sim.params import (
     skew_weights,
     start_term,
 )
+from tailrace.sim.version import MODEL_VERSION  # noqa: F401  (re-exported: the version lives there, kernels need none)
 from tailrace.tracks import Track
 
-#: The race model's version: part of every cache key (``tailrace.sim.keys``), so scenarios or fits
-#: made by another model are never served. Bump it whenever the kernel's numbers change.
-MODEL_VERSION = "race-model-4"  # 2: the winner leads at least one lap; 3: pace with the trouble cap; 4: start-only
-# curve, track position, winner and lapped-car pool terms, every car capped at its laps (issue 11)
 
 
 @dataclass(frozen=True)

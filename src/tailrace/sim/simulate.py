@@ -36,7 +36,8 @@ from tailrace.distributed import Executor, LocalExecutor
 from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator, stream
 from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
-from tailrace.sim.race import MODEL_VERSION, fl_pool_size, simulate_blocks
+from tailrace.sim.race import fl_pool_size, simulate_blocks
+from tailrace.sim.version import MODEL_VERSION
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.strength import PRIORITY
