@@ -38,9 +38,28 @@ def insertion_sort(a: np.ndarray, m: int) -> None:
 
 
 @njit(cache=True)
-def _enum_first(first, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin, gmax, gall, prev, max_shared,
-                out, outm, start, fill):
-    """Lineups whose smallest free driver is cand[first]; count them or write them from ``start``."""
+def _enum_first(first, pool, rules, groups, overlap, outs, start, fill):
+    """Lineups whose smallest free driver is cand[first]; count them or write them from ``start``.
+
+    The arguments are grouped by meaning (every tuple packed once by ``enumerate_lineups``):
+
+    * ``pool`` (the slate): ``(cand int64 (nc,), lock_ids int64 (nl,), salaries int64 (n,))``:
+      the free candidates in ascending driver index, the locked drivers, every driver's salary.
+    * ``rules`` (int scalars): ``(kf, cap, min_sal)``: free slots to fill (roster size minus
+      locks), the salary cap and the least salary a lineup must spend.
+    * ``groups`` ((G,) each): ``(gmasks uint64, gmin int64, gmax int64, gall bool)``: each
+      group's drivers as a bit set, the least and most of them a lineup holds, and whether
+      the group is all-or-none.
+    * ``overlap`` (the overlap rule): ``(prev uint64 (Q,), max_shared int)``: earlier lineups as
+      bit sets and the most drivers a lineup may share with any of them.
+    * ``outs`` (written when ``fill``): ``(out uint8 (M, r), outm uint64 (M,))``: sorted rows
+      and bit sets; this call writes rows ``start:start + count``.
+    """
+    cand, lock_ids, salaries = pool
+    kf, cap, min_sal = rules
+    gmasks, gmin, gmax, gall = groups
+    prev, max_shared = overlap
+    out, outm = outs
     nc = cand.shape[0]
     nl = lock_ids.shape[0]
     lock_sal = 0
@@ -108,13 +127,16 @@ def _enum_first(first, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin,
 
 
 @njit(cache=True, parallel=True)
-def _enum_all(cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin, gmax, gall, prev, max_shared, out, outm,
-              starts, fill):
-    nf = max(cand.shape[0], 1)
+def _enum_all(pool, rules, groups, overlap, outs, starts, fill):
+    """``_enum_first`` for every first candidate in parallel: the count of each (nc,) (int64).
+
+    The tuples are ``_enum_first``'s; ``starts`` int64 (nc,) is each first candidate's first
+    row in ``outs`` (the exclusive cumulative sum of the counts) when ``fill``.
+    """
+    nf = max(pool[0].shape[0], 1)
     counts = np.zeros(nf, np.int64)
     for f in prange(nf):
-        counts[f] = _enum_first(f, cand, lock_ids, salaries, kf, cap, min_sal, gmasks, gmin, gmax, gall, prev,
-                                max_shared, out, outm, starts[f], fill)
+        counts[f] = _enum_first(f, pool, rules, groups, overlap, outs, starts[f], fill)
     return counts
 
 
@@ -145,17 +167,19 @@ def enumerate_lineups(
     sal = np.asarray(salaries, np.int64)
     if kf < 0 or kf > len(cand):
         return np.empty((0, roster_size), np.uint8), np.empty(0, np.uint64)
-    args = (cand, locks, sal, kf, int(cap), int(min_sal), gmasks, gmin, gmax, gall, prev, int(max_shared))
+    pool = (cand, locks, sal)
+    rules = (kf, int(cap), int(min_sal))
+    groups = (gmasks, gmin, gmax, gall)
+    overlap = (prev, int(max_shared))
     nf = max(len(cand), 1)
-    empty_rows = np.empty((0, roster_size), np.uint8)
-    dm = np.empty(0, np.uint64)
-    counts = _enum_all(*args, empty_rows, dm, np.zeros(nf, np.int64), False)
+    empty = (np.empty((0, roster_size), np.uint8), np.empty(0, np.uint64))
+    counts = _enum_all(pool, rules, groups, overlap, empty, np.zeros(nf, np.int64), False)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     m = int(counts.sum())
     out = np.empty((m, roster_size), np.uint8)
     outm = np.empty(m, np.uint64)
     if m:
-        _enum_all(*args, out, outm, starts, True)
+        _enum_all(pool, rules, groups, overlap, (out, outm), starts, True)
     return out, outm
 
 
@@ -546,15 +570,23 @@ def marginal_values(P, lineups, idx, z, kinds, k0s, fs, targets, weights):
 
 
 @njit(cache=True, parallel=True)
-def screen_exact(P, lineups, idx, lists, t_build, n, leaves, other, best, tol, exact_ok):
+def screen_exact(P, lineups, idx, lists, leaves, other, best, tol, exact_ok):
     """Rockafellar–Uryasev bound of each lineup's blend, touching only listed scenarios; and
     where the screen does not prune and enough scenarios above ``t_build`` are listed (every
     one of them is), the exact value from those scenarios.
 
-    ``lists`` = ``(splits, code_part, offsets, flat, thetas)``: the part lists (the splits of a
-    lineup into parts, each part's list of scenarios ``flat[offsets[p]:offsets[p+1]]`` where it
-    beats its threshold ``thetas[p]``); ``leaves`` = ``(kinds, k0s, fs, weights, tvals)``: the
-    objective's leaves and each upper leaf's threshold t.
+    ``P`` float64 (n, S) is the scenario matrix by driver rows; ``lineups`` uint8 (M, r);
+    ``idx`` int64 (B,) the lineups to screen. ``lists`` = ``(splits int64 (Q, parts, 3),
+    code_part int64 (codes,), offsets int64 (n_parts + 1,), flat int32 (offsets[-1],), thetas
+    float64 (n_parts,), t_build float, n int)``: the part lists (the splits of a lineup into
+    parts by lineup position, -1 padded; each part's row found as ``code_part[_part_code(row,
+    split, n)]`` with ``n`` the slate size; each part's list of scenarios
+    ``flat[offsets[p]:offsets[p+1]]`` where it beats its threshold ``thetas[p]``; every
+    scenario where a lineup scores above ``t_build`` is on one of its parts' lists).
+    ``leaves`` = ``(kinds int64 (L,), k0s int64 (L,), fs float64 (L,), weights float64 (L,),
+    tvals float64 (L,))``: the objective's leaves and each upper leaf's threshold t.
+    ``other`` float64 (B, L): the value of each lineup's non-upper leaves; ``best``, ``tol``
+    (floats): a lineup whose bound is at most ``best + tol`` is pruned.
 
     For an upper-CVaR leaf at threshold t: CVaR <= t + sum_s (x_s - t)^+ / k, and x_s > t only
     where some part of the lineup beats its share of t (the part lists were built with
@@ -564,7 +596,7 @@ def screen_exact(P, lineups, idx, lists, t_build, n, leaves, other, best, tol, e
     full evaluation. ``exact_ok`` says the objective has only upper-CVaR and mean leaves
     (mean leaves take ``other``, the lineup's mean).
     """
-    splits, code_part, offsets, flat, thetas = lists
+    splits, code_part, offsets, flat, thetas, t_build, n = lists
     kinds, k0s, fs, weights, tvals = leaves
     L = kinds.shape[0]
     nb = idx.shape[0]

@@ -442,7 +442,7 @@ class Engine:
         self.code_part = -np.ones(ncodes, np.int64)
         self.code_part[codes] = np.arange(len(parts))
         self.part_sizes = (part_arr >= 0).sum(axis=1)
-        self.part_lists = None  # (t_build, thetas, offsets, flat)
+        self.part_lists = None  # (t_build, thetas, offsets, flat, need)
         self.bound = static.copy()
         for j, arr in self.lower_bound.items():
             self.bound += self.weights[j] * arr
@@ -644,15 +644,15 @@ class Engine:
             tv[j] = max(tv[j], t_build)
         exact_ok = bool(np.all((self.kinds == K.UPPER) | (self.kinds == K.MEAN)))
         tol = self._tol(best)
+        lists = (self.split_arr, self.code_part, offsets, flat, thetas, float(t_build), int(self.n_slate))
+        leaves = (self.kinds, self.k0s, self.fs, self.weights, tv)
         pending = []
         for a in range(0, len(idx), 1 << 20):
             sub = idx[a : a + (1 << 20)]
             other = self._other(sub)
             for j in self.lower_leaves:
                 other[:, j] = 0.0
-            out, st = K.screen_exact(self.driver_points, self.lineups, sub,
-                                     (self.split_arr, self.code_part, offsets, flat, thetas), t_build, self.n_slate,
-                                     (self.kinds, self.k0s, self.fs, self.weights, tv),
+            out, st = K.screen_exact(self.driver_points, self.lineups, sub, lists, leaves,
                                      other, best if not self.lower_leaves else -np.inf, tol, exact_ok)
             ex = st == 1
             if self.lower_leaves:

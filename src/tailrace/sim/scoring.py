@@ -19,7 +19,18 @@ from tailrace.sites import SiteRules
 
 
 @nb.njit(parallel=True, cache=True)
-def _score_kernel(table, place_diff, w_led, w_fl, w_lc, start, finish, led, fl, lc, out):
+def _score_kernel(rules, start, races, out):
+    """Write every scenario's points into ``out``; the inputs are grouped by what they describe.
+
+    ``rules`` (the site's scoring): ``(table float64 (F,), place_diff, w_led, w_fl, w_lc)``:
+    the points of finishing place f at ``table[f - 1]``, then the float points per place gained,
+    per lap led, per fastest lap and per lap completed (a zero weight skips its term).
+    ``start``: float64 (n,), 1-based start positions. ``races`` (the outcomes, integer (S, n)
+    each, C-contiguous): ``(finish, laps_led, fastest_laps, laps_completed)``, finish 1-based.
+    ``out``: float32 (S, n), written.
+    """
+    table, place_diff, w_led, w_fl, w_lc = rules
+    finish, led, fl, lc = races
     S, n = finish.shape
     for s in nb.prange(S):
         for i in range(n):
@@ -50,8 +61,8 @@ def score_outcomes(site: SiteRules, start: np.ndarray, outcomes) -> np.ndarray:
     out = np.empty((S, n), dtype=np.float32)
     fl = outcomes.fastest_laps if outcomes.fastest_laps is not None else np.zeros_like(finish)
     lc = outcomes.laps_completed if outcomes.laps_completed is not None else np.zeros_like(finish)
-    _score_kernel(np.asarray(site.finish_points, dtype=np.float64), float(site.place_diff),
-                  float(site.laps_led), float(site.fastest_laps), float(site.laps_completed), start,
-                  finish, np.ascontiguousarray(outcomes.laps_led), np.ascontiguousarray(fl),
-                  np.ascontiguousarray(lc), out)
+    rules = (np.asarray(site.finish_points, dtype=np.float64), float(site.place_diff),
+             float(site.laps_led), float(site.fastest_laps), float(site.laps_completed))
+    races = (finish, np.ascontiguousarray(outcomes.laps_led), np.ascontiguousarray(fl), np.ascontiguousarray(lc))
+    _score_kernel(rules, start, races, out)
     return out
