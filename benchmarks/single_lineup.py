@@ -58,8 +58,7 @@ def brute_force(points, salaries, rules, objective, sample: float, seed: int = 0
     best = -np.inf
     for a in range(0, len(idx), 200_000):
         sub = idx[a : a + 200_000]
-        out, _, _, _ = K.evaluate_batch(P, lineups, sub, kinds, k0s, fs, np.zeros(len(kinds)), w,
-                                        np.zeros(len(kinds)), np.zeros((len(sub), len(kinds))), -np.inf, 0.0, False)
+        out, _, _ = K.evaluate_batch(P, lineups, sub, kinds, k0s, fs, np.zeros(len(kinds)), w)
         best = max(best, float(out.max()))
     dt = time.perf_counter() - t0
     return best, (dt / sample if sample < 1.0 else dt), sample < 1.0
