@@ -170,3 +170,29 @@ def test_key_follows_the_generator_state_not_its_object() -> None:
     g.random()
     k3 = field_cache.weights_key(**parts, state=g.bit_generator.state)
     assert k1 == k2 and k1 != k3
+
+
+def test_content_key_is_the_documented_json_without_the_model() -> None:
+    import hashlib
+
+    import tailrace
+    from tailrace.sim.keys import content_key
+
+    # sha256 of {"format":1,"parts":{...},"tailrace":__version__}, sorted keys, no spaces: by hand
+    text = '{"format":1,"parts":{"a":[1,2.5],"kind":"x"},"tailrace":"' + tailrace.__version__ + '"}'
+    assert content_key(kind="x", a=(1, 2.5)) == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_keying_a_field_loads_no_simulator() -> None:
+    """A contest on scenarios from a file never loaded the race model (numba kernels, scipy.special):
+    keying its field must not either."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from tailrace.contest.field_cache import weights_key\n"
+            "weights_key(np.ones(3) / 3, np.arange(3), 2, 10, 5, 4, 0.9, 12, 4000,"
+            " np.random.default_rng(0).bit_generator.state)\n"
+            "print(sorted(m for m in ('tailrace.sim.race', 'tailrace.sim.params', 'scipy.special') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

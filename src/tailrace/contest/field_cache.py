@@ -5,11 +5,12 @@ a pilot of up to 20,000 lineups: about twelve times the work of drawing the fiel
 weights depend only on the target ownership, the salaries, the roster and salary rules, the
 sampler's knobs (rounds, pilot size, strict share) and the generator's state when calibration
 starts (the seed), and on the sampler's code. :func:`calibrated_weights` keys those by the
-scenario cache's rule (``sim.keys.scenario_key``: a sha256 of their canonical JSON with the race
-model's and tailrace's versions) plus a digest of ``contest/field.py`` and numpy's version, and
-keeps a small JSON file in ``<cache dir>/fields/`` (``TAILRACE_CACHE_DIR`` or
-``~/.cache/tailrace/scenarios``) holding the weights and the generator's state after the pilot
-rounds. A hit returns those weights and puts the generator where the pilot left it, so the
+scenario cache's rule less the race model's version (``sim.keys.content_key``: a sha256 of their
+canonical JSON with tailrace's version; the race model decides nothing here, and keying by it
+would load the simulator into a command that reads its scenarios from a file) plus a digest of
+``contest/field.py`` and numpy's version, and keeps a small JSON file in ``<cache dir>/fields/``
+(``TAILRACE_CACHE_DIR`` or ``~/.cache/tailrace/scenarios``) holding the weights and the
+generator's state after the pilot rounds. A hit returns those weights and puts the generator where the pilot left it, so the
 field drawn next is the very same, byte for byte. Floats and the generator's integers
 round-trip through JSON exactly. An unreadable, mismatched or unwritable entry is never an
 error: the calibration runs and its result is returned (and written when it can be).
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from tailrace.outputs import atomic_write_text
-from tailrace.sim.keys import default_cache_dir, scenario_key
+from tailrace.sim.keys import content_key, default_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def weights_key(
     state : dict
         ``generator.bit_generator.state`` when calibration starts.
     """
-    return scenario_key(kind="field-weights", format=FIELD_FORMAT, target=np.asarray(target, dtype=np.float64),
+    return content_key(kind="field-weights", format=FIELD_FORMAT, target=np.asarray(target, dtype=np.float64),
                         salaries=np.asarray(salaries, dtype=np.int64), roster_size=int(roster_size),
                         salary_cap=int(salary_cap), lo=int(lo), lo2=int(lo2), strict_share=float(strict_share),
                         rounds=int(rounds), pilot=int(pilot), state=json.dumps(state, sort_keys=True),
