@@ -14,7 +14,16 @@ drivers, written to a temporary directory):
 * ``simulate``: 100,000 scenarios x 40 drivers to an npz file;
 * ``optimize``: one exact upper-CVaR (1 %) lineup, 40 drivers, 10,000 scenarios, ``--no-explain``;
 * ``optimize+explain``: the same with the default explanations (binding constraints re-solved);
-* ``contest``: 150 lineups against a 20,000-entry field x 10,000 scenarios.
+* ``contest``: 150 lineups against a 20,000-entry field x 10,000 scenarios (warm: the field
+  sampler's calibrated weights come from the on-disk cache its warm-up filled);
+* ``contest-cold``: the same with an empty ``TAILRACE_CACHE_DIR`` for every run (a first contest on
+  a new slate or seed: the field's pilot rounds run).
+
+Python's bytecode is cached as an install would have it: each child runs without
+``PYTHONDONTWRITEBYTECODE`` and with ``PYTHONPYCACHEPREFIX`` under the benchmark's cache directory
+(both sides alike; a source tree without ``__pycache__`` otherwise recompiles the ~45 tailrace
+modules a command imports, 0.15-0.3 s, in every process). ``--as-given`` keeps the environment as
+it is instead.
 
 Every output is compared between the two sides with timings masked (``seconds`` and other
 ``*_seconds``/``time`` keys of the JSON and the npz metadata): "same bytes" must say yes.
@@ -35,6 +44,7 @@ import io
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,7 +63,7 @@ def baseline_src(rev: str) -> Path:
     """``src`` of git revision ``rev``, exported once under the user's cache directory."""
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", rev], check=True, capture_output=True,
                             text=True).stdout.strip()
-    dest = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tailrace-bench" / commit
+    dest = bench_cache() / commit
     if not (dest / "src" / "tailrace" / "__init__.py").exists():
         data = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src"], check=True,
                               capture_output=True).stdout
@@ -111,7 +121,12 @@ def commands(inp: dict[str, Path], out: Path) -> dict[str, list[str]]:
                              "--json", str(out / "optx.json")],
         "contest": ["contest", "--site", "dk", "--salaries", s, "--portfolio", str(inp["port"]), "--scenarios",
                     str(inp["s10k"]), "--field-size", "20000", "--json", str(out / "contest.json")],
+        "contest-cold": ["contest", "--site", "dk", "--salaries", s, "--portfolio", str(inp["port"]), "--scenarios",
+                         str(inp["s10k"]), "--field-size", "20000", "--json", str(out / "contestc.json")],
     }
+
+
+COLD = {"contest-cold"}  # commands run with an empty TAILRACE_CACHE_DIR each time
 
 
 def _mask(x):
@@ -139,10 +154,24 @@ def digest(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def run(src: Path, args: list[str], out: Path) -> tuple[float, float, str]:
-    """(wall s, child CPU s, stdout+stderr) of one ``tailrace`` process on ``src``."""
+BYTECODE = True  # children keep compiled bytecode (see the module docstring); --as-given: env unchanged
+
+
+def bench_cache() -> Path:
+    """The benchmark's cache directory (baseline exports, bytecode)."""
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tailrace-bench"
+
+
+def run(src: Path, args: list[str], out: Path, cold: bool = False) -> tuple[float, float, str]:
+    """(wall s, child CPU s, stdout+stderr) of one ``tailrace`` process on ``src``; ``cold``: with a
+    fresh, empty ``TAILRACE_CACHE_DIR``."""
     env = dict(os.environ, PYTHONPATH=str(src), COLUMNS="120")
     env.pop("TAILRACE_DASK_SCHEDULER", None)
+    if BYTECODE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(bench_cache() / "pycache")
+    if cold:
+        env["TAILRACE_CACHE_DIR"] = tempfile.mkdtemp(prefix="cache-", dir=out)
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run([sys.executable, "-m", "tailrace.cli", *args], env=env, cwd=out, capture_output=True, text=True)
@@ -150,6 +179,8 @@ def run(src: Path, args: list[str], out: Path) -> tuple[float, float, str]:
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode != 0:
         raise SystemExit(f"{src}: tailrace {' '.join(args)} exited {p.returncode}:\n{p.stderr[-2000:]}")
+    if cold:
+        shutil.rmtree(env["TAILRACE_CACHE_DIR"], ignore_errors=True)
     return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), p.stdout + p.stderr
 
 
@@ -158,8 +189,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--baseline", default="", help="git revision to compare against (default: where this branch left main, git merge-base HEAD main)")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", default="", help="comma-separated subset of: help,simulate,optimize,"
-                                               "optimize+explain,contest")
+                                               "optimize+explain,contest,contest-cold")
+    ap.add_argument("--as-given", action="store_true", help="run the children in this environment as it is "
+                    "(PYTHONDONTWRITEBYTECODE and all) instead of with cached bytecode")
     a = ap.parse_args(argv)
+    global BYTECODE
+    BYTECODE = not a.as_given
     if not a.baseline:
         a.baseline = subprocess.run(["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], check=True,
                                     capture_output=True, text=True).stdout.strip()[:12]
@@ -175,7 +210,8 @@ def main(argv: list[str]) -> int:
         want = [x for x in a.only.split(",") if x] or None
         print(f"whole_process: baseline {a.baseline} ({base.parent.name[:10]}) vs {new}; {os.cpu_count()} CPUs, "
               f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'unset (all cores)')}, "
-              f"load average {os.getloadavg()[0]:.1f}; median of {a.reps} alternating runs after a warm-up")
+              f"load average {os.getloadavg()[0]:.1f}; median of {a.reps} alternating runs after a warm-up; "
+              f"bytecode {'cached' if BYTECODE else 'as the environment says'}")
         print(f"{'command':<18} {'base wall':>9} {'new wall':>9} {'ratio':>6}   {'base cpu':>9} {'new cpu':>8} "
               f"{'ratio':>6}   same bytes")
         for name, args in commands(inp, d).items():
@@ -183,11 +219,12 @@ def main(argv: list[str]) -> int:
                 continue
             per = {"base": [], "new": []}
             hashes = {}
+            cold = name in COLD
             for side, src in (("base", base), ("new", new)):  # warm-up: numba cache, page cache
-                run(src, commands(inp, outs[side])[name], outs[side])
+                run(src, commands(inp, outs[side])[name], outs[side], cold)
             for _ in range(a.reps):
                 for side, src in (("base", base), ("new", new)):
-                    per[side].append(run(src, commands(inp, outs[side])[name], outs[side])[:2])
+                    per[side].append(run(src, commands(inp, outs[side])[name], outs[side], cold)[:2])
             for side in outs:
                 files = [f for f in outs[side].iterdir() if f.suffix in (".npz", ".json")]
                 hashes[side] = {f.name: digest(f) for f in files}
@@ -200,6 +237,7 @@ def main(argv: list[str]) -> int:
             for o in outs.values():
                 for f in o.iterdir():
                     f.unlink()
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0
 
 

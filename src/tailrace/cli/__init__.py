@@ -1,8 +1,10 @@
 """The `tailrace` command line: one Typer app; each command lives in its own module.
 
-A command module defines ``register(app)``. Errors a user can fix (InputError,
-InfeasibleError) print as one clear message without a traceback and exit with code 2, the
-library's parameters said as flags (``options.say_as_flag``).
+A command module defines ``register(app)``. Modules load when their command is asked for
+(``_LazyCommands``): ``tailrace simulate`` imports the simulate module only; ``tailrace --help``,
+shell completion and a mistyped command load them all, so what they print is unchanged. Errors a
+user can fix (InputError, InfeasibleError) print as one clear message without a traceback and
+exit with code 2, the library's parameters said as flags (``options.say_as_flag``).
 """
 
 from __future__ import annotations
@@ -10,12 +12,93 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any
 
 import typer
+import typer.main
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
 from tailrace.errors import InfeasibleError, InputError, TailraceError
+
+# Command modules, in the order they appear in --help. Each has register(app) and registers the
+# command (or command group) of its own name.
+_COMMANDS = ("score", "simulate", "optimize", "contest", "plan", "review", "calibrate", "backtest", "serve", "demo",
+             "graph")
+
+
+def _load_command(name: str) -> TyperCommand | TyperGroup | None:
+    """The click command that module ``tailrace.cli.<name>`` registers, or None when it is not built."""
+    try:
+        mod = importlib.import_module(f"tailrace.cli.{name}")
+    except ModuleNotFoundError as exc:  # a command not built yet
+        if exc.name != f"tailrace.cli.{name}":
+            raise
+        return None
+    sub = typer.Typer()  # receives the module's registration; converted as typer.main.get_group would
+    mod.register(sub)
+    kw = {"pretty_exceptions_short": app.pretty_exceptions_short, "rich_markup_mode": app.rich_markup_mode}
+    for info in sub.registered_commands:
+        return typer.main.get_command_from_info(info, **kw)
+    for group in sub.registered_groups:
+        return typer.main.get_group_from_info(group, suggest_commands=app.suggest_commands, **kw)
+    return None
+
+
+class _LazyCommands(MutableMapping):
+    """The top-level group's ``commands``, each module imported when its command is looked up.
+
+    Looking up one name (``get``, ``[]``, ``in``), as running a command does, imports that
+    command's module only. Going over them all (iteration, ``keys``, ``items``, ``len``), as help,
+    completion and the suggestions for a mistyped command do, imports every module, in
+    ``_COMMANDS`` order, so all of those read exactly as with every module imported at start.
+    """
+
+    def __init__(self, given: Mapping[str, Any]) -> None:
+        self._d: dict[str, Any] = dict(given)
+
+    def _one(self, name: str) -> None:
+        if name in _COMMANDS and name not in self._d:
+            cmd = _load_command(name)
+            if cmd is not None:
+                self._d[name] = cmd
+
+    def _ordered(self) -> list[str]:
+        for name in _COMMANDS:
+            self._one(name)
+        return [n for n in _COMMANDS if n in self._d] + [n for n in self._d if n not in _COMMANDS]
+
+    def __getitem__(self, name: str) -> Any:
+        self._one(name)
+        return self._d[name]
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self._one(name)
+        return name in self._d
+
+    def __setitem__(self, name: str, cmd: Any) -> None:
+        self._d[name] = cmd
+
+    def __delitem__(self, name: str) -> None:
+        del self._d[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ordered())
+
+    def __len__(self) -> int:
+        return len(self._ordered())
+
+
+class _LazyGroup(TyperGroup):
+    """The top-level group, its ``commands`` a :class:`_LazyCommands`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands(self.commands)
+
 
 app = typer.Typer(
     name="tailrace",
@@ -23,11 +106,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_LazyGroup,
 )
-
-# Command modules, in the order they appear in --help. Each has register(app).
-_COMMANDS = ("score", "simulate", "optimize", "contest", "plan", "review", "calibrate", "backtest", "serve", "demo",
-             "graph")
 
 
 @app.callback()
@@ -38,10 +118,12 @@ def _global_options(
 ) -> None:
     """NASCAR DFS portfolios aimed at the tail of the score distribution."""
     from tailrace.cli import options
+    from tailrace.startup import preload_numba_blas
 
     options.GRAPH_URI = graph
     options.COMMAND = ctx.invoked_subcommand
     ctx.call_on_close(_close_graph)
+    preload_numba_blas()  # a command is about to run: numba's BLAS check without all of scipy.linalg
 
 
 def _close_graph() -> None:
@@ -54,15 +136,6 @@ def _close_graph() -> None:
     mod = sys.modules.get("tailrace.store.graph.connection")
     if mod is not None:
         mod.close_all()
-
-for _name in _COMMANDS:
-    try:
-        _mod = importlib.import_module(f"tailrace.cli.{_name}")
-    except ModuleNotFoundError as exc:  # a command not built yet
-        if exc.name != f"tailrace.cli.{_name}":
-            raise
-        continue
-    _mod.register(app)
 
 err_console = Console(stderr=True, soft_wrap=True)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import numba as nb
 import numpy as np
 
+from tailrace.contest.field_cache import calibrated_weights
 from tailrace.contest.standings import looks_like_standings, read_standings_text
 from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator
@@ -239,25 +240,35 @@ def _calibrated(
 
     pos = target > 0
     pilot = int(min(pilot, max(4_000, 2 * n_entries)))
-    best, best_err = logw.copy(), np.inf
-    for r in range(calibration_rounds):
-        try:  # after the first round, weights that need more than CALIBRATION_TRIES batches end calibration
-            lu = draw(pilot, logw, 100 if r == 0 else CALIBRATION_TRIES)
-        except InputError:
-            if r == 0:
-                raise
-            break  # these weights leave too few lineups that fit the salary rules: keep the best so far
-        got = np.bincount(lu.ravel(), minlength=own.shape[0]) / lu.shape[0]
-        err = float(np.abs(got - target).max())
-        if err < best_err:
-            best, best_err = logw.copy(), err
-        elif err > 1.5 * best_err:
-            break  # the target is not reachable under the salary rules: keep the best weights
-        step = np.log(np.maximum(target[pos], 1e-9)) - np.log(np.maximum(got[pos], 0.5 / pilot))
-        logw[pos] += np.clip(0.8 * step, -1.0, 1.0)
-        logw[pos] -= logw[pos].max()
-        logw[pos] = np.maximum(logw[pos], -12.0)
-    logw = best
+
+    def calibrate() -> np.ndarray:
+        """The pilot rounds: the best log-weights found, shape (n,)."""
+        lw = logw.copy()
+        best, best_err = lw.copy(), np.inf
+        for r in range(calibration_rounds):
+            try:  # after the first round, weights that need more than CALIBRATION_TRIES batches end calibration
+                lu = draw(pilot, lw, 100 if r == 0 else CALIBRATION_TRIES)
+            except InputError:
+                if r == 0:
+                    raise
+                break  # these weights leave too few lineups that fit the salary rules: keep the best so far
+            got = np.bincount(lu.ravel(), minlength=own.shape[0]) / lu.shape[0]
+            err = float(np.abs(got - target).max())
+            if err < best_err:
+                best, best_err = lw.copy(), err
+            elif err > 1.5 * best_err:
+                break  # the target is not reachable under the salary rules: keep the best weights
+            step = np.log(np.maximum(target[pos], 1e-9)) - np.log(np.maximum(got[pos], 0.5 / pilot))
+            lw[pos] += np.clip(0.8 * step, -1.0, 1.0)
+            lw[pos] -= lw[pos].max()
+            lw[pos] = np.maximum(lw[pos], -12.0)
+        return best
+
+    # the pilot rounds are most of a field's cost and depend only on these and g's state: cached on
+    # disk by content (contest/field_cache.py), g left where the rounds would leave it
+    logw = calibrated_weights(calibrate, g, target=target, salaries=sal, roster_size=roster_size,
+                              salary_cap=salary_cap, lo=lo, lo2=lo2, strict_share=strict_share,
+                              rounds=calibration_rounds, pilot=pilot)
     a = _draw(logw, sal, roster_size, lo, salary_cap, n_strict, g)
     b = _draw(logw, sal, roster_size, lo2, salary_cap, n_entries - n_strict, g)
     return np.concatenate([a, b], axis=0)

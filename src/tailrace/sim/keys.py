@@ -4,8 +4,10 @@ A key is the sha256 of a canonical JSON of everything that decides the numbers p
 ``tailrace.__version__`` and the race model's version (``tailrace.sim.version.MODEL_VERSION``):
 same inputs, same key, in any process on any machine. The scenario cache
 (:mod:`tailrace.sim.cache`), the track-parameter fit cache (:mod:`tailrace.sim.fit_cache`) and
-the strength-fit cache (:mod:`tailrace.sim.strength_cache`) all key by this one rule. The module
-imports nothing of the simulator, so any cache may use it.
+the strength-fit cache (:mod:`tailrace.sim.strength_cache`) all key by this one rule; the
+contest field's weight cache (:mod:`tailrace.contest.field_cache`) by the same rule less the race
+model's version (:func:`content_key`). The module imports nothing of the simulator, so any cache
+may use it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import numpy as np
 import tailrace
 from tailrace.slate import Slate
 
-__all__ = ["KEY_FORMAT", "canonical", "default_cache_dir", "model_version", "scenario_key", "simulation_key"]
+__all__ = ["KEY_FORMAT", "canonical", "content_key", "default_cache_dir", "model_version", "scenario_key",
+           "simulation_key"]
 
 #: Version of the key's canonical JSON layout below.
 KEY_FORMAT = 1
@@ -107,9 +110,22 @@ def scenario_key(**parts: Any) -> str:
     through :func:`canonical`. Pass everything that decides the numbers, e.g.
     ``scenario_key(slate=slate, strengths=s, params=p, n_scenarios=10_000, seed=7)``.
     """
+    return _key({"model": model_version()}, parts)
+
+
+def content_key(**parts: Any) -> str:
+    """:func:`scenario_key`'s rule without the race model's version, for what the race model does
+    not decide (the contest field sampler's weights): sha256 hex of ``{"format": KEY_FORMAT,
+    "parts": {...}, "tailrace": tailrace.__version__}``. It imports nothing of the simulator (no
+    numba kernels, no scipy), so a command that reads its scenarios from a file stays light.
+    """
+    return _key({}, parts)
+
+
+def _key(extra: dict[str, str], parts: dict[str, Any]) -> str:
     doc = {
         "format": KEY_FORMAT,
-        "model": model_version(),
+        **extra,
         "parts": {name: canonical(value) for name, value in parts.items()},
         "tailrace": tailrace.__version__,
     }
