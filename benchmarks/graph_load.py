@@ -22,7 +22,15 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 def main() -> None:
     from _graphserver import start_falkordb
 
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent.parent / "shared" / "data" / "cup_results_2019_2023.csv"
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("results", nargs="?", type=Path,
+                    default=HERE.parent.parent / "shared" / "data" / "cup_results_2019_2023.csv",
+                    help="results CSV (default ../shared/data/cup_results_2019_2023.csv)")
+    path = ap.parse_args().results
+    if not path.is_file():
+        ap.error(f"no results file at {path}: pass the path of a results CSV")
     text = path.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         srv = start_falkordb(Path(tmp))
