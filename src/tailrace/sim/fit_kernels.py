@@ -1,10 +1,20 @@
-"""Compiled helpers of the track-parameter fit (``sim.params``): exact, integer-valued work only.
+"""Compiled helpers of the track-parameter fit (``sim.params``) that give numpy's answers bit for bit.
 
-The fit's objectives rank performances row by row thousands of times per fit; numpy's stable
-``argsort`` plus ``put_along_axis`` did that with most of its time spent outside the sort.
-:func:`desc_rank_rows` gives the very same ranks (they are integers, so there is nothing to
-round) in one compiled pass. Floating-point arithmetic of the objectives stays in numpy, so the
-fit's every intermediate value, and therefore its result, is unchanged bit for bit.
+The fit's objectives are evaluated thousands of times per track type (Nelder–Mead on common
+random numbers); each evaluation ranks a few hundred replayed races and sums masked shares
+row by row. In numpy most of that time went to temporaries and call overhead. The kernels here
+do the same work in one compiled pass and return exactly what numpy returned:
+
+* :func:`desc_rank_rows`: ranks are integers, so there is nothing to round; ties and NaN are
+  ordered as numpy's stable argsort orders them.
+* :func:`masked_row_sums`: float sums, added in numpy's own order (its pairwise summation of a
+  contiguous row: eight interleaved accumulators up to 128 values, halves above), with masked
+  entries read as 0.0, as ``np.where(mask, c, 0.0).sum(axis=-1)`` adds them.
+
+Elementwise transcendental functions (exp, log, power) stay in numpy, whose SIMD versions need
+not agree with a compiled libm to the last bit. A fit is therefore unchanged to the last bit,
+and so is everything downstream of it (``tests/test_fit_kernels.py`` checks both kernels against
+numpy on random inputs, and a fit against one made with numpy alone).
 """
 
 from __future__ import annotations
@@ -12,15 +22,16 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+_PW_BLOCK = 128  # numpy's PW_BLOCKSIZE: rows up to this length are summed by eight accumulators
+
 
 @nb.njit(cache=True)
 def desc_rank_rows(key: np.ndarray) -> np.ndarray:
     """1-based rank of each entry within its row, largest first, ties by column index.
 
     Exactly the ranks of ``np.argsort(-key, axis=-1, kind="stable")`` put back in place: a
-    stable ascending sort of ``-key`` (NaN last, ties by index). Each entry's rank is one plus
-    the count of entries ahead of it (larger, or equal and earlier), a fixed-length loop that
-    vectorises: rows are short (the drivers of a race), so O(n^2) per row beats a sort.
+    stable ascending sort of ``-key`` (NaN last, ties by index). Insertion sort per row: rows
+    are short (the drivers of a race) and often nearly ordered (drivers listed by finish).
 
     Parameters
     ----------
@@ -33,18 +44,91 @@ def desc_rank_rows(key: np.ndarray) -> np.ndarray:
     """
     m, n = key.shape
     out = np.empty((m, n))
+    idx = np.empty(n, dtype=np.int64)
     for i in range(m):
         row = key[i]
-        for k in range(n):
-            v = row[k]
-            c = 0
-            if v != v:  # NaN: behind every number and every earlier NaN
-                for j in range(n):
-                    w = row[j]
-                    c += (w == w) | (j < k)
-            else:
-                for j in range(n):  # NaN w: never ahead of a number
-                    w = row[j]
-                    c += (w > v) | ((w == v) & (j < k))
-            out[i, k] = c + 1.0
+        for j in range(n):
+            v = row[j]
+            p = j
+            if v == v:  # a NaN stays behind every number and every earlier NaN
+                while p > 0:
+                    w = row[idx[p - 1]]
+                    if w != w or v > w:  # strictly ahead of the one before it: move past
+                        idx[p] = idx[p - 1]
+                        p -= 1
+                    else:
+                        break
+            idx[p] = j
+        for r in range(n):
+            out[i, idx[r]] = r + 1.0
+    return out
+
+
+@nb.njit(cache=True, inline="always")
+def _at(a: np.ndarray, mask: np.ndarray, i: int) -> float:
+    return a[i] if mask[i] else 0.0
+
+
+@nb.njit(cache=True)
+def _pairwise(a: np.ndarray, mask: np.ndarray, lo: int, n: int) -> float:
+    """numpy's ``pairwise_sum`` of ``a[lo:lo + n]`` (masked entries as 0.0), same order."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += _at(a, mask, i)
+        return res
+    if n <= _PW_BLOCK:
+        r0 = _at(a, mask, lo)
+        r1 = _at(a, mask, lo + 1)
+        r2 = _at(a, mask, lo + 2)
+        r3 = _at(a, mask, lo + 3)
+        r4 = _at(a, mask, lo + 4)
+        r5 = _at(a, mask, lo + 5)
+        r6 = _at(a, mask, lo + 6)
+        r7 = _at(a, mask, lo + 7)
+        i = 8
+        end = n - n % 8
+        while i < end:
+            j = lo + i
+            r0 += _at(a, mask, j)
+            r1 += _at(a, mask, j + 1)
+            r2 += _at(a, mask, j + 2)
+            r3 += _at(a, mask, j + 3)
+            r4 += _at(a, mask, j + 4)
+            r5 += _at(a, mask, j + 5)
+            r6 += _at(a, mask, j + 6)
+            r7 += _at(a, mask, j + 7)
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += _at(a, mask, lo + i)
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(a, mask, lo, n2) + _pairwise(a, mask, lo + n2, n - n2)
+
+
+@nb.njit(cache=True)
+def masked_row_sums(c: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """``np.where(masks, c, 0.0).sum(axis=-1)`` without the temporary, bit for bit.
+
+    Parameters
+    ----------
+    c : ndarray of shape (m, n), float64, C-contiguous
+    masks : ndarray of shape (k, m, n), bool, C-contiguous
+
+    Returns
+    -------
+    ndarray of shape (k, m), float64
+        Row sums of ``c`` over each mask, added in numpy's order (its add-reduce starts from
+        0.0 and adds the row's pairwise sum).
+    """
+    k_masks, m, n = masks.shape
+    out = np.empty((k_masks, m))
+    flat = c.ravel()
+    for k in range(k_masks):
+        mk = masks[k].ravel()
+        for i in range(m):
+            out[k, i] = 0.0 + _pairwise(flat, mk, i * n, n)
     return out

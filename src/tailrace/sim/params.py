@@ -262,8 +262,11 @@ def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray, sta
 
     ``counts``, ``finish``, ``valid``, ``start``: arrays of shape (rows, slots); ``masks``:
     ``_moment_masks(finish, start)`` if already made. Returns an array of shape (12,). (The
-    seven masked shares are summed in one stacked call: each row is still reduced on its own,
-    in the same order, so the figures are those of one call per mask, bit for bit.)"""
+    seven masked shares are summed in one compiled pass, ``sim.fit_kernels.masked_row_sums``,
+    in numpy's order: the figures are those of ``np.where(mask, c, 0.0).sum(axis=1)``, bit for
+    bit.)"""
+    from tailrace.sim.fit_kernels import masked_row_sums
+
     m = masks if masks is not None else _moment_masks(finish, start)
     c = np.where(valid, counts, 0.0)
     tot = c.sum(axis=1)
@@ -276,7 +279,7 @@ def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray, sta
     nz = (c > 0).sum(axis=1)
     lead = np.argmax(c, axis=1)
     lfin = np.take_along_axis(finish, lead[:, None], axis=1)[:, 0]
-    shares = (np.where(m, c, 0.0).sum(axis=2) / tot).mean(axis=1)  # winner, finish bands, start bands
+    shares = (masked_row_sums(np.ascontiguousarray(c), np.ascontiguousarray(m)) / tot).mean(axis=1)
     return np.concatenate([[top1.mean(), top3.mean(), nz.mean(), lfin.mean(), top1.std()], shares])
 
 
