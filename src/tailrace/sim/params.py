@@ -413,15 +413,17 @@ class _PoolSim:
         return _pool_moments(p, self.finish, self.valid, self.start, self.masks)
 
 
-def _desc_rank(key: np.ndarray) -> np.ndarray:
+def _desc_rank(key: np.ndarray, ordered: bool = True) -> np.ndarray:
     """1-based rank of each entry in its row, largest first (ties by index).
 
     ``key``: array of shape (..., n); returns float64 ranks of the same shape, exactly those of
-    a stable argsort of ``-key`` (``sim.fit_kernels.desc_rank_rows``, compiled)."""
-    from tailrace.sim.fit_kernels import desc_rank_rows
+    a stable argsort of ``-key`` (compiled: ``sim.fit_kernels``). ``ordered``: whether the rows
+    are nearly in order already (a speed hint only; the ranks are the same either way)."""
+    from tailrace.sim.fit_kernels import desc_rank_rows, desc_rank_rows_unordered
 
     k = np.ascontiguousarray(key, dtype=np.float64)
-    return desc_rank_rows(k.reshape(-1, k.shape[-1])).reshape(k.shape)
+    kernel = desc_rank_rows if ordered else desc_rank_rows_unordered
+    return kernel(k.reshape(-1, k.shape[-1])).reshape(k.shape)
 
 
 def _fit_pools(sim: _PoolSim, t_led: np.ndarray, t_fl: np.ndarray, base: TrackTypeParams) -> tuple[tuple, tuple]:
@@ -526,7 +528,9 @@ def _fit_start_curve(rs: list[RaceRecord], b_init: float, rng: np.random.Generat
             real_cnt[b] += int(m.sum())
     keep = real_cnt > 0
     target = real_sum[keep] / real_cnt[keep]
-    masks = [valid & (st >= lo) & (st <= hi) for (lo, hi), k in zip(START_BUCKETS, keep) if k]
+    # each bucket's entries as flat indices (row-major, as a boolean mask picks them: the same
+    # values in the same order, so the same means)
+    bucket_idx = [np.flatnonzero(valid & (st >= lo) & (st <= hi)) for (lo, hi), k in zip(START_BUCKETS, keep) if k]
     basis = (start_term, start_curve_term, pool_start_term)
     xs = [f(st) for f in basis]
     grid = np.arange(1.0, 44.0)
@@ -539,10 +543,10 @@ def _fit_start_curve(rs: list[RaceRecord], b_init: float, rng: np.random.Generat
         rise = np.maximum(np.diff(z @ gx), 0.0).sum()
         u = z[0] * xs[0] + z[1] * xs[1] + z[2] * xs[2]
         perf = np.where(valid, u + loge, -np.inf)
-        prank = _desc_rank(perf)
+        prank = _desc_rank(perf, ordered=False)
         key = np.where(run, 1e6 + perf, lc + 0.5 * (1.0 - prank / (n_valid + 1.0)))
-        fin = _desc_rank(np.where(valid, key, -np.inf))
-        got = np.array([fin[m].mean() for m in masks])
+        fin = _desc_rank(np.where(valid, key, -np.inf), ordered=False).ravel()
+        got = np.array([fin[ix].mean() for ix in bucket_idx])
         return float(np.sum((got - target) ** 2) + 1e3 * rise)
 
     z0 = np.array([b_init, 0.0, 0.0])
