@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from tailrace.sim import fit_kernels, params
-from tailrace.sim.fit_kernels import desc_rank_rows, desc_rank_rows_unordered, masked_row_sums
+from tailrace.sim.fit_kernels import desc_rank_rows, desc_rank_rows_unordered, pool_row_stats
 from tailrace.sim.params import DEFAULT_PARAMS, RaceRecord, pool_start_term, rank_curve, rank_z
 from tailrace.sim.race import simulate_race
 from tailrace.sim.strength import strength_from_start
@@ -28,8 +28,13 @@ def _np_ranks(key: np.ndarray) -> np.ndarray:
     return out
 
 
-def _np_masked_sums(c: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    return np.where(masks, c, 0.0).sum(axis=-1)
+def _np_row_stats(counts, valid, finish, masks):
+    """What ``pool_row_stats`` stands in for, as numpy computed it."""
+    c = np.where(valid, counts, 0.0)
+    top = -np.partition(-c, 2, axis=1)[:, :3]
+    lead = np.argmax(c, axis=1)
+    return (c.sum(axis=1), top.max(axis=1), top.sum(axis=1), (c > 0).sum(axis=1),
+            np.take_along_axis(finish, lead[:, None], axis=1)[:, 0], np.where(masks, c, 0.0).sum(axis=-1))
 
 
 @pytest.mark.parametrize("kernel", RANKERS)
@@ -55,27 +60,40 @@ def test_ranks_equal_numpys_stable_argsort(kernel) -> None:
         assert np.array_equal(kernel(key), _np_ranks(key)), trial
 
 
-def test_masked_row_sums_by_hand() -> None:
-    c = np.array([[1.0, 2.0, 4.0], [8.0, 16.0, 32.0]])
-    masks = np.array([[[True, False, True], [False, False, False]], [[True, True, True], [False, True, True]]])
-    assert masked_row_sums(c, masks).tolist() == [[5.0, 0.0], [7.0, 48.0]]
+def test_pool_row_stats_by_hand() -> None:
+    counts = np.array([[1.0, 2.0, 4.0, 4.0], [8.0, 16.0, 32.0, 0.0]])
+    valid = np.array([[True, True, True, False], [True, True, True, True]])
+    finish = np.array([[3.0, 1.0, 2.0, 9.0], [1.0, 2.0, 3.0, 4.0]])
+    masks = np.array([[[True, False, True, True], [False, False, False, False]]])
+    tot, top1, top3, nz, lfin, sums = pool_row_stats(counts, valid, finish, masks)
+    assert tot.tolist() == [7.0, 56.0]  # the invalid 4.0 counts for nothing
+    assert top1.tolist() == [4.0, 32.0] and top3.tolist() == [7.0, 56.0] and nz.tolist() == [3, 3]
+    assert lfin.tolist() == [2.0, 3.0] and sums.tolist() == [[5.0, 0.0]]
 
 
-def test_masked_row_sums_add_in_numpys_order() -> None:
+def test_pool_row_stats_equal_numpy_and_add_in_its_order() -> None:
     rng = np.random.default_rng(12)
-    lengths = [1, 7, 8, 9, 15, 16, 17, 40, 43, 127, 128, 129, 136, 255, 256, 257, 300]
     naive_differs = 0
-    for n in lengths:
-        for _ in range(12):
+    for n in (3, 7, 8, 9, 15, 16, 17, 40, 43, 127, 128):
+        for _ in range(15):
             m = int(rng.integers(1, 9))
-            c = rng.random((m, n)) * 10.0 ** rng.uniform(-4, 4, size=(m, n))  # magnitudes where order shows
-            c[rng.random((m, n)) < 0.3] = 0.0
+            counts = rng.random((m, n)) * 10.0 ** rng.uniform(-4, 4, size=(m, n))  # magnitudes where order shows
+            counts[rng.random((m, n)) < 0.3] = 0.0
+            if rng.random() < 0.3:
+                counts[:, : n // 2] = np.round(counts[:, : n // 2], 0)  # ties for the largest
+            valid = rng.random((m, n)) < 0.9
+            finish = rng.permutation(m * n).reshape(m, n).astype(np.float64)
             masks = rng.random((3, m, n)) < 0.6
-            got = masked_row_sums(c, masks)
-            assert np.array_equal(got, _np_masked_sums(c, masks)), n
-            naive = np.array([[sum(float(x) for x in np.where(mk[i], c[i], 0.0)) for i in range(m)] for mk in masks])
-            naive_differs += int(not np.array_equal(naive, got))
+            got = pool_row_stats(counts, valid, finish, masks)
+            for g, w in zip(got, _np_row_stats(counts, valid, finish, masks)):
+                assert g.dtype == w.dtype and np.array_equal(g, w), n
+            c = np.where(valid, counts, 0.0)
+            naive = np.array([sum(float(x) for x in row) for row in c])
+            naive_differs += int(not np.array_equal(naive, got[0]))
     assert naive_differs > 0  # a left-to-right sum would not pass: the test sees the order
+    with pytest.raises(ValueError, match="128"):
+        pool_row_stats(np.ones((1, 129)), np.ones((1, 129), dtype=bool), np.ones((1, 129)),
+                       np.ones((1, 1, 129), dtype=bool))
 
 
 # ----------------------------------------------------------------------------- the fit's tables
@@ -168,6 +186,16 @@ def test_pool_moments_with_and_without_masks_and_empty_rows(pool_sim) -> None:
                                                pool_sim.masks), want)
 
 
+def test_pool_moments_of_rows_longer_than_128_use_numpy() -> None:
+    rng = np.random.default_rng(6)
+    valid = rng.random((20, 150)) < 0.9
+    counts = np.where(valid, rng.integers(0, 9, (20, 150)), 0).astype(np.float64)
+    finish = np.argsort(rng.random((20, 150)), axis=1) + 1.0
+    start = np.argsort(rng.random((20, 150)), axis=1) + 1.0
+    assert np.array_equal(params._pool_moments(counts, finish, valid, start),
+                          _old_pool_moments(counts, finish, valid, start))
+
+
 def test_rank_tables_are_the_elementwise_values(pool_sim) -> None:
     """The lookup tables hold what the per-entry expressions give, for every rank a valid car can have."""
     n_valid = pool_sim.n_valid[:, 0]
@@ -198,5 +226,5 @@ def test_a_fit_with_the_kernels_equals_one_with_numpy_alone(monkeypatch) -> None
     assert fast["short"] != p  # a real fit, not the fallback
     monkeypatch.setattr(fit_kernels, "desc_rank_rows", _np_ranks)
     monkeypatch.setattr(fit_kernels, "desc_rank_rows_unordered", _np_ranks)
-    monkeypatch.setattr(fit_kernels, "masked_row_sums", _np_masked_sums)
+    monkeypatch.setattr(fit_kernels, "pool_row_stats", _np_row_stats)
     assert params.fit_track_type_params(recs, fallback=fb) == fast

@@ -8,9 +8,11 @@ do the same work in one compiled pass and return exactly what numpy returned:
 * :func:`desc_rank_rows` (nearly ordered rows) and :func:`desc_rank_rows_unordered`
   (shuffled rows): ranks are integers, so there is nothing to round; ties and NaN are ordered
   as numpy's stable argsort orders them.
-* :func:`masked_row_sums`: float sums, added in numpy's own order (its pairwise summation of a
-  contiguous row: eight interleaved accumulators up to 128 values, halves above), with masked
-  entries read as 0.0, as ``np.where(mask, c, 0.0).sum(axis=-1)`` adds them.
+* :func:`pool_row_stats`: the per-row figures of the pool moments; its float sums are added
+  in numpy's own order (its pairwise summation of a contiguous row of up to 128 values: eight
+  interleaved accumulators, then the rest), masked entries read as 0.0, as
+  ``np.where(mask, c, 0.0).sum(axis=-1)`` adds them. (No recursion: numba's on-disk cache
+  does not reload recursive functions safely.)
 
 Elementwise transcendental functions (exp, log, power) stay in numpy, whose SIMD versions need
 not agree with a compiled libm to the last bit. A fit is therefore unchanged to the last bit,
@@ -108,64 +110,103 @@ def _at(a: np.ndarray, mask: np.ndarray, i: int) -> float:
 
 @nb.njit(cache=True)
 def _pairwise(a: np.ndarray, mask: np.ndarray, lo: int, n: int) -> float:
-    """numpy's ``pairwise_sum`` of ``a[lo:lo + n]`` (masked entries as 0.0), same order."""
+    """numpy's ``pairwise_sum`` of ``a[lo:lo + n]`` (masked entries as 0.0), same order, for
+    ``n <= 128`` (numpy splits longer rows in halves; the callers never pass them)."""
     if n < 8:
         res = 0.0
         for i in range(lo, lo + n):
             res += _at(a, mask, i)
         return res
-    if n <= _PW_BLOCK:
-        r0 = _at(a, mask, lo)
-        r1 = _at(a, mask, lo + 1)
-        r2 = _at(a, mask, lo + 2)
-        r3 = _at(a, mask, lo + 3)
-        r4 = _at(a, mask, lo + 4)
-        r5 = _at(a, mask, lo + 5)
-        r6 = _at(a, mask, lo + 6)
-        r7 = _at(a, mask, lo + 7)
-        i = 8
-        end = n - n % 8
-        while i < end:
-            j = lo + i
-            r0 += _at(a, mask, j)
-            r1 += _at(a, mask, j + 1)
-            r2 += _at(a, mask, j + 2)
-            r3 += _at(a, mask, j + 3)
-            r4 += _at(a, mask, j + 4)
-            r5 += _at(a, mask, j + 5)
-            r6 += _at(a, mask, j + 6)
-            r7 += _at(a, mask, j + 7)
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += _at(a, mask, lo + i)
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise(a, mask, lo, n2) + _pairwise(a, mask, lo + n2, n - n2)
+    r0 = _at(a, mask, lo)
+    r1 = _at(a, mask, lo + 1)
+    r2 = _at(a, mask, lo + 2)
+    r3 = _at(a, mask, lo + 3)
+    r4 = _at(a, mask, lo + 4)
+    r5 = _at(a, mask, lo + 5)
+    r6 = _at(a, mask, lo + 6)
+    r7 = _at(a, mask, lo + 7)
+    i = 8
+    end = n - n % 8
+    while i < end:
+        j = lo + i
+        r0 += _at(a, mask, j)
+        r1 += _at(a, mask, j + 1)
+        r2 += _at(a, mask, j + 2)
+        r3 += _at(a, mask, j + 3)
+        r4 += _at(a, mask, j + 4)
+        r5 += _at(a, mask, j + 5)
+        r6 += _at(a, mask, j + 6)
+        r7 += _at(a, mask, j + 7)
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += _at(a, mask, lo + i)
+        i += 1
+    return res
 
 
 @nb.njit(cache=True)
-def masked_row_sums(c: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """``np.where(masks, c, 0.0).sum(axis=-1)`` without the temporary, bit for bit.
+def pool_row_stats(counts: np.ndarray, valid: np.ndarray, finish: np.ndarray, masks: np.ndarray):
+    """The per-row figures of ``sim.params._pool_moments`` in one pass, bit for bit.
+
+    With ``c = np.where(valid, counts, 0.0)``: each row's total (``c.sum(axis=1)``), largest
+    value, sum of its three largest (numpy took them from ``np.partition``, whose first two are
+    in no set order; their sum does not depend on it, ``a + b == b + a``, so it is
+    ``(first + second) + third``), count of positive entries, the finish of the first largest
+    (``np.argmax``), and ``np.where(masks[k], c, 0.0).sum(axis=1)`` for each mask; every sum in
+    numpy's pairwise order.
 
     Parameters
     ----------
-    c : ndarray of shape (m, n), float64, C-contiguous
-    masks : ndarray of shape (k, m, n), bool, C-contiguous
+    counts : ndarray of shape (m, n), float64, non-negative, n >= 3
+    valid : ndarray of shape (m, n), bool
+    finish : ndarray of shape (m, n), float64
+    masks : ndarray of shape (k, m, n), bool
 
     Returns
     -------
-    ndarray of shape (k, m), float64
-        Row sums of ``c`` over each mask, added in numpy's order (its add-reduce starts from
-        0.0 and adds the row's pairwise sum).
+    tot, top1, top3 : ndarray of shape (m,), float64
+    nz : ndarray of shape (m,), int64
+    lead_finish : ndarray of shape (m,), float64
+    sums : ndarray of shape (k, m), float64
     """
-    k_masks, m, n = masks.shape
-    out = np.empty((k_masks, m))
-    flat = c.ravel()
-    for k in range(k_masks):
-        mk = masks[k].ravel()
-        for i in range(m):
-            out[k, i] = 0.0 + _pairwise(flat, mk, i * n, n)
-    return out
+    m, n = counts.shape
+    if n > _PW_BLOCK:
+        raise ValueError("pool_row_stats: rows longer than 128 are summed differently by numpy")
+    k_masks = masks.shape[0]
+    tot = np.empty(m)
+    top1 = np.empty(m)
+    top3 = np.empty(m)
+    nz = np.empty(m, dtype=np.int64)
+    lead_finish = np.empty(m)
+    sums = np.empty((k_masks, m))
+    c = np.empty(n)
+    everyone = np.ones(n, dtype=np.bool_)
+    for i in range(m):
+        a = -np.inf
+        b = -np.inf
+        d = -np.inf
+        lead = 0
+        cnt = 0
+        for j in range(n):
+            x = counts[i, j] if valid[i, j] else 0.0
+            c[j] = x
+            cnt += x > 0.0
+            if x > a:
+                d = b
+                b = a
+                a = x
+                lead = j
+            elif x > b:
+                d = b
+                b = x
+            elif x > d:
+                d = x
+        tot[i] = 0.0 + _pairwise(c, everyone, 0, n)
+        top1[i] = a
+        top3[i] = (a + b) + d  # counts are >= 0: adding numpy's leading 0.0 changes nothing
+        nz[i] = cnt
+        lead_finish[i] = finish[i, lead]
+        for k in range(k_masks):
+            sums[k, i] = 0.0 + _pairwise(c, masks[k, i], 0, n)
+    return tot, top1, top3, nz, lead_finish, sums

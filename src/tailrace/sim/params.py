@@ -262,24 +262,31 @@ def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray, sta
 
     ``counts``, ``finish``, ``valid``, ``start``: arrays of shape (rows, slots); ``masks``:
     ``_moment_masks(finish, start)`` if already made. Returns an array of shape (12,). (The
-    seven masked shares are summed in one compiled pass, ``sim.fit_kernels.masked_row_sums``,
-    in numpy's order: the figures are those of ``np.where(mask, c, 0.0).sum(axis=1)``, bit for
-    bit.)"""
-    from tailrace.sim.fit_kernels import masked_row_sums
+    per-row figures come from one compiled pass, ``sim.fit_kernels.pool_row_stats``, which
+    adds in numpy's order: the figures are those of the numpy formulas, bit for bit.)"""
+    from tailrace.sim.fit_kernels import pool_row_stats
 
     m = masks if masks is not None else _moment_masks(finish, start)
-    c = np.where(valid, counts, 0.0)
-    tot = c.sum(axis=1)
+    if counts.shape[-1] <= 128:  # numpy's pairwise sums of such rows are what the kernel adds
+        tot, top1, top3, nz, lfin, sums = pool_row_stats(
+            np.ascontiguousarray(counts, dtype=np.float64), np.ascontiguousarray(valid, dtype=bool),
+            np.ascontiguousarray(finish, dtype=np.float64), np.ascontiguousarray(m))
+    else:
+        c = np.where(valid, counts, 0.0)
+        tot = c.sum(axis=1)
+        top = -np.partition(-c, 2, axis=1)[:, :3]
+        top1, top3, nz = top.max(axis=1), top.sum(axis=1), (c > 0).sum(axis=1)
+        lfin = np.take_along_axis(finish, np.argmax(c, axis=1)[:, None], axis=1)[:, 0]
+        sums = np.where(m, c, 0.0).sum(axis=2)
     ok = tot > 0
     if not ok.all():
-        c, finish, tot, m = c[ok], finish[ok], tot[ok], m[:, ok]
-    top = -np.partition(-c, 2, axis=1)[:, :3]
-    top1 = top.max(axis=1) / tot
-    top3 = top.sum(axis=1) / tot
-    nz = (c > 0).sum(axis=1)
-    lead = np.argmax(c, axis=1)
-    lfin = np.take_along_axis(finish, lead[:, None], axis=1)[:, 0]
-    shares = (masked_row_sums(np.ascontiguousarray(c), np.ascontiguousarray(m)) / tot).mean(axis=1)
+        # (C order kept: each mask's row of shares is then averaged as one contiguous row, the
+        # order numpy adds a 1-D array in; a column-picked copy can come out in Fortran order)
+        tot, top1, top3, nz, lfin = tot[ok], top1[ok], top3[ok], nz[ok], lfin[ok]
+        sums = np.ascontiguousarray(sums[:, ok])
+    top1 = top1 / tot
+    top3 = top3 / tot
+    shares = (sums / tot).mean(axis=1)  # the winner's share, the finish bands, the start bands
     return np.concatenate([[top1.mean(), top3.mean(), nz.mean(), lfin.mean(), top1.std()], shares])
 
 
