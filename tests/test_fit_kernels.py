@@ -96,6 +96,32 @@ def test_pool_row_stats_equal_numpy_and_add_in_its_order() -> None:
                        np.ones((1, 1, 129), dtype=bool))
 
 
+def _old_shares(logw, valid, min_share):
+    """``pool_shares``' normalisation as numpy made it (the reference)."""
+    logw = np.where(valid, logw, -np.inf)
+    logw = logw - logw.max(axis=1, keepdims=True)
+    w = np.exp(logw)
+    p = w / w.sum(axis=1, keepdims=True)
+    keep = (p >= min_share) | (p == p.max(axis=1, keepdims=True))
+    p = np.where(keep, p, 0.0)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def test_shares_equal_numpys_bit_for_bit() -> None:
+    rng = np.random.default_rng(13)
+    for n in (1, 3, 8, 9, 17, 40, 43, 128, 129):
+        for min_share in (0.0, 0.003, 0.05, 0.3, 1.1):
+            m = int(rng.integers(1, 40))
+            logw = rng.normal(0.0, 3.0, (m, n))
+            valid = rng.random((m, n)) < 0.85
+            valid[:, 0] = True
+            if n > 2:
+                logw[:, 1] = logw[:, 2]  # a tie for the largest share
+            with np.errstate(invalid="ignore"):
+                assert np.array_equal(params._shares_from_logw(logw, valid, min_share),
+                                      _old_shares(logw, valid, min_share), equal_nan=True), (n, min_share)
+
+
 # ----------------------------------------------------------------------------- the fit's tables
 
 
@@ -227,4 +253,5 @@ def test_a_fit_with_the_kernels_equals_one_with_numpy_alone(monkeypatch) -> None
     monkeypatch.setattr(fit_kernels, "desc_rank_rows", _np_ranks)
     monkeypatch.setattr(fit_kernels, "desc_rank_rows_unordered", _np_ranks)
     monkeypatch.setattr(fit_kernels, "pool_row_stats", _np_row_stats)
+    monkeypatch.setattr(params, "_shares_from_logw", _old_shares)
     assert params.fit_track_type_params(recs, fallback=fb) == fast

@@ -8,6 +8,8 @@ do the same work in one compiled pass and return exactly what numpy returned:
 * :func:`desc_rank_rows` (nearly ordered rows) and :func:`desc_rank_rows_unordered`
   (shuffled rows): ranks are integers, so there is nothing to round; ties and NaN are ordered
   as numpy's stable argsort orders them.
+* :func:`shift_rows` and :func:`normalise_and_trim_rows`: the pool shares around numpy's
+  ``exp`` (which stays numpy's), the row sums in numpy's order.
 * :func:`pool_row_stats`: the per-row figures of the pool moments; its float sums are added
   in numpy's own order (its pairwise summation of a contiguous row of up to 128 values: eight
   interleaved accumulators, then the rest), masked entries read as 0.0, as
@@ -210,3 +212,79 @@ def pool_row_stats(counts: np.ndarray, valid: np.ndarray, finish: np.ndarray, ma
         for k in range(k_masks):
             sums[k, i] = 0.0 + _pairwise(c, masks[k, i], 0, n)
     return tot, top1, top3, nz, lead_finish, sums
+
+
+@nb.njit(cache=True)
+def shift_rows(logw: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``x - x.max(axis=1, keepdims=True)`` with ``x = np.where(valid, logw, -np.inf)``.
+
+    Parameters
+    ----------
+    logw : ndarray of shape (m, n), float64
+    valid : ndarray of shape (m, n), bool
+
+    Returns
+    -------
+    ndarray of shape (m, n), float64
+        Each row's log-weights less its largest valid one (invalid entries -inf).
+    """
+    m, n = logw.shape
+    out = np.empty((m, n))
+    for i in range(m):
+        top = -np.inf
+        nan = False
+        for j in range(n):
+            x = logw[i, j] if valid[i, j] else -np.inf
+            out[i, j] = x
+            if x != x:
+                nan = True
+            elif x > top:
+                top = x
+        if nan:  # numpy's max is NaN if any entry is
+            top = np.nan
+        for j in range(n):
+            out[i, j] = out[i, j] - top
+    return out
+
+
+@nb.njit(cache=True)
+def normalise_and_trim_rows(w: np.ndarray, min_share: float) -> np.ndarray:
+    """The end of ``sim.params.pool_shares`` on the row weights ``w`` (``exp`` of :func:`shift_rows`):
+    ``p = w / w.sum(axis=1, keepdims=True)``, shares below ``min_share`` dropped (the row's
+    largest always kept), renormalised; every sum in numpy's pairwise order.
+
+    Parameters
+    ----------
+    w : ndarray of shape (m, n), float64, non-negative, n <= 128
+    min_share : float
+
+    Returns
+    -------
+    ndarray of shape (m, n), float64
+        Rows summing to one.
+    """
+    m, n = w.shape
+    if n > _PW_BLOCK:
+        raise ValueError("normalise_and_trim_rows: rows longer than 128 are summed differently by numpy")
+    out = np.empty((m, n))
+    p = np.empty(n)
+    everyone = np.ones(n, dtype=np.bool_)
+    for i in range(m):
+        s = 0.0 + _pairwise(w[i], everyone, 0, n)
+        top = -np.inf
+        nan = False
+        for j in range(n):
+            p[j] = w[i, j] / s
+            if p[j] != p[j]:
+                nan = True
+            elif p[j] > top:
+                top = p[j]
+        if nan:
+            top = np.nan
+        for j in range(n):
+            if not (p[j] >= min_share or p[j] == top):
+                p[j] = 0.0
+        s2 = 0.0 + _pairwise(p, everyone, 0, n)
+        for j in range(n):
+            out[i, j] = p[j] / s2
+    return out

@@ -336,7 +336,16 @@ def pool_shares(rank: np.ndarray, frac: np.ndarray, noise_draw: np.ndarray,
 
 def _shares_from_logw(logw: np.ndarray, valid: np.ndarray | None, min_share: float) -> np.ndarray:
     """The rest of ``pool_shares`` once the log-weights (rows, slots) are made: normalise each
-    row, drop shares below ``min_share`` (the row's largest always kept), renormalise."""
+    row, drop shares below ``min_share`` (the row's largest always kept), renormalise.
+    ``logw`` and ``valid``: arrays of shape (rows, slots); returns shares of that shape. Rows of
+    up to 128 slots go through ``sim.fit_kernels`` (the same figures, bit for bit: the sums in
+    numpy's order, ``exp`` still numpy's)."""
+    if valid is not None and logw.ndim == 2 and logw.shape[1] <= 128:
+        from tailrace.sim.fit_kernels import normalise_and_trim_rows, shift_rows
+
+        shifted = shift_rows(np.ascontiguousarray(logw, dtype=np.float64),
+                             np.ascontiguousarray(np.broadcast_to(valid, logw.shape), dtype=bool))
+        return normalise_and_trim_rows(np.exp(shifted), float(min_share))
     if valid is not None:
         logw = np.where(valid, logw, -np.inf)
     logw = logw - logw.max(axis=1, keepdims=True)
