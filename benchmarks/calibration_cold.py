@@ -26,7 +26,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]
-DATA = HERE.parent / "shared" / "data" / "cup_results_2019_2023.csv"
+# ../shared/data beside the repository, or beside an ancestor (a git worktree kept under wt/)
+DATA = next((d / "shared" / "data" / "cup_results_2019_2023.csv" for d in HERE.parents
+             if (d / "shared" / "data" / "cup_results_2019_2023.csv").exists()),
+            HERE.parent / "shared" / "data" / "cup_results_2019_2023.csv")
 WARM_NUMBA = (
     "import numpy as np\n"
     "from tailrace.sim.params import DEFAULT_PARAMS\n"
@@ -40,6 +43,7 @@ WARM_NUMBA = (
     "    from tailrace.sim import fit_kernels as k\n"
     "    k.desc_rank_rows(np.zeros((2, 3))); k.desc_rank_rows_unordered(np.zeros((2, 3)))\n"
     "    k.pool_row_stats(np.ones((2, 3)), np.ones((2, 3), bool), np.ones((2, 3)), np.ones((1, 2, 3), bool))\n"
+    "    k.normalise_and_trim_rows(np.exp(k.shift_rows(np.zeros((2, 3)), np.ones((2, 3), bool))), 0.1)\n"
     "except ImportError:\n"
     "    pass\n"
 )
@@ -52,7 +56,9 @@ def _run(src: Path, cache: Path, out: Path, args: argparse.Namespace) -> tuple[f
            "--history", str(args.history), "--seasons", args.seasons, "--json", str(out)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode:
+        raise SystemExit(f"calibrate failed ({src}): {done.stderr.strip()[-2000:]}")
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
