@@ -41,12 +41,12 @@ def fit_cache_dir() -> Path:
 
 
 def _fitter_digest() -> str:
-    """sha256 of the fitter's source (params.py and the race kernel it replays), so an edit to
-    either invalidates every cached fit without a hand-kept version number."""
-    from tailrace.sim import params, race
+    """sha256 of the fitter's source (params.py, its compiled helpers and the race kernel it
+    replays), so an edit to any invalidates every cached fit without a hand-kept version number."""
+    from tailrace.sim import fit_kernels, params, race
 
     h = hashlib.sha256()
-    for mod in (params, race):
+    for mod in (params, fit_kernels, race):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()
 

@@ -243,25 +243,51 @@ def _driver_proxy(records: list[RaceRecord]) -> list[np.ndarray]:
 BANDS: tuple[tuple[int, int], ...] = ((1, 5), (6, 10), (11, 20), (21, 10**6))  # finish bands of the pool fit
 
 
-def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _moment_masks(finish: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The fixed masks of ``_pool_moments``, stacked: the winner, each finish band, each start
+    band (bool array of shape (7, rows, slots) for ``finish`` and ``start`` of shape (rows,
+    slots)); a replayed type's finishes and starts never change, so its simulated-moments fit
+    makes them once rather than at every evaluation."""
+    win = finish == 1
+    bands = [(finish >= lo) & (finish <= hi) for lo, hi in BANDS]
+    starts = [(start >= lo) & (start <= hi) for lo, hi in START_BANDS]
+    return np.stack([win] + bands + starts)
+
+
+def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray, start: np.ndarray,
+                  masks: np.ndarray | None = None) -> np.ndarray:
     """Per-row means of: top-1 share, top-3 share, number with >0, finish of the top one, sd of
     the top-1 share, the winner's share, the share of finishers 1–5, 6–10, 11–20, 21+, then the
-    share of starters 1–5 and 6–10 (track position: the front row leads the early laps)."""
-    c = np.where(valid, counts, 0.0)
-    tot = c.sum(axis=1)
+    share of starters 1–5 and 6–10 (track position: the front row leads the early laps).
+
+    ``counts``, ``finish``, ``valid``, ``start``: arrays of shape (rows, slots); ``masks``:
+    ``_moment_masks(finish, start)`` if already made. Returns an array of shape (12,). (The
+    per-row figures come from one compiled pass, ``sim.fit_kernels.pool_row_stats``, which
+    adds in numpy's order: the figures are those of the numpy formulas, bit for bit.)"""
+    from tailrace.sim.fit_kernels import pool_row_stats
+
+    m = masks if masks is not None else _moment_masks(finish, start)
+    if counts.shape[-1] <= 128:  # numpy's pairwise sums of such rows are what the kernel adds
+        tot, top1, top3, nz, lfin, sums = pool_row_stats(
+            np.ascontiguousarray(counts, dtype=np.float64), np.ascontiguousarray(valid, dtype=bool),
+            np.ascontiguousarray(finish, dtype=np.float64), np.ascontiguousarray(m))
+    else:
+        c = np.where(valid, counts, 0.0)
+        tot = c.sum(axis=1)
+        top = -np.partition(-c, 2, axis=1)[:, :3]
+        top1, top3, nz = top.max(axis=1), top.sum(axis=1), (c > 0).sum(axis=1)
+        lfin = np.take_along_axis(finish, np.argmax(c, axis=1)[:, None], axis=1)[:, 0]
+        sums = np.where(m, c, 0.0).sum(axis=2)
     ok = tot > 0
-    c, finish, start, tot = c[ok], finish[ok], start[ok], tot[ok]
-    top = -np.partition(-c, 2, axis=1)[:, :3]
-    top1 = top.max(axis=1) / tot
-    top3 = top.sum(axis=1) / tot
-    nz = (c > 0).sum(axis=1)
-    lead = np.argmax(c, axis=1)
-    lfin = np.take_along_axis(finish, lead[:, None], axis=1)[:, 0]
-    win = np.where(finish == 1, c, 0.0).sum(axis=1) / tot
-    bands = [np.where((finish >= lo) & (finish <= hi), c, 0.0).sum(axis=1) / tot for lo, hi in BANDS]
-    starts = [np.where((start >= lo) & (start <= hi), c, 0.0).sum(axis=1) / tot for lo, hi in START_BANDS]
-    return np.array([top1.mean(), top3.mean(), nz.mean(), lfin.mean(), top1.std(), win.mean()]
-                    + [x.mean() for x in bands] + [x.mean() for x in starts])
+    if not ok.all():
+        # (C order kept: each mask's row of shares is then averaged as one contiguous row, the
+        # order numpy adds a 1-D array in; a column-picked copy can come out in Fortran order)
+        tot, top1, top3, nz, lfin = tot[ok], top1[ok], top3[ok], nz[ok], lfin[ok]
+        sums = np.ascontiguousarray(sums[:, ok])
+    top1 = top1 / tot
+    top3 = top3 / tot
+    shares = (sums / tot).mean(axis=1)  # the winner's share, the finish bands, the start bands
+    return np.concatenate([[top1.mean(), top3.mean(), nz.mean(), lfin.mean(), top1.std()], shares])
 
 
 START_BANDS: tuple[tuple[int, int], ...] = ((1, 5), (6, 10))  # start bands of the pool fit
@@ -297,11 +323,7 @@ def pace_ranks(rank: np.ndarray, pace_draw: np.ndarray, pace_noise: float,
 
 
 def _pace_from_z(z: np.ndarray, pace_draw: np.ndarray, pace_noise: float) -> np.ndarray:
-    key = z + pace_noise * pace_draw  # -inf where invalid stays -inf
-    order = np.argsort(-key, axis=-1, kind="stable")
-    out = np.empty(key.shape)
-    np.put_along_axis(out, order, np.broadcast_to(np.arange(1.0, key.shape[-1] + 1.0), key.shape), axis=-1)
-    return out
+    return _desc_rank(z + pace_noise * pace_draw)  # -inf where invalid stays -inf
 
 
 def pool_shares(rank: np.ndarray, frac: np.ndarray, noise_draw: np.ndarray,
@@ -309,6 +331,21 @@ def pool_shares(rank: np.ndarray, frac: np.ndarray, noise_draw: np.ndarray,
                 shape: float = 0.0, bias: np.ndarray | float = 0.0) -> np.ndarray:
     """Pool shares (rows sum to 1): exp(rank_curve + noise*N + bias) * frac, shares below min_share dropped."""
     logw = rank_curve(rank, conc, shape) + noise * noise_draw + np.log(np.maximum(frac, 1e-9)) + bias
+    return _shares_from_logw(logw, valid, min_share)
+
+
+def _shares_from_logw(logw: np.ndarray, valid: np.ndarray | None, min_share: float) -> np.ndarray:
+    """The rest of ``pool_shares`` once the log-weights (rows, slots) are made: normalise each
+    row, drop shares below ``min_share`` (the row's largest always kept), renormalise.
+    ``logw`` and ``valid``: arrays of shape (rows, slots); returns shares of that shape. Rows of
+    up to 128 slots go through ``sim.fit_kernels`` (the same figures, bit for bit: the sums in
+    numpy's order, ``exp`` still numpy's)."""
+    if valid is not None and logw.ndim == 2 and logw.shape[1] <= 128:
+        from tailrace.sim.fit_kernels import normalise_and_trim_rows, shift_rows
+
+        shifted = shift_rows(np.ascontiguousarray(logw, dtype=np.float64),
+                             np.ascontiguousarray(np.broadcast_to(valid, logw.shape), dtype=bool))
+        return normalise_and_trim_rows(np.exp(shifted), float(min_share))
     if valid is not None:
         logw = np.where(valid, logw, -np.inf)
     logw = logw - logw.max(axis=1, keepdims=True)
@@ -363,27 +400,46 @@ class _PoolSim:
         # near-normal draws exactly as the simulator draws them (Irwin-Hall of four uniforms)
         ih = lambda: (rng.random((nrow, slots, 4)).sum(axis=-1) - 2.0) * np.sqrt(3.0)  # noqa: E731
         self.pace_draw, self.led_draw, self.fl_draw = ih(), ih(), ih()
+        # What every evaluation of the objectives would otherwise recompute (the same numpy
+        # expressions on the same values, so the same bits): the masks of the moments, the
+        # log of the laps-run share, and the normal score of every rank in every row (a rank
+        # beyond the row's cars is never looked up; clipped to keep the table finite).
+        self.masks = _moment_masks(self.finish, self.start)
+        self.logfrac = np.log(np.maximum(frac, 1e-9))
+        self.ranks = np.arange(1.0, slots + 1.0)
+        grid = np.broadcast_to(self.ranks, (nrow, slots))
+        self.zt = rank_z(np.minimum(grid, n_valid), n_valid)
 
     def pace(self, pace_noise: float, cap: float) -> np.ndarray:
+        """Pace ranks, 0-based (int array of shape (rows, slots); invalid slots ranked last)."""
         key = np.where(self.valid, self.U + np.maximum(self.loge, -cap), -np.inf)
-        rk = _desc_rank(key)
-        z = np.where(self.valid, rank_z(np.where(self.valid, rk, 1.0), self.n_valid), -np.inf)
-        return _pace_from_z(z, self.pace_draw, pace_noise)
+        rk = _desc_rank(key).astype(np.intp) - 1
+        z = np.where(self.valid, np.take_along_axis(self.zt, rk, axis=1), -np.inf)
+        return _pace_from_z(z, self.pace_draw, pace_noise).astype(np.intp) - 1
 
     def moments(self, pace: np.ndarray, draws: np.ndarray, conc: float, noise: float,
                 min_share: float, shape: float, start_w: float = 0.0, winner: float = 0.0,
                 lapped: float = 0.0) -> np.ndarray:
+        """``_pool_moments`` of the pool shares drawn with ``pace`` (from :meth:`pace`), the
+        noise ``draws`` and the pool's parameters: ``pool_shares``' arithmetic, with the rank
+        curve made once per rank (a table of ``slots`` values) rather than once per entry."""
         bias = start_w * self.start_term + winner * self.winner + lapped * self.lapped
-        p = pool_shares(pace, self.frac, draws, conc, noise, min_share, self.valid, shape, bias)
-        return _pool_moments(p, self.finish, self.valid, self.start)
+        logw = rank_curve(self.ranks, conc, shape)[pace] + noise * draws + self.logfrac + bias
+        p = _shares_from_logw(logw, self.valid, min_share)
+        return _pool_moments(p, self.finish, self.valid, self.start, self.masks)
 
 
-def _desc_rank(key: np.ndarray) -> np.ndarray:
-    """1-based rank of each entry in its row, largest first (ties by index)."""
-    order = np.argsort(-key, axis=-1, kind="stable")
-    out = np.empty(key.shape)
-    np.put_along_axis(out, order, np.broadcast_to(np.arange(1.0, key.shape[-1] + 1.0), key.shape), axis=-1)
-    return out
+def _desc_rank(key: np.ndarray, ordered: bool = True) -> np.ndarray:
+    """1-based rank of each entry in its row, largest first (ties by index).
+
+    ``key``: array of shape (..., n); returns float64 ranks of the same shape, exactly those of
+    a stable argsort of ``-key`` (compiled: ``sim.fit_kernels``). ``ordered``: whether the rows
+    are nearly in order already (a speed hint only; the ranks are the same either way)."""
+    from tailrace.sim.fit_kernels import desc_rank_rows, desc_rank_rows_unordered
+
+    k = np.ascontiguousarray(key, dtype=np.float64)
+    kernel = desc_rank_rows if ordered else desc_rank_rows_unordered
+    return kernel(k.reshape(-1, k.shape[-1])).reshape(k.shape)
 
 
 def _fit_pools(sim: _PoolSim, t_led: np.ndarray, t_fl: np.ndarray, base: TrackTypeParams) -> tuple[tuple, tuple]:
@@ -488,7 +544,9 @@ def _fit_start_curve(rs: list[RaceRecord], b_init: float, rng: np.random.Generat
             real_cnt[b] += int(m.sum())
     keep = real_cnt > 0
     target = real_sum[keep] / real_cnt[keep]
-    masks = [valid & (st >= lo) & (st <= hi) for (lo, hi), k in zip(START_BUCKETS, keep) if k]
+    # each bucket's entries as flat indices (row-major, as a boolean mask picks them: the same
+    # values in the same order, so the same means)
+    bucket_idx = [np.flatnonzero(valid & (st >= lo) & (st <= hi)) for (lo, hi), k in zip(START_BUCKETS, keep) if k]
     basis = (start_term, start_curve_term, pool_start_term)
     xs = [f(st) for f in basis]
     grid = np.arange(1.0, 44.0)
@@ -501,10 +559,10 @@ def _fit_start_curve(rs: list[RaceRecord], b_init: float, rng: np.random.Generat
         rise = np.maximum(np.diff(z @ gx), 0.0).sum()
         u = z[0] * xs[0] + z[1] * xs[1] + z[2] * xs[2]
         perf = np.where(valid, u + loge, -np.inf)
-        prank = _desc_rank(perf)
+        prank = _desc_rank(perf, ordered=False)
         key = np.where(run, 1e6 + perf, lc + 0.5 * (1.0 - prank / (n_valid + 1.0)))
-        fin = _desc_rank(np.where(valid, key, -np.inf))
-        got = np.array([fin[m].mean() for m in masks])
+        fin = _desc_rank(np.where(valid, key, -np.inf), ordered=False).ravel()
+        got = np.array([fin[ix].mean() for ix in bucket_idx])
         return float(np.sum((got - target) ** 2) + 1e3 * rise)
 
     z0 = np.array([b_init, 0.0, 0.0])
