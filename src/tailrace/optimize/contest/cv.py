@@ -40,35 +40,43 @@ def _cv_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, seed: 
 
 
 @nb.njit(cache=True)
-def _portfolio_payouts(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.ndarray) -> np.ndarray:
+def _portfolio_payouts(above: np.ndarray, tied: np.ndarray, keys: np.ndarray, cols: np.ndarray,
+                       cum: np.ndarray) -> np.ndarray:
     """Total payout of a portfolio in each scenario, shape (S,) (as ``_portfolio_payout``): our
-    lineups in key order, each run of equal keys shares its places with the field's ties."""
-    S, m = fa.shape
+    lineups in key order, each run of equal keys shares its places with the field's ties.
+
+    ``above``, ``tied`` (field ties plus itself) and ``keys`` (S, m_all): the standings of every
+    lineup judged (``standings_kernel`` without ours); ``cols`` (m,): the portfolio's columns
+    there, read in place (no gathered copy)."""
+    S = above.shape[0]
+    m = cols.shape[0]
     P = cum.shape[0] - 1
     out = np.zeros(S)
     idx = np.empty(m, dtype=np.int64)
+    kv = np.empty(m, dtype=np.int64)
     for s in range(S):
         # only lineups with fewer than P field entries above can be paid, and every one of ours
         # above (or tied with) such a lineup has no more field entries above it: rank those alone
         n = 0
         for e in range(m):
-            if fa[s, e] < P:
+            if above[s, cols[e]] < P:
                 idx[n] = e
+                kv[n] = keys[s, cols[e]]
                 n += 1
         if n == 0:
             continue
         sub = idx[:n]
-        o = sub[np.argsort(keys[s][sub])]
+        o = sub[np.argsort(kv[:n])]
         i = 0
         tot = 0.0
         while i < n:
-            x = keys[s, o[i]]
+            x = keys[s, cols[o[i]]]
             j = i + 1
-            while j < n and keys[s, o[j]] == x:
+            while j < n and keys[s, cols[o[j]]] == x:
                 j += 1
             for q in range(i, j):  # ours above: n - j; ours tied (itself included): j - i
-                e = o[q]
-                tot += _split(cum, np.int64(fa[s, e] + n - j), np.int64(ft[s, e] + j - i))
+                c = cols[o[q]]
+                tot += _split(cum, np.int64(above[s, c] + n - j), np.int64(tied[s, c] - 1 + j - i))
             i = j
         out[s] = tot
     return out
@@ -99,8 +107,7 @@ def _held_out_payouts(points: np.ndarray, ports: dict[int, np.ndarray], judge: C
         for c, v in ports.items():
             idx = inv[at:at + v.shape[0]]
             at += v.shape[0]
-            pay[c].append(_portfolio_payouts(np.ascontiguousarray(a[:, idx]), np.ascontiguousarray(t[:, idx] - 1),
-                                             np.ascontiguousarray(k[:, idx]), cum))
+            pay[c].append(_portfolio_payouts(a, t, k, np.ascontiguousarray(idx, dtype=np.int64), cum))
     return {c: np.concatenate(v) if v else np.zeros(0) for c, v in pay.items()}
 
 
