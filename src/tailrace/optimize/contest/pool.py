@@ -80,7 +80,7 @@ def candidate_pool(
 # ----------------------------------------------------------------------------- structural pool
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _max_first(x: np.ndarray) -> float:
     """``x.max()`` as numba computes it (first to last, a NaN returned as met), shape (K,) -> float."""
     best = x[0]
@@ -95,7 +95,7 @@ def _max_first(x: np.ndarray) -> float:
     return best
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _max_lanes(x: np.ndarray) -> float:
     """The largest of finite ``x`` (K,), four running maxima at once. The same value as
     ``_max_first`` unless it is zero (then the sign of a zero could depend on the order: the
@@ -120,7 +120,7 @@ def _max_lanes(x: np.ndarray) -> float:
     return m2 if m2 > m0 else m0
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _lineup_best(lu: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Per lineup (rows of ``lu`` (M, r)), the largest value sum_j w[lu[i, j], k] over the columns k
     of ``w`` (n, K); shape (M,).
@@ -160,7 +160,7 @@ def _lineup_best(lu: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _upper_cvar_many(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
     """Exact upper CVaR (mean of the top ``k`` scenario scores) of each lineup in ``lus``."""
     S = points.shape[0]
@@ -178,7 +178,7 @@ def _upper_cvar_many(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _upper_cvar_levels(points: np.ndarray, lus: np.ndarray, ks: np.ndarray, need: np.ndarray) -> np.ndarray:
     """``_upper_cvar_many`` at several tail sizes at once: out[i, l] = the mean of lineup i's top
     ``ks[l]`` scenario scores where ``need[i, l]`` (else NaN), shapes (L,), (U, L) -> (U, L). Each
@@ -203,7 +203,7 @@ def _upper_cvar_levels(points: np.ndarray, lus: np.ndarray, ks: np.ndarray, need
     return out
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _group_tops(order: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -> np.ndarray:
     """For each code g, the first ``quota`` lineups of ``order`` with that code (-1 = none)."""
     out = np.full((n_groups, quota), -1, dtype=np.int64)
