@@ -48,26 +48,35 @@ def _portfolio_payouts(above: np.ndarray, tied: np.ndarray, keys: np.ndarray, co
 
     ``above``, ``tied`` (field ties plus itself) and ``keys`` (S, m_all): the standings of every
     lineup judged (``standings_kernel`` without ours); ``cols`` (m,): the portfolio's columns
-    there, read in place (no gathered copy)."""
+    there, read in place (no gathered copy).
+
+    The paid lineups are put in key order by insertion (no allocation per scenario): lineups of
+    equal key have equal field standings, so their terms are equal and any order of a run gives
+    the same sum."""
     S = above.shape[0]
     m = cols.shape[0]
     P = cum.shape[0] - 1
     out = np.zeros(S)
-    idx = np.empty(m, dtype=np.int64)
+    o = np.empty(m, dtype=np.int64)
     kv = np.empty(m, dtype=np.int64)
     for s in range(S):
         # only lineups with fewer than P field entries above can be paid, and every one of ours
         # above (or tied with) such a lineup has no more field entries above it: rank those alone
         n = 0
         for e in range(m):
-            if above[s, cols[e]] < P:
-                idx[n] = e
-                kv[n] = keys[s, cols[e]]
+            c = cols[e]
+            if above[s, c] < P:
+                x = keys[s, c]
+                q = n
+                while q > 0 and kv[q - 1] > x:  # ascending keys
+                    kv[q] = kv[q - 1]
+                    o[q] = o[q - 1]
+                    q -= 1
+                kv[q] = x
+                o[q] = e
                 n += 1
         if n == 0:
             continue
-        sub = idx[:n]
-        o = sub[np.argsort(kv[:n])]
         i = 0
         tot = 0.0
         while i < n:
