@@ -139,8 +139,9 @@ def test_side_by_side_stages_give_the_same_portfolio_as_one_after_the_other(monk
     from tailrace.slate import demo_slate
 
     slate = demo_slate()
-    pts = np.asarray(simulate_races(slate, 400, 3).points, dtype=np.float32)
-    sal = np.asarray(slate.salaries(), np.int64)
+    keep = np.arange(0, slate.n, 2)  # every other demo driver: a small enumeration, a fast test
+    pts = np.ascontiguousarray(np.asarray(simulate_races(slate, 400, 3).points, dtype=np.float32)[:, keep])
+    sal = np.asarray(slate.salaries(), np.int64)[keep]
     rules = LineupRules(roster_size=6, salary_cap=50_000)
     contest = make_contest(sal, 6, 50_000, entry_fee=5.0, field_size=1_500,
                            projections=pts.mean(axis=0, dtype=np.float64), rng=4)
