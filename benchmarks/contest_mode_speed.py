@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         np.savez(npz, points=pts, salaries=np.asarray(slate.salaries(), np.int64), field_size=a.field_size)
         print(f"demo slate (Kansas, {slate.n} drivers), {a.n_scenarios:,} scenarios, {a.field_size:,}-entry $5 GPP, "
               f"{N_LINEUPS} lineups, {100 * MAX_EXPOSURE:.0f} % cap; NUMBA_NUM_THREADS "
-              f"{a.threads or os.environ.get('NUMBA_NUM_THREADS', 'default')}{'; TAILRACE_SERIAL' if a.serial else ''}; load {os.getloadavg()[0]:.1f} on "
+              f"{a.threads or os.environ.get('NUMBA_NUM_THREADS', 'default')}"
+              f"{'; TAILRACE_SERIAL' if a.serial else ''}; load {os.getloadavg()[0]:.1f} on "
               f"{os.cpu_count()} cores", flush=True)
         runs: dict[str, list[dict]] = {"main": [], "this": []}
         for rnd in range(max(1, a.rounds)):

@@ -85,6 +85,11 @@ scenario's loss prefixes only from the new entry's place down. Each fold ranks i
 its pretend-world field; each held-out field is one grid pass over the scenarios, judged one
 at a time. The folds' pools share the enumeration and the scenario optima (each scenario's
 optimum is computed once, for its own half); there is no third pool on all scenarios.
+Stages that do not depend on each other run side by side (``optimize.contest.overlap``, under
+numba's ``omp`` or ``tbb`` threading layer; ``TAILRACE_SERIAL`` turns it off): the fields are
+drawn while the pools are built, the final pool's standings computed while the cross-validation
+runs, fold B beside fold A, every other held-out judge on the helper thread; each stage has its
+own inputs and seeded generators, so the bytes are those of one stage after the other.
 
 Approximations, said exactly: (a) the search is over the candidate pool, not every lineup;
 (b) greedy selection of a set function (not a proven optimum over all portfolios of the
@@ -107,7 +112,7 @@ from tailrace.contest import Contest
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.contest.cv import CVResult, _cv_field, _distinct, cross_validate_cap
 from tailrace.optimize.contest.overlap import in_background
-from tailrace.optimize.contest.paid import _PaidStore
+from tailrace.optimize.contest.paid import _Paid, _PaidStore
 from tailrace.optimize.contest.pool import (
     PoolContext,
     candidate_pool,
@@ -311,7 +316,7 @@ def generate_contest_portfolio(
     paid = None
     pending_paid = None
     if lazy:
-        def final_paid() -> object:
+        def final_paid() -> _Paid:
             return _PaidStore(p, sel_contest, n_lineups, executor).get(_distinct(cands), 0, S)
         # the CV's folds select against their own fields and never read the final pool's standings:
         # those are computed on the helper thread while the folds run (else now, the folds share them)
