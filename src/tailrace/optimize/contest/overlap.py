@@ -64,7 +64,9 @@ class Pending(Generic[T]):
         self.seconds = 0.0
         self._thread: threading.Thread | None = None
         if background:
-            self._thread = threading.Thread(target=self._run, name="tailrace-contest-stage", daemon=True)
+            # not a daemon: a process that exits on an earlier stage's error (the CLI's exit 2) waits for
+            # the stage to end instead of tearing numba's threads down under it
+            self._thread = threading.Thread(target=self._run, name="tailrace-contest-stage", daemon=False)
             self._thread.start()
         else:
             self._run()
