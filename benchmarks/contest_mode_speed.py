@@ -18,12 +18,18 @@ average and the run's own stage timings (wall); then per side the median CPU and
 ratios after / before, and whether the two portfolios are the same bytes (a SHA-256 of the
 lineups, marginal values, exposures, CV scores and the estimate: every figure but timings).
 
+Since issue 25's third pass contest mode runs independent stages side by side on a helper
+thread (``optimize.contest.overlap``): the after side's stage timings then overlap (``fields``
+runs during ``fold_pools``, ``standings`` during ``cross_validation``; ``*_wait`` is what the
+main thread waited for them), so they no longer add up to ``total``. ``--serial`` sets
+``TAILRACE_SERIAL`` in both children (stages one after the other, as the baseline runs them).
+
 ``--main-src`` must hold the baseline's code as committed: a working tree with uncommitted
 edits to the field models draws other fields and so another portfolio (``git archive <commit>
 src | tar -x -C /tmp/base`` gives a clean copy).
 
 Run: ``PYTHONPATH=src .venv/bin/python benchmarks/contest_mode_speed.py [--main-src /work/main/src]
-[--n-scenarios 10000] [--field-size 20000] [--threads N] [--rounds 2]``
+[--n-scenarios 10000] [--field-size 20000] [--threads N] [--rounds 2] [--serial]``
 """
 
 from __future__ import annotations
@@ -75,10 +81,12 @@ def child(npz: str) -> None:
     }))
 
 
-def run_side(src: str, npz: str, threads: int | None) -> dict:
+def run_side(src: str, npz: str, threads: int | None, serial: bool = False) -> dict:
     env = dict(os.environ, PYTHONPATH=src)
     if threads:
         env["NUMBA_NUM_THREADS"] = str(threads)
+    if serial:
+        env["TAILRACE_SERIAL"] = "1"
     out = subprocess.run([sys.executable, __file__, "--child", npz], env=env, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"child with PYTHONPATH={src} failed:\n{out.stderr[-3000:]}")
@@ -91,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-scenarios", type=int, default=10_000)
     ap.add_argument("--field-size", type=int, default=20_000)
     ap.add_argument("--threads", type=int, default=None, help="NUMBA_NUM_THREADS for both children")
+    ap.add_argument("--serial", action="store_true", help="TAILRACE_SERIAL=1 in both children (no helper thread)")
     ap.add_argument("--only", choices=("main", "this"), default=None, help="run one side only")
     ap.add_argument("--rounds", type=int, default=1, help="alternating runs of each side")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -109,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         np.savez(npz, points=pts, salaries=np.asarray(slate.salaries(), np.int64), field_size=a.field_size)
         print(f"demo slate (Kansas, {slate.n} drivers), {a.n_scenarios:,} scenarios, {a.field_size:,}-entry $5 GPP, "
               f"{N_LINEUPS} lineups, {100 * MAX_EXPOSURE:.0f} % cap; NUMBA_NUM_THREADS "
-              f"{a.threads or os.environ.get('NUMBA_NUM_THREADS', 'default')}; load {os.getloadavg()[0]:.1f} on "
+              f"{a.threads or os.environ.get('NUMBA_NUM_THREADS', 'default')}"
+              f"{'; TAILRACE_SERIAL' if a.serial else ''}; load {os.getloadavg()[0]:.1f} on "
               f"{os.cpu_count()} cores", flush=True)
         runs: dict[str, list[dict]] = {"main": [], "this": []}
         for rnd in range(max(1, a.rounds)):
@@ -117,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, src in order:
                 if a.only and a.only != name:
                     continue
-                r = run_side(src, npz, a.threads)
+                r = run_side(src, npz, a.threads, a.serial)
                 runs[name].append(r)
                 est = "" if r["estimate"] is None else (
                     f", estimate {100 * r['estimate']:+.1f} % [{100 * r['interval'][0]:+.1f}, "

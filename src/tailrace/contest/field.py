@@ -85,7 +85,7 @@ class Field:
         }
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _complete_draws(logw, g_keys, g_last, sal, lo, hi, m):  # pragma: no cover - numba
     """Per row b, with ``keys = logw + g_keys`` and ``last_keys = logw + g_last`` (Gumbel
     noise, shape (B, n); the sums formed here, the same floats as the array sums): the ``m``

@@ -37,7 +37,7 @@ SHARP_DECAY = 0.7  # weight of a source's rank-k lineup: decay**k
 SHARP_ZIPF = 0.5  # popularity of source u: 1 / (u + 1)**zipf
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _sift_down(hs: np.ndarray, hl: np.ndarray, size: int, i: int) -> None:
     while True:
         a = 2 * i + 1
@@ -53,7 +53,7 @@ def _sift_down(hs: np.ndarray, hl: np.ndarray, size: int, i: int) -> None:
         i = m
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _sift_up(hs: np.ndarray, hl: np.ndarray, i: int) -> None:
     while i > 0:
         p = (i - 1) // 2
@@ -65,7 +65,7 @@ def _sift_up(hs: np.ndarray, hl: np.ndarray, i: int) -> None:
         i = p
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _top_k_sorted(proj: np.ndarray, sal: np.ndarray, r: int, lo: int, hi: int, k: int):
     """Top ``k`` lineups by ``proj`` sum with salary in [lo, hi]; ``proj`` sorted descending.
 

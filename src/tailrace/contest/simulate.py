@@ -45,7 +45,7 @@ BYTES_PER_CELL = 48  # per (scenario, our lineup) cell in a chunk: keys, counts,
 REDUCE_BLOCK = 1024
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def bisect_left(xs: np.ndarray, v: np.int64) -> int:
     """Count the entries of an ascending array strictly below a value (numba-compiled).
 
@@ -72,7 +72,7 @@ def bisect_left(xs: np.ndarray, v: np.int64) -> int:
     return lo
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def bisect_right(xs: np.ndarray, v: np.int64) -> int:
     """Count the entries of an ascending array at or below a value (numba-compiled).
 
@@ -93,7 +93,7 @@ def bisect_right(xs: np.ndarray, v: np.int64) -> int:
     return bisect_left(xs, v + np.int64(1))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
     s = 0.0
     for k in range(lineup.shape[0]):
@@ -101,7 +101,7 @@ def _key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
     return np.int64(np.round(s * SCORE_SCALE))
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def standings_exact(
     points: np.ndarray,  # (S, n) float32
     ours: np.ndarray,  # (m, r) int32, rows sorted
@@ -225,7 +225,7 @@ def grid_points(points: np.ndarray, roster: int) -> np.ndarray | None:
     return out if ok else None
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _to_grid(p: np.ndarray, tol: float, lim: float, out: np.ndarray) -> bool:
     """Fill ``out`` with ``rint(p * GRID)``; False as soon as an entry is off the grid (or NaN) or too big."""
     S, n = p.shape
@@ -292,7 +292,7 @@ def _score(tab: np.ndarray, flat: np.ndarray, i: int, h: int) -> np.int32:
     return t
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def standings_grid(
     g: np.ndarray,  # (S, n) int32 grid units
     ours_slots: np.ndarray,  # (m, h) from pair_slots

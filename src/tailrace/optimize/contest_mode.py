@@ -85,6 +85,11 @@ scenario's loss prefixes only from the new entry's place down. Each fold ranks i
 its pretend-world field; each held-out field is one grid pass over the scenarios, judged one
 at a time. The folds' pools share the enumeration and the scenario optima (each scenario's
 optimum is computed once, for its own half); there is no third pool on all scenarios.
+Stages that do not depend on each other run side by side (``optimize.contest.overlap``, under
+numba's ``omp`` or ``tbb`` threading layer; ``TAILRACE_SERIAL`` turns it off): the fields are
+drawn while the pools are built, the final pool's standings computed while the cross-validation
+runs, fold B beside fold A, every other held-out judge on the helper thread; each stage has its
+own inputs and seeded generators, so the bytes are those of one stage after the other.
 
 Approximations, said exactly: (a) the search is over the candidate pool, not every lineup;
 (b) greedy selection of a set function (not a proven optimum over all portfolios of the
@@ -106,7 +111,8 @@ import numpy as np
 from tailrace.contest import Contest
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.contest.cv import CVResult, _cv_field, _distinct, cross_validate_cap
-from tailrace.optimize.contest.paid import _PaidStore
+from tailrace.optimize.contest.overlap import in_background
+from tailrace.optimize.contest.paid import _Paid, _PaidStore
 from tailrace.optimize.contest.pool import (
     PoolContext,
     candidate_pool,
@@ -214,6 +220,24 @@ def generate_contest_portfolio(
     p = np.ascontiguousarray(points, dtype=np.float32)
     S = p.shape[0]
     cv = cap_place is None or cap_place == "cv"
+    # stages that do not depend on each other run side by side (``optimize.contest.overlap``: same bytes);
+    # not when a Dask executor runs the field passes
+    side_by_side = executor is None or not getattr(executor, "distributed", False)
+
+    def draw_fields() -> tuple[Contest, list[Contest] | None, list[Contest] | None]:
+        """The selection's field (a mixture of the ensemble's members) and the CV's held-out and fold ones."""
+        if not (robust_fields and (_fields.robust(contest) or fields)):
+            return contest, None, None
+        mean = p.mean(axis=0, dtype=np.float64)  # the projections optimiser-built entries start from
+        sel = _fields.selection_contest(contest, salaries, rules, mean, seed, tuple(fields or ()))
+        if not cv:
+            return sel, None, None
+        held_out = _fields.held_out_contests(contest, salaries, rules, mean, seed)
+        folds = [_fields.fold_selection_contest(contest, salaries, rules, mean, seed, f, tuple(fields or ()))
+                 for f in (0, 1)]
+        return sel, held_out, folds
+
+    pending_fields = in_background(draw_fields, allowed=side_by_side)
     fold_pool = None
     ctx = None
     if candidates is None and cv and S >= 2:
@@ -284,22 +308,22 @@ def generate_contest_portfolio(
     if admit is not None:  # an admission rule (max duplicates): filter every road into the selection
         cands, refill, fold_pool = _admitted(admit, cands, refill, fold_pool)
     timings["candidates"] = time.perf_counter() - t0
-    # the fields: the selection's (a mixture of the ensemble's members) and the CV's held-out ones
     t1 = time.perf_counter()
-    sel_contest, held, fold_contests = contest, None, None
-    if robust_fields and (_fields.robust(contest) or fields):
-        mean = p.mean(axis=0, dtype=np.float64)  # the projections optimiser-built entries start from
-        sel_contest = _fields.selection_contest(contest, salaries, rules, mean, seed, tuple(fields or ()))
-        if cv:
-            held = _fields.held_out_contests(contest, salaries, rules, mean, seed)
-            fold_contests = [_fields.fold_selection_contest(contest, salaries, rules, mean, seed, f, tuple(fields or ()))
-                             for f in (0, 1)]
-    timings["fields"] = time.perf_counter() - t1
+    # the fields (drawn on the helper thread meanwhile): the selection's and the CV's held-out ones
+    sel_contest, held, fold_contests = pending_fields.result()
+    timings["fields"] = pending_fields.seconds
+    timings["fields_wait"] = time.perf_counter() - t1
     paid = None
+    pending_paid = None
     if lazy:
-        t1 = time.perf_counter()
-        paid = _PaidStore(p, sel_contest, n_lineups, executor).get(_distinct(cands), 0, S)
-        timings["standings"] = time.perf_counter() - t1
+        def final_paid() -> _Paid:
+            return _PaidStore(p, sel_contest, n_lineups, executor).get(_distinct(cands), 0, S)
+        # the CV's folds select against their own fields and never read the final pool's standings:
+        # those are computed on the helper thread while the folds run (else now, the folds share them)
+        pending_paid = in_background(final_paid, allowed=side_by_side and fold_contests is not None)
+        if fold_contests is None:
+            paid = pending_paid.result()
+            timings["standings"] = pending_paid.seconds
     res = None
     if cv:
         t1 = time.perf_counter()
@@ -314,6 +338,11 @@ def generate_contest_portfolio(
         timings.update(res.timings or {})
     else:
         cap = int(cap_place)
+    t1 = time.perf_counter()
+    if pending_paid is not None and paid is None:
+        paid = pending_paid.result()
+        timings["standings"] = pending_paid.seconds
+        timings["standings_wait"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     port = select_contest_portfolio(p, cands, n_lineups, sel_contest, max_exposure=max_exposure,
                                     max_overlap=max_overlap, cap_place=cap, progress=progress,

@@ -18,6 +18,7 @@ from tailrace.contest import Contest, sample_field
 from tailrace.contest.simulate import standings_kernel
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.contest.paid import _Paid, _PaidStore, _split
+from tailrace.optimize.contest.overlap import in_background
 from tailrace.optimize.contest.result import CV_CAPS, MIN_LIVE
 from tailrace.optimize.contest.selection import select_contest_portfolio
 from tailrace.optimize.problem import LineupRules
@@ -39,36 +40,53 @@ def _cv_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, seed: 
     return replace(contest, field=fld)
 
 
-@nb.njit(cache=True)
-def _portfolio_payouts(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.ndarray) -> np.ndarray:
+@nb.njit(cache=True, nogil=True)
+def _portfolio_payouts(above: np.ndarray, tied: np.ndarray, keys: np.ndarray, cols: np.ndarray,
+                       cum: np.ndarray) -> np.ndarray:
     """Total payout of a portfolio in each scenario, shape (S,) (as ``_portfolio_payout``): our
-    lineups in key order, each run of equal keys shares its places with the field's ties."""
-    S, m = fa.shape
+    lineups in key order, each run of equal keys shares its places with the field's ties.
+
+    ``above``, ``tied`` (field ties plus itself) and ``keys`` (S, m_all): the standings of every
+    lineup judged (``standings_kernel`` without ours); ``cols`` (m,): the portfolio's columns
+    there, read in place (no gathered copy).
+
+    The paid lineups are put in key order by insertion (no allocation per scenario): lineups of
+    equal key have equal field standings, so their terms are equal and any order of a run gives
+    the same sum."""
+    S = above.shape[0]
+    m = cols.shape[0]
     P = cum.shape[0] - 1
     out = np.zeros(S)
-    idx = np.empty(m, dtype=np.int64)
+    o = np.empty(m, dtype=np.int64)
+    kv = np.empty(m, dtype=np.int64)
     for s in range(S):
         # only lineups with fewer than P field entries above can be paid, and every one of ours
         # above (or tied with) such a lineup has no more field entries above it: rank those alone
         n = 0
         for e in range(m):
-            if fa[s, e] < P:
-                idx[n] = e
+            c = cols[e]
+            if above[s, c] < P:
+                x = keys[s, c]
+                q = n
+                while q > 0 and kv[q - 1] > x:  # ascending keys
+                    kv[q] = kv[q - 1]
+                    o[q] = o[q - 1]
+                    q -= 1
+                kv[q] = x
+                o[q] = e
                 n += 1
         if n == 0:
             continue
-        sub = idx[:n]
-        o = sub[np.argsort(keys[s][sub])]
         i = 0
         tot = 0.0
         while i < n:
-            x = keys[s, o[i]]
+            x = keys[s, cols[o[i]]]
             j = i + 1
-            while j < n and keys[s, o[j]] == x:
+            while j < n and keys[s, cols[o[j]]] == x:
                 j += 1
             for q in range(i, j):  # ours above: n - j; ours tied (itself included): j - i
-                e = o[q]
-                tot += _split(cum, np.int64(fa[s, e] + n - j), np.int64(ft[s, e] + j - i))
+                c = cols[o[q]]
+                tot += _split(cum, np.int64(above[s, c] + n - j), np.int64(tied[s, c] - 1 + j - i))
             i = j
         out[s] = tot
     return out
@@ -99,8 +117,7 @@ def _held_out_payouts(points: np.ndarray, ports: dict[int, np.ndarray], judge: C
         for c, v in ports.items():
             idx = inv[at:at + v.shape[0]]
             at += v.shape[0]
-            pay[c].append(_portfolio_payouts(np.ascontiguousarray(a[:, idx]), np.ascontiguousarray(t[:, idx] - 1),
-                                             np.ascontiguousarray(k[:, idx]), cum))
+            pay[c].append(_portfolio_payouts(a, t, k, np.ascontiguousarray(idx, dtype=np.int64), cum))
     return {c: np.concatenate(v) if v else np.zeros(0) for c, v in pay.items()}
 
 
@@ -162,15 +179,20 @@ def cross_validate_cap(
     h = S // 2
     judges = held_out if held_out is not None else [_cv_field(contest, salaries, rules, seed)]
     store = paid.store if paid is not None else None
-    if store is None and lazy:
+    if store is None and lazy and fold_contests is None:  # folds with their own contests never read it
         store = _PaidStore(p, contest, n_lineups, executor)
         if fold_pool is None:
             paid = store.get(_distinct(candidates), 0, S)
     cost = contest.entry_fee * n_lineups
     # the folds' portfolios first (selection on one half), then each judge in turn scores them on the
     # other half: one judge's field in memory at a time
-    fold_ports: list[tuple[int, int, dict[int, np.ndarray]]] = []
-    for f, ((a0, a1), (b0, b1)) in enumerate((((0, h), (h, S)), ((h, S), (0, h)))):
+    # with their own contests (and so their own paid stores) the two folds share nothing: fold B
+    # runs on the helper thread meanwhile (``optimize.contest.overlap``; the same portfolios)
+    side_by_side = fold_contests is not None and not (executor is not None and executor.distributed)
+
+    def run_fold(f: int) -> tuple[int, int, dict[int, np.ndarray]]:
+        """Fold ``f``'s portfolio per cap, selected on its half; and the other half's bounds."""
+        (a0, a1), (b0, b1) = (((0, h), (h, S)), ((h, S), (0, h)))[f]
         ports: dict[int, np.ndarray] = {}
         cands, rf = (candidates, refill) if fold_pool is None else fold_pool(a0, a1)
         sub = None
@@ -191,13 +213,28 @@ def cross_validate_cap(
                     cap_place=c, refill=rf, lazy=lazy, min_live=min_live, _paid=sub).lineups
             except InfeasibleError:
                 pass
-        fold_ports.append((b0, b1, ports))
+        return b0, b1, ports
+
+    fold_b = in_background(lambda: run_fold(1), allowed=side_by_side)
+    fold_ports = [run_fold(0), fold_b.result()]
     t_judge = time.perf_counter()
+
+    def judge_all(js: list[int]) -> dict[int, list[dict[int, np.ndarray]]]:
+        """Per judge in ``js``, per fold, the held-out payout of each cap's portfolio (S / 2,)."""
+        out: dict[int, list[dict[int, np.ndarray]]] = {}
+        for j in js:
+            fld = judges[j].opponents(n_lineups).unique()  # once per judge, for both folds
+            out[j] = [_held_out_payouts(p[b0:b1], ports, judges[j], n_lineups, field=fld) if ports else {}
+                      for b0, b1, ports in fold_ports]
+        return out
+
+    # the judges are independent: every other one on the helper thread
+    odd = in_background(lambda: judge_all(list(range(1, len(judges), 2))), allowed=side_by_side)
+    got_by_judge = judge_all(list(range(0, len(judges), 2)))
+    got_by_judge.update(odd.result())
     pay: dict[int, list[list[np.ndarray]]] = {c: [[] for _ in judges] for c in caps}
-    for j, judge in enumerate(judges):
-        fld = judge.opponents(n_lineups).unique()  # once per judge, for both folds
-        for b0, b1, ports in fold_ports:
-            got = _held_out_payouts(p[b0:b1], ports, judge, n_lineups, field=fld) if ports else {}
+    for j in range(len(judges)):
+        for (b0, b1, _), got in zip(fold_ports, got_by_judge[j]):
             for c in caps:
                 pay[c][j].append(got[c] if c in got else np.full(b1 - b0, -np.inf))
     t_judged = time.perf_counter()

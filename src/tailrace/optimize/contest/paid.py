@@ -23,7 +23,7 @@ from tailrace.optimize.contest.result import GRID_BATCH, GRID_SMALL_BATCHES
 from tailrace.optimize.contest.standings import paid_standings_grid
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _split(cum: np.ndarray, a: np.int64, t: np.int64) -> float:
     """One entry's payout when ``t`` entries (itself included) tie with ``a`` entries strictly
     above: places a+1..a+t's prizes shared equally (places past the paid ones pay nothing);
@@ -52,7 +52,7 @@ def _standings(points: np.ndarray, cands: np.ndarray, field_u: np.ndarray, field
     return tuple(np.concatenate(x) for x in (rows, cols, fas, fts, keys))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _portfolio_payout(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.ndarray) -> float:
     """Mean total payout of a portfolio: per scenario and lineup, field strictly above ``fa``,
     field tied ``ft`` (itself excluded) and score key; our lineups also rank among themselves."""
@@ -68,7 +68,7 @@ def _portfolio_payout(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.
     return tot / S
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _score_key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
     """A lineup's score as the contest simulator keys it (``tailrace.contest.simulate``: float64 sum
     of the float32 points in roster order, rounded to integers of 1 / SCORE_SCALE points)."""
@@ -78,7 +78,7 @@ def _score_key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
     return np.int64(np.round(s * SCORE_SCALE))
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _field_tops(points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int):
     """Per scenario, the field's paid region: its distinct score keys, negated and ascending
     (best first), while fewer than ``n_paid`` entries are above; ``above[s, j]`` = field entries
@@ -119,7 +119,7 @@ def _field_tops(points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_
     return neg, above, nk
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _standings_from_tops(points: np.ndarray, cands: np.ndarray, neg: np.ndarray, above: np.ndarray,
                          nk: np.ndarray, n_paid: int):
     """Per scenario and candidate: field entries strictly above (``n_paid`` when not paid), field
@@ -189,7 +189,7 @@ class _FieldTops:
         return tuple(np.concatenate(x) for x in (rows, cols, fas, fts, keys))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _by_column(col: np.ndarray, C: int) -> np.ndarray:
     """Stable counting sort of entry indices by column."""
     ptr = np.zeros(C + 1, dtype=np.int64)

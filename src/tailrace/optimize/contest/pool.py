@@ -80,24 +80,87 @@ def candidate_pool(
 # ----------------------------------------------------------------------------- structural pool
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
+def _max_first(x: np.ndarray) -> float:
+    """``x.max()`` as numba computes it (first to last, a NaN returned as met), shape (K,) -> float."""
+    best = x[0]
+    if np.isnan(best):
+        return best
+    for k in range(1, x.shape[0]):
+        v = x[k]
+        if np.isnan(v):
+            return v
+        if v > best:
+            best = v
+    return best
+
+
+@nb.njit(cache=True, nogil=True)
+def _max_lanes(x: np.ndarray) -> float:
+    """The largest of finite ``x`` (K,), four running maxima at once. The same value as
+    ``_max_first`` unless it is zero (then the sign of a zero could depend on the order: the
+    caller recomputes those with ``_max_first``)."""
+    K = x.shape[0]
+    m0 = x[0]
+    m1 = m0
+    m2 = m0
+    m3 = m0
+    k = 1
+    while k + 4 <= K:
+        m0 = x[k] if x[k] > m0 else m0
+        m1 = x[k + 1] if x[k + 1] > m1 else m1
+        m2 = x[k + 2] if x[k + 2] > m2 else m2
+        m3 = x[k + 3] if x[k + 3] > m3 else m3
+        k += 4
+    while k < K:
+        m0 = x[k] if x[k] > m0 else m0
+        k += 1
+    m0 = m1 if m1 > m0 else m0
+    m2 = m3 if m3 > m2 else m2
+    return m2 if m2 > m0 else m0
+
+
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _lineup_best(lu: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Per lineup (rows of ``lu``), the largest value sum_j w[lu[i, j], k] over the columns k of ``w`` (n, K)."""
+    """Per lineup (rows of ``lu`` (M, r)), the largest value sum_j w[lu[i, j], k] over the columns k
+    of ``w`` (n, K); shape (M,).
+
+    Each lineup's sums are taken left to right (w[lu[i, 0]] + w[lu[i, 1]] + ...), the partial sum
+    of its first d drivers kept for the next lineup: the enumeration is sorted, so most lineups
+    share all but their last driver with the one before and cost one addition per column, not
+    ``r - 1``. The same additions in the same order as summing each lineup afresh, so the same
+    floats; the largest is the value ``ndarray.max`` gives (a NaN in ``w``, or a largest value
+    of zero, takes ``ndarray.max``'s own first-to-last walk, so even a zero's sign is the same).
+    """
     M, r = lu.shape
     K = w.shape[1]
     out = np.empty(M)
+    finite = np.isfinite(w).all()
     B = 4096
     for b in nb.prange((M + B - 1) // B):
-        acc = np.empty(K)
-        for i in range(b * B, min(M, (b + 1) * B)):
-            acc[:] = w[lu[i, 0]]
-            for j in range(1, r):
-                acc += w[lu[i, j]]
-            out[i] = acc.max()
+        pre = np.empty((r, K))  # pre[d] = w[lu[i, 0]] + ... + w[lu[i, d]]
+        i0 = b * B
+        for i in range(i0, min(M, i0 + B)):
+            p = 0  # first driver position that differs from the previous lineup (0 at a block's start)
+            if i > i0:
+                while p < r - 1 and lu[i, p] == lu[i - 1, p]:
+                    p += 1
+            for d in range(p, r):
+                wd = w[lu[i, d]]
+                if d == 0:
+                    pre[0, :] = wd
+                else:
+                    for k in range(K):
+                        pre[d, k] = pre[d - 1, k] + wd[k]
+            acc = pre[r - 1]
+            v = _max_lanes(acc) if finite else _max_first(acc)
+            if v == 0.0:
+                v = _max_first(acc)
+            out[i] = v
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _upper_cvar_many(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
     """Exact upper CVaR (mean of the top ``k`` scenario scores) of each lineup in ``lus``."""
     S = points.shape[0]
@@ -115,7 +178,7 @@ def _upper_cvar_many(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _upper_cvar_levels(points: np.ndarray, lus: np.ndarray, ks: np.ndarray, need: np.ndarray) -> np.ndarray:
     """``_upper_cvar_many`` at several tail sizes at once: out[i, l] = the mean of lineup i's top
     ``ks[l]`` scenario scores where ``need[i, l]`` (else NaN), shapes (L,), (U, L) -> (U, L). Each
@@ -140,7 +203,7 @@ def _upper_cvar_levels(points: np.ndarray, lus: np.ndarray, ks: np.ndarray, need
     return out
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _group_tops(order: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -> np.ndarray:
     """For each code g, the first ``quota`` lineups of ``order`` with that code (-1 = none)."""
     out = np.full((n_groups, quota), -1, dtype=np.int64)

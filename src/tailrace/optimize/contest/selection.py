@@ -23,7 +23,7 @@ from tailrace.optimize.contest.result import ALONE, DEFAULT_CAP_PLACE, ContestPo
 # ----------------------------------------------------------------------------- selection kernels
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _rescore_row(
     s: int, indptr: np.ndarray, col: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
     marg: np.ndarray, total: np.ndarray, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray,
@@ -60,7 +60,7 @@ def _rescore_row(
         marg[e] = v
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _insert_sorted(s: int, x: np.int64, a: np.int64, t: np.int64, st_neg: np.ndarray, st_fa: np.ndarray,
                    st_ft: np.ndarray, st_n: np.ndarray) -> None:
     """Insert one chosen entry (negated key ``x``, field above ``a``, field tied ``t``) into
@@ -77,7 +77,7 @@ def _insert_sorted(s: int, x: np.int64, a: np.int64, t: np.int64, st_neg: np.nda
     st_n[s] = q + 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _add_chosen(
     c: int, cpos: np.ndarray, cptr: np.ndarray, row_of: np.ndarray, indptr: np.ndarray, col: np.ndarray,
     fa: np.ndarray, ft: np.ndarray, key: np.ndarray, marg: np.ndarray, total: np.ndarray,
@@ -91,7 +91,7 @@ def _add_chosen(
         _rescore_row(s, indptr, col, fa, ft, key, marg, total, st_neg, st_fa, st_ft, st_n, cum)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _rescore_all(
     indptr: np.ndarray, col: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray, marg: np.ndarray,
     total: np.ndarray, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray, cum: np.ndarray,
@@ -159,7 +159,7 @@ class _Selection:
 # ----------------------------------------------------------------------------- lazy selection kernels
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _row_prefix(s: int, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray,
                 cb: np.ndarray, ct: np.ndarray, cum: np.ndarray, i0: int = 0) -> None:
     """Row ``s``'s loss prefixes: cb[s, i] / ct[s, i] = what chosen 0..i-1 lose when a new entry
@@ -187,7 +187,7 @@ def _row_prefix(s: int, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray
         i = j
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
                st_neg: np.ndarray, st_n: np.ndarray, cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> np.ndarray:
     """Exact marginal payout (summed over scenarios) of each candidate in ``cs`` given the chosen state."""
@@ -208,7 +208,7 @@ def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _eval_alone(cptr: np.ndarray, fa: np.ndarray, ft: np.ndarray, cum: np.ndarray) -> np.ndarray:
     """``_eval_many`` of every candidate while nothing is chosen: each entry's payout alone
     against the field, summed over its scenarios in the same order (the same floats)."""
@@ -222,7 +222,7 @@ def _eval_alone(cptr: np.ndarray, fa: np.ndarray, ft: np.ndarray, cum: np.ndarra
     return out
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _insert(c: int, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
             st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray,
             cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> None:

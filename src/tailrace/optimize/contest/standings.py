@@ -23,7 +23,7 @@ MAX_REGION_CELLS = 1 << 27
 
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _field_regions(g: np.ndarray, field_flat: np.ndarray, h: int, field_c: np.ndarray, n_paid: int,
                    width: np.ndarray, off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray) -> None:
     """Per scenario, the field's paid region as counts at or above each grid total.
@@ -82,7 +82,7 @@ def _standing(A: np.ndarray, o: int, lo: int, hi: int, n_field: int, v: int) -> 
     return above, A[o + v - lo] - above
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _count_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int, n_field: int, off: np.ndarray,
                 lo: np.ndarray, hi: np.ndarray, A: np.ndarray, block: int) -> np.ndarray:
     """Paid scenarios per (scenario block, candidate), shape (n_blocks, m), int64."""
@@ -103,7 +103,7 @@ def _count_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: in
     return cnt
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _fill_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int, n_field: int, off: np.ndarray,
                lo: np.ndarray, hi: np.ndarray, A: np.ndarray, block: int, pos: np.ndarray, key_per_grid: int,
                row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
