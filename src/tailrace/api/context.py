@@ -22,6 +22,7 @@ Progress = Callable[[float, str], None]
 def no_progress(fraction: float, message: str) -> None:
     """A progress callback that ignores its calls."""
 
+
 @dataclass
 class Context:
     """What work needs: settings, the store and the scenario cache (one per process)."""
@@ -78,6 +79,7 @@ class Context:
 def _make_cache(settings: Settings) -> ScenarioCache:
     """The process's scenario cache under ``settings.cache_dir`` (memory budget ``cache_memory_bytes``)."""
     return ScenarioCache(settings.cache_dir, max_bytes=settings.cache_memory_bytes)
+
 
 def check_limit(value: int, limit: int, field_name: str) -> None:
     """InputError naming ``field_name`` when ``value`` is over this server's ``limit``."""

@@ -27,6 +27,7 @@ def _driver_summary(slate: Slate, points: np.ndarray) -> list[dict[str, Any]]:
         for j, d in enumerate(slate.drivers)
     ]
 
+
 def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | None,
                   progress: Progress = no_progress, strengths: list[float] | None = None, *,
                   history_id: str | None = None, history_weight: float | None = None,

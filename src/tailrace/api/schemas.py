@@ -298,6 +298,7 @@ class ContestSpecIn(BaseModel):
                     raise ValueError(f"ownership of '{k}' must be a percent between 0 and 100, got {x}")
         return v
 
+
 class OptimizeRequest(ModelOptions):
     """The seed's /optimize contract: a slate, a constraint spec, an objective and what to include."""
 
