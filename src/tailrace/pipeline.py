@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tailrace import tail
 from tailrace.errors import InputError, Problem
@@ -83,13 +83,20 @@ class LineupRow(_Result):
     status: str
     seconds: float | None = None  # left out with timings=False
     tail_metrics: dict[str, Any]  # tail.TailSummary.to_dict()
-    contest_marginal_ev: float | None = None  # mode contest only
+    # the descriptions below are the API's too (its LineupOut is generated from this model: api.schemas.LINEUP)
+    contest_marginal_ev: float | None = Field(None, description="mode 'contest': the lineup's marginal expected "
+                                                                "profit when it was picked")
     explain: dict[str, Any] | None = None  # why_high_tail, tail_vs_mean, constraint_binding; explain=True only
-    optimal_pct: float | None = None  # percent of scenarios it scores the scenario's optimum (optimize.optimal_share)
-    near_optimal_pct: float | None = None  # ... at least 99 % of the optimum
-    expected_duplicates: float | None = None  # mode contest: field entries expected to hold the same drivers
-    expected_duplicates_se: float | None = None  # its standard error (0 when counted in a given field)
-    sharing_cost: float | None = None  # mode contest: mean prize per entry lost to those copies (contest.duplicates)
+    optimal_pct: float | None = Field(None, description="percent of scenarios in which the lineup scores the "
+                                      "scenario's optimum (the best legal lineup under the site's roster and cap)")
+    near_optimal_pct: float | None = Field(None, description="percent of scenarios in which it scores at least 99 % "
+                                           "of the optimum")
+    expected_duplicates: float | None = Field(None, description="mode 'contest': field entries expected to hold the "
+                                              "same drivers (see `duplicates`)")
+    expected_duplicates_se: float | None = Field(None, description="mode 'contest': its standard error (0 when "
+                                                 "counted in a given field)")
+    sharing_cost: float | None = Field(None, description="mode 'contest': mean prize per entry lost to sharing "
+                                       "places with those copies (Poisson copies, ties split)")
 
 
 class ExposureRow(_Result):
@@ -169,7 +176,7 @@ class OptimizeResult(_Result):
     """What one optimisation run found, for every face: ``to_json()`` is the CLI's ``--json``
     file (and the demo's portfolio.json); the API's /optimize answer reshapes the same fields
     (its lineups leave out ``seconds`` and move ``explain`` to a list of its own; its exposures
-    call ``exposure`` ``share``)."""
+    call ``exposure`` ``share``: the one mapping, ``api.schemas.LINEUP`` and ``EXPOSURE``)."""
 
     site: str
     n_drivers: int

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -18,7 +16,9 @@ from tailrace import __version__
 from tailrace.api.deps import reject_lone_surrogates, require_api_key
 from tailrace.api.errors import install_handlers
 from tailrace.api.jobs import JobRunner
-from tailrace.api.services import Context
+from tailrace.api.context import Context
+from tailrace.api.routes import (backtest, contest, health, histories, jobs, optimize, plan, portfolios, review,
+                                 simulate, slates, specs)
 from tailrace.api.settings import Settings
 from tailrace.store import Store
 
@@ -79,10 +79,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # what the routes' dependencies hand out (deps.py): the store, the work context, the job runner
         store = Store(settings.data_dir)
         app.state.store = store
         app.state.context = Context.create(settings, store)
-        app.state.jobs = JobRunner(settings, store)
+        app.state.jobs = JobRunner(app.state.context)
         app.state.jobs.start()
         try:
             yield
@@ -100,14 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.inflight = {}  # key of an identical sync request in progress -> its future (execute.py)
-    # one synchronous computation at a time (execute.py): the numba kernels already use every
-    # core, and each request thread would start its own OpenMP thread team on top of them
-    app.state.compute_lock = threading.Lock()
     install_handlers(app)
-
-    from tailrace.api.routes import (backtest, contest, health, histories, jobs, optimize, plan, portfolios, review,
-                                     simulate, slates, specs)
 
     app.include_router(health.router)
     secured = [Depends(require_api_key), Depends(reject_lone_surrogates)]

@@ -17,9 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tailrace.api.schemas import MAX_BACKTEST_RACES, BacktestRequest
-from tailrace.api.services import Context, Progress, check_limit, no_progress
 from tailrace.errors import InputError, Problem
+
+from tailrace.api.context import Context, Progress, check_limit, no_progress
+from tailrace.api.schemas import MAX_BACKTEST_RACES, BacktestRequest
 
 __all__ = ["prepare_backtest", "backtest_work"]
 

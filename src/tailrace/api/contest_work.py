@@ -9,9 +9,13 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 
-from tailrace.api.schemas import ContestRequest, ContestSpecIn
-from tailrace.api.services import Context, Progress, get_scenarios, load_slate, no_progress
 from tailrace.outputs import jsonable
+
+from tailrace.api.context import Context, Progress, no_progress
+from tailrace.api.contest_terms import ownership_from_mapping, payout_table
+from tailrace.api.records import load_slate
+from tailrace.api.scenarios import get_scenarios
+from tailrace.api.schemas import ContestRequest
 
 
 def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
@@ -36,49 +40,6 @@ def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.nda
     return ownership, projections, warnings
 
 
-def ownership_from_mapping(slate, mapping: dict[str, float], warnings: list[str]) -> np.ndarray:
-    """Ownership per slate driver from {name or site ID: percent} (others 0), scaled to sum to roster size x 100
-    as the CLI's ``--ownership`` file is; InputError names each driver the slate does not know."""
-    from tailrace.contest.ownership import scale_ownership
-    from tailrace.optimize.constraints import DriverMatcher
-
-    matcher = DriverMatcher(slate)
-    raw = np.zeros(slate.n, dtype=np.float64)
-    problems = []
-    for key, pct in mapping.items():
-        try:
-            raw[matcher.index(key)] = float(pct)
-        except LookupError as exc:
-            problems.append(Problem(str(exc.args[0]), field=f"contest.ownership.{key}", fix=exc.args[1]))
-    if problems:
-        raise InputError(problems)
-    own, msgs = scale_ownership(raw, slate.site.roster_size, "contest.ownership", "contest.ownership")
-    warnings.extend(msgs)
-    return own
-
-
-def payout_table(c: ContestSpecIn) -> Any:
-    """The PayoutTable a contest request asks for: a cash game's flat table, the given rows, or None
-    (the parametric tournament table). InputError for a table that cannot be meant."""
-    from tailrace.contest import cash_payouts, payouts_from_ranges
-
-    kind = c.kind
-    if kind != "tournament" and c.payouts:
-        raise InputError(Problem(f"contest.kind '{kind}' has its own table; contest.payouts cannot be given too",
-                                 field="contest.payouts", fix="leave out payouts, or use kind 'tournament'"))
-    if kind != "tournament":
-        return cash_payouts(kind, c.entry_fee, c.field_size)
-    if c.payouts:
-        rows = [(r.min_rank, r.max_rank, r.prize) for r in c.payouts]
-        last = max(b for _, b, _ in rows)
-        if last > c.field_size:
-            raise InputError(Problem(f"the payout table pays down to rank {last:,}, beyond the field of "
-                                     f"{c.field_size:,}", field="contest.payouts",
-                                     fix="pay at most field_size places"))
-        return payouts_from_ranges(rows, source="contest.payouts")
-    return None
-
-
 def profit_distribution(profit: np.ndarray, cvar: float, alpha: float, bins: int = 40) -> dict[str, Any]:
     """The page's picture of a portfolio's profit per scenario: histogram, quantiles, mean, lower CVaR."""
     x = np.asarray(profit, dtype=np.float64)
@@ -99,7 +60,7 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
 
     t0 = time.perf_counter()
     pf = ctx.store.get_portfolio(req.portfolio_id)  # the stored portfolio: a plain dict from the store
-    slate = load_slate(ctx, pf["slate_id"])
+    slate = load_slate(ctx.store, pf["slate_id"])
     c = req.contest
     if c.max_duplicates is not None:  # a limit on building lineups; this portfolio is built already
         raise InputError(Problem("max duplicates limits the lineups contest mode builds; /contest scores a stored "

@@ -1,30 +1,38 @@
-"""Dependency injection: settings, store, work context and job runner from the app's state; the API key check."""
+"""What a route may ask for: ``Annotated`` dependencies for the settings, the store, the work context,
+the job runner and the spec store (the one place that reads ``app.state``), and the API key check.
+
+A route names what it needs by type, e.g. ``def get_job(job_id: str, store: StoreDep)``; the app
+builds each of these once (``app.create_app``: settings at creation, the rest at start-up).
+"""
 
 from __future__ import annotations
 
 import hmac
 import json
+from typing import Annotated, Any
 
-from fastapi import Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
-from tailrace.api.errors import ApiError
-from tailrace.api.jobs import JobRunner
-from tailrace.api.services import Context
 from tailrace.store import Store
 from tailrace.textfile import has_lone_surrogate, may_hold_lone_surrogate
 
+from tailrace.api.context import Context
+from tailrace.api.errors import ApiError
+from tailrace.api.jobs import JobRunner
+from tailrace.api.settings import Settings
+
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="needed when TAILRACE_API_KEY is set")
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings
 
 
 def get_store(request: Request) -> Store:
     """The app's SQLite store."""
     return request.app.state.store
-
-
-def get_spec_store(request: Request):
-    """Where specs are kept: the graph when TAILRACE_GRAPH_URI is set, else the SQLite store."""
-    return request.app.state.context.spec_store()
 
 
 def get_context(request: Request) -> Context:
@@ -33,13 +41,27 @@ def get_context(request: Request) -> Context:
 
 
 def get_jobs(request: Request) -> JobRunner:
-    """The background job runner."""
+    """The job runner: work now (synchronous requests) or as a background job."""
     return request.app.state.jobs
 
 
-def require_api_key(request: Request, key: str | None = Security(api_key_header)) -> None:
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+ContextDep = Annotated[Context, Depends(get_context)]
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+
+
+def get_spec_store(ctx: ContextDep) -> Any:
+    """Where specs are kept: the graph when TAILRACE_GRAPH_URI is set, else the SQLite store."""
+    return ctx.spec_store()
+
+
+SpecStoreDep = Annotated[Any, Depends(get_spec_store)]
+
+
+def require_api_key(settings: SettingsDep, key: str | None = Security(api_key_header)) -> None:
     """When TAILRACE_API_KEY is set, reject requests without the same X-API-Key header (401)."""
-    want = request.app.state.settings.api_key
+    want = settings.api_key
     if not want:
         return
     got = key or ""

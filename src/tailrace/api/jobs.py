@@ -1,15 +1,31 @@
-"""Background jobs: each runs in its own spawned worker process, with state and progress in the store.
+"""The job runner: every job kind's work, run now (a synchronous request) or as a background job.
 
-The server keeps a small manager thread that starts queued jobs (at most ``job_workers`` at a
-time), reaps finished workers, and kills the worker of a cancelled job. A worker writes its
-progress (0-1 and a message) and its result or error into the SQLite store itself, so the
-event loop never waits on work and ``/health`` stays fast. A worker whose server dies (even by
-SIGKILL) notices within a second and exits; the next server start marks such jobs failed with
-the reason, so no job stays 'running' forever.
+**Kinds.** ``WORK`` maps each job kind to its work function (``<kind>_work.py``, side by side:
+none imports another) and ``REQUESTS`` to its typed request (``schemas``). This is the one
+place that knows every kind.
+
+**Now.** :meth:`JobRunner.run_now` runs the work in a thread under the sync time limit, one
+computation at a time (the numba kernels already use every core, and each request thread
+would start its own OpenMP thread team on top of them); a request waiting its turn past the
+time limit gets the time-limit error. Identical synchronous requests that arrive while one is
+being computed share its answer (request coalescing), so a burst of the same call costs one
+computation and every caller gets the same bytes. Finished answers are not memoised: a later
+call computes afresh (from the scenario cache when it can).
+
+**Background.** Each job runs in its own spawned worker process, with state and progress in
+the store. The server keeps a small manager thread that starts queued jobs (at most
+``job_workers`` at a time), reaps finished workers, and kills the worker of a cancelled job. A
+worker writes its progress (0-1 and a message) and its result or error into the SQLite store
+itself, so the event loop never waits on work and ``/health`` stays fast. A worker whose server
+dies (even by SIGKILL) notices within a second and exits; the next server start marks such jobs
+failed with the reason, so no job stays 'running' forever. A job's request is stored as JSON
+(:func:`request_to_json`) and :func:`request_from_json` rebuilds the typed request in the worker.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import multiprocessing as mp
 import os
@@ -18,27 +34,122 @@ import threading
 import time
 from typing import Any
 
-from tailrace.api.settings import Settings
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
 from tailrace.store import Store
+
+from tailrace.api.backtest_work import backtest_work
+from tailrace.api.context import Context, Progress, no_progress
+from tailrace.api.contest_work import contest_work
+from tailrace.api.errors import Cancelled, TimeLimitExceeded, error_body
+from tailrace.api.optimize_work import optimize_work
+from tailrace.api.plan_work import plan_work
+from tailrace.api.schemas import BacktestRequest, ContestRequest, OptimizeRequest, PlanRequest, SimulateRequest
+from tailrace.api.settings import Settings
+from tailrace.api.simulate_work import simulate_work
 
 log = logging.getLogger("tailrace.api.jobs")
 
-JOB_KINDS = ("simulate", "optimize", "contest", "backtest", "plan")
+# ---------------------------------------------------------------------------- the kinds
+
+WORK = {"simulate": simulate_work, "optimize": optimize_work, "contest": contest_work,
+        "backtest": backtest_work, "plan": plan_work}  # backtest and plan: jobs only (POST /backtest, /plan)
+REQUESTS: dict[str, type[BaseModel]] = {"simulate": SimulateRequest, "optimize": OptimizeRequest,
+                                        "contest": ContestRequest, "backtest": BacktestRequest,
+                                        "plan": PlanRequest}
+JOB_KINDS = tuple(WORK)
 RESTART_REASON = "the server stopped while this job was queued or running; submit it again"
 
 
-class JobRunner:
-    """Starts, watches and cancels worker processes for queued jobs."""
+def request_to_json(req: BaseModel) -> dict[str, Any]:
+    """A request as plain JSON values: how a job stores it (and identical requests are recognised)."""
+    return req.model_dump(mode="json")
 
-    def __init__(self, settings: Settings, store: Store):
-        self.settings = settings
-        self.store = store
+
+def request_from_json(kind: str, data: dict[str, Any]) -> BaseModel:
+    """A stored request (``request_to_json``) as the typed request of job kind ``kind`` again."""
+    return REQUESTS[kind].model_validate(data)
+
+
+def run_work(ctx: Context, kind: str, req: BaseModel, progress: Progress = no_progress) -> dict[str, Any]:
+    """Run the work of one job kind on its typed request; returns the response dict."""
+    if not isinstance(req, REQUESTS[kind]):
+        raise TypeError(f"{kind} work takes a {REQUESTS[kind].__name__}, not {type(req).__name__}")
+    return WORK[kind](ctx, req, progress)
+
+
+# ---------------------------------------------------------------------------- the runner
+
+class JobRunner:
+    """Runs work now (:meth:`run_now`, :meth:`run`) and starts, watches and cancels the worker
+    processes of queued jobs (:meth:`submit`, :meth:`cancel`)."""
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.settings = context.settings
+        self.store = context.store
+        self._inflight: dict[str, asyncio.Task] = {}  # key of an identical sync request in progress -> its task
+        self._compute_lock = threading.Lock()  # one synchronous computation at a time
         self._ctx = mp.get_context("spawn")
         self._procs: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    # -- now --------------------------------------------------------------------------------
+
+    async def run(self, kind: str, body: BaseModel, run_async: bool) -> Any:
+        """The work's response dict now, or a 202 JSONResponse with the job id when ``run_async``.
+
+        ``body`` is the route's validated request model; a job stores it as JSON (``request_to_json``)."""
+        data = request_to_json(body)
+        if run_async:
+            jid = await run_in_threadpool(self.submit, kind, data)
+            return JSONResponse(
+                {"job_id": jid, "kind": kind, "state": "queued", "url": f"/jobs/{jid}"},
+                status_code=202,
+                headers={"Location": f"/jobs/{jid}"},
+            )
+        key = kind + ":" + json.dumps(data, sort_keys=True, separators=(",", ":"))
+        task = self._inflight.get(key)
+        if task is None:
+            # The work runs as its own task: a caller that disconnects does not cancel it for the others.
+            task = asyncio.ensure_future(self.run_now(kind, body))
+            self._inflight[key] = task
+
+            def _done(t: asyncio.Task, key: str = key) -> None:
+                if self._inflight.get(key) is t:
+                    del self._inflight[key]
+                if not t.cancelled():
+                    t.exception()  # retrieved, so an error nobody awaited is not logged as "never retrieved"
+
+            task.add_done_callback(_done)
+        return await asyncio.shield(task)
+
+    async def run_now(self, kind: str, body: BaseModel) -> dict[str, Any]:
+        """Run the work in a thread under the sync time limit (TimeLimitExceeded past it), one at a time."""
+        limit = float(self.settings.sync_time_limit)
+        deadline = time.monotonic() + limit
+
+        def progress(fraction: float, message: str) -> None:
+            if time.monotonic() > deadline:
+                raise TimeLimitExceeded(limit)
+
+        def work() -> dict[str, Any]:
+            # queued behind other synchronous work; the wait counts towards the time limit
+            with self._compute_lock:
+                progress(0.0, "started")
+                return run_work(self.context, kind, body, progress)
+
+        try:
+            return await asyncio.wait_for(run_in_threadpool(work), timeout=limit + 1.0)
+        except asyncio.TimeoutError:
+            raise TimeLimitExceeded(limit) from None
+
+    # -- background ---------------------------------------------------------------------------
 
     def start(self) -> list[str]:
         """Fail jobs orphaned by a dead server, then start the manager thread; returns the failed ids."""
@@ -50,7 +161,7 @@ class JobRunner:
         return orphaned
 
     def submit(self, kind: str, request: dict[str, Any]) -> str:
-        """Queue a job of ``kind`` with its request as JSON (``work.request_to_json``); returns its id."""
+        """Queue a job of ``kind`` with its request as JSON (``request_to_json``); returns its id."""
         if kind not in JOB_KINDS:
             raise ValueError(f"unknown job kind {kind!r}")
         jid = self.store.create_job(kind, request, owner_pid=os.getpid())
@@ -164,9 +275,6 @@ def _watch_parent(parent_pid: int) -> None:
 def worker_main(settings_json: dict[str, Any], job_id: str, parent_pid: int) -> None:
     """Entry point of a worker process: run one job and record its outcome in the store."""
     _watch_parent(parent_pid)
-    from tailrace.api.errors import Cancelled, error_body
-    from tailrace.api.services import Context
-    from tailrace.api.work import request_from_json, run_work
 
     settings = Settings.model_validate(settings_json)
     store = Store(settings.data_dir)

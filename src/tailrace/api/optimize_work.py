@@ -14,22 +14,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tailrace.api.schemas import ContestSpecIn, OptimizeRequest
-from tailrace.api.services import (
-    Context,
-    Progress,
-    check_limit,
-    get_scenarios,
-    load_history,
-    load_slate,
-    no_progress,
-    save_slate,
-    slate_from_json,
-)
 from tailrace.errors import InfeasibleError, InputError, Problem
-from tailrace.outputs import jsonable
 from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.pipeline import fill_team_and_make
+
+from tailrace.api.context import Context, Progress, check_limit, no_progress
+from tailrace.api.contest_terms import ownership_from_mapping, payout_table
+from tailrace.api.errors import ApiError, Cancelled, worded
+from tailrace.api.records import load_history, load_slate, save_slate, slate_from_json
+from tailrace.api.scenarios import get_scenarios
+from tailrace.api.schemas import EXPOSURE, LINEUP, ContestSpecIn, OptimizeRequest
 
 log = logging.getLogger("tailrace.api.optimize")
 
@@ -63,7 +57,6 @@ def contest_for_request(slate, points, c: ContestSpecIn, seed: int, warnings: li
     as the CLI builds it: payouts from the kind / rows / parametric table, ownership from
     ``c.ownership`` (by name or site ID; others 0), else the slate's column, else modelled from
     the projections (or scenario means); the field is sampled with ``seed``."""
-    from tailrace.api.contest_work import ownership_from_mapping, payout_table
     from tailrace.pipeline import contest_from_parts
 
     if c.field_size <= 1:
@@ -130,14 +123,14 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
     warnings: list[str] = []
     if req.slate is not None:
         slate = slate_from_json(req.slate)
-        slate_id, _ = save_slate(ctx, slate)
+        slate_id, _ = save_slate(ctx.store, slate)
     else:
         slate_id = req.slate_id
-        slate = load_slate(ctx, slate_id)
+        slate = load_slate(ctx.store, slate_id)
     spec = resolve_spec(ctx, req)
     # team / make for team and manufacturer rules: the slate's, else the uploaded history's, else
     # the graph's (as on the CLI)
-    slate = fill_team_and_make(slate, spec, load_history(ctx, req.history_id, slate) if req.history_id else None,
+    slate = fill_team_and_make(slate, spec, load_history(ctx.store, req.history_id, slate) if req.history_id else None,
                                graph=_graph_of(ctx))
     spec.resolve(slate)  # bad names / obvious conflicts fail now, before any simulation
     n, seed, track, strengths = req.n_scenarios, req.seed, req.track, req.strengths
@@ -223,26 +216,25 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
             warnings.append(f"calibration_metrics: {why}")
     t_end = time.perf_counter()
 
-    # the result's lineups without their seconds and explanations (those are `explain`), with
-    # contest_marginal_ev null outside mode contest; distribution and fresh_tail_metrics are
-    # filled below when asked for, present either way so a job's result and the synchronous
-    # answer (serialised through the response model) are the same JSON
-    lineups = [{**r.model_dump(mode="json", exclude={"seconds", "explain"}), "distribution": None,
-                "fresh_tail_metrics": None} for r in res.lineups]
-    if req.include_distributions and lineups:
+    # the answer's own per-lineup figures: distribution and fresh_tail_metrics when asked for
+    extras: list[dict[str, Any]] = [{} for _ in res.lineups]
+    if req.include_distributions and res.lineups:
         from tailrace import tail
         from tailrace.pipeline import ALPHAS, portfolio_scores, tail_levels
 
         hists = score_histograms(scen.points, None if fresh is None else fresh.points, run.lineups)
         F = portfolio_scores(fresh.points, run.lineups) if fresh is not None else None
         levels = tail_levels(res.tail_beta or spec.objective.tail_beta())
-        for j, lu in enumerate(lineups):
-            lu["distribution"] = hists[j]
+        for j, ex in enumerate(extras):
+            ex["distribution"] = hists[j]
             if F is not None:
-                lu["fresh_tail_metrics"] = jsonable(tail.tail_summary(F[:, j], alphas=ALPHAS, betas=levels).to_dict())
+                ex["fresh_tail_metrics"] = tail.tail_summary(F[:, j], alphas=ALPHAS, betas=levels).to_dict()
+    # the result's rows as the answer's, by the one mapping (schemas.LINEUP, schemas.EXPOSURE): lineups
+    # without seconds and explain (that is `explain` below), every field present (null when not filled), so
+    # a job's result and the synchronous answer (serialised through the response model) are the same JSON
+    lineups = [LINEUP.row(r, **ex) for r, ex in zip(res.lineups, extras)]
+    exposures = [EXPOSURE.row(e) for e in res.exposures]
     port = res.portfolio
-    # the API calls a driver's exposure its share
-    exposures = [{**e.model_dump(mode="json", exclude={"exposure"}), "share": e.exposure} for e in res.exposures]
     portfolio = {
         "slate_id": slate_id, "site": slate.site.key, "lineups": [lu["driver_ids"] for lu in lineups],
         "objective": res.objective, "mode": res.mode, "spec": res.spec,
@@ -281,8 +273,6 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
 
 
 def _is_control_flow(exc: BaseException) -> bool:
-    from tailrace.api.errors import ApiError, Cancelled
-
     return isinstance(exc, (ApiError, Cancelled))
 
 
@@ -343,8 +333,6 @@ def calibration_summary(ctx: Context, slate, track: str | None,
         tmp.replace(out)
         return summary, ""
     except InputError as exc:
-        from tailrace.api.errors import worded
-
         return None, f"{label} could not be used: {worded(exc)}"
     except Exception as exc:
         log.exception("calibration summary failed")

@@ -13,8 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from tailrace.api.context import Context, Progress, no_progress
+from tailrace.api.contest_terms import ownership_from_mapping
+from tailrace.api.records import load_slate
+from tailrace.api.scenarios import get_scenarios
 from tailrace.api.schemas import PlanRequest
-from tailrace.api.services import Context, Progress, get_scenarios, load_slate, no_progress
 
 __all__ = ["plan_contests", "plan_work"]
 
@@ -31,12 +34,11 @@ def plan_contests(req: PlanRequest) -> list[Any]:
 
 def plan_work(ctx: Context, req: PlanRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Run the plan; returns its JSON document with each contest's upload CSV text."""
-    from tailrace.api.contest_work import ownership_from_mapping
     from tailrace.export import upload_text
     from tailrace.pipeline import contest_from_parts, payouts_from_options
     from tailrace.plan.run import run_plan
 
-    slate = load_slate(ctx, req.slate_id)
+    slate = load_slate(ctx.store, req.slate_id)
     day = plan_contests(req)
     warnings: list[str] = []
     owns = [None if c.ownership is None else ownership_from_mapping(slate, c.ownership, warnings)

@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from tailrace.api.schemas import ReviewRequest
-from tailrace.api.services import Context, _display_name, load_slate
 from tailrace.errors import InputError, Problem
+
+from tailrace.api.context import Context
+from tailrace.api.records import display_name, load_slate
+from tailrace.api.schemas import ReviewRequest
 
 
 def review_work(ctx: Context, req: ReviewRequest) -> dict[str, Any]:
@@ -24,11 +26,11 @@ def review_work(ctx: Context, req: ReviewRequest) -> dict[str, Any]:
     from tailrace.pipeline import field_ownership, payouts_from_options
     from tailrace.review import field_of, review_report, user_lineups
 
-    slate = load_slate(ctx, req.slate_id)
+    slate = load_slate(ctx.store, req.slate_id)
     if not req.lineups and req.user is None:
         raise InputError(Problem("no lineups to review", field="lineups",
                                  fix='give "lineups" (lists of driver IDs), or "user" to review that user\'s entries'))
-    table = read_standings_text(req.standings, slate, _display_name(req.standings_name, "standings.csv"))
+    table = read_standings_text(req.standings, slate, display_name(req.standings_name, "standings.csv"))
     warnings = list(table.warnings)
     mine = user_lineups(table, req.user) if req.user is not None else []
     if req.lineups is not None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from tailrace.contest.ensemble import DEFAULT_SIGMA, MAX_SIGMA
 from tailrace.contest.payouts import DEFAULT_RAKE
 from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
 from tailrace.optimize.constraints import ConstraintSpec, ObjectiveSpec
+from tailrace.outputs import jsonable
+from tailrace.pipeline import ExposureRow, LineupRow
 
 MAX_SEED = 2**63 - 1
 
@@ -296,6 +298,7 @@ class ContestSpecIn(BaseModel):
                     raise ValueError(f"ownership of '{k}' must be a percent between 0 and 100, got {x}")
         return v
 
+
 class OptimizeRequest(ModelOptions):
     """The seed's /optimize contract: a slate, a constraint spec, an objective and what to include."""
 
@@ -332,41 +335,61 @@ class OptimizeRequest(ModelOptions):
         return self
 
 
-class LineupOut(BaseModel):
-    index: int
-    driver_ids: list[str]
-    names: list[str]
-    salary: int
-    objective_value: float
-    bound: float | None
-    gap: float | None = None
-    optimal: bool | None = None
-    status: str | None = None
-    tail_metrics: dict[str, Any]
-    contest_marginal_ev: float | None = Field(None, description="mode 'contest': the lineup's marginal expected "
-                                                                "profit when it was picked")
-    distribution: dict[str, Any] | None = Field(None, description=(
-        "include_distributions: the lineup's score histogram, {edges (bins + 1 points), in_sample (counts), fresh "
-        "(counts on the fresh set, or null)}, one set of edges for both"))
-    fresh_tail_metrics: dict[str, Any] | None = Field(None, description=(
-        "include_distributions with include_tail_validation: tail_metrics of the lineup on the fresh scenario set"))
-    optimal_pct: float | None = Field(None, description="percent of scenarios in which the lineup scores the "
-                                      "scenario's optimum (the best legal lineup under the site's roster and cap)")
-    near_optimal_pct: float | None = Field(None, description="percent of scenarios in which it scores at least 99 % "
-                                           "of the optimum")
-    expected_duplicates: float | None = Field(None, description="mode 'contest': field entries expected to hold the "
-                                              "same drivers (see `duplicates`)")
-    expected_duplicates_se: float | None = Field(None, description="mode 'contest': its standard error (0 when "
-                                                 "counted in a given field)")
-    sharing_cost: float | None = Field(None, description="mode 'contest': mean prize per entry lost to sharing "
-                                       "places with those copies (Poisson copies, ties split)")
+class Reshape:
+    """How the rows of one of the pipeline's result models appear in the /optimize answer: the one
+    mapping between ``pipeline.OptimizeResult`` and ``OptimizeResponse``, used both to generate the
+    response model (so the OpenAPI schema comes from the pipeline's definition) and, in
+    :meth:`row`, to reshape each row at the API's edge.
+
+    The response model has the pipeline model's fields, in its order, with its types, defaults and
+    descriptions, except: ``drop`` (left out), ``rename`` (``{pipeline name: API name}``),
+    ``added`` (the API's own fields, put in the place of the dropped field ``at``; null unless the
+    work fills them) and ``published`` (the type the API has always published for a field,
+    kept for its clients where it differs from the pipeline's).
+    """
+
+    def __init__(self, source: type[BaseModel], name: str, *, drop: tuple[str, ...] = (),
+                 rename: dict[str, str] | None = None, added: dict[str, Any] | None = None, at: str | None = None,
+                 published: dict[str, Any] | None = None):
+        self.source, self.drop, self.rename = source, frozenset(drop), dict(rename or {})
+        self.added = dict(added or {})
+        fields: dict[str, Any] = {}
+        for k, f in source.model_fields.items():
+            if k == at:
+                fields.update(self.added)
+            if k in self.drop:
+                continue
+            api = self.rename.get(k, k)
+            fields[api] = (published or {}).get(api, (f.annotation, f))
+        self.model: type[BaseModel] = create_model(name, __doc__=None, **fields)
+
+    def row(self, r: BaseModel, **added: Any) -> dict[str, Any]:
+        """One pipeline row as the API's JSON: its fields but ``drop``, renamed, and the API's own
+        fields (``added``, given here or null), NaN and infinities as null (``outputs.jsonable``:
+        the pipeline's fields are JSON-ready already, the API's own figures pass here once)."""
+        if unknown := set(added) - set(self.added):
+            raise TypeError(f"{self.model.__name__} has no field of its own named {', '.join(sorted(unknown))}")
+        d = r.model_dump(mode="json", exclude=set(self.drop))
+        out = {self.rename.get(k, k): v for k, v in d.items()}
+        return {**out, **{k: None for k in self.added}, **jsonable(added)}
 
 
-class Exposure(BaseModel):
-    driver_id: str
-    name: str
-    count: int
-    share: float
+LINEUP = Reshape(
+    LineupRow, "LineupOut", drop=("seconds", "explain"), at="explain",  # explain: OptimizeResponse.explain
+    added={
+        "distribution": (dict[str, Any] | None, Field(None, description=(
+            "include_distributions: the lineup's score histogram, {edges (bins + 1 points), in_sample (counts), "
+            "fresh (counts on the fresh set, or null)}, one set of edges for both"))),
+        "fresh_tail_metrics": (dict[str, Any] | None, Field(None, description=(
+            "include_distributions with include_tail_validation: tail_metrics of the lineup on the fresh "
+            "scenario set"))),
+    },
+    published={"objective_value": (float, ...), "gap": (float | None, None), "optimal": (bool | None, None),
+               "status": (str | None, None)},
+)
+EXPOSURE = Reshape(ExposureRow, "Exposure", rename={"exposure": "share"})  # the API calls a driver's exposure its share
+LineupOut = LINEUP.model
+Exposure = EXPOSURE.model
 
 
 class TailValidation(BaseModel):

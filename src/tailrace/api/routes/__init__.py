@@ -1,1 +1,2 @@
-"""Thin routers: parse the request, call a service, return its dict."""
+"""Thin routers: parse the request, take what it needs from ``deps`` (its Annotated dependencies),
+call one function, return its dict."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from tailrace.api.execute import execute
+from tailrace.api.deps import JobsDep
 from tailrace.api.routes.common import errors
 from tailrace.api.schemas import ContestRequest, ContestResponse, JobAccepted
 
@@ -16,7 +16,7 @@ router = APIRouter(tags=["contest"])
 @router.post("/contest", response_model=ContestResponse,
              responses={202: {"model": JobAccepted, "description": "queued as a job (?async=true)"},
                         **errors(401, 404, 413, 422, 504)})
-async def contest(body: ContestRequest, request: Request,
+async def contest(body: ContestRequest, jobs: JobsDep,
                   run_async: bool = Query(False, alias="async", description="run as a job; returns 202")) -> Any:
     """Expected profit, ROI, cash/top-1 %/win rates with standard errors, per lineup and for the portfolio."""
-    return await execute(request, "contest", body, run_async)
+    return await jobs.run("contest", body, run_async)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from tailrace.api.deps import get_context
+from tailrace.api.deps import StoreDep
 from tailrace.api.errors import ApiError
 from tailrace.api.routes.common import errors
 from tailrace.api.schemas import HistoryResponse
-from tailrace.api.services import Context, history_summary, load_history, save_history
+from tailrace.api.records import history_summary, load_history, save_history
 
 router = APIRouter(tags=["histories"])
 
@@ -27,7 +27,7 @@ _UPLOAD_SCHEMA = {
 @router.post("/histories", response_model=HistoryResponse, status_code=201, responses=errors(401, 413, 422),
              openapi_extra={"requestBody": {"required": True,
                                             "content": {"multipart/form-data": {"schema": _UPLOAD_SCHEMA}}}})
-async def create_history(request: Request, ctx: Context = Depends(get_context)) -> dict[str, Any]:
+async def create_history(request: Request, store: StoreDep) -> dict[str, Any]:
     """Store a race history; pass its ``history_id`` to /simulate or /optimize for strengths
     from ratings fitted on it. The file is read and fitted first: problems come back as 422
     with file, row, field and fix."""
@@ -44,11 +44,11 @@ async def create_history(request: Request, ctx: Context = Depends(get_context)) 
                        [{"loc": ["body", "history"], "msg": "a file field named 'history' is required",
                          "type": "missing"}])
     data = await up.read()
-    return await run_in_threadpool(save_history, ctx, data, up.filename)
+    return await run_in_threadpool(save_history, store, data, up.filename)
 
 
 @router.get("/histories/{history_id}", response_model=HistoryResponse, responses=errors(401, 404))
-async def get_history(history_id: str, ctx: Context = Depends(get_context)) -> dict[str, Any]:
+async def get_history(history_id: str, store: StoreDep) -> dict[str, Any]:
     """A stored history's summary (races, drivers, last race, notes)."""
-    model = await run_in_threadpool(load_history, ctx, history_id)
+    model = await run_in_threadpool(load_history, store, history_id)
     return history_summary(history_id, model)

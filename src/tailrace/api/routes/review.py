@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from tailrace.api.deps import get_context
+from tailrace.api.deps import ContextDep
 from tailrace.api.review_work import review_work
 from tailrace.api.routes.common import errors
 from tailrace.api.schemas import ReviewRequest
-from tailrace.api.services import Context
 
 router = APIRouter(tags=["review"])
 
 
 @router.post("/review", responses=errors(401, 404, 413, 422))
-async def review(body: ReviewRequest, ctx: Context = Depends(get_context)) -> dict[str, Any]:
+async def review(body: ReviewRequest, ctx: ContextDep) -> dict[str, Any]:
     """Your lineups in the real standings (points, rank, ties, payout, ROI) and the real %Drafted
     against the slate's modelled ownership: what `tailrace review --json` writes. A malformed
     standings file is a 422 naming its row and field."""

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from tailrace.api.deps import get_context, get_store
+from tailrace.api.deps import StoreDep
 from tailrace.api.errors import ApiError, validation_detail
 from tailrace.api.routes.common import errors
 from tailrace.api.schemas import SlateIn, SlateResponse
-from tailrace.api.services import (Context, save_slate, slate_from_json, slate_from_uploads, slate_response,
-                                   stored_history)
+from tailrace.api.records import save_slate, slate_from_json, slate_from_uploads, slate_response, stored_history
 from tailrace.store import Store
 
 router = APIRouter(tags=["slates"])
@@ -54,7 +53,7 @@ _UPLOAD_SCHEMA = {
         }
     },
 )
-async def create_slate(request: Request, ctx: Context = Depends(get_context)) -> dict[str, Any]:
+async def create_slate(request: Request, store: StoreDep) -> dict[str, Any]:
     """Store a slate from the site's salary CSV plus projections (multipart), or from JSON drivers.
 
     Multipart with ``history_id`` and no projections: the starting grid is this race's in the
@@ -72,15 +71,15 @@ async def create_slate(request: Request, ctx: Context = Depends(get_context)) ->
                 f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in detail[:5]), detail) from None
         slate = slate_from_json(body)
     elif ctype == "multipart/form-data":
-        slate = await _from_form(request, ctx)
+        slate = await _from_form(request, store)
     else:
         raise ApiError(415, "send the slate as multipart/form-data (site, salaries, projections files) "
                             "or as application/json (site, drivers)")
-    slate_id, d = await run_in_threadpool(save_slate, ctx, slate)
+    slate_id, d = await run_in_threadpool(save_slate, store, slate)
     return slate_response(slate_id, d)
 
 
-async def _from_form(request: Request, ctx: Context):
+async def _from_form(request: Request, store: Store):
     try:
         form = await request.form(max_files=2, max_fields=12)
     except Exception:
@@ -122,7 +121,7 @@ async def _from_form(request: Request, ctx: Context):
         raise ApiError(422, "; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in problems), problems)
     sal_bytes = await sal.read()
     proj_bytes = await proj.read() if proj is not None else None
-    history = await run_in_threadpool(stored_history, ctx, history_id.strip()) if history_id else None
+    history = await run_in_threadpool(stored_history, store, history_id.strip()) if history_id else None
     return await run_in_threadpool(slate_from_uploads, site.strip().lower(), sal_bytes, sal.filename,
                                    proj_bytes, proj.filename if proj is not None else None,
                                    track if track else None,
@@ -131,6 +130,6 @@ async def _from_form(request: Request, ctx: Context):
 
 
 @router.get("/slates/{slate_id}", response_model=SlateResponse, responses=errors(401, 404))
-def get_slate(slate_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+def get_slate(slate_id: str, store: StoreDep) -> dict[str, Any]:
     """A stored slate and its drivers."""
     return slate_response(slate_id, store.get_slate(slate_id))

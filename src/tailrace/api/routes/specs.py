@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from tailrace.api.deps import get_spec_store
+from tailrace.api.deps import SpecStoreDep
 from tailrace.api.routes.common import errors
 from tailrace.api.schemas import SpecCreate, SpecList, SpecResponse
 
@@ -18,19 +18,19 @@ router = APIRouter(tags=["constraint specs"])
 
 
 @router.post("/constraint-specs", response_model=SpecResponse, status_code=201, responses=errors(401, 413, 422, 503))
-def create_spec(body: SpecCreate, store: Any = Depends(get_spec_store)) -> dict[str, Any]:
+def create_spec(body: SpecCreate, store: SpecStoreDep) -> dict[str, Any]:
     """Store a ConstraintSpec (validated field by field) under an optional name."""
     spec_id = store.put_spec(body.spec.model_dump(mode="json"), body.name)
     return store.get_spec(spec_id)
 
 
 @router.get("/constraint-specs", response_model=SpecList, responses=errors(401, 503))
-def list_specs(store: Any = Depends(get_spec_store)) -> dict[str, Any]:
+def list_specs(store: SpecStoreDep) -> dict[str, Any]:
     """All stored specs, newest first."""
     return {"specs": store.list_specs()}
 
 
 @router.get("/constraint-specs/{spec_id}", response_model=SpecResponse, responses=errors(401, 404, 503))
-def get_spec(spec_id: str, store: Any = Depends(get_spec_store)) -> dict[str, Any]:
+def get_spec(spec_id: str, store: SpecStoreDep) -> dict[str, Any]:
     """One stored spec."""
     return store.get_spec(spec_id)
