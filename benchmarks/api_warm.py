@@ -33,7 +33,8 @@ import hashlib, json, sys, tempfile, time
 from pathlib import Path
 from tailrace.api.optimize_work import optimize_work
 from tailrace.api.schemas import OptimizeRequest
-from tailrace.api.services import Context, save_slate, slate_from_uploads
+from tailrace.api.context import Context
+from tailrace.api.records import save_slate, slate_from_uploads
 from tailrace.api.settings import Settings
 from tailrace.slate import demo_paths
 
@@ -53,7 +54,7 @@ with tempfile.TemporaryDirectory() as tmp:
     ctx = Context.create(Settings(data_dir=Path(tmp) / "data", sync_time_limit=3600))
     sal, proj = demo_paths()
     slate = slate_from_uploads("dk", sal.read_bytes(), "s.csv", proj.read_bytes(), "p.csv", None)
-    sid, _ = save_slate(ctx, slate)
+    sid, _ = save_slate(ctx.store, slate)
 
     def req(exp):
         return OptimizeRequest(slate_id=sid, n_scenarios=10_000, seed=7,

@@ -131,13 +131,14 @@ def test_api_repeat_and_exposure_change_are_the_cold_answers(tmp_path):
     exposure change give the bytes a cold server gives, and take the stored state."""
     from tailrace.api.optimize_work import optimize_work
     from tailrace.api.schemas import OptimizeRequest
-    from tailrace.api.services import Context, save_slate, slate_from_uploads
+    from tailrace.api.context import Context
+    from tailrace.api.records import save_slate, slate_from_uploads
     from tailrace.api.settings import Settings
     from tailrace.slate import demo_paths
 
     ctx = Context.create(Settings(data_dir=tmp_path / "data", sync_time_limit=600))
     sal, proj = demo_paths()
-    sid, _ = save_slate(ctx, slate_from_uploads("dk", sal.read_bytes(), "s.csv", proj.read_bytes(), "p.csv", None))
+    sid, _ = save_slate(ctx.store, slate_from_uploads("dk", sal.read_bytes(), "s.csv", proj.read_bytes(), "p.csv", None))
 
     def run(exp: float) -> dict:
         req = OptimizeRequest(slate_id=sid, n_scenarios=2000, seed=5,
