@@ -94,7 +94,19 @@ def bisect_right(xs: np.ndarray, v: np.int64) -> int:
 
 
 @nb.njit(cache=True, nogil=True)
-def _key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
+def score_key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
+    """A lineup's score key in one scenario: the float64 sum of its drivers' float32 points in
+    roster order, rounded to integers of 1 / ``SCORE_SCALE`` points. The one key every standings
+    routine ranks by (this module's and contest mode's ``optimize.contest.paid``), so their ties
+    are the same ties.
+
+    Parameters
+    ----------
+    row : ndarray of shape (n_drivers,), float32
+        One scenario's points.
+    lineup : ndarray of shape (roster,), int
+        Driver indices.
+    """
     s = 0.0
     for k in range(lineup.shape[0]):
         s += np.float64(row[lineup[k]])
@@ -152,13 +164,13 @@ def standings_exact(
         row = points[s]
         x = np.empty(m, dtype=np.int64)
         for j in range(m):
-            x[j] = _key(row, ours[j])
+            x[j] = score_key(row, ours[j])
         order = np.argsort(x, kind="mergesort")
         xs = x[order]
         hist = np.zeros(m + 1, dtype=np.int64)
         tie_at = np.zeros(m + 1, dtype=np.int64)
         for i in range(u):
-            f = _key(row, field_u[i])
+            f = score_key(row, field_u[i])
             k = bisect_left(xs, f)
             hist[k] += field_c[i]
             if k < m and xs[k] == f:

@@ -18,7 +18,8 @@ import numba as nb
 import numpy as np
 
 from tailrace.contest import Contest
-from tailrace.contest.simulate import MAX_BINS, SCORE_SCALE, bisect_left, bisect_right, grid_points, standings_kernel
+from tailrace.contest.simulate import (MAX_BINS, bisect_left, bisect_right, grid_points, score_key,
+                                      standings_kernel)
 from tailrace.optimize.contest.result import GRID_BATCH, GRID_SMALL_BATCHES
 from tailrace.optimize.contest.standings import paid_standings_grid
 
@@ -68,16 +69,6 @@ def _portfolio_payout(fa: np.ndarray, ft: np.ndarray, keys: np.ndarray, cum: np.
     return tot / S
 
 
-@nb.njit(cache=True, nogil=True)
-def _score_key(row: np.ndarray, lineup: np.ndarray) -> np.int64:
-    """A lineup's score as the contest simulator keys it (``tailrace.contest.simulate``: float64 sum
-    of the float32 points in roster order, rounded to integers of 1 / SCORE_SCALE points)."""
-    s = 0.0
-    for k in range(lineup.shape[0]):
-        s += np.float64(row[lineup[k]])
-    return np.int64(np.round(s * SCORE_SCALE))
-
-
 @nb.njit(cache=True, parallel=True, nogil=True)
 def _field_tops(points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int):
     """Per scenario, the field's paid region: its distinct score keys, negated and ascending
@@ -93,7 +84,7 @@ def _field_tops(points: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_
         row = points[s]
         f = np.empty(u, dtype=np.int64)
         for i in range(u):
-            f[i] = -_score_key(row, field_u[i])
+            f[i] = -score_key(row, field_u[i])
         if u > W:
             thr = np.partition(f, W - 1)[W - 1]
             sel = np.nonzero(f <= thr)[0]
@@ -134,7 +125,7 @@ def _standings_from_tops(points: np.ndarray, cands: np.ndarray, neg: np.ndarray,
         q = nk[s]
         ns = neg[s, :q]
         for c in range(C):
-            k = _score_key(row, cands[c])
+            k = score_key(row, cands[c])
             x = -k
             j = bisect_left(ns, x)  # region keys strictly above
             keys[s, c] = k
