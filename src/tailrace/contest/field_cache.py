@@ -47,9 +47,8 @@ def _code_digest() -> str:
     """sha256 of the sampler's source (``contest/field.py``: the draws, the Gumbel noise, the
     calibration rounds) and numpy's version (its exponential stream), so an edit to either
     invalidates every cached entry without a hand-kept version number."""
-    from tailrace.contest import field
-
-    h = hashlib.sha256(Path(field.__file__).read_bytes())
+    # the sampler's file, found beside this one (not imported: field.py imports this module)
+    h = hashlib.sha256(Path(__file__).with_name("field.py").read_bytes())
     h.update(np.__version__.encode("ascii"))
     return h.hexdigest()
 
