@@ -114,6 +114,8 @@ def commands(inp: dict[str, Path], out: Path) -> dict[str, list[str]]:
         "help": ["--help"],
         "simulate": ["simulate", "--site", "dk", "--salaries", s, "--projections", p, "--scenarios", "100000",
                      "--seed", "7", "--out", str(out / "sim.npz")],
+        "simulate-cold": ["simulate", "--site", "dk", "--salaries", s, "--projections", p, "--scenarios", "100000",
+                          "--seed", "7", "--out", str(out / "simc.npz")],
         "optimize": ["optimize", "--site", "dk", "--salaries", s, "--scenarios", str(inp["s10k"]), "--lineups", "1",
                      "--objective", "upper-cvar", "--beta", "0.01", "--no-explain", "--json", str(out / "opt.json")],
         "optimize+explain": ["optimize", "--site", "dk", "--salaries", s, "--scenarios", str(inp["s10k"]),
@@ -126,7 +128,7 @@ def commands(inp: dict[str, Path], out: Path) -> dict[str, list[str]]:
     }
 
 
-COLD = {"contest-cold"}  # commands run with an empty TAILRACE_CACHE_DIR each time
+COLD = {"simulate-cold", "contest-cold"}  # commands run with an empty TAILRACE_CACHE_DIR each time
 
 
 def _mask(x):
@@ -188,7 +190,7 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--baseline", default="", help="git revision to compare against (default: where this branch left main, git merge-base HEAD main)")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--only", default="", help="comma-separated subset of: help,simulate,optimize,"
+    ap.add_argument("--only", default="", help="comma-separated subset of: help,simulate,simulate-cold,optimize,"
                                                "optimize+explain,contest,contest-cold")
     ap.add_argument("--as-given", action="store_true", help="run the children in this environment as it is "
                     "(PYTHONDONTWRITEBYTECODE and all) instead of with cached bytecode")

@@ -318,6 +318,13 @@ def simulate_dk(utility: np.ndarray, race: RaceResult, params: dict[str, Any], n
     return np.asarray(score_outcomes(DRAFTKINGS, race.start, out)), out
 
 
+def _generic_params() -> dict[str, Any]:
+    from tailrace.sim.params import TrackTypeParams
+    from tailrace.tracks import TRACK_TYPES
+
+    return {t: TrackTypeParams(t) for t in TRACK_TYPES}
+
+
 def fit_track_params(hist: History) -> dict[str, Any]:
     """Track-type parameters (randomness, start weight, DNF, laps-led and fastest-lap
     concentration) fitted on ``hist`` with the simulator's own fitter. A type with too few
@@ -325,11 +332,38 @@ def fit_track_params(hist: History) -> dict[str, Any]:
     2019–2022 and would leak the future into a back-test of those seasons). Cached on disk by
     content (``sim.fit_cache``): the same races are fitted once per cache directory."""
     from tailrace.sim.fit_cache import fitted_params
-    from tailrace.sim.params import TrackTypeParams
-    from tailrace.tracks import TRACK_TYPES
 
-    generic = {t: TrackTypeParams(t) for t in TRACK_TYPES}
-    return fitted_params(hist.to_records(), fallback=generic)
+    return fitted_params(hist.to_records(), fallback=_generic_params())
+
+
+def _fits_side_by_side(history: History, fits: Sequence[tuple[int, int]]) -> list[dict[str, Any]] | None:
+    """The parameter fits before ``fits`` in worker processes, side by side, when two or more are
+    not in the fit cache and the machine has a core to spare; None when not worth it (then the
+    caller fits them in turn).
+
+    Each fit is single-threaded (its Nelder-Mead and kernels), so on a cold cache they leave the
+    other core idle; a fresh ``spawn`` process per fit (no fork after numba's threads started)
+    computes exactly what this process would (the same code on the same races; the results come
+    back pickled, float for float) and fills the same fit cache. ``TAILRACE_SERIAL`` turns it off.
+    """
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from tailrace.sim.fit_cache import is_cached
+
+    cpus = os.cpu_count() or 1
+    if os.environ.get("TAILRACE_SERIAL") or cpus < 2 or len(fits) < 2:
+        return None
+    generic = _generic_params()
+    missing = [rid for rid in fits if not is_cached(history.before(*rid).to_records(), generic)]
+    if len(missing) < 2:
+        return None
+    try:
+        with ProcessPoolExecutor(max_workers=min(cpus, len(missing)), mp_context=get_context("spawn")) as pool:
+            return list(pool.map(partial(fit_params_before, history=history), fits))
+    except (OSError, RuntimeError):  # no processes to be had here (a sandbox): fit in turn
+        return None
 
 
 def end_to_end_calibration(
@@ -386,7 +420,9 @@ def end_to_end_calibration(
     tasks = [(rid, w) for (rid, _), w in zip(tasks, which)]
     ex = executor or LocalExecutor()
     shared = {"history": history}
-    params_list = ex.map(fit_params_before, fits, shared=shared)
+    params_list = _fits_side_by_side(history, fits) if executor is None else None
+    if params_list is None:
+        params_list = ex.map(fit_params_before, fits, shared=shared)
     task = partial(calibrate_race, n_scenarios=int(n_scenarios), seed=int(seed), config=cfg)
     outcomes: list[dict[str, Any] | None] = [None] * len(tasks)
     if progress and ids:

@@ -78,6 +78,14 @@ def _store(path: Path, key: str, fitted: dict[str, TrackTypeParams]) -> None:
         log.warning("fit cache: cannot write %s (%s); the fit is not cached", path, exc)
 
 
+def is_cached(records: Sequence[RaceRecord], fallback: dict[str, TrackTypeParams] | None = None, *,
+              directory: str | os.PathLike[str] | None = None) -> bool:
+    """Whether :func:`fitted_params` of these arguments would be read from the cache (a readable
+    entry exists now), without fitting."""
+    d = Path(directory) if directory is not None else fit_cache_dir()
+    return _load(d / f"{fit_key(list(records), fallback)}.json") is not None
+
+
 def fitted_params(
     records: Sequence[RaceRecord],
     fallback: dict[str, TrackTypeParams] | None = None,
