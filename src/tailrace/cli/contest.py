@@ -18,7 +18,7 @@ import typer
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   load_history)
-from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, command_executor, dask_option, print_field_facts,
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, command_executor, table_console, dask_option, print_field_facts,
                                   progress_label)
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -129,7 +129,7 @@ def print_summary(result: ContestResult, lineups: np.ndarray, slate: Slate, top:
         names = "/".join(slate.drivers[int(i)].name.split()[-1][:4] for i in lineups[j])
         t.add_row(names, f"${f.expected_profit:,.2f}", f"{100 * f.roi:+.1f}% ± {100 * f.roi_se:.1f}",
                   f"{100 * f.cash_rate:.1f}%", f"{100 * f.top1_rate:.2f}%", f"{100 * f.win_rate:.2f}%")
-    console.print(t)
+    table_console(console).print(t)
     console.print(f"portfolio profit: lower CVaR {result.cvar_alpha:g} = ${result.profit_cvar:,.2f} (bankroll figure)")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history
+from tailrace.cli.options import HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history, table_console
 from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
 
 
@@ -106,7 +106,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
             slate.drivers[i].name, f"{slate.drivers[i].salary:,}", str(starts[i]), f"{mean[i]:.1f}",
             f"{sd[i]:.1f}", f"{cv_lo[i]:.1f}", f"{var_hi[i]:.1f}", f"{cv_hi[i]:.1f} ± {se:.1f}",
         )
-    console.print(table)
+    table_console(console).print(table)
 
     spec = ConstraintSpec.model_validate(
         {

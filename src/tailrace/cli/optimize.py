@@ -20,7 +20,7 @@ from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
                                   fill_team_and_make, load_spec, site_rules, slate_and_history)
-from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, command_executor, dask_option, is_graph_ref, print_estimate,
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, command_executor, table_console, dask_option, is_graph_ref, print_estimate,
                                   print_field_facts, progress_label)
 from tailrace.errors import InputError, Problem
 from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE, DEFAULT_OWNERSHIP_ERROR
@@ -96,7 +96,7 @@ def print_optimal_table(result: OptimizeResult, top: int = OPTIMAL_ROWS) -> None
         t.add_column(col, justify="left" if col == "driver" else "right")
     for d in sorted(opt.drivers, key=lambda d: -d.optimal_pct)[:top]:
         t.add_row(d.name, f"{d.optimal_pct:.1f}", f"{d.ownership_pct:.1f}", f"{d.leverage:+.1f}")
-    console.print(t)
+    table_console(console).print(t)
     if result.duplicates is not None:
         dp = result.duplicates
         lim = dp.get("max_duplicates")
@@ -133,7 +133,7 @@ def print_portfolio_table(result: OptimizeResult) -> None:
         if dups:
             cells += [_num(row.expected_duplicates, ".2f"), _num(row.sharing_cost, ".2f")]
         t.add_row(*cells)
-    console.print(t)
+    table_console(console).print(t)
     print_optimal_table(result)
     exp = result.portfolio.exposures[:10]
     if len(result.lineups) > 1 and exp:

@@ -28,6 +28,16 @@ COMMAND_FLAGS = {"simulate": {"n_scenarios": "--scenarios"}, "calibrate": {"n_sc
 COMMAND: str | None = None
 
 
+def table_console(console):  # -> rich.console.Console
+    """Where to print a wide table: ``console`` on a terminal, else a console at least 132 columns
+    wide (rich cuts a table to 80 columns when stdout is a pipe or a file: "ent…", "+90.4% ± 1…")."""
+    from rich.console import Console
+
+    if console.is_terminal:
+        return console
+    return Console(width=max(console.width, 132), file=console.file, soft_wrap=console.soft_wrap)
+
+
 def say_as_flag(param: str, value: str | None) -> str:
     """A library parameter as the command line says it: ``--entry-fee``, ``--entry-fee 5`` (a
     ``tailrace.errors.Say``)."""

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, FIELD_SHARPNESS_HELP, GRID_COMPLETE_HELP, HISTORY_HELP,
                                   HISTORY_WEIGHT_HELP, MAX_SCENARIOS, OWNERSHIP_ERROR_HELP, SEASON_HELP,
-                                  command_executor, dask_option,
+                                  command_executor, dask_option, table_console,
                                   history_line, is_graph_ref, progress_label, site_rules, slate_and_history)
 from tailrace.errors import InputError, Problem
 from tailrace.sites import DEFAULT_OWNERSHIP_ERROR
@@ -78,8 +78,7 @@ def print_plan(result: dict) -> None:
               f"{_money(d['expected_profit'])} ± {d['expected_profit_se']:,.2f}",
               "-" if d["roi"] is None else f"{100 * d['roi']:+.1f}% ± {100 * d['roi_se']:.1f}",
               f"{100 * d['p_loss']:.1f}%", _money(d["profit_cvar"]), f"{100 * d['p_top1']:.2f}%")
-    # rich cuts a table to 80 columns when stdout is not a terminal (a pipe, a file): "ent…", "s…"
-    (console if console.is_terminal else Console(width=max(console.width, 132))).print(t)
+    table_console(console).print(t)
     console.print(f"day log-growth of the bankroll: {d['log_growth']:+.5f} ± {d['log_growth_se']:.5f} per day "
                   f"(fresh scenarios); {a['exact']['log_growth']:+.5f} on the allocation scenarios", highlight=False)
 
