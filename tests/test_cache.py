@@ -524,3 +524,19 @@ def test_simulate_cached_equals_simulate(tmp_path: Path) -> None:
     assert (hit1, hit2, hit3) == (False, True, False)
     assert digest(s1) == digest(s2) == digest(direct) != digest(s3)
     assert s2.meta["seed"] == 5 and s2.meta["model"] == sim_simulate.MODEL_VERSION
+
+
+def test_a_hit_loads_no_simulator(tmp_path) -> None:
+    """A cache hit reads the entry without importing the race kernels (numba, scipy): the key
+    needs only ``sim.version``, and the simulator is imported on a miss only. Checked in a fresh
+    process after another filled the entry."""
+    code = (
+        "import sys; from tailrace.slate import demo_slate; from tailrace.sim.cache import simulate_cached;"
+        "s, hit = simulate_cached(demo_slate(), 200, 3);"
+        "print(hit, 'tailrace.sim.race' in sys.modules, 'tailrace.sim.simulate' in sys.modules)"
+    )
+    env = {**os.environ, "TAILRACE_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.split() == ["False", "True", "True"]  # a miss simulates
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert again.stdout.split() == ["True", "False", "False"]

@@ -90,15 +90,17 @@ def simulate_cached(
     whether this lookup hit is the second element only, never in ``meta``, so every output that
     carries the meta is the same on a first run and a rerun.
     """
-    from tailrace.sim.simulate import simulate
-
     key = simulation_key(slate, n_scenarios, seed, track=track, params=params, strengths=strengths,
                          history=history, history_weight=history_weight, allow_shift=allow_shift)
     c = cache if cache is not None else default_cache()
-    return c.get_or_create(key, lambda: simulate(slate, n_scenarios, seed, track=track, params=params,
-                                                 strengths=strengths, history=history,
-                                                 history_weight=history_weight, allow_shift=allow_shift,
-                                                 progress=progress, executor=executor))
+
+    def compute() -> Scenarios:  # the simulator (numba kernels, scipy) is imported on a miss only
+        from tailrace.sim.simulate import simulate
+
+        return simulate(slate, n_scenarios, seed, track=track, params=params, strengths=strengths, history=history,
+                        history_weight=history_weight, allow_shift=allow_shift, progress=progress, executor=executor)
+
+    return c.get_or_create(key, compute)
 
 
 def uncached() -> ScenarioCache:
