@@ -21,11 +21,8 @@ Usage: python benchmarks/first_run.py
 from __future__ import annotations
 
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,18 +34,11 @@ ORDER = ("simulate", "optimize", "contest")
 
 def _run(args: list[str], cwd: Path, numba_dir: Path | None, cache_dir: Path) -> tuple[float, float]:
     """(wall s, child CPU s) of one ``tailrace`` process; ``numba_dir`` None: numba's usual cache."""
-    env = dict(os.environ, PYTHONPATH=str(SRC), COLUMNS="120", TAILRACE_CACHE_DIR=str(cache_dir))
+    extra = {"TAILRACE_CACHE_DIR": str(cache_dir)}
     if numba_dir is not None:
-        env["NUMBA_CACHE_DIR"] = str(numba_dir)
-    env.pop("TAILRACE_DASK_SCHEDULER", None)
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "tailrace.cli", *args], env=env, cwd=cwd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if p.returncode != 0:
-        raise SystemExit(f"tailrace {' '.join(args)} exited {p.returncode}:\n{p.stderr[-2000:]}")
-    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        extra["NUMBA_CACHE_DIR"] = str(numba_dir)
+    wall, cpu, _ = wp.run(SRC, args, cwd, env_extra=extra, bytecode=False)  # the environment as given
+    return wall, cpu
 
 
 def main() -> int:

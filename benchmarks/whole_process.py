@@ -164,12 +164,14 @@ def bench_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "tailrace-bench"
 
 
-def run(src: Path, args: list[str], out: Path, cold: bool = False) -> tuple[float, float, str]:
+def run(src: Path, args: list[str], out: Path, cold: bool = False,
+        env_extra: dict[str, str] | None = None, bytecode: bool | None = None) -> tuple[float, float, str]:
     """(wall s, child CPU s, stdout+stderr) of one ``tailrace`` process on ``src``; ``cold``: with a
-    fresh, empty ``TAILRACE_CACHE_DIR``."""
-    env = dict(os.environ, PYTHONPATH=str(src), COLUMNS="120")
+    fresh, empty ``TAILRACE_CACHE_DIR``; ``env_extra``: more environment; ``bytecode``: override
+    ``BYTECODE`` (cached bytecode for the child)."""
+    env = dict(os.environ, PYTHONPATH=str(src), COLUMNS="120", **(env_extra or {}))
     env.pop("TAILRACE_DASK_SCHEDULER", None)
-    if BYTECODE:
+    if BYTECODE if bytecode is None else bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(bench_cache() / "pycache")
     if cold:

@@ -10,14 +10,13 @@ simulator and its cache), below the faces.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from tailrace.sim.cache import ScenarioCache, simulate_cached
-from tailrace.sim.keys import simulation_key
 from tailrace.sim.scenarios import Scenarios
 from tailrace.slate import Slate
 
@@ -105,13 +104,10 @@ def scenario_set(
         The scenarios, their key and whether they came from the cache. The hit flag is not in
         ``scenarios.meta``, so outputs that carry the meta are the same on a first run and a rerun.
     """
-    key = simulation_key(slate, n, seed, track=track, params=params, strengths=strengths, history=history,
-                         history_weight=history_weight, allow_shift=allow_shift)
-    with lock(key) if lock is not None else nullcontext():
-        scen, hit = simulate_cached(slate, n, seed, cache=cache, track=track, params=params, strengths=strengths,
-                                    history=history, history_weight=history_weight, allow_shift=allow_shift,
-                                    progress=progress, executor=executor)
-    return ScenarioSet(scenarios=scen, key=key, hit=bool(hit))
+    scen, hit = simulate_cached(slate, n, seed, cache=cache, track=track, params=params, strengths=strengths,
+                                history=history, history_weight=history_weight, allow_shift=allow_shift,
+                                progress=progress, executor=executor, lock=lock)
+    return ScenarioSet(scenarios=scen, key=scen.meta["cache_key"], hit=bool(hit))
 
 
 def simulate_scenarios(

@@ -111,7 +111,7 @@ import numpy as np
 from tailrace.contest import Contest
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.contest.cv import CVResult, _cv_field, _distinct, cross_validate_cap
-from tailrace.optimize.contest.overlap import in_background
+from tailrace.optimize.contest.overlap import in_background, runs_here
 from tailrace.optimize.contest.paid import _Paid, _PaidStore
 from tailrace.optimize.contest.pool import (
     PoolContext,
@@ -222,7 +222,7 @@ def generate_contest_portfolio(
     cv = cap_place is None or cap_place == "cv"
     # stages that do not depend on each other run side by side (``optimize.contest.overlap``: same bytes);
     # not when a Dask executor runs the field passes
-    side_by_side = executor is None or not getattr(executor, "distributed", False)
+    side_by_side = runs_here(executor)
 
     def draw_fields() -> tuple[Contest, list[Contest] | None, list[Contest] | None]:
         """The selection's field (a mixture of the ensemble's members) and the CV's held-out and fold ones."""

@@ -32,6 +32,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ def simulate_cached(
     allow_shift: bool = False,
     progress: Callable[[int, int], None] | None = None,
     executor: Any = None,
+    lock: Callable[[str], AbstractContextManager[Any]] | None = None,
 ) -> tuple[Scenarios, bool]:
     """``tailrace.sim.simulate.simulate`` through a cache: ``(scenarios, hit)``.
 
@@ -88,7 +90,8 @@ def simulate_cached(
     anywhere) are not part of it. ``cache=None`` uses :func:`default_cache`; :func:`uncached`
     computes every time and keeps nothing. The returned ``meta["cache_key"]`` names the entry;
     whether this lookup hit is the second element only, never in ``meta``, so every output that
-    carries the meta is the same on a first run and a rerun.
+    carries the meta is the same on a first run and a rerun. ``lock(key)``, when given, is a
+    context manager held while the set is fetched or computed (the API's per-key lock).
     """
     key = simulation_key(slate, n_scenarios, seed, track=track, params=params, strengths=strengths,
                          history=history, history_weight=history_weight, allow_shift=allow_shift)
@@ -100,7 +103,8 @@ def simulate_cached(
         return simulate(slate, n_scenarios, seed, track=track, params=params, strengths=strengths, history=history,
                         history_weight=history_weight, allow_shift=allow_shift, progress=progress, executor=executor)
 
-    return c.get_or_create(key, compute)
+    with lock(key) if lock is not None else nullcontext():
+        return c.get_or_create(key, compute)
 
 
 def uncached() -> ScenarioCache:

@@ -18,7 +18,7 @@ from tailrace.contest import Contest, sample_field
 from tailrace.contest.simulate import standings_kernel
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.contest.paid import _Paid, _PaidStore, _split
-from tailrace.optimize.contest.overlap import in_background
+from tailrace.optimize.contest.overlap import in_background, runs_here
 from tailrace.optimize.contest.result import CV_CAPS, MIN_LIVE
 from tailrace.optimize.contest.selection import select_contest_portfolio
 from tailrace.optimize.problem import LineupRules
@@ -188,7 +188,7 @@ def cross_validate_cap(
     # other half: one judge's field in memory at a time
     # with their own contests (and so their own paid stores) the two folds share nothing: fold B
     # runs on the helper thread meanwhile (``optimize.contest.overlap``; the same portfolios)
-    side_by_side = fold_contests is not None and not (executor is not None and executor.distributed)
+    side_by_side = fold_contests is not None and runs_here(executor)
 
     def run_fold(f: int) -> tuple[int, int, dict[int, np.ndarray]]:
         """Fold ``f``'s portfolio per cap, selected on its half; and the other half's bounds."""

@@ -88,6 +88,12 @@ class Pending(Generic[T]):
         return self._value  # type: ignore[return-value]
 
 
+def runs_here(executor: object | None) -> bool:
+    """True unless ``executor`` is a distributed one (Dask): its field passes then run elsewhere,
+    and contest mode's stages stay one after the other here."""
+    return executor is None or not getattr(executor, "distributed", False)
+
+
 def in_background(fn: Callable[[], T], allowed: bool = True) -> Pending[T]:
     """Start ``fn()`` on a helper thread when ``allowed`` and ``concurrent_ok()``; else run it now.
 
