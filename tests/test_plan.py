@@ -312,3 +312,18 @@ def test_plan_on_a_real_slate_from_the_history_grid(tmp_path, real_slates_dir, s
     # without projections and without a history the command stops before any work
     assert main(["plan", "--site", "dk", "--salaries", str(real_slates_dir / "dk_2023_r03_las_vegas.csv"),
                  "--contests", str(_day(tmp_path)), "--bankroll", "100"]) == 2
+
+
+def test_contest_command_on_a_real_slate_from_the_history_grid(tmp_path, real_slates_dir, shared_results_path):
+    """`tailrace contest` takes a real export with no projections as optimize and plan do: the race's
+    grid from --history (Las Vegas 2023: Chase Elliott on the salary file, not on the grid)."""
+    sal, hist = str(real_slates_dir / "dk_2023_r03_las_vegas.csv"), str(shared_results_path)
+    up, out = tmp_path / "up.csv", tmp_path / "contest.json"
+    assert main(["optimize", "--site", "dk", "--salaries", sal, "--history", hist, "--lineups", "2",
+                 "--n-scenarios", "300", "--no-explain", "--out", str(up)]) == 0
+    assert main(["contest", "--site", "dk", "--salaries", sal, "--history", hist, "--portfolio", str(up),
+                 "--n-scenarios", "300", "--field-size", "500", "--json", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert len(res["lineups"]) == 2 and res["portfolio"]["roi"] == res["portfolio"]["roi"]  # a number, not NaN
+    names = {n for lu in res["lineups"] for n in lu["names"]}
+    assert names and "Chase Elliott" not in names

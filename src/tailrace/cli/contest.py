@@ -17,7 +17,7 @@ import numpy as np
 import typer
 
 from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
-                                  load_history)
+                                  is_graph_ref, load_history, slate_and_history)
 from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, command_executor, table_console, dask_option, print_field_facts,
                                   progress_label)
 from rich.console import Console
@@ -82,8 +82,9 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
         loaded = load_scenarios(scenarios, expected_ids=slate.ids)
         return loaded.points, loaded.stage_warnings(), None
     if any(d.start is None for d in slate.drivers):
-        raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (with starts) to simulate",
-                                 field="--projections", fix="add --projections or --scenarios"))
+        raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (with starts) to simulate "
+                                 "(or --history FILE holding this race's grid)",
+                                 field="--projections", fix="add --projections, --history or --scenarios"))
     from tailrace.pipeline import simulate_scenarios
 
     with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
@@ -190,11 +191,17 @@ def register(app: typer.Typer) -> None:
         sharpness = parse_field_sharpness(field_sharpness)
         check_ownership_error(ownership_error)
         check_output_paths({"--json": json_out})
-        slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
+        if scenarios is None and projections is None and history is not None and not is_graph_ref(history):
+            # a real export with no projections: the race's grid from the history, as optimize and plan take it
+            slate, hist = slate_and_history(rules, salaries, None, history, track=track, season=season,
+                                            grid_complete=grid_complete, console=err_console)
+        else:
+            slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
+            hist = load_history(history, slate)
         lineups = _portfolio_lineups(portfolio, slate)
         ex = command_executor(ctx, dask)
         points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                          load_history(history, slate), history_weight, allow_shift, ex)
+                                                          hist, history_weight, allow_shift, ex)
         for w in warnings:
             err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
         contest_warnings: list[str] = []
