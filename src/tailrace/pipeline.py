@@ -29,7 +29,7 @@ from tailrace.outputs import jsonable
 from tailrace.optimize.constraints import ConstraintSpec, ResolvedSpec
 from tailrace.scenario_sets import ScenarioSet, scenario_set, scenario_set_id, simulate_scenarios
 from tailrace.sim.scenarios import Scenarios
-from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
+from tailrace.contest_options import CONTEST_DEFAULTS, ContestOptions
 from tailrace.slate import Slate
 
 __all__ = [
@@ -735,19 +735,17 @@ def parse_field_sharpness(value: Any) -> float | str:
 def contest_from_options(
     slate: Slate,
     points: np.ndarray | None,
+    options: ContestOptions | None = None,
     *,
-    payouts: str | None = None,
-    ownership: str | None = None,
-    field_file: str | None = None,
-    entry_fee: float = DEFAULT_ENTRY_FEE,
-    field_size: int = DEFAULT_FIELD_SIZE,
-    rake: float | None = None,
     seed: np.random.Generator | int | None = 0,
     warnings: list[str] | None = None,
-    field_sharpness: Any = "auto",
-    ownership_error: float | None = None,
+    **given: Any,
 ) -> Any:
     """A Contest from user options (files or parametric), as the CLI and the demo take them.
+
+    ``options`` (default :data:`tailrace.contest_options.CONTEST_DEFAULTS`) with any of its
+    fields ``given`` as keywords (``entry_fee=3``; a None ``rake`` or ``ownership_error`` keeps
+    the default):
 
     Payouts come from ``payouts`` (a file, or ``"double-up"`` / ``"50-50"`` for a cash game's
     flat table, :func:`tailrace.contest.cash_payouts`) or the parametric tournament table;
@@ -762,19 +760,20 @@ def contest_from_options(
     """
     from tailrace.contest import read_field, read_ownership
 
-    pay = payouts_from_options(payouts, entry_fee=entry_fee, field_size=field_size, rake=rake)
-    fld = read_field(field_file, slate) if field_file else None
-    own = read_ownership(ownership, slate, warnings) if ownership else None
-    return contest_from_parts(slate, points, pay, ownership=own, field=fld, entry_fee=entry_fee,
-                              field_size=field_size, rake=rake, seed=seed, warnings=warnings,
-                              field_sharpness=field_sharpness, ownership_error=ownership_error)
+    o = (options or CONTEST_DEFAULTS).with_given(**given)
+    pay = payouts_from_options(o.payouts, entry_fee=o.entry_fee, field_size=o.field_size, rake=o.rake)
+    fld = read_field(o.field_file, slate) if o.field_file else None
+    own = read_ownership(o.ownership, slate, warnings) if o.ownership else None
+    return contest_from_parts(slate, points, pay, ownership=own, field=fld, entry_fee=o.entry_fee,
+                              field_size=o.field_size, rake=o.rake, seed=seed, warnings=warnings,
+                              field_sharpness=o.field_sharpness, ownership_error=o.ownership_error)
 
 
 def payouts_from_options(
     payouts: str | None = None,
     *,
-    entry_fee: float = DEFAULT_ENTRY_FEE,
-    field_size: int = DEFAULT_FIELD_SIZE,
+    entry_fee: float = CONTEST_DEFAULTS.entry_fee,
+    field_size: int = CONTEST_DEFAULTS.field_size,
     rake: float | None = None,
 ) -> Any:
     """The payout table of user options: ``payouts`` (a file, or ``"double-up"`` / ``"50-50"``
@@ -786,9 +785,7 @@ def payouts_from_options(
     PayoutTable
     """
     from tailrace.contest import CASH_GAMES, cash_payouts, parametric_payouts, read_payouts
-    from tailrace.contest.payouts import DEFAULT_RAKE
-
-    rake = DEFAULT_RAKE if rake is None else rake
+    rake = CONTEST_DEFAULTS.rake if rake is None else rake
     problems = []
     if not entry_fee > 0:
         problems.append(Problem(f"entry fee {entry_fee} must be positive", param="entry_fee", fix="e.g. {entry_fee=5}"))
@@ -854,8 +851,8 @@ def contest_from_parts(
     *,
     ownership: np.ndarray | None = None,
     field: Any = None,
-    entry_fee: float = DEFAULT_ENTRY_FEE,
-    field_size: int = DEFAULT_FIELD_SIZE,
+    entry_fee: float = CONTEST_DEFAULTS.entry_fee,
+    field_size: int = CONTEST_DEFAULTS.field_size,
     rake: float | None = None,
     seed: np.random.Generator | int | None = 0,
     warnings: list[str] | None = None,
@@ -873,10 +870,8 @@ def contest_from_parts(
     of the ownership's error (``Contest.ownership_error``; None: ``DEFAULT_SIGMA``, 0.3).
     """
     from tailrace.contest import make_contest
-    from tailrace.contest.ensemble import DEFAULT_SIGMA
-    from tailrace.contest.payouts import DEFAULT_RAKE
 
-    rake = DEFAULT_RAKE if rake is None else rake
+    rake = CONTEST_DEFAULTS.rake if rake is None else rake
     own = ownership
     if own is None and field is None and all(d.ownership is not None for d in slate.drivers):
         own = field_ownership(slate, points, warnings)
@@ -885,4 +880,5 @@ def contest_from_parts(
                         field_size=field_size, rake=rake, payouts=payouts, ownership=own, projections=proj,
                         field=field, rng=seed, field_sharpness=parse_field_sharpness(field_sharpness),
                         driver_names=slate.names,
-                        ownership_error=DEFAULT_SIGMA if ownership_error is None else ownership_error)
+                        ownership_error=CONTEST_DEFAULTS.ownership_error if ownership_error is None
+                        else ownership_error)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tailrace.contest_options import CONTEST_DEFAULTS
+
 
 # Fields of 41 to 43 cars (the 2025 Daytona 500 had 41 starters): both sites publish finish
 # points for 40 places only (DraftKings 40th = 1 point, FanDuel 40th = 1 point), and the
@@ -22,17 +24,14 @@ import numpy as np
 MAX_FIELD = 43
 PUBLISHED_PLACES = 40
 
-# The share of entry fees the site keeps ("rake"): about 13 % in DraftKings NASCAR GPPs
-# (2021-2023 lobby snapshots). Lives here, not in tailrace.contest.payouts (which re-exports it),
-# so the command line can show it in --help without importing the contest simulator.
-DEFAULT_RAKE = 0.13
-# The contest every face assumes when none is described: a $5, 20,000-entry GPP. The one place
-# these defaults live (CLI options, API fields, library keywords and the backtest read them here).
-DEFAULT_ENTRY_FEE = 5.0
-DEFAULT_FIELD_SIZE = 20_000
-# log-sd of the error a user's ownership projection is taken to carry (issue 23): each driver's
-# real ownership = the file's x exp(N(0, 0.3^2)); tailrace.contest.ensemble.DEFAULT_SIGMA
-DEFAULT_OWNERSHIP_ERROR = 0.3
+# The contest every face assumes when none is described ($5, 20,000 entries, 13 % rake, ownership
+# error 0.3): tailrace.contest_options.ContestOptions holds the values, with their sources; these
+# names are kept for the modules that read them here (tailrace.contest.payouts re-exports
+# DEFAULT_RAKE; tailrace.contest.ensemble.DEFAULT_SIGMA is DEFAULT_OWNERSHIP_ERROR).
+DEFAULT_RAKE = CONTEST_DEFAULTS.rake
+DEFAULT_ENTRY_FEE = CONTEST_DEFAULTS.entry_fee
+DEFAULT_FIELD_SIZE = CONTEST_DEFAULTS.field_size
+DEFAULT_OWNERSHIP_ERROR = CONTEST_DEFAULTS.ownership_error
 
 
 def _dk_finish_table() -> tuple[float, ...]:

@@ -7,9 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from tailrace.contest.ensemble import DEFAULT_SIGMA, MAX_SIGMA
-from tailrace.contest.payouts import DEFAULT_RAKE
-from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
+from tailrace.contest.ensemble import MAX_SIGMA
+from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.optimize.constraints import ConstraintSpec, ObjectiveSpec
 from tailrace.outputs import jsonable
 from tailrace.pipeline import ExposureRow, LineupRow
@@ -264,9 +263,9 @@ class ContestSpecIn(BaseModel):
         "tournament", description="tournament: the DraftKings-like table (or `payouts`); double-up / 50-50: a cash "
                                   "game, 44 % / 50 % of entries paid 1.8x the fee (the tournament choice is "
                                   "contest-aware portfolios; for cash games, lower CVaR or the cash-game table)")
-    entry_fee: float = Field(DEFAULT_ENTRY_FEE, gt=0, le=100_000)
-    field_size: int = Field(DEFAULT_FIELD_SIZE, ge=2, le=500_000, strict=True)
-    rake: float = Field(DEFAULT_RAKE, ge=0, lt=1)
+    entry_fee: float = Field(CONTEST_DEFAULTS.entry_fee, gt=0, le=100_000)
+    field_size: int = Field(CONTEST_DEFAULTS.field_size, ge=2, le=500_000, strict=True)
+    rake: float = Field(CONTEST_DEFAULTS.rake, ge=0, lt=1)
     payouts: list[PayoutRow] | None = Field(None, max_length=10_000)
     ownership: dict[str, float] | None = Field(
         None, max_length=60, description="projected ownership in percent by driver name or site ID (drivers left out "
@@ -279,7 +278,7 @@ class ContestSpecIn(BaseModel):
         "field models (ownership x exp(N(0, 0.3^2)), another sampler, sharpness 0.2 and 0.35) that contest mode "
         "hedges across and /contest reports the portfolio's ROI against (contest.field_models)")
     ownership_error: float = Field(
-        DEFAULT_SIGMA, ge=0, le=MAX_SIGMA, allow_inf_nan=False, description="the log-sd of your ownership "
+        CONTEST_DEFAULTS.ownership_error, ge=0, le=MAX_SIGMA, allow_inf_nan=False, description="the log-sd of your ownership "
         "projection's error: each driver's real ownership taken as yours x exp(N(0, s^2)). The ensemble's perturbed "
         "fields, contest mode's selection fields and the fields its ROI estimate is judged on all draw with it. "
         "0.3 (default): each driver off by about 30 %; 0.15 for a sharp projection; 0 if the ownership is the real "
@@ -535,10 +534,10 @@ class BacktestRequest(BaseModel):
                                             "(default upper CVaR 1 %)")
     max_exposure: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
     max_overlap: int | None = Field(None, ge=0, le=6, strict=True, description="HVZ default 3")
-    entry_fee: float = Field(DEFAULT_ENTRY_FEE, gt=0, le=100_000, allow_inf_nan=False)
-    field_size: int = Field(DEFAULT_FIELD_SIZE, ge=2, le=100_000, strict=True, description="entries in the GPP")
+    entry_fee: float = Field(CONTEST_DEFAULTS.entry_fee, gt=0, le=100_000, allow_inf_nan=False)
+    field_size: int = Field(CONTEST_DEFAULTS.field_size, ge=2, le=100_000, strict=True, description="entries in the GPP")
     cash_field_size: int = Field(1_000, ge=2, le=20_000, strict=True, description="entries in the double-up")
-    rake: float | None = Field(None, ge=0, lt=1, allow_inf_nan=False, description=f"GPP rake (default {DEFAULT_RAKE})")
+    rake: float | None = Field(None, ge=0, lt=1, allow_inf_nan=False, description=f"GPP rake (default {CONTEST_DEFAULTS.rake})")
     field_draws: int = Field(10, ge=2, le=50, strict=True, description="independent fields per contest for the ROI")
     n_scenarios: int = Field(5000, ge=100, le=MAX_BACKTEST_SCENARIOS, strict=True)
     seed: int = Field(7, ge=0, le=MAX_SEED, strict=True)
@@ -612,7 +611,7 @@ class PlanRequest(BaseModel):
                                          "contest may expect more field entries holding its drivers than this")
     max_overlap_day: int | None = Field(None, ge=0, le=6, strict=True, description="any two lineups entered in "
                                         "different contests share at most this many drivers")
-    ownership_error: float = Field(DEFAULT_SIGMA, ge=0, le=MAX_SIGMA, allow_inf_nan=False, description="the log-sd "
+    ownership_error: float = Field(CONTEST_DEFAULTS.ownership_error, ge=0, le=MAX_SIGMA, allow_inf_nan=False, description="the log-sd "
                                    "of the contests' ownership error, as /optimize's contest.ownership_error")
     seed: int = Field(1, ge=0, le=MAX_SEED - 2, strict=True)
     track: str | None = Field(None, max_length=100)
@@ -645,7 +644,7 @@ class ReviewRequest(BaseModel):
                              "are taken out of the field before the lineups are placed")
     payouts: list[PayoutRow] | None = Field(None, max_length=10_000, description=(
         "the contest's payout table; default: the parametric table for entry_fee, field size and rake"))
-    entry_fee: float = Field(DEFAULT_ENTRY_FEE, ge=0, le=1e6)
+    entry_fee: float = Field(CONTEST_DEFAULTS.entry_fee, ge=0, le=1e6)
     field_size: int | None = Field(None, ge=2, le=10_000_000, description=(
         "entries, for the parametric table (default: the standings' entries less the user's, plus the lineups)"))
-    rake: float = Field(DEFAULT_RAKE, ge=0, lt=1)
+    rake: float = Field(CONTEST_DEFAULTS.rake, ge=0, lt=1)

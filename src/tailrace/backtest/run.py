@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
+from tailrace.contest_options import CONTEST_DEFAULTS
 
 from tailrace.backtest.inputs import SlateFile, read_grid_slate, synthetic_slate
 from tailrace.backtest.methods import LABELS, METHODS, build_portfolio
@@ -80,8 +80,8 @@ class BacktestOptions:
     methods: tuple[str, ...] = METHODS
     n_scenarios: int = 5000
     seed: int = 7
-    entry_fee: float = DEFAULT_ENTRY_FEE
-    field_size: int = DEFAULT_FIELD_SIZE
+    entry_fee: float = CONTEST_DEFAULTS.entry_fee
+    field_size: int = CONTEST_DEFAULTS.field_size
     rake: float | None = None
     cash_field_size: int = 1_000
     field_draws: int = 40
@@ -175,7 +175,7 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
     on earlier races), and ``params_through`` the last race it saw; default ``DEFAULT_PARAMS``
     (through ``DEFAULT_PARAMS_THROUGH``)."""
     from tailrace.calibration import actual_dk_points
-    from tailrace.contest.payouts import DEFAULT_RAKE, cash_payouts, parametric_payouts
+    from tailrace.contest.payouts import cash_payouts, parametric_payouts
     from tailrace.errors import InputError
     from tailrace.pipeline import contest_from_parts, scenario_set
     from tailrace.sim.history_strength import history_model
@@ -231,7 +231,7 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
     legal = all_lineups(sal, site.roster_size, site.salary_cap)
     if legal.shape[0] == 0:
         return skip("no lineup fits the salary cap")
-    rake = DEFAULT_RAKE if options.rake is None else options.rake
+    rake = CONTEST_DEFAULTS.rake if options.rake is None else options.rake
     gpp_pay = parametric_payouts(options.entry_fee, options.field_size, rake)
     contest = contest_from_parts(slate, scen.points, gpp_pay, entry_fee=options.entry_fee,
                                  field_size=options.field_size, rake=rake, seed=seed)

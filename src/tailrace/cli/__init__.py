@@ -117,11 +117,12 @@ def _global_options(
                                      "--history graph and stored specs; default TAILRACE_GRAPH_URI."),
 ) -> None:
     """NASCAR DFS portfolios aimed at the tail of the score distribution."""
-    from tailrace.cli import options
+    from tailrace.cli.options import CliRun
     from tailrace.startup import preload_numba_blas
 
-    options.GRAPH_URI = graph
-    options.COMMAND = ctx.invoked_subcommand
+    run = ctx.ensure_object(CliRun)  # main's, or a new one when the app is invoked directly
+    run.graph_uri = graph
+    run.command = ctx.invoked_subcommand
     ctx.call_on_close(_close_graph)
     preload_numba_blas()  # a command is about to run: numba's BLAS check without all of scipy.linalg
 
@@ -158,14 +159,15 @@ def _click_kind(exc: BaseException) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user-fixable errors into a message and exit code 2."""
-    from tailrace.cli import options
+    from functools import partial
 
-    options.GRAPH_URI = None  # per run: set by --graph
-    options.COMMAND = None
+    from tailrace.cli.options import CliRun, say_as_flag
+
+    run = CliRun()  # this run's --graph and command, filled by the callback; read here after the command ended
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, standalone_mode=False, obj=run)
     except (InputError, InfeasibleError, TailraceError) as exc:
-        exc = exc.worded(options.say_as_flag)  # the library's parameters as this command's flags
+        exc = exc.worded(partial(say_as_flag, command=run.command))  # the library's parameters as this command's flags
         kind = "infeasible" if isinstance(exc, InfeasibleError) else "error"
         # soft_wrap: no line breaks inside a message (a row number must not land on the next
         # line of a log); escape: a message's own brackets are text, not markup

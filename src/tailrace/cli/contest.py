@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import typer
 
-from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
-                                  is_graph_ref, load_history, slate_and_history)
-from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, command_executor, table_console, dask_option, print_field_facts,
-                                  progress_label)
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, AllowShift, Dask, EntryFee, GridComplete,
+                                  History, HistoryWeight, NScenarios, Rake, Salaries, Season, Site, Track, cli_run,
+                                  command_executor, history_line, is_graph_ref, load_history, print_field_facts,
+                                  progress_label, slate_and_history, table_console)
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE, DEFAULT_OWNERSHIP_ERROR, DEFAULT_RAKE
+from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.textfile import parse_json, read_text_file
@@ -145,96 +145,97 @@ def print_field_models(rows: list[dict] | None) -> None:
         console.print(f"  {100 * r['roi']:+.1f}% ± {100 * r['roi_se']:.1f}  {r['model']}", highlight=False)
 
 
+def contest(
+    ctx: typer.Context,
+    site: Site,
+    salaries: Salaries,
+    portfolio: Path = typer.Option(..., "--portfolio", help="Upload CSV or the optimiser's JSON result."),
+    projections: Path | None = typer.Option(None, "--projections", help="Projections CSV (to simulate, model ownership)."),
+    scenarios: Path | None = typer.Option(None, "--scenarios", help="Scenario matrix (.npz or .csv) with site IDs."),
+    track: Track = None,
+    allow_shift: AllowShift = False,
+    grid_complete: GridComplete = False,
+    season: Season = None,
+    history: History = None,
+    history_weight: HistoryWeight = None,
+    n_scenarios: NScenarios = 10_000,
+    seed: int = typer.Option(1, "--seed", help="Seed for the simulation and the sampled field."),
+    payouts: Path | None = typer.Option(None, "--payouts", help="Payout table (CSV or JSON), or double-up / 50-50 for a cash game (44 % / 50 % of entries paid 1.8x the fee)."),
+    entry_fee: EntryFee = CONTEST_DEFAULTS.entry_fee,
+    field_size: int = typer.Option(CONTEST_DEFAULTS.field_size, "--field-size", help="Total entries, ours included."),
+    rake: Rake = CONTEST_DEFAULTS.rake,
+    ownership: Path | None = typer.Option(None, "--ownership", help="Projected ownership CSV (id/name, ownership %)."),
+    field: Path | None = typer.Option(None, "--field", help="Real field lineups (rows of site IDs)."),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable report here."),
+    field_sharpness: str = typer.Option("auto", "--field-sharpness", help=FIELD_SHARPNESS_HELP + " Here the "
+                                        "figures are against the plain field, and the portfolio's ROI against "
+                                        "each field model of the ensemble is shown beside them."),
+    ownership_error: float = typer.Option(CONTEST_DEFAULTS.ownership_error, "--ownership-error",
+                                          help=OWNERSHIP_ERROR_HELP + " Here: the ensemble's perturbed fields."),
+    dask: Dask = None,
+) -> None:
+    """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
+    from tailrace.cli.options import site_rules
+    from tailrace.contest import simulate
+    from tailrace.pipeline import contest_facts, contest_from_options, field_model_figures, parse_field_sharpness
+    from tailrace.slate import read_slate
+
+    graph_uri = cli_run(ctx).graph_uri
+    rules = site_rules(site)
+    from tailrace.contest.ensemble import check_ownership_error
+
+    sharpness = parse_field_sharpness(field_sharpness)
+    check_ownership_error(ownership_error)
+    check_output_paths({"--json": json_out})
+    if scenarios is None and projections is None and history is not None and not is_graph_ref(history):
+        # a real export with no projections: the race's grid from the history, as optimize and plan take it
+        slate, hist = slate_and_history(rules, salaries, None, history, track=track, season=season,
+                                        grid_complete=grid_complete, console=err_console,
+                                        graph_uri=graph_uri)
+    else:
+        slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
+        hist = load_history(history, slate, graph_uri=graph_uri)
+    lineups = _portfolio_lineups(portfolio, slate)
+    ex = command_executor(ctx, dask)
+    points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,
+                                                      hist, history_weight, allow_shift, ex)
+    for w in warnings:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    contest_warnings: list[str] = []
+    with err_console.status("building the contest field ..."):
+        the_contest = contest_from_options(slate, points, CONTEST_DEFAULTS.with_given(
+            payouts=str(payouts) if payouts else None, ownership=str(ownership) if ownership else None,
+            field_file=str(field) if field else None, entry_fee=entry_fee, field_size=field_size, rake=rake,
+            field_sharpness=sharpness, ownership_error=ownership_error,
+        ), seed=np.random.default_rng([seed, 7]), warnings=contest_warnings)
+    if the_contest.report is not None:
+        contest_warnings += [f"ownership: {p}" for p in the_contest.report.problems]
+    for w in contest_warnings:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    warnings = warnings + contest_warnings
+    if lineups.shape[0] >= the_contest.field_size:
+        raise InputError(Problem(f"{lineups.shape[0]} lineups do not fit a {the_contest.field_size}-entry contest",
+                                 field="--field-size", fix="raise --field-size"))
+    with Progress(TextColumn(progress_label("simulating the contest", ex)), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task("scenarios", total=points.shape[0])
+        result = simulate(the_contest, points, lineups, executor=ex,
+                          progress=lambda d, t: bar.update(task, completed=d, total=t))
+    facts = contest_facts(the_contest, slate)
+    if the_contest.alternatives:
+        with err_console.status(progress_label("the portfolio against the other field models ...", ex)):
+            facts["field_models"] = field_model_figures(the_contest, result, points, lineups, ex)
+    print_summary(result, lineups, slate)
+    print_field_facts(facts, console)
+    print_field_models(facts.get("field_models"))
+    if json_out is not None:
+        report = result_json(result, lineups, slate, the_contest, warnings)
+        report["contest"].update(facts)
+        report["history"] = history_meta
+        atomic_write_text(json_out, json.dumps(report, indent=2, allow_nan=False))
+        console.print(f"wrote the report to {json_out}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the `contest` command to the app."""
-
-    @app.command("contest")
-    def contest(
-        ctx: typer.Context,
-        site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
-        salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
-        portfolio: Path = typer.Option(..., "--portfolio", help="Upload CSV or the optimiser's JSON result."),
-        projections: Path | None = typer.Option(None, "--projections", help="Projections CSV (to simulate, model ownership)."),
-        scenarios: Path | None = typer.Option(None, "--scenarios", help="Scenario matrix (.npz or .csv) with site IDs."),
-        track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
-        allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
-        grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
-        season: int | None = typer.Option(None, "--season", min=1948, max=2100, help=SEASON_HELP),
-        history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
-        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
-                                                    help=HISTORY_WEIGHT_HELP),
-        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios to simulate."),
-        seed: int = typer.Option(1, "--seed", help="Seed for the simulation and the sampled field."),
-        payouts: Path | None = typer.Option(None, "--payouts", help="Payout table (CSV or JSON), or double-up / 50-50 for a cash game (44 % / 50 % of entries paid 1.8x the fee)."),
-        entry_fee: float = typer.Option(DEFAULT_ENTRY_FEE, "--entry-fee", help="Entry fee in dollars."),
-        field_size: int = typer.Option(DEFAULT_FIELD_SIZE, "--field-size", help="Total entries, ours included."),
-        rake: float = typer.Option(DEFAULT_RAKE, "--rake", help="Share of fees the site keeps."),
-        ownership: Path | None = typer.Option(None, "--ownership", help="Projected ownership CSV (id/name, ownership %)."),
-        field: Path | None = typer.Option(None, "--field", help="Real field lineups (rows of site IDs)."),
-        json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable report here."),
-        field_sharpness: str = typer.Option("auto", "--field-sharpness", help=FIELD_SHARPNESS_HELP + " Here the "
-                                            "figures are against the plain field, and the portfolio's ROI against "
-                                            "each field model of the ensemble is shown beside them."),
-        ownership_error: float = typer.Option(DEFAULT_OWNERSHIP_ERROR, "--ownership-error",
-                                              help=OWNERSHIP_ERROR_HELP + " Here: the ensemble's perturbed fields."),
-        dask: str | None = dask_option(),
-    ) -> None:
-        """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
-        from tailrace.cli.options import site_rules
-        from tailrace.contest import simulate
-        from tailrace.pipeline import contest_facts, contest_from_options, field_model_figures, parse_field_sharpness
-        from tailrace.slate import read_slate
-
-        rules = site_rules(site)
-        from tailrace.contest.ensemble import check_ownership_error
-
-        sharpness = parse_field_sharpness(field_sharpness)
-        check_ownership_error(ownership_error)
-        check_output_paths({"--json": json_out})
-        if scenarios is None and projections is None and history is not None and not is_graph_ref(history):
-            # a real export with no projections: the race's grid from the history, as optimize and plan take it
-            slate, hist = slate_and_history(rules, salaries, None, history, track=track, season=season,
-                                            grid_complete=grid_complete, console=err_console)
-        else:
-            slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-            hist = load_history(history, slate)
-        lineups = _portfolio_lineups(portfolio, slate)
-        ex = command_executor(ctx, dask)
-        points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                          hist, history_weight, allow_shift, ex)
-        for w in warnings:
-            err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
-        contest_warnings: list[str] = []
-        with err_console.status("building the contest field ..."):
-            the_contest = contest_from_options(
-                slate, points, payouts=str(payouts) if payouts else None,
-                ownership=str(ownership) if ownership else None, field_file=str(field) if field else None,
-                entry_fee=entry_fee, field_size=field_size, rake=rake, seed=np.random.default_rng([seed, 7]),
-                warnings=contest_warnings, field_sharpness=sharpness, ownership_error=ownership_error,
-            )
-        if the_contest.report is not None:
-            contest_warnings += [f"ownership: {p}" for p in the_contest.report.problems]
-        for w in contest_warnings:
-            err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
-        warnings = warnings + contest_warnings
-        if lineups.shape[0] >= the_contest.field_size:
-            raise InputError(Problem(f"{lineups.shape[0]} lineups do not fit a {the_contest.field_size}-entry contest",
-                                     field="--field-size", fix="raise --field-size"))
-        with Progress(TextColumn(progress_label("simulating the contest", ex)), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err_console, transient=True) as bar:
-            task = bar.add_task("scenarios", total=points.shape[0])
-            result = simulate(the_contest, points, lineups, executor=ex,
-                              progress=lambda d, t: bar.update(task, completed=d, total=t))
-        facts = contest_facts(the_contest, slate)
-        if the_contest.alternatives:
-            with err_console.status(progress_label("the portfolio against the other field models ...", ex)):
-                facts["field_models"] = field_model_figures(the_contest, result, points, lineups, ex)
-        print_summary(result, lineups, slate)
-        print_field_facts(facts, console)
-        print_field_models(facts.get("field_models"))
-        if json_out is not None:
-            report = result_json(result, lineups, slate, the_contest, warnings)
-            report["contest"].update(facts)
-            report["history"] = history_meta
-            atomic_write_text(json_out, json.dumps(report, indent=2, allow_nan=False))
-            console.print(f"wrote the report to {json_out}")
+    app.command("contest")(contest)

@@ -15,34 +15,35 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line, load_history, table_console
-from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
+from tailrace.cli.options import MAX_SCENARIOS, HistoryWeight, cli_run, history_line, load_history, table_console
+
+
+def demo(
+    ctx: typer.Context,
+    out: Path = typer.Option(Path("out"), help="Folder for the upload CSV and JSON results."),
+    n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=1000, max=MAX_SCENARIOS, help="Scenarios to optimise on."),
+    seed: int = typer.Option(7, help="Random seed (the fresh evaluation set uses seed + 1)."),
+    lineups: int = typer.Option(20, min=1, max=150, help="Lineups in the tournament portfolio."),
+    history: str | None = typer.Option(
+        None, "--history",
+        help="Race results CSV to fit ratings on and blend with the projections; 'demo' for the bundled "
+             "made-up season of the demo drivers."),
+    history_weight: HistoryWeight = None,
+) -> None:
+    """Run the whole pipeline on the bundled demo slate."""
+    run_demo(out=out, n_scenarios=n_scenarios, seed=seed, n_lineups=lineups, history=history,
+             history_weight=history_weight, graph_uri=cli_run(ctx).graph_uri)
 
 
 def register(app: typer.Typer) -> None:
     """Add `tailrace demo` to the app."""
-
-    @app.command("demo")
-    def demo(
-        out: Path = typer.Option(Path("out"), help="Folder for the upload CSV and JSON results."),
-        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=1000, max=MAX_SCENARIOS, help="Scenarios to optimise on."),
-        seed: int = typer.Option(7, help="Random seed (the fresh evaluation set uses seed + 1)."),
-        lineups: int = typer.Option(20, min=1, max=150, help="Lineups in the tournament portfolio."),
-        history: str | None = typer.Option(
-            None, "--history",
-            help="Race results CSV to fit ratings on and blend with the projections; 'demo' for the bundled "
-                 "made-up season of the demo drivers."),
-        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
-                                                    help=HISTORY_WEIGHT_HELP),
-    ) -> None:
-        """Run the whole pipeline on the bundled demo slate."""
-        run_demo(out=out, n_scenarios=n_scenarios, seed=seed, n_lineups=lineups, history=history,
-                 history_weight=history_weight)
+    app.command("demo")(demo)
 
 
 def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: str | None = None,
-             history_weight: float | None = None) -> None:
-    """Slate -> scenarios -> tail table -> portfolio -> upload CSV -> contest figures."""
+             history_weight: float | None = None, graph_uri: str | None = None) -> None:
+    """Slate -> scenarios -> tail table -> portfolio -> upload CSV -> contest figures (``graph_uri``:
+    the graph of ``--history graph``, as ``options.graph_connection`` takes it)."""
     if out.exists() and not out.is_dir():
         from tailrace.errors import InputError, Problem
 
@@ -69,7 +70,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
         from importlib.resources import files
 
         path = Path(str(files("tailrace") / "data" / "demo" / "history.csv")) if history == "demo" else Path(history)
-        hist = load_history(path)
+        hist = load_history(path, graph_uri=graph_uri)
 
     console = Console()
     t0 = time.perf_counter()
@@ -126,7 +127,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     upload = write_upload(out / "dk_upload.csv", run.lineups, slate)
     atomic_write_text(out / "portfolio.json", json.dumps(run.result.to_json(), indent=2, sort_keys=True) + "\n")
 
-    contest = contest_from_options(slate, scen.points, entry_fee=DEFAULT_ENTRY_FEE, field_size=DEFAULT_FIELD_SIZE, seed=seed)
+    contest = contest_from_options(slate, scen.points, seed=seed)  # the default contest (CONTEST_DEFAULTS)
     lu = np.array(run.lineups, dtype=np.int64)
     res = simulate_contest(contest, fresh.points, lu)
     print_summary(res, lu, slate)

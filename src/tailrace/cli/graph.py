@@ -23,14 +23,14 @@ graph_app = typer.Typer(help="The graph database: race history and stored constr
 GRAPH_HELP = "Graph URI (bolt:// or neo4j://); default TAILRACE_GRAPH_URI."
 
 
-def _conn(graph: str | None, what: str):
-    if graph:
-        options.GRAPH_URI = graph
-    return options.graph_connection(required_by=what)
+def _conn(ctx: typer.Context, graph: str | None, what: str):
+    """The graph of the subcommand's ``--graph``, else of ``tailrace --graph``, else TAILRACE_GRAPH_URI."""
+    return options.graph_connection(required_by=what, graph_uri=graph or options.cli_run(ctx).graph_uri)
 
 
 @graph_app.command("load")
 def load(
+    ctx: typer.Context,
     history: Path = typer.Option(..., "--history", help="Race results CSV to import (README: Race history file)."),
     graph: str | None = typer.Option(None, "--graph", help=GRAPH_HELP),
     batch: int = typer.Option(32, "--batch", min=1, max=100_000, help="Rows per UNWIND write (Neo4j: 2000 is fine)."),
@@ -39,7 +39,7 @@ def load(
     from tailrace.store.graph.history import graph_counts, load_history
     from tailrace.textfile import read_text_file
 
-    conn = _conn(graph, "tailrace graph load")
+    conn = _conn(ctx, graph, "tailrace graph load")
     text = read_text_file(history, str(history), param="history")
     rep = load_history(conn, text, str(history), batch=batch)
     counts = graph_counts(conn)
@@ -52,6 +52,7 @@ def load(
 
 @graph_app.command("save-spec")
 def save_spec(
+    ctx: typer.Context,
     spec: Path = typer.Argument(..., help="ConstraintSpec file (JSON or YAML)."),
     name: str | None = typer.Option(None, "--name", help="Name to find it by (tailrace optimize --spec NAME)."),
     graph: str | None = typer.Option(None, "--graph", help=GRAPH_HELP),
@@ -61,17 +62,17 @@ def save_spec(
     from tailrace.store.graph.specs import GraphSpecStore
 
     s = ConstraintSpec.load(spec)
-    conn = _conn(graph, "tailrace graph save-spec")
+    conn = _conn(ctx, graph, "tailrace graph save-spec")
     spid = GraphSpecStore(conn).put_spec(s.model_dump(mode="json"), name)
     console.print(f"stored {spec} as {spid}" + (f" (name '{name}')" if name else ""), highlight=False)
 
 
 @graph_app.command("specs")
-def specs(graph: str | None = typer.Option(None, "--graph", help=GRAPH_HELP)) -> None:
+def specs(ctx: typer.Context, graph: str | None = typer.Option(None, "--graph", help=GRAPH_HELP)) -> None:
     """List the specs stored in the graph, newest first: id, name, objective, lineups."""
     from tailrace.store.graph.specs import GraphSpecStore
 
-    conn = _conn(graph, "tailrace graph specs")
+    conn = _conn(ctx, graph, "tailrace graph specs")
     for row in GraphSpecStore(conn).list_specs():
         sp = row["spec"]
         console.print(f"{row['id']}  {row['name'] or '-'}  {sp.get('objective', {}).get('kind')}  "

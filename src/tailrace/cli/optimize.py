@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
-                                  fill_team_and_make, load_spec, site_rules, slate_and_history)
-from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, command_executor, table_console, dask_option, is_graph_ref, print_estimate,
-                                  print_field_facts, progress_label)
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, AllowShift, Dask, GridComplete, History,
+                                  HistoryWeight, NScenarios, Salaries, Season, Site, Track, cli_run, command_executor,
+                                  fill_team_and_make, history_line, is_graph_ref, load_spec, print_estimate,
+                                  print_field_facts, progress_label, site_rules, slate_and_history, table_console)
+from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.errors import InputError, Problem
-from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE, DEFAULT_OWNERSHIP_ERROR
 
 if TYPE_CHECKING:  # the pipeline (numpy and the rest) is imported when a command runs, not for --help
     from tailrace.pipeline import OptimizeResult
@@ -49,10 +49,13 @@ def _spec_from(
     min_salary: int | None,
     lock: list[str] | None,
     exclude: list[str] | None,
+    graph_uri: str | None = None,
 ):
+    """The ConstraintSpec of ``--spec`` (a file, or a spec stored in the graph of ``graph_uri``)
+    with the flags given laid over it."""
     from tailrace.optimize.constraints import ConstraintSpec
 
-    base = load_spec(spec_path) if spec_path is not None else ConstraintSpec()
+    base = load_spec(spec_path, graph_uri=graph_uri) if spec_path is not None else ConstraintSpec()
     obj: dict[str, Any] = {}
     if objective is not None:
         obj["kind"] = objective
@@ -154,174 +157,214 @@ def print_portfolio_table(result: OptimizeResult) -> None:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
 
 
+# Mode contest's flags: the contest the lineups are picked for (defaults: CONTEST_DEFAULTS).
+Payouts = Annotated[Path | None, typer.Option(
+    "--payouts", help="Contest mode: payout table (CSV or JSON), or double-up / 50-50 for a cash game.")]
+EntryFee = Annotated[float, typer.Option("--entry-fee", help="Contest mode: entry fee (parametric payouts).")]
+FieldSize = Annotated[int, typer.Option("--field-size", help="Contest mode: entries in the contest.")]
+Rake = Annotated[float | None, typer.Option("--rake", help="Contest mode: site rake (default 0.13).")]
+Ownership = Annotated[Path | None, typer.Option("--ownership", help="Contest mode: ownership CSV (percent).")]
+Field = Annotated[Path | None, typer.Option("--field", help="Contest mode: real field lineups (CSV).")]
+ContestCap = Annotated[int | None, typer.Option(
+    "--contest-cap", min=1,
+    help="Contest mode: cap the top prizes at this place inside the selection (1 = no cap); "
+         "default: chosen by cross-validation on the optimisation scenarios.")]
+FieldSharpness = Annotated[str, typer.Option("--field-sharpness", help="Contest mode: " + FIELD_SHARPNESS_HELP)]
+OwnershipError = Annotated[float, typer.Option("--ownership-error", help="Contest mode: " + OWNERSHIP_ERROR_HELP)]
+MaxDuplicates = Annotated[float | None, typer.Option(
+    "--max-duplicates",
+    help="Contest mode: no lineup whose expected duplicates (field entries holding the same drivers) "
+         "exceed this enters the pool; e.g. 1.")]
+
+
+def optimize(
+    ctx: typer.Context,
+    site: Site,
+    salaries: Salaries,
+    projections: Path | None = typer.Option(
+        None, "--projections", help="Projections CSV (name, start, ...); needed only to simulate."
+    ),
+    scenarios: Path | None = typer.Option(
+        None, "--scenarios", help="Scenario matrix (.npz or .csv) whose driver IDs are the site IDs."
+    ),
+    track: Track = None,
+    allow_shift: AllowShift = False,
+    grid_complete: GridComplete = False,
+    season: Season = None,
+    history: History = None,
+    history_weight: HistoryWeight = None,
+    n_scenarios: NScenarios = 10_000,
+    seed: int = typer.Option(1, "--seed", help="Simulation seed (the fresh validation set uses seed+1)."),
+    objective: str | None = typer.Option(
+        None, "--objective", help="mean | lower-cvar | upper-cvar | blend | target-prob (default upper-cvar)."
+    ),
+    alpha: float | None = typer.Option(None, "--alpha", help="Lower-CVaR level (default 0.2)."),
+    beta: float | None = typer.Option(None, "--beta", help="Upper-CVaR level (default 0.01)."),
+    target: float | None = typer.Option(None, "--target", help="Target score for target-prob."),
+    blend: str | None = typer.Option(
+        None, "--blend", help='Blend terms, e.g. "0.7:upper-cvar:0.01,0.3:upper-cvar:0.05".'
+    ),
+    lineups: int | None = typer.Option(None, "--lineups", help="Number of lineups, 1-150 (default 1)."),
+    mode: str | None = typer.Option(
+        None, "--mode", help="independent | marginal | contest (default independent). Tournaments: contest "
+        "(marginal expected profit against a sampled field); cash games: contest with --payouts double-up."
+    ),
+    max_exposure: float | None = typer.Option(None, "--max-exposure", help="Global max exposure, 0-1."),
+    max_overlap: int | None = typer.Option(None, "--max-overlap", help="Max drivers two lineups share."),
+    min_salary: int | None = typer.Option(None, "--min-salary", help="Minimum salary a lineup uses."),
+    lock: list[str] | None = typer.Option(None, "--lock", help="Driver (name or ID) in every lineup; repeatable."),
+    exclude: list[str] | None = typer.Option(None, "--exclude", help="Driver to leave out; repeatable."),
+    spec: Path | None = typer.Option(None, "--spec", help="ConstraintSpec file (JSON or YAML), or a spec's "
+                                     "name in the graph when one is configured."),
+    out: Path | None = typer.Option(None, "--out", help="Write the site's upload CSV here."),
+    entries: Path | None = typer.Option(
+        None, "--entries", help="A DKEntries.csv to fill (written to --out instead of a plain upload)."
+    ),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable result here."),
+    explain: bool = typer.Option(True, "--explain/--no-explain", help="Add explanations per lineup."),
+    explain_binding: int = typer.Option(
+        1, "--explain-binding", min=0, help="Lineups (from the first) whose binding constraints are re-solved."
+    ),
+    time_limit: float | None = typer.Option(None, "--time-limit", min=0.01, help="Seconds per lineup search (> 0)."),
+    payouts: Payouts = None,
+    entry_fee: EntryFee = CONTEST_DEFAULTS.entry_fee,
+    field_size: FieldSize = CONTEST_DEFAULTS.field_size,
+    rake: Rake = None,
+    ownership: Ownership = None,
+    field: Field = None,
+    contest_cap: ContestCap = None,
+    field_sharpness: FieldSharpness = "auto",
+    ownership_error: OwnershipError = CONTEST_DEFAULTS.ownership_error,
+    max_duplicates: MaxDuplicates = None,
+    dask: Dask = None,
+) -> None:
+    """Build lineups that maximise a tail objective under your constraints."""
+    from tailrace.contest.ensemble import check_ownership_error
+    from tailrace.optimize.contest.duplicates import check_max_duplicates
+    from tailrace.outputs import check_output_paths
+    from tailrace.pipeline import parse_field_sharpness
+
+    graph_uri = cli_run(ctx).graph_uri
+    rules = site_rules(site)
+    sharpness = parse_field_sharpness(field_sharpness)
+    check_ownership_error(ownership_error)  # before any work
+    the_spec = _spec_from(
+        spec, objective=objective, alpha=alpha, beta=beta, target=target, blend=blend, lineups=lineups,
+        mode=mode, max_exposure=max_exposure, max_overlap=max_overlap, min_salary=min_salary,
+        lock=lock, exclude=exclude, graph_uri=graph_uri,
+    )
+    check_output_paths({"--out": out, "--json": json_out})
+    check_max_duplicates(max_duplicates, the_spec.mode)  # before any simulation
+    ex = command_executor(ctx, dask)
+    if entries is not None and out is None:
+        raise InputError(Problem("--entries needs --out (where to write the filled file)", field="--out",
+                                 fix="add --out DKEntries_filled.csv"))
+    slate, scen, fresh, reason = _slate_and_scenarios(
+        rules, salaries, projections, scenarios, the_spec, track=track, allow_shift=allow_shift,
+        grid_complete=grid_complete, season=season, history=history, history_weight=history_weight,
+        n_scenarios=n_scenarios, seed=seed, executor=ex, graph_uri=graph_uri)
+    contest_options = CONTEST_DEFAULTS.with_given(
+        payouts=str(payouts) if payouts else None, ownership=str(ownership) if ownership else None,
+        field_file=str(field) if field else None, entry_fee=entry_fee, field_size=field_size, rake=rake,
+        field_sharpness=sharpness, ownership_error=ownership_error)
+    contest, contest_warnings = _contest_for(slate, scen, the_spec, contest_options, seed)
+    run = _run(slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
+               explain_binding=explain_binding, time_limit=time_limit, contest=contest, executor=ex,
+               contest_cap=contest_cap, max_duplicates=max_duplicates)
+    result = run.result.model_copy(update={"warnings": [f"contest: {w}" for w in contest_warnings]
+                                                       + run.result.warnings})
+    print_portfolio_table(result)
+    _write_outputs(run, result, slate, out=out, entries=entries, json_out=json_out)
+
+
+def _slate_and_scenarios(rules, salaries: Path, projections: Path | None, scenarios: Path | None, the_spec, *,
+                         track: str | None, allow_shift: bool, grid_complete: bool, season: int | None,
+                         history: Path | None, history_weight: float | None, n_scenarios: int, seed: int,
+                         executor, graph_uri: str | None):  # -> (Slate, Scenarios, Scenarios | None, str | None)
+    """The slate and its scenarios: ``--scenarios FILE`` (no fresh set, and the reason), or two
+    simulated sets, seeds ``seed`` and ``seed + 1``, through the scenario cache. The slate comes
+    back with teams and makes filled for the spec's rules."""
+    from tailrace.pipeline import simulate_scenarios
+    from tailrace.slate import read_slate
+
+    if scenarios is not None:
+        from tailrace.sim.io import load_scenarios
+
+        if history is not None:
+            raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
+                                     field="--history", fix="drop --history, or drop --scenarios to simulate"))
+
+        slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
+        scen = load_scenarios(scenarios, expected_ids=slate.ids)
+        slate = fill_team_and_make(slate, the_spec, graph_uri=graph_uri)
+        return slate, scen, None, (
+            "an external scenario matrix has no independent fresh set; simulate (--projections) to get one"
+        )
+    if projections is None and (history is None or is_graph_ref(history)):
+        raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (or --history "
+                                 "FILE holding this race's grid) to simulate",
+                                 field="--projections", fix="add --projections, --history or --scenarios"))
+    # the slate from the projections, or this race's grid from the history
+    slate, hist = slate_and_history(rules, salaries, projections, history, track=track, season=season,
+                                    grid_complete=grid_complete, console=err_console, graph_uri=graph_uri)
+    with err_console.status(progress_label(f"simulating {n_scenarios:,} races (seed {seed}) ...", executor)):
+        scen = simulate_scenarios(slate, n_scenarios, seed, track=track, history=hist,
+                                  history_weight=history_weight, allow_shift=allow_shift, executor=executor)
+        fresh = simulate_scenarios(slate, n_scenarios, seed + 1, track=track, history=hist,
+                                   history_weight=history_weight, allow_shift=allow_shift, executor=executor)
+    line = history_line(scen.meta)
+    if line:
+        err_console.print(line, highlight=False)
+    slate = fill_team_and_make(slate, the_spec, hist, graph_uri=graph_uri)  # for team / manufacturer rules
+    return slate, scen, fresh, None
+
+
+def _contest_for(slate, scen, the_spec, options, seed: int):  # -> (Contest | None, list[str])
+    """Mode contest's contest (``pipeline.contest_from_options``, the field sampled with ``seed``)
+    and the warnings building it raised; (None, []) in the other modes."""
+    from tailrace.pipeline import contest_from_options
+
+    contest_warnings: list[str] = []
+    if the_spec.mode != "contest":
+        return None, contest_warnings
+    with err_console.status("building the contest field ..."):
+        contest = contest_from_options(slate, scen.points, options, seed=seed, warnings=contest_warnings)
+    return contest, contest_warnings
+
+
+def _run(slate, scen, the_spec, *, explain_binding: int, **kw):  # -> OptimizeRun
+    """``pipeline.run_optimize``, with a progress bar when the portfolio has more than one lineup."""
+    from tailrace.pipeline import run_optimize
+
+    if the_spec.n_lineups <= 1:
+        return run_optimize(slate, scen, the_spec, binding_limit=explain_binding, **kw)
+    with Progress(
+        TextColumn("building portfolio"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    ) as bar:
+        task = bar.add_task("lineups", total=the_spec.n_lineups)
+        return run_optimize(slate, scen, the_spec, binding_limit=explain_binding,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total), **kw)
+
+
+def _write_outputs(run, result: OptimizeResult, slate, *, out: Path | None, entries: Path | None,
+                   json_out: Path | None) -> None:
+    """The upload CSV (or the filled DKEntries file) to ``out`` and the JSON result to ``json_out``."""
+    from tailrace.export import fill_dk_entries, write_upload
+    from tailrace.outputs import atomic_write_text
+
+    if out is not None:
+        if entries is not None:
+            fill_dk_entries(entries, run.lineups, slate, out)
+            console.print(f"filled {len(run.lineups)} entries of {entries} into {out}")
+        else:
+            write_upload(out, run.lineups, slate)
+            console.print(f"wrote {len(run.lineups)} lineup(s) to {out}")
+    if json_out is not None:
+        atomic_write_text(json_out, json.dumps(result.to_json(), indent=2, allow_nan=False))
+        console.print(f"wrote the result to {json_out}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the `optimize` command to the app."""
-
-    @app.command("optimize")
-    def optimize(
-        ctx: typer.Context,
-        site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
-        salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
-        projections: Path | None = typer.Option(
-            None, "--projections", help="Projections CSV (name, start, ...); needed only to simulate."
-        ),
-        scenarios: Path | None = typer.Option(
-            None, "--scenarios", help="Scenario matrix (.npz or .csv) whose driver IDs are the site IDs."
-        ),
-        track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
-        allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
-        grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
-        season: int | None = typer.Option(None, "--season", min=1948, max=2100, help=SEASON_HELP),
-        history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
-        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
-                                                    help=HISTORY_WEIGHT_HELP),
-        n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios to simulate."),
-        seed: int = typer.Option(1, "--seed", help="Simulation seed (the fresh validation set uses seed+1)."),
-        objective: str | None = typer.Option(
-            None, "--objective", help="mean | lower-cvar | upper-cvar | blend | target-prob (default upper-cvar)."
-        ),
-        alpha: float | None = typer.Option(None, "--alpha", help="Lower-CVaR level (default 0.2)."),
-        beta: float | None = typer.Option(None, "--beta", help="Upper-CVaR level (default 0.01)."),
-        target: float | None = typer.Option(None, "--target", help="Target score for target-prob."),
-        blend: str | None = typer.Option(
-            None, "--blend", help='Blend terms, e.g. "0.7:upper-cvar:0.01,0.3:upper-cvar:0.05".'
-        ),
-        lineups: int | None = typer.Option(None, "--lineups", help="Number of lineups, 1-150 (default 1)."),
-        mode: str | None = typer.Option(
-            None, "--mode", help="independent | marginal | contest (default independent). Tournaments: contest "
-            "(marginal expected profit against a sampled field); cash games: contest with --payouts double-up."
-        ),
-        max_exposure: float | None = typer.Option(None, "--max-exposure", help="Global max exposure, 0-1."),
-        max_overlap: int | None = typer.Option(None, "--max-overlap", help="Max drivers two lineups share."),
-        min_salary: int | None = typer.Option(None, "--min-salary", help="Minimum salary a lineup uses."),
-        lock: list[str] | None = typer.Option(None, "--lock", help="Driver (name or ID) in every lineup; repeatable."),
-        exclude: list[str] | None = typer.Option(None, "--exclude", help="Driver to leave out; repeatable."),
-        spec: Path | None = typer.Option(None, "--spec", help="ConstraintSpec file (JSON or YAML), or a spec's "
-                                         "name in the graph when one is configured."),
-        out: Path | None = typer.Option(None, "--out", help="Write the site's upload CSV here."),
-        entries: Path | None = typer.Option(
-            None, "--entries", help="A DKEntries.csv to fill (written to --out instead of a plain upload)."
-        ),
-        json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable result here."),
-        explain: bool = typer.Option(True, "--explain/--no-explain", help="Add explanations per lineup."),
-        explain_binding: int = typer.Option(
-            1, "--explain-binding", min=0, help="Lineups (from the first) whose binding constraints are re-solved."
-        ),
-        time_limit: float | None = typer.Option(None, "--time-limit", min=0.01, help="Seconds per lineup search (> 0)."),
-        payouts: Path | None = typer.Option(None, "--payouts", help="Contest mode: payout table (CSV or JSON), or double-up / 50-50 for a cash game."),
-        entry_fee: float = typer.Option(DEFAULT_ENTRY_FEE, "--entry-fee", help="Contest mode: entry fee (parametric payouts)."),
-        field_size: int = typer.Option(DEFAULT_FIELD_SIZE, "--field-size", help="Contest mode: entries in the contest."),
-        rake: float | None = typer.Option(None, "--rake", help="Contest mode: site rake (default 0.13)."),
-        ownership: Path | None = typer.Option(None, "--ownership", help="Contest mode: ownership CSV (percent)."),
-        field: Path | None = typer.Option(None, "--field", help="Contest mode: real field lineups (CSV)."),
-        contest_cap: int | None = typer.Option(
-            None, "--contest-cap", min=1,
-            help="Contest mode: cap the top prizes at this place inside the selection (1 = no cap); "
-                 "default: chosen by cross-validation on the optimisation scenarios.",
-        ),
-        field_sharpness: str = typer.Option("auto", "--field-sharpness", help="Contest mode: " + FIELD_SHARPNESS_HELP),
-        ownership_error: float = typer.Option(DEFAULT_OWNERSHIP_ERROR, "--ownership-error",
-                                              help="Contest mode: " + OWNERSHIP_ERROR_HELP),
-        max_duplicates: float | None = typer.Option(
-            None, "--max-duplicates",
-            help="Contest mode: no lineup whose expected duplicates (field entries holding the same drivers) "
-                 "exceed this enters the pool; e.g. 1.",
-        ),
-        dask: str | None = dask_option(),
-    ) -> None:
-        """Build lineups that maximise a tail objective under your constraints."""
-        from tailrace.export import fill_dk_entries, write_upload
-        from tailrace.outputs import atomic_write_text, check_output_paths
-        from tailrace.pipeline import contest_from_options, parse_field_sharpness, run_optimize, simulate_scenarios
-        from tailrace.slate import read_slate
-
-        rules = site_rules(site)
-        sharpness = parse_field_sharpness(field_sharpness)
-        from tailrace.contest.ensemble import check_ownership_error
-
-        check_ownership_error(ownership_error)  # before any work
-        the_spec = _spec_from(
-            spec, objective=objective, alpha=alpha, beta=beta, target=target, blend=blend, lineups=lineups,
-            mode=mode, max_exposure=max_exposure, max_overlap=max_overlap, min_salary=min_salary,
-            lock=lock, exclude=exclude,
-        )
-        check_output_paths({"--out": out, "--json": json_out})
-        from tailrace.optimize.contest.duplicates import check_max_duplicates
-
-        check_max_duplicates(max_duplicates, the_spec.mode)  # before any simulation
-        ex = command_executor(ctx, dask)
-        if entries is not None and out is None:
-            raise InputError(Problem("--entries needs --out (where to write the filled file)", field="--out",
-                                     fix="add --out DKEntries_filled.csv"))
-        if scenarios is not None:
-            from tailrace.sim.io import load_scenarios
-
-            if history is not None:
-                raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
-                                         field="--history", fix="drop --history, or drop --scenarios to simulate"))
-
-            slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-            scen = load_scenarios(scenarios, expected_ids=slate.ids)
-            slate = fill_team_and_make(slate, the_spec)
-            fresh, reason = None, (
-                "an external scenario matrix has no independent fresh set; simulate (--projections) to get one"
-            )
-        else:
-            if projections is None and (history is None or is_graph_ref(history)):
-                raise InputError(Problem("no scenarios: give --scenarios FILE, or --projections FILE (or --history "
-                                         "FILE holding this race's grid) to simulate",
-                                         field="--projections", fix="add --projections, --history or --scenarios"))
-            # the slate from the projections, or this race's grid from the history
-            slate, hist = slate_and_history(rules, salaries, projections, history, track=track, season=season,
-                                            grid_complete=grid_complete, console=err_console)
-            with err_console.status(progress_label(f"simulating {n_scenarios:,} races (seed {seed}) ...", ex)):
-                scen = simulate_scenarios(slate, n_scenarios, seed, track=track, history=hist,
-                                          history_weight=history_weight, allow_shift=allow_shift, executor=ex)
-                fresh = simulate_scenarios(slate, n_scenarios, seed + 1, track=track, history=hist,
-                                           history_weight=history_weight, allow_shift=allow_shift, executor=ex)
-            reason = None
-            line = history_line(scen.meta)
-            if line:
-                err_console.print(line, highlight=False)
-            slate = fill_team_and_make(slate, the_spec, hist)  # for team / manufacturer rules
-
-        contest = None
-        contest_warnings: list[str] = []
-        if the_spec.mode == "contest":
-            with err_console.status("building the contest field ..."):
-                contest = contest_from_options(
-                    slate, scen.points, payouts=str(payouts) if payouts else None,
-                    ownership=str(ownership) if ownership else None, field_file=str(field) if field else None,
-                    entry_fee=entry_fee, field_size=field_size, rake=rake, seed=seed, warnings=contest_warnings,
-                    field_sharpness=sharpness, ownership_error=ownership_error,
-                )
-        n = the_spec.n_lineups
-        if n > 1:
-            with Progress(
-                TextColumn("building portfolio"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=err_console, transient=True,
-            ) as bar:
-                task = bar.add_task("lineups", total=n)
-                run = run_optimize(
-                    slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
-                    binding_limit=explain_binding, contest=contest,
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                    time_limit=time_limit, executor=ex, contest_cap=contest_cap, max_duplicates=max_duplicates,
-                )
-        else:
-            run = run_optimize(slate, scen, the_spec, fresh=fresh, fresh_reason=reason, explain=explain,
-                               binding_limit=explain_binding, time_limit=time_limit, contest=contest,
-                               executor=ex, contest_cap=contest_cap, max_duplicates=max_duplicates)
-        result = run.result.model_copy(update={"warnings": [f"contest: {w}" for w in contest_warnings]
-                                                           + run.result.warnings})
-        print_portfolio_table(result)
-        if out is not None:
-            if entries is not None:
-                fill_dk_entries(entries, run.lineups, slate, out)
-                console.print(f"filled {len(run.lineups)} entries of {entries} into {out}")
-            else:
-                write_upload(out, run.lineups, slate)
-                console.print(f"wrote {len(run.lineups)} lineup(s) to {out}")
-        if json_out is not None:
-            atomic_write_text(json_out, json.dumps(result.to_json(), indent=2, allow_nan=False))
-            console.print(f"wrote the result to {json_out}")
+    app.command("optimize")(optimize)

@@ -1,10 +1,19 @@
-"""Option parsing shared by the commands: one place turns `--site` into site rules, and one
-mapping says the library's parameters as the command line's flags."""
+"""Option parsing shared by the commands: the flags every command takes, declared once as
+``Annotated`` aliases (``Site``, ``Salaries``, ``History``, ...); one place turns `--site` into
+site rules; one mapping says the library's parameters as the command line's flags; and
+:class:`CliRun`, what the app's callback learns for the command being run (``--graph``, the
+command's name), carried in the click context (``ctx.obj``), not in module globals."""
 
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
 
+import typer
+
+from tailrace.distributed import ENV_VAR as DASK_ENV_VAR
 from tailrace.errors import InputError, Problem
 from tailrace.sites import SiteRules, get_site
 
@@ -24,8 +33,33 @@ FLAGS = {
 COMMAND_FLAGS = {"simulate": {"n_scenarios": "--scenarios"}, "calibrate": {"n_scenarios": "--scenarios"},
                  "backtest": {"n_scenarios": "--scenarios"}}
 
-# The command being run (set by the app's callback), for COMMAND_FLAGS.
-COMMAND: str | None = None
+
+
+@dataclass
+class CliRun:
+    """One run of the command line: what the app's callback learns before the command runs.
+
+    ``tailrace.cli.main`` makes one per run and hands it to click as the context object
+    (``ctx.obj``); the callback fills it. It outlives the click context, so an error caught after
+    the command ended is still worded with the command's flags (``say_as_flag``'s ``command``).
+
+    Attributes
+    ----------
+    command : str, optional
+        The command being run (``optimize``, ...), for ``COMMAND_FLAGS``.
+    graph_uri : str, optional
+        ``tailrace --graph URI``; None: ``TAILRACE_GRAPH_URI``, if set.
+    """
+
+    command: str | None = None
+    graph_uri: str | None = None
+
+
+def cli_run(ctx: Any) -> CliRun:
+    """The :class:`CliRun` of the click context ``ctx`` (a command's ``typer.Context``): the root
+    context's object, or an empty one when the app was invoked without its callback."""
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, CliRun) else CliRun()
 
 
 def table_console(console):  # -> rich.console.Console
@@ -38,10 +72,10 @@ def table_console(console):  # -> rich.console.Console
     return Console(width=max(console.width, 132), file=console.file, soft_wrap=console.soft_wrap)
 
 
-def say_as_flag(param: str, value: str | None) -> str:
+def say_as_flag(param: str, value: str | None, command: str | None = None) -> str:
     """A library parameter as the command line says it: ``--entry-fee``, ``--entry-fee 5`` (a
-    ``tailrace.errors.Say``)."""
-    flag = COMMAND_FLAGS.get(COMMAND or "", {}).get(param) or FLAGS.get(param) or "--" + param.replace("_", "-")
+    ``tailrace.errors.Say``; bind ``command``, the command being run, for ``COMMAND_FLAGS``)."""
+    flag = COMMAND_FLAGS.get(command or "", {}).get(param) or FLAGS.get(param) or "--" + param.replace("_", "-")
     if value == "true":  # a switch: the flag itself turns it on
         return flag
     return flag if value is None else f"{flag} {shlex.quote(value)}"
@@ -66,17 +100,14 @@ HISTORY_HELP = ("Race results CSV (README: Race history file): strengths from ra
                 "loaded into the graph (TAILRACE_GRAPH_URI or tailrace --graph URI).")
 HISTORY_FROM_GRAPH = "graph"  # --history graph: read the race history from the configured graph
 
-# ``tailrace --graph URI ...``: set by the app's callback for the command being run (None = use
-# TAILRACE_GRAPH_URI, if set). Kept here so every command reads it the same way.
-GRAPH_URI: str | None = None
 
-
-def graph_connection(required_by: str | None = None):  # -> GraphConnection | None
-    """The configured graph (``--graph`` or TAILRACE_GRAPH_URI), or None; with ``required_by``
-    (the flag that needs it) a missing configuration is an InputError instead."""
+def graph_connection(required_by: str | None = None, *, graph_uri: str | None = None):  # -> GraphConnection | None
+    """The configured graph (``graph_uri``: ``tailrace --graph URI``, ``CliRun.graph_uri``; else
+    TAILRACE_GRAPH_URI), or None; with ``required_by`` (the flag that needs it) a missing
+    configuration is an InputError instead."""
     from tailrace.store.graph import open_graph
 
-    conn = open_graph(GRAPH_URI)
+    conn = open_graph(graph_uri)
     if conn is None and required_by is not None:
         raise InputError(Problem(f"{required_by} needs a graph database, and none is configured",
                                  field=required_by.split()[0],
@@ -92,8 +123,9 @@ def is_graph_ref(path) -> bool:
     return path is not None and str(path) == HISTORY_FROM_GRAPH and not Path(str(path)).is_file()
 
 
-def load_spec(path):  # -> ConstraintSpec
-    """``--spec``: a JSON/YAML file, or, with a graph configured, the id or name of a spec stored there."""
+def load_spec(path, *, graph_uri: str | None = None):  # -> ConstraintSpec
+    """``--spec``: a JSON/YAML file, or, with a graph configured (``graph_uri`` as
+    :func:`graph_connection` takes it), the id or name of a spec stored there."""
     from pathlib import Path
 
     from tailrace.optimize.constraints import ConstraintSpec
@@ -101,7 +133,7 @@ def load_spec(path):  # -> ConstraintSpec
     p = Path(str(path))
     if p.is_file():
         return ConstraintSpec.load(p)
-    conn = graph_connection()
+    conn = graph_connection(graph_uri=graph_uri)
     if conn is None:
         raise InputError(Problem("constraint spec file not found", file=str(p), field="--spec",
                                  fix="check the path (a stored spec's name works when a graph is configured)"))
@@ -125,8 +157,9 @@ GRID_COMPLETE_HELP = ("The projections list the whole starting grid: salary driv
                       "is an error.")
 
 
-def load_history(path, slate=None):  # -> HistoryModel | None
+def load_history(path, slate=None, *, graph_uri: str | None = None):  # -> HistoryModel | None
     """The fitted ``HistoryModel`` of ``--history`` (None when not given); InputError for a bad file.
+    ``--history graph`` reads the graph of ``graph_uri`` (as :func:`graph_connection` takes it).
 
     With the ``slate``: when the history file holds the slate's race, the ratings are fitted on the
     races before it only (never on its result or a later one), with a note saying so."""
@@ -135,7 +168,7 @@ def load_history(path, slate=None):  # -> HistoryModel | None
     if is_graph_ref(path):
         from tailrace.store.graph import history_model_from_graph
 
-        return history_model_from_graph(graph_connection(required_by="--history graph"))
+        return history_model_from_graph(graph_connection(required_by="--history graph", graph_uri=graph_uri))
     from tailrace.sim.history_strength import history_model_for_race, load_history_model
 
     race = getattr(slate, "race", None)
@@ -144,7 +177,8 @@ def load_history(path, slate=None):  # -> HistoryModel | None
     return load_history_model(path)
 
 
-def slate_and_history(rules, salaries, projections, history, *, track, season, grid_complete, console):
+def slate_and_history(rules, salaries, projections, history, *, track, season, grid_complete, console,
+                      graph_uri: str | None = None):
     """The slate and its fitted history for a command that simulates (``optimize``, ``plan``):
     from ``--projections`` (and ``--history`` fitted on the races before this one), or, without
     projections, the race's starting grid from ``--history`` (``slate_from_history_grid``: the grid
@@ -162,7 +196,7 @@ def slate_and_history(rules, salaries, projections, history, *, track, season, g
     from tailrace.slate import read_slate
 
     slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-    return slate, load_history(history, slate)
+    return slate, load_history(history, slate, graph_uri=graph_uri)
 
 
 def history_line(meta: dict) -> str | None:
@@ -175,15 +209,6 @@ def history_line(meta: dict) -> str | None:
 
 DASK_HELP = ("Run the heavy stages on Dask: a scheduler address (tcp://HOST:8786) or local[:N] for N worker "
              "processes on this machine. Same numbers, byte for byte, as without it. Needs tailrace[dask].")
-
-
-def dask_option():  # -> typer.Option for ``--dask`` (env TAILRACE_DASK_SCHEDULER)
-    """The ``--dask ADDRESS`` option every distributable command takes (see tailrace.distributed)."""
-    import typer
-
-    from tailrace.distributed import ENV_VAR
-
-    return typer.Option(None, "--dask", envvar=ENV_VAR, help=DASK_HELP)
 
 
 def command_executor(ctx, address: str | None):  # -> tailrace.distributed.Executor
@@ -200,12 +225,12 @@ def progress_label(text: str, executor) -> str:
     return text if where == "local" else f"{text} on {where}"
 
 
-def fill_team_and_make(slate, spec, hist=None):  # -> Slate
-    """``pipeline.fill_team_and_make`` with the CLI's graph (``--graph`` / TAILRACE_GRAPH_URI),
+def fill_team_and_make(slate, spec, hist=None, *, graph_uri: str | None = None):  # -> Slate
+    """``pipeline.fill_team_and_make`` with the CLI's graph (``graph_uri`` / TAILRACE_GRAPH_URI),
     opened only when the slate and ``hist`` leave a team or make unknown."""
     from tailrace.pipeline import fill_team_and_make as fill
 
-    return fill(slate, spec, hist, graph=graph_connection)
+    return fill(slate, spec, hist, graph=lambda: graph_connection(graph_uri=graph_uri))
 
 OWNERSHIP_ERROR_HELP = ("The log-sd of your ownership projection's error: each driver's real ownership is taken as "
                         "yours x exp(N(0, s^2)); the hedging fields and the ROI estimate's fields draw with it. "
@@ -266,3 +291,23 @@ def print_estimate(info: dict | None, console) -> None:
     if info.get("estimate_note"):
         text += f": {info['estimate_note']}"
     console.print(text, highlight=False)
+
+
+# ---------------------------------------------------------------------------- shared flags
+# Each flag several commands take, declared once (its name, type, bounds and help); a command
+# writes ``site: Site`` or ``history: History = None``. A flag whose help differs by command
+# (``--seed``, ``--json``, ``--projections``) stays with its command.
+
+Site = Annotated[str, typer.Option("--site", help="dk (DraftKings) or fd (FanDuel).")]
+Salaries = Annotated[Path, typer.Option("--salaries", help="The site's salary export (CSV).")]
+Track = Annotated[str | None, typer.Option("--track", help="Track name or type, when simulating.")]
+AllowShift = Annotated[bool, typer.Option("--allow-projection-shift", help=ALLOW_SHIFT_HELP)]
+GridComplete = Annotated[bool, typer.Option("--grid-complete", help=GRID_COMPLETE_HELP)]
+Season = Annotated[int | None, typer.Option("--season", min=1948, max=2100, help=SEASON_HELP)]
+History = Annotated[Path | None, typer.Option("--history", help=HISTORY_HELP)]
+HistoryWeight = Annotated[float | None, typer.Option("--history-weight", min=0.0, max=1.0, help=HISTORY_WEIGHT_HELP)]
+NScenarios = Annotated[int, typer.Option("--n-scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios to simulate.")]
+Dask = Annotated[str | None, typer.Option("--dask", envvar=DASK_ENV_VAR, help=DASK_HELP)]
+# a contest's terms (``tailrace contest``, ``tailrace review``); defaults: contest_options.CONTEST_DEFAULTS
+EntryFee = Annotated[float, typer.Option("--entry-fee", help="Entry fee in dollars.")]
+Rake = Annotated[float, typer.Option("--rake", help="Share of fees the site keeps.")]

@@ -17,12 +17,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tailrace.cli.options import (ALLOW_SHIFT_HELP, FIELD_SHARPNESS_HELP, GRID_COMPLETE_HELP, HISTORY_HELP,
-                                  HISTORY_WEIGHT_HELP, MAX_SCENARIOS, OWNERSHIP_ERROR_HELP, SEASON_HELP,
-                                  command_executor, dask_option, table_console,
-                                  history_line, is_graph_ref, progress_label, site_rules, slate_and_history)
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, MAX_SCENARIOS, OWNERSHIP_ERROR_HELP, AllowShift, Dask,
+                                  GridComplete, History, HistoryWeight, Season, Track, cli_run, command_executor,
+                                  history_line, is_graph_ref, progress_label, site_rules, slate_and_history,
+                                  table_console)
 from tailrace.errors import InputError, Problem
-from tailrace.sites import DEFAULT_OWNERSHIP_ERROR
+from tailrace.contest_options import CONTEST_DEFAULTS
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -83,171 +83,172 @@ def print_plan(result: dict) -> None:
                   f"(fresh scenarios); {a['exact']['log_growth']:+.5f} on the allocation scenarios", highlight=False)
 
 
-def register(app: typer.Typer) -> None:
-    """Add the `plan` command to the app."""
+def plan(
+    ctx: typer.Context,
+    site: str = typer.Option("dk", "--site", help="dk (DraftKings) or fd (FanDuel)."),
+    salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
+    projections: Path | None = typer.Option(None, "--projections", help="Projections CSV with starts (to simulate); without it, --history FILE holding this race gives its starting grid."),
+    contests: Path = typer.Option(..., "--contests", help="The day's contests (YAML): name, kind (gpp | double-up "
+                                  "| 50-50 | a payout file), entry_fee, field_size, max_entries, optional "
+                                  "ownership, contest_id, max_exposure, max_overlap; at the top level "
+                                  "optionally max_overlap_day."),
+    bankroll: float = typer.Option(..., "--bankroll", help="Your bankroll in dollars."),
+    max_stake: float = typer.Option(0.3, "--max-stake", help="Cap on the day's total fees, as a share of the "
+                                    "bankroll, in (0, 1)."),
+    kelly: float = typer.Option(1.0, "--kelly", help="Kelly fraction in (0, 1]: maximise mean log(1 + kelly x "
+                                "profit / bankroll); 1 = full Kelly."),
+    max_exposure: float | None = typer.Option(None, "--max-exposure", help="Cap on any driver's share of the "
+                                              "day's lineups (all contests together), and of each contest's "
+                                              "lineups when the contest sets none."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for one upload CSV per contest (and the filled "
+                                    "DKEntries file)."),
+    entries: Path | None = typer.Option(None, "--entries", help="A DKEntries.csv holding the day's contests: "
+                                        f"filled into --out/{FILLED_ENTRIES}; each contest's entries are "
+                                        "limited to its rows."),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable plan here."),
+    max_duplicates: float | None = typer.Option(None, "--max-duplicates", help="No lineup of any contest may "
+                                                "expect more field entries holding its drivers than this."),
+    max_overlap_day: int | None = typer.Option(None, "--max-overlap-day", help="Any two lineups entered in "
+                                               "different contests share at most this many drivers (so no "
+                                               "lineup is entered twice below the roster size); replaces the "
+                                               "contests file's max_overlap_day."),
+    track: Track = None,
+    allow_shift: AllowShift = False,
+    grid_complete: GridComplete = False,
+    season: Season = None,
+    history: History = None,
+    history_weight: HistoryWeight = None,
+    n_scenarios: int = typer.Option(5_000, "--n-scenarios", min=100, max=MAX_SCENARIOS,
+                                    help="Scenarios in each of the three sets (build, allocate, report)."),
+    seed: int = typer.Option(1, "--seed", help="Seed: the sets use seed, seed+1, seed+2; fields their own."),
+    contest_cap: int | None = typer.Option(None, "--contest-cap", min=1, help="Contest mode's cap on the top "
+                                           "prizes (default: cross-validated per contest)."),
+    field_sharpness: str = typer.Option("auto", "--field-sharpness", help=FIELD_SHARPNESS_HELP),
+    ownership_error: float = typer.Option(CONTEST_DEFAULTS.ownership_error, "--ownership-error", help=OWNERSHIP_ERROR_HELP),
+    dask: Dask = None,
+) -> None:
+    """Plan a race day: entries per contest by bankroll log-growth, lineups per contest, uploads."""
+    from tailrace.export import DayEntries, contest_entry_counts, fill_dk_entries_by_contest_text, write_upload
+    from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
+    from tailrace.pipeline import parse_field_sharpness, simulate_scenarios
+    from tailrace.plan.contests import read_day
+    from tailrace.plan.run import check_day_options, run_plan
+    from tailrace.textfile import read_text_file
 
-    @app.command("plan")
-    def plan(
-        ctx: typer.Context,
-        site: str = typer.Option("dk", "--site", help="dk (DraftKings) or fd (FanDuel)."),
-        salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
-        projections: Path | None = typer.Option(None, "--projections", help="Projections CSV with starts (to simulate); without it, --history FILE holding this race gives its starting grid."),
-        contests: Path = typer.Option(..., "--contests", help="The day's contests (YAML): name, kind (gpp | double-up "
-                                      "| 50-50 | a payout file), entry_fee, field_size, max_entries, optional "
-                                      "ownership, contest_id, max_exposure, max_overlap; at the top level "
-                                      "optionally max_overlap_day."),
-        bankroll: float = typer.Option(..., "--bankroll", help="Your bankroll in dollars."),
-        max_stake: float = typer.Option(0.3, "--max-stake", help="Cap on the day's total fees, as a share of the "
-                                        "bankroll, in (0, 1)."),
-        kelly: float = typer.Option(1.0, "--kelly", help="Kelly fraction in (0, 1]: maximise mean log(1 + kelly x "
-                                    "profit / bankroll); 1 = full Kelly."),
-        max_exposure: float | None = typer.Option(None, "--max-exposure", help="Cap on any driver's share of the "
-                                                  "day's lineups (all contests together), and of each contest's "
-                                                  "lineups when the contest sets none."),
-        out: Path | None = typer.Option(None, "--out", help="Folder for one upload CSV per contest (and the filled "
-                                        "DKEntries file)."),
-        entries: Path | None = typer.Option(None, "--entries", help="A DKEntries.csv holding the day's contests: "
-                                            f"filled into --out/{FILLED_ENTRIES}; each contest's entries are "
-                                            "limited to its rows."),
-        json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable plan here."),
-        max_duplicates: float | None = typer.Option(None, "--max-duplicates", help="No lineup of any contest may "
-                                                    "expect more field entries holding its drivers than this."),
-        max_overlap_day: int | None = typer.Option(None, "--max-overlap-day", help="Any two lineups entered in "
-                                                   "different contests share at most this many drivers (so no "
-                                                   "lineup is entered twice below the roster size); replaces the "
-                                                   "contests file's max_overlap_day."),
-        track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
-        allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
-        grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
-        season: int | None = typer.Option(None, "--season", min=1948, max=2100, help=SEASON_HELP),
-        history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
-        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
-                                                    help=HISTORY_WEIGHT_HELP),
-        n_scenarios: int = typer.Option(5_000, "--n-scenarios", min=100, max=MAX_SCENARIOS,
-                                        help="Scenarios in each of the three sets (build, allocate, report)."),
-        seed: int = typer.Option(1, "--seed", help="Seed: the sets use seed, seed+1, seed+2; fields their own."),
-        contest_cap: int | None = typer.Option(None, "--contest-cap", min=1, help="Contest mode's cap on the top "
-                                               "prizes (default: cross-validated per contest)."),
-        field_sharpness: str = typer.Option("auto", "--field-sharpness", help=FIELD_SHARPNESS_HELP),
-        ownership_error: float = typer.Option(DEFAULT_OWNERSHIP_ERROR, "--ownership-error", help=OWNERSHIP_ERROR_HELP),
-        dask: str | None = dask_option(),
-    ) -> None:
-        """Plan a race day: entries per contest by bankroll log-growth, lineups per contest, uploads."""
-        from tailrace.export import DayEntries, contest_entry_counts, fill_dk_entries_by_contest_text, write_upload
-        from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
-        from tailrace.pipeline import parse_field_sharpness, simulate_scenarios
-        from tailrace.plan.contests import read_day
-        from tailrace.plan.run import check_day_options, run_plan
-        from tailrace.textfile import read_text_file
+    rules = site_rules(site)
+    parse_field_sharpness(field_sharpness)
+    problems = []
+    try:  # the library's checks, its parameters worded as this command's flags
+        check_day_options(bankroll, max_stake, kelly, max_exposure, max_overlap_day)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    from tailrace.contest.ensemble import check_ownership_error
 
-        rules = site_rules(site)
-        parse_field_sharpness(field_sharpness)
-        problems = []
-        try:  # the library's checks, its parameters worded as this command's flags
-            check_day_options(bankroll, max_stake, kelly, max_exposure, max_overlap_day)
-        except InputError as exc:
-            problems.extend(exc.problems)
-        from tailrace.contest.ensemble import check_ownership_error
+    try:
+        check_ownership_error(ownership_error)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if max_duplicates is not None:
+        from tailrace.optimize.contest.duplicates import check_max_duplicates  # the command's own work
 
         try:
-            check_ownership_error(ownership_error)
+            check_max_duplicates(max_duplicates, "contest")
         except InputError as exc:
             problems.extend(exc.problems)
-        if max_duplicates is not None:
-            from tailrace.optimize.contest.duplicates import check_max_duplicates  # the command's own work
-
-            try:
-                check_max_duplicates(max_duplicates, "contest")
-            except InputError as exc:
-                problems.extend(exc.problems)
-        if entries is not None and out is None:
-            problems.append(Problem("--entries needs --out (the folder the filled file goes to)", field="--out",
-                                    fix="add --out DIR"))
-        if projections is None and (history is None or is_graph_ref(history)):
-            problems.append(Problem("no projections: the plan simulates the race from --projections (with starts) or "
-                                    "from --history FILE holding this race's grid",
-                                    field="--projections", fix="add --projections FILE or --history FILE"))
-        if problems:
-            raise InputError(problems)
-        day_file = read_day(contests)
-        day = day_file.contests
-        if max_overlap_day is None:
-            max_overlap_day = day_file.max_overlap_day
-        elif day_file.max_overlap_day is not None and day_file.max_overlap_day != max_overlap_day:
-            err_console.print(f"[yellow]note:[/] --max-overlap-day {max_overlap_day} replaces the contests file's "
-                              f"max_overlap_day {day_file.max_overlap_day}", highlight=False)
-        if entries is not None and rules.key != "dk":
-            raise InputError(Problem("--entries takes a DraftKings DKEntries.csv but --site is not dk",
-                                     field="--entries", fix="drop --entries, or use --site dk"))
-        # every output path checked before any work
-        check_output_paths({"--json": json_out})
-        if out is not None:
-            if out.exists() and not out.is_dir():
-                raise InputError(Problem(f"--out '{out}' is a file; it must be a folder", field="--out",
-                                         fix="name a folder (it is created when missing)"))
-            for i, dc in enumerate(day, start=1):
-                check_output_path(out / upload_name(dc.name, i), "--out")
-            if entries is not None:
-                check_output_path(out / FILLED_ENTRIES, "--out")
-        limits = None
-        entries_text = None
+    if entries is not None and out is None:
+        problems.append(Problem("--entries needs --out (the folder the filled file goes to)", field="--out",
+                                fix="add --out DIR"))
+    if projections is None and (history is None or is_graph_ref(history)):
+        problems.append(Problem("no projections: the plan simulates the race from --projections (with starts) or "
+                                "from --history FILE holding this race's grid",
+                                field="--projections", fix="add --projections FILE or --history FILE"))
+    if problems:
+        raise InputError(problems)
+    day_file = read_day(contests)
+    day = day_file.contests
+    if max_overlap_day is None:
+        max_overlap_day = day_file.max_overlap_day
+    elif day_file.max_overlap_day is not None and day_file.max_overlap_day != max_overlap_day:
+        err_console.print(f"[yellow]note:[/] --max-overlap-day {max_overlap_day} replaces the contests file's "
+                          f"max_overlap_day {day_file.max_overlap_day}", highlight=False)
+    if entries is not None and rules.key != "dk":
+        raise InputError(Problem("--entries takes a DraftKings DKEntries.csv but --site is not dk",
+                                 field="--entries", fix="drop --entries, or use --site dk"))
+    # every output path checked before any work
+    check_output_paths({"--json": json_out})
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise InputError(Problem(f"--out '{out}' is a file; it must be a folder", field="--out",
+                                     fix="name a folder (it is created when missing)"))
+        for i, dc in enumerate(day, start=1):
+            check_output_path(out / upload_name(dc.name, i), "--out")
         if entries is not None:
-            entries_text = read_text_file(entries, param="entries")
-            keys = [DayEntries(dc.name, dc.contest_id, []) for dc in day]
-            limits = contest_entry_counts(entries_text, keys, source=str(entries))
-            if not any(limits):
-                raise InputError(Problem("none of the contests has an entry row in the entries file", file=str(entries),
-                                         field="Contest Name", fix="give each contest DraftKings' exact Contest Name "
-                                         "or its contest_id in the contests file"))
-        slate, hist = slate_and_history(rules, salaries, projections, history, track=track, season=season,
-                                        grid_complete=grid_complete, console=err_console)
-        ex = command_executor(ctx, dask)
-        sets = []
-        with err_console.status(progress_label(f"simulating 3 x {n_scenarios:,} races (seeds {seed}, {seed + 1}, "
-                                               f"{seed + 2}) ...", ex)):
-            for s in (seed, seed + 1, seed + 2):
-                sets.append(simulate_scenarios(slate, n_scenarios, s, track=track, history=hist,
-                                               history_weight=history_weight, allow_shift=allow_shift, executor=ex))
-        line = history_line(sets[0].meta)
-        if line:
-            err_console.print(line, highlight=False)
-        if limits is not None:
-            for dc, n in zip(day, limits):
-                if n < dc.max_entries:
-                    err_console.print(f"[yellow]note:[/] {dc.name}: the entries file holds {n} entries "
-                                      f"(max_entries {dc.max_entries}); at most {n} planned", highlight=False)
-        run = run_plan(slate, day, sets[0], sets[1], sets[2], bankroll=bankroll, max_stake=max_stake, kelly=kelly,
-                       max_exposure=max_exposure, entry_limits=limits, seed=seed,
-                       field_sharpness=field_sharpness, ownership_error=ownership_error, contest_cap=contest_cap,
-                       executor=ex,
-                       max_duplicates=max_duplicates, max_overlap_day=max_overlap_day,
-                       say=lambda m: err_console.print(m, highlight=False))
-        result = run.result
-        result["history"] = sets[0].meta.get("history")
-        for w in result["warnings"]:
-            err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
-        print_plan(result)
-        files: dict[str, str] = {}
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            for i, (dc, lus) in enumerate(zip(day, run.lineups), start=1):
-                if lus.shape[0]:
-                    p = out / upload_name(dc.name, i)
-                    write_upload(p, [tuple(x) for x in lus], slate)
-                    files[dc.name] = str(p)
-                    console.print(f"wrote {lus.shape[0]} lineup(s) for {dc.name} to {p}", highlight=False)
-            if entries_text is not None:
-                groups = [DayEntries(dc.name, dc.contest_id, [tuple(x) for x in lus])
-                          for dc, lus in zip(day, run.lineups) if lus.shape[0]]
-                text, notes = fill_dk_entries_by_contest_text(entries_text, groups, slate, source=str(entries))
-                atomic_write_text(out / FILLED_ENTRIES, text)
-                files["DKEntries"] = str(out / FILLED_ENTRIES)
-                for n in notes:
-                    err_console.print(f"[yellow]note:[/] {n}", highlight=False)
-                result["entries_notes"] = notes
-                console.print(f"filled {sum(len(g.lineups) for g in groups)} entries of {entries} into "
-                              f"{out / FILLED_ENTRIES}", highlight=False)
-        result["files"] = files
-        if json_out is not None:
-            atomic_write_text(json_out, json.dumps(result, indent=2, allow_nan=False))
-            console.print(f"wrote the plan to {json_out}", highlight=False)
+            check_output_path(out / FILLED_ENTRIES, "--out")
+    limits = None
+    entries_text = None
+    if entries is not None:
+        entries_text = read_text_file(entries, param="entries")
+        keys = [DayEntries(dc.name, dc.contest_id, []) for dc in day]
+        limits = contest_entry_counts(entries_text, keys, source=str(entries))
+        if not any(limits):
+            raise InputError(Problem("none of the contests has an entry row in the entries file", file=str(entries),
+                                     field="Contest Name", fix="give each contest DraftKings' exact Contest Name "
+                                     "or its contest_id in the contests file"))
+    slate, hist = slate_and_history(rules, salaries, projections, history, track=track, season=season,
+                                    grid_complete=grid_complete, console=err_console,
+                                    graph_uri=cli_run(ctx).graph_uri)
+    ex = command_executor(ctx, dask)
+    sets = []
+    with err_console.status(progress_label(f"simulating 3 x {n_scenarios:,} races (seeds {seed}, {seed + 1}, "
+                                           f"{seed + 2}) ...", ex)):
+        for s in (seed, seed + 1, seed + 2):
+            sets.append(simulate_scenarios(slate, n_scenarios, s, track=track, history=hist,
+                                           history_weight=history_weight, allow_shift=allow_shift, executor=ex))
+    line = history_line(sets[0].meta)
+    if line:
+        err_console.print(line, highlight=False)
+    if limits is not None:
+        for dc, n in zip(day, limits):
+            if n < dc.max_entries:
+                err_console.print(f"[yellow]note:[/] {dc.name}: the entries file holds {n} entries "
+                                  f"(max_entries {dc.max_entries}); at most {n} planned", highlight=False)
+    run = run_plan(slate, day, sets[0], sets[1], sets[2], bankroll=bankroll, max_stake=max_stake, kelly=kelly,
+                   max_exposure=max_exposure, entry_limits=limits, seed=seed,
+                   field_sharpness=field_sharpness, ownership_error=ownership_error, contest_cap=contest_cap,
+                   executor=ex,
+                   max_duplicates=max_duplicates, max_overlap_day=max_overlap_day,
+                   say=lambda m: err_console.print(m, highlight=False))
+    result = run.result
+    result["history"] = sets[0].meta.get("history")
+    for w in result["warnings"]:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    print_plan(result)
+    files: dict[str, str] = {}
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for i, (dc, lus) in enumerate(zip(day, run.lineups), start=1):
+            if lus.shape[0]:
+                p = out / upload_name(dc.name, i)
+                write_upload(p, [tuple(x) for x in lus], slate)
+                files[dc.name] = str(p)
+                console.print(f"wrote {lus.shape[0]} lineup(s) for {dc.name} to {p}", highlight=False)
+        if entries_text is not None:
+            groups = [DayEntries(dc.name, dc.contest_id, [tuple(x) for x in lus])
+                      for dc, lus in zip(day, run.lineups) if lus.shape[0]]
+            text, notes = fill_dk_entries_by_contest_text(entries_text, groups, slate, source=str(entries))
+            atomic_write_text(out / FILLED_ENTRIES, text)
+            files["DKEntries"] = str(out / FILLED_ENTRIES)
+            for n in notes:
+                err_console.print(f"[yellow]note:[/] {n}", highlight=False)
+            result["entries_notes"] = notes
+            console.print(f"filled {sum(len(g.lineups) for g in groups)} entries of {entries} into "
+                          f"{out / FILLED_ENTRIES}", highlight=False)
+    result["files"] = files
+    if json_out is not None:
+        atomic_write_text(json_out, json.dumps(result, indent=2, allow_nan=False))
+        console.print(f"wrote the plan to {json_out}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `plan` command to the app."""
+    app.command("plan")(plan)

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from tailrace.cli.options import (ALLOW_SHIFT_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, command_executor,
-                                  dask_option, load_history)
-from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_RAKE
+from tailrace.cli.options import (MAX_SCENARIOS, AllowShift, Dask, EntryFee, History, HistoryWeight, Rake, Salaries,
+                                  Site, Track, cli_run, command_executor, load_history)
+from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
 
@@ -71,101 +72,101 @@ def print_review(review, slate, top: int = 10) -> None:  # (ContestReview, Slate
         console.print(o)
 
 
+def review(
+    ctx: typer.Context,
+    standings: Annotated[Path, typer.Option("--standings", help="The contest's standings as DraftKings exports them "
+                                            "(Rank,EntryId,EntryName,TimeRemaining,Points,Lineup,,Player,...).")],
+    site: Site,
+    salaries: Salaries,
+    portfolio: Path | None = typer.Option(None, "--portfolio", help="Your lineups: upload CSV, DKEntries file or "
+                                          "the optimiser's JSON result (default: --user's entries)."),
+    user: str | None = typer.Option(None, "--user", help="Your user name as in EntryName: your entries are taken "
+                                    "out of the field before the portfolio is placed."),
+    projections: Path | None = typer.Option(None, "--projections", help="Projections CSV (to model ownership)."),
+    track: Track = None,
+    history: History = None,
+    history_weight: HistoryWeight = None,
+    allow_shift: AllowShift = False,
+    scenarios: Path | None = typer.Option(None, "--scenarios", help="Scenario matrix (.npz or .csv), to model "
+                                          "ownership from its means when the projections have no points."),
+    n_scenarios: int = typer.Option(5_000, "--n-scenarios", min=100, max=MAX_SCENARIOS,
+                                    help="Scenarios to simulate when ownership needs mean points the "
+                                         "projections do not give."),
+    seed: int = typer.Option(1, "--seed", help="Seed for that simulation."),
+    ownership: Path | None = typer.Option(None, "--ownership", help="The ownership you projected (CSV: id/name, "
+                                          "ownership %) to compare with the real field's."),
+    payouts: Path | None = typer.Option(None, "--payouts", help="The contest's payout table (CSV or JSON), or "
+                                        "double-up / 50-50."),
+    entry_fee: EntryFee = CONTEST_DEFAULTS.entry_fee,
+    field_size: int | None = typer.Option(None, "--field-size", help="Entries, for the parametric payout table "
+                                          "(default: the standings' entries, less --user's, plus the portfolio)."),
+    rake: Rake = CONTEST_DEFAULTS.rake,
+    json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable review here."),
+    plots: Path | None = typer.Option(None, "--plots", help="Folder for ownership.png and standings.png."),
+    dask: Dask = None,
+) -> None:
+    """Place a portfolio in a finished contest's real standings: points, ranks, payouts, ROI, ownership error."""
+    from tailrace.cli.contest import _portfolio_lineups, _scenario_points
+    from tailrace.cli.options import site_rules
+    from tailrace.contest import read_ownership
+    from tailrace.contest.standings import read_standings
+    from tailrace.pipeline import field_ownership, payouts_from_options
+    from tailrace.review import field_of, review_report, user_lineups, write_plots
+    from tailrace.slate import read_slate
+
+    rules = site_rules(site)
+    check_output_paths({"--json": json_out})
+    if plots is not None:
+        check_output_path(plots / "standings.png", "--plots")
+    if portfolio is None and user is None:
+        raise InputError(Problem("no lineups to review", field="--portfolio",
+                                 fix="give --portfolio FILE, or --user NAME to review that user's entries"))
+    slate = read_slate(rules, salaries, projections, track=track)
+    table = read_standings(standings, slate)
+    warnings = list(table.warnings)
+    # the user must have entries: a mistyped name is an error, not a field with nobody taken out
+    mine = user_lineups(table, user) if user is not None else []
+    if portfolio is not None:
+        lineups = _portfolio_lineups(portfolio, slate)
+    else:
+        lineups = np.asarray(mine, dtype=np.int64)
+    field_pts, _removed = field_of(table, user)
+    if portfolio is not None and user is not None and len(mine) != lineups.shape[0]:
+        warnings.append(f"'{user}' has {len(mine)} entries with a lineup in the standings, the portfolio "
+                        f"{lineups.shape[0]} lineups: the review places the portfolio's")
+    size = field_size if field_size is not None else field_pts.shape[0] + lineups.shape[0]
+    pay = payouts_from_options(str(payouts) if payouts else None, entry_fee=entry_fee, field_size=size, rake=rake)
+    if ownership is not None:
+        own = read_ownership(ownership, slate, warnings)
+    else:
+        points = None
+        need_means = not all(d.ownership is not None for d in slate.drivers) and \
+            not all(d.projection is not None for d in slate.drivers)
+        if need_means and (scenarios is not None or all(d.start is not None for d in slate.drivers)):
+            points, sim_warnings, _ = _scenario_points(slate, scenarios, n_scenarios, seed, track,
+                                                       load_history(history, slate, graph_uri=cli_run(ctx).graph_uri), history_weight, allow_shift,
+                                                       command_executor(ctx, dask))
+            warnings += sim_warnings
+        elif need_means:
+            warnings.append("ownership modelled from salaries alone: give --projections with projected points "
+                            "(or starts, to simulate) or --ownership for a fair comparison")
+        if points is None and (history is not None or scenarios is not None):
+            warnings.append("--history and --scenarios are used only to model ownership from mean points, which "
+                            "the projections (or their ownership column) already give: ignored")
+        own = field_ownership(slate, points, warnings)
+    result, report, warnings = review_report(slate, table, lineups, pay, entry_fee, modelled_ownership=own,
+                                             user=user, warnings=warnings)
+    for w in warnings:
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    print_review(result, slate)
+    if json_out is not None:
+        atomic_write_text(json_out, json.dumps(report, indent=2, allow_nan=False))
+        console.print(f"wrote the review to {json_out}")
+    if plots is not None:
+        files = write_plots(result, table, slate, plots)
+        console.print(f"wrote {', '.join(str(f) for f in files)}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the `review` command to the app."""
-
-    @app.command("review")
-    def review(
-        ctx: typer.Context,
-        standings: Path = typer.Option(..., "--standings", help="The contest's standings as DraftKings exports them "
-                                       "(Rank,EntryId,EntryName,TimeRemaining,Points,Lineup,,Player,...)."),
-        site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
-        salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
-        portfolio: Path | None = typer.Option(None, "--portfolio", help="Your lineups: upload CSV, DKEntries file or "
-                                              "the optimiser's JSON result (default: --user's entries)."),
-        user: str | None = typer.Option(None, "--user", help="Your user name as in EntryName: your entries are taken "
-                                        "out of the field before the portfolio is placed."),
-        projections: Path | None = typer.Option(None, "--projections", help="Projections CSV (to model ownership)."),
-        track: str | None = typer.Option(None, "--track", help="Track name or type, when simulating."),
-        history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
-        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
-                                                    help=HISTORY_WEIGHT_HELP),
-        allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
-        scenarios: Path | None = typer.Option(None, "--scenarios", help="Scenario matrix (.npz or .csv), to model "
-                                              "ownership from its means when the projections have no points."),
-        n_scenarios: int = typer.Option(5_000, "--n-scenarios", min=100, max=MAX_SCENARIOS,
-                                        help="Scenarios to simulate when ownership needs mean points the "
-                                             "projections do not give."),
-        seed: int = typer.Option(1, "--seed", help="Seed for that simulation."),
-        ownership: Path | None = typer.Option(None, "--ownership", help="The ownership you projected (CSV: id/name, "
-                                              "ownership %) to compare with the real field's."),
-        payouts: Path | None = typer.Option(None, "--payouts", help="The contest's payout table (CSV or JSON), or "
-                                            "double-up / 50-50."),
-        entry_fee: float = typer.Option(DEFAULT_ENTRY_FEE, "--entry-fee", help="Entry fee in dollars."),
-        field_size: int | None = typer.Option(None, "--field-size", help="Entries, for the parametric payout table "
-                                              "(default: the standings' entries, less --user's, plus the portfolio)."),
-        rake: float = typer.Option(DEFAULT_RAKE, "--rake", help="Share of fees the site keeps."),
-        json_out: Path | None = typer.Option(None, "--json", help="Write the machine-readable review here."),
-        plots: Path | None = typer.Option(None, "--plots", help="Folder for ownership.png and standings.png."),
-        dask: str | None = dask_option(),
-    ) -> None:
-        """Place a portfolio in a finished contest's real standings: points, ranks, payouts, ROI, ownership error."""
-        from tailrace.cli.contest import _portfolio_lineups, _scenario_points
-        from tailrace.cli.options import site_rules
-        from tailrace.contest import read_ownership
-        from tailrace.contest.standings import read_standings
-        from tailrace.pipeline import field_ownership, payouts_from_options
-        from tailrace.review import field_of, review_report, user_lineups, write_plots
-        from tailrace.slate import read_slate
-
-        rules = site_rules(site)
-        check_output_paths({"--json": json_out})
-        if plots is not None:
-            check_output_path(plots / "standings.png", "--plots")
-        if portfolio is None and user is None:
-            raise InputError(Problem("no lineups to review", field="--portfolio",
-                                     fix="give --portfolio FILE, or --user NAME to review that user's entries"))
-        slate = read_slate(rules, salaries, projections, track=track)
-        table = read_standings(standings, slate)
-        warnings = list(table.warnings)
-        # the user must have entries: a mistyped name is an error, not a field with nobody taken out
-        mine = user_lineups(table, user) if user is not None else []
-        if portfolio is not None:
-            lineups = _portfolio_lineups(portfolio, slate)
-        else:
-            lineups = np.asarray(mine, dtype=np.int64)
-        field_pts, _removed = field_of(table, user)
-        if portfolio is not None and user is not None and len(mine) != lineups.shape[0]:
-            warnings.append(f"'{user}' has {len(mine)} entries with a lineup in the standings, the portfolio "
-                            f"{lineups.shape[0]} lineups: the review places the portfolio's")
-        size = field_size if field_size is not None else field_pts.shape[0] + lineups.shape[0]
-        pay = payouts_from_options(str(payouts) if payouts else None, entry_fee=entry_fee, field_size=size, rake=rake)
-        if ownership is not None:
-            own = read_ownership(ownership, slate, warnings)
-        else:
-            points = None
-            need_means = not all(d.ownership is not None for d in slate.drivers) and \
-                not all(d.projection is not None for d in slate.drivers)
-            if need_means and (scenarios is not None or all(d.start is not None for d in slate.drivers)):
-                points, sim_warnings, _ = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                           load_history(history, slate), history_weight, allow_shift,
-                                                           command_executor(ctx, dask))
-                warnings += sim_warnings
-            elif need_means:
-                warnings.append("ownership modelled from salaries alone: give --projections with projected points "
-                                "(or starts, to simulate) or --ownership for a fair comparison")
-            if points is None and (history is not None or scenarios is not None):
-                warnings.append("--history and --scenarios are used only to model ownership from mean points, which "
-                                "the projections (or their ownership column) already give: ignored")
-            own = field_ownership(slate, points, warnings)
-        result, report, warnings = review_report(slate, table, lineups, pay, entry_fee, modelled_ownership=own,
-                                                 user=user, warnings=warnings)
-        for w in warnings:
-            err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
-        print_review(result, slate)
-        if json_out is not None:
-            atomic_write_text(json_out, json.dumps(report, indent=2, allow_nan=False))
-            console.print(f"wrote the review to {json_out}")
-        if plots is not None:
-            files = write_plots(result, table, slate, plots)
-            console.print(f"wrote {', '.join(str(f) for f in files)}")
+    app.command("review")(review)

@@ -147,24 +147,25 @@ def print_scored_table(res: ScoredResults, site: SiteRules) -> None:
     Console().print(table)
 
 
+def score(
+    results: Path = typer.Argument(..., help="Results CSV: driver, start, finish, laps_led, "
+                                             "fastest_laps, laps (extra columns kept)."),
+    site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
+    out: Path | None = typer.Option(None, "--out", help="Write the rows plus a points "
+                                                        "column to this CSV."),
+) -> None:
+    """Score a results file with a site's rules (points column appended)."""
+    rules = site_rules(site)
+    check_output_paths({"--out": out})
+    res = score_results(results, rules)
+    if out is not None:
+        write_scored(res, out)
+        typer.echo(f"wrote {len(res.rows)} rows with column '{res.points_column}' to {out}",
+                   err=True)
+    else:
+        print_scored_table(res, rules)
+
+
 def register(app: typer.Typer) -> None:
     """Add `tailrace score` to the app."""
-
-    @app.command("score")
-    def score(
-        results: Path = typer.Argument(..., help="Results CSV: driver, start, finish, laps_led, "
-                                                 "fastest_laps, laps (extra columns kept)."),
-        site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
-        out: Path | None = typer.Option(None, "--out", help="Write the rows plus a points "
-                                                            "column to this CSV."),
-    ) -> None:
-        """Score a results file with a site's rules (points column appended)."""
-        rules = site_rules(site)
-        check_output_paths({"--out": out})
-        res = score_results(results, rules)
-        if out is not None:
-            write_scored(res, out)
-            typer.echo(f"wrote {len(res.rows)} rows with column '{res.points_column}' to {out}",
-                       err=True)
-        else:
-            print_scored_table(res, rules)
+    app.command("score")(score)

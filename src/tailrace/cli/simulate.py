@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from tailrace.cli.options import (ALLOW_SHIFT_HELP, GRID_COMPLETE_HELP, SEASON_HELP, HISTORY_HELP, HISTORY_WEIGHT_HELP, MAX_SCENARIOS, history_line,
-                                  load_history, site_rules)
-from tailrace.cli.options import command_executor, dask_option, progress_label
+from tailrace.cli.options import (MAX_SCENARIOS, AllowShift, Dask, GridComplete, History, HistoryWeight, Salaries, Season,
+                                  Site, cli_run, command_executor, history_line, load_history, progress_label,
+                                  site_rules)
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_paths
 
@@ -41,77 +41,77 @@ def driver_table(names: list[str], ids: list[str], salaries: np.ndarray, starts:
     return sorted(rows, key=lambda r: -r[4])
 
 
+def simulate_cmd(
+    ctx: typer.Context,
+    site: Site,
+    salaries: Salaries,
+    projections: Path | None = typer.Option(None, "--projections",
+                                            help="Projections CSV: name, start, and projection / win_odds (top3_odds, top5_odds, top10_odds) / rating."),
+    track: str | None = typer.Option(None, "--track",
+                                     help="Track name (e.g. Kansas) or type (intermediate, short, "
+                                          "superspeedway, road, large-flat); default: from the salary file."),
+    allow_shift: AllowShift = False,
+    grid_complete: GridComplete = False,
+    season: Season = None,
+    history: History = None,
+    history_weight: HistoryWeight = None,
+    scenarios: int = typer.Option(10_000, "--scenarios", min=1, max=MAX_SCENARIOS, help="Number of simulated races."),
+    seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same bytes)."),
+    out: Path | None = typer.Option(None, "--out", help="Write the scenario matrix here (.npz)."),
+    dask: Dask = None,
+) -> None:
+    """Simulate the race many times and write the scenario matrix (points per driver per race)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from tailrace.pipeline import scenario_set
+    from tailrace.sim.io import save_scenarios
+    from tailrace.slate import read_slate
+
+    rules = site_rules(site)
+    if out is not None and out.suffix.lower() != ".npz":
+        raise InputError(Problem(f"output '{out}' is not an .npz file", field="--out",
+                                 fix="name the output FILE.npz"))
+    check_output_paths({"--out": out})
+    slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
+    hist = load_history(history, slate, graph_uri=cli_run(ctx).graph_uri)
+    console = Console(stderr=True, soft_wrap=True)
+    ex = command_executor(ctx, dask)
+    t0 = time.perf_counter()
+    if scenarios >= PROGRESS_FROM or ex.distributed:
+        with Progress(TextColumn(progress_label("simulating", ex)), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("sim", total=scenarios)
+            sc = scenario_set(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
+                              allow_shift=allow_shift, executor=ex,
+                              progress=lambda done, total: bar.update(task, completed=done)).scenarios
+    else:
+        sc = scenario_set(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
+                          allow_shift=allow_shift, executor=ex).scenarios
+    seconds = time.perf_counter() - t0
+    for w in sc.meta.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if out is not None:  # the file holds how the set was made, not where this run found it
+        save_scenarios(out, replace(sc, meta={k: v for k, v in sc.meta.items() if k != "cache_key"}))
+
+    rows = driver_table(slate.names, slate.ids, slate.salaries(), slate.starts(), sc.points)
+    table = Table(title=(f"{rules.name} · {sc.meta['track']} ({sc.meta['track_type']}, "
+                         f"{sc.meta['race_laps']} laps) · {sc.n_scenarios:,} scenarios · seed {seed}"))
+    for col, just in (("driver", "left"), ("id", "left"), ("salary", "right"), ("start", "right"),
+                      ("mean", "right"), ("sd", "right"), ("p90", "right"), ("p99", "right")):
+        table.add_column(col, justify=just)
+    for name, did, sal, st, m, s, p90, p99 in rows:
+        table.add_row(name, did, f"{sal:,}", str(st), f"{m:.1f}", f"{s:.1f}", f"{p90:.1f}", f"{p99:.1f}")
+    Console().print(table)
+    line = history_line(sc.meta)
+    if line:
+        typer.echo(line)
+    where = f"; wrote {out}" if out is not None else ""
+    typer.echo(f"{sc.n_scenarios:,} scenarios in {seconds:.2f} s (strengths from "
+               f"{sc.meta['strength_source']}){where}")
+
+
 def register(app: typer.Typer) -> None:
     """Add `tailrace simulate` to the app."""
-
-    @app.command("simulate")
-    def simulate_cmd(
-        ctx: typer.Context,
-        site: str = typer.Option(..., "--site", help="dk (DraftKings) or fd (FanDuel)."),
-        salaries: Path = typer.Option(..., "--salaries", help="The site's salary export (CSV)."),
-        projections: Path | None = typer.Option(None, "--projections",
-                                                help="Projections CSV: name, start, and projection / win_odds (top3_odds, top5_odds, top10_odds) / rating."),
-        track: str | None = typer.Option(None, "--track",
-                                         help="Track name (e.g. Kansas) or type (intermediate, short, "
-                                              "superspeedway, road, large-flat); default: from the salary file."),
-        allow_shift: bool = typer.Option(False, "--allow-projection-shift", help=ALLOW_SHIFT_HELP),
-        grid_complete: bool = typer.Option(False, "--grid-complete", help=GRID_COMPLETE_HELP),
-        season: int | None = typer.Option(None, "--season", min=1948, max=2100, help=SEASON_HELP),
-        history: Path | None = typer.Option(None, "--history", help=HISTORY_HELP),
-        history_weight: float | None = typer.Option(None, "--history-weight", min=0.0, max=1.0,
-                                                    help=HISTORY_WEIGHT_HELP),
-        scenarios: int = typer.Option(10_000, "--scenarios", min=1, max=MAX_SCENARIOS, help="Number of simulated races."),
-        seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same bytes)."),
-        out: Path | None = typer.Option(None, "--out", help="Write the scenario matrix here (.npz)."),
-        dask: str | None = dask_option(),
-    ) -> None:
-        """Simulate the race many times and write the scenario matrix (points per driver per race)."""
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-        from rich.table import Table
-
-        from tailrace.pipeline import scenario_set
-        from tailrace.sim.io import save_scenarios
-        from tailrace.slate import read_slate
-
-        rules = site_rules(site)
-        if out is not None and out.suffix.lower() != ".npz":
-            raise InputError(Problem(f"output '{out}' is not an .npz file", field="--out",
-                                     fix="name the output FILE.npz"))
-        check_output_paths({"--out": out})
-        slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-        hist = load_history(history, slate)
-        console = Console(stderr=True, soft_wrap=True)
-        ex = command_executor(ctx, dask)
-        t0 = time.perf_counter()
-        if scenarios >= PROGRESS_FROM or ex.distributed:
-            with Progress(TextColumn(progress_label("simulating", ex)), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                          TimeElapsedColumn(), console=console, transient=True) as bar:
-                task = bar.add_task("sim", total=scenarios)
-                sc = scenario_set(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
-                                  allow_shift=allow_shift, executor=ex,
-                                  progress=lambda done, total: bar.update(task, completed=done)).scenarios
-        else:
-            sc = scenario_set(slate, scenarios, seed, track=track, history=hist, history_weight=history_weight,
-                              allow_shift=allow_shift, executor=ex).scenarios
-        seconds = time.perf_counter() - t0
-        for w in sc.meta.get("warnings", []):
-            console.print(f"[yellow]warning:[/] {w}", highlight=False)
-        if out is not None:  # the file holds how the set was made, not where this run found it
-            save_scenarios(out, replace(sc, meta={k: v for k, v in sc.meta.items() if k != "cache_key"}))
-
-        rows = driver_table(slate.names, slate.ids, slate.salaries(), slate.starts(), sc.points)
-        table = Table(title=(f"{rules.name} · {sc.meta['track']} ({sc.meta['track_type']}, "
-                             f"{sc.meta['race_laps']} laps) · {sc.n_scenarios:,} scenarios · seed {seed}"))
-        for col, just in (("driver", "left"), ("id", "left"), ("salary", "right"), ("start", "right"),
-                          ("mean", "right"), ("sd", "right"), ("p90", "right"), ("p99", "right")):
-            table.add_column(col, justify=just)
-        for name, did, sal, st, m, s, p90, p99 in rows:
-            table.add_row(name, did, f"{sal:,}", str(st), f"{m:.1f}", f"{s:.1f}", f"{p90:.1f}", f"{p99:.1f}")
-        Console().print(table)
-        line = history_line(sc.meta)
-        if line:
-            typer.echo(line)
-        where = f"; wrote {out}" if out is not None else ""
-        typer.echo(f"{sc.n_scenarios:,} scenarios in {seconds:.2f} s (strengths from "
-                   f"{sc.meta['strength_source']}){where}")
+    app.command("simulate")(simulate_cmd)

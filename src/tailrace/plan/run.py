@@ -58,7 +58,7 @@ from tailrace.plan.allocate import Allocation, allocate, growth, prefix_profits
 from tailrace.plan.contests import DayContest
 from tailrace.plan.overlap import cross_contest_overlap, overlap_admission
 from tailrace.sim.scenarios import Scenarios
-from tailrace.sites import DEFAULT_OWNERSHIP_ERROR
+from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.slate import Slate
 
 __all__ = ["PlanRun", "check_day_options", "run_plan", "CVAR_ALPHA", "QUANTILES"]
@@ -507,7 +507,7 @@ def run_plan(
         "exposures": exposures,
         "day_max_exposure_count": day_cap,
         "max_overlap_day": max_overlap_day if max_overlap_day is None else int(max_overlap_day),
-        "ownership_error": DEFAULT_OWNERSHIP_ERROR if ownership_error is None else float(ownership_error),
+        "ownership_error": CONTEST_DEFAULTS.ownership_error if ownership_error is None else float(ownership_error),
         "overlap_across_contests": cross_contest_overlap(chosen, slate.n),
         "scenarios": {
             "build": {**meta(scenarios), "n": scenarios.n_scenarios, "field_seed": [seed, 7],
