@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tailrace import tail
 from tailrace.errors import InputError, Problem
@@ -57,11 +57,42 @@ ALPHAS = (0.2,)
 BETAS = (0.01, 0.05)
 
 
-class _Result(BaseModel):
+def _json_ready(x: Any) -> Any:
+    """``x`` as plain JSON values (``outputs.jsonable``: numpy unpacked, NaN and infinities as
+    None), a pydantic model left as it is (it made its own fields ready)."""
+    if isinstance(x, BaseModel):
+        return x
+    if isinstance(x, (list, tuple)) and any(isinstance(v, BaseModel) for v in x):
+        return [_json_ready(v) for v in x]
+    return jsonable(x)
+
+
+class JsonReady(BaseModel):
+    """A model whose every field is made JSON-ready as it is given: numpy scalars and arrays as
+    plain numbers and lists, NaN and infinities as None (null), at any depth of a dict or list.
+    The one edge where a figure a stage computed (a NaN gap, a numpy mean) becomes what every face
+    shows and writes: the pipeline's result models and the API's answers (``api.schemas``) build
+    on it, and :func:`json_answer` passes a face's plain answer through it."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _ready(cls, v: Any) -> Any:
+        return _json_ready(v)
+
+
+def json_answer(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` made JSON-ready by ``model`` (a :class:`JsonReady`, validating as it always does):
+    its keys only, in its own order, each value as ``model`` dumps it to JSON."""
+    d = model.model_validate(raw).model_dump(mode="json")
+    return {k: d[k] for k in raw}
+
+
+class _Result(JsonReady):
     # Frozen, and a field left out when the model was built is left out of its JSON
     # (``to_json`` dumps with exclude_unset): per-lineup ``seconds`` without timings,
     # ``contest_marginal_ev`` outside mode contest, ``explain`` without explanations. A field
-    # given as None is there as null. Dicts hold other modules' JSON-ready figures as they give them.
+    # given as None is there as null. Figures enter raw (numpy, NaN) and are made JSON-ready here,
+    # once (``JsonReady``): a NaN objective value or gap is None in the model and null in its JSON.
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     def to_json(self) -> dict[str, Any]:
@@ -291,11 +322,11 @@ def fresh_validation(
     a, b = figs(points_in), figs(points_out)
 
     def drop(k: str) -> float | None:
-        return jsonable(float((a[k] - b[k]) / abs(a[k]))) if a[k] else None
+        return float((a[k] - b[k]) / abs(a[k])) if a[k] else None
 
     return FreshValidation(
-        available=True, beta=float(beta), in_sample=FreshFigures(**jsonable(a)),
-        out_of_sample=FreshFigures(**jsonable(b)),
+        available=True, beta=float(beta), in_sample=FreshFigures(**a),
+        out_of_sample=FreshFigures(**b),
         relative_drop={k: drop(k) for k in ("best_lineup_upper_cvar", "best_lineup_mean", "mean_lineup_objective")},
         seed_in=seed_in, seed_out=seed_out,
     )
@@ -446,18 +477,18 @@ def run_optimize(
             "driver_ids": [str(ids[i]) for i in lu],
             "names": [names[i] for i in lu],
             "salary": int(sal[list(lu)].sum()),
-            "objective_value": jsonable(float(lr.value)),
-            "bound": jsonable(float(lr.bound)),
-            "gap": jsonable(float(lr.gap)),
+            "objective_value": float(lr.value),
+            "bound": float(lr.bound),
+            "gap": float(lr.gap),
             "optimal": bool(lr.optimal),
             "status": str(lr.status),
-            "seconds": jsonable(float(lr.seconds)),
-            "tail_metrics": jsonable(tail.tail_summary(x, alphas=ALPHAS, betas=levels).to_dict()),
+            "seconds": float(lr.seconds),
+            "tail_metrics": tail.tail_summary(x, alphas=ALPHAS, betas=levels).to_dict(),
         }
         if not timings:
             row.pop("seconds")
         if contest_info is not None:
-            row["contest_marginal_ev"] = jsonable(float(contest_info["marginal_ev"][j]))
+            row["contest_marginal_ev"] = float(contest_info["marginal_ev"][j])
         if opt_rows:
             row.update(opt_rows[j])
         if dup_rows:
@@ -480,7 +511,7 @@ def run_optimize(
                 )
             else:
                 ex["constraint_binding"] = None
-            row["explain"] = jsonable(ex)
+            row["explain"] = ex
         rows.append(LineupRow(**row))
     t_explain = time.perf_counter() - t1
 
@@ -497,20 +528,20 @@ def run_optimize(
     port: dict[str, Any] = {
         "n_lineups": len(lineups),
         "mode": portfolio.mode,
-        "portfolio_value": jsonable(float(portfolio.portfolio_value)),
-        "seconds": jsonable(float(portfolio.seconds)),
-        "best_lineup_tail_metrics": jsonable(tail.tail_summary(best, alphas=ALPHAS, betas=levels).to_dict()),
+        "portfolio_value": float(portfolio.portfolio_value),
+        "seconds": float(portfolio.seconds),
+        "best_lineup_tail_metrics": tail.tail_summary(best, alphas=ALPHAS, betas=levels).to_dict(),
         "exposures": exposures,
         "exposure_by_id": {e.driver_id: e.exposure for e in exposures},
     }
     if not timings:
         port.pop("seconds")
     if contest_info is not None:
-        port["contest"] = jsonable({k: v for k, v in contest_info.items() if k != "marginal_ev"}
-                                   | contest_facts(contest, slate))
+        port["contest"] = ({k: v for k, v in contest_info.items() if k != "marginal_ev"}
+                           | contest_facts(contest, slate))
     if fresh is not None and lineups:
-        fv = fresh_validation(points, fresh.points, lineups, beta, obj, seed_in=jsonable(scenarios.meta.get("seed")),
-                              seed_out=jsonable(fresh.meta.get("seed")))
+        fv = fresh_validation(points, fresh.points, lineups, beta, obj, seed_in=scenarios.meta.get("seed"),
+                              seed_out=fresh.meta.get("seed"))
     else:
         fv = FreshValidation(available=False, reason=fresh_reason or "no fresh scenario set was given")
     meta = {k: v for k, v in scenarios.meta.items() if isinstance(v, (str, int, float, bool))}
@@ -520,13 +551,13 @@ def run_optimize(
         site=slate.site.key,
         n_drivers=slate.n,
         n_scenarios=scenarios.n_scenarios,
-        objective=jsonable({"name": obj.name, **spec.objective.model_dump(mode="json")}),
+        objective={"name": obj.name, **spec.objective.model_dump(mode="json")},
         tail_beta=beta,
         explain_binding_lineups=min(binding_limit, len(lineups)) if explain else 0,
         mode=resolved.mode,
-        spec=jsonable(spec.model_dump(mode="json")),
-        scenario_meta=jsonable(meta),
-        history=jsonable(scenarios.meta.get("history")),  # how a history file entered the strengths (or None)
+        spec=spec.model_dump(mode="json"),
+        scenario_meta=meta,
+        history=scenarios.meta.get("history"),  # how a history file entered the strengths (or None)
         lineups=rows,
         portfolio=PortfolioSummary(**port),
         exposures=exposures,

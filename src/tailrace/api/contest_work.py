@@ -9,13 +9,11 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 
-from tailrace.outputs import jsonable
-
 from tailrace.api.context import Context, Progress, no_progress
 from tailrace.api.contest_terms import ownership_from_mapping, payout_table
 from tailrace.api.records import load_slate
 from tailrace.api.scenarios import get_scenarios
-from tailrace.api.schemas import ContestRequest
+from tailrace.api.schemas import ContestRequest, ContestResponse
 
 
 def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
@@ -56,7 +54,7 @@ def profit_distribution(profit: np.ndarray, cvar: float, alpha: float, bins: int
 def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Contest figures (profit, ROI, cash/top-1 %/win rates with standard errors) for a stored portfolio."""
     from tailrace.contest import make_contest, simulate
-    from tailrace.pipeline import contest_facts, field_model_figures, parse_field_sharpness
+    from tailrace.pipeline import contest_facts, field_model_figures, json_answer, parse_field_sharpness
 
     t0 = time.perf_counter()
     pf = ctx.store.get_portfolio(req.portfolio_id)  # the stored portfolio: a plain dict from the store
@@ -99,12 +97,12 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
     facts = contest_facts(contest, slate)
     if contest.alternatives:
         progress(0.92, "the portfolio against the other field models")
-        facts["field_models"] = jsonable(field_model_figures(contest, sim, scen.points, lineups))
-    res = jsonable(sim.to_dict())
+        facts["field_models"] = field_model_figures(contest, sim, scen.points, lineups)
+    res = sim.to_dict()
     t_end = time.perf_counter()
     out_lineups = [{"index": k, "driver_ids": list(ids), **fig} for k, (ids, fig) in
                    enumerate(zip(pf["lineups"], res["lineups"]))]
-    return {
+    return json_answer(ContestResponse, {  # numpy figures plain, NaN as null: the answer model's edge
         "portfolio_id": req.portfolio_id,
         "contest": {"entry_fee": res["entry_fee"], "field_size": c.field_size, "n_entries": res["n_entries"],
                     "prize_pool": res["prize_pool"], "n_scenarios": res["n_scenarios"], "seed": req.seed,
@@ -112,7 +110,7 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
         "portfolio": res["portfolio"],
         "lineups": out_lineups,
         "warnings": list(dict.fromkeys(list(stats.get("warnings", [])) + warnings)),
-        "profit_distribution": jsonable(profit_distribution(sim.profit, sim.profit_cvar, sim.cvar_alpha)),
+        "profit_distribution": profit_distribution(sim.profit, sim.profit_cvar, sim.cvar_alpha),
         "timings": {"scenarios": t_scen - t0, "field": t_field - t_scen, "contest": t_end - t_field,
                     "total": t_end - t0},
-    }
+    })

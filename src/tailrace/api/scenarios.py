@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from tailrace.errors import InputError, Problem
-from tailrace.outputs import jsonable
 from tailrace.sim.cache import uncached
 from tailrace.slate import Slate
 
@@ -41,7 +40,8 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
     file lock keeps one copy. ``seconds`` is the time to get the set (generation on a miss, a
     cache fetch on a hit); invariant checks are computed once per set.
     """
-    from tailrace.pipeline import scenario_set  # the pipeline (and the optimiser under it) loads on first use
+    from tailrace.api.schemas import KernelStats
+    from tailrace.pipeline import json_answer, scenario_set  # the pipeline (and the optimiser under it) loads on first use
     from tailrace.sim.simulate import invariant_checks
 
     check_limit(n, ctx.settings.max_scenarios, "n_scenarios")
@@ -70,7 +70,7 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
     checks = ctx.checks.get(got.key)
     if checks is None:
         try:
-            checks = jsonable(invariant_checks(scen, slate.site, slate.starts()))
+            checks = invariant_checks(scen, slate.site, slate.starts())
         except Exception as exc:  # reported, not hidden
             checks = {"passed": None, "error": f"invariant checks could not run: {exc}"}
         ctx.checks[got.key] = checks
@@ -89,4 +89,4 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
         "warnings": scen.stage_warnings(),
         "drivers": _driver_summary(slate, scen.points),
     }
-    return scen, stats
+    return scen, json_answer(KernelStats, stats)  # numpy figures plain, NaN as null: the stats model's edge

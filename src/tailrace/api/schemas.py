@@ -11,7 +11,7 @@ from tailrace.contest.ensemble import MAX_SIGMA
 from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.optimize.constraints import ConstraintSpec, ObjectiveSpec
 from tailrace.outputs import jsonable
-from tailrace.pipeline import ExposureRow, LineupRow
+from tailrace.pipeline import ExposureRow, JsonReady, LineupRow
 
 MAX_SEED = 2**63 - 1
 
@@ -198,7 +198,7 @@ class SimulateRequest(ModelOptions):
     track: str | None = Field(None, max_length=100, description="track name or type; default: read from the slate")
 
 
-class DriverSummary(BaseModel):
+class DriverSummary(JsonReady):
     """One driver's simulated points: mean, sd and quantiles (p5/p50/p95 feed the page's ribbons)."""
 
     id: str
@@ -212,7 +212,7 @@ class DriverSummary(BaseModel):
     p95: float | None = Field(None, description="95th percentile")
 
 
-class KernelStats(BaseModel):
+class KernelStats(JsonReady):
     """The scenario generator's statistics for the set an answer was computed on."""
 
     scenario_set_id: str
@@ -230,7 +230,7 @@ class KernelStats(BaseModel):
     drivers: list[DriverSummary]
 
 
-class SimulateResponse(BaseModel):
+class SimulateResponse(JsonReady):
     scenario_set_id: str
     slate_id: str
     kernel_stats: KernelStats
@@ -383,8 +383,8 @@ LINEUP = Reshape(
             "include_distributions with include_tail_validation: tail_metrics of the lineup on the fresh "
             "scenario set"))),
     },
-    published={"objective_value": (float, ...), "gap": (float | None, None), "optimal": (bool | None, None),
-               "status": (str | None, None)},
+    # objective_value: the pipeline's own type, float | None (null when the objective is not finite)
+    published={"gap": (float | None, None), "optimal": (bool | None, None), "status": (str | None, None)},
 )
 EXPOSURE = Reshape(ExposureRow, "Exposure", rename={"exposure": "share"})  # the API calls a driver's exposure its share
 LineupOut = LINEUP.model
@@ -451,7 +451,7 @@ class ContestRequest(BaseModel):
     seed: int = Field(11, ge=0, le=MAX_SEED, strict=True)
 
 
-class ContestResponse(BaseModel):
+class ContestResponse(JsonReady):
     portfolio_id: str
     contest: dict[str, Any] = Field(description=(
         "the contest (entry_fee, field_size, n_entries, prize_pool, n_scenarios, seed, paid_places), its field "
