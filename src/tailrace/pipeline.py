@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field
 
 from tailrace import tail
 from tailrace.errors import InputError, Problem
+from tailrace.json_models import JsonReady, json_answer
 from tailrace.outputs import jsonable
 from tailrace.optimize.constraints import ConstraintSpec, ResolvedSpec
 from tailrace.scenario_sets import ScenarioSet, scenario_set, scenario_set_id, simulate_scenarios
@@ -51,40 +52,12 @@ __all__ = [
     "parse_field_sharpness",
     "race_summary",
     "race_line",
+    "JsonReady",
+    "json_answer",
 ]
 
 ALPHAS = (0.2,)
 BETAS = (0.01, 0.05)
-
-
-def _json_ready(x: Any) -> Any:
-    """``x`` as plain JSON values (``outputs.jsonable``: numpy unpacked, NaN and infinities as
-    None), a pydantic model left as it is (it made its own fields ready)."""
-    if isinstance(x, BaseModel):
-        return x
-    if isinstance(x, (list, tuple)) and any(isinstance(v, BaseModel) for v in x):
-        return [_json_ready(v) for v in x]
-    return jsonable(x)
-
-
-class JsonReady(BaseModel):
-    """A model whose every field is made JSON-ready as it is given: numpy scalars and arrays as
-    plain numbers and lists, NaN and infinities as None (null), at any depth of a dict or list.
-    The one edge where a figure a stage computed (a NaN gap, a numpy mean) becomes what every face
-    shows and writes: the pipeline's result models and the API's answers (``api.schemas``) build
-    on it, and :func:`json_answer` passes a face's plain answer through it."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _ready(cls, v: Any) -> Any:
-        return _json_ready(v)
-
-
-def json_answer(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:
-    """``raw`` made JSON-ready by ``model`` (a :class:`JsonReady`, validating as it always does):
-    its keys only, in its own order, each value as ``model`` dumps it to JSON."""
-    d = model.model_validate(raw).model_dump(mode="json")
-    return {k: d[k] for k in raw}
 
 
 class _Result(JsonReady):

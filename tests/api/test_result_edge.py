@@ -1,4 +1,4 @@
-"""Issue 27 item 3: NaN -> null handled once, at the models' edge (``pipeline.JsonReady``), for the
+"""Issue 27 item 3: NaN -> null handled once, at the models' edge (``json_models.JsonReady``), for the
 pipeline's result and the API's answers alike; and the API's lineup agrees with the pipeline's
 on a lineup whose objective value is not finite (it used to publish it as a required float, so
 such a row failed the answer's validation: a 500)."""
@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from tailrace.api.schemas import LINEUP, ContestResponse, KernelStats, LineupOut, OptimizeResponse
-from tailrace.pipeline import FreshFigures, LineupRow, json_answer
+from tailrace.json_models import json_answer
+from tailrace.pipeline import FreshFigures, LineupRow
 
 
 def _row(**over) -> LineupRow:

@@ -54,7 +54,8 @@ def profit_distribution(profit: np.ndarray, cvar: float, alpha: float, bins: int
 def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Contest figures (profit, ROI, cash/top-1 %/win rates with standard errors) for a stored portfolio."""
     from tailrace.contest import make_contest, simulate
-    from tailrace.pipeline import contest_facts, field_model_figures, json_answer, parse_field_sharpness
+    from tailrace.json_models import json_answer
+    from tailrace.pipeline import contest_facts, field_model_figures, parse_field_sharpness
 
     t0 = time.perf_counter()
     pf = ctx.store.get_portfolio(req.portfolio_id)  # the stored portfolio: a plain dict from the store

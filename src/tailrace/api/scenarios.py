@@ -41,7 +41,8 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
     cache fetch on a hit); invariant checks are computed once per set.
     """
     from tailrace.api.schemas import KernelStats
-    from tailrace.pipeline import json_answer, scenario_set  # the pipeline (and the optimiser under it) loads on first use
+    from tailrace.json_models import json_answer
+    from tailrace.pipeline import scenario_set  # the pipeline (and the optimiser under it) loads on first use
     from tailrace.sim.simulate import invariant_checks
 
     check_limit(n, ctx.settings.max_scenarios, "n_scenarios")

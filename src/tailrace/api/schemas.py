@@ -11,7 +11,8 @@ from tailrace.contest.ensemble import MAX_SIGMA
 from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.optimize.constraints import ConstraintSpec, ObjectiveSpec
 from tailrace.outputs import jsonable
-from tailrace.pipeline import ExposureRow, JsonReady, LineupRow
+from tailrace.json_models import JsonReady
+from tailrace.pipeline import ExposureRow, LineupRow
 
 MAX_SEED = 2**63 - 1
 
