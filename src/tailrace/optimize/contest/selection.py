@@ -235,6 +235,45 @@ def _insert(c: int, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.nd
         _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb, ct, cum, bisect_left(st_neg[s, :st_n[s]], x))
 
 
+@nb.njit(cache=True, nogil=True)
+def _top_kk(score: np.ndarray, kk: int) -> tuple[np.ndarray, bool]:
+    """The indices of the ``kk`` largest of ``score`` (n,) (n > kk) in one pass, and whether that
+    set is unambiguous: False when the kk-th and (kk + 1)-th largest values are equal or a NaN
+    is present (then several sets qualify)."""
+    n = score.shape[0]
+    L = kk + 1
+    bv = np.empty(L)  # the L largest so far, descending
+    bi = np.empty(L, dtype=np.int64)
+    q = 0
+    for i in range(n):
+        x = score[i]
+        if x != x:
+            return bi[:kk].copy(), False
+        if q == L and not (x > bv[L - 1]):
+            continue
+        p = q if q < L else L - 1
+        while p > 0 and bv[p - 1] < x:
+            if p < L:
+                bv[p] = bv[p - 1]
+                bi[p] = bi[p - 1]
+            p -= 1
+        bv[p] = x
+        bi[p] = i
+        if q < L:
+            q += 1
+    return bi[:kk].copy(), bool(bv[kk - 1] != bv[kk])
+
+
+def _top_set(score: np.ndarray, kk: int) -> np.ndarray | None:
+    """The same set of indices as ``np.argpartition(-score, kk - 1)[:kk]`` (in another order) when
+    the ``kk`` largest values are a unique set; None when a tie (or NaN) leaves the choice to
+    argpartition's own tie rule."""
+    if score.shape[0] <= kk:
+        return None
+    top, ok = _top_kk(score, kk)
+    return top if ok else None
+
+
 class _LazySelection:
     """The lazy greedy's state: candidates' paid standings (CSC) and each scenario's chosen entries."""
 
@@ -269,7 +308,9 @@ class _LazySelection:
 
     def evaluate(self, cs: np.ndarray) -> np.ndarray:
         a = self.paid
-        return _eval_many(np.asarray(cs, dtype=np.int64), a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg,
+        cs = np.asarray(cs, dtype=np.int64)
+        a.ensure(cs)  # a lazily filled store writes these candidates' entries now
+        return _eval_many(cs, a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg,
                           self.st_n, self.cb, self.ct, self.cum)
 
     def evaluate_alone(self) -> np.ndarray:
@@ -277,10 +318,15 @@ class _LazySelection:
         if int(self.st_n.max(initial=0)):
             return self.evaluate(np.arange(self.cands.shape[0]))
         a = self.paid
+        got = a.alone_of(self.cum)  # summed with the standings (a lazily filled store): the same floats
+        if got is not None:
+            return got
+        a.ensure_all()
         return _eval_alone(a.cptr, a.fa, a.ft, self.cum)
 
     def choose(self, c: int) -> None:
         a = self.paid
+        a.ensure(np.array([c], dtype=np.int64))
         _insert(c, a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg, self.st_fa, self.st_ft, self.st_n,
                 self.cb, self.ct, self.cum)
 
@@ -377,7 +423,9 @@ def select_contest_portfolio(
             if fresh[c] == step or alone:  # alone: values never change (nothing of ours is entered)
                 return c
             kk = min(4, score.size)
-            top = np.argpartition(-score, kk - 1)[:kk]
+            top = _top_set(score, kk)
+            if top is None:  # a tie at the k-th value (or a NaN): argpartition's own choice
+                top = np.argpartition(-score, kk - 1)[:kk]
             top = top[np.isfinite(score[top]) & (fresh[top] != step)]
             v = sel.evaluate(top)
             bound[top] = v

@@ -22,6 +22,16 @@ from tailrace.contest.simulate import KEY_PER_GRID, _fill_pairs, _score, pair_sl
 MAX_REGION_CELLS = 1 << 27
 
 
+@nb.njit(cache=True, nogil=True)
+def _split(cum: np.ndarray, a: np.int64, t: np.int64) -> float:
+    """One entry's payout when ``t`` entries (itself included) tie with ``a`` entries strictly
+    above: places a+1..a+t's prizes shared equally (places past the paid ones pay nothing);
+    ``cum`` (n_paid + 1,) the table's cumulative prizes (``PayoutTable.cumulative``)."""
+    P = cum.shape[0] - 1
+    lo = a if a < P else P
+    hi = a + t if a + t < P else P
+    return (cum[hi] - cum[lo]) / t
+
 
 @nb.njit(cache=True, parallel=True, nogil=True)
 def _field_regions(g: np.ndarray, field_flat: np.ndarray, h: int, field_c: np.ndarray, n_paid: int,
@@ -133,6 +143,147 @@ def _fill_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int
                         key[q] = np.int64(v) * key_per_grid
 
 
+class GridRegions:
+    """A field's paid regions per scenario on grid points (``_field_regions``), built once and used
+    for any number of candidate batches.
+
+    Attributes: ``g`` (S, n) int32 grid points; ``off`` (S,) int64, ``lo``/``hi`` (S,) int32 and
+    ``A`` (cells,) int32 as ``_field_regions`` writes them; ``n_paid``; ``n_field`` (entries).
+    """
+
+    def __init__(self, g: np.ndarray, off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray, n_paid: int,
+                 n_field: int) -> None:
+        self.g, self.off, self.lo, self.hi, self.A = g, off, lo, hi, A
+        self.n_paid, self.n_field = int(n_paid), int(n_field)
+
+
+def grid_regions(g: np.ndarray, roster: int, field_u: np.ndarray, field_c: np.ndarray, n_paid: int,
+                 max_cells: int = MAX_REGION_CELLS) -> GridRegions | None:
+    """The field's paid regions (``_field_regions``) of grid points ``g`` (S, n), or None when the
+    field's score ranges exceed ``max_cells`` (see ``paid_standings_grid``); ``field_u`` (u, roster)
+    distinct field lineups, ``field_c`` (u,) their entries."""
+    S, n = g.shape
+    r = int(roster)
+    fu = np.asarray(field_u).reshape(-1, r)
+    fs = pair_slots(fu, n)
+    h = fs.shape[1]
+    fc = np.ascontiguousarray(field_c, dtype=np.int32)
+    n_field = int(fc.sum(dtype=np.int64))
+    # each scenario's field totals span at most its best roster minus its worst, in grid units
+    gs = np.sort(g, axis=1)
+    width = (gs[:, -r:].sum(axis=1, dtype=np.int64) - gs[:, :r].sum(axis=1, dtype=np.int64) + 2) if fu.shape[0] else \
+        np.ones(S, dtype=np.int64)
+    if int(width.sum()) > max_cells:
+        return None
+    off = np.zeros(S, dtype=np.int64)
+    np.cumsum(width[:-1], out=off[1:])
+    A = np.empty(int(off[-1] + width[-1]), dtype=np.int32)  # touched only in the paid regions
+    lo = np.empty(S, dtype=np.int32)
+    hi = np.empty(S, dtype=np.int32)
+    _field_regions(g, fs.reshape(-1), h, fc, int(n_paid), width, off, lo, hi, A)
+    return GridRegions(g, off, lo, hi, A, n_paid, n_field)
+
+
+@nb.njit(cache=True, parallel=True, nogil=True)
+def _count_alone(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int, n_field: int, off: np.ndarray,
+                 lo: np.ndarray, hi: np.ndarray, A: np.ndarray, cums: np.ndarray, n_chunks: int):
+    """Per candidate, its paid scenarios (m,) int64 and its payout alone against the field summed
+    over them (m, K) for each cumulative table ``cums[k]`` (K, n_paid + 1).
+
+    The sums run over the scenarios in ascending order, each term ``_split(cum, above, tied + 1)``:
+    the same floats as ``selection._eval_alone`` over the candidate's entries. The candidates in
+    ``n_chunks`` parallel chunks, each walking every scenario (one pair table per scenario).
+    """
+    S = g.shape[0]
+    n1 = g.shape[1] + 1
+    K = cums.shape[0]
+    P = np.int64(cums.shape[1] - 1)
+    cnt = np.zeros(m, dtype=np.int64)
+    alone = np.zeros((m, K))
+    step = (m + n_chunks - 1) // n_chunks
+    for b in nb.prange(n_chunks):
+        j0 = b * step
+        j1 = min(m, j0 + step)
+        if j0 >= j1:
+            continue
+        tab = np.empty(n1 * n1, dtype=np.int32)
+        for s in range(S):
+            _fill_pairs(g[s], tab)
+            o, l, u = off[s], lo[s], hi[s]
+            for j in range(j0, j1):
+                v = _score(tab, ours_flat, j, h)
+                a, t = _standing(A, o, l, u, n_field, v)
+                if a < n_paid:
+                    cnt[j] += 1
+                    # _split(cums[k], a, t + 1) for every k, its places clipped once
+                    tt = np.int64(t + 1)
+                    pl = np.int64(a) if a < P else P
+                    ph = np.int64(a) + tt if np.int64(a) + tt < P else P
+                    for k in range(K):
+                        alone[j, k] += (cums[k, ph] - cums[k, pl]) / tt
+    return cnt, alone
+
+
+@nb.njit(cache=True, inline="always")
+def _fill_one(c: int, g: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int, off: np.ndarray,
+              lo: np.ndarray, hi: np.ndarray, A: np.ndarray, key_per_grid: int, row: np.ndarray, fa: np.ndarray,
+              ft: np.ndarray, key: np.ndarray) -> None:
+    """Candidate ``c``'s paid entries, scenarios ascending, written from ``cptr[c]`` on (a lineup's
+    total as the sum of its drivers' grid points: the same integer as its pair slots give)."""
+    S = g.shape[0]
+    r = lus.shape[1]
+    q = cptr[c]
+    for s in range(S):
+        tot = np.int64(0)
+        for d in range(r):
+            tot += g[s, lus[c, d]]
+        v = np.int32(tot)
+        a, t = _standing(A, off[s], lo[s], hi[s], n_field, v)
+        if a < n_paid:
+            row[q] = s
+            fa[q] = a
+            ft[q] = t
+            key[q] = np.int64(v) * key_per_grid
+            q += 1
+
+
+@nb.njit(cache=True, nogil=True)
+def _fill_few(cs: np.ndarray, g: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int,
+              off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray, key_per_grid: int, row: np.ndarray,
+              fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
+    """``_fill_one`` of each candidate in ``cs`` (one thread: the greedy asks for a few at a time)."""
+    for i in range(cs.shape[0]):
+        _fill_one(cs[i], g, lus, cptr, n_paid, n_field, off, lo, hi, A, key_per_grid, row, fa, ft, key)
+
+
+@nb.njit(cache=True, parallel=True, nogil=True)
+def _fill_many(cs: np.ndarray, g: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int,
+               off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray, key_per_grid: int, row: np.ndarray,
+               fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
+    """``_fill_few`` with the candidates in parallel."""
+    for i in nb.prange(cs.shape[0]):
+        _fill_one(cs[i], g, lus, cptr, n_paid, n_field, off, lo, hi, A, key_per_grid, row, fa, ft, key)
+
+
+def count_alone(reg: GridRegions, cands: np.ndarray, cums: np.ndarray, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate (m, roster) its paid scenarios (m,) and its alone payout sums (m, K) for each
+    of ``cums`` (K, n_paid + 1): see ``_count_alone``."""
+    os_ = pair_slots(np.asarray(cands), reg.g.shape[1])
+    cums = np.ascontiguousarray(cums, dtype=np.float64).reshape(-1, reg.n_paid + 1)
+    return _count_alone(reg.g, os_.reshape(-1), os_.shape[1], int(os_.shape[0]), reg.n_paid, reg.n_field, reg.off,
+                        reg.lo, reg.hi, reg.A, cums, int(max(1, -(-os_.shape[0] // chunk))))
+
+
+def fill_paid(reg: GridRegions, cands: np.ndarray, cs: np.ndarray, cptr: np.ndarray, row: np.ndarray,
+              fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
+    """Write candidates ``cs``'s paid entries into the CSC arrays at ``cptr`` (as ``paid_standings_grid``
+    lays them out); ``cands`` (m, roster) int32 all the candidates."""
+    cs = np.ascontiguousarray(cs, dtype=np.int64)
+    fn = _fill_few if cs.shape[0] < 64 else _fill_many
+    fn(cs, reg.g, cands, cptr, reg.n_paid, reg.n_field, reg.off, reg.lo, reg.hi, reg.A, int(KEY_PER_GRID),
+       row, fa, ft, key)
+
+
 def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int,
                         chunk: int | None = None, max_cells: int = MAX_REGION_CELLS,
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
@@ -181,22 +332,10 @@ def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, f
     r = cands.shape[1]
     os_ = pair_slots(cands, n)
     h = os_.shape[1]
-    fu = np.asarray(field_u).reshape(-1, r)
-    fs = pair_slots(fu, n)
-    fc = np.ascontiguousarray(field_c, dtype=np.int32)
-    n_field = int(fc.sum(dtype=np.int64))
-    # each scenario's field totals span at most its best roster minus its worst, in grid units
-    gs = np.sort(g, axis=1)
-    width = (gs[:, -r:].sum(axis=1, dtype=np.int64) - gs[:, :r].sum(axis=1, dtype=np.int64) + 2) if fu.shape[0] else \
-        np.ones(S, dtype=np.int64)
-    if int(width.sum()) > max_cells:
+    reg = grid_regions(g, r, field_u, field_c, n_paid, max_cells)
+    if reg is None:
         return None
-    off = np.zeros(S, dtype=np.int64)
-    np.cumsum(width[:-1], out=off[1:])
-    A = np.empty(int(off[-1] + width[-1]), dtype=np.int32)  # touched only in the paid regions
-    lo = np.empty(S, dtype=np.int32)
-    hi = np.empty(S, dtype=np.int32)
-    _field_regions(g, fs.reshape(-1), h, fc, int(n_paid), width, off, lo, hi, A)
+    off, lo, hi, A, n_field = reg.off, reg.lo, reg.hi, reg.A, reg.n_field
     block = int(chunk) if chunk else 32
     cnt = _count_paid(g, os_.reshape(-1), h, m, int(n_paid), n_field, off, lo, hi, A, block)
     cptr = np.zeros(m + 1, dtype=np.int64)
