@@ -22,8 +22,8 @@ from tailrace.contest import Contest
 from tailrace.contest.simulate import (MAX_BINS, bisect_left, bisect_right, grid_points, score_key,
                                       standings_kernel)
 from tailrace.optimize.contest.result import ALONE, CV_CAPS, GRID_BATCH, GRID_SMALL_BATCHES
-from tailrace.optimize.contest.standings import (GridRegions, _split, count_alone, fill_paid,  # noqa: F401
-                                                 grid_regions, paid_standings_grid)
+from tailrace.optimize.contest.standings import (GridRegions, _eval_alone, _split, count_alone,  # noqa: F401
+                                                 fill_paid, grid_regions, paid_standings_grid)
 
 
 def _standings(points: np.ndarray, cands: np.ndarray, field_u: np.ndarray, field_c: np.ndarray,
@@ -293,8 +293,6 @@ class _Paid:
                 for x in (self, e):
                     v = x.alone.get(k) if x.alone is not None else None
                     if v is None:  # an eager side: its sums from its entries (the same order and terms)
-                        from tailrace.optimize.contest.selection import _eval_alone
-
                         x.ensure_all()
                         v = _eval_alone(x.cptr, x.fa, x.ft, cum)
                     parts.append(v)

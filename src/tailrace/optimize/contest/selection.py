@@ -18,6 +18,7 @@ from tailrace.contest import Contest
 from tailrace.contest.simulate import bisect_left, bisect_right
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.contest.paid import _Paid, _split, _standings
+from tailrace.optimize.contest.standings import _eval_alone
 from tailrace.optimize.contest.result import ALONE, DEFAULT_CAP_PLACE, ContestPortfolio
 
 # ----------------------------------------------------------------------------- selection kernels
@@ -205,20 +206,6 @@ def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray
             loss = (cb[s, q] - cb[s, hi]) + (ct[s, hi] - ct[s, lo])
             tot += _split(cum, np.int64(fa[e] + lo), np.int64(ft[e] + 1 + hi - lo)) + loss
         out[ii] = tot
-    return out
-
-
-@nb.njit(cache=True, parallel=True, nogil=True)
-def _eval_alone(cptr: np.ndarray, fa: np.ndarray, ft: np.ndarray, cum: np.ndarray) -> np.ndarray:
-    """``_eval_many`` of every candidate while nothing is chosen: each entry's payout alone
-    against the field, summed over its scenarios in the same order (the same floats)."""
-    C = cptr.shape[0] - 1
-    out = np.empty(C)
-    for c in nb.prange(C):
-        tot = 0.0
-        for e in range(cptr[c], cptr[c + 1]):
-            tot += _split(cum, np.int64(fa[e]), np.int64(ft[e] + 1))
-        out[c] = tot
     return out
 
 

@@ -34,6 +34,20 @@ def _split(cum: np.ndarray, a: np.int64, t: np.int64) -> float:
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
+def _eval_alone(cptr: np.ndarray, fa: np.ndarray, ft: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """``selection._eval_many`` of every candidate while nothing is chosen: each entry's payout alone
+    against the field, summed over its scenarios in the same order (the same floats)."""
+    C = cptr.shape[0] - 1
+    out = np.empty(C)
+    for c in nb.prange(C):
+        tot = 0.0
+        for e in range(cptr[c], cptr[c + 1]):
+            tot += _split(cum, np.int64(fa[e]), np.int64(ft[e] + 1))
+        out[c] = tot
+    return out
+
+
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _field_regions(g: np.ndarray, field_flat: np.ndarray, h: int, field_c: np.ndarray, n_paid: int,
                    width: np.ndarray, off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray) -> None:
     """Per scenario, the field's paid region as counts at or above each grid total.
@@ -147,7 +161,7 @@ class GridRegions:
     """A field's paid regions per scenario on grid points (``_field_regions``), built once and used
     for any number of candidate batches.
 
-    Attributes: ``g`` (S, n) int32 grid points; ``off`` (S,) int64, ``lo``/``hi`` (S,) int32 and
+    Attributes: ``g`` (S, n) int32 grid points (``gt`` its transpose); ``off`` (S,) int64, ``lo``/``hi`` (S,) int32 and
     ``A`` (cells,) int32 as ``_field_regions`` writes them; ``n_paid``; ``n_field`` (entries).
     """
 
@@ -155,6 +169,14 @@ class GridRegions:
                  n_field: int) -> None:
         self.g, self.off, self.lo, self.hi, self.A = g, off, lo, hi, A
         self.n_paid, self.n_field = int(n_paid), int(n_field)
+        self._gt: np.ndarray | None = None
+
+    @property
+    def gt(self) -> np.ndarray:
+        """``g`` transposed (n, S), C-contiguous: one candidate's drivers read scenario after scenario."""
+        if self._gt is None:
+            self._gt = np.ascontiguousarray(self.g.T)
+        return self._gt
 
 
 def grid_regions(g: np.ndarray, roster: int, field_u: np.ndarray, field_c: np.ndarray, n_paid: int,
@@ -225,18 +247,18 @@ def _count_alone(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: i
 
 
 @nb.njit(cache=True, inline="always")
-def _fill_one(c: int, g: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int, off: np.ndarray,
+def _fill_one(c: int, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int, off: np.ndarray,
               lo: np.ndarray, hi: np.ndarray, A: np.ndarray, key_per_grid: int, row: np.ndarray, fa: np.ndarray,
               ft: np.ndarray, key: np.ndarray) -> None:
     """Candidate ``c``'s paid entries, scenarios ascending, written from ``cptr[c]`` on (a lineup's
-    total as the sum of its drivers' grid points: the same integer as its pair slots give)."""
-    S = g.shape[0]
+    total as the sum of its drivers' grid points ``gt`` (n, S): the same integer as its pair slots give)."""
+    S = gt.shape[1]
     r = lus.shape[1]
     q = cptr[c]
     for s in range(S):
         tot = np.int64(0)
         for d in range(r):
-            tot += g[s, lus[c, d]]
+            tot += gt[lus[c, d], s]
         v = np.int32(tot)
         a, t = _standing(A, off[s], lo[s], hi[s], n_field, v)
         if a < n_paid:
@@ -248,21 +270,21 @@ def _fill_one(c: int, g: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: 
 
 
 @nb.njit(cache=True, nogil=True)
-def _fill_few(cs: np.ndarray, g: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int,
+def _fill_few(cs: np.ndarray, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int,
               off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray, key_per_grid: int, row: np.ndarray,
               fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
     """``_fill_one`` of each candidate in ``cs`` (one thread: the greedy asks for a few at a time)."""
     for i in range(cs.shape[0]):
-        _fill_one(cs[i], g, lus, cptr, n_paid, n_field, off, lo, hi, A, key_per_grid, row, fa, ft, key)
+        _fill_one(cs[i], gt, lus, cptr, n_paid, n_field, off, lo, hi, A, key_per_grid, row, fa, ft, key)
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def _fill_many(cs: np.ndarray, g: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int,
+def _fill_many(cs: np.ndarray, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int,
                off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray, key_per_grid: int, row: np.ndarray,
                fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
     """``_fill_few`` with the candidates in parallel."""
     for i in nb.prange(cs.shape[0]):
-        _fill_one(cs[i], g, lus, cptr, n_paid, n_field, off, lo, hi, A, key_per_grid, row, fa, ft, key)
+        _fill_one(cs[i], gt, lus, cptr, n_paid, n_field, off, lo, hi, A, key_per_grid, row, fa, ft, key)
 
 
 def count_alone(reg: GridRegions, cands: np.ndarray, cums: np.ndarray, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -280,7 +302,7 @@ def fill_paid(reg: GridRegions, cands: np.ndarray, cs: np.ndarray, cptr: np.ndar
     lays them out); ``cands`` (m, roster) int32 all the candidates."""
     cs = np.ascontiguousarray(cs, dtype=np.int64)
     fn = _fill_few if cs.shape[0] < 64 else _fill_many
-    fn(cs, reg.g, cands, cptr, reg.n_paid, reg.n_field, reg.off, reg.lo, reg.hi, reg.A, int(KEY_PER_GRID),
+    fn(cs, reg.gt, cands, cptr, reg.n_paid, reg.n_field, reg.off, reg.lo, reg.hi, reg.A, int(KEY_PER_GRID),
        row, fa, ft, key)
 
 
