@@ -85,10 +85,10 @@ def test_eval_alone_and_incremental_prefixes_equal_full_recomputation() -> None:
     args = (paid.cptr, paid.row, paid.fa, paid.ft, paid.key)
     everyone = np.arange(C, dtype=np.int64)
     assert np.array_equal(_eval_alone(paid.cptr, paid.fa, paid.ft, cum),
-                          _eval_many(everyone, *args, st_neg, st_n, cb, ct, cum))
+                          _eval_many(everyone, args, st_neg, st_n, cb, ct, cum))
     rng = np.random.default_rng(0)
     for c in rng.choice(C, 10, replace=False):
-        _insert(int(c), *args, st_neg, st_fa, st_ft, st_n, cb, ct, cum)
+        _insert(int(c), args, (st_neg, st_fa, st_ft, st_n), cb, ct, cum)
         cb2, ct2 = np.zeros_like(cb), np.zeros_like(ct)
         for s in range(S):
             _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb2, ct2, cum)

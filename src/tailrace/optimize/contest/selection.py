@@ -25,15 +25,17 @@ from tailrace.optimize.contest.result import ALONE, DEFAULT_CAP_PLACE, ContestPo
 
 
 @nb.njit(cache=True, nogil=True)
-def _rescore_row(
-    s: int, indptr: np.ndarray, col: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
-    marg: np.ndarray, total: np.ndarray, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray,
-    st_n: np.ndarray, cum: np.ndarray,
-) -> None:
+def _rescore_row(s: int, ent: tuple, marg: np.ndarray, total: np.ndarray, st: tuple, cum: np.ndarray) -> None:
     """Recompute every paid candidate's marginal payout in scenario ``s`` given the chosen state.
 
-    ``st_neg[s, :q]`` holds the chosen entries' negated score keys in ascending order (best first).
+    ``ent``: the paid entries by scenario (CSR) ``(indptr (S + 1,), col, fa, ft, key)`` ((E,) each:
+    candidate, field above, field tied excluding itself, score key); ``marg`` (E,) each entry's
+    marginal payout and ``total`` (C,) their sums per candidate, updated; ``st``: the chosen state
+    ``(st_neg, st_fa, st_ft, st_n)``, ``st_neg[s, :st_n[s]]`` the chosen entries' negated score keys
+    in ascending order (best first), ``st_fa``/``st_ft`` their field standings (S, L) each.
     """
+    indptr, col, fa, ft, key = ent
+    st_neg, st_fa, st_ft, st_n = st
     q = st_n[s]
     neg = st_neg[s, :q]
     # cb[i] = sum of dbelow over chosen 0..i-1; ct likewise for dtie
@@ -79,27 +81,29 @@ def _insert_sorted(s: int, x: np.int64, a: np.int64, t: np.int64, st_neg: np.nda
 
 
 @nb.njit(cache=True, nogil=True)
-def _add_chosen(
-    c: int, cpos: np.ndarray, cptr: np.ndarray, row_of: np.ndarray, indptr: np.ndarray, col: np.ndarray,
-    fa: np.ndarray, ft: np.ndarray, key: np.ndarray, marg: np.ndarray, total: np.ndarray,
-    st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray, cum: np.ndarray,
-) -> None:
-    """Add candidate ``c`` to the chosen set in every scenario where it is paid, then rescore those rows."""
+def _add_chosen(c: int, by_cand: tuple, ent: tuple, marg: np.ndarray, total: np.ndarray, st: tuple,
+                cum: np.ndarray) -> None:
+    """Add candidate ``c`` to the chosen set in every scenario where it is paid, then rescore those rows.
+
+    ``by_cand``: ``(cpos, cptr, row_of)``: candidate c's entries are ``cpos[cptr[c]:cptr[c + 1]]``,
+    ``row_of`` (E,) each entry's scenario; ``ent``, ``marg``, ``total``, ``st``: as ``_rescore_row``.
+    """
+    cpos, cptr, row_of = by_cand
+    indptr, col, fa, ft, key = ent
+    st_neg, st_fa, st_ft, st_n = st
     for pp in range(cptr[c], cptr[c + 1]):
         e = cpos[pp]
         s = row_of[e]
         _insert_sorted(s, -key[e], fa[e], ft[e], st_neg, st_fa, st_ft, st_n)
-        _rescore_row(s, indptr, col, fa, ft, key, marg, total, st_neg, st_fa, st_ft, st_n, cum)
+        _rescore_row(s, ent, marg, total, st, cum)
 
 
 @nb.njit(cache=True, nogil=True)
-def _rescore_all(
-    indptr: np.ndarray, col: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray, marg: np.ndarray,
-    total: np.ndarray, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray, cum: np.ndarray,
-) -> None:
-    """Bring every entry's marginal payout up to date with the chosen state (after new candidates)."""
-    for s in range(indptr.shape[0] - 1):
-        _rescore_row(s, indptr, col, fa, ft, key, marg, total, st_neg, st_fa, st_ft, st_n, cum)
+def _rescore_all(ent: tuple, marg: np.ndarray, total: np.ndarray, st: tuple, cum: np.ndarray) -> None:
+    """Bring every entry's marginal payout up to date with the chosen state (after new candidates);
+    arguments as ``_rescore_row``."""
+    for s in range(ent[0].shape[0] - 1):
+        _rescore_row(s, ent, marg, total, st, cum)
 
 
 class _Selection:
@@ -148,13 +152,13 @@ class _Selection:
             self.st_ft = np.zeros((self.S, self.n_lineups), dtype=np.int32)
             self.st_n = np.zeros(self.S, dtype=np.int64)
         else:
-            _rescore_all(self.indptr, col, fa, ft, key, self.marg, self.total, self.st_neg, self.st_fa,
-                         self.st_ft, self.st_n, self.cum)
+            _rescore_all((self.indptr, col, fa, ft, key), self.marg, self.total,
+                         (self.st_neg, self.st_fa, self.st_ft, self.st_n), self.cum)
 
     def choose(self, c: int) -> None:
         row_of, col, fa, ft, key = self.entries
-        _add_chosen(c, self.cpos, self.cptr, row_of, self.indptr, col, fa, ft, key, self.marg, self.total,
-                    self.st_neg, self.st_fa, self.st_ft, self.st_n, self.cum)
+        _add_chosen(c, (self.cpos, self.cptr, row_of), (self.indptr, col, fa, ft, key), self.marg, self.total,
+                    (self.st_neg, self.st_fa, self.st_ft, self.st_n), self.cum)
 
 
 # ----------------------------------------------------------------------------- lazy selection kernels
@@ -189,9 +193,15 @@ def _row_prefix(s: int, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray
 
 
 @nb.njit(cache=True, nogil=True)
-def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
-               st_neg: np.ndarray, st_n: np.ndarray, cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> np.ndarray:
-    """Exact marginal payout (summed over scenarios) of each candidate in ``cs`` given the chosen state."""
+def _eval_many(cs: np.ndarray, paid: tuple, st_neg: np.ndarray, st_n: np.ndarray, cb: np.ndarray, ct: np.ndarray,
+               cum: np.ndarray) -> np.ndarray:
+    """Exact marginal payout (summed over scenarios) of each candidate in ``cs`` given the chosen state.
+
+    ``paid``: the entries by candidate (CSC, ``_Paid``) ``(cptr (C + 1,), row, fa, ft, key)`` ((E,)
+    each); ``st_neg``/``st_n``: the chosen state (as ``_rescore_row``); ``cb``/``ct`` (S, L + 1) the
+    rows' loss prefixes (``_row_prefix``).
+    """
+    cptr, row, fa, ft, key = paid
     out = np.empty(cs.shape[0])
     for ii in range(cs.shape[0]):
         c = cs[ii]
@@ -210,10 +220,11 @@ def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray
 
 
 @nb.njit(cache=True, nogil=True)
-def _insert(c: int, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
-            st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray,
-            cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> None:
-    """Add candidate ``c`` to the chosen state of every scenario where it is paid."""
+def _insert(c: int, paid: tuple, st: tuple, cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> None:
+    """Add candidate ``c`` to the chosen state of every scenario where it is paid; ``paid`` as
+    ``_eval_many``, ``st`` as ``_rescore_row``, ``cb``/``ct`` updated (``_row_prefix``)."""
+    cptr, row, fa, ft, key = paid
+    st_neg, st_fa, st_ft, st_n = st
     for e in range(cptr[c], cptr[c + 1]):
         s = row[e]
         x = -key[e]
@@ -297,8 +308,7 @@ class _LazySelection:
         a = self.paid
         cs = np.asarray(cs, dtype=np.int64)
         a.ensure(cs)  # a lazily filled store writes these candidates' entries now
-        return _eval_many(cs, a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg,
-                          self.st_n, self.cb, self.ct, self.cum)
+        return _eval_many(cs, (a.cptr, a.row, a.fa, a.ft, a.key), self.st_neg, self.st_n, self.cb, self.ct, self.cum)
 
     def evaluate_alone(self) -> np.ndarray:
         """Every candidate's value before anything is chosen (``evaluate`` of all, faster)."""
@@ -314,8 +324,8 @@ class _LazySelection:
     def choose(self, c: int) -> None:
         a = self.paid
         a.ensure(np.array([c], dtype=np.int64))
-        _insert(c, a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg, self.st_fa, self.st_ft, self.st_n,
-                self.cb, self.ct, self.cum)
+        _insert(c, (a.cptr, a.row, a.fa, a.ft, a.key), (self.st_neg, self.st_fa, self.st_ft, self.st_n), self.cb, self.ct,
+                self.cum)
 
 
 def select_contest_portfolio(

@@ -107,9 +107,14 @@ def _standing(A: np.ndarray, o: int, lo: int, hi: int, n_field: int, v: int) -> 
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def _count_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int, n_field: int, off: np.ndarray,
-                lo: np.ndarray, hi: np.ndarray, A: np.ndarray, block: int) -> np.ndarray:
-    """Paid scenarios per (scenario block, candidate), shape (n_blocks, m), int64."""
+def _count_paid(g: np.ndarray, ours: tuple, field: tuple, block: int) -> np.ndarray:
+    """Paid scenarios per (scenario block, candidate), shape (n_blocks, m), int64.
+
+    ``ours``: the candidates ``(flat, h, m)`` (``pair_slots`` raveled, slots per lineup, lineups);
+    ``field``: its paid regions ``(off, lo, hi, A, n_paid, n_field)`` (``GridRegions.packed``).
+    """
+    ours_flat, h, m = ours
+    off, lo, hi, A, n_paid, n_field = field
     S = g.shape[0]
     n1 = g.shape[1] + 1
     nb_ = (S + block - 1) // block
@@ -128,10 +133,15 @@ def _count_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: in
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def _fill_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int, n_field: int, off: np.ndarray,
-               lo: np.ndarray, hi: np.ndarray, A: np.ndarray, block: int, pos: np.ndarray, key_per_grid: int,
-               row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
-    """Write every paid (scenario, candidate) at ``pos[block, candidate]`` (then advanced)."""
+def _fill_paid(g: np.ndarray, ours: tuple, field: tuple, block: int, pos: np.ndarray, key_per_grid: int,
+               outs: tuple) -> None:
+    """Write every paid (scenario, candidate) at ``pos[block, candidate]`` (then advanced).
+
+    ``ours``, ``field``: as ``_count_paid``; ``outs`` (written, (E,) each): ``(row, fa, ft, key)``.
+    """
+    ours_flat, h, m = ours
+    off, lo, hi, A, n_paid, n_field = field
+    row, fa, ft, key = outs
     S = g.shape[0]
     n1 = g.shape[1] + 1
     nb_ = (S + block - 1) // block
@@ -172,6 +182,11 @@ class GridRegions:
         self._gt: np.ndarray | None = None
 
     @property
+    def packed(self) -> tuple:
+        """``(off, lo, hi, A, n_paid, n_field)``: the kernels' ``field`` argument."""
+        return self.off, self.lo, self.hi, self.A, self.n_paid, self.n_field
+
+    @property
     def gt(self) -> np.ndarray:
         """``g`` transposed (n, S), C-contiguous: one candidate's drivers read scenario after scenario."""
         if self._gt is None:
@@ -207,15 +222,17 @@ def grid_regions(g: np.ndarray, roster: int, field_u: np.ndarray, field_c: np.nd
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def _count_alone(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int, n_field: int, off: np.ndarray,
-                 lo: np.ndarray, hi: np.ndarray, A: np.ndarray, cums: np.ndarray, n_chunks: int):
+def _count_alone(g: np.ndarray, ours: tuple, field: tuple, cums: np.ndarray, n_chunks: int):
     """Per candidate, its paid scenarios (m,) int64 and its payout alone against the field summed
     over them (m, K) for each cumulative table ``cums[k]`` (K, n_paid + 1).
 
     The sums run over the scenarios in ascending order, each term ``_split(cum, above, tied + 1)``:
     the same floats as ``selection._eval_alone`` over the candidate's entries. The candidates in
     ``n_chunks`` parallel chunks, each walking every scenario (one pair table per scenario).
+    ``ours``, ``field``: as ``_count_paid``.
     """
+    ours_flat, h, m = ours
+    off, lo, hi, A, n_paid, n_field = field
     S = g.shape[0]
     n1 = g.shape[1] + 1
     K = cums.shape[0]
@@ -247,11 +264,13 @@ def _count_alone(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: i
 
 
 @nb.njit(cache=True, inline="always")
-def _fill_one(c: int, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int, off: np.ndarray,
-              lo: np.ndarray, hi: np.ndarray, A: np.ndarray, key_per_grid: int, row: np.ndarray, fa: np.ndarray,
-              ft: np.ndarray, key: np.ndarray) -> None:
+def _fill_one(c: int, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, field: tuple, key_per_grid: int,
+              outs: tuple) -> None:
     """Candidate ``c``'s paid entries, scenarios ascending, written from ``cptr[c]`` on (a lineup's
-    total as the sum of its drivers' grid points ``gt`` (n, S): the same integer as its pair slots give)."""
+    total as the sum of its drivers' grid points ``gt`` (n, S): the same integer as its pair slots give).
+    ``lus`` (m, roster) the candidates; ``field``, ``outs``: as ``_fill_paid``."""
+    off, lo, hi, A, n_paid, n_field = field
+    row, fa, ft, key = outs
     S = gt.shape[1]
     r = lus.shape[1]
     q = cptr[c]
@@ -270,21 +289,19 @@ def _fill_one(c: int, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid:
 
 
 @nb.njit(cache=True, nogil=True)
-def _fill_few(cs: np.ndarray, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int,
-              off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray, key_per_grid: int, row: np.ndarray,
-              fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
+def _fill_few(cs: np.ndarray, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, field: tuple, key_per_grid: int,
+              outs: tuple) -> None:
     """``_fill_one`` of each candidate in ``cs`` (one thread: the greedy asks for a few at a time)."""
     for i in range(cs.shape[0]):
-        _fill_one(cs[i], gt, lus, cptr, n_paid, n_field, off, lo, hi, A, key_per_grid, row, fa, ft, key)
+        _fill_one(cs[i], gt, lus, cptr, field, key_per_grid, outs)
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def _fill_many(cs: np.ndarray, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, n_paid: int, n_field: int,
-               off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray, key_per_grid: int, row: np.ndarray,
-               fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
+def _fill_many(cs: np.ndarray, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, field: tuple, key_per_grid: int,
+               outs: tuple) -> None:
     """``_fill_few`` with the candidates in parallel."""
     for i in nb.prange(cs.shape[0]):
-        _fill_one(cs[i], gt, lus, cptr, n_paid, n_field, off, lo, hi, A, key_per_grid, row, fa, ft, key)
+        _fill_one(cs[i], gt, lus, cptr, field, key_per_grid, outs)
 
 
 def count_alone(reg: GridRegions, cands: np.ndarray, cums: np.ndarray, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -292,8 +309,8 @@ def count_alone(reg: GridRegions, cands: np.ndarray, cums: np.ndarray, chunk: in
     of ``cums`` (K, n_paid + 1): see ``_count_alone``."""
     os_ = pair_slots(np.asarray(cands), reg.g.shape[1])
     cums = np.ascontiguousarray(cums, dtype=np.float64).reshape(-1, reg.n_paid + 1)
-    return _count_alone(reg.g, os_.reshape(-1), os_.shape[1], int(os_.shape[0]), reg.n_paid, reg.n_field, reg.off,
-                        reg.lo, reg.hi, reg.A, cums, int(max(1, -(-os_.shape[0] // chunk))))
+    return _count_alone(reg.g, (os_.reshape(-1), os_.shape[1], int(os_.shape[0])), reg.packed, cums,
+                        int(max(1, -(-os_.shape[0] // chunk))))
 
 
 def fill_paid(reg: GridRegions, cands: np.ndarray, cs: np.ndarray, cptr: np.ndarray, row: np.ndarray,
@@ -302,8 +319,7 @@ def fill_paid(reg: GridRegions, cands: np.ndarray, cs: np.ndarray, cptr: np.ndar
     lays them out); ``cands`` (m, roster) int32 all the candidates."""
     cs = np.ascontiguousarray(cs, dtype=np.int64)
     fn = _fill_few if cs.shape[0] < 64 else _fill_many
-    fn(cs, reg.gt, cands, cptr, reg.n_paid, reg.n_field, reg.off, reg.lo, reg.hi, reg.A, int(KEY_PER_GRID),
-       row, fa, ft, key)
+    fn(cs, reg.gt, cands, cptr, reg.packed, int(KEY_PER_GRID), (row, fa, ft, key))
 
 
 def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int,
@@ -357,9 +373,9 @@ def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, f
     reg = grid_regions(g, r, field_u, field_c, n_paid, max_cells)
     if reg is None:
         return None
-    off, lo, hi, A, n_field = reg.off, reg.lo, reg.hi, reg.A, reg.n_field
     block = int(chunk) if chunk else 32
-    cnt = _count_paid(g, os_.reshape(-1), h, m, int(n_paid), n_field, off, lo, hi, A, block)
+    ours = (os_.reshape(-1), h, m)
+    cnt = _count_paid(g, ours, reg.packed, block)
     cptr = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(cnt.sum(axis=0), out=cptr[1:])
     # where each block's entries of a candidate start: after the earlier blocks'
@@ -371,6 +387,5 @@ def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, f
     ofa = np.empty(E, dtype=np.int32)
     oft = np.empty(E, dtype=np.int32)
     okey = np.empty(E, dtype=np.int64)
-    _fill_paid(g, os_.reshape(-1), h, m, int(n_paid), n_field, off, lo, hi, A, block, pos, int(KEY_PER_GRID),
-               orow, ofa, oft, okey)
+    _fill_paid(g, ours, reg.packed, block, pos, int(KEY_PER_GRID), (orow, ofa, oft, okey))
     return cptr, orow, ofa, oft, okey
