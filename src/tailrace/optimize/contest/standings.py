@@ -237,6 +237,7 @@ def _count_alone(g: np.ndarray, ours: tuple, field: tuple, cums: np.ndarray, n_c
     n1 = g.shape[1] + 1
     K = cums.shape[0]
     P = np.int64(cums.shape[1] - 1)
+    cums_t = np.ascontiguousarray(cums.T)  # (n_paid + 1, K): one cell's K terms side by side
     cnt = np.zeros(m, dtype=np.int64)
     alone = np.zeros((m, K))
     step = (m + n_chunks - 1) // n_chunks
@@ -259,7 +260,7 @@ def _count_alone(g: np.ndarray, ours: tuple, field: tuple, cums: np.ndarray, n_c
                     pl = np.int64(a) if a < P else P
                     ph = np.int64(a) + tt if np.int64(a) + tt < P else P
                     for k in range(K):
-                        alone[j, k] += (cums[k, ph] - cums[k, pl]) / tt
+                        alone[j, k] += (cums_t[ph, k] - cums_t[pl, k]) / tt
     return cnt, alone
 
 
