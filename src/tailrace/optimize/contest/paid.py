@@ -277,7 +277,7 @@ class _Paid:
         out.store, out.window, out.cands = self.store, self.window, np.ascontiguousarray(cands, dtype=np.int32)
         out.cptr = np.concatenate([self.cptr, self.cptr[-1] + e.cptr[1:]])
         E0, E = int(self.cptr[-1]), int(out.cptr[-1])
-        out.row, out.fa, out.ft, out.key = (np.empty(E, dtype=x.dtype) for x in (self.row, self.fa, self.ft, self.key))
+        out.row, out.fa, out.ft, out.key = (_untouched(E, x.dtype) for x in (self.row, self.fa, self.ft, self.key))
         for src, base in ((self, 0), (e, E0)):
             pos, _ = src._entries_of_filled()
             for d, x in ((out.row, src.row), (out.fa, src.fa), (out.ft, src.ft), (out.key, src.key)):
