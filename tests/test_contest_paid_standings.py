@@ -85,10 +85,10 @@ def test_eval_alone_and_incremental_prefixes_equal_full_recomputation() -> None:
     args = (paid.cptr, paid.row, paid.fa, paid.ft, paid.key)
     everyone = np.arange(C, dtype=np.int64)
     assert np.array_equal(_eval_alone(paid.cptr, paid.fa, paid.ft, cum),
-                          _eval_many(everyone, *args, st_neg, st_n, cb, ct, cum))
+                          _eval_many(everyone, args, st_neg, st_n, cb, ct, cum))
     rng = np.random.default_rng(0)
     for c in rng.choice(C, 10, replace=False):
-        _insert(int(c), *args, st_neg, st_fa, st_ft, st_n, cb, ct, cum)
+        _insert(int(c), args, (st_neg, st_fa, st_ft, st_n), cb, ct, cum)
         cb2, ct2 = np.zeros_like(cb), np.zeros_like(ct)
         for s in range(S):
             _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb2, ct2, cum)
@@ -134,3 +134,84 @@ def test_paid_standings_decline_wide_ranges_and_the_store_falls_back() -> None:
         paid_module.paid_standings_grid = orig
     for a, b in ((want.cptr, got.cptr), (want.row, got.row), (want.fa, got.fa), (want.ft, got.ft), (want.key, got.key)):
         assert np.array_equal(a, b)
+
+
+def _store_and_contest(points, fu, fc, n_paid):
+    from tailrace.contest import Contest, Field, PayoutTable
+    import tailrace.optimize.contest.paid as paid_module
+
+    field = Field(np.repeat(fu, fc, axis=0).astype(np.int32), source="given")
+    prizes = np.round(np.geomspace(400.0, 6.0, n_paid), 2)  # steep: each cap gives another table
+    contest = Contest(entry_fee=5.0, field_size=field.n_entries + 1, payouts=PayoutTable(prizes), field=field)
+    return paid_module._PaidStore(points, contest, 1), contest
+
+
+def test_lazily_filled_standings_equal_the_eager_ones_and_their_alone_sums() -> None:
+    """A lazily filled store's candidates, written a few at a time in any order, hold the grid
+    kernel's arrays bit for bit; its alone sums are ``_eval_alone``'s floats for every cap's table;
+    appending eager candidates (a refill) keeps both."""
+    from tailrace.optimize.contest.result import ALONE, CV_CAPS
+
+    points, cands, fu, fc = _case(31, 6, 500, n_cands=120, S=260, n=13)
+    store, contest = _store_and_contest(points, fu, fc, 70)
+    lazy = store._lazy_paid(cands)
+    assert lazy is not None and not lazy.filled.any()
+    want = paid_standings_grid(grid_points(points, 6), cands, fu, fc, 70)
+    assert np.array_equal(lazy.cptr, want[0])
+    rng = np.random.default_rng(3)
+    for part in np.array_split(rng.permutation(cands.shape[0]), 9):  # a few at a time, shuffled, some twice
+        lazy.ensure(np.concatenate([part, part[:1]]))
+    assert lazy.filled.all()
+    for a, b in zip((lazy.row, lazy.fa, lazy.ft, lazy.key), want[1:]):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    for c in CV_CAPS:
+        cum = contest.payouts.capped(1 if c == ALONE else c).cumulative()
+        got = lazy.alone_of(cum)
+        ref = _eval_alone(want[0], want[2], want[3], cum)
+        assert got.tobytes() == ref.tobytes()  # the same floats, summed in the same order
+    assert lazy.alone_of(contest.payouts.capped(2).cumulative()) is None  # a table not prepared
+
+    # lazy + eager (refill) and eager + lazy: the written entries copied, the rest written on demand
+    fresh = store._lazy_paid(cands[:80])
+    fresh.ensure(np.array([5, 17, 60]))
+    more = _Paid(cands[80:], *(lambda r, c, a, t, k: (r, a, t, k, c))(*_standings(points, cands[80:], fu, fc, 70)))
+    both = fresh.append(more)
+    both.ensure_all()
+    for a, b in zip((both.cptr, both.row, both.fa, both.ft, both.key), want):
+        assert np.array_equal(a, b)
+    cum = contest.payouts.capped(5).cumulative()
+    assert both.alone_of(cum).tobytes() == _eval_alone(want[0], want[2], want[3], cum).tobytes()
+    # the selection's window view shares the arrays and what is written
+    store.paid, store.index = store._lazy_paid(cands), {tuple(x): i for i, x in enumerate(cands.tolist())}
+    view = store.get(cands, 0, points.shape[0])
+    view.ensure(np.array([3]))
+    assert store.paid.filled[3] and view.filled is store.paid.filled
+    row, fa, ft, key, col = store.paid.take(np.array([7, 3]), 50, 200)  # take writes what it reads
+    sel = (want[1] >= 50) & (want[1] < 200)
+    for c, newc in ((7, 0), (3, 1)):
+        e = np.arange(want[0][c], want[0][c + 1])
+        e = e[sel[e]]
+        assert np.array_equal(row[col == newc], want[1][e] - 50) and np.array_equal(key[col == newc], want[4][e])
+
+
+def test_top_set_is_argpartitions_set_unless_tied() -> None:
+    """The greedy's top-4 in one pass: argpartition's set whenever the 4 largest are a unique set;
+    None on a tie at the 4th value (argpartition then chooses) or a NaN."""
+    from tailrace.optimize.contest.selection import _top_set
+
+    rng = np.random.default_rng(8)
+    seen = {True: 0, False: 0}
+    for it in range(3000):
+        n = int(rng.integers(1, 30))
+        kk = min(4, n)
+        x = rng.integers(-2, 5, n).astype(float) if it % 2 else rng.random(n)
+        x[rng.random(n) < 0.3] = -np.inf
+        got = _top_set(x, kk)
+        s = np.sort(x)[::-1]
+        unique = n > kk and s[kk - 1] != s[kk]
+        assert (got is not None) == unique
+        seen[unique] += 1
+        if unique:
+            assert set(got.tolist()) == set(np.argpartition(-x, kk - 1)[:kk].tolist())
+    assert min(seen.values()) > 300
+    assert _top_set(np.array([3.0, np.nan, 1.0, 2.0, 0.5, 4.0]), 4) is None

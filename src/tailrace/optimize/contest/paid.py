@@ -12,6 +12,7 @@ Scores are compared as integers (``tailrace.contest.simulate.SCORE_SCALE``), so 
 
 from __future__ import annotations
 
+import mmap
 from functools import partial
 
 import numba as nb
@@ -20,19 +21,9 @@ import numpy as np
 from tailrace.contest import Contest
 from tailrace.contest.simulate import (MAX_BINS, bisect_left, bisect_right, grid_points, score_key,
                                       standings_kernel)
-from tailrace.optimize.contest.result import GRID_BATCH, GRID_SMALL_BATCHES
-from tailrace.optimize.contest.standings import paid_standings_grid
-
-
-@nb.njit(cache=True, nogil=True)
-def _split(cum: np.ndarray, a: np.int64, t: np.int64) -> float:
-    """One entry's payout when ``t`` entries (itself included) tie with ``a`` entries strictly
-    above: places a+1..a+t's prizes shared equally (places past the paid ones pay nothing);
-    ``cum`` (n_paid + 1,) the table's cumulative prizes (``PayoutTable.cumulative``)."""
-    P = cum.shape[0] - 1
-    lo = a if a < P else P
-    hi = a + t if a + t < P else P
-    return (cum[hi] - cum[lo]) / t
+from tailrace.optimize.contest.result import ALONE, CV_CAPS, GRID_BATCH, GRID_SMALL_BATCHES
+from tailrace.optimize.contest.standings import (GridRegions, _eval_alone, _split, count_alone,  # noqa: F401
+                                                 fill_paid, grid_regions, paid_standings_grid)
 
 
 def _standings(points: np.ndarray, cands: np.ndarray, field_u: np.ndarray, field_c: np.ndarray,
@@ -180,6 +171,17 @@ class _FieldTops:
         return tuple(np.concatenate(x) for x in (rows, cols, fas, fts, keys))
 
 
+def _untouched(n: int, dtype: type) -> np.ndarray:
+    """An uninitialised array (n,) on anonymous memory of its own: pages are committed (and zeroed
+    by the kernel, 4 KB at a time) only where written, so a lazily filled store costs the memory
+    of the entries it writes (numpy's own large allocations may be backed by 2 MB pages, each
+    committed whole at its first write)."""
+    nbytes = int(n) * np.dtype(dtype).itemsize
+    if nbytes == 0:
+        return np.empty(0, dtype=dtype)
+    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=dtype)
+
+
 @nb.njit(cache=True, nogil=True)
 def _by_column(col: np.ndarray, C: int) -> np.ndarray:
     """Stable counting sort of entry indices by column."""
@@ -198,7 +200,20 @@ def _by_column(col: np.ndarray, C: int) -> np.ndarray:
 
 class _Paid:
     """Candidates' paid standings against a field, grouped by candidate (CSC): per entry the
-    scenario, field strictly above, field tied (itself excluded) and the score key."""
+    scenario, field strictly above, field tied (itself excluded) and the score key.
+
+    Lazily filled (``filled`` not None, from ``_PaidStore.paid_of``): ``cptr`` is known for every
+    candidate but a candidate's entries are written only when first asked for (``ensure``; the
+    greedy reads a few hundred of thousands), from the field's paid regions ``regions``; ``alone``
+    holds each candidate's payout alone summed over its scenarios, per cumulative table (keyed by
+    its bytes), for ``selection._LazySelection.evaluate_alone``. Every reader of the entries
+    (the selection's kernels, ``take``, ``rows``, ``append``) asks ``ensure`` first; objects that
+    share the arrays share ``filled`` too.
+    """
+
+    filled: np.ndarray | None = None  # (C,) bool: whose entries are written (None: all)
+    regions: GridRegions | None = None  # where unwritten entries come from
+    alone: dict[bytes, np.ndarray] | None = None  # (C,) alone sums per cumulative table
 
     def __init__(self, cands: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
                  col: np.ndarray, store: _PaidStore | None = None, window: tuple[int, int] | None = None,
@@ -212,14 +227,76 @@ class _Paid:
             self.row, self.fa, self.ft, self.key = row[order], fa[order], ft[order], key[order]
         self.cptr = np.concatenate([[0], np.cumsum(np.bincount(col, minlength=cands.shape[0]))]).astype(np.int64)
 
+    def ensure(self, cols: np.ndarray) -> None:
+        """Write the entries of candidates ``cols`` not written yet (lazily filled objects only)."""
+        if self.filled is None:
+            return
+        cols = np.asarray(cols, dtype=np.int64).ravel()
+        need = np.unique(cols[~self.filled[cols]])
+        if need.size:
+            fill_paid(self.regions, self.cands, need, self.cptr, self.row, self.fa, self.ft, self.key)
+            self.filled[need] = True
+
+    def ensure_all(self) -> None:
+        """Write every candidate's entries."""
+        if self.filled is not None:
+            self.ensure(np.nonzero(~self.filled)[0])
+
+    def alone_of(self, cum: np.ndarray) -> np.ndarray | None:
+        """Each candidate's payout alone against the field summed over its scenarios, (C,), under
+        cumulative table ``cum`` when computed with the standings (else None)."""
+        if self.alone is None:
+            return None
+        got = self.alone.get(np.ascontiguousarray(cum, dtype=np.float64).tobytes())
+        return None if got is None else got.copy()
+
+    def _entries_of_filled(self) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the written entries (E_w,) and a mask of the written ones over all (E,)."""
+        cnt = np.diff(self.cptr)
+        w = np.repeat(self.filled if self.filled is not None else np.ones(cnt.shape[0], dtype=bool), cnt)
+        return np.nonzero(w)[0], w
+
     def append(self, e: _Paid) -> _Paid:
         """This and ``e``'s candidates (e's after), without re-sorting."""
         cands = np.concatenate([self.cands, e.cands], axis=0)
+        if self.filled is not None or e.filled is not None:
+            return self._append_lazy(e, cands)
         out = _Paid.__new__(_Paid)
         out.store, out.window, out.cands = self.store, self.window, cands
         out.row, out.fa, out.ft, out.key = (np.concatenate([x, y]) for x, y in
                                             ((self.row, e.row), (self.fa, e.fa), (self.ft, e.ft), (self.key, e.key)))
         out.cptr = np.concatenate([self.cptr, self.cptr[-1] + e.cptr[1:]])
+        return out
+
+    def _append_lazy(self, e: _Paid, cands: np.ndarray) -> _Paid:
+        """``append`` when either side is lazily filled: the written entries are copied, the others
+        stay unwritten (filled on demand from the shared field regions)."""
+        regions = self.regions if self.regions is not None else e.regions
+        assert self.regions is None or e.regions is None or self.regions is e.regions, "one store's regions"
+        out = _Paid.__new__(_Paid)
+        out.store, out.window, out.cands = self.store, self.window, np.ascontiguousarray(cands, dtype=np.int32)
+        out.cptr = np.concatenate([self.cptr, self.cptr[-1] + e.cptr[1:]])
+        E0, E = int(self.cptr[-1]), int(out.cptr[-1])
+        out.row, out.fa, out.ft, out.key = (_untouched(E, x.dtype) for x in (self.row, self.fa, self.ft, self.key))
+        for src, base in ((self, 0), (e, E0)):
+            pos, _ = src._entries_of_filled()
+            for d, x in ((out.row, src.row), (out.fa, src.fa), (out.ft, src.ft), (out.key, src.key)):
+                d[base + pos] = x[pos]
+        out.filled = np.concatenate([x.filled if x.filled is not None else np.ones(x.cands.shape[0], dtype=bool)
+                                     for x in (self, e)])
+        out.regions = regions
+        if self.alone is not None or e.alone is not None:
+            out.alone = {}
+            for k in set(self.alone or {}) | set(e.alone or {}):
+                cum = np.frombuffer(k, dtype=np.float64)
+                parts = []
+                for x in (self, e):
+                    v = x.alone.get(k) if x.alone is not None else None
+                    if v is None:  # an eager side: its sums from its entries (the same order and terms)
+                        x.ensure_all()
+                        v = _eval_alone(x.cptr, x.fa, x.ft, cum)
+                    parts.append(v)
+                out.alone[k] = np.concatenate(parts)
         return out
 
     @classmethod
@@ -231,10 +308,11 @@ class _Paid:
 
     def take(self, cols: np.ndarray, r0: int, r1: int) -> tuple[np.ndarray, ...]:
         """Entries (row - r0, fa, ft, key, new column) of candidates ``cols`` in scenarios r0..r1-1."""
+        self.ensure(cols)
         cnt = self.cptr[cols + 1] - self.cptr[cols]
         idx = np.repeat(self.cptr[cols] - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt) + np.arange(cnt.sum())
         newc = np.repeat(np.arange(cols.shape[0]), cnt)
-        if r0 == 0 and r1 > int(self.row.max(initial=-1)) and np.array_equal(cols, np.arange(self.cands.shape[0])):
+        if np.array_equal(cols, np.arange(self.cands.shape[0])) and r0 == 0 and r1 > int(self.row.max(initial=-1)):
             return self.row, self.fa, self.ft, self.key, newc
         row = self.row[idx]
         m = (row >= r0) & (row < r1)
@@ -242,6 +320,7 @@ class _Paid:
 
     def rows(self, r0: int, r1: int) -> _Paid:
         """The entries of scenarios r0..r1-1, renumbered from 0."""
+        self.ensure_all()
         col = np.repeat(np.arange(self.cands.shape[0]), np.diff(self.cptr))
         m = (self.row >= r0) & (self.row < r1)
         return _Paid(self.cands, self.row[m] - r0, self.fa[m], self.ft[m], self.key[m], col[m])
@@ -268,6 +347,37 @@ class _PaidStore:
         self.grid = (g is not None and int((g.max(axis=1).astype(np.int64) - g.min(axis=1)).max()) * r < MAX_BINS
                      and not (executor is not None and executor.distributed))
         self.g = g if self.grid else None  # grid units, for the paid-standings kernel
+        self._regions: GridRegions | None = None  # the field's paid regions on ``g`` (large batches), once
+        self._regions_declined = False
+        # the cumulative tables the cross-validation's caps select with: each candidate's alone sums
+        # for them come with the standings (``_Paid.alone``)
+        tables = {}
+        for c in CV_CAPS:
+            cum = contest.payouts.capped(1 if c == ALONE else c).cumulative()
+            tables.setdefault(cum.tobytes(), cum)
+        self.cums = np.array(list(tables.values()), dtype=np.float64).reshape(len(tables), -1)
+
+    def _lazy_paid(self, lineups: np.ndarray) -> _Paid | None:
+        """Standings of ``lineups`` (a large batch) lazily filled from the field's paid regions (built
+        once per store), or None when the regions decline (score ranges too wide)."""
+        if self._regions is None and not self._regions_declined:
+            self._regions = grid_regions(self.g, self.fu.shape[1], self.fu, self.fc, self.n_paid)
+            self._regions_declined = self._regions is None
+        if self._regions is None:
+            return None
+        lus = np.ascontiguousarray(lineups, dtype=np.int32)
+        cnt, alone = count_alone(self._regions, lus, self.cums)
+        out = _Paid.__new__(_Paid)
+        out.store, out.window, out.cands = None, None, lus
+        out.cptr = np.zeros(lus.shape[0] + 1, dtype=np.int64)
+        np.cumsum(cnt, out=out.cptr[1:])
+        E = int(out.cptr[-1])
+        # written on demand (``_Paid.ensure``): untouched pages of these are never committed
+        out.row, out.fa, out.ft, out.key = (_untouched(E, t) for t in (np.int64, np.int32, np.int32, np.int64))
+        out.filled = np.zeros(lus.shape[0], dtype=bool)
+        out.regions = self._regions
+        out.alone = {k.tobytes(): np.ascontiguousarray(alone[:, i]) for i, k in enumerate(self.cums)}
+        return out
 
     @property
     def tops(self) -> _FieldTops:
@@ -293,6 +403,10 @@ class _PaidStore:
         """Standings of ``lineups`` over all scenarios, grouped by candidate (as ``_Paid`` of
         ``entries``): on grid points straight from ``paid_standings_grid``, the same arrays."""
         small = lineups.shape[0] < GRID_BATCH
+        if self.grid and not small:
+            lazy = self._lazy_paid(lineups)
+            if lazy is not None:
+                return lazy
         if self.grid and (not small or (self._tops is None and self.small_batches < GRID_SMALL_BATCHES)):
             got = paid_standings_grid(self.g, lineups, self.fu, self.fc, self.n_paid)
             if got is not None:  # None: score ranges too wide for its field regions
@@ -345,6 +459,7 @@ class _PaidStore:
             out = _Paid.__new__(_Paid)
             out.store, out.window, out.cands = self, (r0, r1), lineups
             out.row, out.fa, out.ft, out.key, out.cptr = a.row, a.fa, a.ft, a.key, a.cptr
+            out.filled, out.regions, out.alone = a.filled, a.regions, a.alone  # shared: written once for both
             return out
         row, fa, ft, key, col = a.take(cols, r0, r1)
         return _Paid(lineups, row, fa, ft, key, col, store=self, window=(r0, r1), presorted=True)

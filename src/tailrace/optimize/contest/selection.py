@@ -18,21 +18,24 @@ from tailrace.contest import Contest
 from tailrace.contest.simulate import bisect_left, bisect_right
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.contest.paid import _Paid, _split, _standings
+from tailrace.optimize.contest.standings import _eval_alone
 from tailrace.optimize.contest.result import ALONE, DEFAULT_CAP_PLACE, ContestPortfolio
 
 # ----------------------------------------------------------------------------- selection kernels
 
 
 @nb.njit(cache=True, nogil=True)
-def _rescore_row(
-    s: int, indptr: np.ndarray, col: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
-    marg: np.ndarray, total: np.ndarray, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray,
-    st_n: np.ndarray, cum: np.ndarray,
-) -> None:
+def _rescore_row(s: int, ent: tuple, marg: np.ndarray, total: np.ndarray, st: tuple, cum: np.ndarray) -> None:
     """Recompute every paid candidate's marginal payout in scenario ``s`` given the chosen state.
 
-    ``st_neg[s, :q]`` holds the chosen entries' negated score keys in ascending order (best first).
+    ``ent``: the paid entries by scenario (CSR) ``(indptr (S + 1,), col, fa, ft, key)`` ((E,) each:
+    candidate, field above, field tied excluding itself, score key); ``marg`` (E,) each entry's
+    marginal payout and ``total`` (C,) their sums per candidate, updated; ``st``: the chosen state
+    ``(st_neg, st_fa, st_ft, st_n)``, ``st_neg[s, :st_n[s]]`` the chosen entries' negated score keys
+    in ascending order (best first), ``st_fa``/``st_ft`` their field standings (S, L) each.
     """
+    indptr, col, fa, ft, key = ent
+    st_neg, st_fa, st_ft, st_n = st
     q = st_n[s]
     neg = st_neg[s, :q]
     # cb[i] = sum of dbelow over chosen 0..i-1; ct likewise for dtie
@@ -78,27 +81,29 @@ def _insert_sorted(s: int, x: np.int64, a: np.int64, t: np.int64, st_neg: np.nda
 
 
 @nb.njit(cache=True, nogil=True)
-def _add_chosen(
-    c: int, cpos: np.ndarray, cptr: np.ndarray, row_of: np.ndarray, indptr: np.ndarray, col: np.ndarray,
-    fa: np.ndarray, ft: np.ndarray, key: np.ndarray, marg: np.ndarray, total: np.ndarray,
-    st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray, cum: np.ndarray,
-) -> None:
-    """Add candidate ``c`` to the chosen set in every scenario where it is paid, then rescore those rows."""
+def _add_chosen(c: int, by_cand: tuple, ent: tuple, marg: np.ndarray, total: np.ndarray, st: tuple,
+                cum: np.ndarray) -> None:
+    """Add candidate ``c`` to the chosen set in every scenario where it is paid, then rescore those rows.
+
+    ``by_cand``: ``(cpos, cptr, row_of)``: candidate c's entries are ``cpos[cptr[c]:cptr[c + 1]]``,
+    ``row_of`` (E,) each entry's scenario; ``ent``, ``marg``, ``total``, ``st``: as ``_rescore_row``.
+    """
+    cpos, cptr, row_of = by_cand
+    indptr, col, fa, ft, key = ent
+    st_neg, st_fa, st_ft, st_n = st
     for pp in range(cptr[c], cptr[c + 1]):
         e = cpos[pp]
         s = row_of[e]
         _insert_sorted(s, -key[e], fa[e], ft[e], st_neg, st_fa, st_ft, st_n)
-        _rescore_row(s, indptr, col, fa, ft, key, marg, total, st_neg, st_fa, st_ft, st_n, cum)
+        _rescore_row(s, ent, marg, total, st, cum)
 
 
 @nb.njit(cache=True, nogil=True)
-def _rescore_all(
-    indptr: np.ndarray, col: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray, marg: np.ndarray,
-    total: np.ndarray, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray, cum: np.ndarray,
-) -> None:
-    """Bring every entry's marginal payout up to date with the chosen state (after new candidates)."""
-    for s in range(indptr.shape[0] - 1):
-        _rescore_row(s, indptr, col, fa, ft, key, marg, total, st_neg, st_fa, st_ft, st_n, cum)
+def _rescore_all(ent: tuple, marg: np.ndarray, total: np.ndarray, st: tuple, cum: np.ndarray) -> None:
+    """Bring every entry's marginal payout up to date with the chosen state (after new candidates);
+    arguments as ``_rescore_row``."""
+    for s in range(ent[0].shape[0] - 1):
+        _rescore_row(s, ent, marg, total, st, cum)
 
 
 class _Selection:
@@ -147,13 +152,13 @@ class _Selection:
             self.st_ft = np.zeros((self.S, self.n_lineups), dtype=np.int32)
             self.st_n = np.zeros(self.S, dtype=np.int64)
         else:
-            _rescore_all(self.indptr, col, fa, ft, key, self.marg, self.total, self.st_neg, self.st_fa,
-                         self.st_ft, self.st_n, self.cum)
+            _rescore_all((self.indptr, col, fa, ft, key), self.marg, self.total,
+                         (self.st_neg, self.st_fa, self.st_ft, self.st_n), self.cum)
 
     def choose(self, c: int) -> None:
         row_of, col, fa, ft, key = self.entries
-        _add_chosen(c, self.cpos, self.cptr, row_of, self.indptr, col, fa, ft, key, self.marg, self.total,
-                    self.st_neg, self.st_fa, self.st_ft, self.st_n, self.cum)
+        _add_chosen(c, (self.cpos, self.cptr, row_of), (self.indptr, col, fa, ft, key), self.marg, self.total,
+                    (self.st_neg, self.st_fa, self.st_ft, self.st_n), self.cum)
 
 
 # ----------------------------------------------------------------------------- lazy selection kernels
@@ -188,9 +193,15 @@ def _row_prefix(s: int, st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray
 
 
 @nb.njit(cache=True, nogil=True)
-def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
-               st_neg: np.ndarray, st_n: np.ndarray, cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> np.ndarray:
-    """Exact marginal payout (summed over scenarios) of each candidate in ``cs`` given the chosen state."""
+def _eval_many(cs: np.ndarray, paid: tuple, st_neg: np.ndarray, st_n: np.ndarray, cb: np.ndarray, ct: np.ndarray,
+               cum: np.ndarray) -> np.ndarray:
+    """Exact marginal payout (summed over scenarios) of each candidate in ``cs`` given the chosen state.
+
+    ``paid``: the entries by candidate (CSC, ``_Paid``) ``(cptr (C + 1,), row, fa, ft, key)`` ((E,)
+    each); ``st_neg``/``st_n``: the chosen state (as ``_rescore_row``); ``cb``/``ct`` (S, L + 1) the
+    rows' loss prefixes (``_row_prefix``).
+    """
+    cptr, row, fa, ft, key = paid
     out = np.empty(cs.shape[0])
     for ii in range(cs.shape[0]):
         c = cs[ii]
@@ -208,31 +219,57 @@ def _eval_many(cs: np.ndarray, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray
     return out
 
 
-@nb.njit(cache=True, parallel=True, nogil=True)
-def _eval_alone(cptr: np.ndarray, fa: np.ndarray, ft: np.ndarray, cum: np.ndarray) -> np.ndarray:
-    """``_eval_many`` of every candidate while nothing is chosen: each entry's payout alone
-    against the field, summed over its scenarios in the same order (the same floats)."""
-    C = cptr.shape[0] - 1
-    out = np.empty(C)
-    for c in nb.prange(C):
-        tot = 0.0
-        for e in range(cptr[c], cptr[c + 1]):
-            tot += _split(cum, np.int64(fa[e]), np.int64(ft[e] + 1))
-        out[c] = tot
-    return out
-
-
 @nb.njit(cache=True, nogil=True)
-def _insert(c: int, cptr: np.ndarray, row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray,
-            st_neg: np.ndarray, st_fa: np.ndarray, st_ft: np.ndarray, st_n: np.ndarray,
-            cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> None:
-    """Add candidate ``c`` to the chosen state of every scenario where it is paid."""
+def _insert(c: int, paid: tuple, st: tuple, cb: np.ndarray, ct: np.ndarray, cum: np.ndarray) -> None:
+    """Add candidate ``c`` to the chosen state of every scenario where it is paid; ``paid`` as
+    ``_eval_many``, ``st`` as ``_rescore_row``, ``cb``/``ct`` updated (``_row_prefix``)."""
+    cptr, row, fa, ft, key = paid
+    st_neg, st_fa, st_ft, st_n = st
     for e in range(cptr[c], cptr[c + 1]):
         s = row[e]
         x = -key[e]
         _insert_sorted(s, x, fa[e], ft[e], st_neg, st_fa, st_ft, st_n)
         # entries strictly above the new one keep their places: recompute from its key's group on
         _row_prefix(s, st_neg, st_fa, st_ft, st_n, cb, ct, cum, bisect_left(st_neg[s, :st_n[s]], x))
+
+
+@nb.njit(cache=True, nogil=True)
+def _top_kk(score: np.ndarray, kk: int) -> tuple[np.ndarray, bool]:
+    """The indices of the ``kk`` largest of ``score`` (n,) (n > kk) in one pass, and whether that
+    set is unambiguous: False when the kk-th and (kk + 1)-th largest values are equal or a NaN
+    is present (then several sets qualify)."""
+    n = score.shape[0]
+    L = kk + 1
+    bv = np.empty(L)  # the L largest so far, descending
+    bi = np.empty(L, dtype=np.int64)
+    q = 0
+    for i in range(n):
+        x = score[i]
+        if x != x:
+            return bi[:kk].copy(), False
+        if q == L and not (x > bv[L - 1]):
+            continue
+        p = q if q < L else L - 1
+        while p > 0 and bv[p - 1] < x:
+            if p < L:
+                bv[p] = bv[p - 1]
+                bi[p] = bi[p - 1]
+            p -= 1
+        bv[p] = x
+        bi[p] = i
+        if q < L:
+            q += 1
+    return bi[:kk].copy(), bool(bv[kk - 1] != bv[kk])
+
+
+def _top_set(score: np.ndarray, kk: int) -> np.ndarray | None:
+    """The same set of indices as ``np.argpartition(-score, kk - 1)[:kk]`` (in another order) when
+    the ``kk`` largest values are a unique set; None when a tie (or NaN) leaves the choice to
+    argpartition's own tie rule."""
+    if score.shape[0] <= kk:
+        return None
+    top, ok = _top_kk(score, kk)
+    return top if ok else None
 
 
 class _LazySelection:
@@ -269,20 +306,26 @@ class _LazySelection:
 
     def evaluate(self, cs: np.ndarray) -> np.ndarray:
         a = self.paid
-        return _eval_many(np.asarray(cs, dtype=np.int64), a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg,
-                          self.st_n, self.cb, self.ct, self.cum)
+        cs = np.asarray(cs, dtype=np.int64)
+        a.ensure(cs)  # a lazily filled store writes these candidates' entries now
+        return _eval_many(cs, (a.cptr, a.row, a.fa, a.ft, a.key), self.st_neg, self.st_n, self.cb, self.ct, self.cum)
 
     def evaluate_alone(self) -> np.ndarray:
         """Every candidate's value before anything is chosen (``evaluate`` of all, faster)."""
         if int(self.st_n.max(initial=0)):
             return self.evaluate(np.arange(self.cands.shape[0]))
         a = self.paid
+        got = a.alone_of(self.cum)  # summed with the standings (a lazily filled store): the same floats
+        if got is not None:
+            return got
+        a.ensure_all()
         return _eval_alone(a.cptr, a.fa, a.ft, self.cum)
 
     def choose(self, c: int) -> None:
         a = self.paid
-        _insert(c, a.cptr, a.row, a.fa, a.ft, a.key, self.st_neg, self.st_fa, self.st_ft, self.st_n,
-                self.cb, self.ct, self.cum)
+        a.ensure(np.array([c], dtype=np.int64))
+        _insert(c, (a.cptr, a.row, a.fa, a.ft, a.key), (self.st_neg, self.st_fa, self.st_ft, self.st_n), self.cb, self.ct,
+                self.cum)
 
 
 def select_contest_portfolio(
@@ -377,7 +420,9 @@ def select_contest_portfolio(
             if fresh[c] == step or alone:  # alone: values never change (nothing of ours is entered)
                 return c
             kk = min(4, score.size)
-            top = np.argpartition(-score, kk - 1)[:kk]
+            top = _top_set(score, kk)
+            if top is None:  # a tie at the k-th value (or a NaN): argpartition's own choice
+                top = np.argpartition(-score, kk - 1)[:kk]
             top = top[np.isfinite(score[top]) & (fresh[top] != step)]
             v = sel.evaluate(top)
             bound[top] = v

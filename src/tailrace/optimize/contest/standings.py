@@ -22,6 +22,30 @@ from tailrace.contest.simulate import KEY_PER_GRID, _fill_pairs, _score, pair_sl
 MAX_REGION_CELLS = 1 << 27
 
 
+@nb.njit(cache=True, nogil=True)
+def _split(cum: np.ndarray, a: np.int64, t: np.int64) -> float:
+    """One entry's payout when ``t`` entries (itself included) tie with ``a`` entries strictly
+    above: places a+1..a+t's prizes shared equally (places past the paid ones pay nothing);
+    ``cum`` (n_paid + 1,) the table's cumulative prizes (``PayoutTable.cumulative``)."""
+    P = cum.shape[0] - 1
+    lo = a if a < P else P
+    hi = a + t if a + t < P else P
+    return (cum[hi] - cum[lo]) / t
+
+
+@nb.njit(cache=True, parallel=True, nogil=True)
+def _eval_alone(cptr: np.ndarray, fa: np.ndarray, ft: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """``selection._eval_many`` of every candidate while nothing is chosen: each entry's payout alone
+    against the field, summed over its scenarios in the same order (the same floats)."""
+    C = cptr.shape[0] - 1
+    out = np.empty(C)
+    for c in nb.prange(C):
+        tot = 0.0
+        for e in range(cptr[c], cptr[c + 1]):
+            tot += _split(cum, np.int64(fa[e]), np.int64(ft[e] + 1))
+        out[c] = tot
+    return out
+
 
 @nb.njit(cache=True, parallel=True, nogil=True)
 def _field_regions(g: np.ndarray, field_flat: np.ndarray, h: int, field_c: np.ndarray, n_paid: int,
@@ -83,9 +107,14 @@ def _standing(A: np.ndarray, o: int, lo: int, hi: int, n_field: int, v: int) -> 
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def _count_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int, n_field: int, off: np.ndarray,
-                lo: np.ndarray, hi: np.ndarray, A: np.ndarray, block: int) -> np.ndarray:
-    """Paid scenarios per (scenario block, candidate), shape (n_blocks, m), int64."""
+def _count_paid(g: np.ndarray, ours: tuple, field: tuple, block: int) -> np.ndarray:
+    """Paid scenarios per (scenario block, candidate), shape (n_blocks, m), int64.
+
+    ``ours``: the candidates ``(flat, h, m)`` (``pair_slots`` raveled, slots per lineup, lineups);
+    ``field``: its paid regions ``(off, lo, hi, A, n_paid, n_field)`` (``GridRegions.packed``).
+    """
+    ours_flat, h, m = ours
+    off, lo, hi, A, n_paid, n_field = field
     S = g.shape[0]
     n1 = g.shape[1] + 1
     nb_ = (S + block - 1) // block
@@ -104,10 +133,15 @@ def _count_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: in
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def _fill_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int, n_field: int, off: np.ndarray,
-               lo: np.ndarray, hi: np.ndarray, A: np.ndarray, block: int, pos: np.ndarray, key_per_grid: int,
-               row: np.ndarray, fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
-    """Write every paid (scenario, candidate) at ``pos[block, candidate]`` (then advanced)."""
+def _fill_paid(g: np.ndarray, ours: tuple, field: tuple, block: int, pos: np.ndarray, key_per_grid: int,
+               outs: tuple) -> None:
+    """Write every paid (scenario, candidate) at ``pos[block, candidate]`` (then advanced).
+
+    ``ours``, ``field``: as ``_count_paid``; ``outs`` (written, (E,) each): ``(row, fa, ft, key)``.
+    """
+    ours_flat, h, m = ours
+    off, lo, hi, A, n_paid, n_field = field
+    row, fa, ft, key = outs
     S = g.shape[0]
     n1 = g.shape[1] + 1
     nb_ = (S + block - 1) // block
@@ -131,6 +165,162 @@ def _fill_paid(g: np.ndarray, ours_flat: np.ndarray, h: int, m: int, n_paid: int
                         fa[q] = a
                         ft[q] = t
                         key[q] = np.int64(v) * key_per_grid
+
+
+class GridRegions:
+    """A field's paid regions per scenario on grid points (``_field_regions``), built once and used
+    for any number of candidate batches.
+
+    Attributes: ``g`` (S, n) int32 grid points (``gt`` its transpose); ``off`` (S,) int64, ``lo``/``hi`` (S,) int32 and
+    ``A`` (cells,) int32 as ``_field_regions`` writes them; ``n_paid``; ``n_field`` (entries).
+    """
+
+    def __init__(self, g: np.ndarray, off: np.ndarray, lo: np.ndarray, hi: np.ndarray, A: np.ndarray, n_paid: int,
+                 n_field: int) -> None:
+        self.g, self.off, self.lo, self.hi, self.A = g, off, lo, hi, A
+        self.n_paid, self.n_field = int(n_paid), int(n_field)
+        self._gt: np.ndarray | None = None
+
+    @property
+    def packed(self) -> tuple:
+        """``(off, lo, hi, A, n_paid, n_field)``: the kernels' ``field`` argument."""
+        return self.off, self.lo, self.hi, self.A, self.n_paid, self.n_field
+
+    @property
+    def gt(self) -> np.ndarray:
+        """``g`` transposed (n, S), C-contiguous: one candidate's drivers read scenario after scenario."""
+        if self._gt is None:
+            self._gt = np.ascontiguousarray(self.g.T)
+        return self._gt
+
+
+def grid_regions(g: np.ndarray, roster: int, field_u: np.ndarray, field_c: np.ndarray, n_paid: int,
+                 max_cells: int = MAX_REGION_CELLS) -> GridRegions | None:
+    """The field's paid regions (``_field_regions``) of grid points ``g`` (S, n), or None when the
+    field's score ranges exceed ``max_cells`` (see ``paid_standings_grid``); ``field_u`` (u, roster)
+    distinct field lineups, ``field_c`` (u,) their entries."""
+    S, n = g.shape
+    r = int(roster)
+    fu = np.asarray(field_u).reshape(-1, r)
+    fs = pair_slots(fu, n)
+    h = fs.shape[1]
+    fc = np.ascontiguousarray(field_c, dtype=np.int32)
+    n_field = int(fc.sum(dtype=np.int64))
+    # each scenario's field totals span at most its best roster minus its worst, in grid units
+    gs = np.sort(g, axis=1)
+    width = (gs[:, -r:].sum(axis=1, dtype=np.int64) - gs[:, :r].sum(axis=1, dtype=np.int64) + 2) if fu.shape[0] else \
+        np.ones(S, dtype=np.int64)
+    if int(width.sum()) > max_cells:
+        return None
+    off = np.zeros(S, dtype=np.int64)
+    np.cumsum(width[:-1], out=off[1:])
+    A = np.empty(int(off[-1] + width[-1]), dtype=np.int32)  # touched only in the paid regions
+    lo = np.empty(S, dtype=np.int32)
+    hi = np.empty(S, dtype=np.int32)
+    _field_regions(g, fs.reshape(-1), h, fc, int(n_paid), width, off, lo, hi, A)
+    return GridRegions(g, off, lo, hi, A, n_paid, n_field)
+
+
+@nb.njit(cache=True, parallel=True, nogil=True)
+def _count_alone(g: np.ndarray, ours: tuple, field: tuple, cums: np.ndarray, n_chunks: int):
+    """Per candidate, its paid scenarios (m,) int64 and its payout alone against the field summed
+    over them (m, K) for each cumulative table ``cums[k]`` (K, n_paid + 1).
+
+    The sums run over the scenarios in ascending order, each term ``_split(cum, above, tied + 1)``:
+    the same floats as ``selection._eval_alone`` over the candidate's entries. The candidates in
+    ``n_chunks`` parallel chunks, each walking every scenario (one pair table per scenario).
+    ``ours``, ``field``: as ``_count_paid``.
+    """
+    ours_flat, h, m = ours
+    off, lo, hi, A, n_paid, n_field = field
+    S = g.shape[0]
+    n1 = g.shape[1] + 1
+    K = cums.shape[0]
+    P = np.int64(cums.shape[1] - 1)
+    cums_t = np.ascontiguousarray(cums.T)  # (n_paid + 1, K): one cell's K terms side by side
+    cnt = np.zeros(m, dtype=np.int64)
+    alone = np.zeros((m, K))
+    step = (m + n_chunks - 1) // n_chunks
+    for b in nb.prange(n_chunks):
+        j0 = b * step
+        j1 = min(m, j0 + step)
+        if j0 >= j1:
+            continue
+        tab = np.empty(n1 * n1, dtype=np.int32)
+        for s in range(S):
+            _fill_pairs(g[s], tab)
+            o, l, u = off[s], lo[s], hi[s]
+            for j in range(j0, j1):
+                v = _score(tab, ours_flat, j, h)
+                a, t = _standing(A, o, l, u, n_field, v)
+                if a < n_paid:
+                    cnt[j] += 1
+                    # _split(cums[k], a, t + 1) for every k, its places clipped once
+                    tt = np.int64(t + 1)
+                    pl = np.int64(a) if a < P else P
+                    ph = np.int64(a) + tt if np.int64(a) + tt < P else P
+                    for k in range(K):
+                        alone[j, k] += (cums_t[ph, k] - cums_t[pl, k]) / tt
+    return cnt, alone
+
+
+@nb.njit(cache=True, inline="always")
+def _fill_one(c: int, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, field: tuple, key_per_grid: int,
+              outs: tuple) -> None:
+    """Candidate ``c``'s paid entries, scenarios ascending, written from ``cptr[c]`` on (a lineup's
+    total as the sum of its drivers' grid points ``gt`` (n, S): the same integer as its pair slots give).
+    ``lus`` (m, roster) the candidates; ``field``, ``outs``: as ``_fill_paid``."""
+    off, lo, hi, A, n_paid, n_field = field
+    row, fa, ft, key = outs
+    S = gt.shape[1]
+    r = lus.shape[1]
+    q = cptr[c]
+    for s in range(S):
+        tot = np.int64(0)
+        for d in range(r):
+            tot += gt[lus[c, d], s]
+        v = np.int32(tot)
+        a, t = _standing(A, off[s], lo[s], hi[s], n_field, v)
+        if a < n_paid:
+            row[q] = s
+            fa[q] = a
+            ft[q] = t
+            key[q] = np.int64(v) * key_per_grid
+            q += 1
+
+
+@nb.njit(cache=True, nogil=True)
+def _fill_few(cs: np.ndarray, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, field: tuple, key_per_grid: int,
+              outs: tuple) -> None:
+    """``_fill_one`` of each candidate in ``cs`` (one thread: the greedy asks for a few at a time)."""
+    for i in range(cs.shape[0]):
+        _fill_one(cs[i], gt, lus, cptr, field, key_per_grid, outs)
+
+
+@nb.njit(cache=True, parallel=True, nogil=True)
+def _fill_many(cs: np.ndarray, gt: np.ndarray, lus: np.ndarray, cptr: np.ndarray, field: tuple, key_per_grid: int,
+               outs: tuple) -> None:
+    """``_fill_few`` with the candidates in parallel."""
+    for i in nb.prange(cs.shape[0]):
+        _fill_one(cs[i], gt, lus, cptr, field, key_per_grid, outs)
+
+
+def count_alone(reg: GridRegions, cands: np.ndarray, cums: np.ndarray, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate (m, roster) its paid scenarios (m,) and its alone payout sums (m, K) for each
+    of ``cums`` (K, n_paid + 1): see ``_count_alone``."""
+    os_ = pair_slots(np.asarray(cands), reg.g.shape[1])
+    cums = np.ascontiguousarray(cums, dtype=np.float64).reshape(-1, reg.n_paid + 1)
+    return _count_alone(reg.g, (os_.reshape(-1), os_.shape[1], int(os_.shape[0])), reg.packed, cums,
+                        int(max(1, -(-os_.shape[0] // chunk))))
+
+
+def fill_paid(reg: GridRegions, cands: np.ndarray, cs: np.ndarray, cptr: np.ndarray, row: np.ndarray,
+              fa: np.ndarray, ft: np.ndarray, key: np.ndarray) -> None:
+    """Write candidates ``cs``'s paid entries into the CSC arrays at ``cptr`` (as ``paid_standings_grid``
+    lays them out); ``cands`` (m, roster) int32 all the candidates."""
+    cs = np.ascontiguousarray(cs, dtype=np.int64)
+    fn = _fill_few if cs.shape[0] < 64 else _fill_many
+    fn(cs, reg.gt, cands, cptr, reg.packed, int(KEY_PER_GRID), (row, fa, ft, key))
 
 
 def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, field_c: np.ndarray, n_paid: int,
@@ -181,24 +371,12 @@ def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, f
     r = cands.shape[1]
     os_ = pair_slots(cands, n)
     h = os_.shape[1]
-    fu = np.asarray(field_u).reshape(-1, r)
-    fs = pair_slots(fu, n)
-    fc = np.ascontiguousarray(field_c, dtype=np.int32)
-    n_field = int(fc.sum(dtype=np.int64))
-    # each scenario's field totals span at most its best roster minus its worst, in grid units
-    gs = np.sort(g, axis=1)
-    width = (gs[:, -r:].sum(axis=1, dtype=np.int64) - gs[:, :r].sum(axis=1, dtype=np.int64) + 2) if fu.shape[0] else \
-        np.ones(S, dtype=np.int64)
-    if int(width.sum()) > max_cells:
+    reg = grid_regions(g, r, field_u, field_c, n_paid, max_cells)
+    if reg is None:
         return None
-    off = np.zeros(S, dtype=np.int64)
-    np.cumsum(width[:-1], out=off[1:])
-    A = np.empty(int(off[-1] + width[-1]), dtype=np.int32)  # touched only in the paid regions
-    lo = np.empty(S, dtype=np.int32)
-    hi = np.empty(S, dtype=np.int32)
-    _field_regions(g, fs.reshape(-1), h, fc, int(n_paid), width, off, lo, hi, A)
     block = int(chunk) if chunk else 32
-    cnt = _count_paid(g, os_.reshape(-1), h, m, int(n_paid), n_field, off, lo, hi, A, block)
+    ours = (os_.reshape(-1), h, m)
+    cnt = _count_paid(g, ours, reg.packed, block)
     cptr = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(cnt.sum(axis=0), out=cptr[1:])
     # where each block's entries of a candidate start: after the earlier blocks'
@@ -210,6 +388,5 @@ def paid_standings_grid(g: np.ndarray, cands: np.ndarray, field_u: np.ndarray, f
     ofa = np.empty(E, dtype=np.int32)
     oft = np.empty(E, dtype=np.int32)
     okey = np.empty(E, dtype=np.int64)
-    _fill_paid(g, os_.reshape(-1), h, m, int(n_paid), n_field, off, lo, hi, A, block, pos, int(KEY_PER_GRID),
-               orow, ofa, oft, okey)
+    _fill_paid(g, ours, reg.packed, block, pos, int(KEY_PER_GRID), (orow, ofa, oft, okey))
     return cptr, orow, ofa, oft, okey
