@@ -395,8 +395,9 @@ def map_members(fn: Callable[[int], T], items: Iterable[int]) -> list[T]:
 
     For independent, seeded members (each its own generator; the sampler's numba kernels are
     serial and release the GIL, numpy's generators and most of its loops too): the results are
-    the same objects in the same order as one after the other. In turn when there is one core,
-    one item, or ``TAILRACE_SERIAL`` is set; the first error is raised either way.
+    equal, item by item and in item order, to running them one after the other. In turn when
+    there is one core, one item, or ``TAILRACE_SERIAL`` is set; the first error in item order
+    is raised either way.
     """
     todo = list(items)
     workers = min(len(todo), os.cpu_count() or 1)
