@@ -706,10 +706,19 @@ def field_model_figures(contest: Any, result: Any, points: np.ndarray, lineups: 
         The portfolio.
     """
     from tailrace.contest import simulate
+    from tailrace.optimize.contest.overlap import in_background
 
     out = [{"model": contest.field.model, "roi": float(result.portfolio.roi), "roi_se": float(result.portfolio.roi_se)}]
-    for alt in contest.alternatives:
-        r = simulate(alt, points, lineups, executor=executor)
+    alts = contest.alternatives
+    # each field model's simulation is its own (seeded field, same points): all but the first run
+    # side by side with it on a helper thread where numba's threading layer allows (overlap.py),
+    # locally only (a Dask executor spreads each one's chunks already)
+    local = executor is None or not getattr(executor, "distributed", False)
+    later = [in_background(lambda a=a: simulate(a, points, lineups, executor=executor), allowed=local)
+             for a in alts[1:]]
+    results = [simulate(alts[0], points, lineups, executor=executor)] if alts else []
+    results += [p.result() for p in later]
+    for alt, r in zip(alts, results):
         out.append({"model": alt.field.model, "roi": float(r.portfolio.roi), "roi_se": float(r.portfolio.roi_se)})
     return out
 

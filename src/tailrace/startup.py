@@ -82,3 +82,67 @@ class _AdoptBlas(importlib.abc.MetaPathFinder):
 
         spec.loader.exec_module = exec_module  # this spec's own loader object
         return spec
+
+
+# ----------------------------------------------------------------------------- scipy.special's ufuncs
+
+_SPECIAL = "scipy.special"
+_UFUNCS = "scipy.special._ufuncs"
+
+
+def preload_special_ufuncs() -> bool:
+    """Load ``scipy.special._ufuncs`` without ``scipy.special``'s ``__init__``; True when it did.
+
+    The simulator needs two of scipy.special's ufuncs (``ndtri``, ``log_ndtr``), but ``import
+    scipy.special`` runs the package's ``__init__``, which builds its array-API wrappers by
+    cloning numpy's namespace (numpy.f2py, numpy.ma and more): about 0.17 s of CPU on two cores,
+    a sixth of a ``tailrace simulate``. The ufuncs live in one extension module; its own start
+    imports only its sibling extensions (``_ufuncs_cxx``, ``_special_ufuncs`` and such). While it
+    loads, a bare package object stands in for ``scipy.special`` (the real package's directory as
+    its path, no code run) and is removed at once, so a later ``import scipy.special`` runs the
+    package as usual and finds these very modules: ``scipy.special.ndtri is
+    sys.modules["scipy.special._ufuncs"].ndtri`` (the same ufunc object, the same answers).
+
+    For a process's start only, before any other thread runs (the CLI calls it before a command
+    runs): another thread importing ``scipy.special`` while the stand-in is in place would get
+    it. False (nothing changed) when other threads run, when ``scipy.special`` or its ufuncs are
+    loaded already, or on anything unexpected; callers then import ``scipy.special`` as usual.
+    """
+    if _SPECIAL in sys.modules or _UFUNCS in sys.modules:
+        return False
+    import threading
+
+    if threading.active_count() != 1:
+        return False
+    try:
+        scipy_spec = importlib.util.find_spec("scipy")
+        if scipy_spec is None or not scipy_spec.submodule_search_locations:
+            return False
+        roots = [f"{root}/special" for root in scipy_spec.submodule_search_locations]
+        stand_in = ModuleType(_SPECIAL)
+        stand_in.__path__ = roots
+        stand_in.__package__ = _SPECIAL
+        stand_in.__spec__ = importlib.machinery.ModuleSpec(_SPECIAL, None, is_package=True)
+        stand_in.__spec__.submodule_search_locations = roots
+        sys.modules[_SPECIAL] = stand_in
+        try:
+            importlib.import_module(_UFUNCS)
+        finally:
+            if sys.modules.get(_SPECIAL) is stand_in:
+                del sys.modules[_SPECIAL]
+    except Exception as exc:  # never a reason to fail a command: scipy.special is imported the usual way
+        log.debug("preload of %s skipped: %s", _UFUNCS, exc)
+        return False
+    return True
+
+
+def special_ufunc(name: str):  # noqa: ANN201  (a numpy ufunc)
+    """scipy.special's ufunc ``name`` (e.g. ``"ndtri"``): from ``scipy.special`` when it is loaded,
+    else from its ufunc module when :func:`preload_special_ufuncs` loaded that (the same object),
+    else by importing ``scipy.special``."""
+    mod = sys.modules.get(_SPECIAL)
+    if mod is None:
+        mod = sys.modules.get(_UFUNCS)
+    if mod is None:
+        mod = importlib.import_module(_SPECIAL)
+    return getattr(mod, name)

@@ -125,6 +125,8 @@ def _global_options(
     run.command = ctx.invoked_subcommand
     ctx.call_on_close(_close_graph)
     preload_numba_blas()  # a command is about to run: numba's BLAS check without all of scipy.linalg
+    from tailrace.startup import preload_special_ufuncs  # the simulator's two scipy.special ufuncs without
+    preload_special_ufuncs()  # the package's __init__ (startup.py); 4 ms, 0.17 s less in a simulation
 
 
 def _close_graph() -> None:

@@ -13,8 +13,10 @@ share of optimiser-built entries (``sharpness``, :mod:`tailrace.contest.sharp`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -23,6 +25,8 @@ from tailrace.contest.ownership import _cap_and_fill
 from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator
 from tailrace.sites import DEFAULT_OWNERSHIP_ERROR
+
+T = TypeVar("T")
 
 ALT_MIN_SALARY_SHARE = 0.92  # the rejection sampler's one salary floor (share of the cap)
 DEFAULT_SIGMA = DEFAULT_OWNERSHIP_ERROR  # log-sd of the ownership error the ensemble assumes (0.3)
@@ -366,14 +370,13 @@ def field_ensemble(
         check_sharpness(s, projections, own.shape[0])
     g = as_generator(rng)
     seeds = g.integers(0, 2**63 - 1, size=64 if members <= 64 else members)
-    out: list[Field] = []
-    for i in range(members):
+
+    def member(i: int) -> Field:
         gi = np.random.default_rng(int(seeds[i]))
         if i == 0:
             f = base if base is not None else sample_field(own, salaries, roster_size, salary_cap, n_entries,
                                                            min_salary=min_salary, rng=gi)
-            out.append(Field(f.lineups, "sampled", f.model))
-            continue
+            return Field(f.lineups, "sampled", f.model)
         s = levels[i % len(levels)]
         own_i = perturb_ownership(own, sigma, gi)
         if i % 2 == 1:
@@ -382,5 +385,25 @@ def field_ensemble(
         else:
             f = sample_field(own_i, salaries, roster_size, salary_cap, n_entries, min_salary=min_salary, rng=gi,
                              sharpness=s, projections=projections, pilot=8_000, calibration_rounds=6)
-        out.append(Field(f.lineups, "sampled", f"{f.model}, ownership x exp(N(0, {sigma:g}^2))"))
-    return out
+        return Field(f.lineups, "sampled", f"{f.model}, ownership x exp(N(0, {sigma:g}^2))")
+
+    return map_members(member, range(members))
+
+
+def map_members(fn: Callable[[int], T], items: Iterable[int]) -> list[T]:
+    """``[fn(i) for i in items]``, the items side by side on up to one thread per core.
+
+    For independent, seeded members (each its own generator; the sampler's numba kernels are
+    serial and release the GIL, numpy's generators and most of its loops too): the results are
+    equal, item by item and in item order, to running them one after the other. In turn when
+    there is one core, one item, or ``TAILRACE_SERIAL`` is set; the first error in item order
+    is raised either way.
+    """
+    todo = list(items)
+    workers = min(len(todo), os.cpu_count() or 1)
+    if workers < 2 or os.environ.get("TAILRACE_SERIAL"):
+        return [fn(i) for i in todo]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tailrace-field") as pool:
+        return list(pool.map(fn, todo))

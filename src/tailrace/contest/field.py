@@ -38,6 +38,39 @@ DEFAULT_STRICT_SHARE = 0.90  # share of entries held to the minimum salary
 DEFAULT_LOOSE_SHARE = 0.90  # floor (share of cap) for the rest
 
 
+def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a non-empty integer array and their counts: ``numpy.unique(rows, axis=0,
+    return_counts=True)``, the same arrays, about ten times faster.
+
+    Each row of non-negative entries below ``b`` (the largest entry + 1) is read as one int64
+    number in base ``b``, first column most significant, so the numbers sort as the rows do
+    lexicographically; the distinct numbers give the distinct rows (the first row holding each)
+    and their counts. Rows with a negative entry, or too wide for an int64 key, take
+    ``numpy.unique`` itself.
+
+    Parameters
+    ----------
+    rows : ndarray of shape (n_rows, width), integer, n_rows >= 1
+
+    Returns
+    -------
+    unique : ndarray of shape (n_unique, width), rows' dtype
+    counts : ndarray of shape (n_unique,), int64
+    """
+    width = rows.shape[1]
+    lo, hi = int(rows.min()), int(rows.max())
+    base = hi + 1
+    if lo < 0 or width == 0 or base ** width >= 2**62:
+        u, c = np.unique(rows, axis=0, return_counts=True)
+        return u, c.astype(np.int64)
+    keys = rows[:, 0].astype(np.int64)
+    for k in range(1, width):
+        keys *= base
+        keys += rows[:, k]
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    return rows[first], counts.astype(np.int64)
+
+
 @dataclass(frozen=True)
 class Field:
     """Opponents' lineups in entry order: int32 driver indices, shape (n_entries, roster), rows sorted.
@@ -62,10 +95,14 @@ class Field:
         return Field(self.lineups[:k], self.source, self.model)
 
     def unique(self) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct lineups and how many entries hold each: shapes (u, roster) and (u,)."""
+        """Distinct lineups and how many entries hold each: shapes (u, roster) and (u,).
+
+        The rows in ascending lexicographic order, as ``numpy.unique(lineups, axis=0)`` gives
+        them (see :func:`unique_rows`).
+        """
         if self.n_entries == 0:
             return self.lineups, np.zeros(0, dtype=np.int64)
-        u, c = np.unique(self.lineups, axis=0, return_counts=True)
+        u, c = unique_rows(self.lineups)
         return u.astype(np.int32), c.astype(np.int64)
 
     def ownership(self, n_drivers: int) -> np.ndarray:

@@ -26,6 +26,8 @@ not a fit to any contest.
 
 from __future__ import annotations
 
+import threading
+
 import numba as nb
 import numpy as np
 
@@ -133,6 +135,7 @@ def _top_k_sorted(proj: np.ndarray, sal: np.ndarray, r: int, lo: int, hi: int, k
 
 _TOP_CACHE: dict[tuple, np.ndarray] = {}  # top_lineups' answers by exact inputs (deterministic), oldest out first
 _TOP_CACHE_SIZE = 8
+_TOP_LOCK = threading.Lock()
 
 
 def top_lineups(
@@ -163,19 +166,20 @@ def top_lineups(
     proj = np.asarray(projections, dtype=np.float64)
     sal0 = np.asarray(salaries, dtype=np.int64)
     key = (proj.tobytes(), sal0.tobytes(), int(roster_size), int(salary_cap), int(k), int(min_salary))
-    hit = _TOP_CACHE.get(key)
-    if hit is not None:  # the same search again (several sharp fields of one slate): its answer, read-only
-        return hit
-    order = np.argsort(-proj, kind="stable")
-    sal = sal0[order]
-    scores, lu = _top_k_sorted(proj[order], sal, int(roster_size), int(min_salary), int(salary_cap), int(k))
-    rank = np.argsort(-scores, kind="stable")
-    out = np.sort(order[lu[rank]], axis=1).astype(np.int32)
-    out.flags.writeable = False
-    if len(_TOP_CACHE) >= _TOP_CACHE_SIZE:
-        _TOP_CACHE.pop(next(iter(_TOP_CACHE)))
-    _TOP_CACHE[key] = out
-    return out
+    with _TOP_LOCK:  # fields drawn side by side (ensemble.map_members) search once, the other waits and reads
+        hit = _TOP_CACHE.get(key)
+        if hit is not None:  # the same search again (several sharp fields of one slate): its answer, read-only
+            return hit
+        order = np.argsort(-proj, kind="stable")
+        sal = sal0[order]
+        scores, lu = _top_k_sorted(proj[order], sal, int(roster_size), int(min_salary), int(salary_cap), int(k))
+        rank = np.argsort(-scores, kind="stable")
+        out = np.sort(order[lu[rank]], axis=1).astype(np.int32)
+        out.flags.writeable = False
+        if len(_TOP_CACHE) >= _TOP_CACHE_SIZE:
+            _TOP_CACHE.pop(next(iter(_TOP_CACHE)))
+        _TOP_CACHE[key] = out
+        return out
 
 
 def _near_optimal_pool(projections: np.ndarray, salaries: np.ndarray, roster_size: int, salary_cap: int,

@@ -30,10 +30,12 @@ from dataclasses import asdict, dataclass, fields
 from typing import Iterable
 
 import numpy as np
-from scipy.special import ndtri
 
 from tailrace.numeric import bisect_increasing
 from tailrace.rng import as_generator
+from tailrace.startup import special_ufunc
+
+ndtri = special_ufunc("ndtri")  # scipy.special.ndtri, the very ufunc; see startup.preload_special_ufuncs
 
 MIN_RACES = 4  # fewer races of a type than this: keep the fallback parameters
 

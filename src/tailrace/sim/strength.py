@@ -53,15 +53,17 @@ slope per market refreshed by a secant, 12 steps at most.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import log_ndtr
 
 from tailrace.numeric import bisect_increasing
 from tailrace.rng import as_generator
+from tailrace.startup import special_ufunc
 from tailrace.sim.params import TrackTypeParams, pool_start_term, start_curve_term, start_term
 from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
 from tailrace.tracks import Track
 from tailrace.sites import SiteRules
+
+log_ndtr = special_ufunc("log_ndtr")  # scipy.special.log_ndtr, the very ufunc; see startup.preload_special_ufuncs
 
 MAX_SHIFT = 5.0  # points per driver the projections may be off the race's total before it is an error
 PRIORITY = ("projection", "win_odds", "rating", "salary")
