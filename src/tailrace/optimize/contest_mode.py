@@ -325,6 +325,8 @@ def generate_contest_portfolio(
             paid = pending_paid.result()
             timings["standings"] = pending_paid.seconds
     res = None
+    # the held-out fields come in (posterior mean, posterior draw) pairs: scored as 2 x mean - draw
+    departures = held is not None and len(held) == len(_fields.HELD_OUT) and _fields.robust(contest)
     if cv:
         t1 = time.perf_counter()
         res = cross_validate_cap(
@@ -332,7 +334,7 @@ def generate_contest_portfolio(
             max_exposure=max_exposure, max_overlap=max_overlap, refill=refill, lazy=lazy, min_live=live, paid=paid,
             executor=executor, fold_pool=fold_pool,
             held_out=held if held is not None else [_cv_field(contest, salaries, rules, seed)],
-            fold_contests=fold_contests)
+            fold_contests=fold_contests, weights=_fields.HELD_OUT_WEIGHTS if departures else None)
         cap = res.cap
         timings["cross_validation"] = time.perf_counter() - t1
         timings.update(res.timings or {})
@@ -351,7 +353,8 @@ def generate_contest_portfolio(
     timings["total"] = time.perf_counter() - t0
     if res is None:
         return replace(port, timings=timings)
-    est = _est.honest_estimate(res.roi[cap], given_field=not _fields.robust(contest), robust=held is not None,
+    rows = _est.departure_corrected(res.roi[cap]) if departures else res.roi[cap]
+    est = _est.honest_estimate(rows, given_field=not _fields.robust(contest), robust=held is not None,
                                folds=((0, S // 2), (S // 2, S)) if fold_contests is not None else None,
                                sigma=contest.ownership_error)
     return replace(port, cv_scores=res.scores, cv_folds=res.folds, timings=timings, roi_estimate=est.estimate,

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tailrace.optimize.contest.fields import HELD_OUT, SIGMA
+from tailrace.optimize.contest.fields import HELD_OUT, PRETEND_TRUTH, SIGMA
 
 Z90 = 1.6448536269514722  # two-sided 90 % normal quantile
 # two-sided 90 % Student t quantiles by degrees of freedom (1..20); beyond, the normal's
@@ -48,6 +48,32 @@ class Estimate:
     estimate: float
     interval: tuple[float, float]
     note: str
+
+
+def departure_corrected(roi: np.ndarray, truths: tuple[str, ...] = PRETEND_TRUTH) -> np.ndarray:
+    """Per-scenario held-out ROI with the departure premium taken off (module docstring).
+
+    Parameters
+    ----------
+    roi : ndarray of shape (n_fields, n_scenarios)
+        Held-out ROI against each held-out field, in ``HELD_OUT`` order.
+    truths : tuple of str
+        Each field's pretend truth, ``"mean"`` then ``"draw"`` for each model (``PRETEND_TRUTH``).
+
+    Returns
+    -------
+    ndarray of shape (n_fields // 2, n_scenarios)
+        ``2 x roi[mean] - roi[draw]`` per (mean, draw) pair of the same model; ``-inf`` where
+        either is ``-inf`` (a failed selection).
+    """
+    r = np.atleast_2d(np.asarray(roi, dtype=np.float64))
+    if r.shape[0] != len(truths) or truths[0::2] != ("mean",) * (len(truths) // 2) or \
+            truths[1::2] != ("draw",) * (len(truths) // 2):
+        raise ValueError(f"roi has {r.shape[0]} fields; expected (mean, draw) pairs as in {truths!r}")
+    a, b = r[0::2], r[1::2]
+    out = 2.0 * a - b
+    out[~(np.isfinite(a) & np.isfinite(b))] = -np.inf
+    return out
 
 
 def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool = True,
