@@ -325,7 +325,7 @@ def generate_contest_portfolio(
             paid = pending_paid.result()
             timings["standings"] = pending_paid.seconds
     res = None
-    # the held-out fields come in (posterior mean, posterior draw) pairs: scored as 2 x mean - draw
+    # the held-out fields come in (posterior mean, departed) pairs: the estimate is 2 x mean - departed
     departures = held is not None and len(held) == len(_fields.HELD_OUT) and _fields.robust(contest)
     if cv:
         t1 = time.perf_counter()
@@ -334,7 +334,7 @@ def generate_contest_portfolio(
             max_exposure=max_exposure, max_overlap=max_overlap, refill=refill, lazy=lazy, min_live=live, paid=paid,
             executor=executor, fold_pool=fold_pool,
             held_out=held if held is not None else [_cv_field(contest, salaries, rules, seed)],
-            fold_contests=fold_contests, weights=_fields.HELD_OUT_WEIGHTS if departures else None)
+            fold_contests=fold_contests)
         cap = res.cap
         timings["cross_validation"] = time.perf_counter() - t1
         timings.update(res.timings or {})

@@ -58,18 +58,18 @@ def departure_corrected(roi: np.ndarray, truths: tuple[str, ...] = PRETEND_TRUTH
     roi : ndarray of shape (n_fields, n_scenarios)
         Held-out ROI against each held-out field, in ``HELD_OUT`` order.
     truths : tuple of str
-        Each field's pretend truth, ``"mean"`` then ``"draw"`` for each model (``PRETEND_TRUTH``).
+        Each field's pretend truth, ``"mean"`` then ``"departed"`` for each model (``PRETEND_TRUTH``).
 
     Returns
     -------
     ndarray of shape (n_fields // 2, n_scenarios)
-        ``2 x roi[mean] - roi[draw]`` per (mean, draw) pair of the same model; ``-inf`` where
+        ``2 x roi[mean] - roi[departed]`` per pair of the same model; ``-inf`` where
         either is ``-inf`` (a failed selection).
     """
     r = np.atleast_2d(np.asarray(roi, dtype=np.float64))
     if r.shape[0] != len(truths) or truths[0::2] != ("mean",) * (len(truths) // 2) or \
-            truths[1::2] != ("draw",) * (len(truths) // 2):
-        raise ValueError(f"roi has {r.shape[0]} fields; expected (mean, draw) pairs as in {truths!r}")
+            truths[1::2] != ("departed",) * (len(truths) // 2):
+        raise ValueError(f"roi has {r.shape[0]} fields; expected (mean, departed) pairs as in {truths!r}")
     a, b = r[0::2], r[1::2]
     out = 2.0 * a - b
     out[~(np.isfinite(a) & np.isfinite(b))] = -np.inf

@@ -64,9 +64,10 @@ SELECTION_SHARPNESS = (0.2, 0.35)  # the selection's members 1.. (member 0: the 
 SELECTION_MEMBERS = 1 + len(SELECTION_SHARPNESS)  # the contest's field and the others, equal shares
 # held-out fields (sampler, sharpness): "calibrated" = tailrace's sampler; "uncalibrated" = drivers
 # drawn by the ownership weights as they are, one floor at ALT_MIN_SALARY_SHARE of the cap
-# (``sample_field_rejection`` without calibration rounds). Each model twice: on the posterior mean
-# of the true ownership, then on a posterior draw (``PRETEND_TRUTH``); the estimate takes off what
-# the draw's departure adds (``optimize.contest.estimate.departure_corrected``).
+# (``sample_field_rejection`` without calibration rounds). Each model twice (``PRETEND_TRUTH``): on
+# the posterior mean of the true ownership, then on that mean x exp(N(0, sigma^2)) per driver (a
+# departure as large as the user's stated error); the estimate takes off what the departure adds
+# (``optimize.contest.estimate.departure_corrected``).
 HELD_OUT = (
     ("calibrated", 0.0),
     ("calibrated", 0.0),
@@ -75,9 +76,7 @@ HELD_OUT = (
     ("calibrated", 0.35),
     ("calibrated", 0.35),
 )
-PRETEND_TRUTH = ("mean", "draw") * (len(HELD_OUT) // 2)  # held-out field j's pretend truth
-# the cross-validation's weight of each held-out field: a (mean, draw) pair counts as 2 x mean - draw
-HELD_OUT_WEIGHTS = tuple(2.0 if t == "mean" else -1.0 for t in PRETEND_TRUTH)
+PRETEND_TRUTH = ("mean", "departed") * (len(HELD_OUT) // 2)  # held-out field j's pretend truth
 
 
 def _floors(contest: Contest, salaries: np.ndarray) -> tuple[int, int]:
@@ -194,14 +193,16 @@ def fold_selection_contest(contest: Contest, salaries: np.ndarray, rules: Lineup
 def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
                    seed: int, j: int) -> Field:
     """Held-out field ``j`` (``HELD_OUT[j]``) of the contest's size: the pretend truth
-    (``PRETEND_TRUTH[j]``: the posterior mean of the true ownership given the user's, or one posterior
-    draw) drawn by that sampler with that sharpness, seeded by ``[seed, 0x4E1D, j]``."""
+    (``PRETEND_TRUTH[j]``: the posterior mean of the true ownership given the user's,
+    ``contest.posterior_ownership``, or that mean x ``exp(N(0, sigma^2))`` per driver, sigma the
+    contest's ``ownership_error``) drawn by that sampler with that sharpness, seeded by
+    ``[seed, 0x4E1D, j]``."""
     sampler, sh = HELD_OUT[j]
     g = np.random.default_rng([int(seed), 0x4E1D, j])
     # the pretend truth: what the user's ownership implies about the real one, its posterior mean
     # (a sensible field's best guess) or one draw (the mean with a departure of the posterior's size)
-    post = posterior_ownership(contest.ownership, salaries, projections, contest.ownership_error)
-    own = post.mean if PRETEND_TRUTH[j] == "mean" else post.draw(g)
+    mean = posterior_ownership(contest.ownership, salaries, projections, contest.ownership_error).mean
+    own = mean if PRETEND_TRUTH[j] == "mean" else perturb_ownership(mean, contest.ownership_error, g)
     N = contest.field.n_entries
     proj = np.asarray(projections, dtype=np.float64) if sh > 0 else None
     if sampler == "calibrated":
@@ -217,7 +218,7 @@ def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, p
             f = sample_field_rejection(own, salaries, rules.roster_size, rules.salary_cap, N,
                                        min_salary=_floors(contest, salaries)[1], rng=g, calibration_rounds=0,
                                        sharpness=sh, projections=proj)
-    return Field(f.lineups, "sampled", f"{sampler}, sharpness {sh:g}, posterior {PRETEND_TRUTH[j]}")
+    return Field(f.lineups, "sampled", f"{sampler}, sharpness {sh:g}, ownership: posterior {PRETEND_TRUTH[j]}")
 
 
 def held_out_contests(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
