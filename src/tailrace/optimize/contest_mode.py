@@ -66,12 +66,15 @@ The stages.
    the contest's size (the contest's field and its other field models). The CV mirrors the
    real situation in a pretend world: each fold selects against the mixture built on the
    user's ownership times a further 30 % log-normal error, and is scored against held-out
-   fields drawn from the user's ownership itself by other models (calibrated and uncalibrated
-   samplers, 0-35 % optimiser-built entries). A field given as a file is used as it is.
-5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI, the
-   mean over the held-out fields, with a 90 % interval spanning the (field, fold) figures and
-   race noise, on ``ContestPortfolio`` (``roi_estimate``, ``roi_interval``, ``estimate_note``,
-   ``cv_by_field``). The true table is used for every reported figure.
+   fields drawn by other models (calibrated and uncalibrated samplers, 0-35 % optimiser-built
+   entries) from the posterior mean of the true ownership and from that mean with a further
+   departure as large as the stated error. A field given as a file is used as it is.
+5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI
+   against the posterior-mean fields less what the departure adds (``2 x mean - departed`` per
+   model: a field from an ownership that is off is easier than the real one), with a 90 %
+   interval spanning the (model, fold) figures and race noise, on ``ContestPortfolio``
+   (``roi_estimate``, ``roi_interval``, ``estimate_note``, ``cv_by_field``). The true table is
+   used for every reported figure.
 
 Cost. Candidates' paid standings are computed once per lineup over all scenarios (the final
 store, ``contest.paid._PaidStore``) and handed to the selection by scenario window; on site-scored points
@@ -325,8 +328,10 @@ def generate_contest_portfolio(
             paid = pending_paid.result()
             timings["standings"] = pending_paid.seconds
     res = None
-    # the held-out fields come in (posterior mean, departed) pairs: the estimate is 2 x mean - departed
-    departures = held is not None and len(held) == len(_fields.HELD_OUT) and _fields.robust(contest)
+    # the held-out fields come in (posterior mean, departed) pairs: with an ownership error the
+    # estimate is 2 x mean - departed (``optimize.contest.estimate``); without one, the plain mean
+    departures = (held is not None and len(held) == len(_fields.HELD_OUT) and _fields.robust(contest)
+                  and contest.ownership_error > 0)
     if cv:
         t1 = time.perf_counter()
         res = cross_validate_cap(

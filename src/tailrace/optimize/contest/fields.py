@@ -21,16 +21,20 @@ duplicated many times). Contest mode therefore uses the measure layer's field mo
   model. So each fold selects against the mixture built on the user's ownership times its own
   draw of ``exp(N(0, 0.3^2))`` per driver (``fold_selection_contest``: the selection never sees
   the ownership it is judged on), and is scored on the other half against ``HELD_OUT``: fields
-  drawn from a *posterior draw of the true ownership* (``contest.posterior_ownership``: the
-  file's departures from what points, value and salary explain are shrunk by the share that
-  a 30 % error would make, empirical Bayes) by models spanning what a real field plausibly
-  is — tailrace's calibrated sampler, an *uncalibrated* ownership sampler with one salary
-  floor at 92 % of the cap (drivers drawn by the ownership weights as they are), and sharp
-  fields with 20–35 % optimiser-built entries. Judging against the file itself (the earlier
-  recipe) took the file's errors for the field's mistakes: with 30 % ownership error the
-  estimate was 90–120 points above the realised ROI on four of seven benchmark slates. A
-  portfolio that bets on the errors of the ownership it was shown is caught here. The hardest
-  fields decide the interval's low end (``optimize.contest.estimate``).
+  drawn by models spanning what a real field plausibly is — tailrace's calibrated sampler, an
+  *uncalibrated* ownership sampler with one salary floor at 92 % of the cap (drivers drawn by
+  the ownership weights as they are), and sharp fields with 20–35 % optimiser-built entries —
+  each from two pretend truths (``PRETEND_TRUTH``): the *posterior mean of the true ownership*
+  (``contest.posterior_ownership``: the file's departures from what points, value and salary
+  explain are shrunk by the share that a 30 % error would make, empirical Bayes), and that mean
+  with one more departure as large as the stated error. Judging against the file itself (an
+  earlier recipe) took the file's errors for the field's mistakes: with 30 % ownership error the
+  estimate was 90–120 points above the realised ROI on four of seven benchmark slates; judging
+  against posterior *draws* (the next recipe) still made fields easier than the real one, the
+  more so the noisier the file. The estimate takes the premium of a departure off
+  (``optimize.contest.estimate``); the cap is picked on the plain mean over all held-out fields.
+  A portfolio that bets on the errors of the ownership it was shown is caught here. The hardest
+  fields decide the interval's low end.
 
 A field given as a file (real entries) is used as it is for both: it is the data.
 
