@@ -205,8 +205,8 @@ def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, p
     g = np.random.default_rng([int(seed), 0x4E1D, j])
     # the pretend truth: what the user's ownership implies about the real one, its posterior mean
     # (a sensible field's best guess) or one draw (the mean with a departure of the posterior's size)
-    mean = posterior_ownership(contest.ownership, salaries, projections, contest.ownership_error).mean
-    own = mean if PRETEND_TRUTH[j] == "mean" else perturb_ownership(mean, contest.ownership_error, g)
+    post = posterior_ownership(contest.ownership, salaries, projections, contest.ownership_error)
+    own = post.mean if PRETEND_TRUTH[j] == "mean" else post.departed(g)
     N = contest.field.n_entries
     proj = np.asarray(projections, dtype=np.float64) if sh > 0 else None
     if sampler == "calibrated":
