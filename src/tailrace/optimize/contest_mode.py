@@ -68,7 +68,7 @@ The stages.
    user's ownership times a further 30 % log-normal error, and is scored against held-out
    fields drawn by other models (calibrated and uncalibrated samplers, 0-35 % optimiser-built
    entries) from the posterior mean of the true ownership and from that mean with a further
-   departure as large as the stated error. A field given as a file is used as it is.
+   departure as large as its own error. A field given as a file is used as it is.
 5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI
    against the posterior-mean fields less what the departure adds (``2 x mean - departed`` per
    model: a field from an ownership that is off is easier than the real one), with a 90 %

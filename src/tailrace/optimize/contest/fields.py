@@ -27,7 +27,7 @@ duplicated many times). Contest mode therefore uses the measure layer's field mo
   each from two pretend truths (``PRETEND_TRUTH``): the *posterior mean of the true ownership*
   (``contest.posterior_ownership``: the file's departures from what points, value and salary
   explain are shrunk by the share that a 30 % error would make, empirical Bayes), and that mean
-  with one more departure as large as the stated error. Judging against the file itself (an
+  with one more departure as large as its own error (``OwnershipPosterior.departed``). Judging against the file itself (an
   earlier recipe) took the file's errors for the field's mistakes: with 30 % ownership error the
   estimate was 90–120 points above the realised ROI on four of seven benchmark slates; judging
   against posterior *draws* (the next recipe) still made fields easier than the real one, the
@@ -69,8 +69,8 @@ SELECTION_MEMBERS = 1 + len(SELECTION_SHARPNESS)  # the contest's field and the 
 # held-out fields (sampler, sharpness): "calibrated" = tailrace's sampler; "uncalibrated" = drivers
 # drawn by the ownership weights as they are, one floor at ALT_MIN_SALARY_SHARE of the cap
 # (``sample_field_rejection`` without calibration rounds). Each model twice (``PRETEND_TRUTH``): on
-# the posterior mean of the true ownership, then on that mean x exp(N(0, sigma^2)) per driver (a
-# departure as large as the user's stated error); the estimate takes off what the departure adds
+# the posterior mean of the true ownership, then on that mean with a departure as large as its own
+# error (``OwnershipPosterior.departed``); the estimate takes off what the departure adds
 # (``optimize.contest.estimate.departure_corrected``).
 HELD_OUT = (
     ("calibrated", 0.0),
@@ -198,8 +198,8 @@ def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, p
                    seed: int, j: int) -> Field:
     """Held-out field ``j`` (``HELD_OUT[j]``) of the contest's size: the pretend truth
     (``PRETEND_TRUTH[j]``: the posterior mean of the true ownership given the user's,
-    ``contest.posterior_ownership``, or that mean x ``exp(N(0, sigma^2))`` per driver, sigma the
-    contest's ``ownership_error``) drawn by that sampler with that sharpness, seeded by
+    ``contest.posterior_ownership``, or that mean with a departure as large as its own error,
+    ``OwnershipPosterior.departed``) drawn by that sampler with that sharpness, seeded by
     ``[seed, 0x4E1D, j]``."""
     sampler, sh = HELD_OUT[j]
     g = np.random.default_rng([int(seed), 0x4E1D, j])
