@@ -39,8 +39,8 @@ duplicated many times). Contest mode therefore uses the measure layer's field mo
 A field given as a file (real entries) is used as it is for both: it is the data.
 
 Seeds: the selection's ensemble draws from ``[seed, 0xF1E1D]``, fold ``f``'s pretend ownership
-and mixture from ``[seed, 0xF01D, f]``, held-out field ``j`` from ``[seed, 0x4E1D, j]``; same
-inputs and seed, same fields.
+and mixture from ``[seed, 0xF01D, f]``, held-out field ``j``'s sampler from ``[seed, 0x4E1D, j - j % 2]``
+and a departed field's departure from ``[seed, 0x4E1D, j]``; same inputs and seed, same fields.
 """
 
 from __future__ import annotations
@@ -199,14 +199,19 @@ def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, p
     """Held-out field ``j`` (``HELD_OUT[j]``) of the contest's size: the pretend truth
     (``PRETEND_TRUTH[j]``: the posterior mean of the true ownership given the user's,
     ``contest.posterior_ownership``, or that mean with a departure as large as its own error,
-    ``OwnershipPosterior.departed``) drawn by that sampler with that sharpness, seeded by
-    ``[seed, 0x4E1D, j]``."""
+    ``OwnershipPosterior.departed``, seeded by ``[seed, 0x4E1D, j]``) drawn by that sampler with that
+    sharpness, seeded by ``[seed, 0x4E1D, j - j % 2]`` (a model's two fields share the sampler's draws)."""
     sampler, sh = HELD_OUT[j]
-    g = np.random.default_rng([int(seed), 0x4E1D, j])
     # the pretend truth: what the user's ownership implies about the real one, its posterior mean
-    # (a sensible field's best guess) or one draw (the mean with a departure of the posterior's size)
+    # (the best guess) or that mean with a departure as large as its own error. The departed field
+    # is drawn with its mean field's generator (common random numbers): the two differ by the
+    # departure alone, so the premium it adds is measured without two fields' sampling noise
     post = posterior_ownership(contest.ownership, salaries, projections, contest.ownership_error)
-    own = post.mean if PRETEND_TRUTH[j] == "mean" else post.departed(g)
+    if PRETEND_TRUTH[j] == "mean":
+        own = post.mean
+    else:
+        own = post.departed(np.random.default_rng([int(seed), 0x4E1D, j]))
+    g = np.random.default_rng([int(seed), 0x4E1D, j - (j % 2)])
     N = contest.field.n_entries
     proj = np.asarray(projections, dtype=np.float64) if sh > 0 else None
     if sampler == "calibrated":
