@@ -64,6 +64,10 @@ def test_with_no_error_the_interval_covers_fresh_races_against_the_files_own_fie
     lo, hi = a.roi_interval
     assert lo <= a.roi_estimate <= hi
     assert "ownership error 0" in a.estimate_note and "30 %" not in a.estimate_note
+    # no error, no departure: each model's departed field repeats its mean field, and the estimate
+    # is the plain mean over the three models (no premium taken off)
+    by = np.array(a.cv_by_field)
+    assert np.array_equal(by[0::2], by[1::2]) and a.roi_estimate == pytest.approx(by[0::2].mean(), abs=1e-12)
     fresh = _slate(S=2600)[0][600:]
     own = contest.ownership / contest.ownership.sum()
     for t in range(2):

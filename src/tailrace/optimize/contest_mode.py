@@ -329,9 +329,9 @@ def generate_contest_portfolio(
             timings["standings"] = pending_paid.seconds
     res = None
     # the held-out fields come in (posterior mean, departed) pairs: with an ownership error the
-    # estimate is 2 x mean - departed (``optimize.contest.estimate``); without one, the plain mean
-    departures = (held is not None and len(held) == len(_fields.HELD_OUT) and _fields.robust(contest)
-                  and contest.ownership_error > 0)
+    # estimate is 2 x mean - departed (``optimize.contest.estimate``); without one the departed field
+    # repeats its mean field (no departure, same generator), so the mean fields alone
+    paired = held is not None and len(held) == len(_fields.HELD_OUT) and _fields.robust(contest)
     if cv:
         t1 = time.perf_counter()
         res = cross_validate_cap(
@@ -358,7 +358,9 @@ def generate_contest_portfolio(
     timings["total"] = time.perf_counter() - t0
     if res is None:
         return replace(port, timings=timings)
-    rows = _est.departure_corrected(res.roi[cap]) if departures else res.roi[cap]
+    rows = res.roi[cap]
+    if paired:
+        rows = _est.departure_corrected(rows) if contest.ownership_error > 0 else rows[0::2]
     est = _est.honest_estimate(rows, given_field=not _fields.robust(contest), robust=held is not None,
                                folds=((0, S // 2), (S // 2, S)) if fold_contests is not None else None,
                                sigma=contest.ownership_error)
