@@ -161,9 +161,8 @@ def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool 
                 "is like one of those models; a field harder than these models (more optimisers, sharper ownership) "
                 "can still land below it.")
     elif robust:
-        note = (f"Held-out ROI of the chosen setting, the mean over {len(HELD_OUT)} fields from {len(set(HELD_OUT))} "
-                "models: picked on half the simulated races, scored on the other half against fields drawn from your "
-                "ownership as given (you "
+        note = (f"Held-out ROI of the chosen setting, the mean over {len(set(HELD_OUT))} field models: picked on half "
+                "the simulated races, scored on the other half against fields drawn from your ownership as given (you "
                 "said it has no error: ownership error 0) by several models (tailrace's sampler, an uncalibrated "
                 "ownership sampler with a 92 % salary floor, 20 to 35 % of entries from optimisers). The 90 % "
                 "interval covers the spread across those fields, race noise, and the noise of as many fresh races. "
