@@ -233,14 +233,14 @@ def test_reported_interval_covers_fresh_races_against_other_fields() -> None:
     # the estimate is the mean over the held-out fields of the chosen cap's held-out figure
     assert len(a.cv_by_field) == len(fields.HELD_OUT) == len(a.cv_field_models)
     assert [m.split(",")[0] for m in a.cv_field_models] == [k for k, _ in fields.HELD_OUT]
-    # the cap is picked on the plain mean over the held-out fields; the estimate takes off what a
-    # departure from the posterior mean adds: per model, 2 x (mean field) - (departed field)
-    assert fields.PRETEND_TRUTH == ("mean", "departed") * 3
-    assert a.cv_scores[a.cap_place] == pytest.approx(np.mean(a.cv_by_field), abs=1e-9)
+    # the cap is picked on the fields drawn from the posterior mean; the estimate is read from the
+    # harder pretend truth: the posterior mean's fields or the file's, whichever gives the lower mean
+    assert fields.PRETEND_TRUTH == ("mean", "file") * 3
     by = np.array(a.cv_by_field)
-    corrected = 2.0 * by[0::2] - by[1::2]
-    assert a.roi_estimate == pytest.approx(corrected.mean(), abs=1e-9)
-    assert lo <= corrected.min() and corrected.max() <= hi
+    assert a.cv_scores[a.cap_place] == pytest.approx(by[0::2].mean(), abs=1e-9)
+    assert a.roi_estimate == pytest.approx(min(by[0::2].mean(), by[1::2].mean()), abs=1e-9)
+    harder = by[0::2] if by[0::2].mean() <= by[1::2].mean() else by[1::2]
+    assert lo <= harder.min() and harder.max() <= hi
     # in sample (the final portfolio, chosen on every scenario, scored on them against the same
     # held-out fields) is optimistic: the held-out estimate sits below it. (The selection's own
     # mixture is no yardstick: its optimiser-built members make it harder than the held-out fields.)

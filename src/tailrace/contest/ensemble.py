@@ -99,12 +99,7 @@ class OwnershipPosterior:
     taken as error) and draws the rest with variance ``k sigma^2``.
 
     ``mean``: the posterior median ownership (percent, shape (n,), same total as the file);
-    ``shrink``: ``k``; ``residual_var``: the file's residual variance on the log scale;
-    ``spread``: shape (n,), each driver's log-sd of the posterior median's error about the truth,
-    ``sqrt(k sigma^2 + h_i residual_var)``: the shrinkage's own (``k sigma^2``) and the fitted
-    regression's (``h_i``: the driver's leverage in the fit, about features / drivers), which
-    :meth:`draw` leaves out (it takes the fit as known); 0 for a driver at 0 and when the file
-    is taken as the truth.
+    ``shrink``: ``k``; ``residual_var``: the file's residual variance on the log scale.
     """
 
     mean: np.ndarray
@@ -114,15 +109,6 @@ class OwnershipPosterior:
     _fit: np.ndarray
     _keep: np.ndarray
     _total: float
-    spread: np.ndarray | None = None
-
-    def departed(self, rng: np.random.Generator | int | None) -> np.ndarray:
-        """The posterior median with a departure of the size of its own error: ``mean`` x
-        ``exp(N(0, spread^2))`` per driver (percent, shape (n,), the file's total, none above 100)."""
-        g = as_generator(rng)
-        sd = np.zeros(self.mean.shape[0]) if self.spread is None else self.spread
-        w = self.mean * np.exp(g.normal(0.0, 1.0, size=self.mean.shape[0]) * sd)
-        return _cap_and_fill(np.where(self._keep, w, 0.0), self._total, 100.0)
 
     def draw(self, rng: np.random.Generator | int | None) -> np.ndarray:
         """One draw of the true ownership (percent, shape (n,), the file's total, none above 100)."""
@@ -164,17 +150,14 @@ def posterior_ownership(ownership: np.ndarray, salaries: np.ndarray, projections
     total = float(own.sum())
     m = int(keep.sum())
     if sigma == 0 or m <= X.shape[1] + 1:
-        return OwnershipPosterior(own.copy(), 1.0, float("nan"), float(sigma), y, keep, total, np.zeros(own.shape[0]))
+        return OwnershipPosterior(own.copy(), 1.0, float("nan"), float(sigma), y, keep, total)
     b, *_ = np.linalg.lstsq(X[keep], y[keep], rcond=None)
     r = y - X @ b
     rv = float((r[keep] ** 2).sum() / (m - X.shape[1]))
     k = max(0.0, 1.0 - sigma * sigma / rv) if rv > 0 else 0.0
     fit = X @ b + k * r
     mean = _cap_and_fill(np.where(keep, np.exp(fit - fit[keep].max()), 0.0), total, 100.0)
-    # each driver's leverage in the fit, h_i = x_i (X'X)^+ x_i' over the kept drivers
-    h = np.einsum("ij,jk,ik->i", X, np.linalg.pinv(X[keep].T @ X[keep]), X)
-    spread = np.where(keep, np.sqrt(np.maximum(k * sigma * sigma + h * rv, 0.0)), 0.0)
-    return OwnershipPosterior(mean, k, rv, float(sigma), fit, keep, total, spread)
+    return OwnershipPosterior(mean, k, rv, float(sigma), fit, keep, total)
 
 
 def _reject_draw(logw: np.ndarray, sal: np.ndarray, roster: int, lo: int, hi: int, k: int,

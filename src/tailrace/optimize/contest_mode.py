@@ -67,14 +67,13 @@ The stages.
    real situation in a pretend world: each fold selects against the mixture built on the
    user's ownership times a further 30 % log-normal error, and is scored against held-out
    fields drawn by other models (calibrated and uncalibrated samplers, 0-35 % optimiser-built
-   entries) from the posterior mean of the true ownership and from that mean with a further
-   departure as large as its own error. A field given as a file is used as it is.
-5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI
-   against the posterior-mean fields less what the departure adds (``2 x mean - departed`` per
-   model: a field from an ownership that is off is easier than the real one), with a 90 %
-   interval spanning the (model, fold) figures and race noise, on ``ContestPortfolio``
-   (``roi_estimate``, ``roi_interval``, ``estimate_note``, ``cv_by_field``). The true table is
-   used for every reported figure.
+   entries) from two pretend truths: the posterior mean of the true ownership (the cap is picked
+   on these) and the file itself. A field given as a file is used as it is.
+5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI against
+   the harder of the two pretend truths' fields (a field from a guess that departs from the real
+   ownership is easier than the real one), with a 90 % interval spanning the (model, fold)
+   figures and race noise, on ``ContestPortfolio`` (``roi_estimate``, ``roi_interval``,
+   ``estimate_note``, ``cv_by_field``). The true table is used for every reported figure.
 
 Cost. Candidates' paid standings are computed once per lineup over all scenarios (the final
 store, ``contest.paid._PaidStore``) and handed to the selection by scenario window; on site-scored points
@@ -328,9 +327,9 @@ def generate_contest_portfolio(
             paid = pending_paid.result()
             timings["standings"] = pending_paid.seconds
     res = None
-    # the held-out fields come in (posterior mean, departed) pairs: with an ownership error the
-    # estimate is 2 x mean - departed (``optimize.contest.estimate``); without one the departed field
-    # repeats its mean field (no departure, same generator), so the mean fields alone
+    # the held-out fields come in (posterior mean, file) pairs: the cap is picked on the posterior-mean
+    # fields; with an ownership error the estimate is read from the harder pretend truth
+    # (``optimize.contest.estimate``); without one the two are the file (same fields): the first alone
     paired = held is not None and len(held) == len(_fields.HELD_OUT) and _fields.robust(contest)
     if cv:
         t1 = time.perf_counter()
@@ -339,7 +338,7 @@ def generate_contest_portfolio(
             max_exposure=max_exposure, max_overlap=max_overlap, refill=refill, lazy=lazy, min_live=live, paid=paid,
             executor=executor, fold_pool=fold_pool,
             held_out=held if held is not None else [_cv_field(contest, salaries, rules, seed)],
-            fold_contests=fold_contests)
+            fold_contests=fold_contests, weights=_fields.HELD_OUT_WEIGHTS if paired else None)
         cap = res.cap
         timings["cross_validation"] = time.perf_counter() - t1
         timings.update(res.timings or {})
@@ -360,7 +359,7 @@ def generate_contest_portfolio(
         return replace(port, timings=timings)
     rows = res.roi[cap]
     if paired:
-        rows = _est.departure_corrected(rows) if contest.ownership_error > 0 else rows[0::2]
+        rows = _est.sharper_truth(rows) if contest.ownership_error > 0 else rows[0::2]
     est = _est.honest_estimate(rows, given_field=not _fields.robust(contest), robust=held is not None,
                                folds=((0, S // 2), (S // 2, S)) if fold_contests is not None else None,
                                sigma=contest.ownership_error)

@@ -9,35 +9,31 @@ one half of the optimisation scenarios against fields from the user's ownership 
 30 % error, scored on the other half, each scenario held out once, against fields drawn by
 other models (``fields.HELD_OUT``: tailrace's calibrated sampler, an uncalibrated ownership
 sampler with a 92 % salary floor, a sharp field with 20 % or 35 % optimiser-built entries)
-from a pretend truth: the *posterior mean* of the true ownership (``contest.posterior_ownership``:
-what the file implies when it carries a 30 % error).
+from a pretend truth.
 
-**Why a correction.** Any pretend truth is off from the real ownership (the file by the stated
-error; the posterior mean by what its shrinkage toward points, value and salary misses), and a
-field drawn from an ownership that is off is *easier* than the real one: it makes the guess's
-mistakes (a favourite over-owned, a value driver left alone), which a spread portfolio collects.
-Scored against such fields the held-out figure was systematically above fresh races against the
-real field, and the more so the noisier the file (the decision benchmark, issue 23: on Kansas
-+95 -> +137 % from ownership error 0 to 0.3 while the realised ROI stayed near +70 %; fields
-drawn from posterior *draws*, independent noise per driver, put the favourite at 100 % in one of
-them). So every held-out model is scored twice (``fields.PRETEND_TRUTH``): against the posterior
-mean (``a``) and against that mean with one more departure as large as its own error (``b``:
-``OwnershipPosterior.departed``, each driver x ``exp(N(0, s_i^2))`` with ``s_i^2 = k sigma^2 +
-h_i v``: the shrinkage's uncertainty and the fitted regression's, ``h_i`` the driver's leverage,
-``v`` the file's residual variance), and the estimate takes the premium ``b - a`` off: ``2 a - b``
-per model and scenario (:func:`departure_corrected`), the bootstrap's bias correction. It assumes
-the posterior mean is off from the real ownership by about its own stated error (when the crowd's
-ownership follows points, value and salary less closely than a log-linear fit, it is off by more
-and the estimate can still sit high) and that one more departure adds about what the first did. A
-departure as large as the user's whole stated error over-corrected (Kansas, quick benchmark:
-+9 % against a realised +31 %). With ownership error 0 the file is the truth: the plain mean over
-the held-out fields. The estimate is the **mean over models**.
+**Which pretend truth.** Every guess of the real ownership departs from it, and a field drawn from
+an ownership that departs is *easier* than the real one: it makes the guess's mistakes (a
+favourite over-owned, a value driver left alone), which a spread portfolio collects. Scored
+against such fields the held-out figure sat systematically above fresh races against the real
+field (the decision benchmark, issue 23: realised − estimate −12 points on average; on Kansas the
+estimate rose from +95 to +137 % between ownership error 0 and 0.3 while the realised ROI stayed
+near +70 %; a diagnosis on a fixed portfolio: the held-out models on the *true* ownership sit
+3 points below the judging fields, on posterior draws 2 to 8 points above, one draw putting the
+favourite at 100 %). Two guesses are at hand (``fields.PRETEND_TRUTH``): the *posterior mean*
+(``contest.posterior_ownership``: the file shrunk toward what points, value and salary explain;
+it misses the crowd's real tastes where the shrinkage goes too far) and the *file itself* (off by
+the stated error). Both make fields easier than the real one, so the estimate is read from the
+**harder** of the two: the pretend truth whose fields give the lower held-out mean
+(:func:`sharper_truth`). It assumes the real field is at least as hard as the harder guess's;
+where both guesses are far off (a noisy file whose shrinkage also misses) it can still sit high.
+The cap is picked on the posterior-mean fields (``fields.HELD_OUT_WEIGHTS``). With ownership
+error 0 the two guesses are the file. The estimate is the **mean over models**.
 
 The interval (90 %) is meant to cover what the portfolio earns on fresh races against a field
 from any of those models on the real ownership, so it holds three things:
 
 * the spread across field models and ownership errors: the figures ``m_k`` are one per
-  held-out model (corrected) and per fold (each fold has its own ownership draw); the interval contains
+  held-out model (of the harder pretend truth) and per fold (each fold has its own ownership draw); the interval contains
   their range, and the prediction interval for one more, ``mean ± t(0.95, K-1) s sqrt(1 + 1/K)``
   (``s`` their standard deviation, ``K`` figures), whichever reaches further;
 * the scenario noise of the estimate, ``se`` (root mean square of the fields' scenario
@@ -71,30 +67,28 @@ class Estimate:
     note: str
 
 
-def departure_corrected(roi: np.ndarray, truths: tuple[str, ...] = PRETEND_TRUTH) -> np.ndarray:
-    """Per-scenario held-out ROI with the departure premium taken off (module docstring).
+def sharper_truth(roi: np.ndarray, truths: tuple[str, ...] = PRETEND_TRUTH) -> np.ndarray:
+    """The held-out rows of the harder pretend truth (module docstring).
 
     Parameters
     ----------
     roi : ndarray of shape (n_fields, n_scenarios)
         Held-out ROI against each held-out field, in ``HELD_OUT`` order.
     truths : tuple of str
-        Each field's pretend truth, ``"mean"`` then ``"departed"`` for each model (``PRETEND_TRUTH``).
+        Each field's pretend truth, ``"mean"`` then ``"file"`` for each model (``PRETEND_TRUTH``).
 
     Returns
     -------
     ndarray of shape (n_fields // 2, n_scenarios)
-        ``2 x roi[mean] - roi[departed]`` per pair of the same model; ``-inf`` where
-        either is ``-inf`` (a failed selection).
+        The rows of the pretend truth whose mean over models and scenarios is the lower (the
+        posterior mean's on a tie); a ``-inf`` (a failed selection) makes that truth's mean ``-inf``.
     """
     r = np.atleast_2d(np.asarray(roi, dtype=np.float64))
-    if r.shape[0] != len(truths) or truths[0::2] != ("mean",) * (len(truths) // 2) or \
-            truths[1::2] != ("departed",) * (len(truths) // 2):
-        raise ValueError(f"roi has {r.shape[0]} fields; expected (mean, departed) pairs as in {truths!r}")
+    half = len(truths) // 2
+    if r.shape[0] != len(truths) or truths[0::2] != ("mean",) * half or truths[1::2] != ("file",) * half:
+        raise ValueError(f"roi has {r.shape[0]} fields; expected (mean, file) pairs as in {truths!r}")
     a, b = r[0::2], r[1::2]
-    out = 2.0 * a - b
-    out[~(np.isfinite(a) & np.isfinite(b))] = -np.inf
-    return out
+    return b if float(b.mean()) < float(a.mean()) else a
 
 
 def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool = True,
@@ -148,18 +142,18 @@ def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool 
                 "against the field you gave. The 90 % interval covers race noise and the noise of as many fresh "
                 "races. It assumes the race model is right.")
     elif robust and sigma > 0:
-        note = (f"Held-out ROI of the chosen setting over {len(HELD_OUT) // 2} field models: picked on half the "
+        note = (f"Held-out ROI of the chosen setting over {len(set(HELD_OUT))} field models: picked on half the "
                 f"simulated races against fields from your ownership with a further {100 * sigma:.0f} % log-normal "
                 "error, scored on the other half against fields drawn by other models (tailrace's sampler, an "
                 "uncalibrated ownership sampler with a 92 % salary floor, 20 to 35 % of entries from optimisers) from "
-                f"the best guess of the real ownership your file implies if it is off by about {100 * sigma:.0f} % "
-                "(each driver's departure from what points, value and salary explain is shrunk toward them). A field "
-                "drawn from a guess that is off is easier than the real one (it makes the guess's mistakes), so the "
-                "estimate takes off what one more departure as large as the guess's own uncertainty adds; it assumes "
-                "the guess is off by about that much. The 90 % interval covers the spread across those models and ownership draws, race "
-                "noise, and the noise of as many fresh races. It assumes the race model is right and the real field "
-                "is like one of those models; a field harder than these models (more optimisers, sharper ownership) "
-                "can still land below it.")
+                "two guesses of the real ownership: your file, and what your file implies if it is off by about "
+                f"{100 * sigma:.0f} % (each driver's departure from what points, value and salary explain shrunk "
+                "toward them). A field drawn from a guess that is off is easier than the real one (it makes the "
+                "guess's mistakes), so the estimate is read from the harder of the two; it assumes the real field is "
+                "at least that hard. The 90 % interval covers the spread across those models and ownership draws, "
+                "race noise, and the noise of as many fresh races. It assumes the race model is right and the real "
+                "field is like one of those models; a field harder than these models (more optimisers, sharper "
+                "ownership) can still land below it.")
     elif robust:
         note = (f"Held-out ROI of the chosen setting, the mean over {len(set(HELD_OUT))} field models: picked on half "
                 "the simulated races, scored on the other half against fields drawn from your ownership as given (you "
