@@ -154,12 +154,16 @@ def _weighted_field(own: np.ndarray, sal: np.ndarray, roster: int, cap: int, n: 
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "known defect (issue 23): with a 30 % ownership error the estimate still sits above fresh races "
+    "against the true field on this slate, by 4.2 ROI points against an SE of 3.9 (posterior draws: "
+    "5.3 against 3.6). Neither pretend truth (the file, its posterior mean) is as hard as the real "
+    "field when the file is noisy. Strict: when a fix removes the bias this XPASSes; drop the marker."))
 def test_with_an_ownership_error_the_estimate_is_not_above_fresh_races_against_the_true_field():
     """sigma = 0.3: the file is the real ownership x exp(N(0, 0.3^2)) per driver (six draws of that
     error). Each run's estimate against what its portfolio earns on fresh races against fields drawn
     from the *true* ownership (a sampler written here and tailrace's own with other seeds): on average
-    the estimate must not sit above the realised ROI by more than the SE of that mean gap. (Scored
-    against fields from posterior draws, the estimate was 5 points above on this slate, 1.5 SE.)"""
+    the estimate must not sit above the realised ROI by more than the SE of that mean gap."""
     pts, sal, rules = _slate()
     fresh = _slate(S=4600)[0][600:]
     truth = make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
