@@ -228,7 +228,8 @@ def held_out_field(contest: Contest, salaries: np.ndarray, rules: LineupRules, p
             f = sample_field_rejection(own, salaries, rules.roster_size, rules.salary_cap, N,
                                        min_salary=_floors(contest, salaries)[1], rng=g, calibration_rounds=0,
                                        sharpness=sh, projections=proj)
-    return Field(f.lineups, "sampled", f"{sampler}, sharpness {sh:g}, ownership: posterior {PRETEND_TRUTH[j]}")
+    truth = "posterior mean" if PRETEND_TRUTH[j] == "mean" else "your file"
+    return Field(f.lineups, "sampled", f"{sampler}, sharpness {sh:g}, ownership: {truth}")
 
 
 def held_out_contests(contest: Contest, salaries: np.ndarray, rules: LineupRules, projections: np.ndarray,
