@@ -65,7 +65,8 @@ def test_held_out_fields_span_the_models() -> None:
         dup = counts[counts > 1].sum() / counts.sum()
         if sh >= 0.2:  # optimiser entries: a fifth or more of the field on a few repeated lineups
             assert dup >= sh * 0.9, (kind, sh, dup)
-    # each held-out field has its own ownership draw: their driver shares all differ
+    # each held-out field is its own draw (a model twice: on the posterior mean, then on the file
+    # itself, with one generator): their driver shares all differ
     own = np.array([h.field.ownership(sal.shape[0]) for h in held])
     assert len({tuple(np.round(o, 6)) for o in own}) == len(held)
 

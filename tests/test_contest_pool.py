@@ -110,7 +110,7 @@ def test_cross_validated_cap_uses_the_optimisation_scenarios_only() -> None:
     # the CV table is what the recipe says: on each half, the structural pool of that half only
     # (no held-out scenario's optimum in it), selection against the fold's pretend-world mixture
     # (the user's ownership with a further error), true-table ROI on the other half against each
-    # held-out field (other models, drawn from the user's ownership itself), averaged
+    # held-out field drawn from the posterior mean of the true ownership (other models), averaged
     mean = pts.mean(axis=0, dtype=np.float64)
     lu_all = enumerate_feasible(rules, sal, pts.shape[1])[0]
     sel = fields.selection_contest(contest, sal, rules, mean, 5)
@@ -131,7 +131,9 @@ def test_cross_validated_cap_uses_the_optimisation_scenarios_only() -> None:
             assert not np.array_equal(np.sort(fold_sel.field.ownership(sal.size)), np.sort(sel.field.ownership(sal.size)))
             lu = select_contest_portfolio(pts[A], pool, 10, fold_sel, max_exposure=0.5, cap_place=cap,
                                           refill=ctx.refill, min_live=MIN_LIVE).lineups
-            rois.append(np.mean([simulate(j, pts[B], lu).portfolio.roi for j in held]))
+            # the cap is picked on the held-out fields drawn from the posterior mean (not the file's)
+            rois.append(np.mean([simulate(j, pts[B], lu).portfolio.roi
+                                 for j, t in zip(held, fields.PRETEND_TRUTH) if t == "mean"]))
         assert a.cv_scores[cap] == pytest.approx(np.mean(rois), abs=1e-9)
         assert a.cv_folds[cap] == pytest.approx(rois, abs=1e-9)
     # and the final portfolio is the selection on all scenarios with the chosen cap, against the
@@ -233,9 +235,14 @@ def test_reported_interval_covers_fresh_races_against_other_fields() -> None:
     # the estimate is the mean over the held-out fields of the chosen cap's held-out figure
     assert len(a.cv_by_field) == len(fields.HELD_OUT) == len(a.cv_field_models)
     assert [m.split(",")[0] for m in a.cv_field_models] == [k for k, _ in fields.HELD_OUT]
-    assert a.roi_estimate == pytest.approx(np.mean(a.cv_by_field), abs=1e-9)
-    assert a.roi_estimate == pytest.approx(a.cv_scores[a.cap_place], abs=1e-9)
-    assert lo <= min(a.cv_by_field) and max(a.cv_by_field) <= hi
+    # the cap is picked on the fields drawn from the posterior mean; the estimate is read from the
+    # harder pretend truth: the posterior mean's fields or the file's, whichever gives the lower mean
+    assert fields.PRETEND_TRUTH == ("mean", "file") * 3
+    by = np.array(a.cv_by_field)
+    assert a.cv_scores[a.cap_place] == pytest.approx(by[0::2].mean(), abs=1e-9)
+    assert a.roi_estimate == pytest.approx(min(by[0::2].mean(), by[1::2].mean()), abs=1e-9)
+    harder = by[0::2] if by[0::2].mean() <= by[1::2].mean() else by[1::2]
+    assert lo <= harder.min() and harder.max() <= hi
     # in sample (the final portfolio, chosen on every scenario, scored on them against the same
     # held-out fields) is optimistic: the held-out estimate sits below it. (The selection's own
     # mixture is no yardstick: its optimiser-built members make it harder than the held-out fields.)

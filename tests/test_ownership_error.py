@@ -64,6 +64,10 @@ def test_with_no_error_the_interval_covers_fresh_races_against_the_files_own_fie
     lo, hi = a.roi_interval
     assert lo <= a.roi_estimate <= hi
     assert "ownership error 0" in a.estimate_note and "30 %" not in a.estimate_note
+    # no error: the posterior mean is the file, so each model's two fields are one field, and the
+    # estimate is the plain mean over the three models
+    by = np.array(a.cv_by_field)
+    assert np.array_equal(by[0::2], by[1::2]) and a.roi_estimate == pytest.approx(by[0::2].mean(), abs=1e-12)
     fresh = _slate(S=2600)[0][600:]
     own = contest.ownership / contest.ownership.sum()
     for t in range(2):
@@ -134,3 +138,52 @@ def test_run_optimize_says_which_error_it_assumed():
         docs[s] = run_optimize(slate, scen, spec, contest=contest, explain=False).result.to_json()["portfolio"]["contest"]
     assert docs[0.15]["ownership_error"] == 0.15 and docs[None]["ownership_error"] == 0.3
     assert "15 %" in docs[0.15]["estimate_note"] and "30 %" in docs[None]["estimate_note"]
+
+
+def _weighted_field(own: np.ndarray, sal: np.ndarray, roster: int, cap: int, n: int, g: np.random.Generator,
+                    floor: float = 0.92) -> np.ndarray:
+    """A judge written here, not tailrace's sampler: drivers drawn by ``own`` weight without
+    replacement, a lineup under ``floor`` of the cap (or over it) drawn again. (n, roster) int32."""
+    p = own / own.sum()
+    rows = []
+    while len(rows) < n:
+        lu = g.choice(sal.size, size=roster, replace=False, p=p)
+        if floor * cap <= sal[lu].sum() <= cap:
+            rows.append(np.sort(lu))
+    return np.array(rows, dtype=np.int32)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "known defect (issue 23): with a 30 % ownership error the estimate still sits above fresh races "
+    "against the true field on this slate, by 4.2 ROI points against an SE of 3.9 (posterior draws: "
+    "5.3 against 3.6). Neither pretend truth (the file, its posterior mean) is as hard as the real "
+    "field when the file is noisy. Strict: when a fix removes the bias this XPASSes; drop the marker."))
+def test_with_an_ownership_error_the_estimate_is_not_above_fresh_races_against_the_true_field():
+    """sigma = 0.3: the file is the real ownership x exp(N(0, 0.3^2)) per driver (six draws of that
+    error). Each run's estimate against what its portfolio earns on fresh races against fields drawn
+    from the *true* ownership (a sampler written here and tailrace's own with other seeds): on average
+    the estimate must not sit above the realised ROI by more than the SE of that mean gap."""
+    pts, sal, rules = _slate()
+    fresh = _slate(S=4600)[0][600:]
+    truth = make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
+                         projections=pts.mean(axis=0), min_salary=0, rng=3).ownership
+    judges = []
+    for t in range(2):
+        judges.append(_weighted_field(truth, sal, rules.roster_size, rules.salary_cap, 300, np.random.default_rng(70 + t)))
+        judges.append(make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
+                                   ownership=truth, min_salary=0, rng=90 + t).field.lineups)
+    gaps = []
+    for e in range(6):
+        w = truth * np.exp(0.3 * np.random.default_rng(500 + e).standard_normal(truth.size))
+        contest = make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
+                               ownership=w * truth.sum() / w.sum(), min_salary=0, rng=3)
+        assert contest.ownership_error == 0.3
+        a = generate_contest_portfolio(pts, sal, rules, 10, contest, max_exposure=0.5, seed=2)
+        real = [simulate(make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
+                                      payouts=contest.payouts, field=Field(f, source="judge")), fresh,
+                         a.lineups).portfolio.roi for f in judges]
+        gaps.append(a.roi_estimate - float(np.mean(real)))
+    gaps = np.array(gaps)
+    se = gaps.std(ddof=1) / np.sqrt(gaps.size)
+    assert gaps.mean() <= se, (gaps.round(3), se)

@@ -66,12 +66,14 @@ The stages.
    the contest's size (the contest's field and its other field models). The CV mirrors the
    real situation in a pretend world: each fold selects against the mixture built on the
    user's ownership times a further 30 % log-normal error, and is scored against held-out
-   fields drawn from the user's ownership itself by other models (calibrated and uncalibrated
-   samplers, 0-35 % optimiser-built entries). A field given as a file is used as it is.
-5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI, the
-   mean over the held-out fields, with a 90 % interval spanning the (field, fold) figures and
-   race noise, on ``ContestPortfolio`` (``roi_estimate``, ``roi_interval``, ``estimate_note``,
-   ``cv_by_field``). The true table is used for every reported figure.
+   fields drawn by other models (calibrated and uncalibrated samplers, 0-35 % optimiser-built
+   entries) from two pretend truths: the posterior mean of the true ownership (the cap is picked
+   on these) and the file itself. A field given as a file is used as it is.
+5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI against
+   the harder of the two pretend truths' fields (a field from a guess that departs from the real
+   ownership is easier than the real one), with a 90 % interval spanning the (model, fold)
+   figures and race noise, on ``ContestPortfolio`` (``roi_estimate``, ``roi_interval``,
+   ``estimate_note``, ``cv_by_field``). The true table is used for every reported figure.
 
 Cost. Candidates' paid standings are computed once per lineup over all scenarios (the final
 store, ``contest.paid._PaidStore``) and handed to the selection by scenario window; on site-scored points
@@ -325,6 +327,10 @@ def generate_contest_portfolio(
             paid = pending_paid.result()
             timings["standings"] = pending_paid.seconds
     res = None
+    # the held-out fields come in (posterior mean, file) pairs: the cap is picked on the posterior-mean
+    # fields; with an ownership error the estimate is read from the harder pretend truth
+    # (``optimize.contest.estimate``); without one the two are the file (same fields): the first alone
+    paired = held is not None and len(held) == len(_fields.HELD_OUT) and _fields.robust(contest)
     if cv:
         t1 = time.perf_counter()
         res = cross_validate_cap(
@@ -332,7 +338,7 @@ def generate_contest_portfolio(
             max_exposure=max_exposure, max_overlap=max_overlap, refill=refill, lazy=lazy, min_live=live, paid=paid,
             executor=executor, fold_pool=fold_pool,
             held_out=held if held is not None else [_cv_field(contest, salaries, rules, seed)],
-            fold_contests=fold_contests)
+            fold_contests=fold_contests, weights=_fields.HELD_OUT_WEIGHTS if paired else None)
         cap = res.cap
         timings["cross_validation"] = time.perf_counter() - t1
         timings.update(res.timings or {})
@@ -351,7 +357,10 @@ def generate_contest_portfolio(
     timings["total"] = time.perf_counter() - t0
     if res is None:
         return replace(port, timings=timings)
-    est = _est.honest_estimate(res.roi[cap], given_field=not _fields.robust(contest), robust=held is not None,
+    rows = res.roi[cap]
+    if paired:
+        rows = _est.sharper_truth(rows) if contest.ownership_error > 0 else rows[0::2]
+    est = _est.honest_estimate(rows, given_field=not _fields.robust(contest), robust=held is not None,
                                folds=((0, S // 2), (S // 2, S)) if fold_contests is not None else None,
                                sigma=contest.ownership_error)
     return replace(port, cv_scores=res.scores, cv_folds=res.folds, timings=timings, roi_estimate=est.estimate,

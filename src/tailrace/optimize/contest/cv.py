@@ -125,7 +125,8 @@ def _held_out_payouts(points: np.ndarray, ports: dict[int, np.ndarray], judge: C
 class CVResult:
     """The cross-validation of the selection's cap (see ``cross_validate_cap``).
 
-    ``scores``: per cap, the mean held-out true-table ROI (over folds and held-out fields);
+    ``scores``: per cap, the mean held-out true-table ROI (over folds; over held-out fields with
+    their ``weights``);
     ``folds``: per cap, each fold's ROI (mean over the held-out fields); ``by_field``: per cap,
     the ROI against each held-out field over all scenarios (each held out once); ``roi``:
     per cap, per held-out field, per scenario, the held-out ROI (shape (n_fields, S)).
@@ -162,6 +163,7 @@ def cross_validate_cap(
     fold_pool: Callable[[int, int], tuple[np.ndarray, Callable]] | None = None,
     held_out: list[Contest] | None = None,
     fold_contests: Sequence[Contest] | None = None,
+    weights: Sequence[float] | None = None,
 ) -> CVResult:
     """2-fold cross-validation of the selection's cap over ``points`` only (see module docstring).
 
@@ -173,11 +175,19 @@ def cross_validate_cap(
     mean wins (ties to the earlier in ``caps``). Deterministic in (points, contest, held_out, seed).
     ``fold_contests``: the contest each fold (A, then B) selects against instead of ``contest``
     (the pretend world of ``optimize.contest.fields``); its candidates are ranked on its half only.
+    ``weights`` (one per ``held_out`` contest, summing to a positive number; default equal): a
+    cap's score is the weighted mean of its held-out figures (``fields.HELD_OUT_WEIGHTS``: the
+    fields on the posterior mean count, those on the file itself do not); ``by_field`` and ``roi``
+    stay per held-out field.
     """
     p = np.ascontiguousarray(points, dtype=np.float32)
     S = p.shape[0]
     h = S // 2
     judges = held_out if held_out is not None else [_cv_field(contest, salaries, rules, seed)]
+    w = np.ones(len(judges)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (len(judges),) or not w.sum() > 0:
+        raise ValueError(f"weights {weights!r}: one per held-out contest ({len(judges)}), with a positive sum")
+    w = w / w.sum()
     store = paid.store if paid is not None else None
     if store is None and lazy and fold_contests is None:  # folds with their own contests never read it
         store = _PaidStore(p, contest, n_lineups, executor)
@@ -238,8 +248,12 @@ def cross_validate_cap(
             for c in caps:
                 pay[c][j].append(got[c] if c in got else np.full(b1 - b0, -np.inf))
     t_judged = time.perf_counter()
+    def weighted(x: list[float]) -> float:
+        """The weighted mean of one fold's held-out figures; ``-inf`` when the fold's selection failed."""
+        return float(np.dot(w, x)) if np.isfinite(x).all() else -np.inf
+
     folds: dict[int, list[float]] = {
-        c: [float(np.mean([(pay[c][j][f].mean() - cost) / cost for j in range(len(judges))])) for f in range(2)]
+        c: [weighted([(pay[c][j][f].mean() - cost) / cost for j in range(len(judges))]) for f in range(2)]
         for c in caps}
     roi: dict[int, np.ndarray] = {}
     by_field: dict[int, tuple[float, ...]] = {}
