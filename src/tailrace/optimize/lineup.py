@@ -211,8 +211,8 @@ def result_from(engine: Engine, res: SolveResult, t0: float) -> LineupResult:
     value = exact_value(engine.points, lineup, engine.objective)
     optimal = res.status == "optimal"
     bound = value if optimal else max(value, float(res.bound))
-    return LineupResult(lineup, value, bound, bound - value, optimal, res.status, res.n_evaluated,
-                        time.perf_counter() - t0)
+    return LineupResult(lineup=lineup, value=value, bound=bound, gap=bound - value, optimal=optimal,
+                        status=res.status, n_evaluated=res.n_evaluated, seconds=time.perf_counter() - t0)
 
 
 def solve_lineup(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective, *,
