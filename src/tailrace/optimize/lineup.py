@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tailrace.errors import InfeasibleError, InputError, Problem
-from tailrace.optimize import _kernels as K
+from tailrace.optimize import _kernels
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
 from tailrace.optimize.search import DEFAULT_CONFIG, Engine, SearchConfig, SolveResult, drivers_in
@@ -132,7 +132,7 @@ def enumerate_feasible(rules: LineupRules, salaries: np.ndarray, n: int) -> tupl
         if hit is not None:
             _memo.move_to_end(key)
             return hit
-    lineups, masks = K.enumerate_lineups(sal, allowed, locks, rules.roster_size, rules.salary_cap,
+    lineups, masks = _kernels.enumerate_lineups(sal, allowed, locks, rules.roster_size, rules.salary_cap,
                                          rules.min_salary, gm, gmin, gmax, prev,
                                          rules.roster_size - rules.min_differ, gall)
     lineups.flags.writeable = False

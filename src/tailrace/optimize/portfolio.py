@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from tailrace.errors import InfeasibleError, InputError, Problem
-from tailrace.optimize import _kernels as K
+from tailrace.optimize import _kernels
 from tailrace.optimize.lineup import LineupResult, build_engine, exact_value, result_from
 from tailrace.optimize.search import DEFAULT_CONFIG, SearchConfig
 from tailrace.optimize.objectives import Objective
@@ -282,7 +282,7 @@ def generate_portfolio(
             # set (step_filter keeps a lineup by its own bits alone), in the same order
             active = _drop_pick(prev_active, masks, chosen[-1], max_overlap)
         else:
-            active = cand_idx[K.step_filter(masks, cand_idx, forbid, lockm, needm, need_min)]
+            active = cand_idx[_kernels.step_filter(masks, cand_idx, forbid, lockm, needm, need_min)]
         prev_key, prev_active = step_key, active
         if len(active) == 0:
             why = []
@@ -327,7 +327,7 @@ def generate_portfolio(
             results.append(LineupResult(lineup=lineup, value=v, bound=v, gap=0.0, optimal=False, status=status,
                                         n_evaluated=engine.n_evaluated - before, seconds=time.perf_counter() - ts))
             x = np.zeros(engine.n_scenarios)
-            K.sum_rows(engine.driver_points, engine.lineups[m].astype(np.int64), x)
+            _kernels.sum_rows(engine.driver_points, engine.lineups[m].astype(np.int64), x)
             z = x if z is None else np.maximum(z, x)
         chosen.append(m)
         cand_idx = _drop_pick(cand_idx, masks, m, max_overlap)
@@ -460,7 +460,7 @@ def _drop_pick(idx: np.ndarray, masks: np.ndarray, m: int, max_overlap: int | No
     if pos < len(idx) and idx[pos] == m:
         idx = np.delete(idx, pos)
     if max_overlap is not None:
-        idx = idx[K.overlap_keep(masks, idx, masks[m], int(max_overlap))]
+        idx = idx[_kernels.overlap_keep(masks, idx, masks[m], int(max_overlap))]
     return idx
 
 
@@ -475,11 +475,11 @@ def _marginal_pick(engine, pool: np.ndarray, gbound: np.ndarray, live: np.ndarra
     if z is None:  # empty portfolio: the gain is the lineup's own value
         vals = engine.exact[pool[idx]]
         return int(pool[idx[int(np.argmax(vals))]])
-    fz = float(np.dot(engine.weights, K.leaf_values(z, engine.kinds, engine.k0s, engine.fs, engine.targets)[0]))
+    fz = float(np.dot(engine.weights, _kernels.leaf_values(z, engine.kinds, engine.k0s, engine.fs, engine.targets)[0]))
 
     def gains(sub: np.ndarray) -> np.ndarray:
-        return K.marginal_values(engine.driver_points, engine.lineups, pool[sub], z, engine.kinds, engine.k0s, engine.fs,
-                                 engine.targets, engine.weights) - fz
+        return _kernels.marginal_values(engine.driver_points, engine.lineups, pool[sub], z, engine.kinds, engine.k0s,
+                                        engine.fs, engine.targets, engine.weights) - fz
 
     if not lazy:
         g = gains(idx)
