@@ -39,14 +39,14 @@ def main() -> None:
                                "TAILRACE_GRAPH_PASSWORD": "", "TAILRACE_GRAPH_TIMEOUT": "3"})
             from tailrace.sim.history_strength import history_model_from_text
             from tailrace.store.graph import close_all, history_model_from_graph, open_graph
-            from tailrace.store.graph.history import graph_counts, load_history
+            from tailrace.store.graph.history import graph_counts, store_history
 
             t = time.perf_counter()
             history_model_from_text(text, str(path))
             base = time.perf_counter() - t
             conn = open_graph()
-            r1 = load_history(conn, text, str(path))
-            r2 = load_history(conn, text, str(path))
+            r1 = store_history(conn, text, str(path))
+            r2 = store_history(conn, text, str(path))
             t = time.perf_counter()
             history_model_from_graph(conn)
             back = time.perf_counter() - t

@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _slate import load  # noqa: E402
 
-from tailrace.optimize import _kernels as K  # noqa: E402
+from tailrace.optimize import _kernels  # noqa: E402
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup  # noqa: E402
 from tailrace.optimize.objectives import Objective  # noqa: E402
 from tailrace.optimize.problem import LineupRules  # noqa: E402
@@ -47,7 +47,8 @@ def brute_force(points, salaries, rules, objective, sample: float, seed: int = 0
     P = np.ascontiguousarray(points.astype(np.float64).T)
     S = points.shape[0]
     leaves = objective.leaves()
-    code = {"mean": K.MEAN, "upper_cvar": K.UPPER, "lower_cvar": K.LOWER, "target_prob": K.TARGET}
+    code = {"mean": _kernels.MEAN, "upper_cvar": _kernels.UPPER, "lower_cvar": _kernels.LOWER,
+            "target_prob": _kernels.TARGET}
     kinds = np.array([code[o.kind] for _, o in leaves], np.int64)
     k0s = np.array([tail_size(o.level, S)[0] if o.level else 0 for _, o in leaves], np.int64)
     fs = np.array([tail_size(o.level, S)[1] if o.level else 0.0 for _, o in leaves])
@@ -58,7 +59,7 @@ def brute_force(points, salaries, rules, objective, sample: float, seed: int = 0
     best = -np.inf
     for a in range(0, len(idx), 200_000):
         sub = idx[a : a + 200_000]
-        out, _, _ = K.evaluate_batch(P, lineups, sub, kinds, k0s, fs, np.zeros(len(kinds)), w)
+        out, _, _ = _kernels.evaluate_batch(P, lineups, sub, kinds, k0s, fs, np.zeros(len(kinds)), w)
         best = max(best, float(out.max()))
     dt = time.perf_counter() - t0
     return best, (dt / sample if sample < 1.0 else dt), sample < 1.0

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from tailrace.optimize import _excess as X
+from tailrace.optimize import _excess
 
 
 @pytest.mark.parametrize("r", [1, 5, 6])
@@ -22,10 +22,10 @@ def test_excess_sums_match_direct_sums(r, nchunk):
     cand = np.array([11, 9, 7, 5, 4, 2, 1, 0], np.int64)  # a subset, positions down the index
     assert np.all(np.diff(cand) < 0)
     nd = len(cand)
-    binom = X.binomials(nd, r)
+    binom = _excess.binomials(nd, r)
     hi = np.sort(pts[:, cand], axis=1)[:, -r:].sum(axis=1)
     taus = np.array([np.quantile(hi, 0.7), np.quantile(hi, 0.4)])
-    acc, pairs = X.excess_sums(pts, cand, sal, cap, int(sal[cand].min()), r, taus, binom, nchunk)
+    acc, pairs = _excess.excess_sums(pts, cand, sal, cap, int(sal[cand].min()), r, taus, binom, nchunk)
     pos_of = np.full(n, -1, np.int64)
     pos_of[cand] = np.arange(nd)
     subsets = [tuple(sorted(int(d) for d in c)) for c in itertools.combinations(cand, r)
@@ -38,10 +38,10 @@ def test_excess_sums_match_direct_sums(r, nchunk):
     x = np.stack([pts[:, list(c)].sum(axis=1) for c in subsets], axis=1)  # (S, m)
     g = [taus[j] + np.maximum(x - taus[j], 0.0).sum(axis=0) / ks[j] for j in range(2)]
     # two leaves, one threshold each
-    got = X.gather_bounds(rows, idx, pos_of, binom, acc, taus, np.array([0, 1]), ks, w, other)
+    got = _excess.gather_bounds(rows, idx, pos_of, binom, acc, taus, np.array([0, 1]), ks, w, other)
     np.testing.assert_allclose(got, other + w[0] * g[0] + w[1] * g[1], rtol=1e-12, atol=1e-9)
     # one leaf, both thresholds: the smaller of the two bounds
-    got = X.gather_bounds(rows, idx, pos_of, binom, acc, taus, np.array([0, 0]), ks[:1], w[:1], other)
+    got = _excess.gather_bounds(rows, idx, pos_of, binom, acc, taus, np.array([0, 0]), ks[:1], w[:1], other)
     g1 = taus[1] + np.maximum(x - taus[1], 0.0).sum(axis=0) / ks[0]
     np.testing.assert_allclose(got, other + w[0] * np.minimum(g[0], g1), rtol=1e-12, atol=1e-9)
     # a score equal to the threshold may fall either side with another summation order
@@ -51,5 +51,5 @@ def test_excess_sums_match_direct_sums(r, nchunk):
 
 
 def test_binomials():
-    t = X.binomials(10, 4)
+    t = _excess.binomials(10, 4)
     assert t[10, 4] == 210 and t[7, 3] == 35 and t[3, 4] == 0 and t[0, 0] == 1

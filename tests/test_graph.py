@@ -22,7 +22,7 @@ from tailrace.sim.history_strength import load_history_model
 from tailrace.sim.params import params_for
 from tailrace.slate import demo_paths, demo_slate, normalize_name
 from tailrace.store.graph import GraphConfig, GraphConnection, history_model_from_graph, open_graph
-from tailrace.store.graph.history import graph_counts, load_history
+from tailrace.store.graph.history import graph_counts, store_history
 from tailrace.store.graph.specs import GraphSpecStore
 
 pytestmark = pytest.mark.service
@@ -59,12 +59,12 @@ def assert_same_strengths(file_model, graph_model, names, starts) -> None:
 def test_demo_history_loads_idempotently_and_gives_the_same_strengths(graph_env):
     conn = open_graph()
     text = DEMO_HISTORY.read_text(encoding="utf-8")
-    rep = load_history(conn, text, str(DEMO_HISTORY))
+    rep = store_history(conn, text, str(DEMO_HISTORY))
     want = hand_counts(text)
     got = graph_counts(conn)
     assert {k: got[k] for k in want} == want
     assert rep.rows == want["RAN"] and rep.races == want["Race"]
-    load_history(conn, text, str(DEMO_HISTORY), batch=97)  # again, in other batch sizes
+    store_history(conn, text, str(DEMO_HISTORY), batch=97)  # again, in other batch sizes
     assert graph_counts(conn) == got
     slate = demo_slate()
     assert_same_strengths(load_history_model(DEMO_HISTORY), history_model_from_graph(conn), slate.names,
@@ -81,8 +81,8 @@ def test_real_results_slice_round_trip(graph_env, shared_results_path, tmp_path)
     part = tmp_path / "cup_2022_first12.csv"
     part.write_text(text, encoding="utf-8")
     conn = open_graph()
-    load_history(conn, text, str(part))
-    load_history(conn, text, str(part))
+    store_history(conn, text, str(part))
+    store_history(conn, text, str(part))
     want = hand_counts(text)
     got = graph_counts(conn)
     assert {k: got[k] for k in want} == want and want["Race"] == 12

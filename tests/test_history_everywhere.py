@@ -15,7 +15,7 @@ from tailrace.cli import main
 from tailrace.sim.history import read_history
 from tailrace.sim.history_strength import blend, blend_weight, load_history_model
 from tailrace.sim.params import DEFAULT_PARAMS
-from tailrace.sim.ratings import UpcomingRace, history_strengths
+from tailrace.sim.ratings import UpcomingRace, blend_strengths, history_strengths
 from tailrace.sim.simulate import simulate
 from tailrace.slate import demo_paths, demo_slate
 
@@ -45,6 +45,19 @@ def test_blend_by_hand() -> None:
     assert blend_weight(0.3)[0] == 0.3
     with pytest.raises(ValueError):
         blend_weight(1.2)
+
+
+def test_both_blends_take_the_history_share() -> None:
+    """ratings.blend_strengths and history_strength.blend: ``weight`` is the history's share in both."""
+    h = np.array([1.0, 0.0, -1.0])
+    u = np.array([0.0, 0.0, 3.0])  # centred: [-1, -1, 2]
+    known = np.ones(3, bool)
+    # history share 0.3: 0.3 * [1, 0, -1] + 0.7 * [-1, -1, 2] = [-0.4, -0.7, 1.1] (mean 0)
+    assert np.allclose(blend_strengths(h, u, 0.3), [-0.4, -0.7, 1.1])
+    assert np.allclose(blend(h, u, known, 0.3), [-0.4, -0.7, 1.1])
+    for w, by_hand in ((1.0, [1.0, 0.0, -1.0]), (0.0, [-1.0, -1.0, 2.0])):  # the history alone, the user alone
+        assert np.allclose(blend_strengths(h, u, w), by_hand)
+        assert np.allclose(blend(h, u, known, w), by_hand)
 
 
 def test_model_is_cached_by_content(tmp_path: Path) -> None:

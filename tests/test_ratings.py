@@ -118,8 +118,10 @@ def test_to_strength_reproduces_the_same_race_exactly() -> None:
 def test_blend_is_a_weighted_average_of_centred_strengths() -> None:
     h = np.array([1.0, 0.0, -1.0])
     p = np.array([2.0, 2.0, 5.0])  # centred: -1, -1, 2
-    assert blend_strengths(h, p, 0.25).tolist() == pytest.approx([0.5, -0.25, -0.25])
-    assert blend_strengths(h, p, 0.0).tolist() == pytest.approx(h.tolist())
+    # weight = the history's share: 0.75 * [1, 0, -1] + 0.25 * [-1, -1, 2] = [0.5, -0.25, -0.25]
+    assert blend_strengths(h, p, 0.75).tolist() == pytest.approx([0.5, -0.25, -0.25])
+    assert blend_strengths(h, p, 1.0).tolist() == pytest.approx(h.tolist())
+    assert blend_strengths(h, p, 0.0).tolist() == pytest.approx([-1.0, -1.0, 2.0])
     with pytest.raises(ValueError):
         blend_strengths(h, p, 1.5)
 

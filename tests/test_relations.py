@@ -13,7 +13,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from _bruteforce import values
+from _bruteforce import scores, values
 from tailrace.contest import Contest, Field, PayoutTable
 from tailrace.errors import InfeasibleError, InputError
 from tailrace.explain import constraint_binding
@@ -21,7 +21,7 @@ from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.optimize.contest_mode import generate_contest_portfolio
 from tailrace.optimize.lineup import solve_lineup
 from tailrace.optimize.objectives import Objective
-from tailrace.optimize.portfolio import generate_portfolio
+from tailrace.optimize.portfolio import build_portfolio, generate_portfolio
 from tailrace.optimize.relations import fill_affiliations
 from tailrace.sites import DRAFTKINGS
 from tailrace.slate import Driver, Slate
@@ -138,6 +138,51 @@ def test_contest_mode_keeps_the_relation_rules():
                       field=Field(field_lu, source="given"))
     port = generate_contest_portfolio(points(), SAL, resolved.rules, 5, contest)
     assert len(port.lineups) == 5 and all(hand_ok(tuple(lu), **hand) for lu in port.lineups)
+
+
+def _small_contest() -> Contest:
+    rng = np.random.default_rng(0)
+    field_lu = np.sort(np.array([rng.choice(N, 6, replace=False) for _ in range(60)]), axis=1).astype(np.int32)
+    return Contest(entry_fee=2.0, field_size=65, payouts=PayoutTable(np.array([50.0, 25.0, 10.0, 5.0, 5.0])),
+                   field=Field(field_lu, source="given"))
+
+
+@pytest.mark.parametrize("mode", ["independent", "marginal", "contest"])
+def test_build_portfolio_dispatches_on_the_mode_and_every_mode_answers_a_portfolio(mode):
+    """optimize.portfolio.build_portfolio: one entry for every mode; its Portfolio's figures by hand."""
+    data, hand = CASES[1]
+    resolved = ConstraintSpec.from_data({**data, "n_lineups": 4, "mode": mode,
+                                         "global_max_exposure": 0.75}).resolve(slate())
+    pts = points()
+    port = build_portfolio(pts, SAL, resolved, contest=_small_contest() if mode == "contest" else None, cap_place=1)
+    lineups = [r.lineup for r in port.lineups]
+    assert port.mode == mode and len(set(lineups)) == 4 and all(hand_ok(lu, **hand) for lu in lineups)
+    assert all(lu == tuple(sorted(lu)) for lu in lineups)
+    counts = np.zeros(N)
+    for lu in lineups:
+        counts[list(lu)] += 1
+    assert np.array_equal(port.exposures, counts / 4) and port.exposures.max() <= 0.75
+    x = scores(pts, lineups)  # (S, 4), float64 sums
+    assert port.portfolio_value == pytest.approx(float(resolved.objective.evaluate(x.max(axis=1))), rel=1e-12)
+    assert [r.value for r in port.lineups] == pytest.approx(list(values(pts, lineups, resolved.objective)), rel=1e-12)
+    if mode == "independent":  # the first lineup is the brute-force best of the hand-filtered set
+        want = [lu for lu in itertools.combinations(range(N), 6) if hand_ok(lu, **hand)]
+        assert lineups[0] == want[int(np.argmax(values(pts, want, resolved.objective)))]
+    if mode == "contest":  # the contest engine's lineups, its figures kept; no bound claimed
+        assert port.selection is not None and port.selection.cap_place == 1
+        assert [tuple(sorted(int(i) for i in row)) for row in port.selection.lineups] == lineups
+        assert all(r.status == "contest" and not r.optimal and r.gap == 0.0 for r in port.lineups)
+    else:
+        assert port.selection is None
+
+
+def test_build_portfolio_contest_mode_refuses_min_exposures():
+    resolved = ConstraintSpec.from_data({"n_lineups": 3, "mode": "contest",
+                                         "min_exposure": {"Kyle Larson": 0.5}}).resolve(slate())
+    with pytest.raises(InputError) as e:
+        build_portfolio(points(), SAL, resolved, contest=_small_contest(), cap_place=1)
+    assert e.value.problems[0].field == "min_exposure"
+    assert "does not take min exposures" in str(e.value)
 
 
 def test_groups_show_in_constraint_binding():

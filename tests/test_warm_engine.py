@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from _bruteforce import feasible, values
-from tailrace.optimize import search as S
+from tailrace.optimize import search
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.portfolio import generate_portfolio
 from tailrace.optimize.problem import LineupRules
@@ -35,10 +35,10 @@ def facts(pf) -> list[tuple]:
 
 @pytest.fixture
 def warm_store():
-    S.keep_warm(False)  # an empty store, whatever ran before in this process
-    S.keep_warm(True)
+    search.keep_warm(False)  # an empty store, whatever ran before in this process
+    search.keep_warm(True)
     yield
-    S.keep_warm(False)
+    search.keep_warm(False)
 
 
 @pytest.mark.parametrize("obj", [Objective.upper_cvar(0.02), Objective.lower_cvar(0.2),
@@ -48,22 +48,22 @@ def test_warm_calls_give_what_cold_calls_give(obj, screen, warm_store):
     pts, sal, rules = slate()
     N = 6
     cold = {}
-    S.keep_warm(False)
+    search.keep_warm(False)
     for gmax in (0.5, 0.67):
         cold[gmax] = facts(generate_portfolio(pts, sal, rules, obj, N, global_max_exposure=gmax, search=screen))
-    S.keep_warm(True)
-    h0 = dict(S.warm_hits)
+    search.keep_warm(True)
+    h0 = dict(search.warm_hits)
     first = generate_portfolio(pts, sal, rules, obj, N, global_max_exposure=0.5, search=screen)  # fills the store
-    assert S.warm_hits == h0, "an empty store cannot have been hit"
+    assert search.warm_hits == h0, "an empty store cannot have been hit"
     assert facts(first) == cold[0.5]
     again = generate_portfolio(pts, sal, rules, obj, N, global_max_exposure=0.5, search=screen)
     assert facts(again) == cold[0.5]
-    assert S.warm_hits["built"] == h0["built"] + 1 and S.warm_hits["first_solve"] == h0["first_solve"] + 1
+    assert search.warm_hits["built"] == h0["built"] + 1 and search.warm_hits["first_solve"] == h0["first_solve"] + 1
     # another exposure leaves the first step's allowed set alone: the first solve is taken from
     # the store, the later ones run on from its state, and the answer is the cold one's
     other = generate_portfolio(pts, sal, rules, obj, N, global_max_exposure=0.67, search=screen)
     assert facts(other) == cold[0.67]
-    assert S.warm_hits["first_solve"] == h0["first_solve"] + 2
+    assert search.warm_hits["first_solve"] == h0["first_solve"] + 2
     # the first lineup is the best of all (brute force), warm or not
     lus = feasible(rules, sal, N_DRIVERS)
     v = values(pts, lus, obj)
@@ -75,13 +75,13 @@ def test_other_scenarios_or_rules_miss_the_store(warm_store):
     pts, sal, rules = slate()
     obj = Objective.upper_cvar(0.02)
     generate_portfolio(pts, sal, rules, obj, 3)
-    h0 = dict(S.warm_hits)
+    h0 = dict(search.warm_hits)
     pts2 = pts.copy()
     pts2[0, 0] += 1.0  # one point of one scenario differs
     a = generate_portfolio(pts2, sal, rules, obj, 3)
     b = generate_portfolio(pts, sal, LineupRules(ROSTER, rules.salary_cap - 100), obj, 3)
-    assert S.warm_hits == h0
-    S.keep_warm(False)
+    assert search.warm_hits == h0
+    search.keep_warm(False)
     assert facts(a) == facts(generate_portfolio(pts2, sal, rules, obj, 3))
     assert facts(b) == facts(generate_portfolio(pts, sal, LineupRules(ROSTER, rules.salary_cap - 100), obj, 3))
 
@@ -91,29 +91,29 @@ def test_warm_engines_block_is_this_threads_only():
 
     pts, sal, rules = slate()
     obj = Objective.upper_cvar(0.02)
-    S.keep_warm(False)
-    with S.warm_engines():
+    search.keep_warm(False)
+    with search.warm_engines():
         generate_portfolio(pts, sal, rules, obj, 2)
-        assert len(S._warm) == 1
+        assert len(search._warm) == 1
         other = threading.Thread(target=lambda: generate_portfolio(pts, sal, rules, obj, 3))
-        h0 = dict(S.warm_hits)
+        h0 = dict(search.warm_hits)
         other.start()
         other.join()
-        assert S.warm_hits == h0 and len(S._warm) == 1  # the other thread neither took nor left state
-    h0 = dict(S.warm_hits)
+        assert search.warm_hits == h0 and len(search._warm) == 1  # the other thread neither took nor left state
+    h0 = dict(search.warm_hits)
     generate_portfolio(pts, sal, rules, obj, 2)  # outside the block: a cold engine
-    assert S.warm_hits == h0
-    S.keep_warm(False)
+    assert search.warm_hits == h0
+    search.keep_warm(False)
 
 
 def test_keep_warm_off_empties_the_store(warm_store):
     pts, sal, rules = slate()
     generate_portfolio(pts, sal, rules, Objective.upper_cvar(0.02), 2)
-    assert len(S._warm) == 1
-    S.keep_warm(False)
-    assert len(S._warm) == 0
+    assert len(search._warm) == 1
+    search.keep_warm(False)
+    assert len(search._warm) == 0
     generate_portfolio(pts, sal, rules, Objective.upper_cvar(0.02), 2)
-    assert len(S._warm) == 0
+    assert len(search._warm) == 0
 
 
 def _masked(x):
@@ -147,14 +147,14 @@ def test_api_repeat_and_exposure_change_are_the_cold_answers(tmp_path):
         return _masked(optimize_work(ctx, req))
 
     try:
-        S.keep_warm(False)  # empty store: the next call computes from scratch
+        search.keep_warm(False)  # empty store: the next call computes from scratch
         cold_05 = run(0.5)
-        S.keep_warm(False)
+        search.keep_warm(False)
         cold_075 = run(0.75)
-        h0 = dict(S.warm_hits)
+        h0 = dict(search.warm_hits)
         assert run(0.75) == cold_075  # the repeat
         assert run(0.5) == cold_05  # another exposure: the same first step, taken from the store
-        assert S.warm_hits["built"] == h0["built"] + 2 and S.warm_hits["first_solve"] == h0["first_solve"] + 2
+        assert search.warm_hits["built"] == h0["built"] + 2 and search.warm_hits["first_solve"] == h0["first_solve"] + 2
         assert cold_05["lineups"] != cold_075["lineups"], "the exposure must change the portfolio for this test to bite"
     finally:
-        S.keep_warm(False)
+        search.keep_warm(False)

@@ -7,7 +7,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from tailrace.optimize import lineup as L
+from tailrace.optimize import lineup
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
 
@@ -20,22 +20,22 @@ def test_enumeration_memo_is_shared_read_only_and_matches_brute_force() -> None:
     rng = np.random.default_rng(5)
     sal = rng.integers(40, 120, 14).astype(np.int64) * 100
     rules = LineupRules(4, 30_000)
-    a = L.enumerate_feasible(rules, sal, 14)
-    b = L.enumerate_feasible(rules, sal.copy(), 14)  # same content, another array: a hit
+    a = lineup.enumerate_feasible(rules, sal, 14)
+    b = lineup.enumerate_feasible(rules, sal.copy(), 14)  # same content, another array: a hit
     assert a[0] is b[0] and a[1] is b[1]
     assert not a[0].flags.writeable and not a[1].flags.writeable
     with pytest.raises(ValueError):
         a[0][0, 0] = 0
     assert {tuple(int(i) for i in row) for row in a[0]} == _brute(sal, 4, 30_000, set())
     # other rules and other salaries are other entries, each still right after the old ones are evicted
-    for k in range(L._MEMO_SIZE + 2):
+    for k in range(lineup._MEMO_SIZE + 2):
         s2 = sal.copy()
         s2[k] += 100
         ex = {k + 1}
-        got = L.enumerate_feasible(LineupRules(4, 30_000, excludes=frozenset(ex)), s2, 14)[0]
+        got = lineup.enumerate_feasible(LineupRules(4, 30_000, excludes=frozenset(ex)), s2, 14)[0]
         assert {tuple(int(i) for i in row) for row in got} == _brute(s2, 4, 30_000, ex)
-    assert len(L._memo) == L._MEMO_SIZE
-    c = L.enumerate_feasible(rules, sal, 14)  # evicted: enumerated again, same rows
+    assert len(lineup._memo) == lineup._MEMO_SIZE
+    c = lineup.enumerate_feasible(rules, sal, 14)  # evicted: enumerated again, same rows
     assert c[0] is not a[0] and np.array_equal(c[0], a[0]) and np.array_equal(c[1], a[1])
 
 
@@ -45,9 +45,9 @@ def test_repeated_solve_gives_the_same_answer() -> None:
     sal = rng.integers(45, 110, 16).astype(np.int64) * 100
     rules = LineupRules(5, 37_000)
     obj = Objective.upper_cvar(0.02)
-    L._memo.clear()
-    first = L.solve_lineup(pts, sal, rules, obj)
-    again = L.solve_lineup(pts, sal, rules, obj)  # enumeration from the memo
+    lineup._memo.clear()
+    first = lineup.solve_lineup(pts, sal, rules, obj)
+    again = lineup.solve_lineup(pts, sal, rules, obj)  # enumeration from the memo
     drop = lambda r: (r.lineup, r.value, r.bound, r.gap, r.optimal, r.status, r.n_evaluated)  # noqa: E731
     assert drop(first) == drop(again)
     # the optimum by brute force over every lineup under the cap

@@ -379,7 +379,7 @@ def run_optimize(
     from tailrace.explain import PortfolioContext, constraint_binding, tail_vs_mean, why_high_tail
     from tailrace.optimize.lineup import solve_lineup
     from tailrace.optimize.objectives import Objective
-    from tailrace.optimize.portfolio import generate_portfolio
+    from tailrace.optimize.portfolio import build_portfolio
     points = scenarios.points
     sal = slate.salaries()
     obj = resolved.objective
@@ -402,24 +402,11 @@ def run_optimize(
         both = [a for a in (admission(dups, max_duplicates) if max_duplicates is not None else None, admit)
                 if a is not None]
         admit = both[0] if len(both) == 1 else (lambda lu: both[0](lu) & both[1](lu)) if both else None
-        portfolio, contest_info = _contest_portfolio(points, sal, resolved, contest, progress, executor, contest_cap,
-                                                     admit)
-    else:
-        portfolio = generate_portfolio(
-            points,
-            sal,
-            resolved.rules,
-            obj,
-            resolved.n_lineups,
-            mode=resolved.mode,
-            min_exposure=resolved.min_exposure or None,
-            max_exposure=resolved.max_exposure or None,
-            global_max_exposure=None,  # already folded into max_exposure, per driver
-            max_overlap=resolved.max_overlap,
-            progress=progress,
-            time_limit=time_limit,
-            driver_names=[d.name for d in slate.drivers],
-        )
+    portfolio = build_portfolio(points, sal, resolved, contest=contest, progress=progress, time_limit=time_limit,
+                                executor=executor, cap_place=contest_cap, admit=admit,
+                                driver_names=[d.name for d in slate.drivers])
+    if portfolio.selection is not None:
+        contest_info = _contest_info(portfolio.selection, contest)
     t_port = time.perf_counter() - t0
     lineups = [tuple(int(i) for i in lr.lineup) for lr in portfolio.lineups]
     if len(lineups) != resolved.n_lineups:
@@ -569,41 +556,10 @@ def fill_team_and_make(slate: Slate, spec: ConstraintSpec, history: Any = None,
     return slate
 
 
-def _contest_portfolio(
-    points: np.ndarray, sal: np.ndarray, resolved: ResolvedSpec, contest: Any,
-    progress: Callable[[int, int], None] | None, executor: Any = None, cap_place: int | None = None,
-    admit: Callable[[np.ndarray], np.ndarray] | None = None,
-) -> tuple[Any, dict[str, Any]]:
-    """Contest mode: the contest module's greedy by marginal expected profit, as a Portfolio."""
-    from tailrace.optimize.contest_mode import generate_contest_portfolio
-    from tailrace.optimize.lineup import LineupResult
-    from tailrace.optimize.portfolio import Portfolio, portfolio_measure
+def _contest_info(cp: Any, contest: Any) -> dict[str, Any]:
+    """Mode contest's figures for the result, from the selection's ``ContestPortfolio`` ``cp``."""
+    from tailrace.optimize.portfolio import selection_fields
 
-    if resolved.min_exposure:
-        raise InputError(Problem("mode 'contest' does not take min exposures", field="min_exposure",
-                                 fix="drop min_exposure, or use mode 'independent' or 'marginal'"))
-    t0 = time.perf_counter()
-    cap = np.ones(points.shape[1])
-    for i, v in resolved.max_exposure.items():
-        cap[i] = v
-    extra: dict[str, Any] = {}
-    report = getattr(contest, "report", None)
-    if report is not None and not report.realisable and contest.alternatives:
-        # an ownership no legal field has: every sampler repairs it its own way, so the selection hedges
-        # across the ensemble's other repairs (the rejection sampler, other sharpness) besides its own mixture
-        extra["fields"] = list(contest.alternatives)
-    cp = generate_contest_portfolio(points, sal, resolved.rules, resolved.n_lineups, contest, max_exposure=cap,
-                                    max_overlap=resolved.max_overlap, progress=progress, executor=executor,
-                                    cap_place="cv" if cap_place is None else int(cap_place), admit=admit, **extra)
-    obj = resolved.objective
-    results = []
-    for row in cp.lineups:
-        lu = tuple(sorted(int(i) for i in row))
-        v = float(obj.evaluate(points[:, list(lu)].astype(np.float64).sum(axis=1)))
-        results.append(LineupResult(lu, v, v, 0.0, False, "contest", 0, 0.0))
-    lineups = [r.lineup for r in results]
-    port = Portfolio(tuple(results), np.asarray(cp.exposures, dtype=np.float64), "contest", obj,
-                     portfolio_measure(points, lineups, obj), time.perf_counter() - t0)
     info = {
         "marginal_ev": [float(x) for x in cp.marginal_ev],
         "n_candidates": int(cp.n_candidates),
@@ -625,9 +581,9 @@ def _contest_portfolio(
         "cv_field_models": None if cp.cv_field_models is None else list(cp.cv_field_models),  # cv_by_field's fields
         # the contest's field, and the ensemble's other repairs when the ownership cannot be realised (contest
         # mode adds its own mixture of perturbed-ownership fields: optimize/contest/fields.py)
-        "selected_against": [c.field.model for c in [contest, *extra.get("fields", [])]],
+        "selected_against": [c.field.model for c in [contest, *selection_fields(contest)]],
     }
-    return port, info
+    return info
 
 
 def _optimal_figures(slate: Slate, points: np.ndarray, rules: Any, lineups: list[tuple[int, ...]],

@@ -21,7 +21,7 @@ from tailrace.pipeline import fill_team_and_make
 from tailrace.api.context import Context, Progress, check_limit, no_progress
 from tailrace.api.contest_terms import ownership_from_mapping, payout_table
 from tailrace.api.errors import ApiError, Cancelled, worded
-from tailrace.api.records import load_history, load_slate, save_slate, slate_from_json
+from tailrace.api.records import history_from_store, load_slate, save_slate, slate_from_json
 from tailrace.api.scenarios import get_scenarios
 from tailrace.api.schemas import EXPOSURE, LINEUP, ContestSpecIn, OptimizeRequest
 
@@ -130,8 +130,8 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
     spec = resolve_spec(ctx, req)
     # team / make for team and manufacturer rules: the slate's, else the uploaded history's, else
     # the graph's (as on the CLI)
-    slate = fill_team_and_make(slate, spec, load_history(ctx.store, req.history_id, slate) if req.history_id else None,
-                               graph=_graph_of(ctx))
+    history_model = history_from_store(ctx.store, req.history_id, slate) if req.history_id else None
+    slate = fill_team_and_make(slate, spec, history_model, graph=_graph_of(ctx))
     spec.resolve(slate)  # bad names / obvious conflicts fail now, before any simulation
     n, seed, track, strengths = req.n_scenarios, req.seed, req.track, req.strengths
     progress(0.02, "simulating races")

@@ -188,7 +188,7 @@ def save_history(store: Store, data: bytes, name: str | None) -> dict[str, Any]:
     return history_summary(hid, model)
 
 
-def load_history(store: Store, history_id: str, slate: Slate | None = None) -> Any:
+def history_from_store(store: Store, history_id: str, slate: Slate | None = None) -> Any:
     """The fitted HistoryModel of a stored history (NotFound if unknown).
 
     With the ``slate``: when the history holds the slate's race, the ratings are fitted on the

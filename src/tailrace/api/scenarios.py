@@ -12,7 +12,7 @@ from tailrace.sim.cache import uncached
 from tailrace.slate import Slate
 
 from tailrace.api.context import Context, Progress, check_limit, no_progress
-from tailrace.api.records import load_history
+from tailrace.api.records import history_from_store
 
 
 def _driver_summary(slate: Slate, points: np.ndarray) -> list[dict[str, Any]]:
@@ -54,7 +54,7 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
     if strengths is not None and len(strengths) != slate.n:
         raise InputError(Problem(f"{len(strengths)} strengths for {slate.n} drivers", field="strengths",
                                  fix="give one log-strength per driver, in the slate's driver order"))
-    model = load_history(ctx.store, history_id, slate) if history_id else None
+    model = history_from_store(ctx.store, history_id, slate) if history_id else None
     t0 = time.perf_counter()
 
     def tick(done: int, total: int) -> None:

@@ -18,7 +18,7 @@ import typer
 
 from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, AllowShift, Dask, EntryFee, GridComplete,
                                   History, HistoryWeight, NScenarios, Rake, Salaries, Season, Site, Track, cli_run,
-                                  command_executor, history_line, is_graph_ref, load_history, print_field_facts,
+                                  command_executor, history_from_option, history_line, is_graph_ref, print_field_facts,
                                   progress_label, slate_and_history, table_console)
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -194,7 +194,7 @@ def contest(
                                         graph_uri=graph_uri)
     else:
         slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-        hist = load_history(history, slate, graph_uri=graph_uri)
+        hist = history_from_option(history, slate, graph_uri=graph_uri)
     lineups = _portfolio_lineups(portfolio, slate)
     ex = command_executor(ctx, dask)
     points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import MAX_SCENARIOS, HistoryWeight, cli_run, history_line, load_history, table_console
+from tailrace.cli.options import MAX_SCENARIOS, HistoryWeight, cli_run, history_from_option, history_line, table_console
 
 
 def demo(
@@ -70,7 +70,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
         from importlib.resources import files
 
         path = Path(str(files("tailrace") / "data" / "demo" / "history.csv")) if history == "demo" else Path(history)
-        hist = load_history(path, graph_uri=graph_uri)
+        hist = history_from_option(path, graph_uri=graph_uri)
 
     console = Console()
     t0 = time.perf_counter()

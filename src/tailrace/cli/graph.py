@@ -36,12 +36,12 @@ def load(
     batch: int = typer.Option(32, "--batch", min=1, max=100_000, help="Rows per UNWIND write (Neo4j: 2000 is fine)."),
 ) -> None:
     """Import a results file: drivers, teams, makes, tracks, races and every driver's result (MERGE)."""
-    from tailrace.store.graph.history import graph_counts, load_history
+    from tailrace.store.graph.history import graph_counts, store_history
     from tailrace.textfile import read_text_file
 
     conn = _conn(ctx, graph, "tailrace graph load")
     text = read_text_file(history, str(history), param="history")
-    rep = load_history(conn, text, str(history), batch=batch)
+    rep = store_history(conn, text, str(history), batch=batch)
     counts = graph_counts(conn)
     console.print(f"loaded {rep.races} races ({rep.rows:,} results, {rep.drivers} drivers) from {history} "
                   f"into {conn.cfg.shown()} in {rep.seconds:.2f} s"

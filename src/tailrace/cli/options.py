@@ -157,7 +157,7 @@ GRID_COMPLETE_HELP = ("The projections list the whole starting grid: salary driv
                       "is an error.")
 
 
-def load_history(path, slate=None, *, graph_uri: str | None = None):  # -> HistoryModel | None
+def history_from_option(path, slate=None, *, graph_uri: str | None = None):  # -> HistoryModel | None
     """The fitted ``HistoryModel`` of ``--history`` (None when not given); InputError for a bad file.
     ``--history graph`` reads the graph of ``graph_uri`` (as :func:`graph_connection` takes it).
 
@@ -196,7 +196,7 @@ def slate_and_history(rules, salaries, projections, history, *, track, season, g
     from tailrace.slate import read_slate
 
     slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-    return slate, load_history(history, slate, graph_uri=graph_uri)
+    return slate, history_from_option(history, slate, graph_uri=graph_uri)
 
 
 def history_line(meta: dict) -> str | None:

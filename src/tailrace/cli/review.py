@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tailrace.cli.options import (MAX_SCENARIOS, AllowShift, Dask, EntryFee, History, HistoryWeight, Rake, Salaries,
-                                  Site, Track, cli_run, command_executor, load_history)
+                                  Site, Track, cli_run, command_executor, history_from_option)
 from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
@@ -144,7 +144,9 @@ def review(
             not all(d.projection is not None for d in slate.drivers)
         if need_means and (scenarios is not None or all(d.start is not None for d in slate.drivers)):
             points, sim_warnings, _ = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                       load_history(history, slate, graph_uri=cli_run(ctx).graph_uri), history_weight, allow_shift,
+                                                       history_from_option(history, slate,
+                                                                           graph_uri=cli_run(ctx).graph_uri),
+                                                       history_weight, allow_shift,
                                                        command_executor(ctx, dask))
             warnings += sim_warnings
         elif need_means:

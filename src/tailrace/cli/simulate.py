@@ -20,7 +20,7 @@ import numpy as np
 import typer
 
 from tailrace.cli.options import (MAX_SCENARIOS, AllowShift, Dask, GridComplete, History, HistoryWeight, Salaries, Season,
-                                  Site, cli_run, command_executor, history_line, load_history, progress_label,
+                                  Site, cli_run, command_executor, history_from_option, history_line, progress_label,
                                   site_rules)
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_paths
@@ -75,7 +75,7 @@ def simulate_cmd(
                                  fix="name the output FILE.npz"))
     check_output_paths({"--out": out})
     slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-    hist = load_history(history, slate, graph_uri=cli_run(ctx).graph_uri)
+    hist = history_from_option(history, slate, graph_uri=cli_run(ctx).graph_uri)
     console = Console(stderr=True, soft_wrap=True)
     ex = command_executor(ctx, dask)
     t0 = time.perf_counter()

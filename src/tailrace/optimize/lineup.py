@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tailrace.errors import InfeasibleError, InputError, Problem
-from tailrace.optimize import _kernels as K
+from tailrace.optimize import _kernels
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
 from tailrace.optimize.search import DEFAULT_CONFIG, Engine, SearchConfig, SolveResult, drivers_in
@@ -132,7 +132,7 @@ def enumerate_feasible(rules: LineupRules, salaries: np.ndarray, n: int) -> tupl
         if hit is not None:
             _memo.move_to_end(key)
             return hit
-    lineups, masks = K.enumerate_lineups(sal, allowed, locks, rules.roster_size, rules.salary_cap,
+    lineups, masks = _kernels.enumerate_lineups(sal, allowed, locks, rules.roster_size, rules.salary_cap,
                                          rules.min_salary, gm, gmin, gmax, prev,
                                          rules.roster_size - rules.min_differ, gall)
     lineups.flags.writeable = False
@@ -211,8 +211,8 @@ def result_from(engine: Engine, res: SolveResult, t0: float) -> LineupResult:
     value = exact_value(engine.points, lineup, engine.objective)
     optimal = res.status == "optimal"
     bound = value if optimal else max(value, float(res.bound))
-    return LineupResult(lineup, value, bound, bound - value, optimal, res.status, res.n_evaluated,
-                        time.perf_counter() - t0)
+    return LineupResult(lineup=lineup, value=value, bound=bound, gap=bound - value, optimal=optimal,
+                        status=res.status, n_evaluated=res.n_evaluated, seconds=time.perf_counter() - t0)
 
 
 def solve_lineup(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective, *,

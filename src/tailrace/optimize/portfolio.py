@@ -26,6 +26,10 @@ Exposure limits hold over the finished portfolio: a driver at its cap is exclude
 lineups; a driver whose remaining minimum need equals the remaining slots is locked. Conflicts
 that can be seen up front raise InfeasibleError naming them; a dead end while building raises
 InfeasibleError with the constraints active at that step. Never fewer lineups than asked.
+
+``build_portfolio`` is the one dispatch on a resolved spec's mode: ``independent`` and
+``marginal`` go to ``generate_portfolio``, ``contest`` to the contest engine
+(``tailrace.optimize.contest_mode``); every mode answers a ``Portfolio``.
 """
 
 from __future__ import annotations
@@ -33,18 +37,23 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from tailrace.errors import InfeasibleError, InputError, Problem
-from tailrace.optimize import _kernels as K
+from tailrace.optimize import _kernels
 from tailrace.optimize.lineup import LineupResult, build_engine, exact_value, result_from
 from tailrace.optimize.search import DEFAULT_CONFIG, SearchConfig
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
 
-__all__ = ["Portfolio", "generate_portfolio", "portfolio_measure", "MARGINAL_POOL"]
+if TYPE_CHECKING:
+    from tailrace.contest import Contest
+    from tailrace.optimize.constraints import ResolvedSpec
+
+__all__ = ["Portfolio", "build_portfolio", "generate_portfolio", "portfolio_measure", "selection_fields",
+           "MARGINAL_POOL"]
 
 MARGINAL_POOL = 5000  # marginal mode: the candidate pool = this many best allowed lineups
 
@@ -53,8 +62,11 @@ MARGINAL_POOL = 5000  # marginal mode: the candidate pool = this many best allow
 class Portfolio:
     """Lineups in the order built, each driver's exposure, and the portfolio measure.
 
-    ``portfolio_value`` is F(P) = objective of the per-scenario best lineup score (see module
-    docstring), reported for both modes.
+    ``exposures``: shape (n_slate,), each driver's share of the lineups. ``portfolio_value`` is
+    F(P) = objective of the per-scenario best lineup score (see module docstring), reported for
+    every mode. ``selection`` (mode ``contest`` only, else None): the contest engine's own
+    answer (``tailrace.optimize.contest.result.ContestPortfolio``: marginal expected payout per
+    lineup, candidates, the cap and its cross-validation, the honest ROI estimate).
     """
 
     lineups: tuple[LineupResult, ...]
@@ -63,6 +75,7 @@ class Portfolio:
     objective: Objective
     portfolio_value: float | None
     seconds: float
+    selection: Any = None
 
 
 def portfolio_measure(points: np.ndarray, lineups: list[tuple[int, ...]], objective: Objective) -> float:
@@ -269,7 +282,7 @@ def generate_portfolio(
             # set (step_filter keeps a lineup by its own bits alone), in the same order
             active = _drop_pick(prev_active, masks, chosen[-1], max_overlap)
         else:
-            active = cand_idx[K.step_filter(masks, cand_idx, forbid, lockm, needm, need_min)]
+            active = cand_idx[_kernels.step_filter(masks, cand_idx, forbid, lockm, needm, need_min)]
         prev_key, prev_active = step_key, active
         if len(active) == 0:
             why = []
@@ -311,10 +324,10 @@ def generate_portfolio(
             lineup = tuple(int(i) for i in engine.lineups[m])
             v = exact_value(p, lineup, objective)
             status = "marginal" if pool_proven and not cut_short else "time_limit"
-            results.append(LineupResult(lineup, v, v, 0.0, False, status, engine.n_evaluated - before,
-                                        time.perf_counter() - ts))
+            results.append(LineupResult(lineup=lineup, value=v, bound=v, gap=0.0, optimal=False, status=status,
+                                        n_evaluated=engine.n_evaluated - before, seconds=time.perf_counter() - ts))
             x = np.zeros(engine.n_scenarios)
-            K.sum_rows(engine.driver_points, engine.lineups[m].astype(np.int64), x)
+            _kernels.sum_rows(engine.driver_points, engine.lineups[m].astype(np.int64), x)
             z = x if z is None else np.maximum(z, x)
         chosen.append(m)
         cand_idx = _drop_pick(cand_idx, masks, m, max_overlap)
@@ -324,8 +337,120 @@ def generate_portfolio(
             progress(j + 1, N)
 
     lineups = [res.lineup for res in results]
-    return Portfolio(tuple(results), counts / N, mode, objective, portfolio_measure(p, lineups, objective),
-                     time.perf_counter() - t0)
+    return Portfolio(lineups=tuple(results), exposures=counts / N, mode=mode, objective=objective,
+                     portfolio_value=portfolio_measure(p, lineups, objective), seconds=time.perf_counter() - t0)
+
+
+def selection_fields(contest: Contest) -> list[Contest]:
+    """The contests whose fields mode contest's selection hedges across besides ``contest``'s own.
+
+    When the contest's ownership is one no legal field has (``contest.report.realisable`` false),
+    every field sampler repairs it its own way, so the selection adds the ensemble's other
+    repairs (``contest.alternatives``: the rejection sampler, other sharpness); else none.
+    """
+    report = getattr(contest, "report", None)
+    if report is not None and not report.realisable and contest.alternatives:
+        return list(contest.alternatives)
+    return []
+
+
+def build_portfolio(
+    points: np.ndarray,
+    salaries: np.ndarray,
+    spec: ResolvedSpec,
+    *,
+    contest: Contest | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    time_limit: float | None = None,
+    executor: Any = None,
+    cap_place: int | None = None,
+    admit: Callable[[np.ndarray], np.ndarray] | None = None,
+    driver_names: Sequence[str] | None = None,
+) -> Portfolio:
+    """The portfolio a resolved spec asks for, built by its mode's engine.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n_scenarios, n_slate)
+        Fantasy points of every driver in every scenario.
+    salaries : ndarray of shape (n_slate,)
+        Site salaries.
+    spec : ResolvedSpec
+        Rules, objective, exposures, overlap, number of lineups and ``mode``:
+        ``independent`` / ``marginal`` (``generate_portfolio``; the spec's max exposures are
+        per driver, its global cap already folded in) or ``contest`` (lineups picked one by
+        one for their marginal expected profit in ``contest``:
+        ``tailrace.optimize.contest_mode.generate_contest_portfolio``).
+    contest : Contest, optional
+        Mode contest's contest (payouts, field); required for that mode.
+    progress : callable (done, total), optional
+        Called after each lineup.
+    time_limit : float, optional
+        Modes independent / marginal: seconds for the whole portfolio.
+    executor : optional
+        Mode contest: where the field passes run (``tailrace.distributed``; default local).
+    cap_place : int, optional
+        Mode contest: the selection's cap on the top prizes (a place; 1 = uncapped); default:
+        cross-validated on the optimisation scenarios.
+    admit : callable, lineups (k, roster) -> bool (k,), optional
+        Mode contest: only lineups it passes enter any candidate pool.
+    driver_names : sequence of str, optional
+        Modes independent / marginal: names used in conflict messages.
+
+    Returns
+    -------
+    Portfolio
+        Lineups in the order built; mode contest's lineups carry status ``"contest"`` and their
+        objective value (no bound: they are picked for expected profit), and ``selection`` holds
+        the engine's own answer.
+
+    Raises InputError (mode contest with min exposures) / InfeasibleError.
+    """
+    if spec.mode != "contest":
+        return generate_portfolio(
+            points,
+            salaries,
+            spec.rules,
+            spec.objective,
+            spec.n_lineups,
+            mode=spec.mode,
+            min_exposure=spec.min_exposure or None,
+            max_exposure=spec.max_exposure or None,
+            global_max_exposure=None,  # already folded into max_exposure, per driver
+            max_overlap=spec.max_overlap,
+            progress=progress,
+            time_limit=time_limit,
+            driver_names=driver_names,
+        )
+    if contest is None:
+        raise ValueError("mode 'contest' needs a contest")
+    # function-level: the contest engine (its numba kernels, the contest package) loads only when
+    # mode contest runs, not with every portfolio
+    from tailrace.optimize.contest_mode import generate_contest_portfolio
+
+    if spec.min_exposure:
+        raise InputError(Problem("mode 'contest' does not take min exposures", field="min_exposure",
+                                 fix="drop min_exposure, or use mode 'independent' or 'marginal'"))
+    t0 = time.perf_counter()
+    cap = np.ones(points.shape[1])
+    for i, v in spec.max_exposure.items():
+        cap[i] = v
+    extra = selection_fields(contest)
+    cp = generate_contest_portfolio(points, salaries, spec.rules, spec.n_lineups, contest, max_exposure=cap,
+                                    max_overlap=spec.max_overlap, progress=progress, executor=executor,
+                                    cap_place="cv" if cap_place is None else int(cap_place), admit=admit,
+                                    **({"fields": extra} if extra else {}))
+    obj = spec.objective
+    results = []
+    for row in cp.lineups:
+        lu = tuple(sorted(int(i) for i in row))
+        v = float(obj.evaluate(points[:, list(lu)].astype(np.float64).sum(axis=1)))
+        results.append(LineupResult(lineup=lu, value=v, bound=v, gap=0.0, optimal=False, status="contest",
+                                    n_evaluated=0, seconds=0.0))
+    lineups = [r.lineup for r in results]
+    return Portfolio(lineups=tuple(results), exposures=np.asarray(cp.exposures, dtype=np.float64), mode="contest",
+                     objective=obj, portfolio_value=portfolio_measure(points, lineups, obj),
+                     seconds=time.perf_counter() - t0, selection=cp)
 
 
 def _drop_pick(idx: np.ndarray, masks: np.ndarray, m: int, max_overlap: int | None) -> np.ndarray:
@@ -335,7 +460,7 @@ def _drop_pick(idx: np.ndarray, masks: np.ndarray, m: int, max_overlap: int | No
     if pos < len(idx) and idx[pos] == m:
         idx = np.delete(idx, pos)
     if max_overlap is not None:
-        idx = idx[K.overlap_keep(masks, idx, masks[m], int(max_overlap))]
+        idx = idx[_kernels.overlap_keep(masks, idx, masks[m], int(max_overlap))]
     return idx
 
 
@@ -350,11 +475,11 @@ def _marginal_pick(engine, pool: np.ndarray, gbound: np.ndarray, live: np.ndarra
     if z is None:  # empty portfolio: the gain is the lineup's own value
         vals = engine.exact[pool[idx]]
         return int(pool[idx[int(np.argmax(vals))]])
-    fz = float(np.dot(engine.weights, K.leaf_values(z, engine.kinds, engine.k0s, engine.fs, engine.targets)[0]))
+    fz = float(np.dot(engine.weights, _kernels.leaf_values(z, engine.kinds, engine.k0s, engine.fs, engine.targets)[0]))
 
     def gains(sub: np.ndarray) -> np.ndarray:
-        return K.marginal_values(engine.driver_points, engine.lineups, pool[sub], z, engine.kinds, engine.k0s, engine.fs,
-                                 engine.targets, engine.weights) - fz
+        return _kernels.marginal_values(engine.driver_points, engine.lineups, pool[sub], z, engine.kinds, engine.k0s,
+                                        engine.fs, engine.targets, engine.weights) - fz
 
     if not lazy:
         g = gains(idx)

@@ -45,8 +45,7 @@ from typing import Callable, Literal, NamedTuple
 import numpy as np
 
 from tailrace import tail
-from tailrace.optimize import _excess as X
-from tailrace.optimize import _kernels as K
+from tailrace.optimize import _excess, _kernels
 from tailrace.optimize.objectives import Objective
 
 @dataclass(frozen=True)
@@ -329,7 +328,8 @@ class Engine:
         self.rel_tol = rel_tol
         leaves = objective.leaves()
         self.weights = np.array([w for w, _ in leaves], np.float64)
-        code = {"mean": K.MEAN, "upper_cvar": K.UPPER, "lower_cvar": K.LOWER, "target_prob": K.TARGET}
+        code = {"mean": _kernels.MEAN, "upper_cvar": _kernels.UPPER, "lower_cvar": _kernels.LOWER,
+                "target_prob": _kernels.TARGET}
         self.kinds = np.array([code[o.kind] for _, o in leaves], np.int64)
         self.k0s = np.zeros(len(leaves), np.int64)
         self.fs = np.zeros(len(leaves), np.float64)
@@ -339,8 +339,8 @@ class Engine:
                 self.k0s[j], self.fs[j] = tail.tail_size(o.level, self.n_scenarios)
             if o.target is not None:
                 self.targets[j] = o.target
-        self.lower_leaves = [j for j in range(len(leaves)) if self.kinds[j] == K.LOWER]
-        self.upper_leaves = [j for j in range(len(leaves)) if self.kinds[j] == K.UPPER]
+        self.lower_leaves = [j for j in range(len(leaves)) if self.kinds[j] == _kernels.LOWER]
+        self.upper_leaves = [j for j in range(len(leaves)) if self.kinds[j] == _kernels.UPPER]
         # salaries and cap only speed up the excess pass (subsets over the cap are skipped)
         self.salaries = np.zeros(self.n_slate, np.int64) if salaries is None else np.asarray(salaries, np.int64)
         self.cap = int(np.iinfo(np.int32).max) if cap is None or salaries is None else int(cap)
@@ -397,7 +397,7 @@ class Engine:
     def _build_bounds(self, drivers: np.ndarray) -> None:
         all_idx = np.arange(self.n_lineups, dtype=np.int64)
         means = self.driver_points.mean(axis=1)
-        mean_sum = K.additive_values(self.lineups, all_idx, means)
+        mean_sum = _kernels.additive_values(self.lineups, all_idx, means)
         static = np.zeros(self.n_lineups)
         self.lower_bound = {}
         self.leaf_static: dict[int, np.ndarray] = {}
@@ -418,24 +418,25 @@ class Engine:
         for j in range(len(self.kinds)):
             w = self.weights[j]
             kd = self.kinds[j]
-            if kd == K.MEAN:
+            if kd == _kernels.MEAN:
                 static += w * mean_sum
                 self.leaf_static[j] = mean_sum
-            elif kd == K.LOWER:
+            elif kd == _kernels.LOWER:
                 self.lower_bound[j] = mean_sum.copy()
                 self._pair_cuts(j, drivers, all_idx)
-            elif kd == K.UPPER:
+            elif kd == _kernels.UPPER:
                 continue
             else:
                 tb = self._target_bound(float(self.targets[j]), all_idx)
                 static += w * tb
                 self.leaf_static[j] = tb
-        up = [j for j in range(len(self.kinds)) if self.kinds[j] == K.UPPER]
+        up = [j for j in range(len(self.kinds)) if self.kinds[j] == _kernels.UPPER]
         if up:
             # one table of sum_j w_j CVaR_j(part): min over splits of its sum bounds the blend
             table = np.full(ncodes, np.inf)
-            table[codes] = K.part_upper_cvar(self.driver_points, part_arr, self.k0s[up], self.fs[up], self.weights[up])
-            static += K.split_cvar_bound(self.lineups, all_idx, split_arr, table, self.n_slate)
+            table[codes] = _kernels.part_upper_cvar(self.driver_points, part_arr, self.k0s[up], self.fs[up],
+                                                    self.weights[up])
+            static += _kernels.split_cvar_bound(self.lineups, all_idx, split_arr, table, self.n_slate)
         self.static_bound = static
         self.split_arr = split_arr
         self.part_arr = part_arr
@@ -467,12 +468,13 @@ class Engine:
         if self.roster < 2 or len(drivers) < 2:
             return
         pairs = np.array(list(itertools.combinations(drivers.tolist(), 2)), np.int64)
-        table = K.lower_cuts(self.driver_points, self.scenario_points(), pairs, np.arange(len(pairs), dtype=np.int64),
-                             int(self.k0s[j]), float(self.fs[j]), np.full(len(pairs), np.nan))
+        table = _kernels.lower_cuts(self.driver_points, self.scenario_points(), pairs,
+                                    np.arange(len(pairs), dtype=np.int64), int(self.k0s[j]), float(self.fs[j]),
+                                    np.full(len(pairs), np.nan))
         pair_row = np.zeros((self.n_slate, self.n_slate), np.int64)
         pair_row[pairs[:, 0], pairs[:, 1]] = np.arange(len(pairs))
         pair_row[pairs[:, 1], pairs[:, 0]] = np.arange(len(pairs))
-        K.apply_pair_cuts(self.lineups, idx, table, pair_row, self.lower_bound[j])
+        _kernels.apply_pair_cuts(self.lineups, idx, table, pair_row, self.lower_bound[j])
 
     def _target_bound(self, T: float, all_idx: np.ndarray) -> np.ndarray:
         if not (4 <= self.roster <= 6):
@@ -487,7 +489,7 @@ class Engine:
         part_arr = -np.ones((len(parts), 3), np.int64)
         for p, t in enumerate(parts):
             part_arr[p, : len(t)] = t
-        mx = float(K.part_max(self.driver_points, part_arr).max())
+        mx = float(_kernels.part_max(self.driver_points, part_arr).max())
         G = self.config.target_grid
         g = np.arange(G)
         grid = T - mx + g * (2 * mx - T) / (G - 1)
@@ -495,8 +497,8 @@ class Engine:
         delta = 1e-9 * (1.0 + abs(mx) + abs(T))
         surv = np.ones(((self.n_slate + 1) ** 3, G))
         codes = np.array([_part_code(t, self.n_slate) for t in parts], np.int64)
-        surv[codes] = K.part_survival(self.driver_points, part_arr, grid - delta)
-        return K.split_target_bound(self.lineups, all_idx, split2, surv, self.n_slate)
+        surv[codes] = _kernels.part_survival(self.driver_points, part_arr, grid - delta)
+        return _kernels.split_target_bound(self.lineups, all_idx, split2, surv, self.n_slate)
 
     # ------------------------------------------------------------------ search
     def _tol(self, best: float) -> float:
@@ -518,7 +520,7 @@ class Engine:
         # above the list threshold gets its exact value from the listed scenarios alone
         t_min = t_inc - 0.03 * (abs(t_inc) + 1.0)
         need = np.zeros(len(self.part_arr), np.bool_)
-        K.mark_parts(self.lineups, idx, self.split_arr, self.code_part, self.n_slate, need)
+        _kernels.mark_parts(self.lineups, idx, self.split_arr, self.code_part, self.n_slate, need)
         if self.part_lists is not None:
             tb, _, _, _, have = self.part_lists
             if tb <= t_inc <= tb + 0.08 * (abs(tb) + 1.0):
@@ -529,16 +531,17 @@ class Engine:
         delta = 1e-9 * (1.0 + abs(t_min))
         thetas = t_min * self.part_sizes / self.roster - delta
         offsets = np.zeros(len(need) + 1, np.int64)
-        cnt = K.part_lists(self.driver_points, self.part_arr, thetas, need, offsets, np.empty(0, np.int32), False)
+        cnt = _kernels.part_lists(self.driver_points, self.part_arr, thetas, need, offsets, np.empty(0, np.int32),
+                                  False)
         np.cumsum(cnt, out=offsets[1:])
         flat = np.empty(int(offsets[-1]), np.int32)
-        K.part_lists(self.driver_points, self.part_arr, thetas, need, offsets, flat, True)
+        _kernels.part_lists(self.driver_points, self.part_arr, thetas, need, offsets, flat, True)
         self.part_lists = (t_min, thetas, offsets, flat, need)
 
     def _excess_fits(self, nd: int, n_upper: int) -> bool:
         """Whether the excess pass's accumulators fit for ``nd`` candidate drivers."""
         cells = self.config.excess_chunks * n_upper * (self.excess_steps + 1) * math.comb(nd, self.roster)
-        return nd >= self.roster and cells <= X.MAX_CELLS
+        return nd >= self.roster and cells <= _excess.MAX_CELLS
 
     def _choose_upper_strategy(self) -> Literal["excess", "lists"] | None:
         """The one place that picks how upper-CVaR leaves are bounded (see the module
@@ -593,7 +596,7 @@ class Engine:
         nd, up = len(cand), self.upper_leaves
         if not self._excess_fits(nd, len(up)):
             return False
-        binom = X.binomials(nd, self.roster)
+        binom = _excess.binomials(nd, self.roster)
         vals, var = self._leaf_stats(m_inc)
         other = np.zeros(len(idx))
         for j, arr in self.leaf_static.items():
@@ -621,12 +624,12 @@ class Engine:
         sal = self.salaries
         # positions run down the driver index, so ranks fall as the enumeration's order rises
         # (the gather below then reads the accumulators nearly in order)
-        acc, _ = X.excess_sums(self.scenario_points(), cand[::-1].astype(np.int64), sal, int(self.cap), int(sal[cand].min()), self.roster,
-                               taus, binom, self.config.excess_chunks)
+        acc, _ = _excess.excess_sums(self.scenario_points(), cand[::-1].astype(np.int64), sal, int(self.cap),
+                                     int(sal[cand].min()), self.roster, taus, binom, self.config.excess_chunks)
         pos_of = np.full(self.n_slate, -1, np.int64)
         pos_of[cand] = np.arange(nd)[::-1]
         ks = self.k0s[up] + self.fs[up]
-        bound = X.gather_bounds(self.lineups, idx, pos_of, binom, acc, taus, tleaf, ks, w_up, other)
+        bound = _excess.gather_bounds(self.lineups, idx, pos_of, binom, acc, taus, tleaf, ks, w_up, other)
         self.static_bound[idx] = np.minimum(self.static_bound[idx], bound)
         self._refresh_ub(idx)
         return True
@@ -642,7 +645,7 @@ class Engine:
         tv = tscreen.copy()
         for j in self.upper_leaves:
             tv[j] = max(tv[j], t_build)
-        exact_ok = bool(np.all((self.kinds == K.UPPER) | (self.kinds == K.MEAN)))
+        exact_ok = bool(np.all((self.kinds == _kernels.UPPER) | (self.kinds == _kernels.MEAN)))
         tol = self._tol(best)
         lists = (self.split_arr, self.code_part, offsets, flat, thetas, float(t_build), int(self.n_slate))
         leaves = (self.kinds, self.k0s, self.fs, self.weights, tv)
@@ -652,7 +655,7 @@ class Engine:
             other = self._other(sub)
             for j in self.lower_leaves:
                 other[:, j] = 0.0
-            out, st = K.screen_exact(self.driver_points, self.lineups, sub, lists, leaves,
+            out, st = _kernels.screen_exact(self.driver_points, self.lineups, sub, lists, leaves,
                                      other, best if not self.lower_leaves else -np.inf, tol, exact_ok)
             ex = st == 1
             if self.lower_leaves:
@@ -675,7 +678,7 @@ class Engine:
         Returns the values (len(idx),) and each leaf's value and VaR (len(idx), n_leaves).
         """
         idx = np.asarray(idx, np.int64)
-        out, lv, lvar = K.evaluate_batch(self.driver_points, self.lineups, idx, self.kinds, self.k0s, self.fs,
+        out, lv, lvar = _kernels.evaluate_batch(self.driver_points, self.lineups, idx, self.kinds, self.k0s, self.fs,
                                          self.targets, self.weights)
         self.n_evaluated += len(idx)
         self.exact[idx] = out
@@ -701,7 +704,8 @@ class Engine:
         out = {}
         for j in self.lower_leaves:
             v = np.full(len(pick), np.nan) if lvar is None else np.ascontiguousarray(lvar[pick, j])
-            out[j] = K.lower_cuts(self.driver_points, self.scenario_points(), self.lineups, idx[pick], int(self.k0s[j]), float(self.fs[j]), v)
+            out[j] = _kernels.lower_cuts(self.driver_points, self.scenario_points(), self.lineups, idx[pick],
+                                         int(self.k0s[j]), float(self.fs[j]), v)
         return out
 
     def _apply_cuts(self, cuts: dict[int, np.ndarray], idx: np.ndarray, prune_at: float) -> None:
@@ -716,7 +720,7 @@ class Engine:
                     rest += self.weights[j2] * arr[idx]
             w = self.weights[j]
             thr = (prune_at - rest) / w if w > 0 else np.full(len(idx), -np.inf)
-            K.apply_cuts(self.lineups, idx, c, self.lower_bound[j], thr)
+            _kernels.apply_cuts(self.lineups, idx, c, self.lower_bound[j], thr)
         self._refresh_ub(idx)
 
     def _linearise(self, active: np.ndarray, best_m: int) -> None:
@@ -727,9 +731,9 @@ class Engine:
         seen = set()
         cur = best_m
         for _ in range(12):
-            c = -K.lower_cuts(neg_p, neg_ps, self.lineups, np.array([cur], np.int64), int(self.k0s[j]),
+            c = -_kernels.lower_cuts(neg_p, neg_ps, self.lineups, np.array([cur], np.int64), int(self.k0s[j]),
                               float(self.fs[j]), np.full(1, np.nan))[0]
-            vals = K.additive_values(self.lineups, active, c)
+            vals = _kernels.additive_values(self.lineups, active, c)
             m = int(active[int(np.argmax(vals))])
             if m in seen or not np.isnan(self.exact[m]):
                 break
@@ -740,8 +744,8 @@ class Engine:
     def _leaf_stats(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """Lineup m's exact leaf values and VaRs."""
         x = np.zeros(self.n_scenarios)
-        K.sum_rows(self.driver_points, self.lineups[m].astype(np.int64), x)
-        return K.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)
+        _kernels.sum_rows(self.driver_points, self.lineups[m].astype(np.int64), x)
+        return _kernels.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)
 
     def _incumbent_t(self, m: int) -> np.ndarray:
         return self._screen_t(self._leaf_stats(m)[1])

@@ -197,8 +197,14 @@ def blend(history: np.ndarray, user: np.ndarray, known: np.ndarray, weight: floa
     history, user : ndarray of shape (n,)
         Log-strengths (each is centred first; the simulator ignores a common shift).
     known : ndarray of shape (n,), bool
+        Drivers the history knows; the others keep the user's strength alone.
     weight : float
-        The history's share, in [0, 1].
+        The history's share, in [0, 1] (the convention of ``tailrace.sim.ratings.blend_strengths``
+        and ``--history-weight``): 1 = the history alone for known drivers, 0 = the user's numbers.
+
+    Returns
+    -------
+    ndarray of shape (n,), centred to mean 0
     """
     h = np.asarray(history, np.float64)
     u = np.asarray(user, np.float64)

@@ -35,8 +35,10 @@ takes it exactly as it takes strengths from projections or odds.
 Blending with user projections: convert the projections to simulator strengths the way the
 simulator already does (``tailrace.sim.strength``), convert the history fit with
 ``to_strength``, and take the weighted average on that log-strength scale,
-``w * projections + (1 - w) * history`` (``blend_strengths``; both centred to mean 0 first so
-only the differences between drivers count). ``w = 1`` uses the projections alone.
+``w * history + (1 - w) * projections`` (``blend_strengths``; both centred to mean 0 first so
+only the differences between drivers count). ``w`` is the history's share, as in
+``tailrace.sim.history_strength.blend`` and ``--history-weight``: ``w = 0`` uses the projections
+alone.
 
 Optional feature ``form`` (off by default): exponentially weighted fastest-lap and laps-led
 shares of a driver's earlier races. It did not improve the out-of-sample likelihood on
@@ -510,13 +512,27 @@ def fit_recent_form(history: History, config: RatingConfig | None = None) -> Rec
 
 
 def blend_strengths(history_strength: np.ndarray, user_strength: np.ndarray, weight: float) -> np.ndarray:
-    """Weighted average on the log-strength scale of user-derived and history strengths
-    (each centred first); ``weight`` is the share given to the user's numbers."""
+    """``weight * h + (1 - weight) * u``: the weighted average on the log-strength scale of the
+    history strengths ``h`` and the user-derived ones ``u`` (each centred first).
+
+    Parameters
+    ----------
+    history_strength, user_strength : ndarray of shape (n,)
+        Log-strengths of the same drivers.
+    weight : float
+        The history's share, in [0, 1] (the convention of
+        ``tailrace.sim.history_strength.blend`` and ``--history-weight``): 1 = the history
+        alone, 0 = the user's numbers alone.
+
+    Returns
+    -------
+    ndarray of shape (n,), mean 0
+    """
     if not 0.0 <= weight <= 1.0:
         raise ValueError("blend weight must lie in [0, 1]")
     h = np.asarray(history_strength, dtype=np.float64)
     p = np.asarray(user_strength, dtype=np.float64)
-    return weight * (p - p.mean()) + (1.0 - weight) * (h - h.mean())
+    return weight * (h - h.mean()) + (1.0 - weight) * (p - p.mean())
 
 
 def to_strength(u: np.ndarray, start: np.ndarray, params: object) -> np.ndarray:

@@ -12,7 +12,7 @@ from tailrace.api.deps import StoreDep
 from tailrace.api.errors import ApiError
 from tailrace.api.routes.common import errors
 from tailrace.api.schemas import HistoryResponse
-from tailrace.api.records import history_summary, load_history, save_history
+from tailrace.api.records import history_from_store, history_summary, save_history
 
 router = APIRouter(tags=["histories"])
 
@@ -50,5 +50,5 @@ async def create_history(request: Request, store: StoreDep) -> dict[str, Any]:
 @router.get("/histories/{history_id}", response_model=HistoryResponse, responses=errors(401, 404))
 async def get_history(history_id: str, store: StoreDep) -> dict[str, Any]:
     """A stored history's summary (races, drivers, last race, notes)."""
-    model = await run_in_threadpool(load_history, store, history_id)
+    model = await run_in_threadpool(history_from_store, store, history_id)
     return history_summary(history_id, model)

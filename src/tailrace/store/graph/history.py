@@ -31,7 +31,7 @@ from tailrace.slate import normalize_name
 from tailrace.store.graph.connection import GraphConnection
 from tailrace.store.graph.schema import ensure_schema
 
-__all__ = ["LoadReport", "load_history", "history_csv_text", "read_history_graph", "graph_counts",
+__all__ = ["LoadReport", "store_history", "history_csv_text", "read_history_graph", "graph_counts",
            "latest_affiliations"]
 
 BATCH = 32  # rows per UNWIND of tracks, races, drivers, teams (results go one race per query); FalkorDB
@@ -130,7 +130,7 @@ def _batches(rows: list[dict[str, Any]], size: int) -> list[dict[str, list[Any]]
     return out
 
 
-def load_history(conn: GraphConnection, text: str, name: str, *, batch: int = BATCH) -> LoadReport:
+def store_history(conn: GraphConnection, text: str, name: str, *, batch: int = BATCH) -> LoadReport:
     """Parse a results CSV (``name`` for messages) and MERGE its complete races into the graph.
 
     Raises InputError for a bad file (as ``--history FILE`` would), GraphUnavailable when the
