@@ -26,7 +26,7 @@ from tailrace.errors import InfeasibleError, InputError, TailraceError
 # Command modules, in the order they appear in --help. Each has register(app) and registers the
 # command (or command group) of its own name.
 _COMMANDS = ("score", "simulate", "optimize", "contest", "plan", "review", "calibrate", "backtest", "serve", "demo",
-             "graph")
+             "graph", "cache")
 
 
 def _load_command(name: str) -> TyperCommand | TyperGroup | None:

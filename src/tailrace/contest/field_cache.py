@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from tailrace.outputs import atomic_write_text
+from tailrace.sim.cache_prune import touch
 from tailrace.sim.keys import content_key, default_cache_dir
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ def calibrated_weights(
     path = (Path(directory) if directory is not None else field_cache_dir()) / f"{key}.json"
     hit = _load(path, key, n, str(state0["bit_generator"]))
     if hit is not None:
+        touch(path)  # last use, for the cache directory's LRU bound (sim/cache_prune.py)
         g.bit_generator.state = hit[1]
         return hit[0]
     logw = np.asarray(calibrate(), dtype=np.float64)

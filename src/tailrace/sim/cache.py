@@ -41,6 +41,7 @@ from filelock import FileLock
 from filelock import Timeout as LockTimeout
 
 import tailrace
+from tailrace.sim import cache_prune
 from tailrace.sim.io import OUTCOME_FIELDS, meta_to_json, read_npz, write_npz
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.keys import KEY_FORMAT, canonical, default_cache_dir, model_version, scenario_key, simulation_key
@@ -167,6 +168,13 @@ class ScenarioCache:
     ``directory=None`` uses :func:`default_cache_dir`; ``disk=False`` keeps memory only.
     ``max_bytes`` bounds the arrays held in memory (0 disables the memory layer). Arrays
     handed out are read-only views shared by every caller. Safe across threads and processes.
+
+    ``disk_max_bytes`` bounds the directory on disk: after each write the least recently used
+    entries (every kind of :mod:`tailrace.sim.cache_prune`, the small fit, strength and field
+    caches under it too) are deleted until it is within the bound, never the entry just written.
+    ``"env"`` (the default) reads ``TAILRACE_CACHE_MAX_BYTES`` on each miss (2 GB when unset; a
+    bad value raises InputError before anything is computed); None never prunes. A hit marks
+    its file as just used (its mtime), so recency is the last read or write.
     """
 
     def __init__(
@@ -176,9 +184,14 @@ class ScenarioCache:
         max_bytes: int = DEFAULT_MAX_BYTES,
         disk: bool = True,
         lock_timeout: float = 3600.0,
+        disk_max_bytes: int | None | str = "env",
     ) -> None:
         if max_bytes < 0:
             raise ValueError("max_bytes must be >= 0")
+        if not (disk_max_bytes is None or disk_max_bytes == "env"
+                or (isinstance(disk_max_bytes, int) and disk_max_bytes >= 0)):
+            raise ValueError("disk_max_bytes must be an int >= 0, None or 'env'")
+        self.disk_max_bytes = disk_max_bytes
         self.max_bytes = int(max_bytes)
         self.disk = bool(disk)
         self.directory = Path(directory).expanduser() if directory is not None else default_cache_dir()
@@ -225,6 +238,7 @@ class ScenarioCache:
             raise TypeError(f"put() takes Scenarios, got {type(scenarios).__name__}")
         stored = _frozen(scenarios, _clean_meta(scenarios.meta))
         if self.disk:
+            self.disk_bound()
             self._write(path, key, stored)
         self._remember(key, stored)
         return self._tag(stored, key, False)
@@ -249,6 +263,7 @@ class ScenarioCache:
                         self._hits += 1
                     return self._tag(found, key, True), True
                 return self._compute_and_store(key, compute), False
+        self.disk_bound()  # a bad TAILRACE_CACHE_MAX_BYTES fails here, before the work
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             lock = self._lock_for(key)
@@ -314,6 +329,14 @@ class ScenarioCache:
             except FileNotFoundError:
                 pass
 
+    def disk_bound(self) -> int | None:
+        """The directory's size bound in bytes now (None: no bound; see the class docstring).
+
+        Raises InputError naming ``TAILRACE_CACHE_MAX_BYTES`` when it is read and bad."""
+        if self.disk_max_bytes == "env":
+            return cache_prune.max_bytes_from_env()
+        return None if not self.disk_max_bytes else int(self.disk_max_bytes)
+
     # -- internals
     def _tag(self, s: Scenarios, key: str, hit: bool) -> Scenarios:
         """``s`` with ``meta["cache_key"]``: the entry's name, the same on every lookup. Whether a
@@ -327,7 +350,13 @@ class ScenarioCache:
             if entry is not None:
                 self._mem.move_to_end(key)
                 self._memory_hits += 1
-                return entry[0]
+                hit = entry[0]
+            else:
+                hit = None
+        if hit is not None:
+            if self.disk:
+                cache_prune.touch(self.path_for(key))  # last use, for the disk's LRU
+            return hit
         if not self.disk:
             return None
         found = self._read_disk(key)
@@ -380,7 +409,16 @@ class ScenarioCache:
                 self._corrupt += 1
             self._discard_if_unchanged(path, before)
             return None
+        cache_prune.touch(path)  # last use, for the disk's LRU
         return _frozen(s, s.meta)
+
+    def _prune(self, written: Path) -> None:
+        """Bring the directory within :meth:`disk_bound`, keeping ``written`` (least recently used first)."""
+        gone = cache_prune.prune(self.directory, self.disk_bound(), keep=[written])
+        if gone:
+            log.info("scenario cache: pruned %d entries (%s) from %s to stay within %s", len(gone),
+                     cache_prune.format_bytes(sum(e.size for e in gone)), self.directory,
+                     cache_prune.format_bytes(self.disk_bound()))
 
     def _discard_if_unchanged(self, path: Path, before: os.stat_result | None) -> None:
         """Delete a damaged file unless a writer has replaced it since we looked."""
@@ -403,6 +441,7 @@ class ScenarioCache:
                 write_npz(f, s, extra={"cache_key": key, "cache_format": "tailrace-scenarios-1"})
             os.replace(tmp, path)
             tmp = None
+            self._prune(path)
         except OSError as e:  # full or read-only disk: keep going from memory
             log.warning("scenario cache: cannot write %s (%s)", path, e)
             with self._lock:

@@ -26,6 +26,7 @@ from filelock import FileLock
 from filelock import Timeout as LockTimeout
 
 from tailrace.outputs import atomic_write_text
+from tailrace.sim.cache_prune import touch
 from tailrace.sim.keys import default_cache_dir, scenario_key
 from tailrace.sim.params import RaceRecord, TrackTypeParams, fit_track_type_params
 
@@ -114,6 +115,7 @@ def fitted_params(
     path = d / f"{key}.json"
     hit = _load(path)
     if hit is not None:
+        touch(path)  # last use, for the cache directory's LRU bound (sim/cache_prune.py)
         return hit
     try:
         d.mkdir(parents=True, exist_ok=True)
