@@ -173,7 +173,8 @@ def test_a_hit_refreshes_recency(tmp_path: Path, monkeypatch, layer: str) -> Non
     _age(p2, 1000)  # 1 is the older of the two
     reader = ScenarioCache(tmp_path) if layer == "disk" else c  # a fresh cache reads the file; c has it in memory
     got, hit = _sim(reader, 1)
-    assert hit and time.time() - p1.stat().st_mtime < 60
+    assert hit and time.time() - p1.stat().st_atime < 60
+    assert abs(p1.stat().st_mtime - (time.time() - 2000)) < 60  # the write's time is kept
     monkeypatch.setenv("TAILRACE_CACHE_MAX_BYTES", str(int(2.5 * p1.stat().st_size)))
     s3, _ = _sim(c, 3)  # three sets > 2.5: the least recently used (2, not 1) goes
     assert p1.exists() and not p2.exists() and _path(c, s3).exists()

@@ -23,10 +23,10 @@ from typer.core import TyperCommand, TyperGroup
 
 from tailrace.errors import InfeasibleError, InputError, TailraceError
 
-# Command modules, in the order they appear in --help. Each has register(app) and registers the
+# Command modules, in the order they appear in --help (groups such as graph last, as typer lists them). Each has register(app) and registers the
 # command (or command group) of its own name.
 _COMMANDS = ("score", "simulate", "optimize", "contest", "plan", "review", "calibrate", "backtest", "serve", "demo",
-             "graph", "cache")
+             "cache", "graph")
 
 
 def _load_command(name: str) -> TyperCommand | TyperGroup | None:

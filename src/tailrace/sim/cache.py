@@ -174,7 +174,8 @@ class ScenarioCache:
     caches under it too) are deleted until it is within the bound, never the entry just written.
     ``"env"`` (the default) reads ``TAILRACE_CACHE_MAX_BYTES`` on each miss (2 GB when unset; a
     bad value raises InputError before anything is computed); None never prunes. A hit marks
-    its file as just used (its mtime), so recency is the last read or write.
+    its file as just used (its atime; the mtime stays the write's), so recency is the last read
+    or write.
     """
 
     def __init__(

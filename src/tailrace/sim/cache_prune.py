@@ -18,8 +18,9 @@ published by ``os.replace``), lock files, symlinks, anything else a user keeps t
 outside the directory are never listed, so never deleted. numba's own cache is elsewhere.
 
 The rule (:func:`choose_evictions`) is a pure function: given entries with size and last use
-(the file's mtime: set on write, refreshed on a hit by :func:`touch`), delete the least recently
-used (oldest mtime first, ties by path) until the total is at most the bound, never one of the
+(the later of the file's mtime, set when it is written, and its atime, set to now on each hit by
+:func:`touch`; the mtime stays the write's, so "was it rewritten?" keeps its answer), delete the
+least recently used (oldest first, ties by path) until the total is at most the bound, never one of the
 ``keep`` paths (the entry just written). The bound is ``TAILRACE_CACHE_MAX_BYTES``
 (:func:`max_bytes_from_env`): default :data:`DEFAULT_MAX_BYTES` (2 GB); ``0`` or ``none``
 disables pruning. Pruning never changes an answer: a deleted entry is recomputed, to the same
@@ -75,14 +76,15 @@ class Entry:
         One of :data:`KINDS`.
     size : int
         Bytes on disk (``st_size``).
-    mtime : float
-        Last use, seconds since the epoch: the write, or the latest hit that touched it.
+    last_used : float
+        Last use, seconds since the epoch: ``max(st_mtime, st_atime)``, the write or the
+        latest hit (:func:`touch`), whichever is later.
     """
 
     path: Path
     kind: str
     size: int
-    mtime: float
+    last_used: float
 
 
 def parse_max_bytes(text: str | None) -> int | None:
@@ -151,7 +153,7 @@ def choose_evictions(entries: Sequence[Entry], max_bytes: int | None, keep: Iter
     Returns
     -------
     list of Entry
-        In deletion order: ascending ``mtime``, ties by path (so the choice does not depend on
+        In deletion order: ascending ``last_used``, ties by path (so the choice does not depend on
         the listing's order). Empty when the total is within the bound.
 
     Notes
@@ -164,7 +166,7 @@ def choose_evictions(entries: Sequence[Entry], max_bytes: int | None, keep: Iter
     kept = {os.fspath(p) for p in keep}
     total = sum(e.size for e in entries)
     out: list[Entry] = []
-    for e in sorted(entries, key=lambda e: (e.mtime, os.fspath(e.path))):
+    for e in sorted(entries, key=lambda e: (e.last_used, os.fspath(e.path))):
         if total <= max_bytes:
             break
         if os.fspath(e.path) in kept:
@@ -203,9 +205,13 @@ def list_entries(directory: str | os.PathLike[str]) -> list[Entry]:
                     st = de.stat(follow_symlinks=False)
                 except OSError:
                     continue
-                out.append(Entry(Path(de.path), kind, int(st.st_size), float(st.st_mtime)))
+                out.append(Entry(Path(de.path), kind, int(st.st_size), _last_used(st)))
     out.sort(key=lambda e: os.fspath(e.path))
     return out
+
+
+def _last_used(st: os.stat_result) -> float:
+    return float(max(st.st_mtime, st.st_atime))
 
 
 def summarize(entries: Iterable[Entry]) -> dict[str, tuple[int, int]]:
@@ -218,10 +224,10 @@ def summarize(entries: Iterable[Entry]) -> dict[str, tuple[int, int]]:
 
 
 def _unlink_if_unchanged(e: Entry) -> bool:
-    """Delete ``e`` unless it changed since listed (rewritten or touched by another process)."""
+    """Delete ``e`` unless it changed since listed (rewritten or read by another process)."""
     try:
         st = os.stat(e.path, follow_symlinks=False)
-        if st.st_size != e.size or float(st.st_mtime) != e.mtime:
+        if st.st_size != e.size or _last_used(st) != e.last_used:
             return False
         os.unlink(e.path)
         return True
@@ -291,9 +297,13 @@ def _unlink(path: Path) -> bool:
 
 
 def touch(path: str | os.PathLike[str]) -> None:
-    """Mark ``path`` as just used (its mtime to now) after a cache hit; a vanished or read-only
-    file is ignored (recency is a hint, never an error)."""
+    """Mark ``path`` as just used after a cache hit: its atime to now, its mtime (the write's) kept.
+
+    Set explicitly, so it holds on ``noatime``/``relatime`` mounts too. A vanished or read-only
+    file is ignored (recency is a hint, never an error).
+    """
     try:
-        os.utime(path)
+        st = os.stat(path)
+        os.utime(path, ns=(time.time_ns(), st.st_mtime_ns))
     except OSError:
         pass
