@@ -34,3 +34,19 @@ def test_every_field_has_the_environment_variable_its_description_names():
     # one rule maps fields to variables; the descriptions users read must say the same
     for name, f in Settings.model_fields.items():
         assert re.match(re.escape(Settings.env_var(name)) + r"(?![A-Z_])", f.description or ""), (name, f.description)
+
+
+def test_cache_max_bytes_reads_sizes_and_reaches_the_cache(tmp_path: Path) -> None:
+    from tailrace.api.context import _make_cache
+
+    assert Settings.from_env({}).cache_max_bytes == 2_000_000_000
+    assert Settings.from_env({"TAILRACE_CACHE_MAX_BYTES": "500MB"}).cache_max_bytes == 500_000_000
+    assert Settings.from_env({"TAILRACE_CACHE_MAX_BYTES": "1GiB"}).cache_max_bytes == 2**30
+    assert Settings.from_env({"TAILRACE_CACHE_MAX_BYTES": "none"}).cache_max_bytes is None
+    assert Settings.from_env({"TAILRACE_CACHE_MAX_BYTES": "0"}).cache_max_bytes is None
+    with pytest.raises(ValueError, match="'lots' is not a size in bytes") as ei:
+        Settings.from_env({"TAILRACE_CACHE_MAX_BYTES": "lots"})
+    assert "cache_max_bytes" in str(ei.value)
+    s = Settings(data_dir=tmp_path, cache_max_bytes=123_456)
+    assert _make_cache(s).disk_bound() == 123_456 and _make_cache(Settings(data_dir=tmp_path, cache_max_bytes=0)
+                                                                 ).disk_bound() is None

@@ -73,12 +73,15 @@ class Context:
             "hits": hits,
             "misses": misses,
             "hit_rate": hits / (hits + misses) if hits + misses else None,
+            "disk_max_bytes": self.settings.cache_max_bytes,
         }
 
 
 def _make_cache(settings: Settings) -> ScenarioCache:
-    """The process's scenario cache under ``settings.cache_dir`` (memory budget ``cache_memory_bytes``)."""
-    return ScenarioCache(settings.cache_dir, max_bytes=settings.cache_memory_bytes)
+    """The process's scenario cache under ``settings.cache_dir`` (memory budget ``cache_memory_bytes``,
+    disk bound ``cache_max_bytes``)."""
+    return ScenarioCache(settings.cache_dir, max_bytes=settings.cache_memory_bytes,
+                         disk_max_bytes=settings.cache_max_bytes)
 
 
 def check_limit(value: int, limit: int, field_name: str) -> None:

@@ -41,6 +41,9 @@ class CacheStats(BaseModel):
     hits: int
     misses: int
     hit_rate: float | None
+    disk_max_bytes: int | None = Field(None, description="bound on the cache directory on disk "
+                                       "(TAILRACE_CACHE_MAX_BYTES; least recently used entries are deleted "
+                                       "after each write); null: no bound")
 
 
 class HealthResponse(BaseModel):

@@ -6,7 +6,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from tailrace.sim.cache_prune import DEFAULT_MAX_BYTES, parse_max_bytes
 
 
 class Settings(BaseModel):
@@ -25,10 +27,25 @@ class Settings(BaseModel):
     sync_time_limit: float = Field(60.0, description="TAILRACE_SYNC_TIME_LIMIT: seconds a synchronous call may take")
     job_workers: int = Field(2, description="TAILRACE_JOB_WORKERS: worker processes for async jobs")
     cache_memory_bytes: int = Field(512_000_000, description="TAILRACE_CACHE_MEMORY_BYTES: in-memory scenario cache")
+    cache_max_bytes: int | None = Field(
+        DEFAULT_MAX_BYTES, ge=1, description="TAILRACE_CACHE_MAX_BYTES: bound on the scenario cache directory on disk "
+        "(least recently used entries deleted after each write; e.g. 2GB, 500MB; default 2 GB; 0 or none: no bound)")
     calibration_races: int = Field(
         6, ge=1, le=100, description="TAILRACE_CALIBRATION_RACES: recent races of the track type in calibration_metrics")
     explain_binding_limit: int = Field(
         3, ge=0, description="TAILRACE_EXPLAIN_BINDING_LIMIT: lineups that get constraint_binding (each re-solves)")
+
+    @field_validator("cache_max_bytes", mode="before")
+    @classmethod
+    def _size(cls, v: object) -> object:
+        """A size as ``TAILRACE_CACHE_MAX_BYTES`` says it (``2GB``, ``none``); 0 is no bound."""
+        if isinstance(v, str):
+            try:
+                return parse_max_bytes(v)
+            except ValueError:  # InputError (names the variable; pydantic names the field)
+                raise ValueError(f"{v!r} is not a size in bytes: give e.g. 2000000000, 2GB, 500MB or 4GiB, "
+                                 "or 0 or none for no bound") from None
+        return None if v == 0 else v
 
     @property
     def cache_dir(self) -> Path:
