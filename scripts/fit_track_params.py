@@ -3,7 +3,7 @@
 Usage: python scripts/fit_track_params.py [RESULTS.csv] [--through 2022] [--write] [--json OUT.json]
 Reads the CSV with the csv module, builds RaceRecords (crash = status accident or DVP, drivers
 given), runs tailrace.sim.params.fit_track_type_params and prints the literal rows of
-src/tailrace/sim/params.py (_DEFAULT_ROWS). ``--write`` replaces that block in params.py
+src/tailrace/sim/default_params.py (_DEFAULT_ROWS). ``--write`` replaces that block in default_params.py
 in place; ``--json`` also writes the table as {type: params dict}.
 """
 
@@ -26,7 +26,7 @@ from tailrace.tracks import track_type_for
 DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "cup_results_2019_2023.csv"
 CRASH_STATUSES = ("accident", "dvp")
 TYPES = ("superspeedway", "intermediate", "short", "road", "large-flat")
-PARAMS_PY = Path(__file__).resolve().parents[1] / "src" / "tailrace" / "sim" / "params.py"
+PARAMS_PY = Path(__file__).resolve().parents[1] / "src" / "tailrace" / "sim" / "default_params.py"
 
 
 def load_records(path: Path, first: int = 2019, last: int = 2022) -> list[RaceRecord]:

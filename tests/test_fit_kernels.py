@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tailrace.sim import fit_kernels, params
+from tailrace.sim import fit_kernels, fit_pools, params
 from tailrace.sim.fit_kernels import desc_rank_rows, desc_rank_rows_unordered, pool_row_stats
 from tailrace.sim.params import DEFAULT_PARAMS, RaceRecord, pool_start_term, rank_curve, rank_z
 from tailrace.sim.race import simulate_race
@@ -253,5 +253,5 @@ def test_a_fit_with_the_kernels_equals_one_with_numpy_alone(monkeypatch) -> None
     monkeypatch.setattr(fit_kernels, "desc_rank_rows", _np_ranks)
     monkeypatch.setattr(fit_kernels, "desc_rank_rows_unordered", _np_ranks)
     monkeypatch.setattr(fit_kernels, "pool_row_stats", _np_row_stats)
-    monkeypatch.setattr(params, "_shares_from_logw", _old_shares)
+    monkeypatch.setattr(fit_pools, "_shares_from_logw", _old_shares)  # where the fit looks it up
     assert params.fit_track_type_params(recs, fallback=fb) == fast

@@ -42,12 +42,15 @@ def fit_cache_dir() -> Path:
 
 
 def _fitter_digest() -> str:
-    """sha256 of the fitter's source (params.py, its compiled helpers and the race kernel it
-    replays), so an edit to any invalidates every cached fit without a hand-kept version number."""
-    from tailrace.sim import fit_kernels, params, race
+    """sha256 of the fitter's source (params.py and the modules it gathers, its compiled helpers and
+    the race kernel it replays), so an edit to any invalidates every cached fit without a
+    hand-kept version number."""
+    from tailrace.sim import (default_params, fit_kernels, fit_order, fit_pools, fit_track, params, pool_model,
+                              race, track_params)
 
     h = hashlib.sha256()
-    for mod in (params, fit_kernels, race):
+    for mod in (params, track_params, pool_model, fit_order, fit_pools, fit_track, default_params, fit_kernels,
+                race):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()
 
