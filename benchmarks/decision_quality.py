@@ -98,7 +98,7 @@ from tailrace.optimize.problem import LineupRules  # noqa: E402
 from tailrace.pipeline import contest_from_options  # noqa: E402
 from tailrace.sim.simulate import _params_for, resolve_slate_track  # noqa: E402
 from tailrace.sim.simulate import simulate as simulate_races  # noqa: E402
-from tailrace.sim.strength import resolve_strengths  # noqa: E402
+from tailrace.sim.strength.from_slate import resolve_strengths  # noqa: E402
 from tailrace.slate import demo_slate  # noqa: E402
 
 N_LINEUPS = 150

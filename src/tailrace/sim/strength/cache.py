@@ -25,7 +25,7 @@ import numpy as np
 from tailrace.outputs import atomic_write_text
 from tailrace.sim.keys import default_cache_dir, scenario_key
 from tailrace.sim.params import TrackTypeParams
-from tailrace.sim.strength import resolve_strengths
+from tailrace.sim.strength.from_slate import resolve_strengths
 from tailrace.tracks import Track
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,16 @@ def strength_cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
-    """sha256 of the source files the fit runs (an edit to any invalidates every cached fit)."""
+    """sha256 of the source files the fit runs (an edit to any invalidates every cached fit).
+
+    The files are hashed by content, not by path: moving ``from_slate.py`` (formerly
+    ``sim/strength.py``) into this package left every key as it was."""
     from tailrace import rng, sites
-    from tailrace.sim import params, race, scoring, strength
+    from tailrace.sim import params, race, scoring
+    from tailrace.sim.strength import from_slate
 
     h = hashlib.sha256()
-    for mod in (strength, race, params, scoring, sites, rng):
+    for mod in (from_slate, race, params, scoring, sites, rng):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()
 
