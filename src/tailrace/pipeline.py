@@ -661,7 +661,7 @@ def field_model_figures(contest: Any, result: Any, points: np.ndarray, lineups: 
     lineups : ndarray of shape (n_lineups, roster)
         The portfolio.
     """
-    from tailrace.contest import simulate
+    from tailrace.contest import run_contest
     from tailrace.optimize.contest.overlap import in_background
 
     out = [{"model": contest.field.model, "roi": float(result.portfolio.roi), "roi_se": float(result.portfolio.roi_se)}]
@@ -670,9 +670,9 @@ def field_model_figures(contest: Any, result: Any, points: np.ndarray, lineups: 
     # side by side with it on a helper thread where numba's threading layer allows (overlap.py),
     # locally only (a Dask executor spreads each one's chunks already)
     local = executor is None or not getattr(executor, "distributed", False)
-    later = [in_background(lambda a=a: simulate(a, points, lineups, executor=executor), allowed=local)
+    later = [in_background(lambda a=a: run_contest(a, points, lineups, executor=executor), allowed=local)
              for a in alts[1:]]
-    results = [simulate(alts[0], points, lineups, executor=executor)] if alts else []
+    results = [run_contest(alts[0], points, lineups, executor=executor)] if alts else []
     results += [p.result() for p in later]
     for alt, r in zip(alts, results):
         out.append({"model": alt.field.model, "roi": float(r.portfolio.roi), "roi_se": float(r.portfolio.roi_se)})

@@ -56,7 +56,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     from tailrace import tail
     from tailrace.cli.contest import print_summary, result_json
     from tailrace.cli.optimize import print_portfolio_table
-    from tailrace.contest import simulate as simulate_contest
+    from tailrace.contest import run_contest
     from tailrace.export import write_upload
     from tailrace.optimize.constraints import ConstraintSpec
     from tailrace.cli.options import print_field_facts
@@ -129,7 +129,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
 
     contest = contest_from_options(slate, scen.points, seed=seed)  # the default contest (CONTEST_DEFAULTS)
     lu = np.array(run.lineups, dtype=np.int64)
-    res = simulate_contest(contest, fresh.points, lu)
+    res = run_contest(contest, fresh.points, lu)
     print_summary(res, lu, slate)
     facts = contest_facts(contest, slate)
     print_field_facts(facts, console)
