@@ -16,7 +16,7 @@ def __getattr__(name: str):
     if name in _MOVED:
         warnings.warn(f"tailrace.sim.history_strength.{name} moved to tailrace.sim.strength.from_history.{name}",
                       DeprecationWarning, stacklevel=2)
-        from tailrace.sim.strength import from_history
+        from tailrace.sim.strength import from_history  # lazy: the alias costs nothing until used
 
         return getattr(from_history, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,6 +25,7 @@ import numpy as np
 from tailrace.outputs import atomic_write_text
 from tailrace.sim.keys import default_cache_dir, scenario_key
 from tailrace.sim.params import TrackTypeParams
+from tailrace.sim.strength import from_slate
 from tailrace.sim.strength.from_slate import resolve_strengths
 from tailrace.tracks import Track
 
@@ -46,7 +47,6 @@ def _code_digest() -> str:
     ``sim/strength.py``) into this package left every key as it was."""
     from tailrace import rng, sites
     from tailrace.sim import params, race, scoring
-    from tailrace.sim.strength import from_slate
 
     h = hashlib.sha256()
     for mod in (from_slate, race, params, scoring, sites, rng):
