@@ -33,7 +33,7 @@ DATA = next((d / "shared" / "data" / "cup_results_2019_2023.csv" for d in HERE.p
 WARM_NUMBA = (
     "import numpy as np\n"
     "from tailrace.sim.params import DEFAULT_PARAMS\n"
-    "from tailrace.sim.strength import strength_from_start\n"
+    "from tailrace.sim.strength.from_slate import strength_from_start\n"
     "from tailrace.sim.race import simulate_race\n"
     "from tailrace.sim.scoring import score_outcomes\n"
     "from tailrace.sites import DRAFTKINGS\n"

@@ -11,7 +11,7 @@ every driver are built on one scenario set (10,000 races, seed A) for a 20,000-e
   (with a separately seeded field);
 
 and both are judged on fresh scenarios (40,000 races, another seed) against a freshly
-sampled field (same ownership, another seed) with ``tailrace.contest.simulate``. Printed:
+sampled field (same ownership, another seed) with ``tailrace.contest.run_contest``. Printed:
 out-of-sample ROI of each with its SE, the paired difference with its SE (same scenarios,
 same field), in-sample ROI, the CV table and build times. Nothing is tuned on the fresh
 scenarios.
@@ -28,7 +28,7 @@ import sys
 import time
 
 
-from tailrace.contest import simulate
+from tailrace.contest import run_contest
 from tailrace.optimize.contest_mode import candidate_pool, generate_contest_portfolio
 from tailrace.optimize.problem import LineupRules
 from tailrace.pipeline import contest_from_options
@@ -81,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
 
     res = {}
     for name, port in (("old", old), ("new", new)):
-        r_in = simulate(contest, opt, port.lineups)
-        r_out = simulate(judge, ev, port.lineups)
+        r_in = run_contest(contest, opt, port.lineups)
+        r_out = run_contest(judge, ev, port.lineups)
         res[name] = r_out
         print(f"  {name}: ROI out of sample {100 * r_out.portfolio.roi:+.1f} ± {100 * r_out.portfolio.roi_se:.1f} %"
               f" (in sample {100 * r_in.portfolio.roi:+.1f} %), max exposure {port.exposures.max():.0%}", flush=True)

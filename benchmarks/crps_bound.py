@@ -23,7 +23,7 @@ import numpy as np
 from tailrace.calibration import actual_dk_points, crps_samples, simulate_dk
 from tailrace.sim.history import History, read_history
 from tailrace.sim.params import DEFAULT_PARAMS
-from tailrace.sim.ratings import UpcomingRace, fit_ratings, fit_start_only
+from tailrace.sim.strength.ratings import UpcomingRace, fit_ratings, fit_start_only
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cup_results_2019_2023.csv"
 

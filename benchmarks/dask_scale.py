@@ -69,7 +69,7 @@ def sim_workload(args):
 
 def contest_workload(args):
     from tailrace.contest import make_contest
-    from tailrace.contest import simulate as contest_sim
+    from tailrace.contest import run_contest
     from tailrace.sim.simulate import simulate
     from tailrace.sites import get_site
     from tailrace.slate import read_slate
@@ -84,7 +84,7 @@ def contest_workload(args):
 
     def run(ex, size=None):
         p = pts if size is None else pts[:size]
-        r = contest_sim(con, p, ours, executor=ex)
+        r = run_contest(con, p, ours, executor=ex)
         return _digest(json.dumps(r.to_dict(), sort_keys=True), r.profit)
     return run
 

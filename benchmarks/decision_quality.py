@@ -89,7 +89,7 @@ import _foreign  # noqa: E402
 
 import tailrace.optimize.contest.pool as contest_pool  # noqa: E402  (its N_SCENARIO_OPTIMAL is the one the pool reads)
 import tailrace.optimize.contest_mode as contest_mode  # noqa: E402
-from tailrace.contest import Contest, Field, make_contest, parametric_payouts, sample_field, simulate  # noqa: E402
+from tailrace.contest import Contest, Field, make_contest, parametric_payouts, run_contest, sample_field  # noqa: E402
 from tailrace.optimize import baselines  # noqa: E402
 from tailrace.optimize.lineup import enumerate_feasible, solve_lineup  # noqa: E402
 from tailrace.optimize.objectives import Objective  # noqa: E402
@@ -98,7 +98,7 @@ from tailrace.optimize.problem import LineupRules  # noqa: E402
 from tailrace.pipeline import contest_from_options  # noqa: E402
 from tailrace.sim.simulate import _params_for, resolve_slate_track  # noqa: E402
 from tailrace.sim.simulate import simulate as simulate_races  # noqa: E402
-from tailrace.sim.strength import resolve_strengths  # noqa: E402
+from tailrace.sim.strength.from_slate import resolve_strengths  # noqa: E402
 from tailrace.slate import demo_slate  # noqa: E402
 
 N_LINEUPS = 150
@@ -390,7 +390,7 @@ def run_slate(st: Setup, seed: int, methods: set[str], n_field: int, draws: int,
             gaps.append(desc)
             contest = Contest(ENTRY_FEE, n_field, pay, Field(np.ascontiguousarray(fl, np.int32), "sampled"), st.own)
             for key, lu in ports.items():
-                profit[gen][key][d] = simulate(contest, st.ev, lu).profit
+                profit[gen][key][d] = run_contest(contest, st.ev, lu).profit
         fo = np.mean([g["field_own"] for g in gaps], axis=0)
         worst = int(np.argmax(np.abs(fo - st.own)))
         fields_info[gen] = {"max_own_gap": float(np.mean([g["max_own_gap"] for g in gaps])),
@@ -478,7 +478,7 @@ def cash_row(n_opt: int, n_eval: int, seed: int) -> list[tuple]:
         t = time.perf_counter()
         lu = np.array([sorted(solve_lineup(opt, sal, rules, obj).lineup)], dtype=np.int64)
         secs = time.perf_counter() - t
-        a, b = simulate(c, opt, lu).portfolio, simulate(j, ev, lu).portfolio
+        a, b = run_contest(c, opt, lu).portfolio, run_contest(j, ev, lu).portfolio
         rows.append((name, b.cash_rate, b.cash_rate_se, b.roi, b.roi_se, a.cash_rate, a.roi, secs, lu[0]))
     print("\n| double-up, 1 lineup | cash rate (fresh) | ROI (fresh) | cash in sample | ROI in sample | s |")
     print("|---|---:|---:|---:|---:|---:|")

@@ -33,7 +33,7 @@ import numpy as np
 from tailrace.sim.history import History, RaceResult, read_history
 from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
 from tailrace.sim.race import simulate_race
-from tailrace.sim.ratings import UpcomingRace, fit_ratings, to_strength
+from tailrace.sim.strength.ratings import UpcomingRace, fit_ratings, to_strength
 from tailrace.tracks import TRACK_TYPES
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cup_results_2019_2023.csv"

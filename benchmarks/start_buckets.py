@@ -22,7 +22,7 @@ import numpy as np
 from tailrace.sim.history import read_history
 from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
 from tailrace.sim.race import simulate_race
-from tailrace.sim.strength import strength_from_start
+from tailrace.sim.strength.from_slate import strength_from_start
 from tailrace.tracks import TRACK_TYPES
 from tailrace.sites import DRAFTKINGS
 

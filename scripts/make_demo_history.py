@@ -19,7 +19,7 @@ import numpy as np
 
 from tailrace.sim.params import DEFAULT_PARAMS
 from tailrace.sim.race import simulate_race
-from tailrace.sim.strength import resolve_strengths
+from tailrace.sim.strength.from_slate import resolve_strengths
 from tailrace.tracks import resolve_track
 from tailrace.sites import get_site
 from tailrace.slate import read_slate

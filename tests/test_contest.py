@@ -18,8 +18,8 @@ from tailrace.contest import (
     read_field,
     read_ownership,
     read_payouts,
+    run_contest,
     sample_field,
-    simulate,
     simulate_contest,
     split_payout,
 )
@@ -276,13 +276,13 @@ def test_chunking_and_determinism() -> None:
     rng = np.random.default_rng(1)
     pts = rng.gamma(2.0, 10.0, (500, 24)).astype(np.float32)
     ours = c.field.lineups[:20]  # some of ours duplicate field lineups
-    a = simulate(c, pts, ours)
+    a = run_contest(c, pts, ours)
     calls: list[tuple[int, int]] = []
     b = simulate_contest(pts, ours, c.opponents(20), c.payouts, 5.0, chunk=64, progress=lambda d, t: calls.append((d, t)))
     assert a.n_entries == 2_000
     assert np.array_equal(a.profit, b.profit)
     assert [f.expected_profit for f in a.lineups] == pytest.approx([f.expected_profit for f in b.lineups])
-    assert a.to_dict() == simulate(c, pts, ours).to_dict()  # same inputs, same figures
+    assert a.to_dict() == run_contest(c, pts, ours).to_dict()  # same inputs, same figures
     assert calls[-1] == (500, 500) and len(calls) == 8
     d = a.to_dict()
     assert set(d["portfolio"]) >= {"expected_profit", "roi", "roi_se", "cash_rate", "top1_rate", "win_rate", "profit_cvar"}

@@ -7,7 +7,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from tailrace.contest import make_contest, simulate
+from tailrace.contest import make_contest, run_contest
 from tailrace.optimize.contest_mode import (
     CV_CAPS,
     MIN_LIVE,
@@ -103,7 +103,7 @@ def test_cross_validated_cap_uses_the_optimisation_scenarios_only() -> None:
     rng = np.random.default_rng(9)
     for ev_seed in (10, 11):
         ev = np.random.default_rng(ev_seed).permutation(pts + rng.gamma(1.0, 1.0, pts.shape).astype(np.float32))
-        simulate(contest, ev, a.lineups)
+        run_contest(contest, ev, a.lineups)
         b = generate_contest_portfolio(pts, sal, rules, 10, contest, max_exposure=0.5, seed=5)
         assert b.cap_place == a.cap_place and b.cv_scores == a.cv_scores
         assert np.array_equal(a.lineups, b.lineups)
@@ -132,7 +132,7 @@ def test_cross_validated_cap_uses_the_optimisation_scenarios_only() -> None:
             lu = select_contest_portfolio(pts[A], pool, 10, fold_sel, max_exposure=0.5, cap_place=cap,
                                           refill=ctx.refill, min_live=MIN_LIVE).lineups
             # the cap is picked on the held-out fields drawn from the posterior mean (not the file's)
-            rois.append(np.mean([simulate(j, pts[B], lu).portfolio.roi
+            rois.append(np.mean([run_contest(j, pts[B], lu).portfolio.roi
                                  for j, t in zip(held, fields.PRETEND_TRUTH) if t == "mean"]))
         assert a.cv_scores[cap] == pytest.approx(np.mean(rois), abs=1e-9)
         assert a.cv_folds[cap] == pytest.approx(rois, abs=1e-9)
@@ -247,7 +247,7 @@ def test_reported_interval_covers_fresh_races_against_other_fields() -> None:
     # held-out fields) is optimistic: the held-out estimate sits below it. (The selection's own
     # mixture is no yardstick: its optimiser-built members make it harder than the held-out fields.)
     held = fields.held_out_contests(contest, sal, rules, pts.mean(axis=0, dtype=np.float64), 2)
-    in_sample = float(np.mean([simulate(h, pts, a.lineups).portfolio.roi for h in held]))
+    in_sample = float(np.mean([run_contest(h, pts, a.lineups).portfolio.roi for h in held]))
     assert a.roi_estimate < in_sample
     # fresh races (same model, other seed)
     fresh, _, _ = _slate(6, S=2600)
@@ -268,7 +268,7 @@ def test_reported_interval_covers_fresh_races_against_other_fields() -> None:
         for name, f in judges.items():
             judge = make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
                                  payouts=contest.payouts, field=Field(f, source="judge"))
-            realised[name, t] = simulate(judge, fresh, a.lineups).portfolio.roi
+            realised[name, t] = run_contest(judge, fresh, a.lineups).portfolio.roi
     for k, r in realised.items():
         assert lo <= r <= hi, (k, lo, r, hi)
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tailrace.sim.strength import devig
+from tailrace.sim.strength.from_slate import devig
 
 R3 = math.sqrt(3.0)
 

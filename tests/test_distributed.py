@@ -114,7 +114,7 @@ def test_simulation_is_byte_identical_on_two_workers(cluster, demo) -> None:
 
 @pytest.mark.service
 def test_contest_figures_are_byte_identical_on_two_workers(cluster, demo) -> None:
-    from tailrace.contest import make_contest, simulate as contest_sim
+    from tailrace.contest import make_contest, run_contest
     from tailrace.contest.simulate import simulate_contest
     from tailrace.sim.simulate import simulate
 
@@ -126,8 +126,8 @@ def test_contest_figures_are_byte_identical_on_two_workers(cluster, demo) -> Non
     def digest(r) -> str:
         return hashlib.sha256(pickle.dumps((r.to_dict(), r.profit.tobytes()))).hexdigest()
 
-    local = digest(contest_sim(con, pts, ours))
-    assert digest(contest_sim(con, pts, ours, executor=cluster)) == local  # default: tasks sized to workers
+    local = digest(run_contest(con, pts, ours))
+    assert digest(run_contest(con, pts, ours, executor=cluster)) == local  # default: tasks sized to workers
     for chunk in (1024, 3072):  # any chunk that is a multiple of REDUCE_BLOCK
         assert digest(simulate_contest(pts, ours, con.opponents(9), con.payouts, con.entry_fee, chunk=chunk,
                                        executor=cluster)) == local

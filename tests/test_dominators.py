@@ -33,7 +33,7 @@ import pytest
 from tailrace.sim.history import read_history
 from tailrace.sim.params import DEFAULT_PARAMS
 from tailrace.sim.race import simulate_race
-from tailrace.sim.ratings import UpcomingRace, fit_ratings, to_strength
+from tailrace.sim.strength.ratings import UpcomingRace, fit_ratings, to_strength
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.simulate import invariant_checks
 from tailrace.tracks import track_type_for

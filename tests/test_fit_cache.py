@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from tailrace.sim import fit_cache
 from tailrace.sim.params import DEFAULT_PARAMS, RaceRecord, fit_track_type_params
-from tailrace.sim.strength import strength_from_start
+from tailrace.sim.strength.from_slate import strength_from_start
 from tailrace.sim.race import simulate_race
 
 TRUE = DEFAULT_PARAMS["intermediate"]

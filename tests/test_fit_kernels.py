@@ -15,7 +15,7 @@ from tailrace.sim import fit_kernels, fit_pools, params
 from tailrace.sim.fit_kernels import desc_rank_rows, desc_rank_rows_unordered, pool_row_stats
 from tailrace.sim.params import DEFAULT_PARAMS, RaceRecord, pool_start_term, rank_curve, rank_z
 from tailrace.sim.race import simulate_race
-from tailrace.sim.strength import strength_from_start
+from tailrace.sim.strength.from_slate import strength_from_start
 
 RANKERS = [desc_rank_rows, desc_rank_rows_unordered]
 

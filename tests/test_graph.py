@@ -18,7 +18,7 @@ import pytest
 
 from tailrace.cli import main
 from tailrace.errors import GraphUnavailable
-from tailrace.sim.history_strength import load_history_model
+from tailrace.sim.strength.from_history import load_history_model
 from tailrace.sim.params import params_for
 from tailrace.slate import demo_paths, demo_slate, normalize_name
 from tailrace.store.graph import GraphConfig, GraphConnection, history_model_from_graph, open_graph

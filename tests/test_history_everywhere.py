@@ -13,9 +13,9 @@ import pytest
 
 from tailrace.cli import main
 from tailrace.sim.history import read_history
-from tailrace.sim.history_strength import blend, blend_weight, load_history_model
+from tailrace.sim.strength.from_history import blend, blend_weight, load_history_model
 from tailrace.sim.params import DEFAULT_PARAMS
-from tailrace.sim.ratings import UpcomingRace, blend_strengths, history_strengths
+from tailrace.sim.strength.ratings import UpcomingRace, blend_strengths, history_strengths
 from tailrace.sim.simulate import simulate
 from tailrace.slate import demo_paths, demo_slate
 
@@ -76,7 +76,7 @@ def test_user_path_strengths_are_the_calibrated_ones(shared_results_path: Path) 
     """Uses the shared real results: the strengths a user's --history gives for a 2023 race are
     exactly the back-tested model's (``history_strengths`` on the races before it), and they
     carry information (the predicted top 10 finish well ahead of the predicted bottom 10)."""
-    from tailrace.sim.history_strength import history_model
+    from tailrace.sim.strength.from_history import history_model
     from tailrace.sim.params import start_term
 
     hist = read_history(shared_results_path)

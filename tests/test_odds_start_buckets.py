@@ -48,7 +48,7 @@ from tailrace.sim.params import DEFAULT_PARAMS
 from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.simulate import simulate
-from tailrace.sim.strength import strength_from_start
+from tailrace.sim.strength.from_slate import strength_from_start
 from tailrace.tracks import TRACK_TYPES, resolve_track, track_type_for
 from tailrace.sites import DRAFTKINGS
 from tailrace.slate import Driver, Slate

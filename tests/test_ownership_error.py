@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tailrace.cli import main
-from tailrace.contest import Field, check_ownership_error, make_contest, simulate
+from tailrace.contest import Field, check_ownership_error, make_contest, run_contest
 from tailrace.errors import InputError
 from tailrace.optimize.contest_mode import generate_contest_portfolio
 from tailrace.optimize.problem import LineupRules
@@ -83,7 +83,7 @@ def test_with_no_error_the_interval_covers_fresh_races_against_the_files_own_fie
         for f in judges:
             judge = make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
                                  payouts=contest.payouts, field=Field(f, source="judge"))
-            r = simulate(judge, fresh, a.lineups).portfolio.roi
+            r = run_contest(judge, fresh, a.lineups).portfolio.roi
             assert lo <= r <= hi, (t, lo, r, hi)
 
 
@@ -180,7 +180,7 @@ def test_with_an_ownership_error_the_estimate_is_not_above_fresh_races_against_t
                                ownership=w * truth.sum() / w.sum(), min_salary=0, rng=3)
         assert contest.ownership_error == 0.3
         a = generate_contest_portfolio(pts, sal, rules, 10, contest, max_exposure=0.5, seed=2)
-        real = [simulate(make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
+        real = [run_contest(make_contest(sal, rules.roster_size, rules.salary_cap, entry_fee=2.0, field_size=300,
                                       payouts=contest.payouts, field=Field(f, source="judge")), fresh,
                          a.lineups).portfolio.roi for f in judges]
         gaps.append(a.roi_estimate - float(np.mean(real)))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tailrace.cli import main
-from tailrace.contest import make_contest, scenario_payouts, simulate
+from tailrace.contest import make_contest, run_contest, scenario_payouts
 from tailrace.errors import InputError
 from tailrace.export import (DayEntries, contest_entry_counts, dk_entry_rows, fill_dk_entries_by_contest_text,
                              read_upload_text)
@@ -109,12 +109,12 @@ def test_scenario_payouts_agree_with_the_contest_simulator():
     lus = np.array(_lineups(slate, 4, 9))
     pay, above, n = scenario_payouts(c, pts, lus)
     assert n == 150
-    np.testing.assert_allclose(pay.sum(axis=1) - 4 * 4.0, simulate(c, pts, lus).profit, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(pay.sum(axis=1) - 4 * 4.0, run_contest(c, pts, lus).profit, rtol=0, atol=1e-9)
     # alone: each column is that lineup entered by itself
     pay1, _, n1 = scenario_payouts(c, pts, lus, alone=True)
     assert n1 == 150
     for j in range(4):
-        np.testing.assert_allclose(pay1[:, j], simulate(c, pts, lus[j:j + 1]).profit + 4.0, atol=1e-9)
+        np.testing.assert_allclose(pay1[:, j], run_contest(c, pts, lus[j:j + 1]).profit + 4.0, atol=1e-9)
 
 
 # ---------------------------------------------------------------------------- the command

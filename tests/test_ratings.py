@@ -11,7 +11,7 @@ import pytest
 from tailrace.sim.history import History, RaceResult, read_history
 from tailrace.sim.params import TrackTypeParams, start_term
 from tailrace.sim.race import simulate_race
-from tailrace.sim.ratings import (
+from tailrace.sim.strength.ratings import (
     RatingConfig,
     UpcomingRace,
     blend_strengths,
@@ -155,7 +155,7 @@ def test_real_history_fit_is_sensible(shared_results_path: Path) -> None:
 
 
 def test_history_strengths_on_the_simulator_scale(truth: tuple[np.ndarray, History]) -> None:
-    from tailrace.sim.ratings import history_strengths
+    from tailrace.sim.strength.ratings import history_strengths
 
     _, hist = truth
     race = UpcomingRace(tuple(f"Driver {i:02d}" for i in range(N_DRIVERS)), np.arange(1, N_DRIVERS + 1),

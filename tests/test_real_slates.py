@@ -122,7 +122,7 @@ REAL = [
 def test_real_file_reads_with_the_history_grid(real_slates_dir: Path, shared_results_path: Path, name: str,
                                                game: str, track: str, season: int, num: int, n_salary: int,
                                                out: set[str]) -> None:
-    from tailrace.sim.history_strength import history_grid
+    from tailrace.sim.strength.from_history import history_grid
 
     sal = real_slates_dir / name
     assert len(_salary_names(sal)) == n_salary
@@ -151,7 +151,7 @@ def test_history_grid_takes_no_result_of_the_race(real_slates_dir: Path, shared_
     same slate and the same strengths: only the start column of the race is read."""
     import numpy as np
 
-    from tailrace.sim.history_strength import history_grid
+    from tailrace.sim.strength.from_history import history_grid
     from tailrace.sim.params import DEFAULT_PARAMS
 
     sal = real_slates_dir / "dk_2023_r03_las_vegas.csv"
@@ -181,7 +181,7 @@ def test_history_grid_takes_no_result_of_the_race(real_slates_dir: Path, shared_
 
 def test_history_without_the_race_asks_for_projections(real_slates_dir: Path, shared_results_path: Path,
                                                         tmp_path: Path) -> None:
-    from tailrace.sim.history_strength import history_grid
+    from tailrace.sim.strength.from_history import history_grid
 
     short = tmp_path / "to_2022.csv"
     with shared_results_path.open(newline="", encoding="utf-8") as f:

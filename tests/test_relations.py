@@ -249,7 +249,7 @@ def test_bad_relation_fields_name_the_field():
 def test_pipeline_fills_teams_from_a_history_and_asks_the_graph_only_for_the_rest():
     # the one filler both faces call (CLI --history, API history_id): history first, then the graph
     from tailrace.pipeline import fill_team_and_make
-    from tailrace.sim.history_strength import history_model_from_text
+    from tailrace.sim.strength.from_history import history_model_from_text
 
     head = "season,race_num,track,driver,start,finish,laps,laps_led,status,team,manufacturer\n"
     rows = "".join(f"2024,1,Kansas,{r[0]},{i + 1},{i + 1},267,{267 if i == 0 else 0},running,{r[2]},{r[3]}\n"

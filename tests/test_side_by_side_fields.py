@@ -9,7 +9,7 @@ from importlib.resources import files
 import numpy as np
 import pytest
 
-from tailrace.contest import field_ensemble, make_contest, simulate
+from tailrace.contest import field_ensemble, make_contest, run_contest
 from tailrace.contest import sharp
 from tailrace.contest.ensemble import map_members
 
@@ -80,8 +80,8 @@ def test_field_model_figures_side_by_side_equal_each_model_simulated_alone(demo,
     c = make_contest(sal, 6, 50_000, field_size=2_000, ownership=own, projections=proj, rng=3,
                      field_sharpness="auto")
     monkeypatch.delenv("TAILRACE_SERIAL", raising=False)
-    res = simulate(c, points, lineups)
+    res = run_contest(c, points, lineups)
     got = field_model_figures(c, res, points, lineups)
     want = [{"model": m.field.model, "roi": float(r.portfolio.roi), "roi_se": float(r.portfolio.roi_se)}
-            for m, r in ((m, simulate(m, points, lineups)) for m in c.field_models())]
+            for m, r in ((m, run_contest(m, points, lineups)) for m in c.field_models())]
     assert got == want and len(got) == 3

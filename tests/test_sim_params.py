@@ -19,7 +19,7 @@ from tailrace.sim.params import (
     start_term,
 )
 from tailrace.sim.race import simulate_race
-from tailrace.sim.strength import strength_from_start
+from tailrace.sim.strength.from_slate import strength_from_start
 from tailrace.tracks import track_type_for
 
 TRUE = DEFAULT_PARAMS["intermediate"]

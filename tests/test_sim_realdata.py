@@ -7,7 +7,7 @@ share of laps led by the top 1, 2 and 3 leaders, and the start–finish Spearman
 Model side: every 2023 race of the type, simulated 300 times with the model's default
 parameters (fitted on 2019–2022) from that race's own start order, field size and laps, the
 drivers' strengths coming from the start position only (``strength_from_start``: the start-only
-model, documented in ``tailrace.sim.strength``). Same statistics, averaged over scenarios and races.
+model, documented in ``tailrace.sim.strength.from_slate``). Same statistics, averaged over scenarios and races.
 
 Tolerances: DNF rate ±3 percentage points (±5 pp on superspeedways, where the real rate is ~30 %
 with a race-to-race sd of 13 pp); laps-led shares ±5 pp; Spearman ±0.10 — each widened to 2.5
@@ -25,7 +25,7 @@ import pytest
 
 from tailrace.sim.params import DEFAULT_PARAMS
 from tailrace.sim.race import simulate_race
-from tailrace.sim.strength import strength_from_start
+from tailrace.sim.strength.from_slate import strength_from_start
 from tailrace.tracks import track_type_for
 
 TYPES = ("intermediate", "superspeedway", "short", "road")

@@ -12,7 +12,7 @@ from tailrace.sim.params import DEFAULT_PARAMS, start_term
 from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.simulate import simulate
-from tailrace.sim.strength import (
+from tailrace.sim.strength.from_slate import (
     capped_prices,
     devig,
     resolve_strengths,

@@ -24,7 +24,7 @@ By track type: simulated against real DNF rate (pooled over driver-races), laps-
 the top 1/2/3 leaders and fastest-lap share of the top 1/3 (mean over races), from the
 tailrace model's simulations.
 
-Models: ``tailrace`` (``sim.ratings.fit_ratings``) and two baselines fitted on the same
+Models: ``tailrace`` (``sim.strength.ratings.fit_ratings``) and two baselines fitted on the same
 history, both run through the same simulator with the same track-type parameters — only the
 strengths differ: ``start_position`` (strength from start position alone) and
 ``recent_form`` (strength from the driver's average finish over his last 10 races).
@@ -59,7 +59,7 @@ from scipy import stats
 from tailrace.distributed import Executor, LocalExecutor
 from tailrace.rng import as_generator
 from tailrace.sim.history import History, RaceResult
-from tailrace.sim.ratings import (
+from tailrace.sim.strength.ratings import (
     RatingConfig,
     UpcomingRace,
     fit_ratings,

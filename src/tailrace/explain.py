@@ -82,17 +82,17 @@ def why_high_tail(
     scenarios (weighted as in CVaR) where a lineup driver led the most laps, ran the most fastest
     laps, won, or gained >= 10 places, against the same share over all scenarios.
     """
-    P = np.asarray(points, dtype=np.float64)
+    pts = np.asarray(points, dtype=np.float64)
     lu = [int(i) for i in lineup]
-    nm = _names(names, P.shape[1])
-    x = P[:, lu].sum(axis=1)
+    nm = _names(names, pts.shape[1])
+    x = pts[:, lu].sum(axis=1)
     idx, w, k = tail_weights(x, beta)
     tail_score = _f(w @ x[idx] / k)
     mean_score = _f(x.mean())
     drivers = []
     for j in lu:
-        m_all = _f(P[:, j].mean())
-        m_tail = _f(w @ P[idx, j] / k)
+        m_all = _f(pts[:, j].mean())
+        m_tail = _f(w @ pts[idx, j] / k)
         drivers.append({
             "index": j,
             "name": nm[j],
@@ -218,9 +218,9 @@ def constraint_binding(
     ``gain_high`` bound the true gain from the solvers' values and bounds.
     """
     solve = solver or _default_solver()
-    P = np.asarray(points)
+    pts = np.asarray(points)
     sal = np.asarray(salaries, dtype=np.int64)
-    nm = _names(names, P.shape[1])
+    nm = _names(names, pts.shape[1])
     lu = tuple(int(i) for i in lineup_result.lineup)
     s_lu = set(lu)
     r = rules.roster_size
@@ -230,7 +230,7 @@ def constraint_binding(
     base = rules
     if context is not None:
         others = context.others()
-        counts = np.zeros(P.shape[1], dtype=np.int64)
+        counts = np.zeros(pts.shape[1], dtype=np.int64)
         for o in others:
             counts[list(o)] += 1
         n = context.n_lineups
@@ -238,7 +238,7 @@ def constraint_binding(
             hi = int(np.floor(share * n + 1e-9))
             if i not in s_lu and counts[i] + 1 > hi and i not in rules.excludes:
                 capped.append(int(i))
-        capped.sort(key=lambda i: -float(P[:, i].mean()))
+        capped.sort(key=lambda i: -float(pts[:, i].mean()))
         min_differ = r - context.max_overlap if context.max_overlap is not None else 1
         base = replace(
             rules,
@@ -250,7 +250,7 @@ def constraint_binding(
     def value(rl: LineupRules) -> tuple[float, float, bool] | None:
         """(value, bound, proven optimal) of the best lineup under ``rl``; None if none fits."""
         try:
-            res = solve(P, sal, rl, objective, time_limit=time_limit)
+            res = solve(pts, sal, rl, objective, time_limit=time_limit)
         except InfeasibleError:
             return None
         v = float(res.value)
@@ -384,17 +384,17 @@ def tail_vs_mean(
     Returns both profiles (mean, sd, objective, lower CVaR at alpha, upper CVaR at each beta),
     their differences (lineup minus mean-optimal) and the drivers swapped in and out.
     """
-    P = np.asarray(points, dtype=np.float64)
-    nm = _names(names, P.shape[1])
+    pts = np.asarray(points, dtype=np.float64)
+    nm = _names(names, pts.shape[1])
     lu = tuple(sorted(int(i) for i in lineup))
     if mean_lineup is None:
         from tailrace.optimize.objectives import Objective
 
         solve = solver or _default_solver()
-        mean_lineup = solve(P, np.asarray(salaries), rules, Objective.mean(), time_limit=time_limit).lineup
+        mean_lineup = solve(pts, np.asarray(salaries), rules, Objective.mean(), time_limit=time_limit).lineup
     ml = tuple(sorted(int(i) for i in mean_lineup))
-    a = _profile(P[:, list(lu)].sum(axis=1), objective, alpha, betas)
-    b = _profile(P[:, list(ml)].sum(axis=1), objective, alpha, betas)
+    a = _profile(pts[:, list(lu)].sum(axis=1), objective, alpha, betas)
+    b = _profile(pts[:, list(ml)].sum(axis=1), objective, alpha, betas)
     diff = {
         "mean": a["mean"] - b["mean"],
         "sd": a["sd"] - b["sd"],

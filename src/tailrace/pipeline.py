@@ -263,10 +263,10 @@ def _check_columns(slate: Slate, scenarios: Scenarios) -> None:
 
 def portfolio_scores(points: np.ndarray, lineups: list[tuple[int, ...]]) -> np.ndarray:
     """Lineup scores, float64 shape (S, m): column j = sum of lineup j's drivers' points."""
-    P = np.asarray(points)
-    out = np.empty((P.shape[0], len(lineups)), dtype=np.float64)
+    pts = np.asarray(points)
+    out = np.empty((pts.shape[0], len(lineups)), dtype=np.float64)
     for j, lu in enumerate(lineups):
-        out[:, j] = P[:, list(lu)].astype(np.float64).sum(axis=1)
+        out[:, j] = pts[:, list(lu)].astype(np.float64).sum(axis=1)
     return out
 
 
@@ -282,14 +282,14 @@ def fresh_validation(
 
     ``relative_drop`` = (in - out) / |in|: how much of the in-sample figure was fitted noise.
     """
-    def figs(P: np.ndarray) -> dict[str, float]:
-        X = portfolio_scores(P, lineups)
+    def figs(pts: np.ndarray) -> dict[str, float]:
+        X = portfolio_scores(pts, lineups)
         best = X.max(axis=1)
         return {
             "best_lineup_upper_cvar": float(tail.cvar_upper(best, beta)),
             "best_lineup_mean": float(best.mean()),
             "mean_lineup_objective": float(np.mean(np.atleast_1d(objective.evaluate(X)))),
-            "n_scenarios": int(P.shape[0]),
+            "n_scenarios": int(pts.shape[0]),
         }
 
     a, b = figs(points_in), figs(points_out)
@@ -661,7 +661,7 @@ def field_model_figures(contest: Any, result: Any, points: np.ndarray, lineups: 
     lineups : ndarray of shape (n_lineups, roster)
         The portfolio.
     """
-    from tailrace.contest import simulate
+    from tailrace.contest import run_contest
     from tailrace.optimize.contest.overlap import in_background
 
     out = [{"model": contest.field.model, "roi": float(result.portfolio.roi), "roi_se": float(result.portfolio.roi_se)}]
@@ -670,9 +670,9 @@ def field_model_figures(contest: Any, result: Any, points: np.ndarray, lineups: 
     # side by side with it on a helper thread where numba's threading layer allows (overlap.py),
     # locally only (a Dask executor spreads each one's chunks already)
     local = executor is None or not getattr(executor, "distributed", False)
-    later = [in_background(lambda a=a: simulate(a, points, lineups, executor=executor), allowed=local)
+    later = [in_background(lambda a=a: run_contest(a, points, lineups, executor=executor), allowed=local)
              for a in alts[1:]]
-    results = [simulate(alts[0], points, lineups, executor=executor)] if alts else []
+    results = [run_contest(alts[0], points, lineups, executor=executor)] if alts else []
     results += [p.result() for p in later]
     for alt, r in zip(alts, results):
         out.append({"model": alt.field.model, "roi": float(r.portfolio.roi), "roi_se": float(r.portfolio.roi_se)})

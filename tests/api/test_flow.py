@@ -147,7 +147,7 @@ def test_async_optimize_reports_progress_and_same_answer(client: httpx.Client, s
 
 def test_contest_matches_library(client: httpx.Client, optimized: dict, lib) -> None:
     from tailrace.api.contest_work import contest_inputs
-    from tailrace.contest import make_contest, simulate
+    from tailrace.contest import make_contest, run_contest
 
     contest = {"entry_fee": 5, "field_size": 500, "rake": 0.13}
     r = client.post("/contest", json={"portfolio_id": optimized["portfolio_id"], "contest": contest,
@@ -159,7 +159,7 @@ def test_contest_matches_library(client: httpx.Client, optimized: dict, lib) -> 
     c = make_contest(slate.salaries(), 6, 50_000, entry_fee=5, field_size=500, rake=0.13, ownership=own,
                      projections=proj, rng=SEED)
     lineups = np.asarray([[slate.index_of(i) for i in lu["driver_ids"]] for lu in optimized["lineups"]])
-    want = simulate(c, lib["scen"].points, lineups).to_dict()
+    want = run_contest(c, lib["scen"].points, lineups).to_dict()
     assert got["portfolio"] == want["portfolio"]
     assert [lu["roi"] for lu in got["lineups"]] == [f["roi"] for f in want["lineups"]]
     assert got["contest"]["n_entries"] == 500

@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pytest
 
-from tailrace.sim.history_strength import load_history_model
+from tailrace.sim.strength.from_history import load_history_model
 from tailrace.slate import demo_paths, read_slate
 
 from .conftest import small_demo_files

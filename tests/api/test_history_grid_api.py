@@ -65,7 +65,7 @@ def test_slate_from_history_grid_over_http(api, real_slates_dir: Path, shared_re
     assert "/tmp" not in r.text and "upload" not in grid
 
     # the ratings /simulate uses for this slate: the races before it only, as the CLI's
-    from tailrace.sim.history_strength import history_grid
+    from tailrace.sim.strength.from_history import history_grid
     from tailrace.sim.simulate import simulate
     from tailrace.slate import read_slate
 

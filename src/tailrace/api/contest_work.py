@@ -53,7 +53,7 @@ def profit_distribution(profit: np.ndarray, cvar: float, alpha: float, bins: int
 
 def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Contest figures (profit, ROI, cash/top-1 %/win rates with standard errors) for a stored portfolio."""
-    from tailrace.contest import make_contest, simulate
+    from tailrace.contest import make_contest, run_contest
     from tailrace.json_models import json_answer
     from tailrace.pipeline import contest_facts, field_model_figures, parse_field_sharpness
 
@@ -94,7 +94,7 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
     def tick(done: int, total: int) -> None:
         progress(0.5 + 0.4 * done / max(total, 1), f"contest: {done:,} of {total:,} scenarios")
 
-    sim = simulate(contest, scen.points, lineups, progress=tick)
+    sim = run_contest(contest, scen.points, lineups, progress=tick)
     facts = contest_facts(contest, slate)
     if contest.alternatives:
         progress(0.92, "the portfolio against the other field models")

@@ -84,7 +84,7 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
     the name the client gave it, never by a server path. ``history``: ``(text, name)`` of a stored
     history; with no projections the slate's starting grid comes from it (the race's ``start``
     column only, as ``tailrace optimize --history`` takes it:
-    :func:`tailrace.sim.history_strength.slate_from_history_grid`), with notes saying where the
+    :func:`tailrace.sim.strength.from_history.slate_from_history_grid`), with notes saying where the
     grid came from and naming the salary drivers left out.
     """
     from tailrace.slate import read_slate
@@ -122,7 +122,7 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
             raise InputError(binary)
         try:
             if history is not None and proj_path is None:
-                from tailrace.sim.history_strength import slate_from_history_grid
+                from tailrace.sim.strength.from_history import slate_from_history_grid
 
                 slate, hg, line = slate_from_history_grid(site, sal_path, history[0], history[1], track=track,
                                                           season=season)
@@ -177,7 +177,7 @@ def history_summary(history_id: str, model: Any) -> dict[str, Any]:
 
 def save_history(store: Store, data: bytes, name: str | None) -> dict[str, Any]:
     """Read, check and fit an uploaded history CSV, store it; returns its summary."""
-    from tailrace.sim.history_strength import history_model_from_text
+    from tailrace.sim.strength.from_history import history_model_from_text
 
     from tailrace.textfile import decode_text
 
@@ -193,8 +193,8 @@ def history_from_store(store: Store, history_id: str, slate: Slate | None = None
 
     With the ``slate``: when the history holds the slate's race, the ratings are fitted on the
     races before it only, never on its result or a later one (as ``tailrace optimize --history``:
-    :func:`tailrace.sim.history_strength.history_model_for_race_text`)."""
-    from tailrace.sim.history_strength import history_model_for_race_text, history_model_from_text
+    :func:`tailrace.sim.strength.from_history.history_model_for_race_text`)."""
+    from tailrace.sim.strength.from_history import history_model_for_race_text, history_model_from_text
 
     h = store.get_history(history_id)
     race = getattr(slate, "race", None)

@@ -3,7 +3,7 @@ each method is built on simulations of that race and scored on what really happe
 
 Per race (``backtest_race``, pure: one executor task):
 
-1. ``history.before(race)``: the ratings (``sim.history_strength.history_model``) are fitted
+1. ``history.before(race)``: the ratings (``sim.strength.from_history.history_model``) are fitted
    on the earlier races only; the race's own rows give only its track and grid.
 2. The slate: a real salary file narrowed to the starters (``inputs.read_grid_slate``), or
    synthetic salaries from the pre-race strength rank (``inputs.synthetic_slate``).
@@ -178,7 +178,7 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
     from tailrace.contest.payouts import cash_payouts, parametric_payouts
     from tailrace.errors import InputError
     from tailrace.pipeline import contest_from_parts, scenario_set
-    from tailrace.sim.history_strength import history_model
+    from tailrace.sim.strength.from_history import history_model
     from tailrace.sim.params import DEFAULT_PARAMS
     from tailrace.tracks import resolve_track
 

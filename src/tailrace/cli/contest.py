@@ -176,7 +176,7 @@ def contest(
 ) -> None:
     """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
     from tailrace.cli.options import site_rules
-    from tailrace.contest import simulate
+    from tailrace.contest import run_contest
     from tailrace.pipeline import contest_facts, contest_from_options, field_model_figures, parse_field_sharpness
     from tailrace.slate import read_slate
 
@@ -219,7 +219,7 @@ def contest(
     with Progress(TextColumn(progress_label("simulating the contest", ex)), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:
         task = bar.add_task("scenarios", total=points.shape[0])
-        result = simulate(the_contest, points, lineups, executor=ex,
+        result = run_contest(the_contest, points, lineups, executor=ex,
                           progress=lambda d, t: bar.update(task, completed=d, total=t))
     facts = contest_facts(the_contest, slate)
     if the_contest.alternatives:

@@ -56,7 +56,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     from tailrace import tail
     from tailrace.cli.contest import print_summary, result_json
     from tailrace.cli.optimize import print_portfolio_table
-    from tailrace.contest import simulate as simulate_contest
+    from tailrace.contest import run_contest
     from tailrace.export import write_upload
     from tailrace.optimize.constraints import ConstraintSpec
     from tailrace.cli.options import print_field_facts
@@ -91,18 +91,18 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
         f"({scen.meta.get('track_type')}, {scen.meta.get('race_laps')} laps) in {time.perf_counter() - t:.1f} s"
     )
 
-    P = scen.points
-    mean = P.mean(axis=0, dtype=np.float64)
-    sd = P.std(axis=0, dtype=np.float64)
-    cv_lo = tail.cvar_lower(P, 0.2)
-    cv_hi = tail.cvar_upper(P, 0.01)
-    var_hi = tail.var_upper(P, 0.01)
+    pts = scen.points
+    mean = pts.mean(axis=0, dtype=np.float64)
+    sd = pts.std(axis=0, dtype=np.float64)
+    cv_lo = tail.cvar_lower(pts, 0.2)
+    cv_hi = tail.cvar_upper(pts, 0.01)
+    var_hi = tail.var_upper(pts, 0.01)
     table = Table(title=f"tail metrics per driver · {scen.n_scenarios:,} scenarios · seed {seed}")
     for col in ("driver", "salary", "start", "mean", "sd", "CVaR↓20%", "VaR↑1%", "CVaR↑1% ± se"):
         table.add_column(col, justify="left" if col == "driver" else "right")
     starts = slate.starts()
     for i in np.argsort(-cv_hi, kind="stable"):
-        se = tail.cvar_estimate(P[:, i], 0.01, "upper").se
+        se = tail.cvar_estimate(pts[:, i], 0.01, "upper").se
         table.add_row(
             slate.drivers[i].name, f"{slate.drivers[i].salary:,}", str(starts[i]), f"{mean[i]:.1f}",
             f"{sd[i]:.1f}", f"{cv_lo[i]:.1f}", f"{var_hi[i]:.1f}", f"{cv_hi[i]:.1f} ± {se:.1f}",
@@ -129,7 +129,7 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
 
     contest = contest_from_options(slate, scen.points, seed=seed)  # the default contest (CONTEST_DEFAULTS)
     lu = np.array(run.lineups, dtype=np.int64)
-    res = simulate_contest(contest, fresh.points, lu)
+    res = run_contest(contest, fresh.points, lu)
     print_summary(res, lu, slate)
     facts = contest_facts(contest, slate)
     print_field_facts(facts, console)

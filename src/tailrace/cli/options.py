@@ -169,7 +169,7 @@ def history_from_option(path, slate=None, *, graph_uri: str | None = None):  # -
         from tailrace.store.graph import history_model_from_graph
 
         return history_model_from_graph(graph_connection(required_by="--history graph", graph_uri=graph_uri))
-    from tailrace.sim.history_strength import history_model_for_race, load_history_model
+    from tailrace.sim.strength.from_history import history_model_for_race, load_history_model
 
     race = getattr(slate, "race", None)
     if race is not None and getattr(race, "season", None) is not None:
@@ -185,7 +185,7 @@ def slate_and_history(rules, salaries, projections, history, *, track, season, g
     only, ratings from the earlier races), its line printed on ``console``. Returns
     ``(Slate, HistoryModel | None)``."""
     if projections is None:
-        from tailrace.sim.history_strength import slate_from_history_grid
+        from tailrace.sim.strength.from_history import slate_from_history_grid
         from tailrace.textfile import read_text_file
 
         slate, hg, grid_line = slate_from_history_grid(

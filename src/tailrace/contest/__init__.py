@@ -1,7 +1,8 @@
 """The contest: payouts, ownership, the field, and simulated results (a measure: arrays in, figures out).
 
-``Contest`` bundles what a tournament is (fee, entries, payout table, opponents); ``simulate``
-runs a portfolio through it over a scenario matrix.
+``Contest`` bundles what a tournament is (fee, entries, payout table, opponents); ``run_contest``
+runs a portfolio through it over a scenario matrix (``contest.simulate``, the module, holds the
+engine underneath: ``simulate_contest`` on plain arrays).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ __all__ = [
     "read_ownership",
     "read_payouts",
     "sample_field",
-    "simulate",
+    "run_contest",
     "scenario_payouts",
     "simulate_contest",
     "split_payout",
@@ -305,7 +306,7 @@ def make_contest(
                    "auto" if auto else sharp, ens, ownership_error=sigma)
 
 
-def simulate(
+def run_contest(
     contest: Contest,
     points: np.ndarray,
     lineups: np.ndarray,
@@ -352,7 +353,7 @@ def simulate(
 
 def scenario_payouts(contest: Contest, points: np.ndarray, lineups: np.ndarray, *,
                      alone: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
-    """Each of our lineups' payout and place in every scenario (the arrays behind :func:`simulate`).
+    """Each of our lineups' payout and place in every scenario (the arrays behind :func:`run_contest`).
 
     Parameters
     ----------
@@ -364,7 +365,7 @@ def scenario_payouts(contest: Contest, points: np.ndarray, lineups: np.ndarray, 
         Our entries as driver indices.
     alone : bool, default=False
         False: all ``m`` enter together against ``contest.opponents(m)`` (each counted against
-        the others too), as :func:`simulate` ranks them. True: each is judged alone against
+        the others too), as :func:`run_contest` ranks them. True: each is judged alone against
         ``contest.opponents(1)``, so column ``j`` does not depend on the other lineups.
 
     Returns

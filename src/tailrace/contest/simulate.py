@@ -760,7 +760,7 @@ def simulate_contest(
         matter.
     field : Field
         The opponents, used whole: entries = ``field.n_entries + n_lineups``
-        (``tailrace.contest.simulate`` trims a sampled field to the contest's size first).
+        (``tailrace.contest.run_contest`` trims a sampled field to the contest's size first).
     payouts : PayoutTable
         Prize per place; places past the table pay 0.
     entry_fee : float

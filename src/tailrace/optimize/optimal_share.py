@@ -93,19 +93,19 @@ def optimal_share(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, 
     Cost: one exact search per scenario (numba, parallel), about 0.03 s for 10,000
     scenarios of a 38-driver DraftKings slate, plus an (S, n_lineups) sum.
     """
-    P = np.asarray(points)
-    S, n = P.shape
-    lus, ok = scenario_optima(P, salaries, site_rules(rules))
+    pts = np.asarray(points)
+    S, n = pts.shape
+    lus, ok = scenario_optima(pts, salaries, site_rules(rules))
     k = int(ok.sum())
     L = np.asarray(lineups, dtype=np.int64).reshape(-1, int(rules.roster_size))
     driver = np.bincount(lus[ok].ravel(), minlength=n).astype(np.float64)
     opt = np.full(S, np.nan)
     if k:
-        opt[ok] = P[np.nonzero(ok)[0][:, None], lus[ok]].sum(axis=1, dtype=np.float64)
+        opt[ok] = pts[np.nonzero(ok)[0][:, None], lus[ok]].sum(axis=1, dtype=np.float64)
     if L.shape[0] == 0 or k == 0:
         z = np.zeros(L.shape[0])
         return OptimalShare(driver * (100.0 / max(k, 1)), z, z.copy(), opt, k, float(tolerance))
-    X = P[np.nonzero(ok)[0]][:, L].sum(axis=2, dtype=np.float64)  # (k, L)
+    X = pts[np.nonzero(ok)[0]][:, L].sum(axis=2, dtype=np.float64)  # (k, L)
     o = opt[ok][:, None]
     xs = np.round(X * _SCALE)
     is_opt = xs >= np.round(o * _SCALE)

@@ -21,11 +21,11 @@ from tailrace.optimize.problem import LineupRules
 
 
 @nb.njit(cache=True, parallel=True)
-def _scenario_optima(P: np.ndarray, sal: np.ndarray, cap: int, r: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``P`` (S, m), the best ``r`` columns by points with salary sum <= ``cap``.
+def _scenario_optima(pts: np.ndarray, sal: np.ndarray, cap: int, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``pts`` (S, m), the best ``r`` columns by points with salary sum <= ``cap``.
 
     Returns (S, r) sorted column indices and (S,) feasibility flags."""
-    S, n = P.shape
+    S, n = pts.shape
     out = np.zeros((S, r), dtype=np.int64)
     ok = np.zeros(S, dtype=np.bool_)
     low = np.sort(sal)
@@ -33,8 +33,8 @@ def _scenario_optima(P: np.ndarray, sal: np.ndarray, cap: int, r: int) -> tuple[
     for k in range(1, r + 1):
         minrest[k] = minrest[k - 1] + low[k - 1]
     for s in nb.prange(S):
-        order = np.argsort(-P[s], kind="mergesort")  # stable: ties by column index
-        p = P[s][order].astype(np.float64)
+        order = np.argsort(-pts[s], kind="mergesort")  # stable: ties by column index
+        p = pts[s][order].astype(np.float64)
         c = sal[order]
         pre = np.zeros(n + 1)
         for i in range(n):

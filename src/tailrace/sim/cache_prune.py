@@ -6,7 +6,7 @@ tailrace keeps four kinds of entry under one directory (``$TAILRACE_CACHE_DIR`` 
 - ``scenarios``: ``<dir>/<64 hex>.npz``, scenario sets (:mod:`tailrace.sim.cache`), ~50 MB for
   100,000 x 40 with outcomes;
 - ``fits``: ``<dir>/fits/<64 hex>.json``, track-type parameter fits (:mod:`tailrace.sim.fit_cache`);
-- ``strengths``: ``<dir>/strengths/<64 hex>.json``, strength fits (:mod:`tailrace.sim.strength_cache`);
+- ``strengths``: ``<dir>/strengths/<64 hex>.json``, strength fits (:mod:`tailrace.sim.strength.cache`);
 - ``fields``: ``<dir>/fields/<64 hex>.json``, field sampler weights (:mod:`tailrace.contest.field_cache`).
 
 Only files named exactly so are entries: temp files of a write in progress (``.<name>.<random>.tmp``,

@@ -4,7 +4,7 @@ A key is the sha256 of a canonical JSON of everything that decides the numbers p
 ``tailrace.__version__`` and the race model's version (``tailrace.sim.version.MODEL_VERSION``):
 same inputs, same key, in any process on any machine. The scenario cache
 (:mod:`tailrace.sim.cache`), the track-parameter fit cache (:mod:`tailrace.sim.fit_cache`) and
-the strength-fit cache (:mod:`tailrace.sim.strength_cache`) all key by this one rule; the
+the strength-fit cache (:mod:`tailrace.sim.strength.cache`) all key by this one rule; the
 contest field's weight cache (:mod:`tailrace.contest.field_cache`) by the same rule less the race
 model's version (:func:`content_key`). The module imports nothing of the simulator, so any cache
 may use it.

@@ -1,4 +1,17 @@
-"""Scenarios: the scenario matrix plus the simulated outcomes behind it."""
+"""Scenarios: the scenario matrix plus the simulated outcomes behind it.
+
+The two orientations of the scenario matrix (one name each, everywhere)
+-------------------------------------------------------------------------
+``points`` (and its short local form ``pts``) is always scenario rows: shape
+(n_scenarios, n_drivers), ``points[s, i]`` the points of driver ``i`` in scenario ``s``. This
+is ``Scenarios.points``, what every Python function takes and returns, what the contest
+kernels read and what is cached and written to ``.npz``. ``driver_points`` is always the
+transpose, driver rows: shape (n_drivers, n_scenarios), float64, C-contiguous, so a lineup's
+scores are a sum of contiguous rows; it is made once by the exact search
+(``optimize.search``: ``driver_points = points.T``, copied) and read by its kernels, where
+it is the argument ``P`` (``optimize._kernels``; their ``PS`` is the same engine's scenario-row
+copy, ``scenario_points()``). Outside those kernels no array named ``P`` holds points.
+"""
 
 from __future__ import annotations
 

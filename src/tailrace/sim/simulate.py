@@ -17,7 +17,7 @@ Strength fitting (projections / odds) uses its own stream ``SeedSequence(seed, s
 strength_source, strength (list), warnings, seconds, block, model; with a history also
 ``history`` {"file", "key", "races", "weight", "weight_how", "unknown_drivers"}.
 
-With ``history`` (a :class:`tailrace.sim.history_strength.HistoryModel`) the strengths come
+With ``history`` (a :class:`tailrace.sim.strength.from_history.HistoryModel`) the strengths come
 from its ratings; when the slate also has projections, odds or ratings, the two are blended
 (``history_weight``, the history's share, default 0.5; drivers the history does not know
 keep the user's numbers). The salary fallback is never used then.
@@ -40,13 +40,13 @@ from tailrace.sim.race import fl_pool_size, simulate_blocks
 from tailrace.sim.version import MODEL_VERSION
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.scoring import score_outcomes
-from tailrace.sim.strength import PRIORITY
-from tailrace.sim.strength_cache import cached_strengths
+from tailrace.sim.strength.from_slate import PRIORITY
+from tailrace.sim.strength.cache import cached_strengths
 from tailrace.tracks import TRACK_TYPES, Track, resolve_track
 from tailrace.sites import SiteRules
 
 if TYPE_CHECKING:  # the history model (and scipy.sparse under it) loads only when a history is given
-    from tailrace.sim.history_strength import HistoryModel
+    from tailrace.sim.strength.from_history import HistoryModel
 
 BLOCK = 8192
 _STRENGTH_KEY = 2**30
@@ -209,7 +209,7 @@ def _history_strengths(slate, trk: Track, p: TrackTypeParams, seed: int, history
                        history_weight: float | None, allow_shift: bool = False
                        ) -> tuple[np.ndarray, str, list[str], dict]:
     """Strengths from the history's ratings, blended with the slate's own numbers if it has any."""
-    from tailrace.sim.history_strength import blend, blend_weight
+    from tailrace.sim.strength.from_history import blend, blend_weight
 
     hs = history.strengths(slate.names, slate.starts(), trk.track_type, p,
                            team=[d.team for d in slate.drivers], make=[d.manufacturer for d in slate.drivers])

@@ -48,7 +48,7 @@ def read_slate(
     A Game Info name that is no known track or race is kept as ``Slate.track`` and the
     simulation says so (the slate alone does not need a track).
     ``grid`` (instead of a projections file): ``(driver, start)`` of every starter, e.g. this
-    race's grid from a history (``tailrace.sim.history_strength.history_grid``), named
+    race's grid from a history (``tailrace.sim.strength.from_history.history_grid``), named
     ``grid_label`` in messages; it is a complete grid (``grid_complete`` implied).
     Raises one InputError listing all problems.
     """

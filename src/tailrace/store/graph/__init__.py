@@ -26,7 +26,7 @@ def history_model_from_graph(conn: GraphConnection):  # -> HistoryModel
     Raises InputError when the graph holds no race (``tailrace graph load --history FILE`` first).
     """
     from tailrace.errors import InputError, Problem
-    from tailrace.sim.history_strength import history_model_from_text
+    from tailrace.sim.strength.from_history import history_model_from_text
     from tailrace.store.graph.history import history_csv_text
 
     text = history_csv_text(conn)

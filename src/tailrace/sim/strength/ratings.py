@@ -33,11 +33,11 @@ Output scale: ``u`` is the utility with unit Gumbel noise and the start effect i
 takes it exactly as it takes strengths from projections or odds.
 
 Blending with user projections: convert the projections to simulator strengths the way the
-simulator already does (``tailrace.sim.strength``), convert the history fit with
+simulator already does (``tailrace.sim.strength.from_slate``), convert the history fit with
 ``to_strength``, and take the weighted average on that log-strength scale,
 ``w * history + (1 - w) * projections`` (``blend_strengths``; both centred to mean 0 first so
 only the differences between drivers count). ``w`` is the history's share, as in
-``tailrace.sim.history_strength.blend`` and ``--history-weight``: ``w = 0`` uses the projections
+``tailrace.sim.strength.from_history.blend`` and ``--history-weight``: ``w = 0`` uses the projections
 alone.
 
 Optional feature ``form`` (off by default): exponentially weighted fastest-lap and laps-led
@@ -521,7 +521,7 @@ def blend_strengths(history_strength: np.ndarray, user_strength: np.ndarray, wei
         Log-strengths of the same drivers.
     weight : float
         The history's share, in [0, 1] (the convention of
-        ``tailrace.sim.history_strength.blend`` and ``--history-weight``): 1 = the history
+        ``tailrace.sim.strength.from_history.blend`` and ``--history-weight``): 1 = the history
         alone, 0 = the user's numbers alone.
 
     Returns

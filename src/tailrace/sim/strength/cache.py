@@ -25,7 +25,9 @@ import numpy as np
 from tailrace.outputs import atomic_write_text
 from tailrace.sim.keys import default_cache_dir, scenario_key
 from tailrace.sim.params import TrackTypeParams
-from tailrace.sim.strength import resolve_strengths
+from tailrace.sim.cache_prune import touch
+from tailrace.sim.strength import from_slate
+from tailrace.sim.strength.from_slate import resolve_strengths
 from tailrace.tracks import Track
 
 log = logging.getLogger(__name__)
@@ -40,12 +42,17 @@ def strength_cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
-    """sha256 of the source files the fit runs (an edit to any invalidates every cached fit)."""
+    """sha256 of the source files the fit runs (an edit to any invalidates every cached fit).
+
+    The files are hashed by content, not by path: moving ``from_slate.py`` (formerly
+    ``sim/strength.py``) into this package left every key as it was. ``sim/params.py`` only
+    re-exports since it was split: the terms and shapes the fit and the race run live in
+    ``track_params.py`` and ``pool_model.py``, so those are hashed too."""
     from tailrace import rng, sites
-    from tailrace.sim import params, race, scoring, strength
+    from tailrace.sim import params, pool_model, race, scoring, track_params
 
     h = hashlib.sha256()
-    for mod in (strength, race, params, scoring, sites, rng):
+    for mod in (from_slate, race, params, scoring, sites, rng, track_params, pool_model):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()
 
@@ -94,6 +101,7 @@ def cached_strengths(slate, track: Track, params: TrackTypeParams, seed: int, st
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         if doc.get("key") == key:
+            touch(path)  # last use, for the cache directory's LRU bound (sim/cache_prune.py)
             return np.array(doc["strength"], dtype=np.float64), str(doc["source"]), [str(w) for w in doc["warnings"]]
     except FileNotFoundError:
         pass
