@@ -22,6 +22,7 @@ import numpy as np
 
 SCORE_SCALE = 10_000.0  # scores compared as integers of 1e-4 points
 
+
 @nb.njit(cache=True, nogil=True)
 def bisect_left(xs: np.ndarray, v: np.int64) -> int:
     """Count the entries of an ascending array strictly below a value (numba-compiled).

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,29 +181,31 @@ def list_entries(directory: str | os.PathLike[str]) -> list[Entry]:
     Symlinks (files or kind subdirectories) are not followed nor listed; a file that vanishes
     while listed is left out.
     """
-    root = Path(directory)
-    out: list[Entry] = []
-    for kind, (sub, pattern) in KINDS.items():
-        d = root / sub if sub else root
-        if sub and (d.is_symlink() or not d.is_dir()):
-            continue
-        try:
-            it = os.scandir(d)
-        except OSError:
-            continue
-        with it:
-            for de in it:
-                if not pattern.match(de.name):
-                    continue
-                try:
-                    if not de.is_file(follow_symlinks=False):
-                        continue
-                    st = de.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                out.append(Entry(Path(de.path), kind, int(st.st_size), _last_used(st)))
+    out = [Entry(Path(de.path), kind, int(st.st_size), _last_used(st))
+           for kind, (sub, pattern) in KINDS.items() for de, st in _files(Path(directory), sub, pattern)]
     out.sort(key=lambda e: os.fspath(e.path))
     return out
+
+
+def _files(root: Path, sub: str, pattern: re.Pattern[str]) -> Iterator[tuple[os.DirEntry[str], os.stat_result]]:
+    """The regular files (not symlinks) named by ``pattern`` in ``root / sub``, with their stat;
+    nothing when the folder is absent or a symlink, and a file that vanishes meanwhile is skipped."""
+    d = root / sub if sub else root
+    if sub and (d.is_symlink() or not d.is_dir()):
+        return
+    try:
+        it = os.scandir(d)
+    except OSError:
+        return
+    with it:
+        for de in it:
+            if not pattern.match(de.name):
+                continue
+            try:
+                if de.is_file(follow_symlinks=False):
+                    yield de, de.stat(follow_symlinks=False)
+            except OSError:
+                continue
 
 
 def _last_used(st: os.stat_result) -> float:
@@ -264,23 +266,10 @@ def clear(directory: str | os.PathLike[str], now: float | None = None) -> list[E
     """
     gone = [e for e in list_entries(directory) if _unlink(e.path)]
     t = time.time() if now is None else now
-    root = Path(directory)
     for sub, _ in KINDS.values():
-        d = root / sub if sub else root
-        if sub and d.is_symlink():
-            continue
-        try:
-            it = os.scandir(d)
-        except OSError:
-            continue
-        with it:
-            for de in it:
-                try:
-                    if (_TMP_RE.match(de.name) and de.is_file(follow_symlinks=False)
-                            and t - de.stat(follow_symlinks=False).st_mtime > STALE_TMP_SECONDS):
-                        os.unlink(de.path)
-                except OSError:
-                    pass
+        for de, st in _files(Path(directory), sub, _TMP_RE):
+            if t - st.st_mtime > STALE_TMP_SECONDS:
+                _unlink(Path(de.path))
     return gone
 
 
