@@ -24,7 +24,6 @@ import numpy as np
 
 from tailrace import tail
 from tailrace.errors import InputError, Problem
-from tailrace.json_models import JsonReady, json_answer
 from tailrace.results import (DriverOptimal, ExposureRow, FreshFigures, FreshValidation, LineupRow, OptimalSummary,
                               OptimizeResult, PortfolioSummary, Timings)
 from tailrace.outputs import jsonable
@@ -53,8 +52,6 @@ __all__ = [
     "parse_field_sharpness",
     "race_summary",
     "race_line",
-    "JsonReady",
-    "json_answer",
 ]
 
 ALPHAS = (0.2,)
@@ -520,15 +517,14 @@ def field_model_figures(contest: Any, result: Any, points: np.ndarray, lineups: 
         The portfolio.
     """
     from tailrace.contest import run_contest
-    from tailrace.optimize.contest.overlap import in_background
+    from tailrace.optimize.contest.overlap import in_background, runs_here
 
     out = [{"model": contest.field.model, "roi": float(result.portfolio.roi), "roi_se": float(result.portfolio.roi_se)}]
     alts = contest.alternatives
     # each field model's simulation is its own (seeded field, same points): all but the first run
     # side by side with it on a helper thread where numba's threading layer allows (overlap.py),
     # locally only (a Dask executor spreads each one's chunks already)
-    local = executor is None or not getattr(executor, "distributed", False)
-    later = [in_background(lambda a=a: run_contest(a, points, lineups, executor=executor), allowed=local)
+    later = [in_background(lambda a=a: run_contest(a, points, lineups, executor=executor), allowed=runs_here(executor))
              for a in alts[1:]]
     results = [run_contest(alts[0], points, lineups, executor=executor)] if alts else []
     results += [p.result() for p in later]

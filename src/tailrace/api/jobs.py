@@ -54,11 +54,13 @@ log = logging.getLogger("tailrace.api.jobs")
 
 # ---------------------------------------------------------------------------- the kinds
 
-WORK = {"simulate": simulate_work, "optimize": optimize_work, "contest": contest_work,
-        "backtest": backtest_work, "plan": plan_work}  # backtest and plan: jobs only (POST /backtest, /plan)
-REQUESTS: dict[str, type[BaseModel]] = {"simulate": SimulateRequest, "optimize": OptimizeRequest,
-                                        "contest": ContestRequest, "backtest": BacktestRequest,
-                                        "plan": PlanRequest}
+# each kind's request model and work (backtest and plan: jobs only, POST /backtest and /plan)
+KINDS: dict[str, tuple[type[BaseModel], Any]] = {
+    "simulate": (SimulateRequest, simulate_work), "optimize": (OptimizeRequest, optimize_work),
+    "contest": (ContestRequest, contest_work), "backtest": (BacktestRequest, backtest_work),
+    "plan": (PlanRequest, plan_work)}
+WORK = {k: work for k, (_, work) in KINDS.items()}
+REQUESTS: dict[str, type[BaseModel]] = {k: req for k, (req, _) in KINDS.items()}
 JOB_KINDS = tuple(WORK)
 RESTART_REASON = "the server stopped while this job was queued or running; submit it again"
 

@@ -12,7 +12,7 @@ from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.optimize.constraints import ConstraintSpec, ObjectiveSpec
 from tailrace.outputs import jsonable
 from tailrace.json_models import JsonReady
-from tailrace.pipeline import ExposureRow, LineupRow
+from tailrace.results import ExposureRow, LineupRow
 
 MAX_SEED = 2**63 - 1
 

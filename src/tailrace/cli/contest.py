@@ -19,7 +19,7 @@ import typer
 from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, AllowShift, Dask, EntryFee, GridComplete,
                                   History, HistoryWeight, NScenarios, Rake, Salaries, Season, Site, Track, cli_run,
                                   command_executor, history_from_option, history_line, is_graph_ref, print_field_facts,
-                                  progress_label, slate_and_history, table_console)
+                                  progress_label, site_rules, slate_and_history, table_console)
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -175,7 +175,6 @@ def contest(
     dask: Dask = None,
 ) -> None:
     """Simulate a tournament for a portfolio: expected profit, ROI, cash/top-1%/win rates."""
-    from tailrace.cli.options import site_rules
     from tailrace.contest import run_contest
     from tailrace.pipeline import contest_facts, contest_from_options, field_model_figures, parse_field_sharpness
     from tailrace.slate import read_slate

@@ -118,16 +118,12 @@ def graph_connection(required_by: str | None = None, *, graph_uri: str | None = 
 
 def is_graph_ref(path) -> bool:
     """True for ``--history graph`` (a word, not a file that happens to be called so)."""
-    from pathlib import Path
-
     return path is not None and str(path) == HISTORY_FROM_GRAPH and not Path(str(path)).is_file()
 
 
 def load_spec(path, *, graph_uri: str | None = None):  # -> ConstraintSpec
     """``--spec``: a JSON/YAML file, or, with a graph configured (``graph_uri`` as
     :func:`graph_connection` takes it), the id or name of a spec stored there."""
-    from pathlib import Path
-
     from tailrace.optimize.constraints import ConstraintSpec
 
     p = Path(str(path))

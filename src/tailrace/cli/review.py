@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tailrace.cli.options import (MAX_SCENARIOS, AllowShift, Dask, EntryFee, History, HistoryWeight, Rake, Salaries,
-                                  Site, Track, cli_run, command_executor, history_from_option)
+                                  Site, Track, cli_run, command_executor, history_from_option, site_rules)
 from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
@@ -107,7 +107,6 @@ def review(
 ) -> None:
     """Place a portfolio in a finished contest's real standings: points, ranks, payouts, ROI, ownership error."""
     from tailrace.cli.contest import _portfolio_lineups, _scenario_points
-    from tailrace.cli.options import site_rules
     from tailrace.contest import read_ownership
     from tailrace.contest.standings import read_standings
     from tailrace.pipeline import field_ownership, payouts_from_options

@@ -103,7 +103,7 @@ class Field:
         if self.n_entries == 0:
             return self.lineups, np.zeros(0, dtype=np.int64)
         u, c = unique_rows(self.lineups)
-        return u.astype(np.int32), c.astype(np.int64)
+        return u.astype(np.int32, copy=False), c.astype(np.int64, copy=False)
 
     def ownership(self, n_drivers: int) -> np.ndarray:
         """Percent of entries holding each driver, shape (n_drivers,)."""

@@ -444,7 +444,7 @@ def build_portfolio(
     results = []
     for row in cp.lineups:
         lu = tuple(sorted(int(i) for i in row))
-        v = float(obj.evaluate(points[:, list(lu)].astype(np.float64).sum(axis=1)))
+        v = exact_value(points, lu, obj)
         results.append(LineupResult(lineup=lu, value=v, bound=v, gap=0.0, optimal=False, status="contest",
                                     n_evaluated=0, seconds=0.0))
     lineups = [r.lineup for r in results]

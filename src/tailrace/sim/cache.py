@@ -20,11 +20,8 @@ compute it once: the first computes and writes, the others wait and then read.
 from __future__ import annotations
 
 import dataclasses
-import enum
-import hashlib
 import json
 import logging
-import math
 import os
 import re
 import tempfile
@@ -64,7 +61,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB of arrays in memory
 _KEY_RE = re.compile(r"^[0-9A-Za-z_-]{8,128}$")
-_STALE_TMP_SECONDS = 3600.0
 
 
 def simulate_cached(
@@ -325,7 +321,7 @@ class ScenarioCache:
                 pass
         for p in self.directory.glob(".*.tmp"):  # only stale ones: a live writer may own the rest
             try:
-                if now - p.stat().st_mtime > _STALE_TMP_SECONDS:
+                if now - p.stat().st_mtime > cache_prune.STALE_TMP_SECONDS:
                     p.unlink()
             except FileNotFoundError:
                 pass
@@ -415,11 +411,12 @@ class ScenarioCache:
 
     def _prune(self, written: Path) -> None:
         """Bring the directory within :meth:`disk_bound`, keeping ``written`` (least recently used first)."""
-        gone = cache_prune.prune(self.directory, self.disk_bound(), keep=[written])
+        bound = self.disk_bound()
+        gone = cache_prune.prune(self.directory, bound, keep=[written])
         if gone:
             log.info("scenario cache: pruned %d entries (%s) from %s to stay within %s", len(gone),
                      cache_prune.format_bytes(sum(e.size for e in gone)), self.directory,
-                     cache_prune.format_bytes(self.disk_bound()))
+                     cache_prune.format_bytes(bound))
 
     def _discard_if_unchanged(self, path: Path, before: os.stat_result | None) -> None:
         """Delete a damaged file unless a writer has replaced it since we looked."""

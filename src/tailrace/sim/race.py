@@ -66,14 +66,8 @@ import numba as nb
 import numpy as np
 
 from tailrace.rng import as_generator
-from tailrace.sim.params import (
-    TrackTypeParams,
-    pool_start_term,
-    rank_curve,
-    rank_z,
-    skew_weights,
-    start_term,
-)
+from tailrace.sim.pool_model import rank_curve, rank_z, skew_weights
+from tailrace.sim.track_params import TrackTypeParams, pool_start_term, start_term
 from tailrace.sim.version import MODEL_VERSION  # noqa: F401  (re-exported: the version lives there, kernels need none)
 from tailrace.tracks import Track
 

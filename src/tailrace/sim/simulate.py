@@ -35,14 +35,15 @@ import numpy as np
 from tailrace.distributed import Executor, LocalExecutor
 from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator, stream
-from tailrace.sim.params import DEFAULT_PARAMS, TrackTypeParams
+from tailrace.sim.default_params import DEFAULT_PARAMS
+from tailrace.sim.track_params import TrackTypeParams
 from tailrace.sim.race import fl_pool_size, simulate_blocks
 from tailrace.sim.version import MODEL_VERSION
 from tailrace.sim.scenarios import Scenarios
 from tailrace.sim.scoring import score_outcomes
 from tailrace.sim.strength.from_slate import PRIORITY
 from tailrace.sim.strength.cache import cached_strengths
-from tailrace.tracks import TRACK_TYPES, Track, resolve_track
+from tailrace.tracks import TRACK_TYPES, Track
 from tailrace.sites import SiteRules
 
 if TYPE_CHECKING:  # the history model (and scipy.sparse under it) loads only when a history is given

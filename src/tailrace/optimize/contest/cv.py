@@ -17,7 +17,8 @@ import numpy as np
 from tailrace.contest import Contest, sample_field
 from tailrace.contest.simulate import standings_kernel
 from tailrace.errors import InfeasibleError
-from tailrace.optimize.contest.paid import _Paid, _PaidStore, _split
+from tailrace.optimize.contest.paid import _Paid, _PaidStore
+from tailrace.optimize.contest.standings import _split
 from tailrace.optimize.contest.overlap import in_background, runs_here
 from tailrace.optimize.contest.result import CV_CAPS, MIN_LIVE
 from tailrace.optimize.contest.selection import select_contest_portfolio

@@ -22,7 +22,7 @@ from tailrace.contest import Contest
 from tailrace.contest.simulate import (MAX_BINS, bisect_left, bisect_right, grid_points, score_key,
                                       standings_kernel)
 from tailrace.optimize.contest.result import ALONE, CV_CAPS, GRID_BATCH, GRID_SMALL_BATCHES
-from tailrace.optimize.contest.standings import (GridRegions, _eval_alone, _split, count_alone,  # noqa: F401
+from tailrace.optimize.contest.standings import (GridRegions, _eval_alone, _split, count_alone,
                                                  fill_paid, grid_regions, paid_standings_grid)
 
 

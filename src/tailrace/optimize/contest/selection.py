@@ -17,8 +17,8 @@ import numpy as np
 from tailrace.contest import Contest
 from tailrace.contest.simulate import bisect_left, bisect_right
 from tailrace.errors import InfeasibleError
-from tailrace.optimize.contest.paid import _Paid, _split, _standings
-from tailrace.optimize.contest.standings import _eval_alone
+from tailrace.optimize.contest.paid import _Paid, _standings
+from tailrace.optimize.contest.standings import _eval_alone, _split
 from tailrace.optimize.contest.result import ALONE, DEFAULT_CAP_PLACE, ContestPortfolio
 
 # ----------------------------------------------------------------------------- selection kernels

@@ -24,10 +24,9 @@ import numpy as np
 
 from tailrace.outputs import atomic_write_text
 from tailrace.sim.keys import default_cache_dir, scenario_key
-from tailrace.sim.params import TrackTypeParams
+from tailrace.sim.track_params import TrackTypeParams
 from tailrace.sim.cache_prune import touch
 from tailrace.sim.strength import from_slate
-from tailrace.sim.strength.from_slate import resolve_strengths
 from tailrace.tracks import Track
 
 log = logging.getLogger(__name__)
@@ -96,7 +95,8 @@ def cached_strengths(slate, track: Track, params: TrackTypeParams, seed: int, st
         key = strength_key(slate, track, params, seed, stream_key, allow_shift)
     except TypeError as exc:  # something in the slate the key cannot hold: no cache
         log.warning("strength cache: cannot key this slate (%s); fitting without the cache", exc)
-        return resolve_strengths(slate, track, params, seed=stream(seed, stream_key), allow_shift=allow_shift)
+        return from_slate.resolve_strengths(slate, track, params, seed=stream(seed, stream_key),
+                                            allow_shift=allow_shift)
     path = strength_cache_dir() / f"{key}.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -107,8 +107,8 @@ def cached_strengths(slate, track: Track, params: TrackTypeParams, seed: int, st
         pass
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("strength cache: ignoring unreadable %s (%s)", path, exc)
-    strength, source, warnings = resolve_strengths(slate, track, params, seed=stream(seed, stream_key),
-                                                   allow_shift=allow_shift)
+    strength, source, warnings = from_slate.resolve_strengths(slate, track, params, seed=stream(seed, stream_key),
+                                                              allow_shift=allow_shift)
     doc = {"format": STRENGTH_FORMAT, "key": key, "source": source, "warnings": list(warnings),
            "strength": [float(x) for x in np.asarray(strength, dtype=np.float64)]}
     try:

@@ -175,8 +175,10 @@ def history_model_from_text(text: str, name: str, config: RatingConfig | None = 
     with _MEMO_LOCK:
         hit = _MEMO.get(key)
         if hit is not None:
+            if hit.source != name:  # the same text under another name: keep the latest name, so
+                hit = _MEMO[key] = replace(hit, source=name)  # asking again by it gives this very model
             _MEMO.move_to_end(key)
-            return replace(hit, source=name) if hit.source != name else hit
+            return hit
     history = parse_history(text, name)
     if len(history) == 0:
         raise InputError(Problem("the history holds no complete race", file=name, param="history",

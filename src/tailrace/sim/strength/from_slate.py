@@ -57,7 +57,7 @@ import numpy as np
 from tailrace.numeric import bisect_increasing
 from tailrace.rng import as_generator
 from tailrace.startup import special_ufunc
-from tailrace.sim.params import TrackTypeParams, pool_start_term, start_curve_term, start_term
+from tailrace.sim.track_params import TrackTypeParams, pool_start_term, start_curve_term, start_term
 from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
 from tailrace.tracks import Track
