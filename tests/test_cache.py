@@ -140,6 +140,26 @@ def test_get_miss_counts_and_clear(tmp_path: Path) -> None:
     assert c.get(KEY) is None and ScenarioCache(tmp_path).get(KEY) is None
 
 
+def test_clear_deletes_scenario_sets_only(tmp_path: Path) -> None:
+    """A user's own files in the cache folder survive ``clear``: a ``sims.npz`` written there by
+    ``simulate --out``, a fits entry of another kind, a fresh temp file (a write in progress) and
+    a lock; a scenario set and a temp file two hours old go."""
+    c = ScenarioCache(tmp_path)
+    c.put(KEY, make_scenarios(3, s=10))
+    mine = tmp_path / "sims.npz"
+    mine.write_bytes(b"user data")
+    (tmp_path / "fits").mkdir()
+    fit = tmp_path / "fits" / ("a" * 64 + ".json")
+    fit.write_text("{}")
+    live, stale, lock = tmp_path / ".x.npz.live.tmp", tmp_path / ".y.npz.old.tmp", tmp_path / f"{KEY}.lock"
+    for p in (live, stale, lock):
+        p.write_bytes(b"")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    c.clear()
+    assert not (tmp_path / f"{KEY}.npz").exists() and not stale.exists()
+    assert mine.read_bytes() == b"user data" and fit.exists() and live.exists() and lock.exists()
+
+
 def test_default_directory_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAILRACE_CACHE_DIR", str(tmp_path / "envcache"))
     assert ScenarioCache().directory == tmp_path / "envcache"

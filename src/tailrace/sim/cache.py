@@ -26,7 +26,6 @@ import os
 import re
 import tempfile
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -307,24 +306,16 @@ class ScenarioCache:
             }
 
     def clear(self) -> None:
-        """Drop every entry from memory and from the cache directory (counters are kept)."""
+        """Drop every scenario set from memory and from the cache directory (counters are kept).
+
+        Only files named as scenario sets (``<64 hex>.npz``) go, and temp files of writes that
+        died over an hour ago; a user's own ``.npz`` in the same folder and a write in progress are
+        left (``sim.cache_prune.clear``)."""
         with self._lock:
             self._mem.clear()
             self._mem_bytes = 0
-        if not (self.disk and self.directory.is_dir()):
-            return
-        now = time.time()
-        for p in self.directory.glob("*.npz"):
-            try:
-                p.unlink()
-            except FileNotFoundError:
-                pass
-        for p in self.directory.glob(".*.tmp"):  # only stale ones: a live writer may own the rest
-            try:
-                if now - p.stat().st_mtime > cache_prune.STALE_TMP_SECONDS:
-                    p.unlink()
-            except FileNotFoundError:
-                pass
+        if self.disk and self.directory.is_dir():
+            cache_prune.clear(self.directory, kinds=("scenarios",))
 
     def disk_bound(self) -> int | None:
         """The directory's size bound in bytes now (None: no bound; see the class docstring).

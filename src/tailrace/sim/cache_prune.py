@@ -258,15 +258,22 @@ def prune(directory: str | os.PathLike[str], max_bytes: int | None,
     return [e for e in chosen if _unlink_if_unchanged(e)]
 
 
-def clear(directory: str | os.PathLike[str], now: float | None = None) -> list[Entry]:
+def clear(directory: str | os.PathLike[str], now: float | None = None,
+          kinds: Iterable[str] | None = None) -> list[Entry]:
     """Delete every tailrace entry under ``directory`` and temp files older than an hour.
 
     A younger temp file may be a write in progress and is left; lock files (empty, possibly held
-    by a live process) and anything not named as an entry are left. Returns the entries deleted.
+    by a live process) and anything not named as an entry are left (a user's own ``.npz`` beside
+    the scenario sets among them). ``kinds`` (names of :data:`KINDS`; default all) limits both to
+    those kinds' folders. Returns the entries deleted.
     """
-    gone = [e for e in list_entries(directory) if _unlink(e.path)]
+    chosen = tuple(KINDS) if kinds is None else tuple(kinds)
+    unknown = [k for k in chosen if k not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown cache kind(s) {unknown}; known: {list(KINDS)}")
+    gone = [e for e in list_entries(directory) if e.kind in chosen and _unlink(e.path)]
     t = time.time() if now is None else now
-    for sub, _ in KINDS.values():
+    for sub, _ in (KINDS[k] for k in chosen):
         for de, st in _files(Path(directory), sub, _TMP_RE):
             if t - st.st_mtime > STALE_TMP_SECONDS:
                 _unlink(Path(de.path))
