@@ -1,17 +1,26 @@
-"""Jobs in worker processes: /health stays fast, cancel stops the worker, a killed server's job is failed honestly."""
+"""Jobs in worker processes: /health stays fast, cancel stops the worker, a killed server's job is failed honestly.
+
+Each under both ways a worker starts (``TAILRACE_JOB_START``): forked from the warm forkserver
+(Linux's default) and spawned (macOS and Windows); the two give the same answers, byte for byte.
+"""
 
 from __future__ import annotations
 
+import json
+import multiprocessing as mp
 import os
 import signal
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tailrace.slate import demo_paths
 
-from .conftest import Server, start_server
+from .byte_identity import masked
+from .conftest import Server, small_demo_files, start_server
 
 pytestmark = pytest.mark.service
 
@@ -54,6 +63,28 @@ def _pid_gone(pid: int, timeout: float = 10.0) -> bool:
     return False
 
 
+FORKSERVER = pytest.mark.skipif(not sys.platform.startswith("linux") or "forkserver" not in mp.get_all_start_methods(),
+                                reason="the forkserver start is Linux's (elsewhere jobs start by spawn)")
+STARTS = [pytest.param("forkserver", marks=FORKSERVER), "spawn"]
+
+
+def _stat(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(")")[-1].split()
+
+
+def _parent_checked(srv: Server, pid: int, start: str) -> int:
+    """The worker ``pid``'s parent, checked to be the server (spawn) or the server's forkserver."""
+    parent = int(_stat(pid)[1])
+    if start == "spawn":
+        assert parent == srv.proc.pid, "a spawned worker's parent is the server"
+    else:
+        cmd = Path(f"/proc/{parent}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        assert parent != srv.proc.pid and "multiprocessing.forkserver" in cmd, cmd
+        assert int(_stat(parent)[1]) == srv.proc.pid, "the forkserver is the server's child"
+    return parent
+
+
 def _worker_pid(srv: Server, jid: str) -> int:
     import sqlite3
 
@@ -64,8 +95,9 @@ def _worker_pid(srv: Server, jid: str) -> int:
         con.close()
 
 
-def test_health_fast_while_big_job_runs_then_cancel(tmp_path) -> None:
-    srv = start_server(tmp_path / "data")
+@pytest.mark.parametrize("start", STARTS)
+def test_health_fast_while_big_job_runs_then_cancel(tmp_path, start: str) -> None:
+    srv = start_server(tmp_path / "data", {"TAILRACE_JOB_START": start})
     try:
         with srv.client() as c:
             slate_id = _upload(c)
@@ -83,6 +115,7 @@ def test_health_fast_while_big_job_runs_then_cancel(tmp_path) -> None:
             # the job takes minutes; /health must not wait for it (generous bound: CI machines are busy)
             assert worst < 2.0, f"/health took {worst:.3f} s while a job ran"
             pid = _worker_pid(srv, jid)
+            parent = _parent_checked(srv, pid, start)
             r = c.delete(f"/jobs/{jid}")
             assert r.status_code == 200 and r.json()["state"] == "cancelled"
             assert _pid_gone(pid), "the cancelled job's worker process is still alive"
@@ -90,18 +123,24 @@ def test_health_fast_while_big_job_runs_then_cancel(tmp_path) -> None:
             assert job["progress"] >= 0.0
     finally:
         srv.stop()
+    if start == "forkserver":  # the server's shutdown stops its forkserver
+        assert _pid_gone(parent), "the forkserver outlived its server's shutdown"
 
 
-def test_killed_server_job_is_failed_with_reason_after_restart(tmp_path) -> None:
+@pytest.mark.parametrize("start", STARTS)
+def test_killed_server_job_is_failed_with_reason_after_restart(tmp_path, start: str) -> None:
     data = tmp_path / "data"
-    srv = start_server(data)
+    srv = start_server(data, {"TAILRACE_JOB_START": start})
     with srv.client() as c:
         slate_id = _upload(c)
         jid = c.post("/optimize?async=true", json={"slate_id": slate_id, **BIG}).json()["job_id"]
         _wait(c, jid, {"running"})
     pid = _worker_pid(srv, jid)
+    parent = _parent_checked(srv, pid, start)
     srv.stop(signal.SIGKILL)
+    # within a second or so (the kernel's parent-death signal); 10 s is a busy machine's margin
     assert _pid_gone(pid), "the worker outlived its killed server"
+    assert start == "spawn" or _pid_gone(parent), "the forkserver outlived its killed server"
     srv2 = start_server(data)
     try:
         with srv2.client() as c:
@@ -128,3 +167,39 @@ def test_failed_job_carries_the_error_a_sync_call_would_give(client: httpx.Clien
     # a finished job cannot be cancelled; DELETE returns it unchanged
     d = client.delete(f"/jobs/{job['id']}")
     assert d.status_code == 200 and d.json()["state"] == "failed"
+
+
+def _job_answers(data_dir: Path, start: str) -> list[str]:
+    """Each kind's answer as a background job (masked like byte_identity.py), started by ``start``."""
+    from fastapi.testclient import TestClient
+
+    from tailrace.api.app import create_app
+    from tailrace.api.settings import Settings
+
+    out = []
+    with TestClient(create_app(Settings(data_dir=data_dir, job_start=start, explain_binding_limit=1))) as c:
+        assert c.app.state.jobs._starter.method == start
+        sal, proj = small_demo_files()
+        sid = c.post("/slates", data={"site": "dk"}, files={"salaries": ("s.csv", sal), "projections": ("p.csv", proj)}
+                     ).json()["slate_id"]
+        bodies = [("simulate", {"slate_id": sid, "n_scenarios": 400, "seed": 3}),
+                  ("optimize", {"slate_id": sid, "n_scenarios": 300, "seed": 6, "n_lineups": 2,
+                                "include_explain": True, "include_distributions": True}),
+                  ("plan", {"slate_id": sid, "n_scenarios": 300, "seed": 4, "bankroll": 100, "max_stake": 0.25,
+                            "contests": [{"name": "GPP", "kind": "gpp", "entry_fee": 5, "field_size": 300,
+                                          "max_entries": 2}]})]
+        for kind, body in bodies:
+            r = c.post(f"/{kind}?async=true", json=body)
+            assert r.status_code == 202, r.text
+            job = _wait(c, r.json()["job_id"], {"done", "failed", "cancelled"}, timeout=300)
+            assert job["state"] == "done", job
+            out.append(json.dumps(masked(job["result"]), sort_keys=True))
+    return out
+
+
+@FORKSERVER
+def test_forked_job_answers_equal_spawned_ones_byte_for_byte(tmp_path) -> None:
+    forked = _job_answers(tmp_path / "fork", "forkserver")
+    spawned = _job_answers(tmp_path / "spawn", "spawn")
+    assert len(forked) == 3 and all(len(a) > 200 for a in forked)
+    assert forked == spawned

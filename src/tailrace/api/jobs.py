@@ -12,8 +12,10 @@ being computed share its answer (request coalescing), so a burst of the same cal
 computation and every caller gets the same bytes. Finished answers are not memoised: a later
 call computes afresh (from the scenario cache when it can).
 
-**Background.** Each job runs in its own spawned worker process, with state and progress in
-the store. The server keeps a small manager thread that starts queued jobs (at most
+**Background.** Each job runs in its own worker process, with state and progress in the
+store; on Linux the worker is forked from a warm forkserver that has already imported what
+every job needs, elsewhere it is spawned (:mod:`tailrace.api.job_start`, setting
+``job_start``). The server keeps a small manager thread that starts queued jobs (at most
 ``job_workers`` at a time), reaps finished workers, and kills the worker of a cancelled job. A
 worker writes its progress (0-1 and a message) and its result or error into the SQLite store
 itself, so the event loop never waits on work and ``/health`` stays fast. A worker whose server
@@ -27,9 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import multiprocessing as mp
 import os
-import signal
 import threading
 import time
 from typing import Any
@@ -44,6 +44,7 @@ from tailrace.api.backtest_work import backtest_work
 from tailrace.api.context import Context, Progress, no_progress
 from tailrace.api.contest_work import contest_work
 from tailrace.api.errors import Cancelled, TimeLimitExceeded, error_body
+from tailrace.api.job_start import Starter, die_with_parent
 from tailrace.api.optimize_work import optimize_work
 from tailrace.api.plan_work import plan_work
 from tailrace.api.schemas import BacktestRequest, ContestRequest, OptimizeRequest, PlanRequest, SimulateRequest
@@ -94,7 +95,7 @@ class JobRunner:
         self.store = context.store
         self._inflight: dict[str, asyncio.Task] = {}  # key of an identical sync request in progress -> its task
         self._compute_lock = threading.Lock()  # one synchronous computation at a time
-        self._ctx = mp.get_context("spawn")
+        self._starter: Starter | None = None  # how workers start (start(): forkserver or spawn)
         self._procs: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -158,6 +159,8 @@ class JobRunner:
         orphaned = self.store.fail_orphaned_jobs(RESTART_REASON)
         if orphaned:
             log.warning("marked %d orphaned job(s) failed: %s", len(orphaned), ", ".join(orphaned))
+        self._starter = Starter(self.settings.job_start)
+        self._starter.warm()  # the forkserver imports in the background while the server serves
         self._thread = threading.Thread(target=self._loop, name="tailrace-jobs", daemon=True)
         self._thread.start()
         return orphaned
@@ -197,6 +200,8 @@ class JobRunner:
         for jid in self.store.jobs_in_state("queued"):
             if self.store.get_job(jid)["owner_pid"] == os.getpid():
                 self.store.fail_job(jid, {"status": 500, "message": RESTART_REASON})
+        if self._starter is not None:  # its workers have ended: the last runner stops the forkserver
+            self._starter.close()
 
     def running(self) -> int:
         """How many workers are alive now."""
@@ -242,26 +247,34 @@ class JobRunner:
             job = self.store.get_job(jid)
             if job["owner_pid"] != os.getpid():
                 continue
-            proc = self._ctx.Process(
-                target=worker_main,
-                args=(self.settings.model_dump(mode="json"), jid, os.getpid()),
-                name=f"tailrace-job-{jid}",
-                daemon=True,
-            )
-            proc.start()
+            proc = self._start_worker(jid)
             with self._lock:
                 self._procs[jid] = proc
 
+    def _start_worker(self, jid: str) -> Any:
+        """Start the worker process of job ``jid``: from the forkserver, or spawned (and by spawn
+        from then on when the forkserver fails, e.g. refuses to serve: ``job_start.check_fork_safe``)."""
+        starter = self._starter
+        if starter is None:
+            raise RuntimeError("start() the job runner before it launches jobs")
+        for attempt in (1, 2):
+            try:
+                # the worker checks that its parent (this server, or the forkserver) stays alive
+                proc = starter.process(worker_main, (self.settings.model_dump(mode="json"), jid,
+                                                     starter.parent_pid()), f"tailrace-job-{jid}")
+                proc.start()
+                return proc
+            except Exception as exc:
+                if starter.method != "forkserver" or attempt == 2:
+                    raise
+                starter.fall_back(exc)
+        raise AssertionError("unreachable")
+
 
 def _watch_parent(parent_pid: int) -> None:
-    """Exit this worker as soon as the server that started it is gone (e.g. killed)."""
-    try:  # Linux: have the kernel send SIGKILL when the parent dies
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    """Exit this worker as soon as its parent ``parent_pid`` is gone: the server that spawned it,
+    or the forkserver it was forked from (which itself dies with the server, even when killed)."""
+    die_with_parent()  # Linux: the kernel sends SIGKILL when the parent dies
 
     def watch() -> None:
         while True:

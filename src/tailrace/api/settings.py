@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -26,6 +27,10 @@ class Settings(BaseModel):
     max_lineups: int = Field(150, description="TAILRACE_MAX_LINEUPS (never above 150)")
     sync_time_limit: float = Field(60.0, description="TAILRACE_SYNC_TIME_LIMIT: seconds a synchronous call may take")
     job_workers: int = Field(2, description="TAILRACE_JOB_WORKERS: worker processes for async jobs")
+    job_start: Literal["auto", "forkserver", "spawn"] = Field(
+        "auto", description="TAILRACE_JOB_START: how a job's worker process starts: forkserver (forked from a "
+        "process that has already imported everything a job needs, so no interpreter start-up per job), spawn "
+        "(a new interpreter per job) or auto (forkserver on Linux, spawn elsewhere); the answers are the same")
     cache_memory_bytes: int = Field(512_000_000, description="TAILRACE_CACHE_MEMORY_BYTES: in-memory scenario cache")
     cache_max_bytes: int | None = Field(
         DEFAULT_MAX_BYTES, ge=1, description="TAILRACE_CACHE_MAX_BYTES: bound on the scenario cache directory on disk "
