@@ -73,6 +73,14 @@ def _stat(pid: int) -> list[str]:
         return f.read().split(")")[-1].split()
 
 
+def _forkservers(srv: Server) -> list[int]:
+    """The pids of the server's forkserver children."""
+    kids = []
+    for task in Path(f"/proc/{srv.proc.pid}/task").iterdir():
+        kids += [int(k) for k in (task / "children").read_text().split()]
+    return [k for k in kids if b"multiprocessing.forkserver" in Path(f"/proc/{k}/cmdline").read_bytes()]
+
+
 def _parent_checked(srv: Server, pid: int, start: str) -> int:
     """The worker ``pid``'s parent, checked to be the server (spawn) or the server's forkserver."""
     parent = int(_stat(pid)[1])
@@ -121,6 +129,12 @@ def test_health_fast_while_big_job_runs_then_cancel(tmp_path, start: str) -> Non
             assert _pid_gone(pid), "the cancelled job's worker process is still alive"
             assert c.get(f"/jobs/{jid}").json()["state"] == "cancelled"
             assert job["progress"] >= 0.0
+            if start == "forkserver":  # a forkserver that died (e.g. the OOM killer) is started again
+                os.kill(parent, signal.SIGKILL)
+                assert _pid_gone(parent)
+                r = c.post("/simulate?async=true", json={"slate_id": slate_id, "n_scenarios": 200, "seed": 1})
+                assert _wait(c, r.json()["job_id"], {"done", "failed"})["state"] == "done"
+                (parent,) = _forkservers(srv)  # the new one, stopped with the server below
     finally:
         srv.stop()
     if start == "forkserver":  # the server's shutdown stops its forkserver
