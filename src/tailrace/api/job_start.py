@@ -130,7 +130,7 @@ class _Keeper:
                     forkserver.ensure_running()
                     out.append(forkserver._forkserver._forkserver_pid)
                 else:  # "stop"
-                    forkserver._forkserver._stop()
+                    _stop_forkserver()
             except BaseException as exc:  # handed to the caller
                 out.append(exc)
             done.set()
@@ -177,6 +177,16 @@ class _Keeper:
 _keeper = _Keeper()
 
 
+def _stop_forkserver() -> None:
+    """Stop the forkserver (``ForkServer._stop``: close the 'alive' pipe, wait for it to exit),
+    also when it had already died and been reaped."""
+    fs = forkserver._forkserver
+    try:
+        fs._stop()
+    except ChildProcessError:  # gone already: forget it, so a later ensure_running starts a new one
+        fs._forkserver_pid = fs._forkserver_address = fs._forkserver_alive_fd = None
+
+
 class Starter:
     """A job runner's way of starting workers: :meth:`process` makes an unstarted worker process
     and :meth:`parent_pid` is the pid that worker's parent will have (for its parent watch)."""
@@ -192,7 +202,10 @@ class Starter:
     def warm(self) -> None:
         """Start the forkserver now (in the background: its imports run while the server serves)."""
         if self.method == "forkserver":
-            self.parent_pid()
+            try:
+                self.parent_pid()
+            except Exception as exc:
+                self.fall_back(exc)
 
     def parent_pid(self) -> int:
         """The parent a worker started now has: this process (spawn) or the running forkserver."""
@@ -205,9 +218,9 @@ class Starter:
         return self._ctx.Process(target=target, args=args, name=name, daemon=True)
 
     def fall_back(self, reason: BaseException) -> None:
-        """Start by spawn from now on (the forkserver failed: ``reason``)."""
-        log.error("the job forkserver failed (%s); starting jobs by spawn from now on", reason)
-        self.close()
+        """Start by spawn from now on (the forkserver failed: ``reason``); :meth:`close` still
+        releases the forkserver once this runner's forked workers have ended."""
+        log.error("the job forkserver failed (%r); starting jobs by spawn from now on", reason)
         self.method = "spawn"
         self._ctx = mp.get_context("spawn")
 

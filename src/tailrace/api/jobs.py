@@ -196,6 +196,9 @@ class JobRunner:
             if proc.is_alive():
                 proc.terminate()
                 proc.join(timeout=5)
+                if proc.is_alive():  # the forkserver's stop below waits for every worker it forked
+                    proc.kill()
+                    proc.join(timeout=5)
             self.store.fail_job(jid, {"status": 500, "message": RESTART_REASON})
         for jid in self.store.jobs_in_state("queued"):
             if self.store.get_job(jid)["owner_pid"] == os.getpid():
