@@ -158,16 +158,20 @@ def gather_bounds(lineups, idx, pos_of, binom, acc, taus, tleaf, ks, weights, ot
         rank = 0
         for a in range(r):
             rank += binom[pos_of[row[r - 1 - a]], a + 1]
-        leaf = np.full(nl, np.inf)
-        for t in range(taus.shape[0]):
-            e = 0.0
-            for c in range(acc.shape[0]):
-                e += acc[c, rank, t]
-            v = taus[t] + e / ks[tleaf[t]]
-            if v < leaf[tleaf[t]]:
-                leaf[tleaf[t]] = v
         tot = other[b]
         for l in range(nl):
-            tot += weights[l] * leaf[l]
+            # leaf l's least bound over its thresholds (no per-lineup array: an allocation per
+            # lineup cost more than the arithmetic)
+            least = np.inf
+            for t in range(taus.shape[0]):
+                if tleaf[t] != l:
+                    continue
+                e = 0.0
+                for c in range(acc.shape[0]):
+                    e += acc[c, rank, t]
+                v = taus[t] + e / ks[l]
+                if v < least:
+                    least = v
+            tot += weights[l] * least
         out[b] = tot
     return out

@@ -21,8 +21,9 @@ class EngineBounds:
     # ------------------------------------------------------------------ bounds
     def _build_bounds(self, drivers: np.ndarray) -> None:
         all_idx = np.arange(self.n_lineups, dtype=np.int64)
-        means = self.driver_points.mean(axis=1)
-        mean_sum = _kernels.additive_values(self.lineups, all_idx, means)
+        mean_sum = None  # each lineup's mean: only mean and lower-CVaR leaves read it
+        if any(kd in (_kernels.MEAN, _kernels.LOWER) for kd in self.kinds.tolist()):
+            mean_sum = _kernels.additive_values(self.lineups, all_idx, self.driver_points.mean(axis=1))
         static = np.zeros(self.n_lineups)
         self.lower_bound = {}
         self.leaf_static: dict[int, np.ndarray] = {}
@@ -302,6 +303,13 @@ class EngineBounds:
         self.n_evaluated += len(idx)
         self.exact[idx] = out
         self.bound[idx] = out
+        if len(idx):
+            # the batch's best is the lineup the search may take as its incumbent next: keep its
+            # leaf values and VaRs (the very numbers leaf_values gives: same kernels inside)
+            i = int(np.argmax(out))
+            self._leaf_memo[int(idx[i])] = (lv[i].copy(), lvar[i].copy())
+            while len(self._leaf_memo) > 64:
+                del self._leaf_memo[next(iter(self._leaf_memo))]
         return out, lv, lvar
 
     def _screen_t(self, lvar_row: np.ndarray | None) -> np.ndarray:
@@ -346,12 +354,10 @@ class EngineBounds:
         """Successive linearisation for a single upper-CVaR leaf: fix the incumbent's top-beta
         scenarios, take the lineup best on them, repeat while it improves."""
         j = self.upper_leaves[0]
-        neg_p, neg_ps = -self.driver_points, -self.scenario_points()  # top-beta of x = worst-beta of -x
         seen = set()
         cur = best_m
         for _ in range(12):
-            c = -_kernels.lower_cuts(neg_p, neg_ps, self.lineups, np.array([cur], np.int64), int(self.k0s[j]),
-                              float(self.fs[j]), np.full(1, np.nan))[0]
+            c = self._top_weights(cur, j)
             vals = _kernels.additive_values(self.lineups, active, c)
             m = int(active[int(np.argmax(vals))])
             if m in seen or not np.isnan(self.exact[m]):
@@ -360,8 +366,30 @@ class EngineBounds:
             self._evaluate(np.array([m], np.int64))
             cur = m
 
+    def _top_weights(self, m: int, j: int) -> np.ndarray:
+        """Per driver, its points averaged over lineup m's top-beta scenarios of upper leaf j
+        (scenarios above the VaR weigh 1, ties at the VaR share what is left of k = k0 + f):
+        the linear objective that equals lineup m's upper CVaR at m. Shape (n_slate,)."""
+        rows = self.lineups[m]
+        x = self.driver_points[int(rows[0])].copy()
+        for d in rows[1:]:
+            x += self.driver_points[int(d)]
+        var = float(self._leaf_stats(m)[1][j])
+        k = float(self.k0s[j]) + float(self.fs[j])
+        above, ties = x > var, x == var
+        n_ties = int(ties.sum())
+        wt = (k - int(above.sum())) / n_ties if n_ties else 0.0
+        c = self.driver_points[:, above].sum(axis=1)
+        if wt > 0.0:
+            c += wt * self.driver_points[:, ties].sum(axis=1)
+        return c / k
+
     def _leaf_stats(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """Lineup m's exact leaf values and VaRs."""
+        """Lineup m's exact leaf values and VaRs (from its evaluation when it was a batch's best:
+        the same numbers, without loading two more kernels)."""
+        hit = self._leaf_memo.get(int(m))
+        if hit is not None:
+            return hit[0].copy(), hit[1].copy()
         x = np.zeros(self.n_scenarios)
         _kernels.sum_rows(self.driver_points, self.lineups[m].astype(np.int64), x)
         return _kernels.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)

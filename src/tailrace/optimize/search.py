@@ -166,6 +166,8 @@ class Engine(EngineBounds):
         self.cap = int(np.iinfo(np.int32).max) if cap is None or salaries is None else int(cap)
         self._pair_floors: dict[float, float] = {}
         self._scenario_points: np.ndarray | None = None
+        # leaf values and VaRs of recently evaluated batches' best lineups (bounds._evaluate)
+        self._leaf_memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.n_evaluated = 0
         self.exact = np.full(self.n_lineups, np.nan)  # exact values (kernel arithmetic)
         self.n_drivers = len(drivers)
