@@ -12,6 +12,8 @@ from typing import Literal
 import numpy as np
 
 from tailrace.optimize import _excess, _kernels
+from tailrace.optimize.problem import LineupRules
+from tailrace.optimize.scenario_optimal import scenario_optima
 from tailrace.optimize.splits import _part_code, _split_array, drivers_in, set_partitions
 
 
@@ -121,6 +123,28 @@ class EngineBounds:
         return _kernels.split_target_bound(self.lineups, all_idx, split2, surv, self.n_slate)
 
     # ------------------------------------------------------------------ search
+    def _top_bounds(self, idx: np.ndarray, q: int) -> np.ndarray:
+        """The ``q`` lineups of ``idx`` with the largest bounds (1 <= q < len(idx)): the set
+        ``argpartition`` gives. Over millions of lineups, a threshold from a strided sample
+        leaves a few thousand candidates to partition instead (~10x less work); when that
+        threshold keeps too few, or the q-th bound is tied just outside the set, the full
+        ``argpartition`` decides, as before."""
+        b = self.bound[idx]
+        step = 64
+        if len(b) >= 64 * step * q:
+            sample = b[::step]
+            # about 4 q of the lineups lie above the sample's 4 q / step-th largest value
+            j = len(sample) - 1 - 4 * q // step
+            tau = float(np.partition(sample, j)[j])
+            cand = np.flatnonzero(b >= tau)
+            if len(cand) > q:
+                sub = b[cand]
+                sel = np.argpartition(-sub, q - 1)[:q]
+                kth = float(sub[sel].min())
+                if int(np.count_nonzero(sub == kth)) == int(np.count_nonzero(sub[sel] == kth)):
+                    return idx[cand[sel]]
+        return idx[np.argpartition(-b, q - 1)[:q]]
+
     def _tol(self, best: float) -> float:
         return self.rel_tol * (1.0 + abs(best))
 
@@ -249,9 +273,12 @@ class EngineBounds:
         pos_of = np.full(self.n_slate, -1, np.int64)
         pos_of[cand] = np.arange(nd)[::-1]
         ks = self.k0s[up] + self.fs[up]
-        bound = _excess.gather_bounds(self.lineups, idx, pos_of, binom, acc, taus, tleaf, ks, w_up, other)
-        self.static_bound[idx] = np.minimum(self.static_bound[idx], bound)
-        self._refresh_ub(idx)
+        # static_bound (and, without lower-CVaR leaves, bound) tightened in place, in one pass
+        direct = not self.lower_bound
+        _excess.tighten_bounds(self.lineups, idx, pos_of, binom, acc, taus, tleaf, ks, w_up, other,
+                               self.static_bound, self.bound, direct)
+        if not direct:
+            self._refresh_ub(idx)
         return True
 
     def _screen(self, idx: np.ndarray, tscreen: np.ndarray, best: float) -> np.ndarray:
@@ -349,6 +376,39 @@ class EngineBounds:
             thr = (prune_at - rest) / w if w > 0 else np.full(len(idx), -np.inf)
             _kernels.apply_cuts(self.lineups, idx, c, self.lower_bound[j], thr)
         self._refresh_ub(idx)
+
+    def _scenario_starts(self, active: np.ndarray, q: int = 16) -> np.ndarray:
+        """Up to ``q`` lineups of ``active`` not yet evaluated: the site's per-scenario optimal
+        lineups (``scenario_optimal``, under the roster and cap alone) that are optimal in the
+        most scenarios (ties: the smaller bit set first). A start for an upper-tail search: a
+        lineup that tops many races tends to have a high upper tail. Only when ``active`` is
+        every lineup (a first solve) and the salaries are known; else empty. Shape (<= q,)."""
+        if self.site_cap is None or len(active) != self.n_lineups:
+            return np.empty(0, np.int64)
+        lus, ok = scenario_optima(self.points, self.salaries, LineupRules(roster_size=self.roster,
+                                                                           salary_cap=self.site_cap))
+        lus = lus[ok]
+        if len(lus) == 0:
+            return np.empty(0, np.int64)
+        bits = np.bitwise_or.reduce(np.left_shift(np.uint64(1), lus.astype(np.uint64)), axis=1)
+        _, first, counts = np.unique(bits, return_index=True, return_counts=True)
+        pick = first[np.argsort(-counts, kind="stable")[:q]]
+        out = [m for m in (self._find_lineup(lus[i]) for i in pick) if m >= 0 and np.isnan(self.exact[m])]
+        return np.array(out, np.int64)
+
+    def _find_lineup(self, row: np.ndarray) -> int:
+        """Index of the lineup with drivers ``row`` (ascending) in the enumeration, -1 if none.
+        Binary search: the enumeration lists rows in lexicographic order (without locks; with
+        them a miss only means -1, the row found is checked)."""
+        t = tuple(int(d) for d in row)
+        lo, hi = 0, self.n_lineups
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if tuple(self.lineups[mid].tolist()) < t:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo < self.n_lineups and tuple(self.lineups[lo].tolist()) == t else -1
 
     def _linearise(self, active: np.ndarray, best_m: int) -> None:
         """Successive linearisation for a single upper-CVaR leaf: fix the incumbent's top-beta

@@ -164,6 +164,7 @@ class Engine(EngineBounds):
         # salaries and cap only speed up the excess pass (subsets over the cap are skipped)
         self.salaries = np.zeros(self.n_slate, np.int64) if salaries is None else np.asarray(salaries, np.int64)
         self.cap = int(np.iinfo(np.int32).max) if cap is None or salaries is None else int(cap)
+        self.site_cap: int | None = None if cap is None or salaries is None else int(cap)
         self._pair_floors: dict[float, float] = {}
         self._scenario_points: np.ndarray | None = None
         # leaf values and VaRs of recently evaluated batches' best lineups (bounds._evaluate)
@@ -273,7 +274,7 @@ class Engine(EngineBounds):
         first = len(known) == 0
         if first:
             if len(active) > batch:
-                top = active[np.argpartition(-self.bound[active], batch - 1)[:batch]]
+                top = self._top_bounds(active, batch)
             else:
                 top = active
             self._evaluate(top)
@@ -286,11 +287,15 @@ class Engine(EngineBounds):
                 self._apply_cuts(self._cuts_from(ordered[:1]), live, b0 + self._tol(b0))
                 live = live[self.bound[live] > b0 + self._tol(b0)]
                 self._apply_cuts(self._cuts_from(ordered[1:]), live, b0 + self._tol(b0))
-            known = active[~np.isnan(self.exact[active])]
-            best_m = int(known[np.argmax(self.exact[known])])
             if len(self.kinds) == 1 and self.upper_leaves:
-                self._linearise(active, best_m)
+                # a better first incumbent sets the excess pass's thresholds higher (fewer
+                # pairs): the lineups optimal in the most scenarios, then linearisation
+                starts = self._scenario_starts(active)
+                if len(starts):
+                    self._evaluate(starts)
                 known = active[~np.isnan(self.exact[active])]
+                self._linearise(active, int(known[np.argmax(self.exact[known])]))
+            known = active[~np.isnan(self.exact[active])]
         best_m = int(known[np.argmax(self.exact[known])])
         best = float(self.exact[best_m])
 
@@ -303,7 +308,7 @@ class Engine(EngineBounds):
             # many lineups alive behind a known incumbent: in a portfolio's later solves the
             # best known lineup still allowed can be a poor one, and the screens are only as
             # good as the incumbent they start from, so the best bounds are evaluated first
-            top = alive[np.argpartition(-self.bound[alive], batch - 1)[:batch]]
+            top = self._top_bounds(alive, batch)
             out, _, _ = self._evaluate(top)
             i = int(np.argmax(out))
             if out[i] > best:
