@@ -59,15 +59,20 @@ class EngineBounds:
                 static += w * tb
                 self.leaf_static[j] = tb
         up = [j for j in range(len(self.kinds)) if self.kinds[j] == _kernels.UPPER]
-        if up:
-            # one table of sum_j w_j CVaR_j(part): min over splits of its sum bounds the blend
-            table = np.full(ncodes, np.inf)
-            table[codes] = _kernels.part_upper_cvar(self.driver_points, part_arr, self.k0s[up], self.fs[up],
-                                                    self.weights[up])
-            static += _kernels.split_cvar_bound(self.lineups, all_idx, split_arr, table, self.n_slate)
-        self.static_bound = static
         self.split_arr = split_arr
         self.part_arr = part_arr
+        self._part_codes = codes
+        # One upper-CVaR leaf bounded by the excess pass: the split bound only orders the first
+        # evaluations, and a first solve over every lineup takes its first incumbents from the
+        # scenario optima instead; its excess pass then bounds every lineup. So the split bound
+        # waits until a step needs it (_ensure_split_bound): a one-lineup solve never does.
+        self._split_pending = (len(self.kinds) == 1 and bool(up) and self.upper_strategy == "excess"
+                               and self.site_cap is not None)
+        if up and not self._split_pending:
+            static += self._split_bound()
+        elif self._split_pending:
+            static[:] = np.inf
+        self.static_bound = static
         self.code_part = -np.ones(ncodes, np.int64)
         self.code_part[codes] = np.arange(len(parts))
         self.part_sizes = (part_arr >= 0).sum(axis=1)
@@ -75,6 +80,30 @@ class EngineBounds:
         self.bound = static.copy()
         for j, arr in self.lower_bound.items():
             self.bound += self.weights[j] * arr
+
+    def _split_bound(self) -> np.ndarray:
+        """Every lineup's subadditivity bound on its upper-CVaR leaves: the least, over the
+        splits, of the sum over its parts of sum_j w_j CVaR_j(part). Shape (n_lineups,)."""
+        up = [j for j in range(len(self.kinds)) if self.kinds[j] == _kernels.UPPER]
+        # one table of sum_j w_j CVaR_j(part): min over splits of its sum bounds the blend
+        table = np.full((self.n_slate + 1) ** 3, np.inf)
+        table[self._part_codes] = _kernels.part_upper_cvar(self.driver_points, self.part_arr, self.k0s[up],
+                                                           self.fs[up], self.weights[up])
+        return _kernels.split_cvar_bound(self.lineups, np.arange(self.n_lineups, dtype=np.int64), self.split_arr,
+                                         table, self.n_slate)
+
+    def _ensure_split_bound(self) -> None:
+        """Take the deferred split bound (``_build_bounds``) into the bounds: every bound
+        becomes what it would have been with the split bound from the start (evaluated lineups
+        keep their exact values)."""
+        if not self._split_pending:
+            return
+        self._split_pending = False
+        np.minimum(self.static_bound, self._split_bound(), out=self.static_bound)
+        done = ~np.isnan(self.exact)
+        bound = np.minimum(self.bound, self.static_bound)
+        bound[done] = self.exact[done]
+        self.bound = bound
 
     def _refresh_ub(self, idx: np.ndarray) -> None:
         """ub[idx] = min(ub[idx], static + weighted lower-CVaR bounds) after either tightened."""

@@ -272,9 +272,18 @@ class Engine(EngineBounds):
         # incumbent: best exact among active, else evaluate the top bounds
         known = active[~np.isnan(self.exact[active])]
         first = len(known) == 0
-        if first:
-            if len(active) > batch:
-                top = self._top_bounds(active, batch)
+        # a single upper-CVaR leaf starts from the lineups optimal in the most scenarios (a
+        # better first incumbent sets the excess pass's thresholds higher: fewer pairs)
+        starts = (self._scenario_starts(active) if first and len(self.kinds) == 1 and self.upper_leaves
+                  else np.empty(0, np.int64))
+        if len(starts) == 0:
+            self._ensure_split_bound()  # no start to search from: the split bound orders the first batch
+        if first and not self._split_pending:
+            if len(active) > batch and not self.lower_leaves:
+                top = self._top_bounds(active, batch)  # the same set; the order does not matter here
+            elif len(active) > batch:
+                # the cuts below take the batch's best in batch order (ties), so argpartition's
+                top = active[np.argpartition(-self.bound[active], batch - 1)[:batch]]
             else:
                 top = active
             self._evaluate(top)
@@ -287,12 +296,11 @@ class Engine(EngineBounds):
                 self._apply_cuts(self._cuts_from(ordered[:1]), live, b0 + self._tol(b0))
                 live = live[self.bound[live] > b0 + self._tol(b0)]
                 self._apply_cuts(self._cuts_from(ordered[1:]), live, b0 + self._tol(b0))
+        if first:
+            if len(starts):
+                self._evaluate(starts)
             if len(self.kinds) == 1 and self.upper_leaves:
-                # a better first incumbent sets the excess pass's thresholds higher (fewer
-                # pairs): the lineups optimal in the most scenarios, then linearisation
-                starts = self._scenario_starts(active)
-                if len(starts):
-                    self._evaluate(starts)
+                # then linearisation from the best so far
                 known = active[~np.isnan(self.exact[active])]
                 self._linearise(active, int(known[np.argmax(self.exact[known])]))
             known = active[~np.isnan(self.exact[active])]
@@ -308,7 +316,7 @@ class Engine(EngineBounds):
             # many lineups alive behind a known incumbent: in a portfolio's later solves the
             # best known lineup still allowed can be a poor one, and the screens are only as
             # good as the incumbent they start from, so the best bounds are evaluated first
-            top = self._top_bounds(alive, batch)
+            top = alive[np.argpartition(-self.bound[alive], batch - 1)[:batch]]
             out, _, _ = self._evaluate(top)
             i = int(np.argmax(out))
             if out[i] > best:
@@ -318,6 +326,10 @@ class Engine(EngineBounds):
         if self.upper_strategy == "excess":
             # with few lineups alive, evaluating them beats any screen
             if len(alive) > max(self.config.excess_min, 0) and self._excess_screen(alive, best_m, best):
+                alive = alive[self.bound[alive] > best + self._tol(best)]
+            elif self._split_pending:
+                # no excess pass after all: the deferred split bound orders and prunes, as ever
+                self._ensure_split_bound()
                 alive = alive[self.bound[alive] > best + self._tol(best)]
         elif self.upper_strategy == "lists" and len(alive) and np.all(np.isfinite(tscreen[self.upper_leaves])):
             alive = self._screen(alive, tscreen, best)
@@ -363,6 +375,7 @@ class Engine(EngineBounds):
         if status == "optimal":
             bound = best
         else:
+            self._ensure_split_bound()
             rest = active[np.isnan(self.exact[active])]
             bound = max(best, float(self.bound[rest].max()) if len(rest) else best)
         return SolveResult(best_m, best, bound, status, self.n_evaluated - evaluated_before)
@@ -398,6 +411,7 @@ class Engine(EngineBounds):
         if self.cutting_planes:
             return TopK(self._top_k_cuts(active, k, deadline, late), proven[0])
         res = self.solve(active, time_limit=None if deadline is None else max(0.0, deadline - time.perf_counter()))
+        self._ensure_split_bound()
         if res.status != "optimal":
             proven[0] = False
         # k exact values first (the best bounds), so the k-th value is a finite threshold
