@@ -171,3 +171,28 @@ def test_solve_with_scenario_starts_matches_brute_force(beta):
     want, _ = best(pts, sal, rules, obj)
     res = solve_lineup(pts, sal, rules, obj)
     assert res.optimal and res.value == pytest.approx(want, rel=1e-9)
+
+
+def test_enumeration_one_pass_equals_count_then_fill(monkeypatch):
+    from _bruteforce import feasible
+    from tailrace.optimize.lineup import _rule_arrays
+    from tailrace.optimize.problem import GroupRule
+
+    pts, sal, rules = _slate(2, n=16)
+    cap = rules.salary_cap
+    for r in (LineupRules(6, cap), LineupRules(6, cap, min_salary=cap - 2500, locks=frozenset({3}),
+                                               excludes=frozenset({0, 7})),
+              LineupRules(6, cap, groups=(GroupRule(frozenset({0, 1, 2, 3, 4}), 0, 2, "A"),)),
+              LineupRules(6, cap, locks=frozenset({1, 2, 3, 4, 5, 6}))):
+        allowed, locks, gm, gmin, gmax, gall, prev = _rule_arrays(r, len(sal))
+        args = (sal, allowed, locks, r.roster_size, r.salary_cap, r.min_salary, gm, gmin, gmax, prev,
+                r.roster_size - r.min_differ, gall)
+        rows, masks = _kernels.enumerate_lineups(*args)
+        with monkeypatch.context() as mp:
+            mp.setattr(_kernels, "_ONE_PASS_ROWS", 0)  # the count-then-fill path
+            rows2, masks2 = _kernels.enumerate_lineups(*args)
+        np.testing.assert_array_equal(rows, rows2)  # the same rows in the same order
+        np.testing.assert_array_equal(masks, masks2)
+        want = feasible(r, sal, len(sal))
+        assert sorted(tuple(int(i) for i in x) for x in rows) == sorted(want)
+        np.testing.assert_array_equal(masks, [sum(1 << int(i) for i in x) for x in rows])
