@@ -28,6 +28,12 @@ Bounds per leaf objective (a blend's bound is the weighted sum of its leaves' bo
 An exact evaluation replaces a lineup's bound by its value, so bounds only tighten and can be
 reused across the solves of a portfolio.
 
+First incumbents: the 64 best bounds; for a single upper-CVaR leaf also the lineups optimal in
+the most scenarios (``_scenario_starts``), then successive linearisation. When those starts
+exist and the excess pass applies, the split bound is left out of a first solve (the excess pass
+bounds every lineup) and taken in when a later step needs it (``_ensure_split_bound``), to the
+same bounds it would have given from the start.
+
 This module holds ``Engine`` (construction and the search: ``solve``, ``top_k``); the bounds,
 screens and cuts are its methods in ``bounds.py``; the knobs and results are in
 ``search_config.py``, the lineup parts in ``splits.py``, the warm-engine store in ``warm.py``.
