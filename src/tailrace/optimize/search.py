@@ -30,9 +30,9 @@ reused across the solves of a portfolio.
 
 First incumbents: the 64 best bounds; for a single upper-CVaR leaf also the lineups optimal in
 the most scenarios (``_scenario_starts``), then successive linearisation. When those starts
-exist and the excess pass applies, the split bound is left out of a first solve (the excess pass
-bounds every lineup) and taken in when a later step needs it (``_ensure_split_bound``), to the
-same bounds it would have given from the start.
+exist and the excess pass applies, the split bound is left out of a first solve (the starts
+replace the 64-best batch, and the excess pass bounds every lineup) and taken in when a later
+step needs it (``_ensure_split_bound``), to the same bounds it would have given from the start.
 
 This module holds ``Engine`` (construction and the search: ``solve``, ``top_k``); the bounds,
 screens and cuts are its methods in ``bounds.py``; the knobs and results are in
