@@ -144,30 +144,46 @@ def excess_sums(PS, cand, sal, cap, min_sal, r, taus, binom, nchunk):
 
 
 @njit(cache=True, parallel=True)
-def gather_bounds(lineups, idx, pos_of, binom, acc, taus, tleaf, ks, weights, other):
-    """Blend bound of lineups ``idx``: sum over upper leaves l of weights[l] times the least,
-    over the thresholds t of that leaf (tleaf[t] == l), of taus[t] + excess_t / ks[l]; plus
-    ``other[b]`` (the remaining leaves). Rows are sorted ascending and ``pos_of`` decreases in
-    the driver index, so positions ascend from the row's end (colex rank as in excess_sums)."""
+def tighten_bounds(lineups, idx, pos_of, binom, acc, taus, tleaf, ks, weights, other, static, bound, direct):
+    """Blend bound of lineups ``idx``, taken into ``static`` (and ``bound``) in place: per lineup
+    m = idx[b], the sum over upper leaves l of weights[l] times the least, over the thresholds t
+    of that leaf (tleaf[t] == l), of taus[t] + excess_t / ks[l]; plus ``other[b]`` (the
+    remaining leaves). static[m] becomes the smaller of it and static[m]; with ``direct`` (no
+    other bound adds to static), bound[m] becomes the smaller of bound[m] and static[m]. Rows
+    are sorted ascending and ``pos_of`` decreases in the driver index, so positions ascend from
+    the row's end (colex rank as in excess_sums). ``idx`` holds distinct lineups."""
     nb = idx.shape[0]
     r = lineups.shape[1]
     nl = ks.shape[0]
-    out = np.empty(nb, np.float64)
     for b in prange(nb):
-        row = lineups[idx[b]]
+        m = idx[b]
+        row = lineups[m]
         rank = 0
         for a in range(r):
             rank += binom[pos_of[row[r - 1 - a]], a + 1]
-        leaf = np.full(nl, np.inf)
-        for t in range(taus.shape[0]):
-            e = 0.0
-            for c in range(acc.shape[0]):
-                e += acc[c, rank, t]
-            v = taus[t] + e / ks[tleaf[t]]
-            if v < leaf[tleaf[t]]:
-                leaf[tleaf[t]] = v
         tot = other[b]
         for l in range(nl):
-            tot += weights[l] * leaf[l]
-        out[b] = tot
-    return out
+            # leaf l's least bound over its thresholds (no per-lineup array: an allocation per
+            # lineup cost more than the arithmetic)
+            least = np.inf
+            for t in range(taus.shape[0]):
+                if tleaf[t] != l:
+                    continue
+                e = 0.0
+                for c in range(acc.shape[0]):
+                    e += acc[c, rank, t]
+                v = taus[t] + e / ks[l]
+                if v < least:
+                    least = v
+            tot += weights[l] * least
+        if tot < static[m]:
+            static[m] = tot
+        if direct and static[m] < bound[m]:
+            bound[m] = static[m]
+
+
+def gather_bounds(lineups, idx, pos_of, binom, acc, taus, tleaf, ks, weights, other):
+    """The bounds ``tighten_bounds`` takes, as an array of shape (len(idx),) (``idx`` distinct)."""
+    out = np.full(lineups.shape[0], np.inf)
+    tighten_bounds(lineups, idx, pos_of, binom, acc, taus, tleaf, ks, weights, other, out, out, False)
+    return out[idx]

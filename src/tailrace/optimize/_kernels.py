@@ -8,6 +8,8 @@ Leaf objectives are coded as ints: 0 mean, 1 upper CVaR, 2 lower CVaR, 3 target 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -140,6 +142,11 @@ def _enum_all(pool, rules, groups, overlap, outs, starts, fill):
     return counts
 
 
+# enumerations of at most this many candidate rows (kf-subsets of the free drivers) fill in one
+# pass: ~14 bytes a row of address space, only the rows written are touched
+_ONE_PASS_ROWS = 16_000_000
+
+
 def enumerate_lineups(
     salaries: np.ndarray,
     allowed: np.ndarray,
@@ -172,6 +179,25 @@ def enumerate_lineups(
     groups = (gmasks, gmin, gmax, gall)
     overlap = (prev, int(max_shared))
     nf = max(len(cand), 1)
+    # the most rows each first candidate can give: the kf-subsets that start with it
+    most = np.array([math.comb(len(cand) - f - 1, kf - 1) if kf >= 1 else int(f == 0) for f in range(nf)], np.int64)
+    if 0 < int(most.sum()) <= _ONE_PASS_ROWS:
+        # one pass instead of count-then-fill: each first candidate fills a block sized for its
+        # most rows (pages it never writes are never touched), then the blocks are closed up
+        at = np.concatenate([[0], np.cumsum(most)[:-1]]).astype(np.int64)
+        big, bigm = np.empty((int(most.sum()), roster_size), np.uint8), np.empty(int(most.sum()), np.uint64)
+        counts = _enum_all(pool, rules, groups, overlap, (big, bigm), at, True)
+        if int(counts.sum()) == len(bigm):
+            return big, bigm
+        out = np.empty((int(counts.sum()), roster_size), np.uint8)
+        outm = np.empty(int(counts.sum()), np.uint64)
+        pos = 0
+        for f in np.flatnonzero(counts).tolist():
+            c, a = int(counts[f]), int(at[f])
+            out[pos : pos + c] = big[a : a + c]
+            outm[pos : pos + c] = bigm[a : a + c]
+            pos += c
+        return out, outm
     empty = (np.empty((0, roster_size), np.uint8), np.empty(0, np.uint64))
     counts = _enum_all(pool, rules, groups, overlap, empty, np.zeros(nf, np.int64), False)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)

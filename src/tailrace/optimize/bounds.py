@@ -12,6 +12,8 @@ from typing import Literal
 import numpy as np
 
 from tailrace.optimize import _excess, _kernels
+from tailrace.optimize.problem import LineupRules
+from tailrace.optimize.scenario_optimal import scenario_optima
 from tailrace.optimize.splits import _part_code, _split_array, drivers_in, set_partitions
 
 
@@ -21,8 +23,9 @@ class EngineBounds:
     # ------------------------------------------------------------------ bounds
     def _build_bounds(self, drivers: np.ndarray) -> None:
         all_idx = np.arange(self.n_lineups, dtype=np.int64)
-        means = self.driver_points.mean(axis=1)
-        mean_sum = _kernels.additive_values(self.lineups, all_idx, means)
+        mean_sum = None  # each lineup's mean: only mean and lower-CVaR leaves read it
+        if any(kd in (_kernels.MEAN, _kernels.LOWER) for kd in self.kinds.tolist()):
+            mean_sum = _kernels.additive_values(self.lineups, all_idx, self.driver_points.mean(axis=1))
         static = np.zeros(self.n_lineups)
         self.lower_bound = {}
         self.leaf_static: dict[int, np.ndarray] = {}
@@ -56,15 +59,20 @@ class EngineBounds:
                 static += w * tb
                 self.leaf_static[j] = tb
         up = [j for j in range(len(self.kinds)) if self.kinds[j] == _kernels.UPPER]
-        if up:
-            # one table of sum_j w_j CVaR_j(part): min over splits of its sum bounds the blend
-            table = np.full(ncodes, np.inf)
-            table[codes] = _kernels.part_upper_cvar(self.driver_points, part_arr, self.k0s[up], self.fs[up],
-                                                    self.weights[up])
-            static += _kernels.split_cvar_bound(self.lineups, all_idx, split_arr, table, self.n_slate)
-        self.static_bound = static
         self.split_arr = split_arr
         self.part_arr = part_arr
+        self._part_codes = codes
+        # One upper-CVaR leaf bounded by the excess pass: the split bound only orders the first
+        # evaluations, and a first solve over every lineup takes its first incumbents from the
+        # scenario optima instead; its excess pass then bounds every lineup. So the split bound
+        # waits until a step needs it (_ensure_split_bound): a one-lineup solve never does.
+        self._split_pending = (len(self.kinds) == 1 and bool(up) and self.upper_strategy == "excess"
+                               and self.site_cap is not None)
+        if up and not self._split_pending:
+            static += self._split_bound()
+        elif self._split_pending:
+            static[:] = np.inf
+        self.static_bound = static
         self.code_part = -np.ones(ncodes, np.int64)
         self.code_part[codes] = np.arange(len(parts))
         self.part_sizes = (part_arr >= 0).sum(axis=1)
@@ -72,6 +80,30 @@ class EngineBounds:
         self.bound = static.copy()
         for j, arr in self.lower_bound.items():
             self.bound += self.weights[j] * arr
+
+    def _split_bound(self) -> np.ndarray:
+        """Every lineup's subadditivity bound on its upper-CVaR leaves: the least, over the
+        splits, of the sum over its parts of sum_j w_j CVaR_j(part). Shape (n_lineups,)."""
+        up = [j for j in range(len(self.kinds)) if self.kinds[j] == _kernels.UPPER]
+        # one table of sum_j w_j CVaR_j(part): min over splits of its sum bounds the blend
+        table = np.full((self.n_slate + 1) ** 3, np.inf)
+        table[self._part_codes] = _kernels.part_upper_cvar(self.driver_points, self.part_arr, self.k0s[up],
+                                                           self.fs[up], self.weights[up])
+        return _kernels.split_cvar_bound(self.lineups, np.arange(self.n_lineups, dtype=np.int64), self.split_arr,
+                                         table, self.n_slate)
+
+    def _ensure_split_bound(self) -> None:
+        """Take the deferred split bound (``_build_bounds``) into the bounds: every bound
+        becomes what it would have been with the split bound from the start (evaluated lineups
+        keep their exact values)."""
+        if not self._split_pending:
+            return
+        self._split_pending = False
+        np.minimum(self.static_bound, self._split_bound(), out=self.static_bound)
+        done = ~np.isnan(self.exact)
+        bound = np.minimum(self.bound, self.static_bound)
+        bound[done] = self.exact[done]
+        self.bound = bound
 
     def _refresh_ub(self, idx: np.ndarray) -> None:
         """ub[idx] = min(ub[idx], static + weighted lower-CVaR bounds) after either tightened."""
@@ -120,6 +152,28 @@ class EngineBounds:
         return _kernels.split_target_bound(self.lineups, all_idx, split2, surv, self.n_slate)
 
     # ------------------------------------------------------------------ search
+    def _top_bounds(self, idx: np.ndarray, q: int) -> np.ndarray:
+        """The ``q`` lineups of ``idx`` with the largest bounds (1 <= q < len(idx)): the set
+        ``argpartition`` gives. Over millions of lineups, a threshold from a strided sample
+        leaves a few thousand candidates to partition instead (~10x less work); when that
+        threshold keeps too few, or the q-th bound is tied just outside the set, the full
+        ``argpartition`` decides, as before."""
+        b = self.bound[idx]
+        step = 64
+        if len(b) >= 64 * step * q:
+            sample = b[::step]
+            # about 4 q of the lineups lie above the sample's 4 q / step-th largest value
+            j = len(sample) - 1 - 4 * q // step
+            tau = float(np.partition(sample, j)[j])
+            cand = np.flatnonzero(b >= tau)
+            if len(cand) > q:
+                sub = b[cand]
+                sel = np.argpartition(-sub, q - 1)[:q]
+                kth = float(sub[sel].min())
+                if int(np.count_nonzero(sub == kth)) == int(np.count_nonzero(sub[sel] == kth)):
+                    return idx[cand[sel]]
+        return idx[np.argpartition(-b, q - 1)[:q]]
+
     def _tol(self, best: float) -> float:
         return self.rel_tol * (1.0 + abs(best))
 
@@ -248,9 +302,12 @@ class EngineBounds:
         pos_of = np.full(self.n_slate, -1, np.int64)
         pos_of[cand] = np.arange(nd)[::-1]
         ks = self.k0s[up] + self.fs[up]
-        bound = _excess.gather_bounds(self.lineups, idx, pos_of, binom, acc, taus, tleaf, ks, w_up, other)
-        self.static_bound[idx] = np.minimum(self.static_bound[idx], bound)
-        self._refresh_ub(idx)
+        # static_bound (and, without lower-CVaR leaves, bound) tightened in place, in one pass
+        direct = not self.lower_bound
+        _excess.tighten_bounds(self.lineups, idx, pos_of, binom, acc, taus, tleaf, ks, w_up, other,
+                               self.static_bound, self.bound, direct)
+        if not direct:
+            self._refresh_ub(idx)
         return True
 
     def _screen(self, idx: np.ndarray, tscreen: np.ndarray, best: float) -> np.ndarray:
@@ -302,6 +359,13 @@ class EngineBounds:
         self.n_evaluated += len(idx)
         self.exact[idx] = out
         self.bound[idx] = out
+        if len(idx):
+            # the batch's best is the lineup the search may take as its incumbent next: keep its
+            # leaf values and VaRs (the very numbers leaf_values gives: same kernels inside)
+            i = int(np.argmax(out))
+            self._leaf_memo[int(idx[i])] = (lv[i].copy(), lvar[i].copy())
+            while len(self._leaf_memo) > 64:
+                del self._leaf_memo[next(iter(self._leaf_memo))]
         return out, lv, lvar
 
     def _screen_t(self, lvar_row: np.ndarray | None) -> np.ndarray:
@@ -342,16 +406,47 @@ class EngineBounds:
             _kernels.apply_cuts(self.lineups, idx, c, self.lower_bound[j], thr)
         self._refresh_ub(idx)
 
+    def _scenario_starts(self, active: np.ndarray, q: int = 16) -> np.ndarray:
+        """Up to ``q`` lineups of ``active`` not yet evaluated: the site's per-scenario optimal
+        lineups (``scenario_optimal``, under the roster and cap alone) that are optimal in the
+        most scenarios (ties: the smaller bit set first). A start for an upper-tail search: a
+        lineup that tops many races tends to have a high upper tail. Only when ``active`` is
+        every lineup (a first solve) and the salaries are known; else empty. Shape (<= q,)."""
+        if self.site_cap is None or len(active) != self.n_lineups:
+            return np.empty(0, np.int64)
+        lus, ok = scenario_optima(self.points, self.salaries, LineupRules(roster_size=self.roster,
+                                                                           salary_cap=self.site_cap))
+        lus = lus[ok]
+        if len(lus) == 0:
+            return np.empty(0, np.int64)
+        bits = np.bitwise_or.reduce(np.left_shift(np.uint64(1), lus.astype(np.uint64)), axis=1)
+        _, first, counts = np.unique(bits, return_index=True, return_counts=True)
+        pick = first[np.argsort(-counts, kind="stable")[:q]]
+        out = [m for m in (self._find_lineup(lus[i]) for i in pick) if m >= 0 and np.isnan(self.exact[m])]
+        return np.array(out, np.int64)
+
+    def _find_lineup(self, row: np.ndarray) -> int:
+        """Index of the lineup with drivers ``row`` (ascending) in the enumeration, -1 if none.
+        Binary search: the enumeration lists rows in lexicographic order (without locks; with
+        them a miss only means -1, the row found is checked)."""
+        t = tuple(int(d) for d in row)
+        lo, hi = 0, self.n_lineups
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if tuple(self.lineups[mid].tolist()) < t:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo < self.n_lineups and tuple(self.lineups[lo].tolist()) == t else -1
+
     def _linearise(self, active: np.ndarray, best_m: int) -> None:
         """Successive linearisation for a single upper-CVaR leaf: fix the incumbent's top-beta
         scenarios, take the lineup best on them, repeat while it improves."""
         j = self.upper_leaves[0]
-        neg_p, neg_ps = -self.driver_points, -self.scenario_points()  # top-beta of x = worst-beta of -x
         seen = set()
         cur = best_m
         for _ in range(12):
-            c = -_kernels.lower_cuts(neg_p, neg_ps, self.lineups, np.array([cur], np.int64), int(self.k0s[j]),
-                              float(self.fs[j]), np.full(1, np.nan))[0]
+            c = self._top_weights(cur, j)
             vals = _kernels.additive_values(self.lineups, active, c)
             m = int(active[int(np.argmax(vals))])
             if m in seen or not np.isnan(self.exact[m]):
@@ -360,8 +455,30 @@ class EngineBounds:
             self._evaluate(np.array([m], np.int64))
             cur = m
 
+    def _top_weights(self, m: int, j: int) -> np.ndarray:
+        """Per driver, its points averaged over lineup m's top-beta scenarios of upper leaf j
+        (scenarios above the VaR weigh 1, ties at the VaR share what is left of k = k0 + f):
+        the linear objective that equals lineup m's upper CVaR at m. Shape (n_slate,)."""
+        rows = self.lineups[m]
+        x = self.driver_points[int(rows[0])].copy()
+        for d in rows[1:]:
+            x += self.driver_points[int(d)]
+        var = float(self._leaf_stats(m)[1][j])
+        k = float(self.k0s[j]) + float(self.fs[j])
+        above, ties = x > var, x == var
+        n_ties = int(ties.sum())
+        wt = (k - int(above.sum())) / n_ties if n_ties else 0.0
+        c = self.driver_points[:, above].sum(axis=1)
+        if wt > 0.0:
+            c += wt * self.driver_points[:, ties].sum(axis=1)
+        return c / k
+
     def _leaf_stats(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """Lineup m's exact leaf values and VaRs."""
+        """Lineup m's exact leaf values and VaRs (from its evaluation when it was a batch's best:
+        the same numbers, without loading two more kernels)."""
+        hit = self._leaf_memo.get(int(m))
+        if hit is not None:
+            return hit[0].copy(), hit[1].copy()
         x = np.zeros(self.n_scenarios)
         _kernels.sum_rows(self.driver_points, self.lineups[m].astype(np.int64), x)
         return _kernels.leaf_values(x, self.kinds, self.k0s, self.fs, self.targets)

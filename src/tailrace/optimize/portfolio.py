@@ -281,6 +281,8 @@ def generate_portfolio(
             # removed from the candidates (itself, and by max overlap), is this step's allowed
             # set (step_filter keeps a lineup by its own bits alone), in the same order
             active = _drop_pick(prev_active, masks, chosen[-1], max_overlap)
+        elif not (forbid or lockm or needm or need_min):
+            active = cand_idx  # no step rule: step_filter would keep every candidate
         else:
             active = cand_idx[_kernels.step_filter(masks, cand_idx, forbid, lockm, needm, need_min)]
         prev_key, prev_active = step_key, active
@@ -330,7 +332,8 @@ def generate_portfolio(
             _kernels.sum_rows(engine.driver_points, engine.lineups[m].astype(np.int64), x)
             z = x if z is None else np.maximum(z, x)
         chosen.append(m)
-        cand_idx = _drop_pick(cand_idx, masks, m, max_overlap)
+        if j + 1 < N:  # the candidates of the next lineup (the last one has none)
+            cand_idx = _drop_pick(cand_idx, masks, m, max_overlap)
         for i in engine.lineups[m]:
             counts[int(i)] += 1
         if progress is not None:

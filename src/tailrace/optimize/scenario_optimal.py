@@ -14,10 +14,21 @@ then index), so the result is deterministic.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 import numba as nb
 import numpy as np
 
 from tailrace.optimize.problem import LineupRules
+
+# Answers kept in this process, keyed by the content of their inputs: a one-lineup command asks
+# twice for the same scenarios' optima (the exact search's first incumbents, then optimal %).
+# At most _MEMO_SIZE entries, least recently used dropped first; callers get copies.
+_MEMO_SIZE = 2
+_memo: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_memo_lock = threading.Lock()
 
 
 @nb.njit(cache=True, parallel=True)
@@ -105,8 +116,36 @@ def scenario_optima(points: np.ndarray, salaries: np.ndarray, rules: LineupRules
         False where the scenario has no feasible lineup or its optimum breaks a filtered rule.
     """
     p = np.asarray(points)
-    S, n = p.shape
     sal = np.asarray(salaries, dtype=np.int64)
+    key = _key(p, sal, rules, scenarios)
+    with _memo_lock:
+        hit = _memo.get(key)
+        if hit is not None:
+            _memo.move_to_end(key)
+            return hit[0].copy(), hit[1].copy()
+    out, ok = _solve_all(p, sal, rules, scenarios)
+    with _memo_lock:
+        _memo[key] = (out.copy(), ok.copy())
+        _memo.move_to_end(key)
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return out, ok
+
+
+def _key(p: np.ndarray, sal: np.ndarray, rules: LineupRules, scenarios: np.ndarray | None) -> bytes:
+    """Content key of a ``scenario_optima`` call."""
+    h = hashlib.blake2b(repr(rules).encode(), digest_size=20)
+    for a in (p, sal, np.zeros(0, np.int64) if scenarios is None else np.asarray(scenarios, dtype=np.int64).ravel()):
+        a = np.ascontiguousarray(a)
+        h.update(str(a.shape).encode() + a.dtype.str.encode() + a.tobytes())
+    h.update(b"all" if scenarios is None else b"rows")
+    return h.digest()
+
+
+def _solve_all(p: np.ndarray, sal: np.ndarray, rules: LineupRules,
+               scenarios: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``scenario_optima`` without the memo."""
+    S, n = p.shape
     r = int(rules.roster_size)
     rows = np.arange(S, dtype=np.int64) if scenarios is None else np.asarray(scenarios, dtype=np.int64).ravel()
     k = rows.size

@@ -28,6 +28,12 @@ Bounds per leaf objective (a blend's bound is the weighted sum of its leaves' bo
 An exact evaluation replaces a lineup's bound by its value, so bounds only tighten and can be
 reused across the solves of a portfolio.
 
+First incumbents: the 64 best bounds; for a single upper-CVaR leaf also the lineups optimal in
+the most scenarios (``_scenario_starts``), then successive linearisation. When those starts
+exist and the excess pass applies, the split bound is left out of a first solve (the starts
+replace the 64-best batch, and the excess pass bounds every lineup) and taken in when a later
+step needs it (``_ensure_split_bound``), to the same bounds it would have given from the start.
+
 This module holds ``Engine`` (construction and the search: ``solve``, ``top_k``); the bounds,
 screens and cuts are its methods in ``bounds.py``; the knobs and results are in
 ``search_config.py``, the lineup parts in ``splits.py``, the warm-engine store in ``warm.py``.
@@ -164,8 +170,11 @@ class Engine(EngineBounds):
         # salaries and cap only speed up the excess pass (subsets over the cap are skipped)
         self.salaries = np.zeros(self.n_slate, np.int64) if salaries is None else np.asarray(salaries, np.int64)
         self.cap = int(np.iinfo(np.int32).max) if cap is None or salaries is None else int(cap)
+        self.site_cap: int | None = None if cap is None or salaries is None else int(cap)
         self._pair_floors: dict[float, float] = {}
         self._scenario_points: np.ndarray | None = None
+        # leaf values and VaRs of recently evaluated batches' best lineups (bounds._evaluate)
+        self._leaf_memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.n_evaluated = 0
         self.exact = np.full(self.n_lineups, np.nan)  # exact values (kernel arithmetic)
         self.n_drivers = len(drivers)
@@ -269,8 +278,17 @@ class Engine(EngineBounds):
         # incumbent: best exact among active, else evaluate the top bounds
         known = active[~np.isnan(self.exact[active])]
         first = len(known) == 0
-        if first:
-            if len(active) > batch:
+        # a single upper-CVaR leaf starts from the lineups optimal in the most scenarios (a
+        # better first incumbent sets the excess pass's thresholds higher: fewer pairs)
+        starts = (self._scenario_starts(active) if first and len(self.kinds) == 1 and self.upper_leaves
+                  else np.empty(0, np.int64))
+        if len(starts) == 0:
+            self._ensure_split_bound()  # no start to search from: the split bound orders the first batch
+        if first and not self._split_pending:
+            if len(active) > batch and not self.lower_leaves:
+                top = self._top_bounds(active, batch)  # the same set; the order does not matter here
+            elif len(active) > batch:
+                # the cuts below take the batch's best in batch order (ties), so argpartition's
                 top = active[np.argpartition(-self.bound[active], batch - 1)[:batch]]
             else:
                 top = active
@@ -284,11 +302,14 @@ class Engine(EngineBounds):
                 self._apply_cuts(self._cuts_from(ordered[:1]), live, b0 + self._tol(b0))
                 live = live[self.bound[live] > b0 + self._tol(b0)]
                 self._apply_cuts(self._cuts_from(ordered[1:]), live, b0 + self._tol(b0))
-            known = active[~np.isnan(self.exact[active])]
-            best_m = int(known[np.argmax(self.exact[known])])
+        if first:
+            if len(starts):
+                self._evaluate(starts)
             if len(self.kinds) == 1 and self.upper_leaves:
-                self._linearise(active, best_m)
+                # then linearisation from the best so far
                 known = active[~np.isnan(self.exact[active])]
+                self._linearise(active, int(known[np.argmax(self.exact[known])]))
+            known = active[~np.isnan(self.exact[active])]
         best_m = int(known[np.argmax(self.exact[known])])
         best = float(self.exact[best_m])
 
@@ -311,6 +332,10 @@ class Engine(EngineBounds):
         if self.upper_strategy == "excess":
             # with few lineups alive, evaluating them beats any screen
             if len(alive) > max(self.config.excess_min, 0) and self._excess_screen(alive, best_m, best):
+                alive = alive[self.bound[alive] > best + self._tol(best)]
+            elif self._split_pending:
+                # no excess pass after all: the deferred split bound orders and prunes, as ever
+                self._ensure_split_bound()
                 alive = alive[self.bound[alive] > best + self._tol(best)]
         elif self.upper_strategy == "lists" and len(alive) and np.all(np.isfinite(tscreen[self.upper_leaves])):
             alive = self._screen(alive, tscreen, best)
@@ -356,6 +381,7 @@ class Engine(EngineBounds):
         if status == "optimal":
             bound = best
         else:
+            self._ensure_split_bound()
             rest = active[np.isnan(self.exact[active])]
             bound = max(best, float(self.bound[rest].max()) if len(rest) else best)
         return SolveResult(best_m, best, bound, status, self.n_evaluated - evaluated_before)
@@ -391,6 +417,7 @@ class Engine(EngineBounds):
         if self.cutting_planes:
             return TopK(self._top_k_cuts(active, k, deadline, late), proven[0])
         res = self.solve(active, time_limit=None if deadline is None else max(0.0, deadline - time.perf_counter()))
+        self._ensure_split_bound()
         if res.status != "optimal":
             proven[0] = False
         # k exact values first (the best bounds), so the k-th value is a finite threshold
