@@ -53,6 +53,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tailrace.contest import Contest
+from tailrace.optimize.contest.cv import _held_out_payouts
 from tailrace.optimize.contest.fields import HELD_OUT, PRETEND_TRUTH, SIGMA
 
 Z90 = 1.6448536269514722  # two-sided 90 % normal quantile
@@ -87,15 +89,22 @@ def sharper_truth(roi: np.ndarray, truths: tuple[str, ...] = PRETEND_TRUTH) -> n
         posterior mean's on a tie); a ``-inf`` (a failed selection) makes that truth's mean ``-inf``.
     """
     r = np.atleast_2d(np.asarray(roi, dtype=np.float64))
+    return r[sharper_side(r, truths)::2]
+
+
+def sharper_side(roi: np.ndarray, truths: tuple[str, ...] = PRETEND_TRUTH) -> int:
+    """0 when the posterior mean's rows are the harder pretend truth's (:func:`sharper_truth`), 1
+    when the file's are: the harder truth's rows (and held-out contests) are ``[side::2]``."""
+    r = np.atleast_2d(np.asarray(roi, dtype=np.float64))
     half = len(truths) // 2
     if r.shape[0] != len(truths) or truths[0::2] != ("mean",) * half or truths[1::2] != ("file",) * half:
         raise ValueError(f"roi has {r.shape[0]} fields; expected (mean, file) pairs as in {truths!r}")
-    a, b = r[0::2], r[1::2]
-    return b if float(b.mean()) < float(a.mean()) else a
+    return 1 if float(r[1::2].mean()) < float(r[0::2].mean()) else 0
 
 
 def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool = True,
-                    folds: tuple[tuple[int, int], ...] | None = None, sigma: float = SIGMA) -> Estimate:
+                    folds: tuple[tuple[int, int], ...] | None = None, sigma: float = SIGMA,
+                    gain: tuple[float, float] = (0.0, 0.0)) -> Estimate:
     """The estimate and its interval from held-out per-scenario ROIs (module docstring).
 
     Parameters
@@ -115,6 +124,9 @@ def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool 
     sigma : float, default=SIGMA
         The ownership error the held-out fields assumed (the contest's ``ownership_error``),
         for the note.
+    gain : (float, float), default=(0, 0)
+        The pretend truth's optimism and its spread over draws (:func:`noise_gain`): the first is
+        taken off the estimate and both ends of the interval, which move out by ``z`` times the second.
 
     Returns
     -------
@@ -139,7 +151,8 @@ def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool 
         half = t * float(m.std(ddof=1)) * math.sqrt(1.0 + 1.0 / J)
         lo, hi = min(lo, est - half), max(hi, est + half)
     w = Z90 * math.sqrt(2.0) * se
-    lo, hi = lo - w, hi + w
+    lo, hi = lo - w - gain[0] - Z90 * gain[1], hi + w - gain[0] + Z90 * gain[1]
+    est -= gain[0]
     if given_field:
         note = ("Held-out ROI of the chosen setting: picked on half the simulated races, scored on the other half "
                 "against the field you gave. The 90 % interval covers race noise and the noise of as many fresh "
@@ -171,3 +184,67 @@ def honest_estimate(roi: np.ndarray, *, given_field: bool = False, robust: bool 
                 "against a fresh sample of your ownership. The 90 % interval covers race noise and the noise of as "
                 "many fresh races. It assumes the race model is right and the field is drawn as tailrace draws it.")
     return Estimate(est, (lo, hi), note)
+
+
+NOISE_DRAWS = 8  # draws of the further ownership error in ``noise_gain``
+NOISE_SCENARIOS = 1_000  # optimisation scenarios ``noise_gain`` judges on (at most; evenly spaced)
+
+
+def noise_gain(points: np.ndarray, lineups: np.ndarray, judges: list[Contest], n_lineups: int, sigma: float,
+               seed: int, *, draws: int = NOISE_DRAWS, max_scenarios: int = NOISE_SCENARIOS) -> tuple[float, float]:
+    """How much easier a field gets when its ownership is off by ``sigma`` (module docstring): the
+    bootstrap estimate of the pretend truth's own optimism.
+
+    Each judge's field (its distinct opponents and counts) is resampled twice per draw, to its
+    size: once as it is, once with each lineup's weight times ``prod_i eps_i`` over its drivers,
+    ``eps ~ exp(N(0, sigma^2))`` per driver (a field drawn from the ownership times that error,
+    by importance resampling: no new sample is drawn). The portfolio is judged against both on
+    the same scenarios; the gain is the mean ROI difference.
+
+    Parameters
+    ----------
+    points : ndarray of shape (S, n)
+        Scenario points (the optimisation scenarios; at most ``max_scenarios`` of them, evenly
+        spaced, are used).
+    lineups : ndarray of shape (m, roster)
+        The portfolio.
+    judges : list of Contest
+        The held-out contests of the pretend truth the estimate is read from.
+    n_lineups : int
+        Our entries (the opponents are each field's first ``field_size - n_lineups``).
+    sigma : float
+        The ownership error (log-sd).
+    seed : int
+        The draws come from ``[seed, 0x0E5E, judge, draw]``.
+
+    Returns
+    -------
+    (float, float)
+        The mean gain over draws and judges (ROI as a share of fees) and its standard deviation over draws.
+    """
+    p = np.asarray(points)
+    S = p.shape[0]
+    if sigma <= 0 or S == 0 or not judges:
+        return 0.0, 0.0
+    rows = np.unique(np.linspace(0, S - 1, min(S, max_scenarios)).round().astype(np.int64))
+    sub = np.ascontiguousarray(p[rows], dtype=np.float32)
+    lu = np.asarray(lineups)
+    gains = np.zeros((len(judges), draws))
+    for j, judge in enumerate(judges):
+        fu, fc = judge.opponents(n_lineups).unique()
+        N = int(fc.sum())
+        cost = judge.entry_fee * lu.shape[0]
+        base = fc / fc.sum()
+        for d in range(draws):
+            g = np.random.default_rng([int(seed), 0x0E5E, j, d])
+            eps = np.exp(g.normal(0.0, float(sigma), size=p.shape[1]))
+            w = base * np.prod(eps[fu], axis=1)
+            figs = []
+            for q in (base, w / w.sum()):
+                c = g.multinomial(N, q)
+                keep = c > 0
+                pay = _held_out_payouts(sub, {0: lu}, judge, n_lineups, field=(fu[keep], c[keep].astype(np.int64)))[0]
+                figs.append((float(pay.mean()) - cost) / cost)
+            gains[j, d] = figs[1] - figs[0]
+    per_draw = gains.mean(axis=0)
+    return float(per_draw.mean()), float(per_draw.std(ddof=1)) if draws > 1 else 0.0
