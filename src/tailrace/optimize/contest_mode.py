@@ -71,8 +71,9 @@ The stages.
    on these) and the file itself. A field given as a file is used as it is.
 5. **The honest estimate** (``optimize.contest.estimate``): the chosen cap's held-out ROI against
    the harder of the two pretend truths' fields (a field from a guess that departs from the real
-   ownership is easier than the real one), with a 90 % interval spanning the (model, fold)
-   figures and race noise, on ``ContestPortfolio`` (``roi_estimate``, ``roi_interval``,
+   ownership is easier than the real one), less that truth's own optimism (how much the final
+   portfolio gains when the truth is moved by a further stated error: ``estimate.noise_gain``),
+   with a 90 % interval spanning the (model, fold) figures, that gain's spread and race noise, on ``ContestPortfolio`` (``roi_estimate``, ``roi_interval``,
    ``estimate_note``, ``cv_by_field``). The true table is used for every reported figure.
 
 Cost. Candidates' paid standings are computed once per lineup over all scenarios (the final
