@@ -51,8 +51,9 @@ it; with the stated error and an exact file (ownership error 0 in the benchmark,
 estimate is the more conservative. On the full decision benchmark (10,000 / 20,000 scenarios,
 20,000 entries; Martinsville, Talladega and the unrealisable Kansas file, not used to design this)
 realised − estimate went from −14.9 to +4.3 points at ownership error 0.3 and from +7.3 to +27.3
-at error 0 (30 % stated), the interval covering 18 of 18 rows before and after. A bootstrap of the whole choice (a pseudo-truth, a pseudo-guess
-from it, a portfolio chosen on that) was not needed: the folds already choose on the file times a
+at error 0 (30 % stated), the interval covering 18 of 18 rows before and after. Like the rest of
+the pretend world it takes the file to be the truth times the stated error. A bootstrap of the
+whole choice (a pseudo-truth, a pseudo-guess from it, a portfolio chosen on that) was not needed: the folds already choose on the file times a
 further error (``fields.fold_selection_contest``), and the selection effect it would measure is
 about half a point.
 
