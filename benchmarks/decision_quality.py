@@ -303,8 +303,11 @@ def _pct(x: float | None) -> str:
 
 
 def run_slate(st: Setup, seed: int, methods: set[str], n_field: int, draws: int,
-              sigmas: tuple[float, ...] = OWN_SIGMAS) -> dict:
-    """Build every method's portfolio on ``st`` (per ownership error) and judge it on every field; print tables."""
+              sigmas: tuple[float, ...] = OWN_SIGMAS, baselines_too: bool = True) -> dict:
+    """Build every method's portfolio on ``st`` (per ownership error) and judge it on every field; print tables.
+
+    ``baselines_too=False`` (``--no-baselines``): tailrace's methods only (no margins, no goal:
+    for the estimate-vs-realised figures, which do not depend on the baselines)."""
     sal, n = st.sal, st.opt.shape[1]
     rules = LineupRules(roster_size=ROSTER, salary_cap=CAP)
     pay = parametric_payouts(ENTRY_FEE, n_field, RAKE)
@@ -332,11 +335,12 @@ def run_slate(st: Setup, seed: int, methods: set[str], n_field: int, draws: int,
     # the baselines that read no ownership depend on the races only: kansas and chalk share theirs
     race_key = (hashlib.sha256(np.ascontiguousarray(st.opt).tobytes()).hexdigest(), sal.tobytes(), seed)
     cached = _BASELINE_CACHE.get(race_key, {})
-    timed(RAND, None, lambda: cached[RAND] if RAND in cached else baselines.randomised_mean(
-        st.opt, lu_all, N_LINEUPS, seed + 3, max_exposure=MAX_EXPOSURE, noise=NOISE).lineups)
-    timed(HVZ, None, lambda: cached[HVZ] if HVZ in cached else baselines.hvz_greedy(
-        st.opt, lu_all, N_LINEUPS, max_exposure=MAX_EXPOSURE, max_overlap=HVZ_OVERLAP).lineups)
-    _BASELINE_CACHE[race_key] = {RAND: ports[(RAND, None)], HVZ: ports[(HVZ, None)]}
+    if baselines_too:
+        timed(RAND, None, lambda: cached[RAND] if RAND in cached else baselines.randomised_mean(
+            st.opt, lu_all, N_LINEUPS, seed + 3, max_exposure=MAX_EXPOSURE, noise=NOISE).lineups)
+        timed(HVZ, None, lambda: cached[HVZ] if HVZ in cached else baselines.hvz_greedy(
+            st.opt, lu_all, N_LINEUPS, max_exposure=MAX_EXPOSURE, max_overlap=HVZ_OVERLAP).lineups)
+        _BASELINE_CACHE[race_key] = {RAND: ports[(RAND, None)], HVZ: ports[(HVZ, None)]}
     if "independent" in methods:
         timed(INDEP, None, lambda: [r.lineup for r in generate_portfolio(
             st.opt, sal, rules, Objective.upper_cvar(0.01), N_LINEUPS, mode="independent",
@@ -369,11 +373,13 @@ def run_slate(st: Setup, seed: int, methods: set[str], n_field: int, draws: int,
                                        max_overlap=SIMROI_OVERLAP, n_optimal=k_opt, n_mean=n_mean)
             info["simroi_pool"][sigma] = {"pool": k, "contest_pool": n_cand[0], "overlap_used": res.max_overlap_used}
             return res.lineups
-        timed(SIMROI, sigma, _simroi)
+        if baselines_too:
+            timed(SIMROI, sigma, _simroi)
         bf = info["builder_field"][sigma]
+        pool = info["simroi_pool"].get(sigma, {}).get("pool")
         print(f"    own err {sigma:g}: ownership given max {bf['max_seen_gap']:.1f} pts off the truth; the builder's "
               f"field misses the truth by up to {bf['max_own_gap']:.1f} pts, {bf['dup_entries']:,} entries in duplicated "
-              f"lineups (max {bf['max_dup']}); sim-ROI pool {info['simroi_pool'][sigma]['pool']:,} vs contest "
+              f"lineups (max {bf['max_dup']}); sim-ROI pool {'–' if pool is None else f'{pool:,}'} vs contest "
               f"{n_cand[0]:,}", flush=True)
 
     # ---- judging: the same fresh scenarios and fields for every portfolio
@@ -418,9 +424,10 @@ def run_slate(st: Setup, seed: int, methods: set[str], n_field: int, draws: int,
             row = {"slate": st.key, "label": st.label, "sigma": sigma, "field": gen, "roi": roi, "diffs": {},
                    "met": None, "best": max(names, key=lambda m: roi[m][0])}
             if CONTEST in names:
-                for b in GOALS:
-                    row["diffs"][b] = _se(profit[gen][pick(CONTEST)] - profit[gen][pick(b)], cost)
-                row["met"] = all(row["diffs"][b][0] >= g for b, g in GOALS.items())
+                if baselines_too:
+                    for b in GOALS:
+                        row["diffs"][b] = _se(profit[gen][pick(CONTEST)] - profit[gen][pick(b)], cost)
+                    row["met"] = all(row["diffs"][b][0] >= g for b, g in GOALS.items())
                 e = info["estimate"].get(sigma, {})
                 est, iv = e.get("estimate"), e.get("interval")
                 real = roi[CONTEST][0] / 100.0
@@ -489,7 +496,7 @@ def cash_row(n_opt: int, n_eval: int, seed: int) -> list[tuple]:
 
 
 def slate_task(key: str, *, n_opt: int, n_eval: int, field: int, seed: int, methods: tuple[str, ...],
-               draws: int, n_scenario_optimal: int | None) -> tuple[str, dict]:
+               draws: int, n_scenario_optimal: int | None, baselines_too: bool = True) -> tuple[str, dict]:
     """One slate (its setup, every method, every judging field) as one task: what it printed, and its result.
 
     Module-level so that a Dask worker runs it (``--dask``); the slate's figures depend only
@@ -505,7 +512,7 @@ def slate_task(key: str, *, n_opt: int, n_eval: int, field: int, seed: int, meth
         t = time.perf_counter()
         st = build_setup(key.strip(), n_opt, n_eval, seed)
         print(f"\n(setup of {key}: {time.perf_counter() - t:.0f} s)", flush=True)
-        res = run_slate(st, seed, set(methods), field, draws)
+        res = run_slate(st, seed, set(methods), field, draws, baselines_too=baselines_too)
     return buf.getvalue(), res
 
 
@@ -526,18 +533,19 @@ def summary(results: list[dict]) -> str:
     n_met = n_ok = n_rows = 0
     for res in results:
         for r in res["rows"]:
-            if r["met"] is None:
+            if "est_ok" not in r:  # no contest-mode portfolio on this row
                 continue
             n_rows += 1
             n_met += bool(r["met"])
             n_ok += bool(r["est_ok"])
             c = r["roi"]
-            d = " / ".join(f"{r['diffs'][b][0]:+.1f} ± {r['diffs'][b][1]:.1f}" for b in GOALS)
+            d = " / ".join(f"{r['diffs'][b][0]:+.1f} ± {r['diffs'][b][1]:.1f}" for b in GOALS) if r["diffs"] else "–"
+            goal = "–" if r["met"] is None else ("met" if r["met"] else "**not met**")
+            base = " | ".join(f"{c[m][0]:+.1f}" if m in c else "–" for m in (RAND, HVZ, SIMROI))
             iv = "–" if r["interval"] is None else f"[{100 * r['interval'][0]:+.1f}, {100 * r['interval'][1]:+.1f}]"
             gap = "–" if r["estimate"] is None else f"{100 * (r['realised'] - r['estimate']):+.1f}"
             out.append(f"| {SHORT.get(res['slate'], res['label'])} | {r['sigma']:g} | {r['field']} | "
-                       f"{c[CONTEST][0]:+.1f} ± {c[CONTEST][1]:.1f} | {c[RAND][0]:+.1f} | {c[HVZ][0]:+.1f} | "
-                       f"{c[SIMROI][0]:+.1f} | {d} | {'met' if r['met'] else '**not met**'} | {r['best']} | "
+                       f"{c[CONTEST][0]:+.1f} ± {c[CONTEST][1]:.1f} | {base} | {d} | {goal} | {r['best']} | "
                        f"{_pct(r['estimate'])} | {iv} | {gap} | {'yes' if r['est_ok'] else '**no**'} |")
     out.append(f"\ngoal met on {n_met} of {n_rows} rows; contest's estimate within {ESTIMATE_TOL:g} points "
                f"(or its interval covering) on {n_ok} of {n_rows} rows")
@@ -584,6 +592,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None, help="write every figure to this JSON file")
     ap.add_argument("--from-json", default=None, help="print the decision table of a saved --json file and stop")
     ap.add_argument("--cash", action="store_true", help="add the demo slate's cash-game row")
+    ap.add_argument("--no-baselines", action="store_true",
+                    help="tailrace's methods only (no randomised / HVZ / sim-ROI, no margins or goal): for the "
+                         "estimate-vs-realised figures")
     ap.add_argument("--contest-scenario-optimal", type=int, default=None,
                     help="scenario-optimal candidates in the contest mode's pool (default the library's; 0 = none)")
     ap.add_argument("--dask", default=None,
@@ -641,13 +652,15 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             st = build_setup(key, n_opt, n_eval, args.seed)
             print(f"\n(setup of {key}: {time.perf_counter() - t:.0f} s)", flush=True)
-            results.append(run_slate(st, args.seed, set(methods), field, args.draws))
+            results.append(run_slate(st, args.seed, set(methods), field, args.draws,
+                                     baselines_too=not args.no_baselines))
             save(False)
     else:
         from functools import partial
 
         task = partial(slate_task, n_opt=n_opt, n_eval=n_eval, field=field, seed=args.seed, methods=methods,
-                       draws=args.draws, n_scenario_optimal=args.contest_scenario_optimal)
+                       draws=args.draws, n_scenario_optimal=args.contest_scenario_optimal,
+                       baselines_too=not args.no_baselines)
         with open_executor(args.dask) as ex:
             print(f"(slates as Dask tasks on {ex.describe()})", flush=True)
             for text, res in ex.map(task, keys):

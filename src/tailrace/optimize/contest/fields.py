@@ -35,7 +35,8 @@ duplicated many times). Contest mode therefore uses the measure layer's field mo
   (on the Martinsville benchmark slate it halves a 72 % driver); posterior *draws*, with
   independent noise per driver, were easier still, the more so the noisier the file. So the cap
   is picked on the posterior-mean fields (``HELD_OUT_WEIGHTS``), and the estimate is read from
-  the harder of the two pretend truths (``optimize.contest.estimate``). A portfolio that bets on
+  the harder of the two pretend truths, less that truth's own optimism (``optimize.contest.estimate``:
+  ``noise_gain``, how much easier its fields get when it is moved by a further error). A portfolio that bets on
   the errors of the ownership it was shown is caught here. The hardest fields decide the
   interval's low end.
 
