@@ -183,18 +183,20 @@ def _upper_cvar_levels(points: np.ndarray, lus: np.ndarray, ks: np.ndarray, need
     """``_upper_cvar_many`` at several tail sizes at once: out[i, l] = the mean of lineup i's top
     ``ks[l]`` scenario scores where ``need[i, l]`` (else NaN), shapes (L,), (U, L) -> (U, L). Each
     lineup's scores are summed once; each level partitions them afresh, as ``_upper_cvar_many``
-    does (the same floats)."""
+    does (the same floats). The scores are summed driver by driver over the transposed points
+    (each driver's column read as one stream): per scenario the same additions in the same order
+    (0 + d0 + d1 + ...) as summing a scenario's row, so the same floats."""
     S = points.shape[0]
     U, r = lus.shape
     L = ks.shape[0]
+    pt = np.ascontiguousarray(points.T)  # (n, S)
     out = np.full((U, L), np.nan)
     for i in nb.prange(U):
-        x = np.empty(S)
-        for s in range(S):
-            v = 0.0
-            for j in range(r):
-                v += np.float64(points[s, lus[i, j]])
-            x[s] = v
+        x = np.zeros(S)
+        for j in range(r):
+            col = pt[lus[i, j]]
+            for s in range(S):
+                x[s] += np.float64(col[s])
         for l in range(L):
             if need[i, l]:
                 k = ks[l]
