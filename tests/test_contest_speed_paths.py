@@ -80,6 +80,34 @@ def test_lineup_best_keeps_nan_and_the_sign_of_a_zero_maximum() -> None:
     assert np.isfinite(got[~(lu == 5).any(axis=1)]).all()
 
 
+@pytest.mark.parametrize("nan", [False, True])
+def test_lineup_best_of_several_tables_equals_each_table_afresh(nan: bool) -> None:
+    """Several weight tables in one walk (``_lineup_best_segments``): each column the table's own
+    bounds formed from scratch, bit for bit, zero signs and NaNs (in another table) included."""
+    from tailrace.optimize.contest.pool import _lineup_best_of
+
+    rng = np.random.default_rng(11 + nan)
+    n = 15
+    lu = np.ascontiguousarray(np.array(list(combinations(range(n), 6)), dtype=np.uint8))  # 5,005: two blocks
+    ws = [rng.normal(30.0, 12.0, size=(K, n)) for K in (5, 1, 23, 8)]
+    ws[1][0, :] = 0.0
+    ws[1][0, [0, 1]] = -0.0  # lineups of drivers 0 and 1 plus zeros elsewhere: a signed-zero maximum
+    ws[3][:] = -1.0
+    ws[3][0] = -0.0  # table 3: column 0 sums to -0.0, column 1 to +0.0, the rest below zero; the
+    ws[3][1] = 0.0  # first of the largest is -0.0 (+0.0 comes later and is not larger)
+    if nan:
+        ws[2][4, 3] = np.nan  # a NaN in table 2 only: the other tables as without it
+    got = _lineup_best_of(lu, ws)
+    assert got.shape == (lu.shape[0], 4)
+    for li, w in enumerate(ws):
+        want = _lineup_best_afresh(lu, np.ascontiguousarray(w.T))
+        assert np.ascontiguousarray(got[:, li]).tobytes() == want.tobytes()
+        assert np.ascontiguousarray(got[:, li]).tobytes() == _lineup_best(lu, np.ascontiguousarray(w.T)).tobytes()
+    assert np.isnan(got[:, 2]).any() == nan
+    assert (got[:, 3] == 0.0).all() and np.signbit(got[:, 3]).all()
+    assert _lineup_best_of(lu, []).shape == (lu.shape[0], 0)
+
+
 def _payout_brute(above, tied, keys, cols, cum) -> np.ndarray:
     """Per scenario, the portfolio's total payout: each lineup below its field entries and our
     lineups with a higher score, its place shared with the field's and our ties."""
