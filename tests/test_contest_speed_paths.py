@@ -179,3 +179,40 @@ def test_side_by_side_stages_give_the_same_portfolio_as_one_after_the_other(monk
     serial = generate_contest_portfolio(pts, sal, rules, 12, contest, **kw)
     assert side.cv_scores is not None and side.roi_estimate is not None
     assert _fingerprint(side) == _fingerprint(serial)
+
+
+def test_top_by_is_argpartitions_answer_with_or_without_ties() -> None:
+    """The pool's top-k in one pass (``_top_k_desc``) gives argpartition's indices in stable
+    descending order; on ties (inside the k or at its edge), NaNs, -inf and signed zeros it
+    declines and argpartition decides, as before."""
+    from tailrace.optimize.contest.pool import _top_by, _top_k_desc
+
+    def reference(values: np.ndarray, k: int) -> np.ndarray:
+        k = min(k, values.shape[0])
+        idx = np.argpartition(-values, k - 1)[:k]
+        return idx[np.argsort(-values[idx], kind="stable")]
+
+    rng = np.random.default_rng(8)
+    declined = {True: 0, False: 0}
+    for t in range(2000):
+        M = int(rng.integers(1, 50))
+        k = int(rng.integers(1, M + 3))
+        kind = t % 4
+        x = rng.integers(0, 6 if kind == 0 else 10**6, size=M).astype(np.float64)
+        if kind == 2:
+            x[rng.random(M) < 0.3] = -np.inf
+        if kind == 3:
+            x[rng.integers(M)] = np.nan if t % 8 == 3 else -0.0
+            x[rng.integers(M)] = 0.0
+        assert np.array_equal(_top_by(x, k), reference(x, k))
+        top, ok = _top_k_desc(x, min(k, M))
+        vals = np.sort(x)[::-1]
+        kk = min(k, M)
+        unique = not np.isnan(x).any() and len(set(vals[:kk].tolist())) == kk and (kk == M or vals[kk - 1] > vals[kk])
+        assert ok == unique  # declines exactly when the answer is not the only one
+        if ok:
+            assert np.array_equal(top, np.argsort(-x, kind="stable")[:kk])
+        declined[ok] += 1
+    assert declined[True] > 300 and declined[False] > 300  # both paths taken
+    big = rng.normal(size=200_000)
+    assert np.array_equal(_top_by(big, 5000), reference(big, 5000)) and _top_k_desc(big, 5000)[1]

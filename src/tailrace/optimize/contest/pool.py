@@ -24,8 +24,81 @@ from tailrace.optimize.scenario_optimal import scenario_optimal_lineups
 # ----------------------------------------------------------------------------- candidates
 
 
+@nb.njit(cache=True, nogil=True)
+def _top_k_desc(v: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
+    """The indices of the ``k`` largest of ``v`` (M,) (1 <= k <= M), largest first, in one pass
+    (a min-heap of the best so far), and whether that answer is unambiguous: False when two of
+    them are equal, when the k-th equals a value left out, or on a NaN (then the order, or the
+    set, is the caller's tie rule's to decide)."""
+    M = v.shape[0]
+    hv = np.empty(k)
+    hi = np.empty(k, dtype=np.int64)
+    n = 0
+    out_max = -np.inf
+    has_out = False
+    for i in range(M):
+        x = np.float64(v[i])
+        if x != x:
+            return hi[:0].copy(), False
+        if n < k:  # sift up
+            p = n
+            n += 1
+            while p > 0:
+                q = (p - 1) // 2
+                if hv[q] <= x:
+                    break
+                hv[p] = hv[q]
+                hi[p] = hi[q]
+                p = q
+            hv[p] = x
+            hi[p] = i
+            continue
+        if not (x > hv[0]):
+            if not has_out or x > out_max:
+                out_max = x
+            has_out = True
+            continue
+        y = hv[0]  # evicted: the smallest kept so far
+        if not has_out or y > out_max:
+            out_max = y
+        has_out = True
+        p = 0  # sift down from the root
+        while True:
+            c = 2 * p + 1
+            if c >= k:
+                break
+            if c + 1 < k and hv[c + 1] < hv[c]:
+                c += 1
+            if hv[c] >= x:
+                break
+            hv[p] = hv[c]
+            hi[p] = hi[c]
+            p = c
+        hv[p] = x
+        hi[p] = i
+    order = np.argsort(-hv)
+    top = hi[order]
+    vals = hv[order]
+    for j in range(k - 1):
+        if vals[j] == vals[j + 1]:
+            return top, False
+    if has_out and not (vals[k - 1] > out_max):
+        return top, False
+    return top, True
+
+
 def _top_by(values: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the ``k`` largest ``values`` (M,), largest first: the ``k`` that
+    ``np.argpartition(-values, k - 1)`` picks, in stable descending order of value.
+
+    When those values are distinct and above every other value (the usual case: sums and
+    bounds of distinct lineups), one pass finds them (``_top_k_desc``; the answer is then the
+    only one); else ``argpartition``'s own tie rule decides, as it always did."""
     k = min(k, values.shape[0])
+    if k >= 1:
+        top, ok = _top_k_desc(np.ascontiguousarray(values), int(k))
+        if ok:
+            return top
     idx = np.argpartition(-values, k - 1)[:k]
     return idx[np.argsort(-values[idx], kind="stable")]
 
