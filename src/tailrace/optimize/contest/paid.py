@@ -391,9 +391,9 @@ class _PaidStore:
         The lazy greedy starts from the alone values and evaluates the best bounds first, so its
         reads concentrate there (Kansas demo, the 300 best of each table: 73-77 % of the candidates
         a fold store's greedies read and 71 % of the final store's, 2-17 % of those written never
-        read; the 500 best: 94-100 % and 92 %, 16-34 % unread); written
-        together, scenario by scenario (``standings.fill_paid``), they cost a fraction of one by one.
-        Only when to write changes: the same entries either way."""
+        read; the 500 best: 94-100 % and 92 %, 16-34 % unread); written together, scenario by
+        scenario (``standings.fill_paid``), they cost a fraction of one by one. Only when to write
+        changes: the same entries either way."""
         m = alone.shape[0]
         k = min(self.prefill, m)
         if k <= 0:
