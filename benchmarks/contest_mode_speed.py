@@ -95,10 +95,10 @@ def _warm_lazy_store(points: np.ndarray, contest) -> None:
     rng = np.random.default_rng(0)
     n = points.shape[1]
     cands = np.unique(np.sort(np.array([rng.choice(n, 6, replace=False) for _ in range(200)]), axis=1), axis=0)
-    lazy = store._lazy_paid(cands)
+    lazy = store._lazy_paid(cands)  # writes its likely-read candidates at once (a batch, where there is one)
     if lazy is not None:
-        lazy.ensure(np.arange(3))  # one thread
-        lazy.ensure_all()  # in parallel (64 or more)
+        lazy.ensure(np.nonzero(~lazy.filled)[0][:3])  # a few, one by one
+        lazy.ensure_all()  # a batch (16 or more), scenario by scenario
 
 
 def run_side(src: str, npz: str, threads: int | None, serial: bool = False) -> dict:

@@ -154,6 +154,7 @@ def test_lazily_filled_standings_equal_the_eager_ones_and_their_alone_sums() -> 
 
     points, cands, fu, fc = _case(31, 6, 500, n_cands=120, S=260, n=13)
     store, contest = _store_and_contest(points, fu, fc, 70)
+    store.prefill = 0  # nothing written up front (``test_prefilled_...`` checks that path)
     lazy = store._lazy_paid(cands)
     assert lazy is not None and not lazy.filled.any()
     want = paid_standings_grid(grid_points(points, 6), cands, fu, fc, 70)
@@ -182,6 +183,7 @@ def test_lazily_filled_standings_equal_the_eager_ones_and_their_alone_sums() -> 
     cum = contest.payouts.capped(5).cumulative()
     assert both.alone_of(cum).tobytes() == _eval_alone(want[0], want[2], want[3], cum).tobytes()
     # the selection's window view shares the arrays and what is written
+    store.prefill = 0
     store.paid, store.index = store._lazy_paid(cands), {tuple(x): i for i, x in enumerate(cands.tolist())}
     view = store.get(cands, 0, points.shape[0])
     view.ensure(np.array([3]))
@@ -192,6 +194,48 @@ def test_lazily_filled_standings_equal_the_eager_ones_and_their_alone_sums() -> 
         e = np.arange(want[0][c], want[0][c + 1])
         e = e[sel[e]]
         assert np.array_equal(row[col == newc], want[1][e] - 50) and np.array_equal(key[col == newc], want[4][e])
+
+
+def test_prefilled_and_batch_written_standings_equal_the_eager_ones() -> None:
+    """A lazily filled store writes up front the candidates best by each table's alone sum (the
+    ``prefill`` best per table: checked against a sort of the sums), scenario by scenario
+    (``_fill_batch``); those, then the rest written one by one and in batches of every size
+    around ``BATCH_FILL``, hold the grid kernel's arrays bit for bit (which
+    ``test_paid_standings_match_brute_force`` checks against plain loops), and the alone sums
+    stay ``_eval_alone``'s floats."""
+    from tailrace.optimize.contest.result import ALONE, CV_CAPS
+    from tailrace.optimize.contest.standings import BATCH_FILL
+
+    points, cands, fu, fc = _case(57, 6, 500, n_cands=160, S=240, n=13)
+    store, contest = _store_and_contest(points, fu, fc, 70)
+    want = paid_standings_grid(grid_points(points, 6), cands, fu, fc, 70)
+    store.prefill = 16
+    lazy = store._lazy_paid(cands)
+    expect = set()
+    for c in CV_CAPS:
+        v = lazy.alone_of(contest.payouts.capped(1 if c == ALONE else c).cumulative())
+        top = np.argsort(-v, kind="stable")
+        assert v[top[15]] > v[top[16]]  # no tie at the 16th: the set is the 16 best
+        expect |= set(top[:16].tolist())
+    assert set(np.nonzero(lazy.filled)[0].tolist()) == expect and len(expect) >= BATCH_FILL  # the batch kernel
+    for c in sorted(expect):
+        e = slice(want[0][c], want[0][c + 1])
+        for a, b in zip((lazy.row, lazy.fa, lazy.ft, lazy.key), want[1:]):
+            assert np.array_equal(a[e], b[e])
+    rng = np.random.default_rng(5)
+    rest = rng.permutation(np.nonzero(~lazy.filled)[0])
+    at = 0
+    for size in (1, BATCH_FILL - 1, BATCH_FILL, BATCH_FILL + 1, 40):  # one by one and in batches
+        lazy.ensure(rest[at:at + size])
+        at += size
+    lazy.ensure_all()
+    for a, b in zip((lazy.cptr, lazy.row, lazy.fa, lazy.ft, lazy.key), want):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    for c in CV_CAPS:
+        cum = contest.payouts.capped(1 if c == ALONE else c).cumulative()
+        assert lazy.alone_of(cum).tobytes() == _eval_alone(want[0], want[2], want[3], cum).tobytes()
+    store.prefill = cands.shape[0] + 5  # more than there are: all written at once
+    assert store._lazy_paid(cands).filled.all()
 
 
 def test_top_set_is_argpartitions_set_unless_tied() -> None:

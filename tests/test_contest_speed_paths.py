@@ -80,6 +80,34 @@ def test_lineup_best_keeps_nan_and_the_sign_of_a_zero_maximum() -> None:
     assert np.isfinite(got[~(lu == 5).any(axis=1)]).all()
 
 
+@pytest.mark.parametrize("nan", [False, True])
+def test_lineup_best_of_several_tables_equals_each_table_afresh(nan: bool) -> None:
+    """Several weight tables in one walk (``_lineup_best_segments``): each column the table's own
+    bounds formed from scratch, bit for bit, zero signs and NaNs (in another table) included."""
+    from tailrace.optimize.contest.pool import _lineup_best_of
+
+    rng = np.random.default_rng(11 + nan)
+    n = 15
+    lu = np.ascontiguousarray(np.array(list(combinations(range(n), 6)), dtype=np.uint8))  # 5,005: two blocks
+    ws = [rng.normal(30.0, 12.0, size=(K, n)) for K in (5, 1, 23, 8)]
+    ws[1][0, :] = 0.0
+    ws[1][0, [0, 1]] = -0.0  # lineups of drivers 0 and 1 plus zeros elsewhere: a signed-zero maximum
+    ws[3][:] = -1.0
+    ws[3][0] = -0.0  # table 3: column 0 sums to -0.0, column 1 to +0.0, the rest below zero; the
+    ws[3][1] = 0.0  # first of the largest is -0.0 (+0.0 comes later and is not larger)
+    if nan:
+        ws[2][4, 3] = np.nan  # a NaN in table 2 only: the other tables as without it
+    got = _lineup_best_of(lu, ws)
+    assert got.shape == (lu.shape[0], 4)
+    for li, w in enumerate(ws):
+        want = _lineup_best_afresh(lu, np.ascontiguousarray(w.T))
+        assert np.ascontiguousarray(got[:, li]).tobytes() == want.tobytes()
+        assert np.ascontiguousarray(got[:, li]).tobytes() == _lineup_best(lu, np.ascontiguousarray(w.T)).tobytes()
+    assert np.isnan(got[:, 2]).any() == nan
+    assert (got[:, 3] == 0.0).all() and np.signbit(got[:, 3]).all()
+    assert _lineup_best_of(lu, []).shape == (lu.shape[0], 0)
+
+
 def _payout_brute(above, tied, keys, cols, cum) -> np.ndarray:
     """Per scenario, the portfolio's total payout: each lineup below its field entries and our
     lineups with a higher score, its place shared with the field's and our ties."""
@@ -151,3 +179,40 @@ def test_side_by_side_stages_give_the_same_portfolio_as_one_after_the_other(monk
     serial = generate_contest_portfolio(pts, sal, rules, 12, contest, **kw)
     assert side.cv_scores is not None and side.roi_estimate is not None
     assert _fingerprint(side) == _fingerprint(serial)
+
+
+def test_top_by_is_argpartitions_answer_with_or_without_ties() -> None:
+    """The pool's top-k in one pass (``_top_k_desc``) gives argpartition's indices in stable
+    descending order; on ties (inside the k or at its edge), NaNs, -inf and signed zeros it
+    declines and argpartition decides, as before."""
+    from tailrace.optimize.contest.pool import _top_by, _top_k_desc
+
+    def reference(values: np.ndarray, k: int) -> np.ndarray:
+        k = min(k, values.shape[0])
+        idx = np.argpartition(-values, k - 1)[:k]
+        return idx[np.argsort(-values[idx], kind="stable")]
+
+    rng = np.random.default_rng(8)
+    declined = {True: 0, False: 0}
+    for t in range(2000):
+        M = int(rng.integers(1, 50))
+        k = int(rng.integers(1, M + 3))
+        kind = t % 4
+        x = rng.integers(0, 6 if kind == 0 else 10**6, size=M).astype(np.float64)
+        if kind == 2:
+            x[rng.random(M) < 0.3] = -np.inf
+        if kind == 3:
+            x[rng.integers(M)] = np.nan if t % 8 == 3 else -0.0
+            x[rng.integers(M)] = 0.0
+        assert np.array_equal(_top_by(x, k), reference(x, k))
+        top, ok = _top_k_desc(x, min(k, M))
+        vals = np.sort(x)[::-1]
+        kk = min(k, M)
+        unique = not np.isnan(x).any() and len(set(vals[:kk].tolist())) == kk and (kk == M or vals[kk - 1] > vals[kk])
+        assert ok == unique  # declines exactly when the answer is not the only one
+        if ok:
+            assert np.array_equal(top, np.argsort(-x, kind="stable")[:kk])
+        declined[ok] += 1
+    assert declined[True] > 300 and declined[False] > 300  # both paths taken
+    big = rng.normal(size=200_000)
+    assert np.array_equal(_top_by(big, 5000), reference(big, 5000)) and _top_k_desc(big, 5000)[1]

@@ -21,7 +21,7 @@ import numpy as np
 from tailrace.contest import Contest
 from tailrace.contest.simulate import (MAX_BINS, bisect_left, bisect_right, grid_points, score_key,
                                       standings_kernel)
-from tailrace.optimize.contest.result import ALONE, CV_CAPS, GRID_BATCH, GRID_SMALL_BATCHES
+from tailrace.optimize.contest.result import ALONE, CV_CAPS, GRID_BATCH, GRID_SMALL_BATCHES, PREFILL_PER_LINEUP
 from tailrace.optimize.contest.standings import (GridRegions, _eval_alone, _split, count_alone,
                                                  fill_paid, grid_regions, paid_standings_grid)
 
@@ -232,8 +232,9 @@ class _Paid:
         if self.filled is None:
             return
         cols = np.asarray(cols, dtype=np.int64).ravel()
-        need = np.unique(cols[~self.filled[cols]])
-        if need.size:
+        miss = cols[~self.filled[cols]]
+        if miss.size:  # (most calls find every candidate written: no sort then)
+            need = np.unique(miss)
             fill_paid(self.regions, self.cands, need, self.cptr, self.row, self.fa, self.ft, self.key)
             self.filled[need] = True
 
@@ -356,6 +357,9 @@ class _PaidStore:
             cum = contest.payouts.capped(1 if c == ALONE else c).cumulative()
             tables.setdefault(cum.tobytes(), cum)
         self.cums = np.array(list(tables.values()), dtype=np.float64).reshape(len(tables), -1)
+        # a lazily filled batch writes at once the entries of its best ``prefill`` candidates by each
+        # table's alone sum (``_lazy_paid``)
+        self.prefill = PREFILL_PER_LINEUP * int(n_lineups)
 
     def _lazy_paid(self, lineups: np.ndarray) -> _Paid | None:
         """Standings of ``lineups`` (a large batch) lazily filled from the field's paid regions (built
@@ -377,7 +381,26 @@ class _PaidStore:
         out.filled = np.zeros(lus.shape[0], dtype=bool)
         out.regions = self._regions
         out.alone = {k.tobytes(): np.ascontiguousarray(alone[:, i]) for i, k in enumerate(self.cums)}
+        out.ensure(self._likely_read(alone))
         return out
+
+    def _likely_read(self, alone: np.ndarray) -> np.ndarray:
+        """The candidates whose entries the greedies will most likely read, (k,) int64 ascending:
+        the union over the tables of the ``prefill`` best by alone sum (``alone`` (m, K)).
+
+        The lazy greedy starts from the alone values and evaluates the best bounds first, so its
+        reads concentrate there (Kansas demo, the 300 best of each table: 73-77 % of the candidates
+        a fold store's greedies read and 71 % of the final store's, 2-17 % of those written never
+        read; the 500 best: 94-100 % and 92 %, 16-34 % unread); written together, scenario by
+        scenario (``standings.fill_paid``), they cost a fraction of one by one. Only when to write
+        changes: the same entries either way."""
+        m = alone.shape[0]
+        k = min(self.prefill, m)
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64)
+        if k == m:
+            return np.arange(m, dtype=np.int64)
+        return np.unique(np.argpartition(-alone, k - 1, axis=0)[:k].ravel()).astype(np.int64)
 
     @property
     def tops(self) -> _FieldTops:

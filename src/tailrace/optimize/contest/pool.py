@@ -24,8 +24,81 @@ from tailrace.optimize.scenario_optimal import scenario_optimal_lineups
 # ----------------------------------------------------------------------------- candidates
 
 
+@nb.njit(cache=True, nogil=True)
+def _top_k_desc(v: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
+    """The indices of the ``k`` largest of ``v`` (M,) (1 <= k <= M), largest first, in one pass
+    (a min-heap of the best so far), and whether that answer is unambiguous: False when two of
+    them are equal, when the k-th equals a value left out, or on a NaN (then the order, or the
+    set, is the caller's tie rule's to decide)."""
+    M = v.shape[0]
+    hv = np.empty(k)
+    hi = np.empty(k, dtype=np.int64)
+    n = 0
+    out_max = -np.inf
+    has_out = False
+    for i in range(M):
+        x = np.float64(v[i])
+        if x != x:
+            return hi[:0].copy(), False
+        if n < k:  # sift up
+            p = n
+            n += 1
+            while p > 0:
+                q = (p - 1) // 2
+                if hv[q] <= x:
+                    break
+                hv[p] = hv[q]
+                hi[p] = hi[q]
+                p = q
+            hv[p] = x
+            hi[p] = i
+            continue
+        if not (x > hv[0]):
+            if not has_out or x > out_max:
+                out_max = x
+            has_out = True
+            continue
+        y = hv[0]  # evicted: the smallest kept so far
+        if not has_out or y > out_max:
+            out_max = y
+        has_out = True
+        p = 0  # sift down from the root
+        while True:
+            c = 2 * p + 1
+            if c >= k:
+                break
+            if c + 1 < k and hv[c + 1] < hv[c]:
+                c += 1
+            if hv[c] >= x:
+                break
+            hv[p] = hv[c]
+            hi[p] = hi[c]
+            p = c
+        hv[p] = x
+        hi[p] = i
+    order = np.argsort(-hv)
+    top = hi[order]
+    vals = hv[order]
+    for j in range(k - 1):
+        if vals[j] == vals[j + 1]:
+            return top, False
+    if has_out and not (vals[k - 1] > out_max):
+        return top, False
+    return top, True
+
+
 def _top_by(values: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the ``k`` largest ``values`` (M,), largest first: the ``k`` that
+    ``np.argpartition(-values, k - 1)`` picks, in stable descending order of value.
+
+    When those values are distinct and above every other value (the usual case: sums and
+    bounds of distinct lineups), one pass finds them (``_top_k_desc``; the answer is then the
+    only one); else ``argpartition``'s own tie rule decides, as it always did."""
     k = min(k, values.shape[0])
+    if k >= 1:
+        top, ok = _top_k_desc(np.ascontiguousarray(values), int(k))
+        if ok:
+            return top
     idx = np.argpartition(-values, k - 1)[:k]
     return idx[np.argsort(-values[idx], kind="stable")]
 
@@ -161,6 +234,47 @@ def _lineup_best(lu: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
+def _lineup_best_segments(lu: np.ndarray, w: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """``_lineup_best`` of several weight tables in one walk over the lineups: ``w`` (n, K) their
+    columns side by side, table l in columns ``seg[l]:seg[l + 1]`` (``seg`` (L + 1,) ascending,
+    ``seg[0] = 0``, ``seg[L] = K``, no table empty); shape (M, L).
+
+    Column l is ``_lineup_best(lu, w[:, seg[l]:seg[l + 1]])`` bit for bit: each column's sums are
+    the same additions in the same order, and each table's largest is taken over its own columns
+    by the same rule (four lanes when the whole of ``w`` is finite, else ``ndarray.max``'s walk,
+    which gives the same value for finite columns; a zero largest value by that walk). One walk
+    instead of one per table: the lineups, their shared prefixes and the output are read once."""
+    M, r = lu.shape
+    K = w.shape[1]
+    L = seg.shape[0] - 1
+    out = np.empty((M, L))
+    finite = np.isfinite(w).all()
+    B = 4096
+    for b in nb.prange((M + B - 1) // B):
+        pre = np.empty((r, K))  # pre[d] = w[lu[i, 0]] + ... + w[lu[i, d]]
+        i0 = b * B
+        for i in range(i0, min(M, i0 + B)):
+            p = 0  # first driver position that differs from the previous lineup (0 at a block's start)
+            if i > i0:
+                while p < r - 1 and lu[i, p] == lu[i - 1, p]:
+                    p += 1
+            for d in range(p, r):
+                wd = w[lu[i, d]]
+                if d == 0:
+                    pre[0, :] = wd
+                else:
+                    for k in range(K):
+                        pre[d, k] = pre[d - 1, k] + wd[k]
+            for l in range(L):
+                acc = pre[r - 1, seg[l]:seg[l + 1]]
+                v = _max_lanes(acc) if finite else _max_first(acc)
+                if v == 0.0:
+                    v = _max_first(acc)
+                out[i, l] = v
+    return out
+
+
+@nb.njit(cache=True, parallel=True, nogil=True)
 def _upper_cvar_many(points: np.ndarray, lus: np.ndarray, k: int) -> np.ndarray:
     """Exact upper CVaR (mean of the top ``k`` scenario scores) of each lineup in ``lus``."""
     S = points.shape[0]
@@ -183,18 +297,20 @@ def _upper_cvar_levels(points: np.ndarray, lus: np.ndarray, ks: np.ndarray, need
     """``_upper_cvar_many`` at several tail sizes at once: out[i, l] = the mean of lineup i's top
     ``ks[l]`` scenario scores where ``need[i, l]`` (else NaN), shapes (L,), (U, L) -> (U, L). Each
     lineup's scores are summed once; each level partitions them afresh, as ``_upper_cvar_many``
-    does (the same floats)."""
+    does (the same floats). The scores are summed driver by driver over the transposed points
+    (each driver's column read as one stream): per scenario the same additions in the same order
+    (0 + d0 + d1 + ...) as summing a scenario's row, so the same floats."""
     S = points.shape[0]
     U, r = lus.shape
     L = ks.shape[0]
+    pt = np.ascontiguousarray(points.T)  # (n, S)
     out = np.full((U, L), np.nan)
     for i in nb.prange(U):
-        x = np.empty(S)
-        for s in range(S):
-            v = 0.0
-            for j in range(r):
-                v += np.float64(points[s, lus[i, j]])
-            x[s] = v
+        x = np.zeros(S)
+        for j in range(r):
+            col = pt[lus[i, j]]
+            for s in range(S):
+                x[s] += np.float64(col[s])
         for l in range(L):
             if need[i, l]:
                 k = ks[l]
@@ -245,6 +361,15 @@ def _group_tops_of(v: np.ndarray, code: np.ndarray, quota: int, n_groups: int) -
         return gt
     rest = np.nonzero(short[code] & (v < thr))[0]
     return _group_tops(np.concatenate([first, rest[np.argsort(-v[rest], kind="stable")]]), code, quota, n_groups)
+
+
+def _lineup_best_of(lu: np.ndarray, ws: list[np.ndarray]) -> np.ndarray:
+    """``_lineup_best`` of each weight table in ``ws`` (rows (K_l, n) each: one set of driver
+    weights per row), in one walk over the lineups (``_lineup_best_segments``); shape (M, L)."""
+    if not ws:
+        return np.zeros((lu.shape[0], 0))
+    seg = np.concatenate([[0], np.cumsum([w.shape[0] for w in ws])]).astype(np.int64)
+    return _lineup_best_segments(lu, np.ascontiguousarray(np.vstack(ws).T), seg)
 
 
 @dataclass
@@ -303,19 +428,20 @@ def pool_context(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, *
     mu = p.mean(axis=0, dtype=np.float64)
     crit: dict[str, np.ndarray] = {"mean": _lineup_best(lu, np.ascontiguousarray(mu[:, None]))}
     by_mean = _top_by(crit["mean"], lb_lineups)
-    bounds, tops, ks = [], [], []
-    for lev in levels:
-        k = max(1, int(round(lev * S)))
-        # lower bound: the best mean over each driver's big days and the leaders' own top scenarios
-        w = [p[np.argpartition(-p[:, d], k - 1)[:k]].mean(axis=0, dtype=np.float64) for d in range(n)]
-        w = np.vstack([np.array(w), _top_scenarios(p, lu[by_mean], k)])
-        lb = _lineup_best(lu, np.ascontiguousarray(w.T))
-        # successive linearisation, one round: the leaders' own top scenarios
-        w2 = _top_scenarios(p, lu[_top_by(lb, refine_lineups)], k)
-        lb = np.maximum(lb, _lineup_best(lu, np.ascontiguousarray(w2.T)))
+    bounds: list[np.ndarray] = []
+    tops: list[np.ndarray] = []
+    ks = [max(1, int(round(lev * S))) for lev in levels]
+    # lower bound: the best mean over each driver's big days and the leaders' own top scenarios
+    ws = [np.vstack([np.array([p[np.argpartition(-p[:, d], k - 1)[:k]].mean(axis=0, dtype=np.float64)
+                               for d in range(n)]), _top_scenarios(p, lu[by_mean], k)]) for k in ks]
+    lb1 = _lineup_best_of(lu, ws)
+    # successive linearisation, one round: the leaders' own top scenarios
+    lb2 = _lineup_best_of(lu, [_top_scenarios(p, lu[_top_by(lb1[:, li], refine_lineups)], k)
+                               for li, k in enumerate(ks)])
+    for li in range(len(ks)):
+        lb = np.maximum(lb1[:, li], lb2[:, li])
         bounds.append(lb)
         tops.append(_top_by(lb, n_exact))
-        ks.append(k)
     if levels:  # exact where it matters: every level's leaders, each lineup's scores summed once
         union, inv = np.unique(np.concatenate(tops), return_inverse=True)
         need = np.zeros((union.shape[0], len(levels)), dtype=np.bool_)

@@ -20,6 +20,9 @@ MIN_LIVE = 300  # draw more candidates when the caps leave fewer admissible ones
 N_SCENARIO_OPTIMAL = 5000
 GRID_BATCH = 2000  # candidate batches at least this large are ranked by the grid kernel (site-scored points)
 GRID_SMALL_BATCHES = 8  # smaller batches too, until this many: then the field's paid region is built once
+# a lazily filled paid store writes at once the entries of this many candidates per lineup asked for,
+# per table: the best by alone value (``paid._PaidStore._likely_read``)
+PREFILL_PER_LINEUP = 3
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,9 @@ def _eval_many(cs: np.ndarray, paid: tuple, st_neg: np.ndarray, st_n: np.ndarray
             x = -key[e]
             neg = st_neg[s, :q]
             lo = bisect_left(neg, x)
-            hi = bisect_right(neg, x)
+            hi = lo  # bisect_right(neg, x): past the (rare) chosen entries with this key
+            while hi < q and neg[hi] == x:
+                hi += 1
             loss = (cb[s, q] - cb[s, hi]) + (ct[s, hi] - ct[s, lo])
             tot += _split(cum, np.int64(fa[e] + lo), np.int64(ft[e] + 1 + hi - lo)) + loss
         out[ii] = tot
