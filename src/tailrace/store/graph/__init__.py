@@ -10,6 +10,9 @@ Nothing here imports ``neo4j`` until a graph is configured (``TAILRACE_GRAPH_URI
 """
 
 from tailrace.store.graph.connection import GraphConfig, GraphConnection, close_all, connect
+from tailrace.errors import InputError, Problem
+from tailrace.sim.strength.from_history import history_model_from_text
+from tailrace.store.graph.history import history_csv_text
 
 __all__ = ["GraphConfig", "GraphConnection", "connect", "close_all", "open_graph", "history_model_from_graph"]
 
@@ -25,9 +28,6 @@ def history_model_from_graph(conn: GraphConnection):  # -> HistoryModel
 
     Raises InputError when the graph holds no race (``tailrace graph load --history FILE`` first).
     """
-    from tailrace.errors import InputError, Problem
-    from tailrace.sim.strength.from_history import history_model_from_text
-    from tailrace.store.graph.history import history_csv_text
 
     text = history_csv_text(conn)
     name = f"graph {conn.cfg.shown()}"
