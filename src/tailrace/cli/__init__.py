@@ -13,6 +13,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
+from functools import partial
 from typing import Any
 
 import typer
@@ -21,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
+from tailrace.cli.options import CliRun, say_as_flag
 from tailrace.errors import InfeasibleError, InputError, TailraceError
 
 # Command modules, in the order they appear in --help (groups such as graph last, as typer lists them). Each has register(app) and registers the
@@ -117,7 +119,7 @@ def _global_options(
                                      "--history graph and stored specs; default TAILRACE_GRAPH_URI."),
 ) -> None:
     """NASCAR DFS portfolios aimed at the tail of the score distribution."""
-    from tailrace.cli.options import CliRun
+    # lazy: a command is about to run; --help alone never loads the preloads (nor importlib.abc under them)
     from tailrace.startup import preload_numba_blas, preload_special_ufuncs
 
     run = ctx.ensure_object(CliRun)  # main's, or a new one when the app is invoked directly
@@ -160,10 +162,6 @@ def _click_kind(exc: BaseException) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user-fixable errors into a message and exit code 2."""
-    from functools import partial
-
-    from tailrace.cli.options import CliRun, say_as_flag
-
     run = CliRun()  # this run's --graph and command, filled by the callback; read here after the command ended
     try:
         app(args=argv, standalone_mode=False, obj=run)
