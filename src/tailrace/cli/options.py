@@ -33,6 +33,9 @@ FLAGS = {
 COMMAND_FLAGS = {"simulate": {"n_scenarios": "--scenarios"}, "calibrate": {"n_scenarios": "--scenarios"},
                  "backtest": {"n_scenarios": "--scenarios"}}
 
+# `tailrace plan --entries`: the filled DKEntries file's name inside --out (its help says it; its runner writes it)
+FILLED_ENTRIES = "DKEntries_filled.csv"
+
 
 @dataclass
 class CliRun:

@@ -13,12 +13,9 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import (FIELD_SHARPNESS_HELP, MAX_SCENARIOS, OWNERSHIP_ERROR_HELP, AllowShift, Dask,
-                                  GridComplete, History, HistoryWeight, Season, Track)
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, FILLED_ENTRIES, MAX_SCENARIOS, OWNERSHIP_ERROR_HELP, AllowShift,
+                                  Dask, GridComplete, History, HistoryWeight, Season, Track)
 from tailrace.contest_options import CONTEST_DEFAULTS
-
-
-FILLED_ENTRIES = "DKEntries_filled.csv"
 
 
 def plan(

@@ -7,14 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import Progress
 
-from tailrace.cli.options import progress_label
-from tailrace.cli.runners.inputs import command_executor
 from tailrace.backtest.inputs import find_slates
 from tailrace.backtest.methods import parse_methods
 from tailrace.backtest.report import print_tables, write_report
 from tailrace.backtest.run import BacktestOptions, RaceJob, run_backtest
+from tailrace.cli.options import progress_label
 from tailrace.cli.runners.calibrate import _parse_seasons
+from tailrace.cli.runners.inputs import command_executor
 from tailrace.cli.runners.optimize import _spec_from
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_path, check_output_paths
@@ -27,10 +29,6 @@ def run(ctx: typer.Context, history: Path, slates: Path | None, synthetic: bool,
         int, seed: int, min_history: int, params_refit_every: int, json_out: Path | None, plots: Path | None, dask: str
         | None) -> None:
     """The work of ``tailrace backtest`` (``backtest``, its flags and help: :func:`tailrace.cli.backtest.backtest`)."""
-    from rich.console import Console
-    from rich.progress import Progress
-
-
     console = Console(width=max(Console().width, 150))
     if slates is None and not synthetic:
         raise InputError(Problem("nothing to backtest", field="--slates",

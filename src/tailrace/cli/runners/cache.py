@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import typer
+
 from tailrace.errors import InputError, Problem
 from tailrace.sim import cache_prune as cp
 from tailrace.sim.keys import default_cache_dir

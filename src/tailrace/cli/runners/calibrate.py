@@ -7,10 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
+from tailrace.calibration import end_to_end_calibration, write_report
 from tailrace.cli.options import cli_run, is_graph_ref, progress_label
 from tailrace.cli.runners.inputs import command_executor, graph_connection
-from tailrace.calibration import end_to_end_calibration, write_report
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_path, check_output_paths
 from tailrace.sim.history import read_history
@@ -39,11 +42,6 @@ def _parse_seasons(text: str) -> list[int]:
 def run(ctx: typer.Context, history: Path, seasons: str, scenarios: int, seed: int, json_out: Path, plots: Path | None,
         dask: str | None) -> None:
     """The work of ``tailrace calibrate`` (``calibrate``, its flags and help: :func:`tailrace.cli.calibrate.calibrate`)."""
-    from rich.console import Console
-    from rich.progress import Progress
-    from rich.table import Table
-
-
     console = Console(width=max(Console().width, 150))
     if is_graph_ref(history):
         conn = graph_connection(required_by="--history graph", graph_uri=cli_run(ctx).graph_uri)

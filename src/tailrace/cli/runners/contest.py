@@ -10,25 +10,24 @@ from typing import Any
 
 import numpy as np
 import typer
-
-from tailrace.cli.options import (cli_run, history_line, is_graph_ref, print_field_facts, progress_label, site_rules,
-                                  table_console)
-from tailrace.cli.runners.inputs import command_executor, history_from_option, slate_and_history
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tailrace.contest_options import CONTEST_DEFAULTS
-from tailrace.errors import InputError, Problem
-from tailrace.outputs import atomic_write_text, check_output_paths
-from tailrace.textfile import parse_json, read_text_file
+from tailrace.cli.options import (cli_run, history_line, is_graph_ref, print_field_facts, progress_label, site_rules,
+                                  table_console)
+from tailrace.cli.runners.inputs import command_executor, history_from_option, slate_and_history
 from tailrace.contest import Contest, ContestResult, run_contest
 from tailrace.contest.ensemble import check_ownership_error
+from tailrace.contest_options import CONTEST_DEFAULTS
+from tailrace.errors import InputError, Problem
 from tailrace.export import lineups_from_ids, read_upload
+from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.pipeline import (contest_facts, contest_from_options, field_model_figures, parse_field_sharpness,
                                simulate_scenarios)
 from tailrace.sim.io import load_scenarios
 from tailrace.slate import Slate, read_slate
+from tailrace.textfile import parse_json, read_text_file
 
 
 console = Console()

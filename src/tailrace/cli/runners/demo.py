@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import json
 import time
+from importlib.resources import files
 from pathlib import Path
 
+import numpy as np
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from tailrace.cli.options import cli_run, history_line, print_field_facts, table_console
-from tailrace.cli.runners.inputs import history_from_option
 from tailrace import tail
+from tailrace.cli.options import cli_run, history_line, print_field_facts, table_console
 from tailrace.cli.runners.contest import print_summary, result_json
+from tailrace.cli.runners.inputs import history_from_option
 from tailrace.cli.runners.optimize import print_portfolio_table
 from tailrace.contest import run_contest
 from tailrace.errors import InputError, Problem
@@ -38,16 +42,10 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     if out.exists() and not out.is_dir():
         raise InputError(Problem(f"--out '{out}' is a file; the demo writes a folder", field="--out",
                                  fix="name a folder, e.g. --out out"))
-    import numpy as np
-    from rich.console import Console
-    from rich.table import Table
-
 
     check_output_path(out / "dk_upload.csv", "--out")
     hist = None
     if history is not None:
-        from importlib.resources import files
-
         path = Path(str(files("tailrace") / "data" / "demo" / "history.csv")) if history == "demo" else Path(history)
         hist = history_from_option(path, graph_uri=graph_uri)
 

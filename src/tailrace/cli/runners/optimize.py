@@ -16,9 +16,9 @@ from rich.table import Table
 from tailrace.cli.options import (cli_run, history_line, is_graph_ref, print_estimate, print_field_facts, progress_label,
                                   site_rules, table_console)
 from tailrace.cli.runners.inputs import command_executor, fill_team_and_make, load_spec, slate_and_history
+from tailrace.contest.ensemble import check_ownership_error
 from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.errors import InputError, Problem
-from tailrace.contest.ensemble import check_ownership_error
 from tailrace.export import fill_dk_entries, write_upload
 from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.optimize.contest.duplicates import check_max_duplicates
@@ -52,7 +52,6 @@ def _spec_from(
 ):
     """The ConstraintSpec of ``--spec`` (a file, or a spec stored in the graph of ``graph_uri``)
     with the flags given laid over it."""
-
     base = load_spec(spec_path, graph_uri=graph_uri) if spec_path is not None else ConstraintSpec()
     obj: dict[str, Any] = {}
     if objective is not None:
@@ -204,7 +203,6 @@ def _slate_and_scenarios(rules, salaries: Path, projections: Path | None, scenar
     """The slate and its scenarios: ``--scenarios FILE`` (no fresh set, and the reason), or two
     simulated sets, seeds ``seed`` and ``seed + 1``, through the scenario cache. The slate comes
     back with teams and makes filled for the spec's rules."""
-
     if scenarios is not None:
         if history is not None:
             raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
@@ -238,7 +236,6 @@ def _slate_and_scenarios(rules, salaries: Path, projections: Path | None, scenar
 def _contest_for(slate, scen, the_spec, options, seed: int):  # -> (Contest | None, list[str])
     """Mode contest's contest (``pipeline.contest_from_options``, the field sampled with ``seed``)
     and the warnings building it raised; (None, []) in the other modes."""
-
     contest_warnings: list[str] = []
     if the_spec.mode != "contest":
         return None, contest_warnings

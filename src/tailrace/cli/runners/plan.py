@@ -12,11 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tailrace.cli.options import cli_run, history_line, is_graph_ref, progress_label, site_rules, table_console
-from tailrace.cli.plan import FILLED_ENTRIES
+from tailrace.cli.options import (FILLED_ENTRIES, cli_run, history_line, is_graph_ref, progress_label, site_rules,
+                                  table_console)
 from tailrace.cli.runners.inputs import command_executor, slate_and_history
-from tailrace.errors import InputError, Problem
 from tailrace.contest.ensemble import check_ownership_error
+from tailrace.errors import InputError, Problem
 from tailrace.export import DayEntries, contest_entry_counts, fill_dk_entries_by_contest_text, write_upload
 from tailrace.optimize.contest.duplicates import check_max_duplicates
 from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths

@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from tailrace.cli.options import cli_run, site_rules
-from tailrace.cli.runners.inputs import command_executor, history_from_option
-from tailrace.errors import InputError, Problem
-from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
 from tailrace.cli.runners.contest import _portfolio_lineups, _scenario_points
+from tailrace.cli.runners.inputs import command_executor, history_from_option
 from tailrace.contest import read_ownership
 from tailrace.contest.standings import read_standings
+from tailrace.errors import InputError, Problem
+from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
 from tailrace.pipeline import field_ownership, payouts_from_options
 from tailrace.review import field_of, review_report, user_lineups, write_plots
 from tailrace.slate import read_slate

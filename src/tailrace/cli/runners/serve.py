@@ -3,19 +3,16 @@ declares them). Every import is at the top: this module loads only when the comm
 """
 
 from __future__ import annotations
+
+import uvicorn
+from pydantic import ValidationError
+
 from tailrace.api import Settings, create_app
 from tailrace.errors import InputError, Problem
 
 
-
 def run(host: str, port: int, data_dir: str, log_level: str) -> None:
     """The work of ``tailrace serve`` (``serve``, its flags and help: :func:`tailrace.cli.serve.serve`)."""
-    import uvicorn
-
-
-    from pydantic import ValidationError
-
-
     try:
         settings = Settings.from_env()
     except ValidationError as exc:

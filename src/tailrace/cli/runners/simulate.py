@@ -10,6 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from tailrace.cli.options import cli_run, history_line, progress_label, site_rules
 from tailrace.cli.runners.inputs import command_executor, history_from_option
@@ -38,11 +41,6 @@ def run(ctx: typer.Context, site: str, salaries: Path, projections: Path | None,
         grid_complete: bool, season: int | None, history: Path | None, history_weight: float | None, scenarios: int,
         seed: int, out: Path | None, dask: str | None) -> None:
     """The work of ``tailrace simulate`` (``simulate_cmd``, its flags and help: :func:`tailrace.cli.simulate.simulate_cmd`)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
-
-
     rules = site_rules(site)
     if out is not None and out.suffix.lower() != ".npz":
         raise InputError(Problem(f"output '{out}' is not an .npz file", field="--out",
