@@ -2,7 +2,9 @@
 
 A command module defines ``register(app)``. Modules load when their command is asked for
 (``_LazyCommands``): ``tailrace simulate`` imports the simulate module only; ``tailrace --help``,
-shell completion and a mistyped command load them all, so what they print is unchanged. Errors a
+shell completion and a mistyped command load them all, so what they print is unchanged. A command
+module only declares (flags, help, cheap imports); its body imports its runner,
+``tailrace.cli.runners.<name>``, where the work and every heavy import live. Errors a
 user can fix (InputError, InfeasibleError) print as one clear message without a traceback and
 exit with code 2, the library's parameters said as flags (``options.say_as_flag``).
 """
