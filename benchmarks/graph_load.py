@@ -38,7 +38,8 @@ def main() -> None:
             os.environ.update({"TAILRACE_GRAPH_URI": srv.uri, "TAILRACE_GRAPH_USER": "falkordb",
                                "TAILRACE_GRAPH_PASSWORD": "", "TAILRACE_GRAPH_TIMEOUT": "3"})
             from tailrace.sim.strength.from_history import history_model_from_text
-            from tailrace.store.graph import close_all, history_model_from_graph, open_graph
+            from tailrace.store.graph import close_all, open_graph
+            from tailrace.store.graph.history import history_model_from_graph
             from tailrace.store.graph.history import graph_counts, store_history
 
             t = time.perf_counter()

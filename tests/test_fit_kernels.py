@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tailrace.sim import fit_kernels, fit_pools, params
+from tailrace.sim import fit_kernels, fit_pools, params, pool_model
 from tailrace.sim.fit_kernels import desc_rank_rows, desc_rank_rows_unordered, pool_row_stats
 from tailrace.sim.params import DEFAULT_PARAMS, RaceRecord, pool_start_term, rank_curve, rank_z
 from tailrace.sim.race import simulate_race
@@ -250,8 +250,9 @@ def test_a_fit_with_the_kernels_equals_one_with_numpy_alone(monkeypatch) -> None
     fb = {"short": p}
     fast = params.fit_track_type_params(recs, fallback=fb)
     assert fast["short"] != p  # a real fit, not the fallback
-    monkeypatch.setattr(fit_kernels, "desc_rank_rows", _np_ranks)
-    monkeypatch.setattr(fit_kernels, "desc_rank_rows_unordered", _np_ranks)
-    monkeypatch.setattr(fit_kernels, "pool_row_stats", _np_row_stats)
+    # each kernel where the fit looks it up (pool_model and fit_pools import them at their top)
+    monkeypatch.setattr(pool_model, "desc_rank_rows", _np_ranks)
+    monkeypatch.setattr(pool_model, "desc_rank_rows_unordered", _np_ranks)
+    monkeypatch.setattr(fit_pools, "pool_row_stats", _np_row_stats)
     monkeypatch.setattr(fit_pools, "_shares_from_logw", _old_shares)  # where the fit looks it up
     assert params.fit_track_type_params(recs, fallback=fb) == fast

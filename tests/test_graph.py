@@ -21,7 +21,8 @@ from tailrace.errors import GraphUnavailable
 from tailrace.sim.strength.from_history import load_history_model
 from tailrace.sim.params import params_for
 from tailrace.slate import demo_paths, demo_slate, normalize_name
-from tailrace.store.graph import GraphConfig, GraphConnection, history_model_from_graph, open_graph
+from tailrace.store.graph import GraphConfig, GraphConnection, open_graph
+from tailrace.store.graph.history import history_model_from_graph
 from tailrace.store.graph.history import graph_counts, store_history
 from tailrace.store.graph.specs import GraphSpecStore
 

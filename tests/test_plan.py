@@ -206,7 +206,7 @@ def test_plan_same_seed_same_bytes(planned, tmp_path):
 def test_plan_table_is_whole_when_stdout_is_not_a_terminal(planned, capsys):
     """Printed to a pipe (as here), the per-contest table keeps every column heading and the
     day's row whole: rich's default cuts a table to 80 columns there ("ent…", "s…")."""
-    from tailrace.cli.plan import print_plan
+    from tailrace.cli.runners.plan import print_plan
 
     rc, d = planned
     res = json.loads((d / "plan.json").read_text())

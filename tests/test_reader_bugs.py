@@ -126,7 +126,7 @@ def test_npz_without_drivers(tmp_path: Path) -> None:
 def test_portfolio_lineup_with_a_repeated_driver(tmp_path: Path, slate, extra: int) -> None:
     """Six distinct IDs plus one repeated used to pass as a 7-wide lineup (silently, or as a
     ValueError when another lineup had six)."""
-    from tailrace.cli.contest import _portfolio_lineups
+    from tailrace.cli.runners.contest import _portfolio_lineups
 
     bad = list(slate.ids[:6]) + [slate.ids[0]]
     rows = [{"driver_ids": bad}] + [{"driver_ids": list(slate.ids[:6])}] * extra

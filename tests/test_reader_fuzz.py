@@ -312,7 +312,7 @@ PORTFOLIO = st.fixed_dictionaries({}, optional={
 @given(data=(PORTFOLIO | JSONISH).map(lambda d: json.dumps(d).encode()) | st.binary(max_size=1000),
        csv_data=any_csv(UPLOAD_ROWS))
 def test_portfolios_json_and_upload_csv(data: bytes, csv_data: bytes) -> None:
-    from tailrace.cli.contest import _portfolio_lineups
+    from tailrace.cli.runners.contest import _portfolio_lineups
     from tailrace.export import read_upload
 
     _parsed_or_input_error(lambda: _portfolio_lineups(_file("portfolio.json", data), SLATE))

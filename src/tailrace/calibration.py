@@ -68,6 +68,12 @@ from tailrace.sim.strength.ratings import (
     to_strength,
 )
 from tailrace.sites import DRAFTKINGS
+from tailrace.outputs import atomic_write_text
+from tailrace.sim.fit_cache import fitted_params, is_cached
+from tailrace.sim.params import TrackTypeParams
+from tailrace.sim.race import simulate_race
+from tailrace.sim.scoring import score_outcomes
+from tailrace.tracks import TRACK_TYPES
 
 LEVELS: tuple[float, ...] = (0.5, 0.8, 0.95)
 TOPS: dict[str, int] = {"win": 1, "top5": 5, "top10": 10}
@@ -309,8 +315,6 @@ def simulate_dk(utility: np.ndarray, race: RaceResult, params: dict[str, Any], n
     """Simulate one past race from Plackett–Luce utilities (start effect included), the
     race's start order, its laps (the winner's laps: the scheduled distance plus any
     overtime) and its track type's parameters; returns (DK points (S, n) float32, outcomes)."""
-    from tailrace.sim.race import simulate_race
-    from tailrace.sim.scoring import score_outcomes
 
     p = params[race.track_type]
     strength = to_strength(utility, race.start, p)
@@ -319,8 +323,6 @@ def simulate_dk(utility: np.ndarray, race: RaceResult, params: dict[str, Any], n
 
 
 def _generic_params() -> dict[str, Any]:
-    from tailrace.sim.params import TrackTypeParams
-    from tailrace.tracks import TRACK_TYPES
 
     return {t: TrackTypeParams(t) for t in TRACK_TYPES}
 
@@ -331,7 +333,6 @@ def fit_track_params(hist: History) -> dict[str, Any]:
     races keeps the model's generic defaults, not ``DEFAULT_PARAMS`` (those were fitted on
     2019–2022 and would leak the future into a back-test of those seasons). Cached on disk by
     content (``sim.fit_cache``): the same races are fitted once per cache directory."""
-    from tailrace.sim.fit_cache import fitted_params
 
     return fitted_params(hist.to_records(), fallback=_generic_params())
 
@@ -350,7 +351,6 @@ def _fits_side_by_side(history: History, fits: Sequence[tuple[int, int]]) -> lis
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    from tailrace.sim.fit_cache import is_cached
 
     cpus = os.cpu_count() or 1
     if os.environ.get("TAILRACE_SERIAL") or cpus < 2 or len(fits) < 2:
@@ -591,7 +591,6 @@ def write_report(result: CalibrationResult, json_path: str | Path, plots_dir: st
     top-10 reliability diagram, coverage bars). Returns the files written."""
     import json
 
-    from tailrace.outputs import atomic_write_text
 
     json_path = atomic_write_text(json_path, json.dumps(result_json(result), indent=2, allow_nan=True))
     written = [json_path]

@@ -19,6 +19,8 @@ import numpy as np
 from tailrace import tail
 from tailrace.errors import InfeasibleError
 from tailrace.optimize.problem import GroupRule, LineupRules
+from tailrace.optimize.lineup import solve_lineup
+from tailrace.optimize.objectives import Objective
 
 __all__ = [
     "why_high_tail",
@@ -183,7 +185,6 @@ class PortfolioContext:
 
 
 def _default_solver():
-    from tailrace.optimize.lineup import solve_lineup
 
     return solve_lineup
 
@@ -388,7 +389,6 @@ def tail_vs_mean(
     nm = _names(names, pts.shape[1])
     lu = tuple(sorted(int(i) for i in lineup))
     if mean_lineup is None:
-        from tailrace.optimize.objectives import Objective
 
         solve = solver or _default_solver()
         mean_lineup = solve(pts, np.asarray(salaries), rules, Objective.mean(), time_limit=time_limit).lineup

@@ -32,6 +32,19 @@ from tailrace.scenario_sets import ScenarioSet, scenario_set, scenario_set_id, s
 from tailrace.sim.scenarios import Scenarios
 from tailrace.contest_options import CONTEST_DEFAULTS, ContestOptions
 from tailrace.slate import Slate
+from tailrace.contest import (CASH_GAMES, MAX_SHARPNESS, cash_payouts, make_contest, model_ownership,
+                              parametric_payouts, read_field, read_ownership, read_payouts, run_contest)
+from tailrace.contest.duplicates import sharing_cost
+from tailrace.contest.ownership import scale_ownership
+from tailrace.explain import PortfolioContext, constraint_binding, tail_vs_mean, why_high_tail
+from tailrace.optimize.contest.duplicates import admission, check_max_duplicates, duplicate_sample
+from tailrace.optimize.contest.overlap import in_background, runs_here
+from tailrace.optimize.lineup import solve_lineup
+from tailrace.optimize.objectives import Objective
+from tailrace.optimize.optimal_share import optimal_share
+from tailrace.optimize.portfolio import build_portfolio, selection_fields
+from tailrace.optimize.relations import fill_affiliations
+from tailrace.store.graph.history import latest_affiliations
 
 __all__ = [
     "OptimizeRun",
@@ -216,7 +229,6 @@ def run_optimize(
                                     or contest_cap < 1):
         raise InputError(Problem(f"contest cap {contest_cap!r} must be a place, a whole number >= 1", param="contest_cap",
                                  fix="give e.g. 12, 1 for no cap, or leave it out to cross-validate it"))
-    from tailrace.optimize.contest.duplicates import check_max_duplicates
 
     max_duplicates = check_max_duplicates(max_duplicates, resolved.mode)
     if admit is not None and resolved.mode != "contest":
@@ -231,10 +243,6 @@ def run_optimize(
             )
         )
 
-    from tailrace.explain import PortfolioContext, constraint_binding, tail_vs_mean, why_high_tail
-    from tailrace.optimize.lineup import solve_lineup
-    from tailrace.optimize.objectives import Objective
-    from tailrace.optimize.portfolio import build_portfolio
     points = scenarios.points
     sal = slate.salaries()
     obj = resolved.objective
@@ -248,7 +256,6 @@ def run_optimize(
     contest_info: dict[str, Any] | None = None
     dups = None
     if resolved.mode == "contest":
-        from tailrace.optimize.contest.duplicates import admission, duplicate_sample
 
         # the projections contest_from_parts gives a sharp field's optimiser entries
         if share_figures or max_duplicates is not None:
@@ -398,14 +405,12 @@ def fill_team_and_make(slate: Slate, spec: ConstraintSpec, history: Any = None,
     """
     if not (spec.team_max or spec.manufacturer_max):
         return slate
-    from tailrace.optimize.relations import fill_affiliations
 
     if history is not None:
         slate = fill_affiliations(slate, history.affiliations(slate.names))
     if graph is not None and any(not d.team or not d.manufacturer for d in slate.drivers):
         conn = graph()
         if conn is not None:
-            from tailrace.store.graph.history import latest_affiliations
 
             slate = fill_affiliations(slate, latest_affiliations(conn, slate.names))
     return slate
@@ -413,7 +418,6 @@ def fill_team_and_make(slate: Slate, spec: ConstraintSpec, history: Any = None,
 
 def _contest_info(cp: Any, contest: Any) -> dict[str, Any]:
     """Mode contest's figures for the result, from the selection's ``ContestPortfolio`` ``cp``."""
-    from tailrace.optimize.portfolio import selection_fields
 
     info = {
         "marginal_ev": [float(x) for x in cp.marginal_ev],
@@ -444,7 +448,6 @@ def _contest_info(cp: Any, contest: Any) -> dict[str, Any]:
 def _optimal_figures(slate: Slate, points: np.ndarray, rules: Any, lineups: list[tuple[int, ...]],
                      contest: Any) -> tuple[OptimalSummary, list[dict[str, float]]]:
     """Optimal % per driver (with ownership and leverage) and per lineup: see ``run_optimize``."""
-    from tailrace.optimize.optimal_share import optimal_share
 
     r = slate.site.roster_size
     lu = np.asarray(lineups, dtype=np.int64).reshape(-1, r)
@@ -471,7 +474,6 @@ def _duplicate_figures(points: np.ndarray, lineups: list[tuple[int, ...]], conte
     """Mode contest: expected duplicates, their SE and the sharing cost per lineup, and how they were counted."""
     if sample is None or not lineups:
         return [], None
-    from tailrace.contest.duplicates import sharing_cost
 
     lu = np.asarray(lineups, dtype=np.int64)
     e, se = sample.expected(lu)
@@ -516,8 +518,6 @@ def field_model_figures(contest: Any, result: Any, points: np.ndarray, lineups: 
     lineups : ndarray of shape (n_lineups, roster)
         The portfolio.
     """
-    from tailrace.contest import run_contest
-    from tailrace.optimize.contest.overlap import in_background, runs_here
 
     out = [{"model": contest.field.model, "roi": float(result.portfolio.roi), "roi_se": float(result.portfolio.roi_se)}]
     alts = contest.alternatives
@@ -539,7 +539,6 @@ def parse_field_sharpness(value: Any) -> float | str:
     Raises InputError naming ``field_sharpness`` for anything else; the range is checked
     where the field is sampled.
     """
-    from tailrace.contest import MAX_SHARPNESS
 
     if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
         return "auto"
@@ -581,7 +580,6 @@ def contest_from_options(
     error, ``Contest.ownership_error``; None: the default 0.3). Bad numbers raise InputError
     naming the parameter.
     """
-    from tailrace.contest import read_field, read_ownership
 
     o = (options or CONTEST_DEFAULTS).with_given(**given)
     pay = payouts_from_options(o.payouts, entry_fee=o.entry_fee, field_size=o.field_size, rake=o.rake)
@@ -607,7 +605,6 @@ def payouts_from_options(
     -------
     PayoutTable
     """
-    from tailrace.contest import CASH_GAMES, cash_payouts, parametric_payouts, read_payouts
     rake = CONTEST_DEFAULTS.rake if rake is None else rake
     problems = []
     if not entry_fee > 0:
@@ -645,8 +642,6 @@ def field_ownership(slate: Slate, points: np.ndarray | None = None, warnings: li
     ndarray of shape (n_drivers,)
         Percent of entries holding each driver, summing to ``roster_size * 100``.
     """
-    from tailrace.contest import model_ownership
-    from tailrace.contest.ownership import scale_ownership
 
     if all(d.ownership is not None for d in slate.drivers):
         raw = np.array([d.ownership for d in slate.drivers], dtype=np.float64)
@@ -692,7 +687,6 @@ def contest_from_parts(
     contest carries its ownership report (``Contest.report``). ``ownership_error``: the log-sd
     of the ownership's error (``Contest.ownership_error``; None: ``DEFAULT_SIGMA``, 0.3).
     """
-    from tailrace.contest import make_contest
 
     rake = CONTEST_DEFAULTS.rake if rake is None else rake
     own = ownership

@@ -29,12 +29,13 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_every_job_kind_has_its_own_work_module_and_none_imports_another() -> None:
-    from tailrace.api.jobs import WORK as KINDS
+    from tailrace.api.kinds import WORK_MODULES, work
 
     assert WORK == sorted(["backtest_work", "contest_work", "optimize_work", "plan_work", "review_work",
                            "simulate_work"])
     # every job kind's work function lives in <kind>_work.py
-    assert {k: f.__module__ for k, f in KINDS.items()} == {k: f"tailrace.api.{k}_work" for k in KINDS}
+    assert {k: work(k).__module__ for k in WORK_MODULES} == {k: f"tailrace.api.{k}_work" for k in WORK_MODULES}
+    assert sorted(f"{k}_work" for k in WORK_MODULES) == WORK
     for stem in WORK:
         others = {f"tailrace.api.{s}" for s in WORK if s != stem}
         assert not _imports(API / f"{stem}.py") & others, f"{stem} imports another job module"

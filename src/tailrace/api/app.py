@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.jobs.stop()
             if settings.graph_uri:  # the shared graph drivers the spec store opened
+                # lazy: the graph store loads only when a graph is configured
                 from tailrace.store.graph import close_all
 
                 close_all()

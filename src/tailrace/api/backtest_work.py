@@ -21,6 +21,13 @@ from tailrace.errors import InputError, Problem
 
 from tailrace.api.context import Context, Progress, check_limit, no_progress
 from tailrace.api.schemas import MAX_BACKTEST_RACES, BacktestRequest
+from tailrace.backtest.inputs import SlateFile
+from tailrace.backtest.methods import METHODS
+from tailrace.backtest.report import result_json
+from tailrace.backtest.run import BacktestOptions, RaceJob, run_backtest
+from tailrace.optimize.constraints import ConstraintSpec
+from tailrace.sim.history import parse_history
+from tailrace.slate import read_salaries
 
 __all__ = ["prepare_backtest", "backtest_work"]
 
@@ -39,12 +46,6 @@ def prepare_backtest(ctx: Context, req: BacktestRequest, folder: Path) -> tuple[
     (``slates[k].salaries`` with the file's own row problems, ``slates[k].race_num``, ``seasons``,
     the number of races) — all before any fitting or simulation.
     """
-    from tailrace.backtest.inputs import SlateFile
-    from tailrace.backtest.methods import METHODS
-    from tailrace.backtest.run import BacktestOptions, RaceJob
-    from tailrace.optimize.constraints import ConstraintSpec
-    from tailrace.sim.history import parse_history
-    from tailrace.slate import read_salaries
 
     stored = ctx.store.get_history(req.history_id)  # NotFound -> 404
     hist = parse_history(stored["text"], stored["name"])
@@ -114,8 +115,6 @@ def backtest_work(ctx: Context, req: BacktestRequest, progress: Progress = no_pr
     """Run the backtest; returns ``result_json`` of its BacktestResult (the CLI's ``--json`` document)."""
     import tempfile
 
-    from tailrace.backtest.report import result_json
-    from tailrace.backtest.run import run_backtest
 
     with tempfile.TemporaryDirectory(prefix="tailrace-backtest-") as tmp:
         hist, jobs, opts = prepare_backtest(ctx, req, Path(tmp))

@@ -13,13 +13,14 @@ import numpy as np
 from tailrace.errors import InputError, Problem
 
 from tailrace.api.schemas import ContestSpecIn
+from tailrace.contest import cash_payouts, payouts_from_ranges
+from tailrace.contest.ownership import scale_ownership
+from tailrace.optimize.constraints import DriverMatcher
 
 
 def ownership_from_mapping(slate, mapping: dict[str, float], warnings: list[str]) -> np.ndarray:
     """Ownership per slate driver from {name or site ID: percent} (others 0), scaled to sum to roster size x 100
     as the CLI's ``--ownership`` file is; InputError names each driver the slate does not know."""
-    from tailrace.contest.ownership import scale_ownership
-    from tailrace.optimize.constraints import DriverMatcher
 
     matcher = DriverMatcher(slate)
     raw = np.zeros(slate.n, dtype=np.float64)
@@ -39,7 +40,6 @@ def ownership_from_mapping(slate, mapping: dict[str, float], warnings: list[str]
 def payout_table(c: ContestSpecIn) -> Any:
     """The PayoutTable a contest request asks for: a cash game's flat table, the given rows, or None
     (the parametric tournament table). InputError for a table that cannot be meant."""
-    from tailrace.contest import cash_payouts, payouts_from_ranges
 
     kind = c.kind
     if kind != "tournament" and c.payouts:

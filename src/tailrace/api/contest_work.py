@@ -14,6 +14,10 @@ from tailrace.api.contest_terms import ownership_from_mapping, payout_table
 from tailrace.api.records import load_slate
 from tailrace.api.scenarios import get_scenarios
 from tailrace.api.schemas import ContestRequest, ContestResponse
+from tailrace.contest import make_contest, run_contest
+from tailrace.contest.ownership import scale_ownership
+from tailrace.json_models import json_answer
+from tailrace.pipeline import contest_facts, field_model_figures, parse_field_sharpness
 
 
 def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
@@ -23,7 +27,6 @@ def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.nda
     own = [d.ownership for d in slate.drivers]
     ownership = None
     if all(o is not None for o in own):
-        from tailrace.contest.ownership import scale_ownership
 
         ownership, msgs = scale_ownership(np.asarray(own, dtype=np.float64), slate.site.roster_size,
                                           "the slate", "drivers[].ownership")
@@ -53,9 +56,6 @@ def profit_distribution(profit: np.ndarray, cvar: float, alpha: float, bins: int
 
 def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Contest figures (profit, ROI, cash/top-1 %/win rates with standard errors) for a stored portfolio."""
-    from tailrace.contest import make_contest, run_contest
-    from tailrace.json_models import json_answer
-    from tailrace.pipeline import contest_facts, field_model_figures, parse_field_sharpness
 
     t0 = time.perf_counter()
     pf = ctx.store.get_portfolio(req.portfolio_id)  # the stored portfolio: a plain dict from the store

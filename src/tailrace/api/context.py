@@ -47,10 +47,10 @@ class Context:
         """
         if not self.settings.graph_uri:
             return self.store
-        from tailrace.store.graph import GraphConfig, connect
-        from tailrace.store.graph.specs import GraphSpecStore
+        # lazy: the graph store loads only when a graph is configured
+        from tailrace.store.graph.specs import graph_spec_store
 
-        return GraphSpecStore(connect(GraphConfig.from_env(self.settings.graph_uri)))
+        return graph_spec_store(self.settings.graph_uri)
 
     def key_lock(self, key: str) -> threading.Lock:
         """One lock per cache key, so concurrent identical requests compute a scenario set once."""

@@ -3,8 +3,8 @@
 A spawned worker is a new interpreter that imports tailrace, numpy, pydantic and numba before
 it does any work (about 0.9 s of CPU, more than a small job's work). On Linux the job runner
 instead asks a **forkserver** for each worker: one process, started once per server, that has
-already imported everything a job needs (:data:`PRELOAD`, which imports ``tailrace.api.jobs``);
-each worker is a fork of it and starts its work at once.
+already imported everything a job needs (:data:`PRELOAD`, which imports ``tailrace.api.jobs``
+and every work module ``api.kinds`` names); each worker is a fork of it and starts its work at once.
 
 **Fork safety.** A fork copies only the calling thread, so the forkserver must hold no other
 thread (a numba/OpenMP thread team or a Python thread would be missing, half-held locks and
@@ -36,6 +36,8 @@ import sys
 import threading
 from multiprocessing import forkserver
 from typing import Any
+
+from tailrace.api import kinds
 
 log = logging.getLogger("tailrace.api.jobs")
 
@@ -105,8 +107,11 @@ def prepare_forkserver() -> None:
     import numpy  # noqa: F401  (OpenBLAS starts its thread pool here: the baseline)
 
     baseline = os_threads()
-    import tailrace.api.jobs  # noqa: F401  (every job kind's work and what it imports)
+    # lazy: the forkserver alone loads every job's code; the server itself starts without it
+    import tailrace.api.jobs  # noqa: F401
 
+    for kind in kinds.WORK_MODULES:  # every job kind's work and what it imports (api.kinds)
+        kinds.work_module(kind)
     check_fork_safe(baseline)
 
 

@@ -1,8 +1,8 @@
 """The job runner: every job kind's work, run now (a synchronous request) or as a background job.
 
-**Kinds.** ``WORK`` maps each job kind to its work function (``<kind>_work.py``, side by side:
-none imports another) and ``REQUESTS`` to its typed request (``schemas``). This is the one
-place that knows every kind.
+**Kinds.** ``REQUESTS`` maps each job kind to its typed request (``schemas``) and
+``kinds.WORK_MODULES`` to its work module (``<kind>_work.py``, side by side: none imports
+another), imported when the kind first runs.
 
 **Now.** :meth:`JobRunner.run_now` runs the work in a thread under the sync time limit, one
 computation at a time (the numba kernels already use every core, and each request thread
@@ -40,29 +40,23 @@ from starlette.concurrency import run_in_threadpool
 
 from tailrace.store import Store
 
-from tailrace.api.backtest_work import backtest_work
 from tailrace.api.context import Context, Progress, no_progress
-from tailrace.api.contest_work import contest_work
 from tailrace.api.errors import Cancelled, TimeLimitExceeded, error_body
+from tailrace.api import kinds
 from tailrace.api.job_start import Starter, die_with_parent
-from tailrace.api.optimize_work import optimize_work
-from tailrace.api.plan_work import plan_work
 from tailrace.api.schemas import BacktestRequest, ContestRequest, OptimizeRequest, PlanRequest, SimulateRequest
 from tailrace.api.settings import Settings
-from tailrace.api.simulate_work import simulate_work
 
 log = logging.getLogger("tailrace.api.jobs")
 
 # ---------------------------------------------------------------------------- the kinds
 
-# each kind's request model and work (backtest and plan: jobs only, POST /backtest and /plan)
-KINDS: dict[str, tuple[type[BaseModel], Any]] = {
-    "simulate": (SimulateRequest, simulate_work), "optimize": (OptimizeRequest, optimize_work),
-    "contest": (ContestRequest, contest_work), "backtest": (BacktestRequest, backtest_work),
-    "plan": (PlanRequest, plan_work)}
-WORK = {k: work for k, (_, work) in KINDS.items()}
-REQUESTS: dict[str, type[BaseModel]] = {k: req for k, (req, _) in KINDS.items()}
-JOB_KINDS = tuple(WORK)
+# each job kind's request model (backtest and plan: jobs only, POST /backtest and /plan); its work is
+# ``<kind>_work`` in the module ``kinds.WORK_MODULES`` names, imported when the kind first runs
+REQUESTS: dict[str, type[BaseModel]] = {
+    "simulate": SimulateRequest, "optimize": OptimizeRequest, "contest": ContestRequest, "backtest": BacktestRequest,
+    "plan": PlanRequest}
+JOB_KINDS = tuple(REQUESTS)
 RESTART_REASON = "the server stopped while this job was queued or running; submit it again"
 
 
@@ -80,7 +74,7 @@ def run_work(ctx: Context, kind: str, req: BaseModel, progress: Progress = no_pr
     """Run the work of one job kind on its typed request; returns the response dict."""
     if not isinstance(req, REQUESTS[kind]):
         raise TypeError(f"{kind} work takes a {REQUESTS[kind].__name__}, not {type(req).__name__}")
-    return WORK[kind](ctx, req, progress)
+    return kinds.work(kind)(ctx, req, progress)
 
 
 # ---------------------------------------------------------------------------- the runner

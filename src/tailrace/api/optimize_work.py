@@ -16,7 +16,8 @@ from typing import Any
 
 from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize.constraints import ConstraintSpec
-from tailrace.pipeline import fill_team_and_make
+from tailrace.pipeline import (ALPHAS, contest_from_parts, fill_team_and_make, portfolio_scores, run_optimize,
+                               tail_levels)
 
 from tailrace.api.context import Context, Progress, check_limit, no_progress
 from tailrace.api.contest_terms import ownership_from_mapping, payout_table
@@ -24,6 +25,12 @@ from tailrace.api.errors import ApiError, Cancelled, worded
 from tailrace.api.records import history_from_store, load_slate, save_slate, slate_from_json
 from tailrace.api.scenarios import get_scenarios
 from tailrace.api.schemas import EXPOSURE, LINEUP, ContestSpecIn, OptimizeRequest
+from tailrace import tail
+from tailrace.calibration import end_to_end_calibration
+from tailrace.optimize.search import warm_engines
+from tailrace.sim.history import parse_history, read_history
+from tailrace.store.graph import open_graph
+from tailrace.tracks import resolve_track
 
 log = logging.getLogger("tailrace.api.optimize")
 
@@ -57,7 +64,6 @@ def contest_for_request(slate, points, c: ContestSpecIn, seed: int, warnings: li
     as the CLI builds it: payouts from the kind / rows / parametric table, ownership from
     ``c.ownership`` (by name or site ID; others 0), else the slate's column, else modelled from
     the projections (or scenario means); the field is sampled with ``seed``."""
-    from tailrace.pipeline import contest_from_parts
 
     if c.field_size <= 1:
         raise InputError(Problem("the contest needs at least 2 entries", field="contest.field_size",
@@ -72,7 +78,6 @@ def score_histograms(points, fresh_points, lineups: list[tuple[int, ...]], bins:
     """Per lineup: one set of histogram edges over its in-sample and fresh scores, and the two count lists."""
     import numpy as np
 
-    from tailrace.pipeline import portfolio_scores
 
     X = portfolio_scores(points, lineups)
     F = portfolio_scores(fresh_points, lineups) if fresh_points is not None else None
@@ -99,14 +104,12 @@ def _graph_of(ctx: Context):  # -> Callable[[], GraphConnection | None] | None
     """The service's graph (``TAILRACE_GRAPH_URI``) as a lazy opener, or None without one."""
     if not ctx.settings.graph_uri:
         return None
-    from tailrace.store.graph import open_graph
 
     return lambda: open_graph(ctx.settings.graph_uri)
 
 
 def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Build the portfolio and every requested part; returns the OptimizeResponse dict."""
-    from tailrace.optimize.search import warm_engines
 
     # the server lives on: a repeat, or a change that leaves the first lineup's choice alone
     # (an exposure, the lineup count), takes the portfolio engine's state from the last request
@@ -117,7 +120,6 @@ def optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress = no_pr
 
 def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> dict[str, Any]:
     """``optimize_work``'s body (run with the warm-engine store on)."""
-    from tailrace.pipeline import run_optimize
 
     t0 = time.perf_counter()
     warnings: list[str] = []
@@ -219,8 +221,6 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
     # the answer's own per-lineup figures: distribution and fresh_tail_metrics when asked for
     extras: list[dict[str, Any]] = [{} for _ in res.lineups]
     if req.include_distributions and res.lineups:
-        from tailrace import tail
-        from tailrace.pipeline import ALPHAS, portfolio_scores, tail_levels
 
         hists = score_histograms(scen.points, None if fresh is None else fresh.points, run.lineups)
         F = portfolio_scores(fresh.points, run.lineups) if fresh is not None else None
@@ -304,9 +304,6 @@ def calibration_summary(ctx: Context, slate, track: str | None,
         if not p.is_file():
             return None, "the configured race-history file (TAILRACE_HISTORY) does not exist on the server"
     try:
-        from tailrace.calibration import end_to_end_calibration
-        from tailrace.sim.history import parse_history, read_history
-        from tailrace.tracks import resolve_track
 
         name = track or slate.track
         if not name:

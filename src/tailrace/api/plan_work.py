@@ -18,13 +18,16 @@ from tailrace.api.contest_terms import ownership_from_mapping
 from tailrace.api.records import load_slate
 from tailrace.api.scenarios import get_scenarios
 from tailrace.api.schemas import PlanRequest
+from tailrace.export import upload_text
+from tailrace.pipeline import contest_from_parts, payouts_from_options
+from tailrace.plan.contests import DayContest
+from tailrace.plan.run import run_plan
 
 __all__ = ["plan_contests", "plan_work"]
 
 
 def plan_contests(req: PlanRequest) -> list[Any]:
     """The request's contests as ``plan.contests.DayContest`` (ownership handled by the work)."""
-    from tailrace.plan.contests import DayContest
 
     return [DayContest(name=c.name.strip(), kind=c.kind, entry_fee=float(c.entry_fee), field_size=c.field_size,
                        max_entries=c.max_entries, payouts=None if c.kind == "gpp" else c.kind,
@@ -34,9 +37,6 @@ def plan_contests(req: PlanRequest) -> list[Any]:
 
 def plan_work(ctx: Context, req: PlanRequest, progress: Progress = no_progress) -> dict[str, Any]:
     """Run the plan; returns its JSON document with each contest's upload CSV text."""
-    from tailrace.export import upload_text
-    from tailrace.pipeline import contest_from_parts, payouts_from_options
-    from tailrace.plan.run import run_plan
 
     slate = load_slate(ctx.store, req.slate_id)
     day = plan_contests(req)

@@ -11,16 +11,36 @@ import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from tailrace.errors import InputError, Problem
 from tailrace.sites import get_site
-from tailrace.slate import Driver, Slate
+from tailrace.races import RaceInfo
+from tailrace.slate import Driver, Slate, read_slate
 from tailrace.store import Store, slate_from_dict, slate_to_dict
+from tailrace.textfile import decode_text
 
 from tailrace.api.schemas import SlateIn
 
 # ---------------------------------------------------------------------------- slates
+
+
+
+def _from_history() -> ModuleType:
+    """:mod:`tailrace.sim.strength.from_history`, the history model (the rating fit, scipy.sparse)."""
+    # lazy: the rating fit and scipy.sparse under it load when a history is first used, not at the API's start
+    from tailrace.sim.strength import from_history
+
+    return from_history
+
+
+def _export() -> ModuleType:
+    """:mod:`tailrace.export`, the site upload files."""
+    # lazy: the upload writer loads when a portfolio is first exported, not at the API's start
+    from tailrace import export
+
+    return export
 
 
 def slate_from_json(data: SlateIn) -> Slate:
@@ -87,9 +107,6 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
     :func:`tailrace.sim.strength.from_history.slate_from_history_grid`), with notes saying where the
     grid came from and naming the salary drivers left out.
     """
-    from tailrace.slate import read_slate
-    from tailrace.textfile import decode_text
-
     sal_label = display_name(salaries_name, "salaries.csv")
     proj_label = display_name(projections_name, "projections.csv") if projections is not None else None
     with tempfile.TemporaryDirectory(prefix="tailrace-upload-") as tmp:
@@ -122,10 +139,8 @@ def slate_from_uploads(site: str, salaries: bytes, salaries_name: str | None, pr
             raise InputError(binary)
         try:
             if history is not None and proj_path is None:
-                from tailrace.sim.strength.from_history import slate_from_history_grid
-
-                slate, hg, line = slate_from_history_grid(site, sal_path, history[0], history[1], track=track,
-                                                          season=season)
+                slate, hg, line = _from_history().slate_from_history_grid(site, sal_path, history[0], history[1],
+                                                                          track=track, season=season)
                 use = ("pass the same history_id to /simulate or /optimize for strengths from those ratings"
                        if hg.model is not None else "send no history_id to /simulate or /optimize for this slate")
                 # the grid line already holds the note of a history with no earlier race: said once
@@ -153,8 +168,6 @@ def save_slate(store: Store, slate: Slate) -> tuple[str, dict[str, Any]]:
 
 def slate_response(slate_id: str, d: dict[str, Any]) -> dict[str, Any]:
     """The SlateResponse body for a stored slate dict."""
-    from tailrace.races import RaceInfo
-
     race = RaceInfo(**d["race"]).to_json() if d.get("race") else None
     return {"slate_id": slate_id, "site": d["site"], "track": d.get("track"), "n_drivers": len(d["drivers"]),
             "drivers": d["drivers"], "notes": list(d.get("notes") or []), "race": race}
@@ -177,13 +190,9 @@ def history_summary(history_id: str, model: Any) -> dict[str, Any]:
 
 def save_history(store: Store, data: bytes, name: str | None) -> dict[str, Any]:
     """Read, check and fit an uploaded history CSV, store it; returns its summary."""
-    from tailrace.sim.strength.from_history import history_model_from_text
-
-    from tailrace.textfile import decode_text
-
     label = display_name(name, "history.csv")
     text = decode_text(data, label)  # binary data is an InputError here
-    model = history_model_from_text(text, label)  # InputError for a bad file, before it is stored
+    model = _from_history().history_model_from_text(text, label)  # InputError for a bad file, before it is stored
     hid = store.put_history(label, text)
     return history_summary(hid, model)
 
@@ -194,14 +203,13 @@ def history_from_store(store: Store, history_id: str, slate: Slate | None = None
     With the ``slate``: when the history holds the slate's race, the ratings are fitted on the
     races before it only, never on its result or a later one (as ``tailrace optimize --history``:
     :func:`tailrace.sim.strength.from_history.history_model_for_race_text`)."""
-    from tailrace.sim.strength.from_history import history_model_for_race_text, history_model_from_text
-
+    fh = _from_history()
     h = store.get_history(history_id)
     race = getattr(slate, "race", None)
     try:
         if race is not None and getattr(race, "season", None) is not None:
-            return history_model_for_race_text(h["text"], h["name"], race)[0]
-        return history_model_from_text(h["text"], h["name"])
+            return fh.history_model_for_race_text(h["text"], h["name"], race)[0]
+        return fh.history_model_from_text(h["text"], h["name"])
     except InputError as exc:  # the request names the history by history_id
         raise InputError([replace(p, **_as_history_id(p)) for p in exc.problems]) from None
 
@@ -231,23 +239,19 @@ def _portfolio_lineups(store: Store, portfolio_id: str) -> tuple[Slate, list[tup
 
 def export_csv(store: Store, portfolio_id: str, site: str | None) -> tuple[str, str]:
     """(file name, CSV text) of the site's upload file for a stored portfolio."""
-    from tailrace.export import upload_text
-
     slate, lineups = _portfolio_lineups(store, portfolio_id)
     if site is not None and site != slate.site.key:
         raise InputError(Problem(f"this portfolio was built on a {slate.site.name} slate", field="site",
                                  fix=f"use site={slate.site.key}"))
-    return f"{slate.site.key}-upload-{portfolio_id}.csv", upload_text(lineups, slate)
+    return f"{slate.site.key}-upload-{portfolio_id}.csv", _export().upload_text(lineups, slate)
 
 
 def fill_entries(store: Store, portfolio_id: str, data: bytes, filename: str | None) -> tuple[str, str]:
     """(file name, CSV text) of an uploaded DKEntries.csv with its D cells filled from the portfolio."""
-    from tailrace.export import fill_dk_entries_text
-
     slate, lineups = _portfolio_lineups(store, portfolio_id)
     label = display_name(filename, "DKEntries.csv")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-    return f"filled-{label}", fill_dk_entries_text(text, lineups, slate, source=label)
+    return f"filled-{label}", _export().fill_dk_entries_text(text, lineups, slate, source=label)

@@ -17,14 +17,15 @@ from tailrace.errors import InputError, Problem
 from tailrace.api.context import Context
 from tailrace.api.records import display_name, load_slate
 from tailrace.api.schemas import ReviewRequest
+from tailrace.contest.payouts import payouts_from_ranges
+from tailrace.contest.standings import read_standings_text
+from tailrace.export import lineups_from_ids
+from tailrace.pipeline import field_ownership, payouts_from_options
+from tailrace.review import field_of, review_report, user_lineups
 
 
 def review_work(ctx: Context, req: ReviewRequest) -> dict[str, Any]:
     """The review report of ``req`` (the dict ``tailrace review --json`` writes)."""
-    from tailrace.contest.payouts import payouts_from_ranges
-    from tailrace.contest.standings import read_standings_text
-    from tailrace.pipeline import field_ownership, payouts_from_options
-    from tailrace.review import field_of, review_report, user_lineups
 
     slate = load_slate(ctx.store, req.slate_id)
     if not req.lineups and req.user is None:
@@ -34,7 +35,6 @@ def review_work(ctx: Context, req: ReviewRequest) -> dict[str, Any]:
     warnings = list(table.warnings)
     mine = user_lineups(table, req.user) if req.user is not None else []
     if req.lineups is not None:
-        from tailrace.export import lineups_from_ids
 
         rows = lineups_from_ids(req.lineups, slate, field="lineups[{k}]",
                                 fix="give each lineup the site's roster of the slate's driver IDs "

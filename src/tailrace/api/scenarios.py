@@ -13,6 +13,10 @@ from tailrace.slate import Slate
 
 from tailrace.api.context import Context, Progress, check_limit, no_progress
 from tailrace.api.records import history_from_store
+from tailrace.api.schemas import KernelStats
+from tailrace.json_models import json_answer
+from tailrace.pipeline import scenario_set
+from tailrace.sim.simulate import invariant_checks
 
 
 def _driver_summary(slate: Slate, points: np.ndarray) -> list[dict[str, Any]]:
@@ -40,10 +44,6 @@ def get_scenarios(ctx: Context, slate: Slate, n: int, seed: int, track: str | No
     file lock keeps one copy. ``seconds`` is the time to get the set (generation on a miss, a
     cache fetch on a hit); invariant checks are computed once per set.
     """
-    from tailrace.api.schemas import KernelStats
-    from tailrace.json_models import json_answer
-    from tailrace.pipeline import scenario_set  # the pipeline (and the optimiser under it) loads on first use
-    from tailrace.sim.simulate import invariant_checks
 
     check_limit(n, ctx.settings.max_scenarios, "n_scenarios")
     missing = [i for i, d in enumerate(slate.drivers) if d.start is None]

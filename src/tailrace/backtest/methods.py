@@ -19,6 +19,8 @@ from tailrace.optimize import baselines
 from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.sim.scenarios import Scenarios
 from tailrace.slate import Slate
+from tailrace.errors import InputError, Problem
+from tailrace.pipeline import run_optimize
 
 __all__ = ["METHODS", "LABELS", "parse_methods", "build_portfolio"]
 
@@ -33,7 +35,6 @@ LABELS: dict[str, str] = {
 
 def parse_methods(text: str | None) -> tuple[str, ...]:
     """'contest,hvz' -> ('contest', 'hvz') in METHODS order; InputError for an unknown name."""
-    from tailrace.errors import InputError, Problem
 
     if not text:
         return METHODS
@@ -52,7 +53,6 @@ def build_portfolio(method: str, slate: Slate, scen: Scenarios, spec: Constraint
     ``spec`` gives lineup count, exposure cap, overlap cap and (marginal) objective; ``legal``
     (M, roster) every legal lineup (baselines); ``contest`` the GPP contest mode aims at.
     """
-    from tailrace.pipeline import run_optimize
 
     n = spec.n_lineups
     cap = spec.global_max_exposure or 1.0

@@ -11,6 +11,7 @@ import numpy as np
 
 from tailrace.backtest.methods import LABELS
 from tailrace.backtest.run import BacktestResult
+from tailrace.outputs import atomic_write_bytes, atomic_write_text, jsonable
 
 __all__ = ["result_json", "print_tables", "write_report"]
 
@@ -18,7 +19,6 @@ __all__ = ["result_json", "print_tables", "write_report"]
 def result_json(result: BacktestResult) -> dict[str, Any]:
     """The JSON document: ``races`` (per race and method), ``skipped``, ``pooled`` and
     ``start_buckets`` keyed ``real`` / ``synthetic``, ``options``, ``history``, ``seconds``."""
-    from tailrace.outputs import jsonable
 
     return jsonable(result.model_dump(mode="json"))
 
@@ -94,7 +94,6 @@ def print_tables(result: BacktestResult, console: Any) -> None:
 def write_report(result: BacktestResult, json_path: str | Path | None, plots_dir: str | Path | None) -> list[Path]:
     """Write the JSON (if ``json_path``) and, if ``plots_dir``, ``percentile.png``: the best
     lineup's percentile per race and method, one panel per salary kind (synthetic labelled)."""
-    from tailrace.outputs import atomic_write_bytes, atomic_write_text
 
     written: list[Path] = []
     if json_path is not None:

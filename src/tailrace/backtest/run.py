@@ -46,6 +46,15 @@ from tailrace.backtest.score import all_lineups, field_draws, lineup_cents, plac
 from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.sim.cache import uncached
 from tailrace.sim.history import History
+from tailrace.calibration import actual_dk_points, fit_params_before, params_fit_schedule
+from tailrace.contest.payouts import cash_payouts, parametric_payouts
+from tailrace.distributed import LocalExecutor
+from tailrace.errors import InputError
+from tailrace.pipeline import contest_from_parts, scenario_set
+from tailrace.sim.params import DEFAULT_PARAMS
+from tailrace.sim.strength.from_history import history_model
+from tailrace.sites import DRAFTKINGS
+from tailrace.tracks import resolve_track
 
 __all__ = ["BacktestOptions", "RaceJob", "MethodScore", "RaceReport", "SkippedRace", "BacktestResult",
            "backtest_race", "run_backtest", "BUCKETS", "PARAMS_FIT_SEASONS", "DEFAULT_PARAMS_THROUGH",
@@ -174,13 +183,6 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
     ``params``: the track-type parameter table to simulate with (``run_backtest`` passes one fitted
     on earlier races), and ``params_through`` the last race it saw; default ``DEFAULT_PARAMS``
     (through ``DEFAULT_PARAMS_THROUGH``)."""
-    from tailrace.calibration import actual_dk_points
-    from tailrace.contest.payouts import cash_payouts, parametric_payouts
-    from tailrace.errors import InputError
-    from tailrace.pipeline import contest_from_parts, scenario_set
-    from tailrace.sim.strength.from_history import history_model
-    from tailrace.sim.params import DEFAULT_PARAMS
-    from tailrace.tracks import resolve_track
 
     t0 = time.perf_counter()
     rid = (job.season, job.race_num)
@@ -210,7 +212,6 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
                else "fitted on no race (generic defaults)")
     notes: list[str] = []
     if job.slate_file is None:
-        from tailrace.sites import DRAFTKINGS
 
         hs = model.strengths(list(race.drivers), race.start, trk.track_type, table[trk.track_type])
         slate = synthetic_slate(race, hs.strength, DRAFTKINGS)
@@ -347,7 +348,6 @@ def params_plan(history: History, jobs: Sequence[RaceJob], options: BacktestOpti
     is made on ``history.before(*fits[j])``, and job ``i`` uses fit ``which[i]`` (-1: none), so
     ``fits[which[i]]`` is never after job ``i``'s race.
     """
-    from tailrace.calibration import params_fit_schedule
 
     if options.params_refit_every <= 0:
         return [], [-1] * len(jobs)
@@ -382,8 +382,6 @@ def run_backtest(history: History, jobs: Sequence[RaceJob], options: BacktestOpt
     result. Figures are pooled separately for real and synthetic salaries."""
     from functools import partial
 
-    from tailrace.calibration import fit_params_before
-    from tailrace.distributed import LocalExecutor
 
     t0 = time.perf_counter()
     opts = options or BacktestOptions()

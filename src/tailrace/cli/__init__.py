@@ -2,7 +2,9 @@
 
 A command module defines ``register(app)``. Modules load when their command is asked for
 (``_LazyCommands``): ``tailrace simulate`` imports the simulate module only; ``tailrace --help``,
-shell completion and a mistyped command load them all, so what they print is unchanged. Errors a
+shell completion and a mistyped command load them all, so what they print is unchanged. A command
+module only declares (flags, help, cheap imports); its body imports its runner,
+``tailrace.cli.runners.<name>``, where the work and every heavy import live. Errors a
 user can fix (InputError, InfeasibleError) print as one clear message without a traceback and
 exit with code 2, the library's parameters said as flags (``options.say_as_flag``).
 """
@@ -13,6 +15,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
+from functools import partial
 from typing import Any
 
 import typer
@@ -21,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
+from tailrace.cli.options import CliRun, say_as_flag
 from tailrace.errors import InfeasibleError, InputError, TailraceError
 
 # Command modules, in the order they appear in --help (groups such as graph last, as typer lists them). Each has register(app) and registers the
@@ -117,7 +121,7 @@ def _global_options(
                                      "--history graph and stored specs; default TAILRACE_GRAPH_URI."),
 ) -> None:
     """NASCAR DFS portfolios aimed at the tail of the score distribution."""
-    from tailrace.cli.options import CliRun
+    # lazy: a command is about to run; --help alone never loads the preloads (nor importlib.abc under them)
     from tailrace.startup import preload_numba_blas, preload_special_ufuncs
 
     run = ctx.ensure_object(CliRun)  # main's, or a new one when the app is invoked directly
@@ -160,10 +164,6 @@ def _click_kind(exc: BaseException) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user-fixable errors into a message and exit code 2."""
-    from functools import partial
-
-    from tailrace.cli.options import CliRun, say_as_flag
-
     run = CliRun()  # this run's --graph and command, filled by the callback; read here after the command ended
     try:
         app(args=argv, standalone_mode=False, obj=run)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import Dask, MAX_SCENARIOS, command_executor, progress_label
+from tailrace.cli.options import Dask, MAX_SCENARIOS
 from tailrace.contest_options import CONTEST_DEFAULTS
 
 
@@ -51,63 +51,14 @@ def backtest(
     dask: Dask = None,
 ) -> None:
     """Backtest contest mode, upper-CVaR marginal, HVZ and randomised mean on real races."""
-    from rich.console import Console
-    from rich.progress import Progress
+    # lazy: the runner imports what the command needs (numpy, the engines); --help must not load them
+    from tailrace.cli.runners.backtest import run
 
-    from tailrace.backtest.inputs import find_slates
-    from tailrace.backtest.methods import parse_methods
-    from tailrace.backtest.report import print_tables, write_report
-    from tailrace.backtest.run import BacktestOptions, RaceJob, run_backtest
-    from tailrace.cli.calibrate import _parse_seasons
-    from tailrace.cli.optimize import _spec_from
-    from tailrace.errors import InputError, Problem
-    from tailrace.outputs import check_output_path, check_output_paths
-    from tailrace.sim.history import read_history
-
-    console = Console(width=max(Console().width, 150))
-    if slates is None and not synthetic:
-        raise InputError(Problem("nothing to backtest", field="--slates",
-                                 fix="give --slates DIR, or --synthetic-salaries --seasons 2023"))
-    if synthetic and not seasons:
-        raise InputError(Problem("--synthetic-salaries needs --seasons", field="--seasons",
-                                 fix="e.g. --seasons 2019-2023"))
-    if not history.is_file():
-        raise InputError(Problem(f"history file not found: {history}", field="--history",
-                                 fix="give the path of a results CSV"))
-    check_output_paths({"--json": json_out})
-    if plots is not None:
-        check_output_path(plots / "percentile.png", "--plots")
-    chosen = parse_methods(methods)
-    spec = _spec_from(None, objective=objective, alpha=None, beta=beta, target=None, blend=None,
-                      lineups=lineups, mode=None, max_exposure=max_exposure, max_overlap=max_overlap,
-                      min_salary=None, lock=None, exclude=None)
-    files = find_slates(slates) if slates is not None else []
-    hist = read_history(history)
-    jobs = [RaceJob(f.season, f.race_num, f) for f in files]
-    if synthetic:
-        wanted = _parse_seasons(seasons or "")
-        ids = hist.race_ids(wanted)
-        if not ids:
-            have = sorted({r.season for r in hist.races()})
-            raise InputError(Problem(f"no races of season(s) {seasons} in {history}", field="--seasons",
-                                     fix=f"the file holds seasons {', '.join(map(str, have))}"))
-        jobs += [RaceJob(s, r) for s, r in ids]
-    opts = BacktestOptions(spec=spec, methods=chosen, n_scenarios=scenarios, seed=seed, entry_fee=entry_fee,
-                           field_size=field_size, rake=rake, cash_field_size=cash_field_size,
-                           field_draws=field_draws, min_history_races=min_history,
-                           params_refit_every=params_refit_every)
-    ex = command_executor(ctx, dask)
-    with Progress(console=console, transient=True) as prog:
-        task = prog.add_task(progress_label("backtesting", ex), total=len(jobs))
-
-        def step(k: int, total: int, rid: tuple[int, int]) -> None:
-            prog.update(task, completed=k, description=progress_label(f"race {rid[0]}-{rid[1]}", ex))
-
-        result = run_backtest(hist, jobs, opts, progress=step, executor=ex)
-    print_tables(result, console)
-    if json_out is not None or plots is not None:
-        written = write_report(result, json_out, plots)
-        console.print("wrote " + ", ".join(str(p) for p in written))
+    run(ctx=ctx, history=history, slates=slates, synthetic=synthetic, seasons=seasons, methods=methods, lineups=lineups,
+        objective=objective, beta=beta, max_exposure=max_exposure, max_overlap=max_overlap, entry_fee=entry_fee,
+        field_size=field_size, cash_field_size=cash_field_size, rake=rake, field_draws=field_draws, scenarios=scenarios,
+        seed=seed, min_history=min_history, params_refit_every=params_refit_every, json_out=json_out, plots=plots,
+        dask=dask)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,13 +9,11 @@ fresh scenario set (another seed) so over-fitting to the optimisation scenarios 
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import MAX_SCENARIOS, HistoryWeight, cli_run, history_from_option, history_line, table_console
+from tailrace.cli.options import MAX_SCENARIOS, HistoryWeight
 
 
 def demo(
@@ -31,111 +29,13 @@ def demo(
     history_weight: HistoryWeight = None,
 ) -> None:
     """Run the whole pipeline on the bundled demo slate."""
-    run_demo(out=out, n_scenarios=n_scenarios, seed=seed, n_lineups=lineups, history=history,
-             history_weight=history_weight, graph_uri=cli_run(ctx).graph_uri)
+    # lazy: the runner imports what the command needs (numpy, the engines); --help must not load them
+    from tailrace.cli.runners.demo import run
+
+    run(ctx=ctx, out=out, n_scenarios=n_scenarios, seed=seed, lineups=lineups, history=history,
+        history_weight=history_weight)
 
 
 def register(app: typer.Typer) -> None:
     """Add `tailrace demo` to the app."""
     app.command("demo")(demo)
-
-
-def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: str | None = None,
-             history_weight: float | None = None, graph_uri: str | None = None) -> None:
-    """Slate -> scenarios -> tail table -> portfolio -> upload CSV -> contest figures (``graph_uri``:
-    the graph of ``--history graph``, as ``options.graph_connection`` takes it)."""
-    if out.exists() and not out.is_dir():
-        from tailrace.errors import InputError, Problem
-
-        raise InputError(Problem(f"--out '{out}' is a file; the demo writes a folder", field="--out",
-                                 fix="name a folder, e.g. --out out"))
-    import numpy as np
-    from rich.console import Console
-    from rich.table import Table
-
-    from tailrace import tail
-    from tailrace.cli.contest import print_summary, result_json
-    from tailrace.cli.optimize import print_portfolio_table
-    from tailrace.contest import run_contest
-    from tailrace.export import write_upload
-    from tailrace.optimize.constraints import ConstraintSpec
-    from tailrace.cli.options import print_field_facts
-    from tailrace.pipeline import contest_facts, contest_from_options, run_optimize, simulate_scenarios
-    from tailrace.outputs import atomic_write_text, check_output_path
-    from tailrace.slate import demo_slate
-
-    check_output_path(out / "dk_upload.csv", "--out")
-    hist = None
-    if history is not None:
-        from importlib.resources import files
-
-        path = Path(str(files("tailrace") / "data" / "demo" / "history.csv")) if history == "demo" else Path(history)
-        hist = history_from_option(path, graph_uri=graph_uri)
-
-    console = Console()
-    t0 = time.perf_counter()
-    slate = demo_slate()
-    console.print(
-        f"[bold]demo slate[/]: {slate.n} drivers, {slate.site.name}, {slate.track} "
-        f"(files: {Path(slate.source['salaries']).name}, {Path(slate.source['projections']).name})"
-    )
-
-    t = time.perf_counter()
-    scen = simulate_scenarios(slate, n_scenarios, seed, history=hist, history_weight=history_weight)
-    fresh = simulate_scenarios(slate, max(n_scenarios, 40_000), seed + 1, history=hist, history_weight=history_weight)
-    line = history_line(scen.meta)
-    if line:
-        console.print(line, highlight=False)
-    console.print(
-        f"simulated {scen.n_scenarios:,} + {fresh.n_scenarios:,} fresh races at {scen.meta.get('track')} "
-        f"({scen.meta.get('track_type')}, {scen.meta.get('race_laps')} laps) in {time.perf_counter() - t:.1f} s"
-    )
-
-    pts = scen.points
-    mean = pts.mean(axis=0, dtype=np.float64)
-    sd = pts.std(axis=0, dtype=np.float64)
-    cv_lo = tail.cvar_lower(pts, 0.2)
-    cv_hi = tail.cvar_upper(pts, 0.01)
-    var_hi = tail.var_upper(pts, 0.01)
-    table = Table(title=f"tail metrics per driver · {scen.n_scenarios:,} scenarios · seed {seed}")
-    for col in ("driver", "salary", "start", "mean", "sd", "CVaR↓20%", "VaR↑1%", "CVaR↑1% ± se"):
-        table.add_column(col, justify="left" if col == "driver" else "right")
-    starts = slate.starts()
-    for i in np.argsort(-cv_hi, kind="stable"):
-        se = tail.cvar_estimate(pts[:, i], 0.01, "upper").se
-        table.add_row(
-            slate.drivers[i].name, f"{slate.drivers[i].salary:,}", str(starts[i]), f"{mean[i]:.1f}",
-            f"{sd[i]:.1f}", f"{cv_lo[i]:.1f}", f"{var_hi[i]:.1f}", f"{cv_hi[i]:.1f} ± {se:.1f}",
-        )
-    table_console(console).print(table)
-
-    spec = ConstraintSpec.model_validate(
-        {
-            "objective": {"kind": "upper-cvar", "beta": 0.01},
-            "n_lineups": n_lineups,
-            "mode": "independent",
-            "global_max_exposure": 0.5,
-            "max_overlap": 4,
-        }
-    )
-    t = time.perf_counter()
-    run = run_optimize(slate, scen, spec, fresh=fresh, explain=True)
-    console.print(f"portfolio of {len(run.lineups)} lineups in {time.perf_counter() - t:.1f} s")
-    print_portfolio_table(run.result)
-
-    out.mkdir(parents=True, exist_ok=True)
-    upload = write_upload(out / "dk_upload.csv", run.lineups, slate)
-    atomic_write_text(out / "portfolio.json", json.dumps(run.result.to_json(), indent=2, sort_keys=True) + "\n")
-
-    contest = contest_from_options(slate, scen.points, seed=seed)  # the default contest (CONTEST_DEFAULTS)
-    lu = np.array(run.lineups, dtype=np.int64)
-    res = run_contest(contest, fresh.points, lu)
-    print_summary(res, lu, slate)
-    facts = contest_facts(contest, slate)
-    print_field_facts(facts, console)
-    report = result_json(res, lu, slate, contest, [f"ownership: {p}" for p in contest.report.problems])
-    report["contest"].update(facts)
-    atomic_write_text(out / "contest.json", json.dumps(report, indent=2, sort_keys=True) + "\n")
-    console.print(
-        f"wrote {upload}, {out / 'portfolio.json'}, {out / 'contest.json'} · total {time.perf_counter() - t0:.1f} s"
-    )

@@ -33,6 +33,8 @@ FLAGS = {
 COMMAND_FLAGS = {"simulate": {"n_scenarios": "--scenarios"}, "calibrate": {"n_scenarios": "--scenarios"},
                  "backtest": {"n_scenarios": "--scenarios"}}
 
+# `tailrace plan --entries`: the filled DKEntries file's name inside --out (its help says it; its runner writes it)
+FILLED_ENTRIES = "DKEntries_filled.csv"
 
 
 @dataclass
@@ -101,47 +103,11 @@ HISTORY_HELP = ("Race results CSV (README: Race history file): strengths from ra
 HISTORY_FROM_GRAPH = "graph"  # --history graph: read the race history from the configured graph
 
 
-def graph_connection(required_by: str | None = None, *, graph_uri: str | None = None):  # -> GraphConnection | None
-    """The configured graph (``graph_uri``: ``tailrace --graph URI``, ``CliRun.graph_uri``; else
-    TAILRACE_GRAPH_URI), or None; with ``required_by`` (the flag that needs it) a missing
-    configuration is an InputError instead."""
-    from tailrace.store.graph import open_graph
-
-    conn = open_graph(graph_uri)
-    if conn is None and required_by is not None:
-        raise InputError(Problem(f"{required_by} needs a graph database, and none is configured",
-                                 field=required_by.split()[0],
-                                 fix="set TAILRACE_GRAPH_URI (and TAILRACE_GRAPH_USER / TAILRACE_GRAPH_PASSWORD), "
-                                     "or run tailrace --graph bolt://host:7687 ..."))
-    return conn
-
-
 def is_graph_ref(path) -> bool:
     """True for ``--history graph`` (a word, not a file that happens to be called so)."""
     return path is not None and str(path) == HISTORY_FROM_GRAPH and not Path(str(path)).is_file()
 
 
-def load_spec(path, *, graph_uri: str | None = None):  # -> ConstraintSpec
-    """``--spec``: a JSON/YAML file, or, with a graph configured (``graph_uri`` as
-    :func:`graph_connection` takes it), the id or name of a spec stored there."""
-    from tailrace.optimize.constraints import ConstraintSpec
-
-    p = Path(str(path))
-    if p.is_file():
-        return ConstraintSpec.load(p)
-    conn = graph_connection(graph_uri=graph_uri)
-    if conn is None:
-        raise InputError(Problem("constraint spec file not found", file=str(p), field="--spec",
-                                 fix="check the path (a stored spec's name works when a graph is configured)"))
-    from tailrace.store import NotFound
-    from tailrace.store.graph.specs import GraphSpecStore
-
-    try:
-        row = GraphSpecStore(conn).find_spec(str(path))
-    except NotFound:
-        raise InputError(Problem(f"no file '{p}' and no spec of that name or id in the graph", field="--spec",
-                                 fix="check the name (tailrace graph specs lists them) or the path")) from None
-    return ConstraintSpec.from_data(row["spec"], source=f"graph spec '{row['name'] or row['id']}'")
 ALLOW_SHIFT_HELP = ("Fit projections even when they sum to more than 5 points a driver away from what the "
                     "race pays (each is shifted by the same amount; default: an error).")
 HISTORY_WEIGHT_HELP = "History's share in that blend, 0-1 (default 0.5)."
@@ -151,48 +117,6 @@ SEASON_HELP = ("Season of the race, when the salary file does not say it (no dat
 GRID_COMPLETE_HELP = ("The projections list the whole starting grid: salary drivers missing from them do not start "
                       "(non-qualifiers, injured) and are left out, each named in a note. Without it such a driver "
                       "is an error.")
-
-
-def history_from_option(path, slate=None, *, graph_uri: str | None = None):  # -> HistoryModel | None
-    """The fitted ``HistoryModel`` of ``--history`` (None when not given); InputError for a bad file.
-    ``--history graph`` reads the graph of ``graph_uri`` (as :func:`graph_connection` takes it).
-
-    With the ``slate``: when the history file holds the slate's race, the ratings are fitted on the
-    races before it only (never on its result or a later one), with a note saying so."""
-    if path is None:
-        return None
-    if is_graph_ref(path):
-        from tailrace.store.graph import history_model_from_graph
-
-        return history_model_from_graph(graph_connection(required_by="--history graph", graph_uri=graph_uri))
-    from tailrace.sim.strength.from_history import history_model_for_race, load_history_model
-
-    race = getattr(slate, "race", None)
-    if race is not None and getattr(race, "season", None) is not None:
-        return history_model_for_race(path, race)[0]
-    return load_history_model(path)
-
-
-def slate_and_history(rules, salaries, projections, history, *, track, season, grid_complete, console,
-                      graph_uri: str | None = None):
-    """The slate and its fitted history for a command that simulates (``optimize``, ``plan``):
-    from ``--projections`` (and ``--history`` fitted on the races before this one), or, without
-    projections, the race's starting grid from ``--history`` (``slate_from_history_grid``: the grid
-    only, ratings from the earlier races), its line printed on ``console``. Returns
-    ``(Slate, HistoryModel | None)``."""
-    if projections is None:
-        from tailrace.sim.strength.from_history import slate_from_history_grid
-        from tailrace.textfile import read_text_file
-
-        slate, hg, grid_line = slate_from_history_grid(
-            rules, salaries, read_text_file(history, str(history), param="history"), str(history),
-            track=track, season=season)
-        console.print(grid_line, highlight=False)
-        return slate, hg.model
-    from tailrace.slate import read_slate
-
-    slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-    return slate, history_from_option(history, slate, graph_uri=graph_uri)
 
 
 def history_line(meta: dict) -> str | None:
@@ -207,26 +131,11 @@ DASK_HELP = ("Run the heavy stages on Dask: a scheduler address (tcp://HOST:8786
              "processes on this machine. Same numbers, byte for byte, as without it. Needs tailrace[dask].")
 
 
-def command_executor(ctx, address: str | None):  # -> tailrace.distributed.Executor
-    """The executor for ``--dask`` (local without it), closed when the command ends: the click
-    context ``ctx`` (a ``typer.Context`` parameter of the command) holds it as a resource."""
-    from tailrace.distributed import open_executor
-
-    return ctx.with_resource(open_executor(address))
-
-
 def progress_label(text: str, executor) -> str:
     """A progress bar's label, naming the cluster when the work runs on Dask."""
     where = executor.describe()
     return text if where == "local" else f"{text} on {where}"
 
-
-def fill_team_and_make(slate, spec, hist=None, *, graph_uri: str | None = None):  # -> Slate
-    """``pipeline.fill_team_and_make`` with the CLI's graph (``graph_uri`` / TAILRACE_GRAPH_URI),
-    opened only when the slate and ``hist`` leave a team or make unknown."""
-    from tailrace.pipeline import fill_team_and_make as fill
-
-    return fill(slate, spec, hist, graph=lambda: graph_connection(graph_uri=graph_uri))
 
 OWNERSHIP_ERROR_HELP = ("The log-sd of your ownership projection's error: each driver's real ownership is taken as "
                         "yours x exp(N(0, s^2)); the hedging fields and the ROI estimate's fields draw with it. "

@@ -11,65 +11,14 @@ standings file itself is a field for ``tailrace contest --field``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from tailrace.cli.options import (MAX_SCENARIOS, AllowShift, Dask, EntryFee, History, HistoryWeight, Rake, Salaries,
-                                  Site, Track, cli_run, command_executor, history_from_option, site_rules)
+                                  Site, Track)
 from tailrace.contest_options import CONTEST_DEFAULTS
-from tailrace.errors import InputError, Problem
-from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
-
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
-
-
-def _money(x: float) -> str:
-    return f"-${-x:,.2f}" if x < 0 else f"${x:,.2f}"
-
-
-def _short(name: str) -> str:
-    """A driver's surname, cut to five letters, for a lineup cell (``Stenhouse Jr.`` -> ``Stenh``)."""
-    words = [w for w in name.split() if w.strip(".").lower() not in ("jr", "sr", "ii", "iii", "iv")] or name.split()
-    return words[-1][:5]
-
-
-def print_review(review, slate, top: int = 10) -> None:  # (ContestReview, Slate)
-    """Rich tables: the portfolio's result and best lineups, then the largest ownership misses."""
-    t = Table(title=f"review: {len(review.lineups)} lineups in {review.n_entries:,} entries, "
-                    f"${review.entry_fee:g} fee, {review.payouts.n_paid:,} paid")
-    t.add_column("lineup", justify="left", no_wrap=True, overflow="ellipsis", max_width=40)
-    for c in ("points", "rank", "tied", "won"):
-        t.add_column(c, justify="right", no_wrap=True)
-    best = min((p.rank for p in review.lineups), default=0)
-    t.add_row(f"portfolio ({len(review.lineups)})", "", f"best {best:,}", "",
-              f"{_money(review.won)} (ROI {100 * review.roi:+.1f}%)")
-    order = sorted(range(len(review.lineups)), key=lambda k: (review.lineups[k].rank, k))[:top]
-    for k in order:
-        p = review.lineups[k]
-        names = "/".join(_short(slate.drivers[i].name) for i in p.drivers)
-        t.add_row(f"{k + 1}: {names}", f"{p.points:.2f}", f"{p.rank:,}", str(p.tied), f"${p.payout:,.2f}")
-    console.print(t)
-    cash = "every place paid" if review.cash_line is None else f"cash line {review.cash_line:.2f}"
-    console.print(f"fees {_money(review.fees)}, won {_money(review.won)}, profit {_money(review.profit)}; "
-                  f"{review.cashed} of {len(review.lineups)} cashed; winning score {review.winning_points:.2f}, {cash}"
-                  + (f"; {review.n_removed} entries of '{review.user}' taken out of the field" if review.user else ""),
-                  highlight=False)
-    if review.ownership:
-        o = Table(title=f"ownership: modelled vs real %Drafted, mean absolute error {review.ownership_mae:.2f} pp")
-        o.add_column("driver", no_wrap=True)
-        for c in ("modelled", "real", "error", "FPTS"):
-            o.add_column(c, justify="right", no_wrap=True)
-        for d in sorted(review.ownership, key=lambda d: -abs(d.error))[:top]:
-            o.add_row(slate.drivers[d.index].name, f"{d.modelled:.1f}%", f"{d.real:.1f}%", f"{d.error:+.1f}",
-                      "-" if np.isnan(d.fpts) else f"{d.fpts:.2f}")
-        console.print(o)
 
 
 def review(
@@ -106,66 +55,13 @@ def review(
     dask: Dask = None,
 ) -> None:
     """Place a portfolio in a finished contest's real standings: points, ranks, payouts, ROI, ownership error."""
-    from tailrace.cli.contest import _portfolio_lineups, _scenario_points
-    from tailrace.contest import read_ownership
-    from tailrace.contest.standings import read_standings
-    from tailrace.pipeline import field_ownership, payouts_from_options
-    from tailrace.review import field_of, review_report, user_lineups, write_plots
-    from tailrace.slate import read_slate
+    # lazy: the runner imports what the command needs (numpy, the engines); --help must not load them
+    from tailrace.cli.runners.review import run
 
-    rules = site_rules(site)
-    check_output_paths({"--json": json_out})
-    if plots is not None:
-        check_output_path(plots / "standings.png", "--plots")
-    if portfolio is None and user is None:
-        raise InputError(Problem("no lineups to review", field="--portfolio",
-                                 fix="give --portfolio FILE, or --user NAME to review that user's entries"))
-    slate = read_slate(rules, salaries, projections, track=track)
-    table = read_standings(standings, slate)
-    warnings = list(table.warnings)
-    # the user must have entries: a mistyped name is an error, not a field with nobody taken out
-    mine = user_lineups(table, user) if user is not None else []
-    if portfolio is not None:
-        lineups = _portfolio_lineups(portfolio, slate)
-    else:
-        lineups = np.asarray(mine, dtype=np.int64)
-    field_pts, _removed = field_of(table, user)
-    if portfolio is not None and user is not None and len(mine) != lineups.shape[0]:
-        warnings.append(f"'{user}' has {len(mine)} entries with a lineup in the standings, the portfolio "
-                        f"{lineups.shape[0]} lineups: the review places the portfolio's")
-    size = field_size if field_size is not None else field_pts.shape[0] + lineups.shape[0]
-    pay = payouts_from_options(str(payouts) if payouts else None, entry_fee=entry_fee, field_size=size, rake=rake)
-    if ownership is not None:
-        own = read_ownership(ownership, slate, warnings)
-    else:
-        points = None
-        need_means = not all(d.ownership is not None for d in slate.drivers) and \
-            not all(d.projection is not None for d in slate.drivers)
-        if need_means and (scenarios is not None or all(d.start is not None for d in slate.drivers)):
-            points, sim_warnings, _ = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                       history_from_option(history, slate,
-                                                                           graph_uri=cli_run(ctx).graph_uri),
-                                                       history_weight, allow_shift,
-                                                       command_executor(ctx, dask))
-            warnings += sim_warnings
-        elif need_means:
-            warnings.append("ownership modelled from salaries alone: give --projections with projected points "
-                            "(or starts, to simulate) or --ownership for a fair comparison")
-        if points is None and (history is not None or scenarios is not None):
-            warnings.append("--history and --scenarios are used only to model ownership from mean points, which "
-                            "the projections (or their ownership column) already give: ignored")
-        own = field_ownership(slate, points, warnings)
-    result, report, warnings = review_report(slate, table, lineups, pay, entry_fee, modelled_ownership=own,
-                                             user=user, warnings=warnings)
-    for w in warnings:
-        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    print_review(result, slate)
-    if json_out is not None:
-        atomic_write_text(json_out, json.dumps(report, indent=2, allow_nan=False))
-        console.print(f"wrote the review to {json_out}")
-    if plots is not None:
-        files = write_plots(result, table, slate, plots)
-        console.print(f"wrote {', '.join(str(f) for f in files)}")
+    run(ctx=ctx, standings=standings, site=site, salaries=salaries, portfolio=portfolio, user=user,
+        projections=projections, track=track, history=history, history_weight=history_weight, allow_shift=allow_shift,
+        scenarios=scenarios, n_scenarios=n_scenarios, seed=seed, ownership=ownership, payouts=payouts,
+        entry_fee=entry_fee, field_size=field_size, rake=rake, json_out=json_out, plots=plots, dask=dask)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,5 @@
-"""`tailrace serve`: run the REST API (and the web page at /) with uvicorn."""
+"""`tailrace serve`: run the REST API (and the web page at /) with uvicorn.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +13,10 @@ def serve(
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level"),
 ) -> None:
     """Serve the REST API (docs at /docs) and the web page (at /)."""
-    import uvicorn
+    # lazy: the runner imports what the command needs (numpy, the engines); --help must not load them
+    from tailrace.cli.runners.serve import run
 
-    from tailrace.api import Settings, create_app
-
-    from pydantic import ValidationError
-
-    from tailrace.errors import InputError, Problem
-
-    try:
-        settings = Settings.from_env()
-    except ValidationError as exc:
-        raise InputError([Problem(e["msg"], field="TAILRACE_" + str(e["loc"][0]).upper(),
-                                  fix="fix or unset this environment variable") for e in exc.errors()]) from None
-    except ValueError as exc:
-        raise InputError(Problem(str(exc), fix="fix the TAILRACE_* environment variable")) from None
-    if data_dir:
-        settings = Settings.model_validate({**settings.model_dump(), "data_dir": data_dir})
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5)
+    run(host=host, port=port, data_dir=data_dir, log_level=log_level)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,7 @@ from tailrace.contest.ensemble import (
     posterior_ownership,
     sample_field_rejection,
 )
-from tailrace.contest.field import MAX_SHARPNESS, Field, read_field, sample_field
+from tailrace.contest.field import MAX_SHARPNESS, Field, check_sharpness, read_field, sample_field
 from tailrace.contest.report import OwnershipReport, ownership_report
 from tailrace.contest.ownership import model_ownership, read_ownership
 from tailrace.contest.payouts import (
@@ -37,7 +37,9 @@ from tailrace.contest.payouts import (
 )
 from tailrace.errors import InputError, Problem
 from tailrace.sites import DEFAULT_ENTRY_FEE, DEFAULT_FIELD_SIZE
-from tailrace.contest.simulate import ContestResult, Figures, chunk_size, memory_estimate, simulate_contest
+from tailrace.contest.simulate import (ContestResult, Figures, chunk_size, memory_estimate, simulate_contest,
+                                       standings_kernel)
+from tailrace.rng import as_generator
 
 __all__ = [
     "Contest",
@@ -266,8 +268,6 @@ def make_contest(
     The default payout table is built for the ``field_size`` passed in, before it is raised
     to a given field's size.
     """
-    from tailrace.contest.field import check_sharpness
-    from tailrace.rng import as_generator
 
     sigma = check_ownership_error(ownership_error)
     pay = payouts or parametric_payouts(entry_fee, field_size, rake)
@@ -377,7 +377,6 @@ def scenario_payouts(contest: Contest, points: np.ndarray, lineups: np.ndarray, 
     n_entries : int
         Entries in the contest as ranked (the field's plus ours, or plus one when ``alone``).
     """
-    from tailrace.contest.simulate import standings_kernel
 
     ours = np.ascontiguousarray(np.sort(np.asarray(lineups), axis=1).astype(np.int32))
     opp = contest.opponents(1 if alone else ours.shape[0])

@@ -29,6 +29,7 @@ import numpy as np
 
 from tailrace.contest.field import Field
 from tailrace.contest.payouts import PayoutTable, split_payout
+from tailrace.contest.simulate import standings_kernel
 
 
 def lineup_keys(lineups: np.ndarray, n_drivers: int) -> np.ndarray:
@@ -167,7 +168,6 @@ def sharing_cost(points: np.ndarray, lineups: np.ndarray, opponents: Field, payo
     """
     from scipy.stats import poisson
 
-    from tailrace.contest.simulate import standings_kernel
 
     lu_all = np.sort(np.asarray(lineups, dtype=np.int32), axis=1)
     k = lu_all.shape[0]

@@ -30,6 +30,7 @@ from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator
 from tailrace.slate import Slate
 from tailrace.textfile import csv_rows, read_text_file
+from tailrace.contest.sharp import optimiser_entries
 
 # Real DraftKings NASCAR GPP fields: most entries use at least $48,000 of the $50,000 cap
 # (96 %); a minority leave more on the table. Defaults below follow that.
@@ -426,7 +427,6 @@ def sample_field(
                               calibration_rounds, pilot)
         model = "calibrated"
     else:
-        from tailrace.contest.sharp import optimiser_entries
 
         k = int(round(s * n_entries))
         opt = optimiser_entries(np.asarray(projections, dtype=np.float64), sal, roster_size, salary_cap, k, g)

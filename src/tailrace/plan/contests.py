@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tailrace.errors import InputError, Problem
+from tailrace.textfile import parse_yaml, read_text_file
 
 __all__ = ["Day", "DayContest", "KINDS", "MAX_ENTRIES", "parse_contests", "parse_day", "read_contests", "read_day"]
 
@@ -226,7 +227,6 @@ def parse_contests(data: Any, source: str = "contests", base_dir: Path | None = 
 
 def read_contests(path: str | Path) -> list[DayContest]:
     """Read a contests file (YAML, or JSON: JSON is YAML) and :func:`parse_contests` it."""
-    from tailrace.textfile import parse_yaml, read_text_file
 
     p = Path(path)
     text = read_text_file(p, param="contests")
@@ -277,7 +277,6 @@ def parse_day(data: Any, source: str = "contests", base_dir: Path | None = None,
 
 def read_day(path: str | Path) -> Day:
     """Read a contests file (YAML, or JSON: JSON is YAML) and :func:`parse_day` it."""
-    from tailrace.textfile import parse_yaml, read_text_file
 
     p = Path(path)
     text = read_text_file(p, param="contests")

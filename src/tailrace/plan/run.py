@@ -60,6 +60,11 @@ from tailrace.plan.overlap import cross_contest_overlap, overlap_admission
 from tailrace.sim.scenarios import Scenarios
 from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.slate import Slate
+from tailrace.contest import scenario_payouts
+from tailrace.contest.simulate import top1_places
+from tailrace.errors import InfeasibleError, InputError, Problem, as_text
+from tailrace.optimize.constraints import ConstraintSpec
+from tailrace.pipeline import contest_facts, contest_from_options, race_summary, run_optimize
 
 __all__ = ["PlanRun", "check_day_options", "run_plan", "CVAR_ALPHA", "QUANTILES"]
 
@@ -101,7 +106,6 @@ def check_day_options(bankroll: float, max_stake: float, kelly: float = 1.0, max
         Every problem found, each with ``param`` the library's name of the option (each face
         words it: the CLI as its flag, the API as its field).
     """
-    from tailrace.errors import InputError, Problem
 
     problems = []
     if not (bankroll > 0 and math.isfinite(bankroll)):
@@ -239,11 +243,6 @@ def run_plan(
         From the options (``check_day_options``), the contests' files, a contest the day's
         overlap rule leaves too few lineups, or a rebuild the exposure rules make impossible.
     """
-    from tailrace.contest import scenario_payouts
-    from tailrace.contest.simulate import top1_places
-    from tailrace.errors import InfeasibleError, InputError, Problem, as_text
-    from tailrace.optimize.constraints import ConstraintSpec
-    from tailrace.pipeline import contest_facts, contest_from_options, race_summary, run_optimize
 
     say = say or (lambda _m: None)
     check_day_options(bankroll, max_stake, kelly, max_exposure, max_overlap_day)

@@ -94,7 +94,7 @@ def simulate_cached(
     c = cache if cache is not None else default_cache()
 
     def compute() -> Scenarios:  # the simulator (numba kernels, scipy) is imported on a miss only
-        from tailrace.sim.simulate import simulate
+        from tailrace.sim.simulate import simulate  # lazy: the simulator (numba kernels) loads on a miss only
 
         return simulate(slate, n_scenarios, seed, track=track, params=params, strengths=strengths, history=history,
                         history_weight=history_weight, allow_shift=allow_shift, progress=progress, executor=executor)

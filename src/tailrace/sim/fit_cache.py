@@ -29,6 +29,8 @@ from tailrace.outputs import atomic_write_text
 from tailrace.sim.cache_prune import touch
 from tailrace.sim.keys import default_cache_dir, scenario_key
 from tailrace.sim.params import RaceRecord, TrackTypeParams, fit_track_type_params
+from tailrace.sim import (default_params, fit_kernels, fit_order, fit_pools, fit_track, params, pool_model, race,
+                          track_params)
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,6 @@ def _fitter_digest() -> str:
     """sha256 of the fitter's source (params.py and the modules it gathers, its compiled helpers and
     the race kernel it replays), so an edit to any invalidates every cached fit without a
     hand-kept version number."""
-    from tailrace.sim import (default_params, fit_kernels, fit_order, fit_pools, fit_track, params, pool_model,
-                              race, track_params)
 
     h = hashlib.sha256()
     for mod in (params, track_params, pool_model, fit_order, fit_pools, fit_track, default_params, fit_kernels,

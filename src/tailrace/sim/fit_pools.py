@@ -8,6 +8,7 @@ import numpy as np
 from tailrace.sim.fit_order import minimize
 from tailrace.sim.pool_model import _desc_rank, _pace_from_z, _shares_from_logw, rank_curve, rank_z
 from tailrace.sim.track_params import RaceRecord, TrackTypeParams, pool_start_term
+from tailrace.sim.fit_kernels import pool_row_stats
 
 
 # ---------------------------------------------------------------- pool (laps led / fastest laps)
@@ -37,7 +38,6 @@ def _pool_moments(counts: np.ndarray, finish: np.ndarray, valid: np.ndarray, sta
     ``_moment_masks(finish, start)`` if already made. Returns an array of shape (12,). (The
     per-row figures come from one compiled pass, ``sim.fit_kernels.pool_row_stats``, which
     adds in numpy's order: the figures are those of the numpy formulas, bit for bit.)"""
-    from tailrace.sim.fit_kernels import pool_row_stats
 
     m = masks if masks is not None else _moment_masks(finish, start)
     if counts.shape[-1] <= 128:  # numpy's pairwise sums of such rows are what the kernel adds

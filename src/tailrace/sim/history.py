@@ -39,6 +39,8 @@ import numpy as np
 from tailrace.errors import InputError, Problem
 from tailrace.sites import MAX_FIELD
 from tailrace.textfile import csv_rows, read_text_file
+from tailrace.sim.track_params import RaceRecord
+from tailrace.tracks import track_type_for
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "season", "race_num", "track", "driver", "start", "finish", "laps", "laps_led", "status",
@@ -118,7 +120,6 @@ class RaceResult:
 
     def to_record(self) -> Any:
         """This race as the simulator's ``RaceRecord`` (for ``fit_track_type_params``)."""
-        from tailrace.sim.params import RaceRecord
 
         return RaceRecord(
             track_type=self.track_type,
@@ -178,7 +179,6 @@ class History:
 
 
 def _track_type(track: str, season: int) -> str:
-    from tailrace.tracks import track_type_for
 
     return str(track_type_for(track, season))
 

@@ -8,6 +8,7 @@ Kept only for the name README.md documents, ``slate_from_history_grid``; reading
 from __future__ import annotations
 
 import warnings
+from tailrace.sim.strength import from_history
 
 _MOVED = ("slate_from_history_grid",)
 
@@ -16,7 +17,5 @@ def __getattr__(name: str):
     if name in _MOVED:
         warnings.warn(f"tailrace.sim.history_strength.{name} moved to tailrace.sim.strength.from_history.{name}",
                       DeprecationWarning, stacklevel=2)
-        from tailrace.sim.strength import from_history  # lazy: the alias costs nothing until used
-
         return getattr(from_history, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

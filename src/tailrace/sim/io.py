@@ -31,6 +31,7 @@ import numpy as np
 from tailrace.errors import InputError, Problem
 from tailrace.sim.scenarios import Scenarios
 from tailrace.textfile import csv_rows, read_text_file
+from tailrace.outputs import atomic_write_with
 
 __all__ = [
     "OUTCOME_FIELDS",
@@ -96,7 +97,6 @@ def save_scenarios(path: str | os.PathLike[str], scenarios: Scenarios) -> Path:
     The file appears complete or not at all: it is written to a temporary file in the same
     directory and moved into place with ``os.replace``.
     """
-    from tailrace.outputs import atomic_write_with
 
     return atomic_write_with(path, lambda f: write_npz(f, scenarios))
 

@@ -26,6 +26,7 @@ import numpy as np
 
 import tailrace
 from tailrace.slate import Slate
+from tailrace.sim import version as _version
 
 __all__ = ["KEY_FORMAT", "canonical", "content_key", "default_cache_dir", "model_version", "scenario_key",
            "simulation_key"]
@@ -97,7 +98,6 @@ def model_version() -> str:
     Read on each call, so a changed version changes every key; its module holds nothing else,
     so making a key (a cache hit) never loads the numba kernels.
     """
-    from tailrace.sim import version as _version
 
     return str(_version.MODEL_VERSION)
 

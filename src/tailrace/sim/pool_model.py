@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from tailrace.startup import special_ufunc
+from tailrace.sim.fit_kernels import desc_rank_rows, desc_rank_rows_unordered, normalise_and_trim_rows, shift_rows
 
 
 ndtri = special_ufunc("ndtri")  # scipy.special.ndtri, the very ufunc; see startup.preload_special_ufuncs
@@ -54,7 +55,6 @@ def _shares_from_logw(logw: np.ndarray, valid: np.ndarray | None, min_share: flo
     up to 128 slots go through ``sim.fit_kernels`` (the same figures, bit for bit: the sums in
     numpy's order, ``exp`` still numpy's)."""
     if valid is not None and logw.ndim == 2 and logw.shape[1] <= 128:
-        from tailrace.sim.fit_kernels import normalise_and_trim_rows, shift_rows
 
         shifted = shift_rows(np.ascontiguousarray(logw, dtype=np.float64),
                              np.ascontiguousarray(np.broadcast_to(valid, logw.shape), dtype=bool))
@@ -75,7 +75,6 @@ def _desc_rank(key: np.ndarray, ordered: bool = True) -> np.ndarray:
     ``key``: array of shape (..., n); returns float64 ranks of the same shape, exactly those of
     a stable argsort of ``-key`` (compiled: ``sim.fit_kernels``). ``ordered``: whether the rows
     are nearly in order already (a speed hint only; the ranks are the same either way)."""
-    from tailrace.sim.fit_kernels import desc_rank_rows, desc_rank_rows_unordered
 
     k = np.ascontiguousarray(key, dtype=np.float64)
     kernel = desc_rank_rows if ordered else desc_rank_rows_unordered

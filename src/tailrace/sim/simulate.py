@@ -45,6 +45,8 @@ from tailrace.sim.strength.from_slate import PRIORITY
 from tailrace.sim.strength.cache import cached_strengths
 from tailrace.tracks import TRACK_TYPES, Track
 from tailrace.sites import SiteRules
+from tailrace.races import resolve_track_or_race
+from tailrace.sim.strength.blend import blend, blend_weight
 
 if TYPE_CHECKING:  # the history model (and scipy.sparse under it) loads only when a history is given
     from tailrace.sim.strength.from_history import HistoryModel
@@ -57,7 +59,6 @@ def resolve_slate_track(slate, track: str | Track | None = None) -> Track:
     """The race's Track: the ``track`` argument (name or bare type), else the slate's, else InputError."""
     if isinstance(track, Track):
         return track
-    from tailrace.races import resolve_track_or_race
 
     race = getattr(slate, "race", None)
     season = getattr(race, "season", None)
@@ -210,7 +211,6 @@ def _history_strengths(slate, trk: Track, p: TrackTypeParams, seed: int, history
                        history_weight: float | None, allow_shift: bool = False
                        ) -> tuple[np.ndarray, str, list[str], dict]:
     """Strengths from the history's ratings, blended with the slate's own numbers if it has any."""
-    from tailrace.sim.strength.from_history import blend, blend_weight
 
     hs = history.strengths(slate.names, slate.starts(), trk.track_type, p,
                            team=[d.team for d in slate.drivers], make=[d.manufacturer for d in slate.drivers])

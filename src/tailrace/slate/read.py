@@ -13,6 +13,7 @@ from tailrace.slate.model import Driver, Slate
 from tailrace.slate.names import _closest_text, match_names, normalize_name
 from tailrace.slate.projections import _parse_projections, _ProjRecord
 from tailrace.slate.salaries import _parse_salaries, _SalaryRecord, _track_from_game_info
+from tailrace.races import identify_race
 
 
 def read_slate(
@@ -120,7 +121,6 @@ def read_slate(
 def _identify(recs: list[_SalaryRecord], track: str | None, salaries_path: str | Path,
               season: int | None) -> tuple[Any, str | None, list[str]]:
     """(RaceInfo or None, the slate's track text, notes) for ``read_slate``."""
-    from tailrace.races import identify_race
 
     game = next((r.game for r in recs if r.game and "@" not in r.game), None)
     try:

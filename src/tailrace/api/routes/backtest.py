@@ -10,9 +10,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from tailrace.api.backtest_work import prepare_backtest
 from tailrace.api.context import Context
 from tailrace.api.deps import ContextDep, JobsDep
+from tailrace.api.kinds import work_module
 from tailrace.api.routes.common import errors
 from tailrace.api.schemas import BacktestRequest, JobAccepted
 
@@ -21,7 +21,7 @@ router = APIRouter(tags=["backtest"])
 
 def _check(ctx: Context, body: BacktestRequest) -> None:
     with tempfile.TemporaryDirectory(prefix="tailrace-backtest-check-") as tmp:
-        prepare_backtest(ctx, body, Path(tmp))
+        work_module("backtest").prepare_backtest(ctx, body, Path(tmp))
 
 
 @router.post("/backtest", status_code=202, response_model=JobAccepted, responses=errors(401, 404, 413, 422))

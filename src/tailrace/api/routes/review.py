@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from tailrace.api.deps import ContextDep
-from tailrace.api.review_work import review_work
+from tailrace.api.kinds import work
 from tailrace.api.routes.common import errors
 from tailrace.api.schemas import ReviewRequest
 
@@ -20,4 +20,4 @@ async def review(body: ReviewRequest, ctx: ContextDep) -> dict[str, Any]:
     """Your lineups in the real standings (points, rank, ties, payout, ROI) and the real %Drafted
     against the slate's modelled ownership: what `tailrace review --json` writes. A malformed
     standings file is a 422 naming its row and field."""
-    return await run_in_threadpool(review_work, ctx, body)
+    return await run_in_threadpool(work("review"), ctx, body)

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 from functools import lru_cache
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from tailrace.sim.track_params import TrackTypeParams
 from tailrace.sim.cache_prune import touch
 from tailrace.sim.strength import from_slate
 from tailrace.tracks import Track
+from tailrace.rng import stream
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,11 @@ def strength_cache_dir() -> Path:
     return default_cache_dir() / "strengths"
 
 
+# the modules whose source the strength key hashes, in hashing order
+_CODE = tuple(f"tailrace.{m}" for m in ("sim.strength.from_slate", "sim.race", "sim.params", "sim.scoring", "sites",
+                                        "rng", "sim.track_params", "sim.pool_model"))
+
+
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """sha256 of the source files the fit runs (an edit to any invalidates every cached fit).
@@ -47,12 +54,10 @@ def _code_digest() -> str:
     ``sim/strength.py``) into this package left every key as it was. ``sim/params.py`` only
     re-exports since it was split: the terms and shapes the fit and the race run live in
     ``track_params.py`` and ``pool_model.py``, so those are hashed too."""
-    from tailrace import rng, sites
-    from tailrace.sim import params, pool_model, race, scoring, track_params
 
     h = hashlib.sha256()
-    for mod in (from_slate, race, params, scoring, sites, rng, track_params, pool_model):
-        h.update(Path(mod.__file__).read_bytes())
+    for name in _CODE:  # found, not imported: hashing sim/params.py must not load the fit code it re-exports
+        h.update(Path(find_spec(name).origin).read_bytes())
     return h.hexdigest()
 
 
@@ -89,7 +94,6 @@ def cached_strengths(slate, track: Track, params: TrackTypeParams, seed: int, st
     warnings : list of str
         The fit's warnings.
     """
-    from tailrace.rng import stream
 
     try:
         key = strength_key(slate, track, params, seed, stream_key, allow_shift)

@@ -54,11 +54,15 @@ import numpy as np
 
 from tailrace.sim.history import History, parse_history
 from tailrace.sim.strength.ratings import RatingConfig, RatingFit, UpcomingRace, _norm, fit_ratings, to_strength
+from tailrace.errors import InputError, Problem
+from tailrace.slate import read_slate
+from tailrace.textfile import read_text_file
+from tailrace.tracks import find_track
+from tailrace.sim.strength.blend import DEFAULT_WEIGHT, blend, blend_weight  # re-exported: the public API above
 
 __all__ = ["HistoryModel", "HistoryStrengths", "blend", "blend_weight", "history_model",
            "history_model_from_text", "load_history_model"]
 
-DEFAULT_WEIGHT = 0.5  # the history's share in a blend unless the user sets it
 _MEMO: OrderedDict[str, "HistoryModel"] = OrderedDict()
 _MEMO_SIZE = 8
 _MEMO_LOCK = threading.Lock()
@@ -158,7 +162,6 @@ def load_history_model(path: str | Path, config: RatingConfig | None = None, *,
     ``name`` (optional) is how messages name the file. Raises ``InputError`` for a missing or
     bad file (``tailrace.sim.history``) and for a file without one complete race.
     """
-    from tailrace.textfile import read_text_file
 
     label = name or str(path)
     return history_model_from_text(read_text_file(path, label, param="history"), label, config)
@@ -168,7 +171,6 @@ def history_model_from_text(text: str, name: str, config: RatingConfig | None = 
     """``load_history_model`` for a history held as text (e.g. uploaded), named ``name``."""
     from dataclasses import replace
 
-    from tailrace.errors import InputError, Problem
 
     cfg = config or RatingConfig()
     key = hashlib.sha256(text.encode("utf-8") + repr(cfg).encode()).hexdigest()
@@ -189,40 +191,6 @@ def history_model_from_text(text: str, name: str, config: RatingConfig | None = 
         while len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
     return model
-
-
-def blend(history: np.ndarray, user: np.ndarray, known: np.ndarray, weight: float) -> np.ndarray:
-    """``weight * h + (1 - weight) * u`` for drivers the history knows, ``u`` for the others.
-
-    Parameters
-    ----------
-    history, user : ndarray of shape (n,)
-        Log-strengths (each is centred first; the simulator ignores a common shift).
-    known : ndarray of shape (n,), bool
-        Drivers the history knows; the others keep the user's strength alone.
-    weight : float
-        The history's share, in [0, 1] (the convention of ``tailrace.sim.strength.ratings.blend_strengths``
-        and ``--history-weight``): 1 = the history alone for known drivers, 0 = the user's numbers.
-
-    Returns
-    -------
-    ndarray of shape (n,), centred to mean 0
-    """
-    h = np.asarray(history, np.float64)
-    u = np.asarray(user, np.float64)
-    w = np.where(np.asarray(known, bool), float(weight), 0.0)
-    out = w * (h - h.mean()) + (1.0 - w) * (u - u.mean())
-    return out - out.mean()
-
-
-def blend_weight(weight: float | None = None) -> tuple[float, str]:
-    """The history's share in the blend and how it was chosen: ``weight`` if given (checked to
-    lie in [0, 1]), else :data:`DEFAULT_WEIGHT` (module docstring: why it is not fitted)."""
-    if weight is None:
-        return DEFAULT_WEIGHT, "default even split (the history weight sets it)"
-    if not 0.0 <= weight <= 1.0:
-        raise ValueError("the history weight must lie in [0, 1]")
-    return float(weight), "given"
 
 
 @dataclass(frozen=True)
@@ -251,7 +219,6 @@ def history_grid(path: str | Path, race: object, *, name: str | None = None,
     is unknown or when the history does not hold the race. When no complete race comes before it
     (the file's first race) ``model`` is None and ``note`` says the strengths cannot come from it.
     """
-    from tailrace.textfile import read_text_file
 
     label = name or str(path)
     _need_season(race)
@@ -262,7 +229,6 @@ _GIVE_GRID = "give a projections file with the grid (name, start) instead"
 
 
 def _need_season(race: object) -> None:
-    from tailrace.errors import InputError, Problem
 
     if getattr(race, "season", None) is None or getattr(race, "track", None) is None:
         raise InputError(Problem(
@@ -275,7 +241,6 @@ def history_grid_from_text(text: str, label: str, race: object, *,
                            config: RatingConfig | None = None) -> HistoryGrid:
     """:func:`history_grid` of a history already read as text (``label``: its name in messages),
     e.g. one stored by the API."""
-    from tailrace.errors import InputError, Problem
 
     _need_season(race)
     season, track = getattr(race, "season"), getattr(race, "track")
@@ -316,7 +281,6 @@ def slate_from_history_grid(site: str, salaries: str | Path, text: str, label: s
     """
     from dataclasses import replace as _replace
 
-    from tailrace.slate import read_slate
 
     bare = read_slate(site, salaries, track=track, season=season)
     hg = history_grid_from_text(text, label, bare.race, config=config)
@@ -334,7 +298,6 @@ def slate_from_history_grid(site: str, salaries: str | Path, text: str, label: s
 def _races_of(history: History, race: object) -> list:
     """The history's complete races that are the slate's race (``race``: a ``RaceInfo``): same
     season and track, narrowed by ``race_num`` and then by date when the track ran twice."""
-    from tailrace.tracks import find_track
 
     season = getattr(race, "season", None)
     track = getattr(race, "track", None)
@@ -364,7 +327,6 @@ def history_model_for_race(path: str | Path, race: object, *, name: str | None =
     whole file's model (``load_history_model``) and the note is None.
     A history whose only races are this one and later ones is an InputError: nothing is left to rate.
     """
-    from tailrace.textfile import read_text_file
 
     label = name or str(path)
     return history_model_for_race_text(read_text_file(path, label, param="history"), label, race, config=config)
@@ -375,7 +337,6 @@ def history_model_for_race_text(text: str, label: str, race: object, *,
     """:func:`history_model_for_race` of a history already read as text (``label``: its name)."""
     from dataclasses import replace
 
-    from tailrace.errors import InputError, Problem
 
     history = parse_history(text, label)
     ids = _races_of(history, race)

@@ -62,6 +62,7 @@ from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
 from tailrace.tracks import Track
 from tailrace.sites import SiteRules
+from tailrace.errors import InputError, Problem
 
 log_ndtr = special_ufunc("log_ndtr")  # scipy.special.log_ndtr, the very ufunc; see startup.preload_special_ufuncs
 
@@ -211,7 +212,6 @@ def strengths_from_projections(target: np.ndarray, start: np.ndarray, site: Site
     base_total = measure(np.zeros(n)).sum()
     shift = (base_total - target.sum()) / n
     if abs(shift) > MAX_SHIFT and not allow_shift:
-        from tailrace.errors import InputError, Problem
 
         raise InputError(Problem(
             f"projections sum to {target.sum():.1f}, but a {n}-car race pays about {base_total:.1f} points in "

@@ -60,6 +60,7 @@ from scipy import sparse
 
 from tailrace.sim.history import History, RaceResult
 from tailrace.tracks import TRACK_TYPES
+from tailrace.sim.track_params import TrackTypeParams, start_term
 
 NOVICE_RACES = 8
 
@@ -543,7 +544,6 @@ def to_strength(u: np.ndarray, start: np.ndarray, params: object) -> np.ndarray:
     noise * G``, i.e. by ``(strength + start_weight * start_term) / noise - G``; choosing
     ``strength = noise * u - start_weight * start_term(start)`` makes that exactly ``u - G``.
     """
-    from tailrace.sim.params import start_term
 
     noise = float(getattr(params, "noise"))
     w = float(getattr(params, "start_weight"))
@@ -556,10 +556,10 @@ def history_strengths(history: History, race: UpcomingRace, params: object | Non
     then convert with the race's track-type parameters (``params``: a ``TrackTypeParams`` or
     a table by type; default: fitted on the same history with ``fit_track_type_params``, cached
     on disk by content)."""
-    from tailrace.sim.params import TrackTypeParams
 
     u = fit_ratings(history, config).strengths(race)
     if params is None:
+        # lazy: the fitter (sim.params and its fit code) loads only when no parameters are given
         from tailrace.sim.fit_cache import fitted_params
 
         params = fitted_params(history.to_records())

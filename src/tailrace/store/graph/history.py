@@ -26,13 +26,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from tailrace.errors import InputError, Problem
 from tailrace.sim.history import History, parse_history
+from tailrace.sim.strength.from_history import history_model_from_text
 from tailrace.slate import normalize_name
 from tailrace.store.graph.connection import GraphConnection
 from tailrace.store.graph.schema import ensure_schema
 
-__all__ = ["LoadReport", "store_history", "history_csv_text", "read_history_graph", "graph_counts",
-           "latest_affiliations"]
+__all__ = ["LoadReport", "store_history", "history_csv_text", "history_model_from_graph", "read_history_graph",
+           "graph_counts", "latest_affiliations"]
 
 BATCH = 32  # rows per UNWIND of tracks, races, drivers, teams (results go one race per query); FalkorDB
 # 4.16 crashed on a 180-row UNWIND of races, so the default stays small; Neo4j takes thousands (--batch)
@@ -228,3 +230,16 @@ def graph_counts(conn: GraphConnection) -> dict[str, int]:
     The queries are fixed at import from the model's own labels; nothing from input enters them.
     """
     return {k: int(conn.read(q)[0]["c"]) for k, q in {**_COUNT_NODES, **_COUNT_RELS}.items()}
+
+
+def history_model_from_graph(conn: GraphConnection):  # -> HistoryModel
+    """Ratings fitted on the graph's race history: the same strengths as from the file it was loaded from.
+
+    Raises InputError when the graph holds no race (``tailrace graph load --history FILE`` first).
+    """
+    text = history_csv_text(conn)
+    name = f"graph {conn.cfg.shown()}"
+    if text.count("\n") <= 1:
+        raise InputError(Problem("the graph holds no race history", file=name, param="history",
+                                 fix="load one first: tailrace graph load --history results.csv"))
+    return history_model_from_text(text, name)

@@ -20,10 +20,10 @@ from typing import Any
 
 from tailrace.slate import normalize_name
 from tailrace.store.db import NotFound, canonical_json, content_id
-from tailrace.store.graph.connection import GraphConnection
+from tailrace.store.graph.connection import GraphConfig, GraphConnection, connect
 from tailrace.store.graph.schema import ensure_schema
 
-__all__ = ["GraphSpecStore"]
+__all__ = ["GraphSpecStore", "graph_spec_store"]
 
 _Q_PUT = """
 MERGE (s:Spec {id: $id})
@@ -132,3 +132,9 @@ class GraphSpecStore:
         if not rows:
             raise NotFound("constraint spec", ref)
         return _row(rows[0])
+
+
+def graph_spec_store(uri: str | None) -> GraphSpecStore:
+    """The spec store of the graph at ``uri`` (as ``GraphConfig.from_env`` takes it), connected now
+    (GraphUnavailable when the graph cannot be reached)."""
+    return GraphSpecStore(connect(GraphConfig.from_env(uri)))
