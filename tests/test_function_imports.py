@@ -16,9 +16,6 @@ import tailrace
 
 SRC = Path(tailrace.__file__).parent
 LIMIT = 30
-# Files another branch was changing when this test was written: their function-level imports get
-# their comment (or move to the top) when that branch merges; then the entry goes.
-PENDING = {"contest/ensemble.py", "optimize/contest/paid.py", "optimize/contest_mode.py", "optimize/portfolio.py"}
 
 
 def _is_ours(node: ast.AST) -> bool:
@@ -57,16 +54,11 @@ def test_at_most_30_function_level_imports_of_tailrace() -> None:
 
 
 def test_every_function_level_import_says_why() -> None:
-    missing, pending = [], set()
+    missing = []
     for path, node in {(p, n.lineno): (p, n) for p, n in function_imports()}.values():
         lines = path.read_text(encoding="utf-8").splitlines()
         here = lines[node.lineno - 1]
         above = lines[node.lineno - 2] if node.lineno >= 2 else ""
         if "# lazy:" not in here and not above.strip().startswith("# lazy:"):
-            rel = path.relative_to(SRC).as_posix()
-            if rel in PENDING:
-                pending.add(rel)
-            else:
-                missing.append(f"{rel}:{node.lineno}: {here.strip()}")
+            missing.append(f"{path.relative_to(SRC).as_posix()}:{node.lineno}: {here.strip()}")
     assert not missing, "function-level imports without a '# lazy: why' comment:\n" + "\n".join(missing)
-    assert pending == PENDING, f"no uncommented import left in {sorted(PENDING - pending)}: drop it from PENDING"

@@ -22,6 +22,7 @@ import numpy as np
 
 from tailrace.contest.field import Field, check_sharpness, gumbel, residual_ownership, sample_field
 from tailrace.contest.ownership import _cap_and_fill
+from tailrace.contest.sharp import optimiser_entries
 from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator
 from tailrace.sites import DEFAULT_OWNERSHIP_ERROR
@@ -269,8 +270,6 @@ def sample_field_rejection(
     opt = np.zeros((0, roster_size), dtype=np.int32)
     target_own = own
     if s > 0:
-        from tailrace.contest.sharp import optimiser_entries
-
         opt = optimiser_entries(np.asarray(projections, dtype=np.float64), sal, roster_size, salary_cap,
                                 int(round(s * n_entries)), g).astype(np.int32)
         target_own = residual_ownership(own, opt, s)

@@ -113,6 +113,8 @@ import numpy as np
 
 from tailrace.contest import Contest
 from tailrace.errors import InfeasibleError
+from tailrace.optimize.contest import estimate as _est
+from tailrace.optimize.contest import fields as _fields
 from tailrace.optimize.contest.cv import CVResult, _cv_field, _distinct, cross_validate_cap
 from tailrace.optimize.contest.overlap import in_background, runs_here
 from tailrace.optimize.contest.paid import _Paid, _PaidStore
@@ -215,9 +217,6 @@ def generate_contest_portfolio(
     ``executor`` (``tailrace.distributed``, default local) runs the field passes
     (``_FieldTops``) by scenario chunk; the lineups are the same on any executor.
     """
-    from tailrace.optimize.contest import estimate as _est
-    from tailrace.optimize.contest import fields as _fields
-
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     p = np.ascontiguousarray(points, dtype=np.float32)

@@ -427,8 +427,7 @@ def build_portfolio(
         )
     if contest is None:
         raise ValueError("mode 'contest' needs a contest")
-    # function-level: the contest engine (its numba kernels, the contest package) loads only when
-    # mode contest runs, not with every portfolio
+    # lazy: the contest engine (numba kernels, the contest package) loads only when mode contest runs
     from tailrace.optimize.contest_mode import generate_contest_portfolio
 
     if spec.min_exposure:

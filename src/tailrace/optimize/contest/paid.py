@@ -21,6 +21,7 @@ import numpy as np
 from tailrace.contest import Contest
 from tailrace.contest.simulate import (MAX_BINS, bisect_left, bisect_right, grid_points, score_key,
                                       standings_kernel)
+from tailrace.distributed import row_blocks
 from tailrace.optimize.contest.result import ALONE, CV_CAPS, GRID_BATCH, GRID_SMALL_BATCHES, PREFILL_PER_LINEUP
 from tailrace.optimize.contest.standings import (GridRegions, _eval_alone, _split, count_alone,
                                                  fill_paid, grid_regions, paid_standings_grid)
@@ -144,8 +145,6 @@ class _FieldTops:
         self.p = points
         self.n_paid = int(n_paid)
         if executor is not None and executor.distributed and points.shape[0]:  # by scenario chunk (issue 15)
-            from tailrace.distributed import row_blocks
-
             parts = executor.map(partial(_field_tops_rows, n_paid=self.n_paid), row_blocks(points.shape[0], executor.workers),
                                  shared={"points": points, "field_u": field_u, "field_c": field_c.astype(np.int64)})
             self.neg, self.above, self.nk = (np.concatenate(x) for x in zip(*parts))
