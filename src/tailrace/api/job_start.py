@@ -11,8 +11,8 @@ thread (a numba/OpenMP thread team or a Python thread would be missing, half-hel
 all, in every worker). It imports modules and runs nothing: :func:`check_fork_safe` runs in it
 after the imports and refuses to serve (the forkserver exits with the reason on stderr) when a
 Python thread is alive, numba's parallel thread pool has been launched, or the process holds
-more OS threads than numpy's OpenBLAS started when it loaded (OpenBLAS stops its pool before a
-fork and restarts it in the child). The job runner then starts its workers by spawn.
+more OS threads than numpy's and scipy's OpenBLAS started when they loaded (OpenBLAS stops its pool
+before a fork and restarts it in the child). The job runner then starts its workers by spawn.
 
 **Lifetime.** The forkserver dies with the server, even when the server is killed: it asks the
 kernel for SIGKILL when its parent thread ends (``PR_SET_PDEATHSIG``), and that thread is a
@@ -36,8 +36,6 @@ import sys
 import threading
 from multiprocessing import forkserver
 from typing import Any
-
-from tailrace.api import kinds
 
 log = logging.getLogger("tailrace.api.jobs")
 
@@ -84,7 +82,8 @@ def os_threads() -> int:
 def check_fork_safe(baseline: int) -> None:
     """Raise RuntimeError unless this process may be forked for jobs: no Python thread but the
     main one, numba's parallel thread pool not launched, and no more OS threads than ``baseline``
-    (the count right after numpy loaded: OpenBLAS's pool, which it stops before a fork)."""
+    (the count right after numpy and scipy.special's ufuncs loaded: their OpenBLAS pools, which
+    OpenBLAS stops before a fork)."""
     problems = []
     extra = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     if extra:
@@ -94,25 +93,10 @@ def check_fork_safe(baseline: int) -> None:
         problems.append("numba's parallel thread pool has been launched (a parallel kernel ran)")
     n = os_threads()
     if n > baseline:
-        problems.append(f"{n} OS threads, more than the {baseline} numpy started on load")
+        problems.append(f"{n} OS threads, more than the {baseline} numpy and scipy started on load")
     if problems:
         raise RuntimeError("the job forkserver must hold no thread before it forks, but: " + "; ".join(problems)
                            + ". Run nothing at import time in tailrace.api modules (or set TAILRACE_JOB_START=spawn)")
-
-
-def prepare_forkserver() -> None:
-    """What the forkserver does when it imports :data:`PRELOAD`: die with the server, import every
-    module a job needs, then :func:`check_fork_safe`."""
-    die_with_parent()
-    import numpy  # noqa: F401  (OpenBLAS starts its thread pool here: the baseline)
-
-    baseline = os_threads()
-    # lazy: the forkserver alone loads every job's code; the server itself starts without it
-    import tailrace.api.jobs  # noqa: F401
-
-    for kind in kinds.WORK_MODULES:  # every job kind's work and what it imports (api.kinds)
-        kinds.work_module(kind)
-    check_fork_safe(baseline)
 
 
 # ---------------------------------------------------------------------------- the shared forkserver
