@@ -43,8 +43,7 @@ from tailrace.optimize.lineup import solve_lineup
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.optimal_share import optimal_share
 from tailrace.optimize.portfolio import build_portfolio, selection_fields
-from tailrace.optimize.relations import fill_affiliations
-from tailrace.store.graph.history import latest_affiliations
+from tailrace.affiliations import fill_team_and_make
 
 __all__ = [
     "OptimizeRun",
@@ -392,28 +391,6 @@ def run_optimize(
         **({"duplicates": dup_info} if dup_info is not None else {}),
     )
     return OptimizeRun(slate=slate, resolved=resolved, portfolio=portfolio, result=result)
-
-
-def fill_team_and_make(slate: Slate, spec: ConstraintSpec, history: Any = None,
-                       graph: Callable[[], Any] | None = None) -> Slate:
-    """The slate with team / make filled for the spec's team and manufacturer rules.
-
-    The slate's own columns (projections) come first, then ``history`` (a fitted
-    ``HistoryModel``: each driver's latest race in it), then the graph: ``graph`` is called
-    (it returns a connection or None) only if some driver still lacks one. Untouched when the
-    spec has no such rule. Every face calls this, so the CLI and the API fill the same way.
-    """
-    if not (spec.team_max or spec.manufacturer_max):
-        return slate
-
-    if history is not None:
-        slate = fill_affiliations(slate, history.affiliations(slate.names))
-    if graph is not None and any(not d.team or not d.manufacturer for d in slate.drivers):
-        conn = graph()
-        if conn is not None:
-
-            slate = fill_affiliations(slate, latest_affiliations(conn, slate.names))
-    return slate
 
 
 def _contest_info(cp: Any, contest: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from tailrace.api.context import Context, Progress, check_limit, no_progress
 from tailrace.api.records import history_from_store
 from tailrace.api.schemas import KernelStats
 from tailrace.json_models import json_answer
-from tailrace.pipeline import scenario_set
+from tailrace.scenario_sets import scenario_set
 from tailrace.sim.simulate import invariant_checks
 
 

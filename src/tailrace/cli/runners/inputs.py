@@ -11,8 +11,7 @@ from tailrace.cli.options import is_graph_ref
 from tailrace.distributed import open_executor
 from tailrace.errors import InputError, Problem
 from tailrace.optimize.constraints import ConstraintSpec
-from tailrace.pipeline import fill_team_and_make as fill
-from tailrace.sim.strength.from_history import history_model_for_race, load_history_model, slate_from_history_grid
+from tailrace.affiliations import fill_team_and_make as fill
 from tailrace.slate import read_slate
 from tailrace.store import NotFound
 from tailrace.store.graph import open_graph
@@ -63,6 +62,9 @@ def history_from_option(path, slate=None, *, graph_uri: str | None = None):  # -
         return None
     if is_graph_ref(path):
         return history_model_from_graph(graph_connection(required_by="--history graph", graph_uri=graph_uri))
+    # lazy: the rating fit (scipy.sparse) loads only with a history file, not in every simulate
+    from tailrace.sim.strength.from_history import history_model_for_race, load_history_model
+
     race = getattr(slate, "race", None)
     if race is not None and getattr(race, "season", None) is not None:
         return history_model_for_race(path, race)[0]
@@ -77,6 +79,9 @@ def slate_and_history(rules, salaries, projections, history, *, track, season, g
     only, ratings from the earlier races), its line printed on ``console``. Returns
     ``(Slate, HistoryModel | None)``."""
     if projections is None:
+        # lazy: the rating fit (scipy.sparse) loads only when the grid comes from a history
+        from tailrace.sim.strength.from_history import slate_from_history_grid
+
         slate, hg, grid_line = slate_from_history_grid(
             rules, salaries, read_text_file(history, str(history), param="history"), str(history),
             track=track, season=season)

@@ -18,7 +18,7 @@ from tailrace.cli.options import cli_run, history_line, progress_label, site_rul
 from tailrace.cli.runners.inputs import command_executor, history_from_option
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_paths
-from tailrace.pipeline import scenario_set
+from tailrace.scenario_sets import scenario_set
 from tailrace.sim.io import save_scenarios
 from tailrace.slate import read_slate
 

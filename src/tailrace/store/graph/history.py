@@ -28,7 +28,6 @@ from typing import Any
 
 from tailrace.errors import InputError, Problem
 from tailrace.sim.history import History, parse_history
-from tailrace.sim.strength.from_history import history_model_from_text
 from tailrace.slate import normalize_name
 from tailrace.store.graph.connection import GraphConnection
 from tailrace.store.graph.schema import ensure_schema
@@ -242,4 +241,7 @@ def history_model_from_graph(conn: GraphConnection):  # -> HistoryModel
     if text.count("\n") <= 1:
         raise InputError(Problem("the graph holds no race history", file=name, param="history",
                                  fix="load one first: tailrace graph load --history results.csv"))
+    # lazy: the rating fit (scipy.sparse) loads only here, not with the graph's other readers
+    from tailrace.sim.strength.from_history import history_model_from_text
+
     return history_model_from_text(text, name)
