@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/tailrace demo --out out
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --timeout=900
+	$(BIN)/python -m pytest -n 2 --timeout=900 --durations=25
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow and not service"
