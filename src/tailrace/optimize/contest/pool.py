@@ -193,7 +193,6 @@ def _max_lanes(x: np.ndarray) -> float:
     return m2 if m2 > m0 else m0
 
 
-@nb.njit(cache=True, parallel=True, nogil=True)
 def _lineup_best(lu: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Per lineup (rows of ``lu`` (M, r)), the largest value sum_j w[lu[i, j], k] over the columns k
     of ``w`` (n, K); shape (M,).
@@ -205,32 +204,9 @@ def _lineup_best(lu: np.ndarray, w: np.ndarray) -> np.ndarray:
     floats; the largest is the value ``ndarray.max`` gives (a NaN in ``w``, or a largest value
     of zero, takes ``ndarray.max``'s own first-to-last walk, so even a zero's sign is the same).
     """
-    M, r = lu.shape
-    K = w.shape[1]
-    out = np.empty(M)
-    finite = np.isfinite(w).all()
-    B = 4096
-    for b in nb.prange((M + B - 1) // B):
-        pre = np.empty((r, K))  # pre[d] = w[lu[i, 0]] + ... + w[lu[i, d]]
-        i0 = b * B
-        for i in range(i0, min(M, i0 + B)):
-            p = 0  # first driver position that differs from the previous lineup (0 at a block's start)
-            if i > i0:
-                while p < r - 1 and lu[i, p] == lu[i - 1, p]:
-                    p += 1
-            for d in range(p, r):
-                wd = w[lu[i, d]]
-                if d == 0:
-                    pre[0, :] = wd
-                else:
-                    for k in range(K):
-                        pre[d, k] = pre[d - 1, k] + wd[k]
-            acc = pre[r - 1]
-            v = _max_lanes(acc) if finite else _max_first(acc)
-            if v == 0.0:
-                v = _max_first(acc)
-            out[i] = v
-    return out
+    # one table of :func:`_lineup_best_segments` (the same walk, the same floats)
+    seg = np.array([0, w.shape[1]], dtype=np.int64)
+    return np.ascontiguousarray(_lineup_best_segments(lu, w, seg)[:, 0])
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
