@@ -73,8 +73,8 @@ The stages.
    the harder of the two pretend truths' fields (a field from a guess that departs from the real
    ownership is easier than the real one), less that truth's own optimism (how much the final
    portfolio gains when the truth is moved by a further stated error: ``estimate.noise_gain``),
-   with a 90 % interval spanning the (model, fold) figures, that gain's spread and race noise, on ``ContestPortfolio`` (``roi_estimate``, ``roi_interval``,
-   ``estimate_note``, ``cv_by_field``). The true table is used for every reported figure.
+   with a 90 % interval spanning the (model, fold) figures, that gain's spread and race noise,
+   on ``ContestPortfolio`` (``roi_estimate``, ``roi_interval``, ``estimate_note``, ``cv_by_field``). The true table is used for every reported figure.
 
 Cost. Candidates' paid standings are computed once per lineup over all scenarios (the final
 store, ``contest.paid._PaidStore``) and handed to the selection by scenario window; on site-scored points
