@@ -389,7 +389,6 @@ def tail_vs_mean(
     nm = _names(names, pts.shape[1])
     lu = tuple(sorted(int(i) for i in lineup))
     if mean_lineup is None:
-
         solve = solver or _default_solver()
         mean_lineup = solve(pts, np.asarray(salaries), rules, Objective.mean(), time_limit=time_limit).lineup
     ml = tuple(sorted(int(i) for i in mean_lineup))

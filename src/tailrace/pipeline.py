@@ -255,7 +255,6 @@ def run_optimize(
     contest_info: dict[str, Any] | None = None
     dups = None
     if resolved.mode == "contest":
-
         # the projections contest_from_parts gives a sharp field's optimiser entries
         if share_figures or max_duplicates is not None:
             dups = duplicate_sample(contest, sal, resolved.rules, _field_projections(slate, points), 0,

@@ -27,7 +27,6 @@ def contest_inputs(slate, points: np.ndarray) -> tuple[np.ndarray | None, np.nda
     own = [d.ownership for d in slate.drivers]
     ownership = None
     if all(o is not None for o in own):
-
         ownership, msgs = scale_ownership(np.asarray(own, dtype=np.float64), slate.site.roster_size,
                                           "the slate", "drivers[].ownership")
         warnings += [f"ownership: {m}" for m in msgs]

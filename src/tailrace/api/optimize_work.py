@@ -221,7 +221,6 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
     # the answer's own per-lineup figures: distribution and fresh_tail_metrics when asked for
     extras: list[dict[str, Any]] = [{} for _ in res.lineups]
     if req.include_distributions and res.lineups:
-
         hists = score_histograms(scen.points, None if fresh is None else fresh.points, run.lineups)
         F = portfolio_scores(fresh.points, run.lineups) if fresh is not None else None
         levels = tail_levels(res.tail_beta or spec.objective.tail_beta())
@@ -304,7 +303,6 @@ def calibration_summary(ctx: Context, slate, track: str | None,
         if not p.is_file():
             return None, "the configured race-history file (TAILRACE_HISTORY) does not exist on the server"
     try:
-
         name = track or slate.track
         if not name:
             return None, "the slate has no track, so its track type is unknown (pass track)"

@@ -35,7 +35,6 @@ def review_work(ctx: Context, req: ReviewRequest) -> dict[str, Any]:
     warnings = list(table.warnings)
     mine = user_lineups(table, req.user) if req.user is not None else []
     if req.lineups is not None:
-
         rows = lineups_from_ids(req.lineups, slate, field="lineups[{k}]",
                                 fix="give each lineup the site's roster of the slate's driver IDs "
                                     "(GET /slates/{id}), each driver once")

@@ -212,7 +212,6 @@ def backtest_race(job: RaceJob, *, history: History, options: BacktestOptions,
                else "fitted on no race (generic defaults)")
     notes: list[str] = []
     if job.slate_file is None:
-
         hs = model.strengths(list(race.drivers), race.start, trk.track_type, table[trk.track_type])
         slate = synthetic_slate(race, hs.strength, DRAFTKINGS)
         rows = np.arange(race.n)

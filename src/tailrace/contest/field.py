@@ -427,7 +427,6 @@ def sample_field(
                               calibration_rounds, pilot)
         model = "calibrated"
     else:
-
         k = int(round(s * n_entries))
         opt = optimiser_entries(np.asarray(projections, dtype=np.float64), sal, roster_size, salary_cap, k, g)
         res = residual_ownership(own, opt, s)

@@ -11,15 +11,14 @@ Rosters are limited to slates of at most 64 drivers.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize import _kernels
+from tailrace.optimize.memo import LruMemo, add_array
 from tailrace.optimize.objectives import Objective
 from tailrace.optimize.problem import LineupRules
 from tailrace.optimize.search import DEFAULT_CONFIG, Engine, SearchConfig, SolveResult, drivers_in
@@ -33,8 +32,7 @@ _MAX_LINEUPS = 120_000_000
 # _MEMO_SIZE entries, least recently used dropped first; the arrays handed out are read-only, so
 # a caller cannot change what the next one gets. Same inputs, same arrays: never a different answer.
 _MEMO_SIZE = 4
-_memo: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo = LruMemo(_MEMO_SIZE)  # key -> (lineups, masks)
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ def _enum_key(rules: LineupRules, sal: np.ndarray, *arrays: np.ndarray) -> bytes
     scalars = (rules.roster_size, rules.salary_cap, rules.min_salary, rules.roster_size - rules.min_differ)
     h = hashlib.blake2b(repr(scalars).encode(), digest_size=20)
     for a in (sal, *arrays):
-        h.update(str(a.shape).encode() + a.dtype.str.encode() + np.ascontiguousarray(a).tobytes())
+        add_array(h, a)
     return h.digest()
 
 
@@ -127,21 +125,15 @@ def enumerate_feasible(rules: LineupRules, salaries: np.ndarray, n: int) -> tupl
                                  fix="exclude drivers or lock some to shrink the search"))
     sal = np.ascontiguousarray(salaries, dtype=np.int64)
     key = _enum_key(rules, sal, allowed, locks, gm, gmin, gmax, prev, gall)
-    with _memo_lock:
-        hit = _memo.get(key)
-        if hit is not None:
-            _memo.move_to_end(key)
-            return hit
+    hit = _memo.get(key)
+    if hit is not None:
+        return hit
     lineups, masks = _kernels.enumerate_lineups(sal, allowed, locks, rules.roster_size, rules.salary_cap,
                                          rules.min_salary, gm, gmin, gmax, prev,
                                          rules.roster_size - rules.min_differ, gall)
     lineups.flags.writeable = False
     masks.flags.writeable = False
-    with _memo_lock:
-        _memo[key] = (lineups, masks)
-        _memo.move_to_end(key)
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
+    _memo.put(key, (lineups, masks))
     return lineups, masks
 
 

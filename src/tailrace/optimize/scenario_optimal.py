@@ -15,20 +15,18 @@ then index), so the result is deterministic.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 
 import numba as nb
 import numpy as np
 
+from tailrace.optimize.memo import LruMemo, add_array
 from tailrace.optimize.problem import LineupRules
 
 # Answers kept in this process, keyed by the content of their inputs: a one-lineup command asks
 # twice for the same scenarios' optima (the exact search's first incumbents, then optimal %).
 # At most _MEMO_SIZE entries, least recently used dropped first; callers get copies.
 _MEMO_SIZE = 2
-_memo: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo = LruMemo(_MEMO_SIZE)  # key -> (optima, ok)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -118,17 +116,11 @@ def scenario_optima(points: np.ndarray, salaries: np.ndarray, rules: LineupRules
     p = np.asarray(points)
     sal = np.asarray(salaries, dtype=np.int64)
     key = _key(p, sal, rules, scenarios)
-    with _memo_lock:
-        hit = _memo.get(key)
-        if hit is not None:
-            _memo.move_to_end(key)
-            return hit[0].copy(), hit[1].copy()
+    hit = _memo.get(key)
+    if hit is not None:
+        return hit[0].copy(), hit[1].copy()
     out, ok = _solve_all(p, sal, rules, scenarios)
-    with _memo_lock:
-        _memo[key] = (out.copy(), ok.copy())
-        _memo.move_to_end(key)
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
+    _memo.put(key, (out.copy(), ok.copy()))
     return out, ok
 
 
@@ -136,8 +128,7 @@ def _key(p: np.ndarray, sal: np.ndarray, rules: LineupRules, scenarios: np.ndarr
     """Content key of a ``scenario_optima`` call."""
     h = hashlib.blake2b(repr(rules).encode(), digest_size=20)
     for a in (p, sal, np.zeros(0, np.int64) if scenarios is None else np.asarray(scenarios, dtype=np.int64).ravel()):
-        a = np.ascontiguousarray(a)
-        h.update(str(a.shape).encode() + a.dtype.str.encode() + a.tobytes())
+        add_array(h, a)
     h.update(b"all" if scenarios is None else b"rows")
     return h.digest()
 

@@ -3,13 +3,14 @@ between requests of a long-lived process (``keep_warm``, ``warm_engines``)."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+
+from tailrace.optimize.memo import add_array
 
 
 # State that survives between requests in a long-lived process (the API): an engine's state right
@@ -76,6 +77,4 @@ def _snapshot_from(state: dict) -> dict:
     return {k: (v if k in _SHARED else _copy_state(v)) for k, v in state.items()}
 
 
-def _array_key(h: "hashlib._Hash", a: np.ndarray) -> None:
-    a = np.ascontiguousarray(a)
-    h.update(str(a.shape).encode() + a.dtype.str.encode() + a.tobytes())
+_array_key = add_array  # the one content rule for arrays (``optimize.memo``)

@@ -55,7 +55,6 @@ def _shares_from_logw(logw: np.ndarray, valid: np.ndarray | None, min_share: flo
     up to 128 slots go through ``sim.fit_kernels`` (the same figures, bit for bit: the sums in
     numpy's order, ``exp`` still numpy's)."""
     if valid is not None and logw.ndim == 2 and logw.shape[1] <= 128:
-
         shifted = shift_rows(np.ascontiguousarray(logw, dtype=np.float64),
                              np.ascontiguousarray(np.broadcast_to(valid, logw.shape), dtype=bool))
         return normalise_and_trim_rows(np.exp(shifted), float(min_share))

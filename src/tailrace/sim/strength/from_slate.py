@@ -212,7 +212,6 @@ def strengths_from_projections(target: np.ndarray, start: np.ndarray, site: Site
     base_total = measure(np.zeros(n)).sum()
     shift = (base_total - target.sum()) / n
     if abs(shift) > MAX_SHIFT and not allow_shift:
-
         raise InputError(Problem(
             f"projections sum to {target.sum():.1f}, but a {n}-car race pays about {base_total:.1f} points in "
             f"all: every driver would have to move {shift:+.1f} points", field="projection",
