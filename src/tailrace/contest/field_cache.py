@@ -18,12 +18,10 @@ error: the calibration runs and its result is returned (and written when it can 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,7 @@ import numpy as np
 
 from tailrace.outputs import atomic_write_text
 from tailrace.sim.cache_prune import touch
-from tailrace.sim.keys import content_key, default_cache_dir
+from tailrace.sim.keys import content_key, default_cache_dir, source_digest
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +41,12 @@ def field_cache_dir() -> Path:
     return default_cache_dir() / "fields"
 
 
-@lru_cache(maxsize=1)
 def _code_digest() -> str:
     """sha256 of the sampler's source (``contest/field.py``: the draws, the Gumbel noise, the
     calibration rounds) and numpy's version (its exponential stream), so an edit to either
     invalidates every cached entry without a hand-kept version number."""
-    # the sampler's file, found beside this one (not imported: field.py imports this module)
-    h = hashlib.sha256(Path(__file__).with_name("field.py").read_bytes())
-    h.update(np.__version__.encode("ascii"))
-    return h.hexdigest()
+    # the sampler's file, found, not imported (field.py imports this module)
+    return source_digest(("tailrace.contest.field",), np.__version__.encode("ascii"))
 
 
 def weights_key(

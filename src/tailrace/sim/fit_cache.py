@@ -15,7 +15,6 @@ returned uncached.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -27,10 +26,8 @@ from filelock import Timeout as LockTimeout
 
 from tailrace.outputs import atomic_write_text
 from tailrace.sim.cache_prune import touch
-from tailrace.sim.keys import default_cache_dir, scenario_key
+from tailrace.sim.keys import default_cache_dir, scenario_key, source_digest
 from tailrace.sim.params import RaceRecord, TrackTypeParams, fit_track_type_params
-from tailrace.sim import (default_params, fit_kernels, fit_order, fit_pools, fit_track, params, pool_model, race,
-                          track_params)
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +40,16 @@ def fit_cache_dir() -> Path:
     return default_cache_dir() / "fits"
 
 
-def _fitter_digest() -> str:
-    """sha256 of the fitter's source (params.py and the modules it gathers, its compiled helpers and
-    the race kernel it replays), so an edit to any invalidates every cached fit without a
-    hand-kept version number."""
+#: The fitter's source (params.py and the modules it gathers, its compiled helpers and the race
+#: kernel it replays): part of every fit's key.
+_FITTER = tuple(f"tailrace.sim.{m}" for m in ("params", "track_params", "pool_model", "fit_order", "fit_pools",
+                                              "fit_track", "default_params", "fit_kernels", "race"))
 
-    h = hashlib.sha256()
-    for mod in (params, track_params, pool_model, fit_order, fit_pools, fit_track, default_params, fit_kernels,
-                race):
-        h.update(Path(mod.__file__).read_bytes())
-    return h.hexdigest()
+
+def _fitter_digest() -> str:
+    """sha256 of the fitter's source (:data:`_FITTER`), so an edit to any invalidates every cached
+    fit without a hand-kept version number."""
+    return source_digest(_FITTER)
 
 
 def fit_key(records: Sequence[RaceRecord], fallback: dict[str, TrackTypeParams] | None) -> str:

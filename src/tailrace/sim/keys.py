@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -184,3 +186,20 @@ def default_cache_dir() -> Path:
     """``$TAILRACE_CACHE_DIR`` if set, else ``~/.cache/tailrace/scenarios``."""
     env = os.environ.get("TAILRACE_CACHE_DIR")
     return Path(env).expanduser() if env else Path.home() / ".cache" / "tailrace" / "scenarios"
+
+
+@functools.lru_cache(maxsize=None)
+def source_digest(modules: tuple[str, ...], extra: bytes = b"") -> str:
+    """sha256 of the source files of ``modules`` (dotted names, in that order) and then ``extra``.
+
+    The code a cached result came from, as part of its key: an edit to any of those files
+    invalidates every entry without a hand-kept version number. The files are found, not
+    imported (``importlib.util.find_spec``), so hashing a module never loads what it imports, and
+    hashed by content, so moving a file keeps every key. Computed once per process.
+    """
+    h = hashlib.sha256()
+    for name in modules:
+        h.update(Path(importlib.util.find_spec(name).origin).read_bytes())
+    h.update(extra)
+    return h.hexdigest()
+

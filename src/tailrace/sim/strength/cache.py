@@ -14,17 +14,14 @@ error: the fit runs and the result is returned uncached.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from functools import lru_cache
-from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 
 from tailrace.outputs import atomic_write_text
-from tailrace.sim.keys import default_cache_dir, scenario_key
+from tailrace.sim.keys import default_cache_dir, scenario_key, source_digest
 from tailrace.sim.track_params import TrackTypeParams
 from tailrace.sim.cache_prune import touch
 from tailrace.sim.strength import from_slate
@@ -46,7 +43,6 @@ _CODE = tuple(f"tailrace.{m}" for m in ("sim.strength.from_slate", "sim.race", "
                                         "rng", "sim.track_params", "sim.pool_model"))
 
 
-@lru_cache(maxsize=1)
 def _code_digest() -> str:
     """sha256 of the source files the fit runs (an edit to any invalidates every cached fit).
 
@@ -54,11 +50,7 @@ def _code_digest() -> str:
     ``sim/strength.py``) into this package left every key as it was. ``sim/params.py`` only
     re-exports since it was split: the terms and shapes the fit and the race run live in
     ``track_params.py`` and ``pool_model.py``, so those are hashed too."""
-
-    h = hashlib.sha256()
-    for name in _CODE:  # found, not imported: hashing sim/params.py must not load the fit code it re-exports
-        h.update(Path(find_spec(name).origin).read_bytes())
-    return h.hexdigest()
+    return source_digest(_CODE)
 
 
 def strength_key(slate, track: Track, params: TrackTypeParams, seed: int, stream_key: int, allow_shift: bool) -> str:
