@@ -258,3 +258,27 @@ def test_projections_with_a_history_holding_the_race_never_rate_on_it(real_slate
     assert np.array_equal(outs[0], outs[1])
     assert "before 2023 race 4 (this slate's race)" in errs[0] and "left out" in errs[0]
     assert "this slate's race" not in errs[1]  # the cut file does not hold the race: nothing to say
+
+
+def test_cli_simulate_takes_the_grid_from_the_history_as_optimize_does(real_slates_dir: Path,
+                                                                       shared_results_path: Path,
+                                                                       tmp_path: Path, capsys) -> None:
+    """A real DraftKings export has no start column: with ``--history`` alone, ``simulate`` takes the
+    race's starting grid from the history, as ``optimize`` and ``plan`` do (before, it stopped
+    asking for start positions). Las Vegas 2023: Chase Elliott is in the export but did not start,
+    so the scenario file holds the 36 starters of the 37 drivers; each starter's start is the
+    history's."""
+    from tailrace.cli import main
+    from tailrace.sim.io import load_scenarios
+
+    sal = real_slates_dir / "dk_2023_r03_las_vegas.csv"
+    out = tmp_path / "lv.npz"
+    code = main(["simulate", "--site", "dk", "--salaries", str(sal), "--history", str(shared_results_path),
+                 "--scenarios", "300", "--seed", "3", "--out", str(out)])
+    assert code == 0
+    assert "grid: 2023 race 3 at Las Vegas Motor Speedway" in capsys.readouterr().err
+    names = _salary_names(sal)
+    starters = {r["driver"] for r in _race_rows(shared_results_path, 2023, 3)}
+    assert "Chase Elliott" in names and "Chase Elliott" not in starters
+    scen = load_scenarios(out)
+    assert scen.points.shape == (300, len(names) - 1) and scen.n_drivers == len(starters) == 36

@@ -549,7 +549,10 @@ def _reorder(s: Scenarios, expected: list[str], name: str) -> Scenarios:
     if missing:
         problems.append(Problem(f"{len(missing)} slate drivers have no column: {', '.join(missing)}",
                                 file=name, row=1 if name.lower().endswith((".csv", ".txt")) else None,
-                                field="driver_ids", fix="add a column of points for each of them"))
+                                field="driver_ids",
+                                fix="add a column of points for each of them (a set simulated from a history's "
+                                    "starting grid leaves out drivers who did not start: drop their rows from "
+                                    "the salary file, or give --history instead of --scenarios)"))
     if problems:
         raise InputError(problems)
     if have == expected:

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tailrace.cli.options import cli_run, history_line, progress_label, site_rules
-from tailrace.cli.runners.inputs import command_executor, history_from_option
+from tailrace.cli.runners.inputs import command_executor, slate_and_history
 from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_paths
 from tailrace.scenario_sets import scenario_set
@@ -46,9 +46,14 @@ def run(ctx: typer.Context, site: str, salaries: Path, projections: Path | None,
         raise InputError(Problem(f"output '{out}' is not an .npz file", field="--out",
                                  fix="name the output FILE.npz"))
     check_output_paths({"--out": out})
-    slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-    hist = history_from_option(history, slate, graph_uri=cli_run(ctx).graph_uri)
     console = Console(stderr=True, soft_wrap=True)
+    if history is None:
+        slate, hist = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete,
+                                 season=season), None
+    else:  # as optimize and plan: without projections the starting grid comes from the history
+        slate, hist = slate_and_history(rules, salaries, projections, history, track=track, season=season,
+                                        grid_complete=grid_complete, console=console,
+                                        graph_uri=cli_run(ctx).graph_uri)
     ex = command_executor(ctx, dask)
     t0 = time.perf_counter()
     if scenarios >= PROGRESS_FROM or ex.distributed:
