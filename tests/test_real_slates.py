@@ -282,3 +282,129 @@ def test_cli_simulate_takes_the_grid_from_the_history_as_optimize_does(real_slat
     assert "Chase Elliott" in names and "Chase Elliott" not in starters
     scen = load_scenarios(out)
     assert scen.points.shape == (300, len(names) - 1) and scen.n_drivers == len(starters) == 36
+
+
+# ------------------------------------------ a set simulated on the history's grid, read back with the same export
+
+def _salary_ids(path: Path) -> dict[str, str]:
+    """Name -> DraftKings ID, read off the export."""
+    with path.open(newline="", encoding="utf-8") as f:
+        return {r["Name"]: r["ID"] for r in csv.DictReader(f)}
+
+
+def _non_starters(sal: Path, results: Path, season: int, race_num: int) -> dict[str, str]:
+    """The export's drivers who are not in the race's rows of the results file (name -> ID), names
+    compared by their letters only (the export writes 'AJ Allmendinger', the results 'A.J.')."""
+    def key(n: str) -> str:
+        return "".join(ch for ch in n.lower() if ch.isalpha())
+
+    starters = {key(r["driver"]) for r in _race_rows(results, season, race_num)}
+    return {n: i for n, i in _salary_ids(sal).items() if key(n) not in starters}
+
+
+@pytest.mark.parametrize("name,season,num,out", [
+    ("dk_2023_r03_las_vegas.csv", 2023, 3, {"Chase Elliott"}),
+    ("dk_2019_r01_daytona.csv", 2019, 1, {"Joey Gase", "Ryan Truex"}),
+])
+def test_cli_set_simulated_on_the_history_grid_optimizes_with_the_same_export(
+        real_slates_dir: Path, shared_results_path: Path, tmp_path: Path, capsys, name: str, season: int,
+        num: int, out: set[str]) -> None:
+    """``simulate --history`` then ``optimize --scenarios`` with the same real export: the set
+    records the non-starters it has no column for (ID, name, why), and optimize drops exactly
+    those from the slate with one warning line naming them, instead of failing (before: exit 2,
+    "slate drivers have no column"). No lineup holds a left-out driver."""
+    from tailrace.cli import main
+    from tailrace.sim.io import load_scenarios
+
+    sal = real_slates_dir / name
+    gone = _non_starters(sal, shared_results_path, season, num)
+    assert set(gone) == out  # the hand-read facts of the files (module docstring)
+    n_salary = len(_salary_names(sal))
+    sset = tmp_path / "set.npz"
+    assert main(["simulate", "--site", "dk", "--salaries", str(sal), "--history", str(shared_results_path),
+                 "--scenarios", "500", "--seed", "2", "--out", str(sset)]) == 0
+    err = capsys.readouterr().err
+    assert all(f"{n} ({i})" in err for n, i in gone.items()) and "records them" in err
+    meta = load_scenarios(sset).meta
+    assert [(r["id"], r["name"]) for r in meta["left_out"]] == sorted(((i, n) for n, i in gone.items()),
+                                                                       key=lambda t: int(t[0]))
+    assert all(r["reason"].startswith("not on the starting grid from cup_results_2019_2023.csv "
+                                      f"({season} race {num} starting grid)") for r in meta["left_out"])
+
+    res, upload = tmp_path / "res.json", tmp_path / "upload.csv"
+    code = main(["optimize", "--site", "dk", "--salaries", str(sal), "--scenarios", str(sset), "--lineups", "3",
+                 "--no-explain", "--json", str(res), "--out", str(upload)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    lines = [ln for ln in err.splitlines() if "dropped from the slate" in ln]
+    assert len(lines) == 1 and all(f"{n} ({i})" in lines[0] for n, i in gone.items())
+    assert lines[0].startswith(f"warning: slate: {len(gone)} salary driver(s) dropped from the slate")
+    d = json.loads(res.read_text())
+    assert d["n_drivers"] == n_salary - len(gone)
+    assert sum("dropped from the slate" in w for w in d["warnings"]) == 1
+    held = {i for lu in d["lineups"] for i in lu["driver_ids"]}
+    assert len(d["lineups"]) == 3 and not held & set(gone.values())
+    with upload.open(newline="", encoding="utf-8") as f:
+        cells = [c for row in list(csv.reader(f))[1:] for c in row]
+    assert len(cells) == 3 * 6 and not any(i in c for c in cells for i in gone.values())
+
+    if season == 2023:  # contest --scenarios reads the set the same way (its portfolio on the same slate)
+        rep = tmp_path / "contest.json"
+        code = main(["contest", "--site", "dk", "--salaries", str(sal), "--portfolio", str(res), "--scenarios",
+                     str(sset), "--field-size", "2000", "--json", str(rep)])
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert sum("dropped from the slate" in ln for ln in err.splitlines()) == 1
+        assert sum("Chase Elliott (26847294)" in w for w in json.loads(rep.read_text())["warnings"]) == 1
+
+
+def test_cli_set_missing_an_unrecorded_driver_still_fails(real_slates_dir: Path, shared_results_path: Path,
+                                                          tmp_path: Path, capsys) -> None:
+    """Only the drivers a set records as left out are dropped: a salary driver the set has no
+    column for and does not record (a different or edited export; a set written before the
+    record existed; the recorded ID under another name) still fails with exit 2, the field and
+    the fix."""
+    import numpy as np
+
+    from tailrace.cli import main
+
+    sal = real_slates_dir / "dk_2023_r03_las_vegas.csv"
+    sset = tmp_path / "set.npz"
+    assert main(["simulate", "--site", "dk", "--salaries", str(sal), "--history", str(shared_results_path),
+                 "--scenarios", "500", "--seed", "2", "--out", str(sset)]) == 0
+    with sal.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    head = rows[0]
+    c_name, c_id, c_nid = head.index("Name"), head.index("ID"), head.index("Name + ID")
+
+    def export(tag: str, body: list[list[str]]) -> Path:
+        p = tmp_path / f"{tag}.csv"
+        with p.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([head] + body)
+        return p
+
+    extra = list(rows[-1])
+    extra[c_name], extra[c_id], extra[c_nid] = "Jimmie Johnson", "99999999", "Jimmie Johnson (99999999)"
+    renamed = [list(r) for r in rows[1:]]
+    for r in renamed:
+        if r[c_id] == "26847294":
+            r[c_name], r[c_nid] = "Chase Elliot", "Chase Elliot (26847294)"
+    with np.load(sset) as z:  # the same set without its record, as an older simulate wrote it
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["meta_json"]))
+    meta.pop("left_out", None)
+    arrays["meta_json"] = np.array(json.dumps(meta, sort_keys=True))
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+
+    cases = [(export("extra", rows[1:] + [extra]), sset, "99999999"),  # Elliott dropped, Johnson not recorded
+             (export("renamed", renamed), sset, "26847294"),  # recorded ID, another name: not the same export
+             (sal, old, "26847294")]  # no record at all
+    for salaries, scen, missing in cases:
+        code = main(["optimize", "--site", "dk", "--salaries", str(salaries), "--scenarios", str(scen),
+                     "--lineups", "1", "--no-explain"])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert f"field 'driver_ids': 1 slate drivers have no column: {missing}." in err
+        assert "Fix: add a column of points for each of them" in err and "Traceback" not in err
+        assert "dropped from the slate" not in err

@@ -6,7 +6,9 @@ File formats
 ``driver_ids`` strings (n_drivers,); optionally the outcome arrays ``finish``,
 ``laps_led``, ``fastest_laps``, ``laps_completed``, ``dnf`` of the same shape as ``points``
 and ``meta_json`` (a 0-d string array holding a JSON object). No pickles: files load with
-``allow_pickle=False``.
+``allow_pickle=False``. A set simulated on a slate that left salary drivers out (not on the
+starting grid) records them in the meta's ``left_out`` list (``tailrace.sim.left_out``), a key
+present only then.
 
 CSV: a header row of driver IDs (one column per driver), then one row per scenario of
 fantasy points. A leading column headed ``scenario``, ``sim``, ``index`` or left blank
@@ -39,6 +41,7 @@ __all__ = [
     "write_npz",
     "read_npz",
     "load_scenarios",
+    "reorder_columns",
 ]
 
 OUTCOME_FIELDS: tuple[str, ...] = ("finish", "laps_led", "fastest_laps", "laps_completed", "dnf")
@@ -535,6 +538,15 @@ def _to_float32(
     return out
 
 
+def reorder_columns(s: Scenarios, expected_ids: Sequence[str], name: str) -> Scenarios:
+    """``s`` with its columns checked against the slate's driver IDs and put in their order, as
+    :func:`load_scenarios` does with ``expected_ids`` (``name``: the file, for messages).
+
+    Raises InputError naming the IDs not on the slate and the slate drivers without a column.
+    """
+    return _reorder(s, [str(i) for i in expected_ids], name)
+
+
 def _reorder(s: Scenarios, expected: list[str], name: str) -> Scenarios:
     have = list(s.driver_ids)
     have_set, want_set = set(have), set(expected)
@@ -551,8 +563,10 @@ def _reorder(s: Scenarios, expected: list[str], name: str) -> Scenarios:
                                 file=name, row=1 if name.lower().endswith((".csv", ".txt")) else None,
                                 field="driver_ids",
                                 fix="add a column of points for each of them (a set simulated from a history's "
-                                    "starting grid leaves out drivers who did not start: drop their rows from "
-                                    "the salary file, or give --history instead of --scenarios)"))
+                                    "starting grid leaves out drivers who did not start and records them, and "
+                                    "those are dropped; these are not recorded: check that this is the salary "
+                                    "file the set was simulated from, drop their rows from it, or give --history "
+                                    "instead of --scenarios)"))
     if problems:
         raise InputError(problems)
     if have == expected:

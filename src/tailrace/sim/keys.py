@@ -35,8 +35,9 @@ __all__ = ["KEY_FORMAT", "canonical", "content_key", "default_cache_dir", "model
 
 #: Version of the key's canonical JSON layout below.
 KEY_FORMAT = 1
-# Fields left out of a dataclass's key: where a slate was read from does not change it.
-_KEY_EXCLUDE: dict[type, frozenset[str]] = {Slate: frozenset({"source", "notes"})}
+# Fields left out of a dataclass's key: where a slate was read from, and which salary rows it
+# left out, do not change its simulation (keys made before ``left_out`` existed stay valid).
+_KEY_EXCLUDE: dict[type, frozenset[str]] = {Slate: frozenset({"source", "notes", "left_out"})}
 
 
 def canonical(obj: Any) -> Any:

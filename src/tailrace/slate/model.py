@@ -30,6 +30,20 @@ class Driver:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """A salary-file driver the slate leaves out, and why.
+
+    Kept as data (not only as a note's text) so a scenario set simulated on the slate can record
+    exactly whom it has no column for (``tailrace.sim.left_out``), and a later command reading the
+    same salary file can drop those drivers, and only those, instead of failing.
+    """
+
+    id: str  # the site's player ID, as in the salary file
+    name: str
+    reason: str  # e.g. "not on the starting grid of results.csv (2023 race 3 starting grid)"
+
+
+@dataclass(frozen=True)
 class Slate:
     """One race on one site: its drivers (in file order), the site rules, and the track."""
 
@@ -39,6 +53,7 @@ class Slate:
     source: dict[str, str] = field(default_factory=dict)  # file names it was read from
     notes: tuple[str, ...] = ()  # what the reader decided for the user (placeholder team, drivers left out)
     race: Any = None  # tailrace.races.RaceInfo: the race and track it resolved to, and how (None: unknown)
+    left_out: tuple[LeftOut, ...] = ()  # salary drivers not on the slate (not on a complete grid), in file order
 
     @property
     def n(self) -> int:

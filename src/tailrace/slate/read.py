@@ -9,7 +9,7 @@ from typing import Any
 
 from tailrace.errors import InputError, Problem
 from tailrace.sites import SiteRules, get_site
-from tailrace.slate.model import Driver, Slate
+from tailrace.slate.model import Driver, LeftOut, Slate
 from tailrace.slate.names import _closest_text, match_names, normalize_name
 from tailrace.slate.projections import _parse_projections, _ProjRecord
 from tailrace.slate.salaries import _parse_salaries, _SalaryRecord, _track_from_game_info
@@ -36,8 +36,9 @@ def read_slate(
     A salary driver without a projections row is an error, unless ``grid_complete``: the
     projections file is then the whole starting grid, and salary drivers missing from it
     (non-qualifiers, an injured driver) are left out of the slate, each named in
-    ``Slate.notes``. A fewer-rows grid does not imply ``grid_complete`` by itself (a
-    forgotten row would then silently drop a starter); the error says to pass it.
+    ``Slate.notes`` and kept, with its ID and the reason, in ``Slate.left_out``. A fewer-rows
+    grid does not imply ``grid_complete`` by itself (a forgotten row would then silently drop a
+    starter); the error says to pass it.
 
     A ``TeamAbbrev`` / ``Team`` column that holds one value for every driver (DraftKings'
     ``Nasca`` on NASCAR exports) is a placeholder, not a team: it is ignored (teams stay
@@ -93,6 +94,10 @@ def read_slate(
         who = ", ".join(f"{recs[i].name} (row {recs[i].row})" for i in left_out)
         notes.append(f"{len(left_out)} salary driver(s) not on the starting grid of "
                      f"{source.get('projections', source.get('grid', 'the grid'))}, left out of the slate: {who}")
+    # the grid named by file name only: the reason travels into saved scenario sets' meta
+    grid_name = grid_label if grid is not None else Path(source.get("projections", "the grid")).name
+    left = tuple(LeftOut(id=recs[i].id, name=recs[i].name, reason=f"not on the starting grid from {grid_name}")
+                 for i in left_out)
     skip = set(left_out)
     drivers = []
     for i, r in enumerate(recs):
@@ -115,7 +120,7 @@ def read_slate(
     race, track_name, race_notes = _identify(recs, track, salaries_path, season)
     notes = race_notes + notes
     return Slate(site=rules, drivers=tuple(drivers), track=track_name, source=source, notes=tuple(notes),
-                 race=race)
+                 race=race, left_out=left)
 
 
 def _identify(recs: list[_SalaryRecord], track: str | None, salaries_path: str | Path,

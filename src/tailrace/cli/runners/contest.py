@@ -26,6 +26,8 @@ from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.pipeline import (contest_facts, contest_from_options, field_model_figures, parse_field_sharpness,
                                simulate_scenarios)
 from tailrace.sim.io import load_scenarios
+from tailrace.sim.left_out import load_for_slate
+from tailrace.sim.scenarios import Scenarios
 from tailrace.slate import Slate, read_slate
 from tailrace.textfile import parse_json, read_text_file
 
@@ -62,16 +64,25 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
     return np.asarray([sorted(x) for x in read_upload(path, slate)], dtype=np.int64)
 
 
+def _check_one_source(scenarios: Path | None, history: Any) -> None:
+    """InputError when both ``--scenarios`` and ``--history`` are given: the history only simulates."""
+    if scenarios is not None and history is not None:
+        raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
+                                 field="--history", fix="drop --history, or drop --scenarios to simulate"))
+
+
 def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, seed: int,
                      track: str | None, history: Any = None,
                      history_weight: float | None = None,
-                     allow_shift: bool = False, executor: Any = None) -> tuple[np.ndarray, list[str], dict | None]:
-    """(points, the simulation's warnings, how the history entered) from a matrix file or a
-    simulation through the scenario cache (``pipeline.simulate_scenarios``, the one road)."""
+                     allow_shift: bool = False, executor: Any = None,
+                     loaded: Scenarios | None = None) -> tuple[np.ndarray, list[str], dict | None]:
+    """(points, the simulation's warnings, how the history entered) from a matrix file (``loaded``
+    when the caller has matched it to the slate already) or a simulation through the scenario cache
+    (``pipeline.simulate_scenarios``, the one road)."""
+    if loaded is not None:
+        return loaded.points, loaded.stage_warnings(), None
     if scenarios is not None:
-        if history is not None:
-            raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
-                                     field="--history", fix="drop --history, or drop --scenarios to simulate"))
+        _check_one_source(scenarios, history)
         loaded = load_scenarios(scenarios, expected_ids=slate.ids)
         return loaded.points, loaded.stage_warnings(), None
     if any(d.start is None for d in slate.drivers):
@@ -157,10 +168,16 @@ def run(ctx: typer.Context, site: str, salaries: Path, portfolio: Path, projecti
     else:
         slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
         hist = history_from_option(history, slate, graph_uri=graph_uri)
+    loaded, dropped = None, None
+    if scenarios is not None:  # first, so the portfolio is read on the slate the set matches
+        _check_one_source(scenarios, history)
+        # drivers the set records as left out (not on its starting grid) leave the slate, with a warning
+        loaded, slate, dropped = load_for_slate(scenarios, slate)
     lineups = _portfolio_lineups(portfolio, slate)
     ex = command_executor(ctx, dask)
     points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                      hist, history_weight, allow_shift, ex)
+                                                      hist, history_weight, allow_shift, ex, loaded=loaded)
+    warnings = ([f"slate: {dropped}"] if dropped else []) + warnings
     for w in warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
     contest_warnings: list[str] = []

@@ -5,6 +5,7 @@ declares them). Every import is at the top: this module loads only when the comm
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from tailrace.optimize.contest.duplicates import check_max_duplicates
 from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.pipeline import (OptimizeResult, contest_from_options, parse_field_sharpness, race_line, run_optimize,
                                simulate_scenarios)
-from tailrace.sim.io import load_scenarios
+from tailrace.sim.left_out import load_for_slate
 from tailrace.slate import read_slate
 
 
@@ -209,7 +210,10 @@ def _slate_and_scenarios(rules, salaries: Path, projections: Path | None, scenar
                                      field="--history", fix="drop --history, or drop --scenarios to simulate"))
 
         slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
-        scen = load_scenarios(scenarios, expected_ids=slate.ids)
+        # drivers the set records as left out (not on its starting grid) leave the slate, said in its notes
+        scen, slate, dropped = load_for_slate(scenarios, slate)
+        if dropped:
+            slate = replace(slate, notes=slate.notes + (dropped,))
         slate = fill_team_and_make(slate, the_spec, graph_uri=graph_uri)
         return slate, scen, None, (
             "an external scenario matrix has no independent fresh set; simulate (--projections) to get one"

@@ -20,6 +20,7 @@ from tailrace.errors import InputError, Problem
 from tailrace.outputs import check_output_paths
 from tailrace.scenario_sets import scenario_set
 from tailrace.sim.io import save_scenarios
+from tailrace.sim.left_out import left_out_line, record_left_out
 from tailrace.slate import read_slate
 
 
@@ -69,8 +70,13 @@ def run(ctx: typer.Context, site: str, salaries: Path, projections: Path | None,
     seconds = time.perf_counter() - t0
     for w in sc.meta.get("warnings", []):
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    if out is not None:  # the file holds how the set was made, not where this run found it
-        save_scenarios(out, replace(sc, meta={k: v for k, v in sc.meta.items() if k != "cache_key"}))
+    if slate.left_out:  # drivers of the salary file with no column: said, and recorded in the file
+        kept = f"; {out.name} records them, so optimize and contest --scenarios drop them" if out else ""
+        console.print(f"[yellow]warning:[/] slate: {left_out_line(slate.left_out, 'left out of the scenarios')}"
+                      f"{kept}", highlight=False)
+    if out is not None:  # the file holds how the set was made (and whom it left out), not where this run found it
+        saved = record_left_out(sc, slate)
+        save_scenarios(out, replace(saved, meta={k: v for k, v in saved.meta.items() if k != "cache_key"}))
 
     rows = driver_table(slate.names, slate.ids, slate.salaries(), slate.starts(), sc.points)
     table = Table(title=(f"{rules.name} · {sc.meta['track']} ({sc.meta['track_type']}, "
