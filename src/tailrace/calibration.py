@@ -45,10 +45,13 @@ CRPS by model); ``n_scenarios``, ``seed``, ``history``, ``seconds``.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +72,7 @@ from tailrace.sim.strength.ratings import (
 )
 from tailrace.sites import DRAFTKINGS
 from tailrace.outputs import atomic_write_text
-from tailrace.sim.fit_cache import fitted_params, is_cached
+from tailrace.sim.fit_cache import FitEntry, fit_entry, fitted_params, look_up
 from tailrace.sim.params import TrackTypeParams
 from tailrace.sim.race import simulate_race
 from tailrace.sim.scoring import score_outcomes
@@ -337,31 +340,36 @@ def fit_track_params(hist: History) -> dict[str, Any]:
     return fitted_params(hist.to_records(), fallback=_generic_params())
 
 
-def _fits_side_by_side(history: History, fits: Sequence[tuple[int, int]]) -> list[dict[str, Any]] | None:
-    """The parameter fits before ``fits`` in worker processes, side by side, when two or more are
-    not in the fit cache and the machine has a core to spare; None when not worth it (then the
-    caller fits them in turn).
+def _fits_here(history: History, fits: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
+    """The parameter fits before ``fits`` (``fit_params_before`` of each), in this process's fit
+    cache: each fit's key built once and its entry read once (``fit_cache.look_up``); the ones not
+    cached fitted side by side (``_fits_side_by_side``) or, when that is not worth it, in turn."""
+    generic = _generic_params()
+    entries = [look_up(history.before(*rid).to_records(), generic) for rid in fits]
+    missing = [e for e in entries if e.params is None]
+    fitted = _fits_side_by_side(missing)
+    if fitted is None:
+        fitted = [fit_entry(e) for e in missing]
+    new = iter(fitted)
+    return [e.params if e.params is not None else next(new) for e in entries]
+
+
+def _fits_side_by_side(missing: Sequence[FitEntry]) -> list[dict[str, Any]] | None:
+    """The ``missing`` fits (not in the fit cache) in worker processes, side by side, when there
+    are two or more and the machine has a core to spare; None when not worth it (then the caller
+    fits them in turn).
 
     Each fit is single-threaded (its Nelder-Mead and kernels), so on a cold cache they leave the
     other core idle; a fresh ``spawn`` process per fit (no fork after numba's threads started)
     computes exactly what this process would (the same code on the same races; the results come
     back pickled, float for float) and fills the same fit cache. ``TAILRACE_SERIAL`` turns it off.
     """
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-
     cpus = os.cpu_count() or 1
-    if os.environ.get("TAILRACE_SERIAL") or cpus < 2 or len(fits) < 2:
-        return None
-    generic = _generic_params()
-    missing = [rid for rid in fits if not is_cached(history.before(*rid).to_records(), generic)]
-    if len(missing) < 2:
+    if os.environ.get("TAILRACE_SERIAL") or cpus < 2 or len(missing) < 2:
         return None
     try:
         with ProcessPoolExecutor(max_workers=min(cpus, len(missing)), mp_context=get_context("spawn")) as pool:
-            return list(pool.map(partial(fit_params_before, history=history), fits))
+            return list(pool.map(fit_entry, missing))
     except (OSError, RuntimeError):  # no processes to be had here (a sandbox): fit in turn
         return None
 
@@ -420,8 +428,9 @@ def end_to_end_calibration(
     tasks = [(rid, w) for (rid, _), w in zip(tasks, which)]
     ex = executor or LocalExecutor()
     shared = {"history": history}
-    params_list = _fits_side_by_side(history, fits) if executor is None else None
-    if params_list is None:
+    if executor is None:
+        params_list = _fits_here(history, fits)
+    else:
         params_list = ex.map(fit_params_before, fits, shared=shared)
     task = partial(calibrate_race, n_scenarios=int(n_scenarios), seed=int(seed), config=cfg)
     outcomes: list[dict[str, Any] | None] = [None] * len(tasks)

@@ -10,6 +10,11 @@ back instead of fitting again; a per-key file lock makes concurrent callers wait
 that fits. Floats round-trip through JSON exactly, so a hit returns the very parameters the fit
 gave. An unreadable or unwritable cache is never an error: the fit runs and the result is
 returned uncached.
+
+``fitted_params`` is ``fit_entry(look_up(...))``: ``look_up`` builds the key and reads the entry
+once, ``fit_entry`` fits what was not there. A caller that first asks what is cached
+(``calibration``, to fit the missing ones side by side) keeps the looked-up entries, so each fit's
+key is built once and its file read once (a miss is read once more, under the lock).
 """
 
 from __future__ import annotations
@@ -79,12 +84,84 @@ def _store(path: Path, key: str, fitted: dict[str, TrackTypeParams]) -> None:
         log.warning("fit cache: cannot write %s (%s); the fit is not cached", path, exc)
 
 
-def is_cached(records: Sequence[RaceRecord], fallback: dict[str, TrackTypeParams] | None = None, *,
-              directory: str | os.PathLike[str] | None = None) -> bool:
-    """Whether :func:`fitted_params` of these arguments would be read from the cache (a readable
-    entry exists now), without fitting."""
+@dataclasses.dataclass(frozen=True)
+class FitEntry:
+    """One fit's place in the cache, looked up once (:func:`look_up`).
+
+    Attributes
+    ----------
+    records : list of RaceRecord
+        The races to fit on.
+    fallback : dict or None
+        As for ``fit_track_type_params``.
+    key : str
+        :func:`fit_key` of the two.
+    path : Path
+        The entry's file.
+    params : dict of str to TrackTypeParams, or None
+        What the cache held when looked up (None: nothing readable; :func:`fit_entry` fits it).
+    """
+
+    records: list[RaceRecord]
+    fallback: dict[str, TrackTypeParams] | None
+    key: str
+    path: Path
+    params: dict[str, TrackTypeParams] | None
+
+
+def look_up(records: Sequence[RaceRecord], fallback: dict[str, TrackTypeParams] | None = None, *,
+            directory: str | os.PathLike[str] | None = None) -> FitEntry:
+    """Build the fit's key and read its cache entry, once each, without fitting.
+
+    A caller that decides what to fit from what is cached (``calibration``) keeps the entry and
+    hands it to :func:`fit_entry`, so neither the key (a hash of every race) nor the file is
+    made or read again. A hit is marked as just used, for the cache directory's LRU bound
+    (``sim/cache_prune.py``).
+
+    Parameters
+    ----------
+    records, fallback, directory
+        As for :func:`fitted_params`.
+
+    Returns
+    -------
+    FitEntry
+    """
+    recs = list(records)
+    key = fit_key(recs, fallback)
     d = Path(directory) if directory is not None else fit_cache_dir()
-    return _load(d / f"{fit_key(list(records), fallback)}.json") is not None
+    path = d / f"{key}.json"
+    hit = _load(path)
+    if hit is not None:
+        touch(path)
+    return FitEntry(recs, fallback, key, path, hit)
+
+
+def fit_entry(entry: FitEntry) -> dict[str, TrackTypeParams]:
+    """The entry's parameters: the cached ones when :func:`look_up` found them, else fitted now
+    under the key's file lock (read again under the lock first: another process may have fitted it
+    meanwhile) and stored. Safe to call in a worker process (the entry pickles)."""
+    if entry.params is not None:
+        return entry.params
+    d, key, path = entry.path.parent, entry.key, entry.path
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        lock: FileLock | None = FileLock(str(d / f"{key}.lock"), timeout=_LOCK_TIMEOUT)
+        lock.acquire()
+    except (OSError, LockTimeout) as exc:
+        log.warning("fit cache: cannot lock %s (%s); fitting without the cache", d, exc)
+        lock = None
+    try:
+        hit = _load(path) if lock is not None else None  # another process may have fitted it meanwhile
+        if hit is not None:
+            return hit
+        fitted = fit_track_type_params(entry.records, fallback=entry.fallback)
+        if lock is not None:
+            _store(path, key, fitted)
+        return fitted
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def fitted_params(
@@ -109,29 +186,4 @@ def fitted_params(
     dict of str to TrackTypeParams
         Exactly what the fit returns (the cached copy round-trips float for float).
     """
-    recs = list(records)
-    key = fit_key(recs, fallback)
-    d = Path(directory) if directory is not None else fit_cache_dir()
-    path = d / f"{key}.json"
-    hit = _load(path)
-    if hit is not None:
-        touch(path)  # last use, for the cache directory's LRU bound (sim/cache_prune.py)
-        return hit
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-        lock: FileLock | None = FileLock(str(d / f"{key}.lock"), timeout=_LOCK_TIMEOUT)
-        lock.acquire()
-    except (OSError, LockTimeout) as exc:
-        log.warning("fit cache: cannot lock %s (%s); fitting without the cache", d, exc)
-        lock = None
-    try:
-        hit = _load(path) if lock is not None else None  # another process may have fitted it meanwhile
-        if hit is not None:
-            return hit
-        fitted = fit_track_type_params(recs, fallback=fallback)
-        if lock is not None:
-            _store(path, key, fitted)
-        return fitted
-    finally:
-        if lock is not None:
-            lock.release()
+    return fit_entry(look_up(records, fallback, directory=directory))
