@@ -84,9 +84,8 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
     # the stored portfolio's own set, by its points digest (or, for one stored before the digest, its set id)
     same_set = pf.get("scenario_set_id") == stats["scenario_set_id"]
     judged = judged_on(judged_digest, judged_digest if same_set else pf.get(POINTS_DIGEST_KEY), simulated=True)
-    judge_warnings = (["contest: " + in_sample_warning("ask again with another seed (a new judge stream); the "
-                                                       "figures above are not an honest estimate")]
-                      if judged == IN_SAMPLE else [])
+    judge_warnings = (["contest: " + in_sample_warning("ask /contest again with another seed (another judge "
+                                                       "stream)")] if judged == IN_SAMPLE else [])
     ownership, projections, warnings = contest_inputs(slate, scen.points)
     if c.ownership:
         warnings = [w for w in warnings if not w.startswith("ownership:")]

@@ -92,11 +92,12 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
                      track: str | None, history: Any = None,
                      history_weight: float | None = None,
                      allow_shift: bool = False, executor: Any = None,
-                     loaded: Scenarios | None = None) -> tuple[np.ndarray, list[str], dict | None]:
+                     loaded: Scenarios | None = None, judge: bool = False) -> tuple[np.ndarray, list[str], dict | None]:
     """(points, the simulation's warnings, how the history entered) from a matrix file (``loaded``
     when the caller has matched it to the slate already) or a simulation through the scenario cache
-    (``pipeline.simulate_scenarios``, the one road) with ``judging.judge_seed(seed)``: fresh races,
-    never the set ``optimize --seed`` optimised on nor its ``seed + 1`` validation set."""
+    (``pipeline.simulate_scenarios``, the one road) with ``seed``, or with ``judge=True`` (the contest)
+    with ``judging.judge_seed(seed)``: fresh races, never the set ``optimize --seed`` optimised on nor
+    its ``seed + 1`` validation set."""
     if loaded is not None:
         return loaded.points, loaded.stage_warnings(), None
     if scenarios is not None:
@@ -108,9 +109,10 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
                                  "(or --history FILE holding this race's grid)",
                                  field="--projections", fix="add --projections, --history or --scenarios"))
 
-    # fresh races: the judge stream of --seed, never a set optimize / simulate make (tailrace.judging)
-    with err_console.status(f"simulating {n_scenarios:,} fresh races (the judge stream of seed {seed}) ..."):
-        sc = simulate_scenarios(slate, n_scenarios, judge_seed(seed), track=track, history=history,
+    # the contest's fresh races: the judge stream of --seed, never a set optimize / simulate make (tailrace.judging)
+    what = f"fresh races (the judge stream of seed {seed})" if judge else f"races (seed {seed})"
+    with err_console.status(f"simulating {n_scenarios:,} {what} ..."):
+        sc = simulate_scenarios(slate, n_scenarios, judge_seed(seed) if judge else seed, track=track, history=history,
                                 history_weight=history_weight, allow_shift=allow_shift, executor=executor)
     line = history_line(sc.meta)
     if line:
@@ -238,7 +240,8 @@ def run(ctx: typer.Context, site: str, salaries: Path, portfolio: Path, projecti
     lineups, optimised_on = _portfolio_lineups(portfolio, slate)
     ex = command_executor(ctx, dask)
     points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                      hist, history_weight, allow_shift, ex, loaded=loaded)
+                                                      hist, history_weight, allow_shift, ex, loaded=loaded,
+                                                      judge=True)
     judging = judging_facts(points, optimised_on, scenario_seed=None if scenarios is not None else judge_seed(seed),
                             contest_seed=seed)
     warnings = ([f"slate: {dropped}"] if dropped else []) + warnings
