@@ -27,6 +27,7 @@ from tailrace.errors import InputError, Problem
 from tailrace.results import (DriverOptimal, ExposureRow, FreshFigures, FreshValidation, LineupRow, OptimalSummary,
                               OptimizeResult, PortfolioSummary, Timings)
 from tailrace.outputs import jsonable
+from tailrace.judging import with_points_digest
 from tailrace.optimize.constraints import ConstraintSpec, ResolvedSpec
 from tailrace.scenario_sets import ScenarioSet, scenario_set, scenario_set_id, simulate_scenarios
 from tailrace.sim.scenarios import Scenarios
@@ -367,6 +368,7 @@ def run_optimize(
     meta = {k: v for k, v in scenarios.meta.items() if isinstance(v, (str, int, float, bool))}
     if not timings:
         meta.pop("seconds", None)
+    meta = with_points_digest(meta, points)  # points_sha256: how `contest` tells an in-sample judging (judging.py)
     result = OptimizeResult(
         site=slate.site.key,
         n_drivers=slate.n,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import csv
+import hashlib
 import io
 import json
 import time
@@ -145,9 +146,19 @@ def test_async_optimize_reports_progress_and_same_answer(client: httpx.Client, s
     assert _volatile_free(job["result"]) == _volatile_free(optimized)
 
 
+def _sha(points) -> str:
+    """The points digest as README states it, computed here: sha256 of "float32 RxC\\n" and the bytes."""
+    a = np.asarray(points, dtype="<f4")
+    return hashlib.sha256(f"float32 {a.shape[0]}x{a.shape[1]}\n".encode() + a.tobytes()).hexdigest()
+
+
 def test_contest_matches_library(client: httpx.Client, optimized: dict, lib) -> None:
+    """/contest with the seed /optimize used judges on fresh races (the seed's judge stream), not on
+    the portfolio's optimisation set (which it did before: an in-sample ROI); the field keeps the seed."""
     from tailrace.api.contest_work import contest_inputs
     from tailrace.contest import make_contest, run_contest
+    from tailrace.judging import judge_seed
+    from tailrace.sim.simulate import simulate
 
     contest = {"entry_fee": 5, "field_size": 500, "rake": 0.13}
     r = client.post("/contest", json={"portfolio_id": optimized["portfolio_id"], "contest": contest,
@@ -155,14 +166,23 @@ def test_contest_matches_library(client: httpx.Client, optimized: dict, lib) -> 
     assert r.status_code == 200, r.text
     got = r.json()
     slate = lib["slate"]
-    own, proj, _ = contest_inputs(slate, lib["scen"].points)
+    judged = simulate(slate, N, judge_seed(SEED)).points
+    own, proj, _ = contest_inputs(slate, judged)
     c = make_contest(slate.salaries(), 6, 50_000, entry_fee=5, field_size=500, rake=0.13, ownership=own,
                      projections=proj, rng=SEED)
     lineups = np.asarray([[slate.index_of(i) for i in lu["driver_ids"]] for lu in optimized["lineups"]])
-    want = run_contest(c, lib["scen"].points, lineups).to_dict()
+    want = run_contest(c, judged, lineups).to_dict()
     assert got["portfolio"] == want["portfolio"]
     assert [lu["roi"] for lu in got["lineups"]] == [f["roi"] for f in want["lineups"]]
     assert got["contest"]["n_entries"] == 500
+    # what it was judged on, and the stored portfolio's record of what it was optimised on
+    stored = client.get(f"/portfolios/{optimized['portfolio_id']}").json()
+    assert stored["points_sha256"] == _sha(lib["scen"].points)
+    con = got["contest"]
+    assert con["judged_on"] == "fresh" and con["seed"] == SEED and con["scenario_seed"] == judge_seed(SEED)
+    assert con["points_sha256"] == _sha(judged) != stored["points_sha256"] == con["optimised_on_sha256"]
+    assert con["scenario_set_id"] != stored["scenario_set_id"]
+    assert not any("in-sample" in w for w in got["warnings"])
 
 
 def test_export_and_entries(client: httpx.Client, optimized: dict, lib) -> None:

@@ -234,6 +234,9 @@ def test_full_flow_on_the_demo_slate(server: Server, browser) -> None:
     with _client(server) as api:
         con = api.get(f"/jobs/{con_job}").json()["result"]
     assert con["contest"]["field_size"] == 500
+    # judged on fresh races (the seed's judge stream), and the page says so
+    assert con["contest"]["judged_on"] == "fresh"
+    assert f"{N:,} fresh races (seed {con['contest']['seed']}'s judge stream" in page.text_content("#conInfo")
     shown = _table(page, "#contestTable")
     for row, fig in zip(shown, con["lineups"] + [con["portfolio"]]):
         for k in ("expected_profit", "roi", "cash_rate", "top1_rate", "win_rate"):

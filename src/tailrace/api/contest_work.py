@@ -17,6 +17,7 @@ from tailrace.api.schemas import ContestRequest, ContestResponse
 from tailrace.contest import make_contest, run_contest
 from tailrace.contest.ownership import scale_ownership
 from tailrace.json_models import json_answer
+from tailrace.judging import IN_SAMPLE, POINTS_DIGEST_KEY, in_sample_warning, judge_seed, judged_on, points_digest
 from tailrace.pipeline import contest_facts, field_model_figures, parse_field_sharpness
 
 
@@ -54,7 +55,10 @@ def profit_distribution(profit: np.ndarray, cvar: float, alpha: float, bins: int
 
 
 def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_progress) -> dict[str, Any]:
-    """Contest figures (profit, ROI, cash/top-1 %/win rates with standard errors) for a stored portfolio."""
+    """Contest figures (profit, ROI, cash/top-1 %/win rates with standard errors) for a stored portfolio,
+    judged on fresh races: the judge stream of ``req.seed`` (``tailrace.judging``); the field is sampled
+    with ``req.seed`` itself. ``contest.judged_on`` says "fresh", or "optimisation scenarios" (with a
+    warning) should the set ever be the portfolio's own (same points digest or scenario set id)."""
 
     t0 = time.perf_counter()
     pf = ctx.store.get_portfolio(req.portfolio_id)  # the stored portfolio: a plain dict from the store
@@ -69,11 +73,19 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
         raise InputError(Problem(f"the portfolio's {lineups.shape[0]} lineups do not fit a {c.field_size}-entry "
                                  "contest", field="contest.field_size", fix="use a larger field_size"))
     payouts = payout_table(c)
-    progress(0.05, "simulating races")
-    scen, stats = get_scenarios(ctx, slate, req.n_scenarios, req.seed, pf.get("track"), progress,
+    progress(0.05, "simulating fresh races")
+    # fresh races: the judge stream of the request's seed, never a set /optimize or /simulate make (tailrace.judging)
+    scenario_seed = judge_seed(req.seed)
+    scen, stats = get_scenarios(ctx, slate, req.n_scenarios, scenario_seed, pf.get("track"), progress,
                                 pf.get("strengths"), history_id=pf.get("history_id"),
                                 history_weight=pf.get("history_weight"), allow_shift=bool(pf.get("allow_shift")))
     t_scen = time.perf_counter()
+    judged_digest = points_digest(scen.points)
+    # the stored portfolio's own set, by its points digest (or, for one stored before the digest, its set id)
+    same_set = pf.get("scenario_set_id") == stats["scenario_set_id"]
+    judged = judged_on(judged_digest, judged_digest if same_set else pf.get(POINTS_DIGEST_KEY), simulated=True)
+    judge_warnings = (["contest: " + in_sample_warning("ask /contest again with another seed (another judge "
+                                                       "stream)")] if judged == IN_SAMPLE else [])
     ownership, projections, warnings = contest_inputs(slate, scen.points)
     if c.ownership:
         warnings = [w for w in warnings if not w.startswith("ownership:")]
@@ -106,10 +118,12 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
         "portfolio_id": req.portfolio_id,
         "contest": {"entry_fee": res["entry_fee"], "field_size": c.field_size, "n_entries": res["n_entries"],
                     "prize_pool": res["prize_pool"], "n_scenarios": res["n_scenarios"], "seed": req.seed,
+                    "judged_on": judged, "scenario_seed": scenario_seed, "points_sha256": judged_digest,
+                    "optimised_on_sha256": pf.get(POINTS_DIGEST_KEY),
                     "scenario_set_id": stats["scenario_set_id"], "paid_places": int(contest.payouts.n_paid), **facts},
         "portfolio": res["portfolio"],
         "lineups": out_lineups,
-        "warnings": list(dict.fromkeys(list(stats.get("warnings", [])) + warnings)),
+        "warnings": list(dict.fromkeys(judge_warnings + list(stats.get("warnings", [])) + warnings)),
         "profit_distribution": profit_distribution(sim.profit, sim.profit_cvar, sim.cvar_alpha),
         "timings": {"scenarios": t_scen - t0, "field": t_field - t_scen, "contest": t_end - t_field,
                     "total": t_end - t0},

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tailrace.errors import InfeasibleError, InputError, Problem
+from tailrace.judging import POINTS_DIGEST_KEY, points_digest
 from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.pipeline import (ALPHAS, contest_from_parts, fill_team_and_make, portfolio_scores, run_optimize,
                                tail_levels)
@@ -239,6 +240,8 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
         "objective": res.objective, "mode": res.mode, "spec": res.spec,
         "scenario_set_id": kstats["scenario_set_id"], "n_scenarios": n, "seed": seed, "track": track,
         "strengths": strengths, **hist,
+        # the digest of the points optimised on: /contest tells an in-sample judging by it (tailrace.judging)
+        POINTS_DIGEST_KEY: points_digest(scen.points),
     }
     if contest_req is not None:
         portfolio["contest"] = contest_req

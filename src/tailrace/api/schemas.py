@@ -458,7 +458,10 @@ class ContestRequest(BaseModel):
 class ContestResponse(JsonReady):
     portfolio_id: str
     contest: dict[str, Any] = Field(description=(
-        "the contest (entry_fee, field_size, n_entries, prize_pool, n_scenarios, seed, paid_places), its field "
+        "the contest (entry_fee, field_size, n_entries, prize_pool, n_scenarios, seed, paid_places), what it was "
+        "judged on (judged_on: 'fresh' races simulated from the judge stream of seed, scenario_seed, never a set "
+        "/optimize makes; 'optimisation scenarios' when the points digest, points_sha256, equals the stored "
+        "portfolio's optimised_on_sha256: an in-sample, optimistic ROI, with a warning), its field "
         "(field_sharpness, field_model, ownership_report as in OptimizeResponse.contest) and, with field_sharpness "
         "'auto', field_models: the portfolio's roi and roi_se against each field model of the ensemble, the "
         "plain field first (the figures in `portfolio`)"))

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, AllowShift, Dask, EntryFee, GridComplete,
-                                  History, HistoryWeight, NScenarios, Rake, Salaries, Season, Site, Track)
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, MAX_SEED, OWNERSHIP_ERROR_HELP, AllowShift, Dask, EntryFee,
+                                  GridComplete, History, HistoryWeight, NScenarios, Rake, Salaries, Season, Site, Track)
 
 from tailrace.contest_options import CONTEST_DEFAULTS
 
@@ -33,7 +33,10 @@ def contest(
     history: History = None,
     history_weight: HistoryWeight = None,
     n_scenarios: NScenarios = 10_000,
-    seed: int = typer.Option(1, "--seed", help="Seed for the simulation and the sampled field."),
+    seed: int = typer.Option(1, "--seed", min=0, max=MAX_SEED,
+                             help="Seed for the sampled field and, without --scenarios, the simulated races: fresh "
+                                  "races from its judge stream, never the set optimize or simulate make with any "
+                                  "seed."),
     payouts: Path | None = typer.Option(None, "--payouts", help="Payout table (CSV or JSON), or double-up / 50-50 for a cash game (44 % / 50 % of entries paid 1.8x the fee)."),
     entry_fee: EntryFee = CONTEST_DEFAULTS.entry_fee,
     field_size: int = typer.Option(CONTEST_DEFAULTS.field_size, "--field-size", help="Total entries, ours included."),

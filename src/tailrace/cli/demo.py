@@ -13,14 +13,14 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import MAX_SCENARIOS, HistoryWeight
+from tailrace.cli.options import MAX_SCENARIOS, MAX_SEED, HistoryWeight
 
 
 def demo(
     ctx: typer.Context,
     out: Path = typer.Option(Path("out"), help="Folder for the upload CSV and JSON results."),
     n_scenarios: int = typer.Option(10_000, "--n-scenarios", min=1000, max=MAX_SCENARIOS, help="Scenarios to optimise on."),
-    seed: int = typer.Option(7, help="Random seed (the fresh evaluation set uses seed + 1)."),
+    seed: int = typer.Option(7, min=0, max=MAX_SEED, help="Random seed (the fresh evaluation set uses seed + 1)."),
     lineups: int = typer.Option(20, min=1, max=150, help="Lineups in the tournament portfolio."),
     history: str | None = typer.Option(
         None, "--history",

@@ -14,8 +14,8 @@ from typing import Annotated
 
 import typer
 
-from tailrace.cli.options import (FIELD_SHARPNESS_HELP, OWNERSHIP_ERROR_HELP, AllowShift, Dask, GridComplete, History,
-                                  HistoryWeight, NScenarios, Salaries, Season, Site, Track)
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, MAX_SEED, OWNERSHIP_ERROR_HELP, AllowShift, Dask, GridComplete,
+                                  History, HistoryWeight, NScenarios, Salaries, Season, Site, Track)
 from tailrace.contest_options import CONTEST_DEFAULTS
 
 
@@ -56,7 +56,7 @@ def optimize(
     history: History = None,
     history_weight: HistoryWeight = None,
     n_scenarios: NScenarios = 10_000,
-    seed: int = typer.Option(1, "--seed", help="Simulation seed (the fresh validation set uses seed+1)."),
+    seed: int = typer.Option(1, "--seed", min=0, max=MAX_SEED, help="Simulation seed (the fresh validation set uses seed+1)."),
     objective: str | None = typer.Option(
         None, "--objective", help="mean | lower-cvar | upper-cvar | blend | target-prob (default upper-cvar)."
     ),

@@ -87,6 +87,9 @@ def say_as_flag(param: str, value: str | None, command: str | None = None) -> st
 # outcomes. Asking for more (a typo such as 1000000000 asked for 70.8 GiB) is a usage error; the
 # Dask path (issue 15) is where more belongs.
 MAX_SCENARIOS = 2_000_000
+# Seeds the simulating commands accept: the API's range. Above it lie the contest's judge seeds
+# (tailrace.judging, [2**63 + 1, 2**64)), which no accepted seed or its seed + 1 can reach.
+MAX_SEED = 2**63 - 1
 
 
 def site_rules(key: str) -> SiteRules:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import (MAX_SCENARIOS, AllowShift, Dask, GridComplete, History, HistoryWeight, Salaries,
-                                  Season, Site)
+from tailrace.cli.options import (MAX_SCENARIOS, MAX_SEED, AllowShift, Dask, GridComplete, History, HistoryWeight,
+                                  Salaries, Season, Site)
 
 
 def simulate_cmd(
@@ -35,7 +35,7 @@ def simulate_cmd(
     history: History = None,
     history_weight: HistoryWeight = None,
     scenarios: int = typer.Option(10_000, "--scenarios", min=1, max=MAX_SCENARIOS, help="Number of simulated races."),
-    seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same bytes)."),
+    seed: int = typer.Option(7, "--seed", min=0, max=MAX_SEED, help="Random seed (same seed, same bytes)."),
     out: Path | None = typer.Option(None, "--out", help="Write the scenario matrix here (.npz)."),
     dask: Dask = None,
 ) -> None:

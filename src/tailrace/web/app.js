@@ -754,12 +754,22 @@ async function runContest(ev) {
 
 const CONTEST_FIGS = { roi: ["ROI", 100, "%"], cash_rate: ["cash rate", 100, "%"], top1_rate: ["top-1 % rate", 100, "%"], win_rate: ["win rate", 100, "%"] };
 
+// What the contest's figures were judged on: fresh races (the judge stream of the seed, never the
+// portfolio's optimisation scenarios), or, said plainly, the optimisation scenarios themselves.
+function judgedOn(con) {
+  const n = con.n_scenarios.toLocaleString("en-US");
+  if (con.judged_on === "optimisation scenarios") {
+    return `${n} races: the portfolio's own optimisation scenarios, so the ROI is in-sample and optimistic`;
+  }
+  return `${n} fresh races (seed ${con.seed}'s judge stream, never the scenarios the portfolio was optimised on)`;
+}
+
 function renderContest() {
   const c = state.contest, p = c.portfolio;
   $("conOut").hidden = false;
   $("conInfo").textContent = `${c.contest.n_entries.toLocaleString("en-US")} entries at $${c.contest.entry_fee}, prize pool ` +
     `$${Math.round(c.contest.prize_pool).toLocaleString("en-US")}, ${c.contest.paid_places.toLocaleString("en-US")} places paid, ` +
-    `${c.contest.n_scenarios.toLocaleString("en-US")} races (seed ${c.contest.seed}). Portfolio: ROI ${fmt(100 * p.roi, 1)} % ± ${fmt(196 * p.roi_se, 1)}, ` +
+    `${judgedOn(c.contest)}. Portfolio: ROI ${fmt(100 * p.roi, 1)} % ± ${fmt(196 * p.roi_se, 1)}, ` +
     `expected profit $${fmt(p.expected_profit, 2)}, lower CVaR ${p.cvar_alpha} of profit $${fmt(p.profit_cvar, 2)}.`;
   warningsBox("conWarnings", c.warnings);
   fieldFacts("conField", c.contest);

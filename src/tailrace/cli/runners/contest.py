@@ -22,6 +22,8 @@ from tailrace.contest.ensemble import check_ownership_error
 from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.errors import InputError, Problem
 from tailrace.export import lineups_from_ids, read_upload
+from tailrace.judging import (FRESH, IN_SAMPLE, POINTS_DIGEST_KEY, check_digest, in_sample_warning, judge_seed,
+                              judged_on, points_digest)
 from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.pipeline import (contest_facts, contest_from_options, field_model_figures, parse_field_sharpness,
                                simulate_scenarios)
@@ -36,8 +38,9 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
-    """Lineups from the optimiser's JSON result (lineups[].driver_ids) or a site upload CSV."""
+def _portfolio_lineups(path: Path, slate: Slate) -> tuple[np.ndarray, str | None]:
+    """(lineups, the digest of the scenarios they were optimised on or None) from the optimiser's
+    JSON result (lineups[].driver_ids, scenario_meta.points_sha256) or a site upload CSV (no digest)."""
     roster = slate.site.roster_size
     if path.suffix.lower() == ".json":
         data = parse_json(read_text_file(path, param="portfolio"), str(path))
@@ -45,6 +48,7 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
         if not isinstance(rows, list) or not rows:
             raise InputError(Problem("no 'lineups' list", file=str(path), field="lineups",
                                      fix="pass the file `tailrace optimize --json` wrote"))
+        digest = _optimised_on(data, path)
         ids = []
         for i, row in enumerate(rows):
             got = row.get("driver_ids") if isinstance(row, dict) else None
@@ -59,9 +63,22 @@ def _portfolio_lineups(path: Path, slate: Slate) -> np.ndarray:
             ids, slate, field="lineups[{k}].driver_ids", file=str(path),
             fix=f"pass the file `tailrace optimize --json` wrote (the same salary file), each lineup's {roster} "
                 "drivers once")]
-        return np.asarray(out, dtype=np.int64)
+        return np.asarray(out, dtype=np.int64), digest
 
-    return np.asarray([sorted(x) for x in read_upload(path, slate)], dtype=np.int64)
+    return np.asarray([sorted(x) for x in read_upload(path, slate)], dtype=np.int64), None
+
+
+def _optimised_on(data: dict, path: Path) -> str | None:
+    """The optimiser's JSON's ``scenario_meta.points_sha256`` (None when the file has none, e.g. one
+    written before it was recorded); InputError naming the field when it is not a digest."""
+    meta = data.get("scenario_meta")
+    try:
+        return check_digest(meta.get(POINTS_DIGEST_KEY) if isinstance(meta, dict) else None)
+    except ValueError as exc:
+        raise InputError(Problem(f"not a points digest: {exc}", file=str(path),
+                                 field=f"scenario_meta.{POINTS_DIGEST_KEY}",
+                                 fix="pass the file `tailrace optimize --json` wrote, unedited (or remove the "
+                                     "field)")) from None
 
 
 def _check_one_source(scenarios: Path | None, history: Any) -> None:
@@ -75,10 +92,12 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
                      track: str | None, history: Any = None,
                      history_weight: float | None = None,
                      allow_shift: bool = False, executor: Any = None,
-                     loaded: Scenarios | None = None) -> tuple[np.ndarray, list[str], dict | None]:
+                     loaded: Scenarios | None = None, judge: bool = False) -> tuple[np.ndarray, list[str], dict | None]:
     """(points, the simulation's warnings, how the history entered) from a matrix file (``loaded``
     when the caller has matched it to the slate already) or a simulation through the scenario cache
-    (``pipeline.simulate_scenarios``, the one road)."""
+    (``pipeline.simulate_scenarios``, the one road) with ``seed``, or with ``judge=True`` (the contest)
+    with ``judging.judge_seed(seed)``: fresh races, never the set ``optimize --seed`` optimised on nor
+    its ``seed + 1`` validation set."""
     if loaded is not None:
         return loaded.points, loaded.stage_warnings(), None
     if scenarios is not None:
@@ -90,8 +109,10 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
                                  "(or --history FILE holding this race's grid)",
                                  field="--projections", fix="add --projections, --history or --scenarios"))
 
-    with err_console.status(f"simulating {n_scenarios:,} races (seed {seed}) ..."):
-        sc = simulate_scenarios(slate, n_scenarios, seed, track=track, history=history,
+    # the contest's fresh races: the judge stream of --seed, never a set optimize / simulate make (tailrace.judging)
+    what = f"fresh races (the judge stream of seed {seed})" if judge else f"races (seed {seed})"
+    with err_console.status(f"simulating {n_scenarios:,} {what} ..."):
+        sc = simulate_scenarios(slate, n_scenarios, judge_seed(seed) if judge else seed, track=track, history=history,
                                 history_weight=history_weight, allow_shift=allow_shift, executor=executor)
     line = history_line(sc.meta)
     if line:
@@ -137,6 +158,49 @@ def print_summary(result: ContestResult, lineups: np.ndarray, slate: Slate, top:
     console.print(f"portfolio profit: lower CVaR {result.cvar_alpha:g} = ${result.profit_cvar:,.2f} (bankroll figure)")
 
 
+def judging_facts(points: np.ndarray, optimised_on: str | None, *, scenario_seed: int | None,
+                  contest_seed: int | None) -> dict:
+    """What the contest's figures were judged on, for the report (``tailrace.judging``).
+
+    Parameters
+    ----------
+    points : ndarray
+        The judged scenario points.
+    optimised_on : str or None
+        The portfolio's recorded digest of its optimisation points (None: an upload CSV, an old JSON).
+    scenario_seed : int or None
+        The seed the judged set was simulated with (None: a given file).
+    contest_seed : int or None
+        The contest's ``--seed``.
+
+    Returns
+    -------
+    dict
+        ``judged_on`` ("fresh", "optimisation scenarios" or "given file") and ``judge_scenarios``
+        {``seed``, ``contest_seed``, ``points_sha256`` (the judged points' digest),
+        ``optimised_on_sha256``}.
+    """
+    digest = points_digest(points)
+    return {"judged_on": judged_on(digest, optimised_on, simulated=scenario_seed is not None),
+            "judge_scenarios": {"seed": scenario_seed, "contest_seed": contest_seed, "points_sha256": digest,
+                                "optimised_on_sha256": optimised_on}}
+
+
+def print_judged_on(judging: dict, n_scenarios: int) -> None:
+    """One line saying what the ROI above was judged on (an in-sample ROI is warned of apart)."""
+    how = judging["judged_on"]
+    if how == FRESH:
+        text = (f"judged on {n_scenarios:,} fresh races (the judge stream of seed "
+                f"{judging['judge_scenarios']['contest_seed']}: never a set optimize or simulate make)")
+    elif how == IN_SAMPLE:
+        text = ("judged on the portfolio's own optimisation scenarios: the ROI is in-sample and optimistic "
+                "(see the warning)")
+    else:
+        text = (f"judged on the given scenario file ({n_scenarios:,} scenarios): an honest estimate only if the "
+                "portfolio was not optimised on it")
+    console.print(text, highlight=False)
+
+
 def print_field_models(rows: list[dict] | None) -> None:
     """One line per field model: the portfolio's ROI against it."""
     if not rows or len(rows) < 2:
@@ -173,11 +237,18 @@ def run(ctx: typer.Context, site: str, salaries: Path, portfolio: Path, projecti
         _check_one_source(scenarios, history)
         # drivers the set records as left out (not on its starting grid) leave the slate, with a warning
         loaded, slate, dropped = load_for_slate(scenarios, slate)
-    lineups = _portfolio_lineups(portfolio, slate)
+    lineups, optimised_on = _portfolio_lineups(portfolio, slate)
     ex = command_executor(ctx, dask)
     points, warnings, history_meta = _scenario_points(slate, scenarios, n_scenarios, seed, track,
-                                                      hist, history_weight, allow_shift, ex, loaded=loaded)
+                                                      hist, history_weight, allow_shift, ex, loaded=loaded,
+                                                      judge=True)
+    judging = judging_facts(points, optimised_on, scenario_seed=None if scenarios is not None else judge_seed(seed),
+                            contest_seed=seed)
     warnings = ([f"slate: {dropped}"] if dropped else []) + warnings
+    if judging["judged_on"] == IN_SAMPLE:
+        warnings.append("contest: " + in_sample_warning(
+            "drop --scenarios and give --projections (contest then simulates fresh races, the judge stream of "
+            "--seed), or give --scenarios a set simulated with a seed other than the one optimize used"))
     for w in warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
     contest_warnings: list[str] = []
@@ -205,11 +276,13 @@ def run(ctx: typer.Context, site: str, salaries: Path, portfolio: Path, projecti
         with err_console.status(progress_label("the portfolio against the other field models ...", ex)):
             facts["field_models"] = field_model_figures(the_contest, result, points, lineups, ex)
     print_summary(result, lineups, slate)
+    print_judged_on(judging, points.shape[0])
     print_field_facts(facts, console)
     print_field_models(facts.get("field_models"))
     if json_out is not None:
         report = result_json(result, lineups, slate, the_contest, warnings)
         report["contest"].update(facts)
         report["history"] = history_meta
+        report.update(judging)
         atomic_write_text(json_out, json.dumps(report, indent=2, allow_nan=False))
         console.print(f"wrote the report to {json_out}")

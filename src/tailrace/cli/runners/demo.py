@@ -16,12 +16,13 @@ from rich.table import Table
 
 from tailrace import tail
 from tailrace.cli.options import cli_run, history_line, print_field_facts, table_console
-from tailrace.cli.runners.contest import print_summary, result_json
+from tailrace.cli.runners.contest import judging_facts, print_summary, result_json
 from tailrace.cli.runners.inputs import history_from_option
 from tailrace.cli.runners.optimize import print_portfolio_table
 from tailrace.contest import run_contest
 from tailrace.errors import InputError, Problem
 from tailrace.export import write_upload
+from tailrace.judging import POINTS_DIGEST_KEY
 from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.outputs import atomic_write_text, check_output_path
 from tailrace.pipeline import contest_facts, contest_from_options, run_optimize, simulate_scenarios
@@ -112,6 +113,9 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     print_field_facts(facts, console)
     report = result_json(res, lu, slate, contest, [f"ownership: {p}" for p in contest.report.problems])
     report["contest"].update(facts)
+    # judged on the fresh set (seed + 1), never the optimisation set: said in the report as `contest` says it
+    report.update(judging_facts(fresh.points, run.result.scenario_meta[POINTS_DIGEST_KEY], scenario_seed=seed + 1,
+                                contest_seed=seed))
     atomic_write_text(out / "contest.json", json.dumps(report, indent=2, sort_keys=True) + "\n")
     console.print(
         f"wrote {upload}, {out / 'portfolio.json'}, {out / 'contest.json'} · total {time.perf_counter() - t0:.1f} s"

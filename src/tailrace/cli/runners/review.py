@@ -89,7 +89,7 @@ def run(ctx: typer.Context, standings: Path, site: str, salaries: Path, portfoli
     # the user must have entries: a mistyped name is an error, not a field with nobody taken out
     mine = user_lineups(table, user) if user is not None else []
     if portfolio is not None:
-        lineups = _portfolio_lineups(portfolio, slate)
+        lineups, _ = _portfolio_lineups(portfolio, slate)  # (the digest of its optimisation set: not used here)
     else:
         lineups = np.asarray(mine, dtype=np.int64)
     field_pts, _removed = field_of(table, user)
