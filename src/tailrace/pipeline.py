@@ -36,7 +36,7 @@ from tailrace.contest import (CASH_GAMES, MAX_SHARPNESS, cash_payouts, make_cont
                               parametric_payouts, read_field, read_ownership, read_payouts, run_contest)
 from tailrace.contest.duplicates import sharing_cost
 from tailrace.contest.ownership import scale_ownership
-from tailrace.explain import PortfolioContext, constraint_binding, tail_vs_mean, why_high_tail
+from tailrace.explain import BINDING_WORK, PortfolioContext, constraint_binding, tail_vs_mean, why_high_tail
 from tailrace.optimize.contest.duplicates import admission, check_max_duplicates, duplicate_sample
 from tailrace.optimize.contest.overlap import in_background, runs_here
 from tailrace.optimize.lineup import solve_lineup
@@ -181,7 +181,7 @@ def run_optimize(
     fresh_reason: str | None = None,
     explain: bool = True,
     binding_limit: int = 1,
-    binding_time_limit: float | None = 10.0,
+    binding_work: int | None = BINDING_WORK,
     progress: Callable[[int, int], None] | None = None,
     time_limit: float | None = None,
     timings: bool = True,
@@ -197,8 +197,10 @@ def run_optimize(
     ``fresh``: an independent scenario set of the same slate (e.g. the next seed) to re-score
     the portfolio on; without it ``fresh_validation`` says why not (``fresh_reason``).
     ``explain``: per-lineup why_high_tail and tail_vs_mean, and constraint_binding (which
-    re-solves, each within ``binding_time_limit`` seconds; inexact gains come with bounds) for
-    the first ``binding_limit`` lineups. ``timings=False`` leaves out every wall-clock figure
+    re-solves, each within a work budget of ``binding_work`` lineups evaluated, never a time
+    limit, so the explanations are the same bytes on any machine; inexact gains come with
+    bounds) for the first ``binding_limit`` lineups. ``time_limit`` bounds the portfolio's
+    lineup searches only. ``timings=False`` leaves out every wall-clock figure
     (``timings``, per-lineup and portfolio ``seconds``, the scenario meta's ``seconds``), so the
     same inputs give byte-identical JSON. ``contest`` (a ``tailrace.contest.Contest``) is needed
     for mode ``contest``: lineups picked by marginal expected profit in that contest
@@ -287,7 +289,8 @@ def run_optimize(
     t1 = time.perf_counter()
     mean_lineup = None
     if explain and lineups:
-        mean_lineup = solve_lineup(points, sal, resolved.rules, Objective.mean(), time_limit=time_limit).lineup
+        # an explanation's solve: under the work budget, not the clock (same bytes on any machine)
+        mean_lineup = solve_lineup(points, sal, resolved.rules, Objective.mean(), max_evaluated=binding_work).lineup
 
     rows: list[LineupRow] = []
     for j, (lr, lu) in enumerate(zip(portfolio.lineups, lineups)):
@@ -327,7 +330,7 @@ def run_optimize(
                     max_overlap=resolved.max_overlap,
                 )
                 ex["constraint_binding"] = constraint_binding(
-                    points, sal, resolved.rules, obj, lr, context=ctx, names=names, time_limit=binding_time_limit
+                    points, sal, resolved.rules, obj, lr, context=ctx, names=names, max_evaluated=binding_work
                 )
             else:
                 ex["constraint_binding"] = None
