@@ -37,7 +37,7 @@ from tailrace.contest import (CASH_GAMES, MAX_SHARPNESS, cash_payouts, make_cont
                               parametric_payouts, read_field, read_ownership, read_payouts, run_contest)
 from tailrace.contest.duplicates import sharing_cost
 from tailrace.contest.ownership import scale_ownership
-from tailrace.explain import PortfolioContext, constraint_binding, tail_vs_mean, why_high_tail
+from tailrace.explain import BINDING_WORK, PortfolioContext, constraint_binding, tail_vs_mean, why_high_tail
 from tailrace.optimize.contest.duplicates import admission, check_max_duplicates, duplicate_sample
 from tailrace.optimize.contest.overlap import in_background, runs_here
 from tailrace.optimize.lineup import solve_lineup
@@ -182,7 +182,7 @@ def run_optimize(
     fresh_reason: str | None = None,
     explain: bool = True,
     binding_limit: int = 1,
-    binding_time_limit: float | None = 10.0,
+    binding_work: int | None = BINDING_WORK,
     progress: Callable[[int, int], None] | None = None,
     time_limit: float | None = None,
     timings: bool = True,
@@ -198,8 +198,10 @@ def run_optimize(
     ``fresh``: an independent scenario set of the same slate (e.g. the next seed) to re-score
     the portfolio on; without it ``fresh_validation`` says why not (``fresh_reason``).
     ``explain``: per-lineup why_high_tail and tail_vs_mean, and constraint_binding (which
-    re-solves, each within ``binding_time_limit`` seconds; inexact gains come with bounds) for
-    the first ``binding_limit`` lineups. ``timings=False`` leaves out every wall-clock figure
+    re-solves, each within a work budget of ``binding_work`` lineups evaluated, never a time
+    limit, so the explanations are the same bytes on any machine; inexact gains come with
+    bounds) for the first ``binding_limit`` lineups. ``time_limit`` bounds the portfolio's
+    lineup searches only. ``timings=False`` leaves out every wall-clock figure
     (``timings``, per-lineup and portfolio ``seconds``, the scenario meta's ``seconds``), so the
     same inputs give byte-identical JSON. ``contest`` (a ``tailrace.contest.Contest``) is needed
     for mode ``contest``: lineups picked by marginal expected profit in that contest
@@ -218,9 +220,93 @@ def run_optimize(
     ``share_figures=False`` leaves out optimal % and expected duplicates (their result fields
     empty, their cost saved: a caller that reads only the lineups, e.g. the backtest; a
     ``max_duplicates`` limit still draws the duplicates sample it needs).
+    The steps, each a function of its own: the request checked (``_checked_request``), the
+    warnings it starts with (``_stage_warnings``), mode contest's admission rule
+    (``_contest_admission``), the portfolio (``build_portfolio``), per lineup its row
+    (``_lineup_row``) and explanations (``_Explainer``), the portfolio's summary
+    (``_portfolio_summary``) and the fresh validation.
     Raises InputError / InfeasibleError.
     """
     t0 = time.perf_counter()
+    resolved, max_duplicates = _checked_request(slate, scenarios, spec, fresh=fresh, contest=contest,
+                                                contest_cap=contest_cap, max_duplicates=max_duplicates, admit=admit)
+    points = scenarios.points
+    sal = slate.salaries()
+    warnings = _stage_warnings(slate, scenarios, resolved, contest)
+    dups, admit = _contest_admission(slate, points, resolved, contest, share_figures=share_figures,
+                                     max_duplicates=max_duplicates, admit=admit)
+    portfolio = build_portfolio(points, sal, resolved, contest=contest, progress=progress, time_limit=time_limit,
+                                executor=executor, cap_place=contest_cap, admit=admit,
+                                driver_names=[d.name for d in slate.drivers])
+    contest_info = _contest_info(portfolio.selection, contest) if portfolio.selection is not None else None
+    t_port = time.perf_counter() - t0
+    lineups = [tuple(int(i) for i in lr.lineup) for lr in portfolio.lineups]
+    if len(lineups) != resolved.n_lineups:
+        warnings.append(f"asked for {resolved.n_lineups} lineups, got {len(lineups)}")
+
+    X = portfolio_scores(points, lineups)
+    optimal, opt_rows = (_optimal_figures(slate, points, resolved.rules, lineups, contest) if share_figures
+                         else (None, []))
+    dup_rows, dup_info = _duplicate_figures(points, lineups, contest, dups if share_figures else None, max_duplicates)
+    levels = tail_levels(resolved.tail_beta)
+
+    t1 = time.perf_counter()
+    explainer = (_Explainer.make(slate, scenarios, resolved, lineups, levels, binding_limit, binding_work)
+                 if explain and lineups else None)
+    rows: list[LineupRow] = []
+    for j, (lr, lu) in enumerate(zip(portfolio.lineups, lineups)):
+        row = _lineup_row(j, lr, lu, X[:, j], slate, levels, timings=timings, contest_info=contest_info,
+                          extra=[r[j] for r in (opt_rows, dup_rows) if r])
+        if not lr.optimal and lr.status not in ("marginal", "contest"):  # pool picks, not single optima
+            warnings.append(f"lineup {j + 1}: not proven optimal ({lr.status}, gap {lr.gap:.4g})")
+        if explain:
+            row["explain"] = explainer.lineup(j, lr, lu)
+        rows.append(LineupRow(**row))
+    t_explain = time.perf_counter() - t1
+
+    port, exposures = _portfolio_summary(slate, points, portfolio, lineups, X, levels, timings=timings)
+    if contest_info is not None:
+        port["contest"] = ({k: v for k, v in contest_info.items() if k != "marginal_ev"}
+                           | contest_facts(contest, slate))
+    if fresh is not None and lineups:
+        fv = fresh_validation(points, fresh.points, lineups, resolved.tail_beta, resolved.objective,
+                              seed_in=scenarios.meta.get("seed"), seed_out=fresh.meta.get("seed"))
+    else:
+        fv = FreshValidation(available=False, reason=fresh_reason or "no fresh scenario set was given")
+    meta = {k: v for k, v in scenarios.meta.items() if isinstance(v, (str, int, float, bool))}
+    if not timings:
+        meta.pop("seconds", None)
+    meta = with_points_digest(meta, points)  # points_sha256: how `contest` tells an in-sample judging (judging.py)
+    result = OptimizeResult(
+        site=slate.site.key,
+        n_drivers=slate.n,
+        n_scenarios=scenarios.n_scenarios,
+        objective={"name": resolved.objective.name, **spec.objective.model_dump(mode="json")},
+        tail_beta=resolved.tail_beta,
+        explain_binding_lineups=min(binding_limit, len(lineups)) if explain else 0,
+        mode=resolved.mode,
+        spec=spec.model_dump(mode="json"),
+        scenario_meta=meta,
+        history=scenarios.meta.get("history"),  # how a history file entered the strengths (or None)
+        lineups=rows,
+        portfolio=PortfolioSummary(**port),
+        exposures=exposures,
+        fresh_validation=fv,
+        warnings=warnings,
+        race=race_summary(slate, scenarios.meta),
+        **({"timings": Timings(portfolio_seconds=t_port, explain_seconds=t_explain,
+                               total_seconds=time.perf_counter() - t0)} if timings else {}),
+        optimal=optimal,
+        **({"duplicates": dup_info} if dup_info is not None else {}),
+    )
+    return OptimizeRun(slate=slate, resolved=resolved, portfolio=portfolio, result=result)
+
+
+def _checked_request(slate: Slate, scenarios: Scenarios, spec: ConstraintSpec, *, fresh: Scenarios | None,
+                     contest: Any, contest_cap: int | None, max_duplicates: float | None,
+                     admit: Callable[[np.ndarray], np.ndarray] | None) -> tuple[ResolvedSpec, float | None]:
+    """``run_optimize``'s first step: the inputs checked (InputError naming the field) and the
+    spec resolved on the slate; returns the resolved spec and the checked ``max_duplicates``."""
     _check_columns(slate, scenarios)
     if fresh is not None:
         _check_columns(slate, fresh)
@@ -242,104 +328,126 @@ def run_optimize(
                 "{ownership}, {field_file}), or use mode 'independent' or 'marginal'",
             )
         )
+    return resolved, max_duplicates
 
-    points = scenarios.points
-    sal = slate.salaries()
-    obj = resolved.objective
-    beta = resolved.tail_beta
-    # Warnings travel: what the simulation stage said (a driver without odds, a projection out of
-    # the model's reach, ...) is part of this run's result, on every face that shows it.
+
+def _stage_warnings(slate: Slate, scenarios: Scenarios, resolved: ResolvedSpec, contest: Any) -> list[str]:
+    """The warnings a run starts with. Warnings travel: what the simulation stage said (a driver
+    without odds, a projection out of the model's reach, ...) is part of this run's result, on
+    every face that shows it."""
     warnings: list[str] = [f"slate: {n}" for n in slate.notes] + scenarios.stage_warnings()
     if resolved.mode == "contest" and getattr(contest, "report", None) is not None:
         warnings += [f"ownership: {p}" for p in contest.report.problems]
+    return warnings
 
-    contest_info: dict[str, Any] | None = None
+
+def _contest_admission(slate: Slate, points: np.ndarray, resolved: ResolvedSpec, contest: Any, *,
+                       share_figures: bool, max_duplicates: float | None,
+                       admit: Callable[[np.ndarray], np.ndarray] | None) -> tuple[Any, Any]:
+    """Mode contest: the duplicates sample (when the figures or a ``max_duplicates`` limit need it)
+    and the admission rule the candidate pools apply (``max_duplicates``'s and ``admit``, both
+    when both are given). Other modes: ``(None, admit)``."""
+    if resolved.mode != "contest":
+        return None, admit
     dups = None
-    if resolved.mode == "contest":
-        # the projections contest_from_parts gives a sharp field's optimiser entries
-        if share_figures or max_duplicates is not None:
-            dups = duplicate_sample(contest, sal, resolved.rules, _field_projections(slate, points), 0,
-                                    resolved.n_lineups)
-        both = [a for a in (admission(dups, max_duplicates) if max_duplicates is not None else None, admit)
-                if a is not None]
-        admit = both[0] if len(both) == 1 else (lambda lu: both[0](lu) & both[1](lu)) if both else None
-    portfolio = build_portfolio(points, sal, resolved, contest=contest, progress=progress, time_limit=time_limit,
-                                executor=executor, cap_place=contest_cap, admit=admit,
-                                driver_names=[d.name for d in slate.drivers])
-    if portfolio.selection is not None:
-        contest_info = _contest_info(portfolio.selection, contest)
-    t_port = time.perf_counter() - t0
-    lineups = [tuple(int(i) for i in lr.lineup) for lr in portfolio.lineups]
-    if len(lineups) != resolved.n_lineups:
-        warnings.append(f"asked for {resolved.n_lineups} lineups, got {len(lineups)}")
+    # the projections contest_from_parts gives a sharp field's optimiser entries
+    if share_figures or max_duplicates is not None:
+        dups = duplicate_sample(contest, slate.salaries(), resolved.rules, _field_projections(slate, points), 0,
+                                resolved.n_lineups)
+    both = [a for a in (admission(dups, max_duplicates) if max_duplicates is not None else None, admit)
+            if a is not None]
+    admit = both[0] if len(both) == 1 else (lambda lu: both[0](lu) & both[1](lu)) if both else None
+    return dups, admit
 
-    X = portfolio_scores(points, lineups)
-    optimal, opt_rows = (_optimal_figures(slate, points, resolved.rules, lineups, contest) if share_figures
-                         else (None, []))
-    dup_rows, dup_info = _duplicate_figures(points, lineups, contest, dups if share_figures else None, max_duplicates)
-    names = slate.names
-    ids = slate.ids
-    levels = tail_levels(beta)
-    starts = None
-    if all(d.start is not None for d in slate.drivers):
-        starts = slate.starts()
-    outcomes = scenarios if scenarios.has_outcomes else None
 
-    t1 = time.perf_counter()
-    mean_lineup = None
-    if explain and lineups:
-        mean_lineup = solve_lineup(points, sal, resolved.rules, Objective.mean(), time_limit=time_limit).lineup
+def _lineup_row(j: int, lr: Any, lu: tuple[int, ...], x: np.ndarray, slate: Slate, levels: tuple[float, ...], *,
+                timings: bool, contest_info: dict[str, Any] | None, extra: list[dict[str, float]]) -> dict[str, Any]:
+    """One lineup's row of the result (explanations aside): IDs, names, salary, value and
+    certificate, tail metrics of its scores ``x``, and the mode's per-lineup figures (``extra``:
+    optimal %, expected duplicates). ``timings=False`` leaves out its ``seconds``."""
+    sal = slate.salaries()
+    row: dict[str, Any] = {
+        "index": j,
+        "driver_ids": [str(slate.ids[i]) for i in lu],
+        "names": [slate.names[i] for i in lu],
+        "salary": int(sal[list(lu)].sum()),
+        "objective_value": float(lr.value),
+        "bound": float(lr.bound),
+        "gap": float(lr.gap),
+        "optimal": bool(lr.optimal),
+        "status": str(lr.status),
+        "seconds": float(lr.seconds),
+        "tail_metrics": tail.tail_summary(x, alphas=ALPHAS, betas=levels).to_dict(),
+    }
+    if not timings:
+        row.pop("seconds")
+    if contest_info is not None:
+        row["contest_marginal_ev"] = float(contest_info["marginal_ev"][j])
+    for e in extra:
+        row.update(e)
+    return row
 
-    rows: list[LineupRow] = []
-    for j, (lr, lu) in enumerate(zip(portfolio.lineups, lineups)):
-        x = X[:, j]
-        row: dict[str, Any] = {
-            "index": j,
-            "driver_ids": [str(ids[i]) for i in lu],
-            "names": [names[i] for i in lu],
-            "salary": int(sal[list(lu)].sum()),
-            "objective_value": float(lr.value),
-            "bound": float(lr.bound),
-            "gap": float(lr.gap),
-            "optimal": bool(lr.optimal),
-            "status": str(lr.status),
-            "seconds": float(lr.seconds),
-            "tail_metrics": tail.tail_summary(x, alphas=ALPHAS, betas=levels).to_dict(),
+
+@dataclass(frozen=True)
+class _Explainer:
+    """What every lineup's explanations share (the mean-optimal lineup solved once, the outcomes,
+    start positions and names), and the explanations of one lineup."""
+
+    points: np.ndarray
+    salaries: np.ndarray
+    resolved: ResolvedSpec
+    lineups: tuple[tuple[int, ...], ...]
+    names: list[str]
+    starts: Any
+    outcomes: Any
+    levels: tuple[float, ...]
+    mean_lineup: tuple[int, ...]
+    binding_limit: int
+    binding_work: int | None
+
+    @classmethod
+    def make(cls, slate: Slate, scenarios: Scenarios, resolved: ResolvedSpec, lineups: list[tuple[int, ...]],
+             levels: tuple[float, ...], binding_limit: int, binding_work: int | None) -> _Explainer:
+        """The shared part, with the mean-optimal lineup solved (an explanation's solve: under
+        the work budget ``binding_work``, not the clock, so the same bytes on any machine)."""
+        points, sal = scenarios.points, slate.salaries()
+        mean_lineup = solve_lineup(points, sal, resolved.rules, Objective.mean(), max_evaluated=binding_work).lineup
+        starts = slate.starts() if all(d.start is not None for d in slate.drivers) else None
+        return cls(points=points, salaries=sal, resolved=resolved, lineups=tuple(lineups), names=slate.names,
+                   starts=starts, outcomes=scenarios if scenarios.has_outcomes else None, levels=levels,
+                   mean_lineup=tuple(mean_lineup), binding_limit=binding_limit, binding_work=binding_work)
+
+    def lineup(self, j: int, lr: Any, lu: tuple[int, ...]) -> dict[str, Any]:
+        """Lineup ``j``'s why_high_tail and tail_vs_mean, and its constraint_binding (re-solved)
+        for the first ``binding_limit`` lineups, None after them."""
+        r = self.resolved
+        ex: dict[str, Any] = {
+            "why_high_tail": why_high_tail(self.points, lu, r.tail_beta, outcomes=self.outcomes, names=self.names,
+                                           starts=self.starts),
+            "tail_vs_mean": tail_vs_mean(self.points, self.salaries, r.rules, r.objective, lu,
+                                         mean_lineup=self.mean_lineup, names=self.names, alpha=ALPHAS[0],
+                                         betas=self.levels),
+            "constraint_binding": None,
         }
-        if not timings:
-            row.pop("seconds")
-        if contest_info is not None:
-            row["contest_marginal_ev"] = float(contest_info["marginal_ev"][j])
-        if opt_rows:
-            row.update(opt_rows[j])
-        if dup_rows:
-            row.update(dup_rows[j])
-        if not lr.optimal and lr.status not in ("marginal", "contest"):  # pool picks, not single optima
-            warnings.append(f"lineup {j + 1}: not proven optimal ({lr.status}, gap {lr.gap:.4g})")
-        if explain:
-            ex: dict[str, Any] = {
-                "why_high_tail": why_high_tail(points, lu, beta, outcomes=outcomes, names=names, starts=starts),
-                "tail_vs_mean": tail_vs_mean(points, sal, resolved.rules, obj, lu, mean_lineup=mean_lineup,
-                                             names=names, alpha=ALPHAS[0], betas=levels),
-            }
-            if j < binding_limit:
-                ctx = PortfolioContext(
-                    lineups=tuple(lineups), position=j, max_exposure=dict(resolved.max_exposure),
-                    max_overlap=resolved.max_overlap,
-                )
-                ex["constraint_binding"] = constraint_binding(
-                    points, sal, resolved.rules, obj, lr, context=ctx, names=names, time_limit=binding_time_limit
-                )
-            else:
-                ex["constraint_binding"] = None
-            row["explain"] = ex
-        rows.append(LineupRow(**row))
-    t_explain = time.perf_counter() - t1
+        if j < self.binding_limit:
+            ctx = PortfolioContext(lineups=self.lineups, position=j, max_exposure=dict(r.max_exposure),
+                                   max_overlap=r.max_overlap)
+            ex["constraint_binding"] = constraint_binding(self.points, self.salaries, r.rules, r.objective, lr,
+                                                          context=ctx, names=self.names,
+                                                          max_evaluated=self.binding_work)
+        return ex
 
+
+def _portfolio_summary(slate: Slate, points: np.ndarray, portfolio: Any, lineups: list[tuple[int, ...]],
+                       X: np.ndarray, levels: tuple[float, ...], *,
+                       timings: bool) -> tuple[dict[str, Any], list[ExposureRow]]:
+    """The portfolio's part of the result (mode, value, exposures, the best lineup per scenario's
+    tail metrics) and its exposure rows, most used first. ``timings=False`` leaves out ``seconds``."""
     counts = np.zeros(slate.n, dtype=np.int64)
     for lu in lineups:
         counts[list(lu)] += 1
     m = max(len(lineups), 1)
+    ids, names = slate.ids, slate.names
     exposures = [
         ExposureRow(driver_id=str(ids[i]), name=names[i], count=int(counts[i]), exposure=float(counts[i] / m))
         for i in np.argsort(-counts, kind="stable")
@@ -357,41 +465,7 @@ def run_optimize(
     }
     if not timings:
         port.pop("seconds")
-    if contest_info is not None:
-        port["contest"] = ({k: v for k, v in contest_info.items() if k != "marginal_ev"}
-                           | contest_facts(contest, slate))
-    if fresh is not None and lineups:
-        fv = fresh_validation(points, fresh.points, lineups, beta, obj, seed_in=scenarios.meta.get("seed"),
-                              seed_out=fresh.meta.get("seed"))
-    else:
-        fv = FreshValidation(available=False, reason=fresh_reason or "no fresh scenario set was given")
-    meta = {k: v for k, v in scenarios.meta.items() if isinstance(v, (str, int, float, bool))}
-    if not timings:
-        meta.pop("seconds", None)
-    meta = with_points_digest(meta, points)  # points_sha256: how `contest` tells an in-sample judging (judging.py)
-    result = OptimizeResult(
-        site=slate.site.key,
-        n_drivers=slate.n,
-        n_scenarios=scenarios.n_scenarios,
-        objective={"name": obj.name, **spec.objective.model_dump(mode="json")},
-        tail_beta=beta,
-        explain_binding_lineups=min(binding_limit, len(lineups)) if explain else 0,
-        mode=resolved.mode,
-        spec=spec.model_dump(mode="json"),
-        scenario_meta=meta,
-        history=scenarios.meta.get("history"),  # how a history file entered the strengths (or None)
-        lineups=rows,
-        portfolio=PortfolioSummary(**port),
-        exposures=exposures,
-        fresh_validation=fv,
-        warnings=warnings,
-        race=race_summary(slate, scenarios.meta),
-        **({"timings": Timings(portfolio_seconds=t_port, explain_seconds=t_explain,
-                               total_seconds=time.perf_counter() - t0)} if timings else {}),
-        optimal=optimal,
-        **({"duplicates": dup_info} if dup_info is not None else {}),
-    )
-    return OptimizeRun(slate=slate, resolved=resolved, portfolio=portfolio, result=result)
+    return port, exposures
 
 
 def _contest_info(cp: Any, contest: Any) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Method (see ``search.py``): enumerate every lineup that satisfies the rules, bound each
 lineup's objective, evaluate exactly in bound order until no bound beats the best value.
 The result carries the value (tail.py's number for the chosen lineup, float64 sums) and a
-proven upper bound; they agree (gap 0) unless a time limit stopped the search first.
+proven upper bound; they agree (gap 0) unless a time limit or a work budget stopped the search
+first.
 Optimality is up to a relative tolerance of 1e-9 (floating-point summation order).
 Rosters are limited to slates of at most 64 drivers.
 """
@@ -208,8 +209,9 @@ def result_from(engine: Engine, res: SolveResult, t0: float) -> LineupResult:
 
 
 def solve_lineup(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, objective: Objective, *,
-                 time_limit: float | None = None, search: SearchConfig = DEFAULT_CONFIG) -> LineupResult:
-    """The lineup maximising ``objective`` under ``rules``, proven optimal unless time runs out.
+                 time_limit: float | None = None, max_evaluated: int | None = None,
+                 search: SearchConfig = DEFAULT_CONFIG) -> LineupResult:
+    """The lineup maximising ``objective`` under ``rules``, proven optimal unless time or work runs out.
 
     Parameters
     ----------
@@ -224,6 +226,11 @@ def solve_lineup(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, o
     time_limit : float, optional
         Seconds; past it the best lineup found so far is returned with status
         ``"time_limit"`` and a bound that covers every lineup.
+    max_evaluated : int, optional
+        A work budget in lineups evaluated exactly (``Engine.solve``): once spent, the best
+        lineup found so far is returned with status ``"work_budget"`` and a bound that covers
+        every lineup. It depends on the inputs alone, so the answer is the same on any machine
+        (the explanations' re-solves use it instead of a time limit).
     search : SearchConfig
         Tuning knobs of the search (never change the answer).
 
@@ -236,5 +243,6 @@ def solve_lineup(points: np.ndarray, salaries: np.ndarray, rules: LineupRules, o
     """
     t0 = time.perf_counter()
     _, _, engine = build_engine(points, salaries, rules, objective, search=search)
-    res = engine.solve(np.arange(engine.n_lineups, dtype=np.int64), time_limit=time_limit, t0=t0)
+    res = engine.solve(np.arange(engine.n_lineups, dtype=np.int64), time_limit=time_limit, t0=t0,
+                       max_evaluated=max_evaluated)
     return result_from(engine, res, t0)

@@ -229,7 +229,8 @@ class Engine(EngineBounds):
         return self._scenario_points
 
 
-    def solve(self, active: np.ndarray, time_limit: float | None = None, t0: float | None = None) -> SolveResult:
+    def solve(self, active: np.ndarray, time_limit: float | None = None, t0: float | None = None,
+              max_evaluated: int | None = None) -> SolveResult:
         """Best lineup among ``active``, with its certificate.
 
         Parameters
@@ -241,6 +242,14 @@ class Engine(EngineBounds):
             bound that still covers every active lineup.
         t0 : float, optional
             ``time.perf_counter()`` at which the clock started (default: now).
+        max_evaluated : int, optional
+            A work budget in lineups evaluated exactly by this solve (``SolveResult.n_evaluated``):
+            once it has evaluated at least this many, no further batch starts and the search
+            stops with status ``"work_budget"`` and a bound that covers every active lineup.
+            Unlike ``time_limit`` it depends on the inputs alone, so whether a solve finishes,
+            and what it returns, is the same on every machine and under any load (the
+            explanations' re-solves use it). A batch under way is finished, so a solve may
+            evaluate up to one batch (256 lineups) or its opening steps beyond the budget.
 
         Returns
         -------
@@ -250,7 +259,9 @@ class Engine(EngineBounds):
         active = np.asarray(active, np.int64)
         if len(active) == 0:
             raise ValueError("no active lineups")
-        first_key = self._first_solve_key(active)
+        # a budgeted solve neither takes nor leaves a finished first solve in the warm store: a
+        # stored answer could be one the budget would have cut short
+        first_key = self._first_solve_key(active) if max_evaluated is None else None
         if first_key is not None:
             with _warm_lock:
                 entry = _warm.get(self._warm)
@@ -259,7 +270,7 @@ class Engine(EngineBounds):
                     warm_hits["first_solve"] += 1
                     self.__dict__.update(_snapshot_from(hit[0]))
                     return hit[1]
-        res = self._solve(active, time_limit, t0)
+        res = self._solve(active, time_limit, t0, max_evaluated)
         self._solves += 1
         if first_key is not None and res.status == "optimal":
             # a finished solve is a function of the engine's state and ``active`` alone (a
@@ -270,7 +281,8 @@ class Engine(EngineBounds):
                     entry["first"] = {first_key: (_snapshot(self), res)}
         return res
 
-    def _solve(self, active: np.ndarray, time_limit: float | None, t0: float) -> SolveResult:
+    def _solve(self, active: np.ndarray, time_limit: float | None, t0: float,
+               max_evaluated: int | None = None) -> SolveResult:
         """``solve`` without the warm store."""
         evaluated_before = self.n_evaluated
         deadline = None if time_limit is None else t0 + time_limit
@@ -364,6 +376,9 @@ class Engine(EngineBounds):
                 sel = sel[self.bound[sel] > best + self._tol(best)]
                 if len(sel) == 0:
                     continue
+            if max_evaluated is not None and self.n_evaluated - evaluated_before >= max_evaluated:
+                status = "work_budget"  # before the clock: a spent budget says so on any machine
+                break
             if deadline is not None and time.perf_counter() > deadline:
                 status = "time_limit"
                 break

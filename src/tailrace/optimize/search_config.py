@@ -63,13 +63,14 @@ class SolveResult:
     ``index`` points into the engine's enumeration; ``kernel_value`` is its exact value in
     kernel arithmetic; ``bound`` is at least the value of every active lineup (equal to
     ``kernel_value`` when ``status`` is ``"optimal"``); ``n_evaluated`` counts the lineups
-    this solve evaluated exactly.
+    this solve evaluated exactly. ``status`` says why the search stopped: ``"optimal"``
+    (proven), ``"time_limit"`` (the clock) or ``"work_budget"`` (``max_evaluated`` lineups).
     """
 
     index: int
     kernel_value: float
     bound: float
-    status: Literal["optimal", "time_limit"]
+    status: Literal["optimal", "time_limit", "work_budget"]
     n_evaluated: int
 
 
