@@ -245,6 +245,7 @@ def run_optimize(
         warnings.append(f"asked for {resolved.n_lineups} lineups, got {len(lineups)}")
 
     X = portfolio_scores(points, lineups)
+    X_fresh = portfolio_scores(fresh.points, lineups) if fresh is not None and lineups else None
     optimal, opt_rows = (_optimal_figures(slate, points, resolved.rules, lineups, contest) if share_figures
                          else (None, []))
     dup_rows, dup_info = _duplicate_figures(points, lineups, contest, dups if share_figures else None, max_duplicates)
@@ -256,7 +257,8 @@ def run_optimize(
     rows: list[LineupRow] = []
     for j, (lr, lu) in enumerate(zip(portfolio.lineups, lineups)):
         row = _lineup_row(j, lr, lu, X[:, j], slate, levels, timings=timings, contest_info=contest_info,
-                          extra=[r[j] for r in (opt_rows, dup_rows) if r])
+                          extra=[r[j] for r in (opt_rows, dup_rows) if r],
+                          x_fresh=None if X_fresh is None else X_fresh[:, j])
         if not lr.optimal and lr.status not in ("marginal", "contest"):  # pool picks, not single optima
             warnings.append(f"lineup {j + 1}: not proven optimal ({lr.status}, gap {lr.gap:.4g})")
         if explain:
@@ -361,10 +363,14 @@ def _contest_admission(slate: Slate, points: np.ndarray, resolved: ResolvedSpec,
 
 
 def _lineup_row(j: int, lr: Any, lu: tuple[int, ...], x: np.ndarray, slate: Slate, levels: tuple[float, ...], *,
-                timings: bool, contest_info: dict[str, Any] | None, extra: list[dict[str, float]]) -> dict[str, Any]:
+                timings: bool, contest_info: dict[str, Any] | None, extra: list[dict[str, float]],
+                x_fresh: np.ndarray | None = None) -> dict[str, Any]:
     """One lineup's row of the result (explanations aside): IDs, names, salary, value and
-    certificate, tail metrics of its scores ``x``, and the mode's per-lineup figures (``extra``:
-    optimal %, expected duplicates). ``timings=False`` leaves out its ``seconds``."""
+    certificate, tail metrics of its scores ``x`` (shape (n_scenarios,), the optimisation
+    scenarios) and, given ``x_fresh`` (its scores on the fresh set), the same metrics there: the
+    lineup was picked for the optimisation scenarios' draws, so only the fresh figures are an
+    honest estimate of its tail. The mode's per-lineup figures come in ``extra`` (optimal %,
+    expected duplicates). ``timings=False`` leaves out its ``seconds``."""
     sal = slate.salaries()
     row: dict[str, Any] = {
         "index": j,
@@ -379,6 +385,8 @@ def _lineup_row(j: int, lr: Any, lu: tuple[int, ...], x: np.ndarray, slate: Slat
         "seconds": float(lr.seconds),
         "tail_metrics": tail.tail_summary(x, alphas=ALPHAS, betas=levels).to_dict(),
     }
+    if x_fresh is not None:
+        row["fresh_tail_metrics"] = tail.tail_summary(x_fresh, alphas=ALPHAS, betas=levels).to_dict()
     if not timings:
         row.pop("seconds")
     if contest_info is not None:

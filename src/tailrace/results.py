@@ -41,6 +41,10 @@ class LineupRow(_Result):
     status: str
     seconds: float | None = None  # left out with timings=False
     tail_metrics: dict[str, Any]  # tail.TailSummary.to_dict()
+    fresh_tail_metrics: dict[str, Any] | None = Field(
+        None, description="the same tail metrics on the fresh scenario set (the next seed), when there is one: the "
+                          "lineup was chosen on the optimisation scenarios, whose figures (tail_metrics) flatter it, "
+                          "so these are the honest estimate of its tail")
     # the descriptions below are the API's too (its LineupOut is generated from this model: api.schemas.LINEUP)
     contest_marginal_ev: float | None = Field(None, description="mode 'contest': the lineup's marginal expected "
                                                                 "profit when it was picked")

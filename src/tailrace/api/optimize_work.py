@@ -17,8 +17,7 @@ from typing import Any
 from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.judging import POINTS_DIGEST_KEY, points_digest
 from tailrace.optimize.constraints import ConstraintSpec
-from tailrace.pipeline import (ALPHAS, contest_from_parts, fill_team_and_make, portfolio_scores, run_optimize,
-                               tail_levels)
+from tailrace.pipeline import contest_from_parts, fill_team_and_make, portfolio_scores, run_optimize
 
 from tailrace.api.context import Context, Progress, check_limit, no_progress
 from tailrace.api.contest_terms import ownership_from_mapping, payout_table
@@ -26,7 +25,6 @@ from tailrace.api.errors import ApiError, Cancelled, worded
 from tailrace.api.records import history_from_store, load_slate, save_slate, slate_from_json
 from tailrace.api.scenarios import get_scenarios
 from tailrace.api.schemas import EXPOSURE, LINEUP, ContestSpecIn, OptimizeRequest
-from tailrace import tail
 from tailrace.calibration import end_to_end_calibration
 from tailrace.optimize.search import warm_engines
 from tailrace.sim.history import parse_history, read_history
@@ -219,16 +217,13 @@ def _optimize_work(ctx: Context, req: OptimizeRequest, progress: Progress) -> di
             warnings.append(f"calibration_metrics: {why}")
     t_end = time.perf_counter()
 
-    # the answer's own per-lineup figures: distribution and fresh_tail_metrics when asked for
+    # the answer's own per-lineup figure: the distribution when asked for (each row's fresh_tail_metrics
+    # come from the pipeline whenever there is a fresh set)
     extras: list[dict[str, Any]] = [{} for _ in res.lineups]
     if req.include_distributions and res.lineups:
         hists = score_histograms(scen.points, None if fresh is None else fresh.points, run.lineups)
-        F = portfolio_scores(fresh.points, run.lineups) if fresh is not None else None
-        levels = tail_levels(res.tail_beta or spec.objective.tail_beta())
         for j, ex in enumerate(extras):
             ex["distribution"] = hists[j]
-            if F is not None:
-                ex["fresh_tail_metrics"] = tail.tail_summary(F[:, j], alphas=ALPHAS, betas=levels).to_dict()
     # the result's rows as the answer's, by the one mapping (schemas.LINEUP, schemas.EXPOSURE): lineups
     # without seconds and explain (that is `explain` below), every field present (null when not filled), so
     # a job's result and the synchronous answer (serialised through the response model) are the same JSON

@@ -326,8 +326,8 @@ class OptimizeRequest(ModelOptions):
     include_tail_validation: bool = Field(False, strict=True)
     validation_scenarios: int | None = Field(None, ge=100, le=200_000, description="default: n_scenarios", strict=True)
     include_distributions: bool = Field(False, strict=True, description=(
-        "add each lineup's score histogram (in-sample, and on the fresh set with include_tail_validation) and "
-        "its fresh-set tail metrics: the page's distribution chart"))
+        "add each lineup's score histogram (in-sample, and on the fresh set with include_tail_validation): the "
+        "page's distribution chart (each lineup's fresh-set tail metrics come with include_tail_validation)"))
 
     @model_validator(mode="after")
     def _one_slate_one_spec(self) -> OptimizeRequest:
@@ -383,9 +383,6 @@ LINEUP = Reshape(
         "distribution": (dict[str, Any] | None, Field(None, description=(
             "include_distributions: the lineup's score histogram, {edges (bins + 1 points), in_sample (counts), "
             "fresh (counts on the fresh set, or null)}, one set of edges for both"))),
-        "fresh_tail_metrics": (dict[str, Any] | None, Field(None, description=(
-            "include_distributions with include_tail_validation: tail_metrics of the lineup on the fresh "
-            "scenario set"))),
     },
     # objective_value: the pipeline's own type, float | None (null when the objective is not finite)
     published={"gap": (float | None, None), "optimal": (bool | None, None), "status": (str | None, None)},

@@ -113,8 +113,10 @@ def print_portfolio_table(result: OptimizeResult) -> None:
         console.print(line, highlight=False)
     t = Table(title=f"{len(result.lineups)} lineup(s) · objective {result.objective['name']}")
     dups = result.duplicates is not None
-    cols = ["#", "drivers", "salary", "objective", "mean", f"CVaR↑{beta:g}", "gap", "opt %", "≤1 %"]
-    cols += ["dups", "share $"] if dups else []
+    # in-sample figures flatter a lineup chosen on these scenarios: the fresh set's beside them
+    fresh = bool(result.lineups) and all(r.fresh_tail_metrics is not None for r in result.lineups)
+    cols = ["#", "drivers", "salary", "objective", "mean", f"CVaR↑{beta:g}"] + (["fresh"] if fresh else [])
+    cols += ["gap", "opt %", "≤1 %"] + (["dups", "share $"] if dups else [])
     for col in cols:
         t.add_column(col, justify="left" if col == "drivers" else "right")
     for row in result.lineups:
@@ -126,6 +128,10 @@ def print_portfolio_table(result: OptimizeResult) -> None:
             _num(row.objective_value, ".4g"),
             f"{tm['mean']['value']:.1f}",
             f"{tm['cvar_upper'][f'{beta:g}']['value']:.1f}",
+        ]
+        if fresh:
+            cells.append(f"{row.fresh_tail_metrics['cvar_upper'][f'{beta:g}']['value']:.1f}")
+        cells += [
             _num(row.gap, ".2g"),
             _num(row.optimal_pct, ".2f"),
             _num(row.near_optimal_pct, ".2f"),
@@ -147,6 +153,9 @@ def print_portfolio_table(result: OptimizeResult) -> None:
             f"{_num(b.best_lineup_upper_cvar, '.1f')} out of sample"
             + (f" ({100 * d:.1f} % drop)" if d is not None else "")
         )
+    elif result.lineups:  # the table's figures are in-sample only: say so, and why there is no fresh set
+        console.print(f"no fresh scenarios ({fv.reason or 'none given'}): the figures above are on the "
+                      "optimisation scenarios, which flatter lineups chosen on them", highlight=False)
     if result.portfolio.contest:
         print_field_facts(result.portfolio.contest, console)
         print_estimate(result.portfolio.contest, console)
