@@ -133,3 +133,26 @@ def test_the_budget_stops_the_search_with_a_valid_bound():
     assert cut.value <= top + 1e-9 * (1 + top) and cut.bound >= top - 1e-9 * (1 + top)
     whole = solve_lineup(pts, SAL, rules, obj, max_evaluated=BINDING_WORK)
     assert whole.optimal and whole.value == pytest.approx(top, rel=1e-9)
+
+
+def test_the_budget_scales_with_the_scenario_count():
+    """Evaluating a lineup costs time in proportion to the scenarios, so the budget is counted in
+    lineup x scenario cells: 100,000 lineups at 10,000 scenarios (the measured size), 10,000 at
+    100,000, never below the floor; and constraint_binding hands the real solver that budget."""
+    from tailrace.explain import BINDING_CELLS, BINDING_MIN, binding_work
+
+    assert binding_work(10_000) == BINDING_WORK == 100_000
+    assert binding_work(100_000) == 10_000 and binding_work(600) == BINDING_CELLS // 600
+    assert binding_work(10**9) == BINDING_MIN and binding_work(0) == BINDING_CELLS
+    seen: list[int | None] = []
+
+    def recording(*args, **kw):  # the real solver; only the budget it was given is noted
+        seen.append(kw.get("max_evaluated"))
+        return solve_lineup(*args, **kw)
+
+    pts = _points()
+    rules = LineupRules(roster_size=6, salary_cap=50000)
+    obj = Objective.upper_cvar(0.05)
+    res = solve_lineup(pts, SAL, rules, obj)
+    constraint_binding(pts, SAL, rules, obj, res, solver=recording)
+    assert seen and set(seen) == {BINDING_CELLS // S}

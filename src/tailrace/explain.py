@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -23,7 +23,10 @@ from tailrace.optimize.lineup import solve_lineup
 from tailrace.optimize.objectives import Objective
 
 __all__ = [
+    "BINDING_CELLS",
+    "BINDING_MIN",
     "BINDING_WORK",
+    "binding_work",
     "why_high_tail",
     "PortfolioContext",
     "constraint_binding",
@@ -33,29 +36,45 @@ __all__ = [
 
 GAINED_PLACES = 10  # "gained at least 10 places" (start - finish >= 10)
 
-BINDING_WORK = 100_000
-"""Work budget of each of the explanations' re-solves, in lineups evaluated exactly.
+BINDING_CELLS = 1_000_000_000
+"""Work budget of each of the explanations' re-solves, in lineup x scenario cells evaluated:
+:func:`binding_work` turns it into lineups for a scenario count (100,000 at 10,000 scenarios).
 
 The explanations are part of a result that must be the same bytes for the same inputs and seed,
 so their re-solves stop on a count of the search's own work (``Engine.solve``'s
 ``max_evaluated``, the count ``SolveResult.n_evaluated`` reports), never on the clock: whether a
-re-solve finishes, and the bounds it reports when it does not, depend on the inputs alone.
+re-solve finishes, and the bounds it reports when it does not, depend on the inputs alone. The
+count is scaled by the scenario count because evaluating one lineup costs time in proportion to
+it: a fixed count of lineups let a target-probability re-solve on 100,000 scenarios run 31 s
+(10x its time on 10,000), past the API's 60 s synchronous limit across a lineup's 9 re-solves.
 
-Why 100,000 (measured with ``benchmarks/explain_work.py``): the demo's re-solves (Kansas, 38
-drivers, 10,000 scenarios, its 20 lineups each explained: 110) evaluate 83-272 lineups each;
-those of upper-CVaR 5 %, mean, lower-CVaR 20 %, blend and marginal-mode portfolios on that slate
-at most 1,638, of the 40-driver slate of ``whole_process.py`` 216, and of a portfolio with a
-lock, an exclude, a min salary and a group at most 15,051 (297 re-solves in all: median 261,
-90th percentile 1,444): every one finishes exactly, with 6.6x headroom over the largest. And
-spending it takes no longer than the 10 s wall-clock limit it replaced (2.9-6.6 s for the 18
-target-probability re-solves that spent it on this project's shared 2-core machine, at 10,000
-scenarios), so no explanation takes longer than before. The exception is that objective, whose
-bound is weak: its re-solves on the demo slate (target 300) need 49,000-169,000 lineups, and
-those past the budget report bounds (under the clock they finished or not with the machine's
-load; now the same bounds on every machine). The cost of one lineup grows with the scenario
-count, and with cutting planes (lower-CVaR leaves), where each batch also tightens the bounds
-of the live lineups.
+Why 10^9 (measured with ``benchmarks/explain_work.py`` at 10,000 scenarios, i.e. 100,000
+lineups): the demo's re-solves (Kansas, 38 drivers, its 20 lineups each explained: 110) evaluate
+83-272 lineups each; those of upper-CVaR 5 %, mean, lower-CVaR 20 %, blend and marginal-mode
+portfolios on that slate at most 1,638, of the 40-driver slate of ``whole_process.py`` 216, and of
+a portfolio with a lock, an exclude, a min salary and a group at most 15,051 (297 re-solves in
+all: median 261, 90th percentile 1,444): every one finishes exactly, with 6.6x headroom over the
+largest. Spending the budget took 2.9-6.6 s (the 18 target-probability re-solves that spent it
+on this project's shared 2-core machine at 10,000 scenarios), within the 10 s wall-clock limit
+it replaced, and about as long at any other scenario count. The exception is that objective,
+whose bound is weak: its re-solves on the demo slate (target 300) need 49,000-169,000 lineups,
+and those past the budget report bounds (under the clock they finished or not with the
+machine's load; now the same bounds on every machine). With cutting planes (lower-CVaR leaves)
+each batch also tightens the bounds of the live lineups, so a lineup costs more there.
 """
+
+BINDING_MIN = 1_000
+"""The fewest lineups a re-solve may evaluate, however many scenarios (the budget's floor)."""
+
+BINDING_WORK = 100_000
+""":func:`binding_work` at 10,000 scenarios (the default scenario count): the figure measured above."""
+
+
+def binding_work(n_scenarios: int) -> int:
+    """Lineups one explanation re-solve may evaluate on ``n_scenarios`` scenarios:
+    ``BINDING_CELLS // n_scenarios``, at least ``BINDING_MIN`` (a pure function of the input, so
+    the explanations are the same bytes on any machine)."""
+    return max(BINDING_MIN, BINDING_CELLS // max(int(n_scenarios), 1))
 
 
 def _f(x: Any) -> float:
@@ -225,7 +244,7 @@ def constraint_binding(
     names: Sequence[str] | None = None,
     salary_step: int = 500,
     max_relaxations: int = 8,
-    max_evaluated: int | None = BINDING_WORK,
+    max_evaluated: int | None | Literal["auto"] = "auto",
     solver: Callable[..., Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Which constraints are tight for this lineup, and what relaxing each by one step would gain.
@@ -241,13 +260,16 @@ def constraint_binding(
     Each item: ``kind``, ``constraint``, ``tight``, the numbers behind it, ``step`` (the
     relaxation in words), ``value_now``, ``value_relaxed``, ``gain``, and ``exact`` (both solves
     proven optimal). Every solve runs under a work budget of ``max_evaluated`` lineups evaluated
-    (default ``BINDING_WORK``; None: none), not a time limit, so the items are the same bytes on
-    any machine. A solve that spends it stops early; then ``gain_low`` / ``gain_high`` bound the
-    true gain from the solvers' values and bounds, and the text says "work budget".
+    (default ``"auto"``: :func:`binding_work` of the scenario count; None: none), not a time
+    limit, so the items are the same bytes on any machine. A solve that spends it stops early;
+    then ``gain_low`` / ``gain_high`` bound the true gain from the solvers' values and bounds, and
+    the text says "work budget".
     """
     solve = solver or _default_solver()
     pts = np.asarray(points)
     sal = np.asarray(salaries, dtype=np.int64)
+    if max_evaluated == "auto":
+        max_evaluated = binding_work(pts.shape[0])
     nm = _names(names, pts.shape[1])
     lu = tuple(int(i) for i in lineup_result.lineup)
     s_lu = set(lu)
@@ -403,7 +425,7 @@ def tail_vs_mean(
     names: Sequence[str] | None = None,
     alpha: float = 0.2,
     betas: Sequence[float] = (0.01, 0.05),
-    max_evaluated: int | None = BINDING_WORK,
+    max_evaluated: int | None | Literal["auto"] = "auto",
     solver: Callable[..., Any] | None = None,
 ) -> dict[str, Any]:
     """The lineup against the mean-optimal lineup under the same rules: what was given up for what.
@@ -420,8 +442,8 @@ def tail_vs_mean(
     lu = tuple(sorted(int(i) for i in lineup))
     if mean_lineup is None:
         solve = solver or _default_solver()
-        mean_lineup = solve(pts, np.asarray(salaries), rules, Objective.mean(),
-                            max_evaluated=max_evaluated).lineup
+        budget = binding_work(pts.shape[0]) if max_evaluated == "auto" else max_evaluated
+        mean_lineup = solve(pts, np.asarray(salaries), rules, Objective.mean(), max_evaluated=budget).lineup
     ml = tuple(sorted(int(i) for i in mean_lineup))
     a = _profile(pts[:, list(lu)].sum(axis=1), objective, alpha, betas)
     b = _profile(pts[:, list(ml)].sum(axis=1), objective, alpha, betas)

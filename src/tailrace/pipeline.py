@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -37,7 +37,7 @@ from tailrace.contest import (CASH_GAMES, MAX_SHARPNESS, cash_payouts, make_cont
                               parametric_payouts, read_field, read_ownership, read_payouts, run_contest)
 from tailrace.contest.duplicates import sharing_cost
 from tailrace.contest.ownership import scale_ownership
-from tailrace.explain import BINDING_WORK, PortfolioContext, constraint_binding, tail_vs_mean, why_high_tail
+from tailrace.explain import PortfolioContext, binding_work as binding_budget, constraint_binding, tail_vs_mean, why_high_tail
 from tailrace.optimize.contest.duplicates import admission, check_max_duplicates, duplicate_sample
 from tailrace.optimize.contest.overlap import in_background, runs_here
 from tailrace.optimize.lineup import solve_lineup
@@ -182,7 +182,7 @@ def run_optimize(
     fresh_reason: str | None = None,
     explain: bool = True,
     binding_limit: int = 1,
-    binding_work: int | None = BINDING_WORK,
+    binding_work: int | None | Literal["auto"] = "auto",
     progress: Callable[[int, int], None] | None = None,
     time_limit: float | None = None,
     timings: bool = True,
@@ -198,8 +198,8 @@ def run_optimize(
     ``fresh``: an independent scenario set of the same slate (e.g. the next seed) to re-score
     the portfolio on; without it ``fresh_validation`` says why not (``fresh_reason``).
     ``explain``: per-lineup why_high_tail and tail_vs_mean, and constraint_binding (which
-    re-solves, each within a work budget of ``binding_work`` lineups evaluated, never a time
-    limit, so the explanations are the same bytes on any machine; inexact gains come with
+    re-solves, each within a work budget of ``binding_work`` lineups evaluated — ``"auto"``:
+    ``explain.binding_work`` of the scenario count; None: none — never a time limit, so the explanations are the same bytes on any machine; inexact gains come with
     bounds) for the first ``binding_limit`` lineups. ``time_limit`` bounds the portfolio's
     lineup searches only. ``timings=False`` leaves out every wall-clock figure
     (``timings``, per-lineup and portfolio ``seconds``, the scenario meta's ``seconds``), so the
@@ -415,10 +415,14 @@ class _Explainer:
 
     @classmethod
     def make(cls, slate: Slate, scenarios: Scenarios, resolved: ResolvedSpec, lineups: list[tuple[int, ...]],
-             levels: tuple[float, ...], binding_limit: int, binding_work: int | None) -> _Explainer:
+             levels: tuple[float, ...], binding_limit: int,
+             binding_work: int | None | Literal["auto"]) -> _Explainer:
         """The shared part, with the mean-optimal lineup solved (an explanation's solve: under
-        the work budget ``binding_work``, not the clock, so the same bytes on any machine)."""
+        the work budget ``binding_work``, not the clock, so the same bytes on any machine;
+        ``"auto"``: ``explain.binding_work`` of the scenario count)."""
         points, sal = scenarios.points, slate.salaries()
+        if binding_work == "auto":
+            binding_work = binding_budget(points.shape[0])
         mean_lineup = solve_lineup(points, sal, resolved.rules, Objective.mean(), max_evaluated=binding_work).lineup
         starts = slate.starts() if all(d.start is not None for d in slate.drivers) else None
         return cls(points=points, salaries=sal, resolved=resolved, lineups=tuple(lineups), names=slate.names,
