@@ -28,8 +28,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tailrace.seeds import JUDGE_LOW, MAX_SEED
+
 __all__ = ["JUDGE_STREAM", "POINTS_DIGEST_KEY", "FRESH", "IN_SAMPLE", "GIVEN_FILE", "JudgedOn",
-           "judge_seed", "points_digest", "with_points_digest", "judged_on", "in_sample_warning", "check_digest"]
+           "judge_seed", "points_digest", "with_points_digest", "judged_on", "judging_facts", "in_sample_warning",
+           "check_digest"]
 
 #: The spawn-key word of the judge stream: ASCII "JUDG". Fixed forever: changing it changes every
 #: contest's figures.
@@ -42,7 +45,7 @@ IN_SAMPLE = "optimisation scenarios"
 GIVEN_FILE = "given file"
 JudgedOn = Literal["fresh", "optimisation scenarios", "given file"]
 
-_LOW = 2**63 + 1  # the judge seeds: [2**63 + 1, 2**64), above every accepted seed and its seed + 1
+_LOW = JUDGE_LOW  # the judge seeds: [2**63 + 1, 2**64), above every accepted seed and its seed + 1
 _SPAN = 2**64 - _LOW
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -64,8 +67,8 @@ def judge_seed(seed: int) -> int:
         simulates the same races.
     """
     seed = int(seed)
-    if not 0 <= seed < 2**63:
-        raise ValueError(f"seed {seed} is outside 0 .. 2**63 - 1")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed {seed} is outside 0 .. {MAX_SEED}")
     lo, hi = np.random.SeedSequence(seed, spawn_key=(JUDGE_STREAM,)).generate_state(2, np.uint32)
     return _LOW + ((int(hi) << 32) | int(lo)) % _SPAN
 
@@ -130,6 +133,38 @@ def judged_on(judged_digest: str, optimised_on: str | None, simulated: bool) -> 
     if optimised_on is not None and optimised_on == judged_digest:
         return IN_SAMPLE
     return FRESH if simulated else GIVEN_FILE
+
+
+def judging_facts(points: np.ndarray, optimised_on: str | None, *, scenario_seed: int | None,
+                  contest_seed: int | None, same_set: bool = False) -> dict[str, Any]:
+    """What a contest's figures were judged on, for its report (the CLI's, the demo's, the API's).
+
+    Parameters
+    ----------
+    points : ndarray
+        The judged scenario points.
+    optimised_on : str or None
+        The portfolio's recorded digest of its optimisation points (None: an upload CSV, an old JSON).
+    scenario_seed : int or None
+        The seed the judged set was simulated with (None: a given file).
+    contest_seed : int or None
+        The contest's seed (the field's).
+    same_set : bool
+        True when the caller knows by other means that the judged set is the portfolio's own
+        (the API's stored scenario set id, for a portfolio stored before the digest existed).
+
+    Returns
+    -------
+    dict
+        ``judged_on`` ("fresh", "optimisation scenarios" or "given file") and ``judge_scenarios``
+        {``seed``, ``contest_seed``, ``points_sha256`` (the judged points' digest),
+        ``optimised_on_sha256``}.
+    """
+    digest = points_digest(points)
+    own = digest if same_set else optimised_on
+    return {"judged_on": judged_on(digest, own, simulated=scenario_seed is not None),
+            "judge_scenarios": {"seed": scenario_seed, "contest_seed": contest_seed, "points_sha256": digest,
+                                "optimised_on_sha256": optimised_on}}
 
 
 def in_sample_warning(how_to_fresh: str) -> str:

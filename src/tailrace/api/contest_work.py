@@ -17,7 +17,7 @@ from tailrace.api.schemas import ContestRequest, ContestResponse
 from tailrace.contest import make_contest, run_contest
 from tailrace.contest.ownership import scale_ownership
 from tailrace.json_models import json_answer
-from tailrace.judging import IN_SAMPLE, POINTS_DIGEST_KEY, in_sample_warning, judge_seed, judged_on, points_digest
+from tailrace.judging import IN_SAMPLE, POINTS_DIGEST_KEY, in_sample_warning, judge_seed, judging_facts
 from tailrace.pipeline import contest_facts, field_model_figures, parse_field_sharpness
 
 
@@ -80,10 +80,10 @@ def contest_work(ctx: Context, req: ContestRequest, progress: Progress = no_prog
                                 pf.get("strengths"), history_id=pf.get("history_id"),
                                 history_weight=pf.get("history_weight"), allow_shift=bool(pf.get("allow_shift")))
     t_scen = time.perf_counter()
-    judged_digest = points_digest(scen.points)
     # the stored portfolio's own set, by its points digest (or, for one stored before the digest, its set id)
-    same_set = pf.get("scenario_set_id") == stats["scenario_set_id"]
-    judged = judged_on(judged_digest, judged_digest if same_set else pf.get(POINTS_DIGEST_KEY), simulated=True)
+    judging = judging_facts(scen.points, pf.get(POINTS_DIGEST_KEY), scenario_seed=scenario_seed, contest_seed=req.seed,
+                            same_set=pf.get("scenario_set_id") == stats["scenario_set_id"])
+    judged, judged_digest = judging["judged_on"], judging["judge_scenarios"]["points_sha256"]
     judge_warnings = (["contest: " + in_sample_warning("ask /contest again with another seed (another judge "
                                                        "stream)")] if judged == IN_SAMPLE else [])
     ownership, projections, warnings = contest_inputs(slate, scen.points)

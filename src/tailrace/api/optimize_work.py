@@ -29,11 +29,10 @@ from tailrace.calibration import end_to_end_calibration
 from tailrace.optimize.search import warm_engines
 from tailrace.sim.history import parse_history, read_history
 from tailrace.store.graph import open_graph
+from tailrace.seeds import MAX_SEED
 from tailrace.tracks import resolve_track
 
 log = logging.getLogger("tailrace.api.optimize")
-
-MAX_SEED = 2**63 - 1
 
 
 def resolve_spec(ctx: Context, req: OptimizeRequest) -> ConstraintSpec:

@@ -13,8 +13,7 @@ from tailrace.optimize.constraints import ConstraintSpec, ObjectiveSpec
 from tailrace.outputs import jsonable
 from tailrace.json_models import JsonReady
 from tailrace.results import ExposureRow, LineupRow
-
-MAX_SEED = 2**63 - 1
+from tailrace.seeds import MAX_SEED
 
 
 class ErrorResponse(BaseModel):
@@ -456,7 +455,8 @@ class ContestResponse(JsonReady):
     portfolio_id: str
     contest: dict[str, Any] = Field(description=(
         "the contest (entry_fee, field_size, n_entries, prize_pool, n_scenarios, seed, paid_places), what it was "
-        "judged on (judged_on: 'fresh' races simulated from the judge stream of seed, scenario_seed, never a set "
+        "judged on (judged_on: 'fresh' races simulated from the judge stream of seed, scenario_seed — an integer in "
+        "[2^63 + 1, 2^64), beyond JavaScript's exact integers: read it as a big integer or leave it —, never a set "
         "/optimize makes; 'optimisation scenarios' when the points digest, points_sha256, equals the stored "
         "portfolio's optimised_on_sha256: an in-sample, optimistic ROI, with a warning), its field "
         "(field_sharpness, field_model, ownership_report as in OptimizeResponse.contest) and, with field_sharpness "

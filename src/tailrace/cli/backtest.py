@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import Dask, MAX_SCENARIOS
+from tailrace.cli.options import MAX_SCENARIOS, MAX_SEED, Dask
 from tailrace.contest_options import CONTEST_DEFAULTS
 
 
@@ -39,7 +39,7 @@ def backtest(
     rake: float | None = typer.Option(None, "--rake", help="GPP rake (default 0.13)."),
     field_draws: int = typer.Option(10, "--field-draws", min=2, help="Independent fields per contest for the ROI."),
     scenarios: int = typer.Option(5000, "--scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios per race."),
-    seed: int = typer.Option(7, "--seed", help="Random seed."),
+    seed: int = typer.Option(7, "--seed", min=0, max=MAX_SEED, help="Random seed."),
     min_history: int = typer.Option(10, "--min-history", min=1, help="Earlier complete races a race needs."),
     params_refit_every: int = typer.Option(9, "--params-refit-every", min=0, help="Races up to 2022 get "
                                            "track-type parameters fitted on the races before them, refitted "

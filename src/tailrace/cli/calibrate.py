@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from tailrace.cli.options import Dask
-from tailrace.cli.options import MAX_SCENARIOS
+from tailrace.cli.options import MAX_SCENARIOS, MAX_SEED
 
 
 def calibrate(
@@ -20,7 +20,7 @@ def calibrate(
     history: Path = typer.Option(..., "--history", help="Race-history CSV (one row per driver per race), or 'graph'."),
     seasons: str = typer.Option(..., "--seasons", help="Seasons to evaluate: 2023, 2022,2023 or 2021-2023."),
     scenarios: int = typer.Option(10_000, "--scenarios", min=100, max=MAX_SCENARIOS, help="Scenarios per race and model."),
-    seed: int = typer.Option(7, "--seed", help="Random seed."),
+    seed: int = typer.Option(7, "--seed", min=0, max=MAX_SEED, help="Random seed."),
     json_out: Path = typer.Option(..., "--json", help="Where to write the JSON report."),
     plots: Path | None = typer.Option(None, "--plots", help="Folder for the PNG plots."),
     dask: Dask = None,

@@ -15,6 +15,7 @@ import typer
 
 from tailrace.distributed import ENV_VAR as DASK_ENV_VAR
 from tailrace.errors import InputError, Problem
+from tailrace.seeds import MAX_SEED  # noqa: F401  (the flag declarations take the bound from here)
 from tailrace.sites import SiteRules, get_site
 
 # The flag of each library parameter an error may name (tailrace.errors.PARAMS), so a library
@@ -87,9 +88,6 @@ def say_as_flag(param: str, value: str | None, command: str | None = None) -> st
 # outcomes. Asking for more (a typo such as 1000000000 asked for 70.8 GiB) is a usage error; the
 # Dask path (issue 15) is where more belongs.
 MAX_SCENARIOS = 2_000_000
-# Seeds the simulating commands accept: the API's range. Above it lie the contest's judge seeds
-# (tailrace.judging, [2**63 + 1, 2**64)), which no accepted seed or its seed + 1 can reach.
-MAX_SEED = 2**63 - 1
 
 
 def site_rules(key: str) -> SiteRules:

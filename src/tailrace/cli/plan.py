@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from tailrace.cli.options import (FIELD_SHARPNESS_HELP, FILLED_ENTRIES, MAX_SCENARIOS, OWNERSHIP_ERROR_HELP, AllowShift,
+from tailrace.cli.options import (FIELD_SHARPNESS_HELP, FILLED_ENTRIES, MAX_SCENARIOS, MAX_SEED, OWNERSHIP_ERROR_HELP, AllowShift,
                                   Dask, GridComplete, History, HistoryWeight, Season, Track)
 from tailrace.contest_options import CONTEST_DEFAULTS
 
@@ -55,7 +55,7 @@ def plan(
     history_weight: HistoryWeight = None,
     n_scenarios: int = typer.Option(5_000, "--n-scenarios", min=100, max=MAX_SCENARIOS,
                                     help="Scenarios in each of the three sets (build, allocate, report)."),
-    seed: int = typer.Option(1, "--seed", help="Seed: the sets use seed, seed+1, seed+2; fields their own."),
+    seed: int = typer.Option(1, "--seed", min=0, max=MAX_SEED - 2, help="Seed: the sets use seed, seed+1, seed+2; fields their own."),
     contest_cap: int | None = typer.Option(None, "--contest-cap", min=1, help="Contest mode's cap on the top "
                                            "prizes (default: cross-validated per contest)."),
     field_sharpness: str = typer.Option("auto", "--field-sharpness", help=FIELD_SHARPNESS_HELP),

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from tailrace.cli.options import (MAX_SCENARIOS, AllowShift, Dask, EntryFee, History, HistoryWeight, Rake, Salaries,
+from tailrace.cli.options import (MAX_SCENARIOS, MAX_SEED, AllowShift, Dask, EntryFee, History, HistoryWeight, Rake, Salaries,
                                   Site, Track)
 from tailrace.contest_options import CONTEST_DEFAULTS
 
@@ -41,7 +41,7 @@ def review(
     n_scenarios: int = typer.Option(5_000, "--n-scenarios", min=100, max=MAX_SCENARIOS,
                                     help="Scenarios to simulate when ownership needs mean points the "
                                          "projections do not give."),
-    seed: int = typer.Option(1, "--seed", help="Seed for that simulation."),
+    seed: int = typer.Option(1, "--seed", min=0, max=MAX_SEED, help="Seed for that simulation."),
     ownership: Path | None = typer.Option(None, "--ownership", help="The ownership you projected (CSV: id/name, "
                                           "ownership %) to compare with the real field's."),
     payouts: Path | None = typer.Option(None, "--payouts", help="The contest's payout table (CSV or JSON), or "

@@ -23,7 +23,7 @@ from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.errors import InputError, Problem
 from tailrace.export import lineups_from_ids, read_upload
 from tailrace.judging import (FRESH, IN_SAMPLE, POINTS_DIGEST_KEY, check_digest, in_sample_warning, judge_seed,
-                              judged_on, points_digest)
+                              judging_facts)
 from tailrace.outputs import atomic_write_text, check_output_paths
 from tailrace.pipeline import (contest_facts, contest_from_options, field_model_figures, parse_field_sharpness,
                                simulate_scenarios)
@@ -156,34 +156,6 @@ def print_summary(result: ContestResult, lineups: np.ndarray, slate: Slate, top:
                   f"{100 * f.cash_rate:.1f}%", f"{100 * f.top1_rate:.2f}%", f"{100 * f.win_rate:.2f}%")
     table_console(console).print(t)
     console.print(f"portfolio profit: lower CVaR {result.cvar_alpha:g} = ${result.profit_cvar:,.2f} (bankroll figure)")
-
-
-def judging_facts(points: np.ndarray, optimised_on: str | None, *, scenario_seed: int | None,
-                  contest_seed: int | None) -> dict:
-    """What the contest's figures were judged on, for the report (``tailrace.judging``).
-
-    Parameters
-    ----------
-    points : ndarray
-        The judged scenario points.
-    optimised_on : str or None
-        The portfolio's recorded digest of its optimisation points (None: an upload CSV, an old JSON).
-    scenario_seed : int or None
-        The seed the judged set was simulated with (None: a given file).
-    contest_seed : int or None
-        The contest's ``--seed``.
-
-    Returns
-    -------
-    dict
-        ``judged_on`` ("fresh", "optimisation scenarios" or "given file") and ``judge_scenarios``
-        {``seed``, ``contest_seed``, ``points_sha256`` (the judged points' digest),
-        ``optimised_on_sha256``}.
-    """
-    digest = points_digest(points)
-    return {"judged_on": judged_on(digest, optimised_on, simulated=scenario_seed is not None),
-            "judge_scenarios": {"seed": scenario_seed, "contest_seed": contest_seed, "points_sha256": digest,
-                                "optimised_on_sha256": optimised_on}}
 
 
 def print_judged_on(judging: dict, n_scenarios: int) -> None:

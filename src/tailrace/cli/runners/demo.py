@@ -16,13 +16,13 @@ from rich.table import Table
 
 from tailrace import tail
 from tailrace.cli.options import cli_run, history_line, print_field_facts, table_console
-from tailrace.cli.runners.contest import judging_facts, print_summary, result_json
+from tailrace.cli.runners.contest import print_summary, result_json
 from tailrace.cli.runners.inputs import history_from_option
 from tailrace.cli.runners.optimize import print_portfolio_table
 from tailrace.contest import run_contest
 from tailrace.errors import InputError, Problem
 from tailrace.export import write_upload
-from tailrace.judging import POINTS_DIGEST_KEY
+from tailrace.judging import POINTS_DIGEST_KEY, judging_facts
 from tailrace.optimize.constraints import ConstraintSpec
 from tailrace.outputs import atomic_write_text, check_output_path
 from tailrace.pipeline import contest_facts, contest_from_options, run_optimize, simulate_scenarios
