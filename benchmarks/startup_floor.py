@@ -11,7 +11,9 @@ steadier figure on a shared machine; wall beside it):
 * ``first kernel``: plus one cached ``@njit(cache=True)`` kernel's first call: numba's
   target registries load then, once per process (the kernel is compiled by a warm-up run);
 * ``scipy.special``: plus ``import scipy.special`` (what the simulator paid before
-  ``startup.preload_special_ufuncs``; with the preload it loads the ufunc module alone).
+  ``startup.preload_special_ufuncs``; with the preload it loads the ufunc module alone);
+* ``100,000 races``: the preloaded step plus the race kernel on 100,000 races of 40 cars (its
+  wall is a lower bound on ``simulate`` 100,000 x 40: no strength fit, scoring or file).
 
 Python's bytecode cached as in ``whole_process.py``. Usage: python benchmarks/startup_floor.py [--reps 5]
 """
@@ -56,6 +58,15 @@ STEPS: list[tuple[str, str]] = [
                          "preload_special_ufuncs\npreload_numba_blas()\nimport sys; sys.path.insert(0, {kdir!r})\n"
                          "import floor_kernel\npreload_special_ufuncs()\nfrom tailrace.startup import special_ufunc\n"
                          "special_ufunc('ndtri')"),
+    # the race kernel alone on 100,000 races of 40 cars (what `simulate` 100,000 x 40 cannot skip),
+    # after the preloaded step: with the floor, a lower bound on that command (no strength fit,
+    # no scoring, no file)
+    ("100,000 races", "import tailrace.cli, numpy, pydantic\nfrom tailrace.startup import preload_numba_blas, "
+                      "preload_special_ufuncs\npreload_numba_blas()\npreload_special_ufuncs()\n"
+                      "import numpy as np\nfrom tailrace.sim.race import simulate_race\n"
+                      "from tailrace.sim.default_params import params_for\n"
+                      "simulate_race(np.linspace(1.5, -1.5, 40), np.arange(1, 41), 267, params_for('intermediate'), "
+                      "100_000, 7)"),
 ]
 
 

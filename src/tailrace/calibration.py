@@ -45,6 +45,7 @@ CRPS by model); ``n_scenarios``, ``seed``, ``history``, ``seconds``.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import defaultdict
@@ -598,9 +599,6 @@ def result_json(result: CalibrationResult) -> dict[str, Any]:
 def write_report(result: CalibrationResult, json_path: str | Path, plots_dir: str | Path | None) -> list[Path]:
     """Write the result as JSON and, if ``plots_dir`` is given, PNG plots (PIT histograms,
     top-10 reliability diagram, coverage bars). Returns the files written."""
-    import json
-
-
     json_path = atomic_write_text(json_path, json.dumps(result_json(result), indent=2, allow_nan=True))
     written = [json_path]
     if plots_dir is None or not result.models:
