@@ -180,6 +180,14 @@ def test_cli_contest_skips_his_ownership_row_and_drops_his_field_lineup(lv: dict
     err = capsys.readouterr().err
     assert sum(ln.startswith("warning: 1 lineup(s) of the field file field.csv dropped") and
                f"Chase Elliott ({ELLIOTT_ID}) in 1" in ln for ln in err.splitlines()) == 1
+    # a contest's standings as the field: his player-table row skipped, the entry holding him has no
+    # lineup, so the field is the other four entries' lineups (4 + our 3 = 7 entries)
+    rep = d / "contest.json"
+    assert main(base + ["--field", str(d / "standings.csv"), "--json", str(rep)]) == 0
+    err = capsys.readouterr().err
+    assert sum(ln.startswith("warning: standings.csv: drivers left out of the slate") and
+               "1 entries read without a lineup" in ln for ln in err.splitlines()) == 1
+    assert json.loads(rep.read_text())["n_entries"] == 7
 
 
 @pytest.mark.shared_data

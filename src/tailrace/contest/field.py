@@ -462,7 +462,10 @@ def read_field(path: str | Path, slate: Slate, warnings: list[str] | None = None
     text = read_text_file(p, param="field_file")
     head = next((ln for ln in text.splitlines() if ln.strip()), "")
     if looks_like_standings(next(iter(csv_rows(head, name)), [])):  # the header alone: a standings file is big
-        lineups = read_standings_text(text, slate, source=name).lineups()
+        table = read_standings_text(text, slate, source=name)
+        lineups = table.lineups()
+        if warnings is not None:  # entries holding a left-out driver come without a lineup, said here
+            warnings.extend(w for w in table.warnings if "left out of the slate" in w)
         if lineups.shape[0] == 0:
             raise InputError(Problem("no entry in the standings has a lineup", file=name, field="Lineup",
                                      fix="give the standings of a contest that has been played"))
