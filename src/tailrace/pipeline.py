@@ -647,7 +647,7 @@ def contest_from_options(
 
     o = (options or CONTEST_DEFAULTS).with_given(**given)
     pay = payouts_from_options(o.payouts, entry_fee=o.entry_fee, field_size=o.field_size, rake=o.rake)
-    fld = read_field(o.field_file, slate) if o.field_file else None
+    fld = read_field(o.field_file, slate, warnings) if o.field_file else None
     own = read_ownership(o.ownership, slate, warnings) if o.ownership else None
     return contest_from_parts(slate, points, pay, ownership=own, field=fld, entry_fee=o.entry_fee,
                               field_size=o.field_size, rake=o.rake, seed=seed, warnings=warnings,

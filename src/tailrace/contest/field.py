@@ -28,7 +28,7 @@ from tailrace.contest.field_cache import calibrated_weights
 from tailrace.contest.standings import looks_like_standings, read_standings_text
 from tailrace.errors import InputError, Problem
 from tailrace.rng import as_generator
-from tailrace.slate import Slate
+from tailrace.slate import Slate, find_left_out
 from tailrace.textfile import csv_rows, read_text_file
 from tailrace.contest.sharp import optimiser_entries
 
@@ -443,20 +443,29 @@ def sample_field(
 _PAREN_ID = re.compile(r"\(([^()]+)\)\s*$")
 
 
-def read_field(path: str | Path, slate: Slate) -> Field:
+def read_field(path: str | Path, slate: Slate, warnings: list[str] | None = None) -> Field:
     """Read real field lineups: one entry a row, cells holding site IDs (``Name (ID)`` and FanDuel
     ``ID:Name`` forms work too, as do exact names). With a header of ``D``/``Driver`` columns only those are read.
 
     A contest-standings export (header with ``EntryId`` and ``Lineup``,
     ``tailrace.contest.standings``) is read as one: its entries' lineups in file order, entries
     without a lineup left out.
+
+    A row holding a driver of ``slate.left_out`` (in the salary file but not on the race's
+    starting grid) is dropped, with one line appended to ``warnings`` saying how many and whom:
+    the slate has no column for him, so the lineup cannot be scored, and a real field's lineup
+    holding a non-starter is a near-certain loser whose absence moves no payout line much; an
+    error would make every real field file with such an entry unusable.
     """
     p = Path(path)
     name = str(p)
     text = read_text_file(p, param="field_file")
     head = next((ln for ln in text.splitlines() if ln.strip()), "")
     if looks_like_standings(next(iter(csv_rows(head, name)), [])):  # the header alone: a standings file is big
-        lineups = read_standings_text(text, slate, source=name).lineups()
+        table = read_standings_text(text, slate, source=name)
+        lineups = table.lineups()
+        if warnings is not None:  # entries holding a left-out driver come without a lineup, said here
+            warnings.extend(w for w in table.warnings if "left out of the slate" in w)
         if lineups.shape[0] == 0:
             raise InputError(Problem("no entry in the standings has a lineup", file=name, field="Lineup",
                                      fix="give the standings of a contest that has been played"))
@@ -488,12 +497,20 @@ def read_field(path: str | Path, slate: Slate) -> Field:
         start = 1
     out: list[list[int]] = []
     problems: list[Problem] = []
+    non_starters: dict[str, int] = {}  # "Name (ID)" of a left-out driver -> field rows holding him
+    n_dropped = 0
     for rn, rec in enumerate(rows[start:], start=start + 1):
         cells = [rec[i] if i < len(rec) else "" for i in cols] if cols is not None else rec
         if not any(c.strip() for c in cells):
             continue
         idx = [resolve(c) for c in cells if c.strip()]
         unknown = [c for c in cells if c.strip() and resolve(c) is None]
+        gone = [lo for c in unknown if (lo := find_left_out(c, slate)) is not None]
+        if gone:
+            for lo in gone:
+                non_starters[f"{lo.name} ({lo.id})"] = non_starters.get(f"{lo.name} ({lo.id})", 0) + 1
+            n_dropped += 1
+            continue
         if cols is not None and unknown:
             problems.append(Problem(f"driver {unknown[0]!r} is not on the slate", file=name, row=rn, field="D",
                                     fix="use the site IDs from the salary file"))
@@ -513,6 +530,10 @@ def read_field(path: str | Path, slate: Slate) -> Field:
             break
     if problems:
         raise InputError(problems)
+    if n_dropped and warnings is not None:
+        who = ", ".join(f"{k} in {v}" for k, v in non_starters.items())
+        warnings.append(f"{n_dropped} lineup(s) of the field file {p.name} dropped: they hold a driver left out of "
+                        f"the slate (not on the race's starting grid), who has no points to score them with: {who}")
     if not out:
         raise InputError(Problem("no lineups found", file=name, fix="one lineup a row of site IDs"))
     return Field(np.asarray(out, dtype=np.int32), source=name)

@@ -12,7 +12,7 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.numeric import bisect_increasing
-from tailrace.slate import Slate, match_names
+from tailrace.slate import LeftOut, Slate, find_left_out, match_names
 from tailrace.textfile import csv_rows, read_text_file
 
 # A user file whose ownership sums within this relative distance of roster_size * 100 is
@@ -103,7 +103,9 @@ def read_ownership(path: str | Path, slate: Slate, warnings: list[str] | None = 
 
     Drivers absent from the file get 0. The column is scaled to sum to ``roster_size * 100`` by
     :func:`scale_ownership` (its warnings appended to ``warnings``); an unknown driver, a value
-    outside 0-100 or fractions raise InputError.
+    outside 0-100 or fractions raise InputError. A row naming a driver of ``slate.left_out`` (in
+    the salary file, but not on the race's starting grid) is skipped with one warning naming
+    those rows: real ownership lists carry non-starters at ~0 %, and the row is not an error.
     """
     p = Path(path)
     name = str(p)
@@ -141,10 +143,14 @@ def read_ownership(path: str | Path, slate: Slate, warnings: list[str] | None = 
     own = np.zeros(slate.n, dtype=np.float64)
     seen: dict[int, int] = {}
     problems: list[Problem] = []
+    skipped: list[tuple[LeftOut, int]] = []  # rows naming a driver the slate left out (a non-starter)
     for rn, rec, key, fld, _ in keyed:
         if rn in by_name_row:
             m = by_name_row[rn]
             idx = m.index
+            if idx is None and not m.ambiguous and (lo := find_left_out(key, slate)) is not None:
+                skipped.append((lo, rn))
+                continue
             if idx is None:
                 why = ("matches several slate drivers: " + ", ".join(f"'{c}'" for c in m.candidates)) if m.ambiguous \
                     else "is not on the slate (closest: " + (", ".join(f"'{c}'" for c in m.candidates) or "none") + ")"
@@ -153,6 +159,9 @@ def read_ownership(path: str | Path, slate: Slate, warnings: list[str] | None = 
                 continue
         else:
             idx = by_id.get(key) if key else None
+            if idx is None and key and (lo := find_left_out(key, slate)) is not None:
+                skipped.append((lo, rn))
+                continue
             if idx is None:
                 problems.append(Problem(f"driver {key!r} is not on the slate", file=name, row=rn, field=fld,
                                         fix="use the site ID or the name as in the salary file"))
@@ -177,8 +186,19 @@ def read_ownership(path: str | Path, slate: Slate, warnings: list[str] | None = 
         raise InputError(problems)
     own, msgs = scale_ownership(own, slate.site.roster_size, name, header[own_col])
     if warnings is not None:
+        if skipped:
+            warnings.append(_skipped_line(skipped, name))
         warnings.extend(msgs)
     return own
+
+
+def _skipped_line(skipped: list[tuple[LeftOut, int]], name: str) -> str:
+    """One warning naming the ownership rows skipped because their driver is left out of the slate."""
+    who = ", ".join(f"{d.name} ({d.id}, row {rn})" for d, rn in skipped)
+    reasons = {d.reason for d, _ in skipped}
+    why = next(iter(reasons)) if len(reasons) == 1 else "not on the slate's starting grid"
+    return (f"{len(skipped)} row(s) of {Path(name).name} skipped, their driver is left out of the slate "
+            f"({why}): {who}")
 
 
 def scale_ownership(values: np.ndarray, roster_size: int, source: str,

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from tailrace.errors import InputError, Problem, as_text
-from tailrace.slate import NameMatch, Slate, match_names
+from tailrace.slate import NameMatch, Slate, find_left_out, match_names
 from tailrace.textfile import csv_rows, read_text_file
 
 __all__ = ["MAX_STANDINGS_ROWS", "SLOT_TOKEN", "Standings", "StandingsEntry", "looks_like_standings",
@@ -262,6 +262,9 @@ def read_standings_text(text: str, slate: Slate, source: str = "standings.csv") 
     fpts = np.full(slate.n, np.nan)
     listed_row: dict[int, int] = {}
     cache: dict[str, tuple[tuple[int, ...] | None, list[str], int, int]] = {}  # cell -> lineup, bad, found, distinct
+    # drivers of slate.left_out (in the salary file, not on the starting grid): named, not errors
+    gone_players: list[str] = []
+    gone_entries: dict[str, int] = {}  # "Name (ID)" -> entries whose lineup holds him (read without a lineup)
 
     def cell(rec: list[str], key: str) -> str:
         j = col[key]
@@ -277,7 +280,9 @@ def read_standings_text(text: str, slate: Slate, source: str = "standings.csv") 
         if player:
             m = names.match(player)
             pct, pts = _number(cell(rec, "drafted")), _number(cell(rec, "fpts"))
-            if m.index is None:
+            if m.index is None and not m.ambiguous and (lo := find_left_out(player, slate)) is not None:
+                gone_players.append(f"{lo.name} ({lo.id})")
+            elif m.index is None:
                 what = "matches several slate drivers: " if m.ambiguous else "is not on the slate ("
                 close = ", ".join(f"'{c}'" for c in m.candidates) if m.candidates else "no similar name"
                 problems.append(Problem(f"player '{as_text(player)}' {what}{as_text(close)}"
@@ -331,9 +336,15 @@ def read_standings_text(text: str, slate: Slate, source: str = "standings.csv") 
                 ok = len(found) == roster and len(set(found)) == roster
                 cache[lineup_t] = (tuple(sorted(found)) if ok else None, bad, len(found), len(set(found)))
             lineup, bad, n_found, n_distinct = cache[lineup_t]
+            gone = [lo for b in bad if (lo := find_left_out(b, slate)) is not None]
+            held_gone = bool(gone) and len(gone) == len(bad)  # every unmatched name a non-starter
+            if held_gone:
+                for lo in gone:
+                    gone_entries[f"{lo.name} ({lo.id})"] = gone_entries.get(f"{lo.name} ({lo.id})", 0) + 1
+                bad = []
             for b in bad:
                 unknown.setdefault(b, []).append(rn)
-            if lineup is None and not bad:
+            if lineup is None and not bad and not held_gone:
                 problems.append(Problem(f"the lineup has {n_found} drivers ({n_distinct} different), a "
                                         f"{slate.site.name} lineup has {roster} different drivers",
                                         file=source, row=rn, field="Lineup",
@@ -359,7 +370,22 @@ def read_standings_text(text: str, slate: Slate, source: str = "standings.csv") 
     listed = np.zeros(slate.n, dtype=bool)
     listed[list(listed_row)] = True
     warnings = _consistency(entries, fpts, listed, source)
+    if gone_players or gone_entries:
+        warnings.append(_left_out_line(gone_players, gone_entries, source))
     return Standings(tuple(entries), drafted, fpts, listed, source, tuple(warnings))
+
+
+def _left_out_line(players: list[str], entries: dict[str, int], source: str) -> str:
+    """One warning for the standings' mentions of drivers the slate left out (non-starters): their
+    player-table rows are skipped, and entries holding them are read without a lineup (their
+    points kept), since the slate has no column to score such a lineup with."""
+    parts = []
+    if players:
+        parts.append(f"player-table row(s) skipped: {', '.join(players)}")
+    if entries:
+        parts.append(f"{sum(entries.values())} entries read without a lineup (their points kept; a field "
+                     f"file drops them), holding " + ", ".join(f"{k} in {v}" for k, v in entries.items()))
+    return f"{Path(source).name}: drivers left out of the slate (not on the race's starting grid): " + "; ".join(parts)
 
 
 def _consistency(entries: list[StandingsEntry], fpts: np.ndarray, listed: np.ndarray, source: str) -> list[str]:

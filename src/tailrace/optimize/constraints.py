@@ -26,7 +26,7 @@ from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize.objectives import Objective, ObjectiveKind
 from tailrace.optimize.problem import GroupRule, LineupRules
 from tailrace.optimize.relations import MakeLimit, StartBand, TeamLimit, Teammates, as_list, relation_groups
-from tailrace.slate import Slate, match_names
+from tailrace.slate import Slate, find_left_out, left_out_reason, match_names
 from tailrace.textfile import parse_json, parse_yaml, read_text_file
 
 __all__ = [
@@ -593,6 +593,11 @@ class DriverMatcher:
         hit = match_names([ref], self.slate.names)[0]
         if hit.index is not None:
             return hit.index
+        if not hit.ambiguous and (gone := find_left_out(ref, self.slate)) is not None:
+            # in the salary file, but not on the race's starting grid: no lineup can hold him
+            raise LookupError(f"'{ref}': {left_out_reason(gone)}",
+                              "remove it from the spec: a driver who does not start cannot be locked, "
+                              "excluded, grouped or given an exposure")
         if hit.ambiguous:
             opts = ", ".join(
                 f"{d.name} (ID {d.id})" for d in self.slate.drivers if d.name in set(hit.candidates)

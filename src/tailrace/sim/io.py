@@ -32,6 +32,7 @@ import numpy as np
 
 from tailrace.errors import InputError, Problem
 from tailrace.sim.scenarios import Scenarios
+from tailrace.slate.model import LeftOut
 from tailrace.textfile import csv_rows, read_text_file
 from tailrace.outputs import atomic_write_with
 
@@ -42,7 +43,14 @@ __all__ = [
     "read_npz",
     "load_scenarios",
     "reorder_columns",
+    "LEFT_OUT_KEY",
+    "recorded_left_out",
 ]
+
+#: The meta key of a scenario set's left-out drivers: a list of ``{"id", "name", "reason"}``
+#: (written by ``tailrace.sim.left_out.record_left_out``; read here so a missing-column error can
+#: say whether the set records the missing drivers).
+LEFT_OUT_KEY = "left_out"
 
 OUTCOME_FIELDS: tuple[str, ...] = ("finish", "laps_led", "fastest_laps", "laps_completed", "dnf")
 _INDEX_HEADERS = {"", "scenario", "sim", "index", "unnamed: 0"}
@@ -538,16 +546,61 @@ def _to_float32(
     return out
 
 
-def reorder_columns(s: Scenarios, expected_ids: Sequence[str], name: str) -> Scenarios:
+def recorded_left_out(meta: dict[str, Any] | None) -> tuple[LeftOut, ...]:
+    """The left-out drivers a set's meta records; () when none or when the record is malformed
+    (then nothing is dropped, and a missing driver fails as for any set)."""
+    rows = (meta or {}).get(LEFT_OUT_KEY)
+    if not isinstance(rows, list):
+        return ()
+    out = []
+    for r in rows:
+        if not (isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("id", "name", "reason"))):
+            return ()
+        out.append(LeftOut(id=r["id"], name=r["name"], reason=r["reason"]))
+    return tuple(out)
+
+
+def reorder_columns(s: Scenarios, expected_ids: Sequence[str], name: str, *, left_out_applied: bool = False) -> Scenarios:
     """``s`` with its columns checked against the slate's driver IDs and put in their order, as
     :func:`load_scenarios` does with ``expected_ids`` (``name``: the file, for messages).
 
+    ``left_out_applied``: the caller (``tailrace.sim.left_out.match_to_slate``) has already
+    dropped the drivers the set records as left out, so a recorded ID still missing is recorded
+    under another name; the error's fix says so.
+
     Raises InputError naming the IDs not on the slate and the slate drivers without a column.
     """
-    return _reorder(s, [str(i) for i in expected_ids], name)
+    return _reorder(s, [str(i) for i in expected_ids], name, left_out_applied=left_out_applied)
 
 
-def _reorder(s: Scenarios, expected: list[str], name: str) -> Scenarios:
+_DROPPED_BY = "tailrace optimize, contest --scenarios and review --scenarios drop those from the slate"
+
+
+def _missing_fix(missing: list[str], meta: dict[str, Any] | None, left_out_applied: bool) -> str:
+    """The fix for slate drivers without a column, true on every road: whether the set records
+    them as left out (then the commands drop them; ``load_scenarios(expected_ids=)`` does not),
+    records their ID under another name, or does not record them."""
+    recorded = {d.id: d for d in recorded_left_out(meta)}
+    rec = [recorded[i] for i in missing if i in recorded]
+    unrec = [i for i in missing if i not in recorded]
+    if rec and not unrec and not left_out_applied:
+        who = ", ".join(f"{d.name} ({d.id})" for d in rec)
+        return (f"the set records them as left out of its slate ({who}; {rec[0].reason}): {_DROPPED_BY} with "
+                "a warning; in Python match it to the slate with tailrace.sim.left_out.load_for_slate(path, slate) "
+                "(or match_to_slate) instead of load_scenarios(path, expected_ids=...)")
+    head = ("add a column of points for each of them (a set simulated from a history's starting grid leaves out "
+            f"drivers who did not start and records them, and {_DROPPED_BY}; ")
+    if rec and left_out_applied:
+        head += ("the set records " + ", ".join(f"ID {d.id} as '{d.name}'" for d in rec)
+                 + ", another name than the salary file's; ")
+    elif rec:
+        head += ", ".join(d.id for d in rec) + " are recorded, "
+    return head + ("these are not recorded: " if not rec else "the rest are not recorded: " if unrec else "") + (
+        "check that this is the salary file the set was simulated from, drop their rows from it, or give "
+        "--history instead of --scenarios)")
+
+
+def _reorder(s: Scenarios, expected: list[str], name: str, *, left_out_applied: bool = False) -> Scenarios:
     have = list(s.driver_ids)
     have_set, want_set = set(have), set(expected)
     extra = [i for i in have if i not in want_set]
@@ -562,11 +615,7 @@ def _reorder(s: Scenarios, expected: list[str], name: str) -> Scenarios:
         problems.append(Problem(f"{len(missing)} slate drivers have no column: {', '.join(missing)}",
                                 file=name, row=1 if name.lower().endswith((".csv", ".txt")) else None,
                                 field="driver_ids",
-                                fix="add a column of points for each of them (a set simulated from a history's "
-                                    "starting grid leaves out drivers who did not start and records them, and "
-                                    "those are dropped; these are not recorded: check that this is the salary "
-                                    "file the set was simulated from, drop their rows from it, or give --history "
-                                    "instead of --scenarios)"))
+                                fix=_missing_fix(missing, s.meta, left_out_applied)))
     if problems:
         raise InputError(problems)
     if have == expected:

@@ -17,17 +17,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Any
 
-from tailrace.sim.io import load_scenarios, reorder_columns
+# LEFT_OUT_KEY and recorded_left_out live in sim.io (its missing-column error reads the record); re-exported
+from tailrace.sim.io import LEFT_OUT_KEY, load_scenarios, recorded_left_out, reorder_columns
 from tailrace.sim.scenarios import Scenarios
 from tailrace.slate import LeftOut, Slate
 
 __all__ = ["LEFT_OUT_KEY", "record_left_out", "recorded_left_out", "left_out_line", "match_to_slate",
            "load_for_slate"]
-
-#: The meta key of a scenario set's left-out drivers: a list of ``{"id", "name", "reason"}``.
-LEFT_OUT_KEY = "left_out"
 
 
 def record_left_out(scenarios: Scenarios, slate: Slate) -> Scenarios:
@@ -51,20 +48,6 @@ def record_left_out(scenarios: Scenarios, slate: Slate) -> Scenarios:
         return scenarios
     rows = [{"id": str(d.id), "name": d.name, "reason": d.reason} for d in slate.left_out]
     return dataclasses.replace(scenarios, meta={**(scenarios.meta or {}), LEFT_OUT_KEY: rows})
-
-
-def recorded_left_out(meta: dict[str, Any] | None) -> tuple[LeftOut, ...]:
-    """The left-out drivers a set's meta records; () when none or when the record is malformed
-    (then nothing is dropped, and a missing driver fails as for any set)."""
-    rows = (meta or {}).get(LEFT_OUT_KEY)
-    if not isinstance(rows, list):
-        return ()
-    out = []
-    for r in rows:
-        if not (isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("id", "name", "reason"))):
-            return ()
-        out.append(LeftOut(id=r["id"], name=r["name"], reason=r["reason"]))
-    return tuple(out)
 
 
 def left_out_line(drivers: tuple[LeftOut, ...] | list[LeftOut], where: str) -> str:
@@ -117,7 +100,7 @@ def match_to_slate(scenarios: Scenarios, slate: Slate, name: str) -> tuple[Scena
                                     left_out=slate.left_out + tuple(drop))
         line = left_out_line(drop, f"dropped from the slate, as the scenario set {Path(name).name} "
                                    "records them left out")
-    return reorder_columns(scenarios, slate.ids, name), slate, line
+    return reorder_columns(scenarios, slate.ids, name, left_out_applied=True), slate, line
 
 
 def load_for_slate(path: str | os.PathLike[str], slate: Slate) -> tuple[Scenarios, Slate, str | None]:

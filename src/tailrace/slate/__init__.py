@@ -10,6 +10,7 @@ tolerantly; ``demo_paths``/``demo_slate``). Every public name is importable from
 from __future__ import annotations
 
 from tailrace.slate.cells import MAX_SLATE_ROWS, parse_odds
+from tailrace.slate.left_out_refs import find_left_out, left_out_reason
 from tailrace.slate.model import Driver, LeftOut, Slate
 from tailrace.slate.names import NameMatch, match_names, normalize_name
 from tailrace.slate.projections import PROJECTION_RANGE, ProjectionRow, read_projections
@@ -19,5 +20,5 @@ from tailrace.slate.salaries import DK_HEADER, FD_HEADER, read_salaries
 __all__ = [
     "DK_HEADER", "FD_HEADER", "MAX_SLATE_ROWS", "PROJECTION_RANGE", "Driver", "LeftOut", "NameMatch",
     "ProjectionRow", "Slate", "demo_paths", "demo_slate", "match_names", "normalize_name",
-    "parse_odds", "read_projections", "read_salaries", "read_slate",
+    "find_left_out", "left_out_reason", "parse_odds", "read_projections", "read_salaries", "read_slate",
 ]

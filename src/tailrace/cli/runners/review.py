@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tailrace.cli.options import cli_run, site_rules
-from tailrace.cli.runners.contest import _portfolio_lineups, _scenario_points
+from tailrace.cli.runners.contest import _check_one_source, _portfolio_lineups, _scenario_points
 from tailrace.cli.runners.inputs import command_executor, history_from_option
 from tailrace.contest import read_ownership
 from tailrace.contest.standings import read_standings
@@ -21,7 +21,8 @@ from tailrace.errors import InputError, Problem
 from tailrace.outputs import atomic_write_text, check_output_path, check_output_paths
 from tailrace.pipeline import field_ownership, payouts_from_options
 from tailrace.review import field_of, review_report, user_lineups, write_plots
-from tailrace.slate import read_slate
+from tailrace.sim.left_out import load_for_slate
+from tailrace.slate import Slate, read_slate
 
 
 console = Console()
@@ -70,6 +71,16 @@ def print_review(review, slate, top: int = 10) -> None:  # (ContestReview, Slate
         console.print(o)
 
 
+def _on_whole_slate(own: np.ndarray, part: Slate, whole: Slate) -> np.ndarray:
+    """Ownership modelled on ``part`` (``whole`` without a scenario set's left-out drivers) spread
+    onto ``whole``'s drivers, 0 % for those left out: the field drafts nobody who does not start,
+    and the standings index the whole export."""
+    if part is whole:
+        return own
+    at = {d.id: j for j, d in enumerate(part.drivers)}
+    return np.array([own[at[d.id]] if d.id in at else 0.0 for d in whole.drivers], dtype=np.float64)
+
+
 def run(ctx: typer.Context, standings: Path, site: str, salaries: Path, portfolio: Path | None, user: str | None,
         projections: Path | None, track: str | None, history: Path | None, history_weight: float | None,
         allow_shift: bool, scenarios: Path | None, n_scenarios: int, seed: int, ownership: Path | None,
@@ -101,15 +112,24 @@ def run(ctx: typer.Context, standings: Path, site: str, salaries: Path, portfoli
     if ownership is not None:
         own = read_ownership(ownership, slate, warnings)
     else:
-        points = None
+        points, own_slate = None, slate
         need_means = not all(d.ownership is not None for d in slate.drivers) and \
             not all(d.projection is not None for d in slate.drivers)
         if need_means and (scenarios is not None or all(d.start is not None for d in slate.drivers)):
-            points, sim_warnings, _ = _scenario_points(slate, scenarios, n_scenarios, seed, track,
+            loaded = None
+            if scenarios is not None:
+                _check_one_source(scenarios, history)
+                # the set's recorded non-starters leave the ownership model's slate (0 % modelled); the
+                # standings and the portfolio stay on the whole export, as the real contest was
+                loaded, own_slate, dropped = load_for_slate(scenarios, slate)
+                if dropped:
+                    warnings.append(f"slate: {dropped}; modelled ownership gives them 0 %, and standings "
+                                    "lineups holding them are placed with their real points")
+            points, sim_warnings, _ = _scenario_points(own_slate, scenarios, n_scenarios, seed, track,
                                                        history_from_option(history, slate,
                                                                            graph_uri=cli_run(ctx).graph_uri),
                                                        history_weight, allow_shift,
-                                                       command_executor(ctx, dask))
+                                                       command_executor(ctx, dask), loaded=loaded)
             warnings += sim_warnings
         elif need_means:
             warnings.append("ownership modelled from salaries alone: give --projections with projected points "
@@ -117,7 +137,7 @@ def run(ctx: typer.Context, standings: Path, site: str, salaries: Path, portfoli
         if points is None and (history is not None or scenarios is not None):
             warnings.append("--history and --scenarios are used only to model ownership from mean points, which "
                             "the projections (or their ownership column) already give: ignored")
-        own = field_ownership(slate, points, warnings)
+        own = _on_whole_slate(field_ownership(own_slate, points, warnings), own_slate, slate)
     result, report, warnings = review_report(slate, table, lineups, pay, entry_fee, modelled_ownership=own,
                                              user=user, warnings=warnings)
     for w in warnings:
