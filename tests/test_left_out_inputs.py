@@ -205,3 +205,24 @@ def test_cli_spec_naming_him_fails_with_the_true_reason(lv: dict[str, Path], cap
     assert (f"Chase Elliott (ID {ELLIOTT_ID}) is left out of the slate: not on the starting grid from "
             "cup_results_2019_2023.csv (2023 race 3 starting grid)") in err
     assert "Fix: remove it from the spec" in err and "Traceback" not in err
+
+
+@pytest.mark.shared_data
+def test_cli_an_exclude_or_a_cap_naming_him_holds_as_it_is(lv: dict[str, Path], capsys) -> None:
+    """A shared spec that excludes or caps a driver who then does not start needs no edit: no
+    lineup can hold him, so the rule holds (exit 0). A misspelt name in the same places still
+    fails, naming the field: only a recorded left-out driver passes."""
+    d = lv["dir"]
+    (d / "exclude.yaml").write_text("excludes: ['Chase Elliott']\nmax_exposure: {'Chase Elliott': 0.2}\n")
+    (d / "typo.yaml").write_text("excludes: ['Chase Eliotte']\n")
+    capsys.readouterr()
+    js = d / "excl.json"
+    code = main(["optimize", "--site", "dk", "--salaries", str(lv["sal"]), "--scenarios", str(lv["set"]),
+                 "--lineups", "2", "--no-explain", "--spec", str(d / "exclude.yaml"), "--json", str(js)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert all(ELLIOTT_ID not in lu["driver_ids"] for lu in json.loads(js.read_text())["lineups"])
+    code = main(["optimize", "--site", "dk", "--salaries", str(lv["sal"]), "--scenarios", str(lv["set"]),
+                 "--lineups", "1", "--no-explain", "--spec", str(d / "typo.yaml")])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "field 'excludes[0]" in err and "Chase Eliotte" in err

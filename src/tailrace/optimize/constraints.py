@@ -309,22 +309,27 @@ class ConstraintSpec(BaseModel):
         matcher = DriverMatcher(slate)
         problems: list[Problem] = []
 
-        def look(ref: str, fld: str) -> int | None:
+        def look(ref: str, fld: str, holds_if_left_out: bool = False) -> int | None:
+            # holds_if_left_out: an exclude or a cap names a driver the slate left out (not on the
+            # starting grid; the reader said so): no lineup can hold him, so the rule holds as it is
             try:
                 return matcher.index(ref)
             except LookupError as exc:
+                if holds_if_left_out and find_left_out(str(ref).strip(), slate) is not None:
+                    return None
                 problems.append(Problem(str(exc.args[0]), file=self._source, field=fld, fix=exc.args[1]))
                 return None
 
         locks = {i for k, v in enumerate(self.locks) if (i := look(v, f"locks[{k}]")) is not None}
-        excludes = {i for k, v in enumerate(self.excludes) if (i := look(v, f"excludes[{k}]")) is not None}
+        excludes = {i for k, v in enumerate(self.excludes)
+                    if (i := look(v, f"excludes[{k}]", holds_if_left_out=True)) is not None}
         min_exp: dict[int, float] = {}
         max_exp: dict[int, float] = {}
         for name, share in self.min_exposure.items():
             if (i := look(name, f"min_exposure.{name}")) is not None:
                 min_exp[i] = max(share, min_exp.get(i, 0.0))
         for name, share in self.max_exposure.items():
-            if (i := look(name, f"max_exposure.{name}")) is not None:
+            if (i := look(name, f"max_exposure.{name}", holds_if_left_out=True)) is not None:
                 max_exp[i] = min(share, max_exp.get(i, 1.0))
         groups: list[GroupRule] = []
         for g_i, g in enumerate(self.groups):
@@ -597,7 +602,8 @@ class DriverMatcher:
             # in the salary file, but not on the race's starting grid: no lineup can hold him
             raise LookupError(f"'{ref}': {left_out_reason(gone)}",
                               "remove it from the spec: a driver who does not start cannot be locked, "
-                              "excluded, grouped or given an exposure")
+                              "grouped or given a minimum exposure (an exclude or a cap naming him holds as "
+                              "it is)")
         if hit.ambiguous:
             opts = ", ".join(
                 f"{d.name} (ID {d.id})" for d in self.slate.drivers if d.name in set(hit.candidates)
