@@ -16,7 +16,7 @@ from rich.table import Table
 
 from tailrace.cli.options import (cli_run, history_line, is_graph_ref, print_field_facts, progress_label, site_rules,
                                   table_console)
-from tailrace.cli.runners.inputs import command_executor, history_from_option, slate_and_history
+from tailrace.cli.runners.inputs import check_one_source, command_executor, history_from_option, slate_and_history
 from tailrace.contest import Contest, ContestResult, run_contest
 from tailrace.contest.ensemble import check_ownership_error
 from tailrace.contest_options import CONTEST_DEFAULTS
@@ -81,13 +81,6 @@ def _optimised_on(data: dict, path: Path) -> str | None:
                                      "field)")) from None
 
 
-def _check_one_source(scenarios: Path | None, history: Any) -> None:
-    """InputError when both ``--scenarios`` and ``--history`` are given: the history only simulates."""
-    if scenarios is not None and history is not None:
-        raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
-                                 field="--history", fix="drop --history, or drop --scenarios to simulate"))
-
-
 def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, seed: int,
                      track: str | None, history: Any = None,
                      history_weight: float | None = None,
@@ -101,7 +94,7 @@ def _scenario_points(slate: Slate, scenarios: Path | None, n_scenarios: int, see
     if loaded is not None:
         return loaded.points, loaded.stage_warnings(), None
     if scenarios is not None:
-        _check_one_source(scenarios, history)
+        check_one_source(scenarios, history)
         loaded = load_scenarios(scenarios, expected_ids=slate.ids)
         return loaded.points, loaded.stage_warnings(), None
     if any(d.start is None for d in slate.drivers):
@@ -206,7 +199,7 @@ def run(ctx: typer.Context, site: str, salaries: Path, portfolio: Path, projecti
         hist = history_from_option(history, slate, graph_uri=graph_uri)
     loaded, dropped = None, None
     if scenarios is not None:  # first, so the portfolio is read on the slate the set matches
-        _check_one_source(scenarios, history)
+        check_one_source(scenarios, history)
         # drivers the set records as left out (not on its starting grid) leave the slate, with a warning
         loaded, slate, dropped = load_for_slate(scenarios, slate)
     lineups, optimised_on = _portfolio_lineups(portfolio, slate)

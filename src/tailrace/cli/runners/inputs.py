@@ -101,3 +101,11 @@ def fill_team_and_make(slate, spec, hist=None, *, graph_uri: str | None = None):
     """``pipeline.fill_team_and_make`` with the CLI's graph (``graph_uri`` / TAILRACE_GRAPH_URI),
     opened only when the slate and ``hist`` leave a team or make unknown."""
     return fill(slate, spec, hist, graph=lambda: graph_connection(graph_uri=graph_uri))
+
+
+def check_one_source(scenarios: Path | None, history: object) -> None:
+    """InputError when both ``--scenarios`` and ``--history`` are given: the history only simulates
+    (optimize, contest and review take one or the other)."""
+    if scenarios is not None and history is not None:
+        raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
+                                 field="--history", fix="drop --history, or drop --scenarios to simulate"))

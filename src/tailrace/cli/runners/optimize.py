@@ -16,7 +16,8 @@ from rich.table import Table
 
 from tailrace.cli.options import (cli_run, history_line, is_graph_ref, print_estimate, print_field_facts, progress_label,
                                   site_rules, table_console)
-from tailrace.cli.runners.inputs import command_executor, fill_team_and_make, load_spec, slate_and_history
+from tailrace.cli.runners.inputs import (check_one_source, command_executor, fill_team_and_make, load_spec,
+                                         slate_and_history)
 from tailrace.contest.ensemble import check_ownership_error
 from tailrace.contest_options import CONTEST_DEFAULTS
 from tailrace.errors import InputError, Problem
@@ -214,10 +215,7 @@ def _slate_and_scenarios(rules, salaries: Path, projections: Path | None, scenar
     simulated sets, seeds ``seed`` and ``seed + 1``, through the scenario cache. The slate comes
     back with teams and makes filled for the spec's rules."""
     if scenarios is not None:
-        if history is not None:
-            raise InputError(Problem("--history is used to simulate, but --scenarios gives the scenarios",
-                                     field="--history", fix="drop --history, or drop --scenarios to simulate"))
-
+        check_one_source(scenarios, history)
         slate = read_slate(rules, salaries, projections, track=track, grid_complete=grid_complete, season=season)
         # drivers the set records as left out (not on its starting grid) leave the slate, said in its notes
         scen, slate, dropped = load_for_slate(scenarios, slate)

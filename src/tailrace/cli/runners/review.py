@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from tailrace.cli.options import cli_run, site_rules
-from tailrace.cli.runners.contest import _check_one_source, _portfolio_lineups, _scenario_points
-from tailrace.cli.runners.inputs import command_executor, history_from_option
+from tailrace.cli.runners.contest import _portfolio_lineups, _scenario_points
+from tailrace.cli.runners.inputs import check_one_source, command_executor, history_from_option
 from tailrace.contest import read_ownership
 from tailrace.contest.standings import read_standings
 from tailrace.errors import InputError, Problem
@@ -118,7 +118,7 @@ def run(ctx: typer.Context, standings: Path, site: str, salaries: Path, portfoli
         if need_means and (scenarios is not None or all(d.start is not None for d in slate.drivers)):
             loaded = None
             if scenarios is not None:
-                _check_one_source(scenarios, history)
+                check_one_source(scenarios, history)
                 # the set's recorded non-starters leave the ownership model's slate (0 % modelled); the
                 # standings and the portfolio stay on the whole export, as the real contest was
                 loaded, own_slate, dropped = load_for_slate(scenarios, slate)
