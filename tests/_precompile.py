@@ -43,10 +43,11 @@ def _sim(out: Path) -> None:
     slate, scen = _gamma_slate(0.01)
     spec = ConstraintSpec.from_data({"n_lineups": 3, "mode": "marginal"})
     run_optimize(slate, scen, spec, explain=False)
-    rules, sal = spec.resolve(slate).rules, slate.salaries()  # the lower-tail cuts and the list screen
+    rules, sal = spec.resolve(slate).rules, slate.salaries()  # lower-tail cuts, list screen, target bound
     generate_portfolio(scen.points, sal, rules, Objective.lower_cvar(0.2), 3, max_overlap=3)
     generate_portfolio(scen.points, sal, rules, Objective.upper_cvar(0.02), 3, max_overlap=3,
                        search=SearchConfig(upper_strategy="lists"))
+    generate_portfolio(scen.points, sal, rules, Objective.target_prob(120.0), 3, max_overlap=3)
 
 
 def _gamma_slate(step: float, n: int = 14):
