@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+from _precompile import precompile
 
 REPO = Path(__file__).resolve().parents[1]
 # ../shared/data beside the repository, or beside an ancestor (a git worktree kept under wt/)
@@ -12,6 +15,22 @@ _SHARED = [d / "shared" / "data" for d in REPO.parents]
 SHARED_DIR = next((d for d in _SHARED if (d / "cup_results_2019_2023.csv").exists()), _SHARED[0])
 SHARED_DATA = SHARED_DIR / "cup_results_2019_2023.csv"
 REAL_SLATES = SHARED_DIR / "real_slates"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under xdist, on the controller only (before the workers start): compile every numba kernel
+    once, two processes side by side over disjoint kernel sets (``_precompile.py``), so the workers
+    and the subprocesses they start load the kernels instead of each compiling them at the same
+    time in a fresh clone. A warm cache makes it a few seconds. ``TAILRACE_NO_PRECOMPILE=1`` skips it."""
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    if os.environ.get("TAILRACE_NO_PRECOMPILE"):
+        return
+    seconds, failed = precompile(REPO / "src")
+    rep = config.pluginmanager.get_plugin("terminalreporter")
+    if rep is not None:
+        rep.write_line(f"numba kernels precompiled in {seconds:.1f} s" + (f"; failed: {failed}" if failed else ""))
 
 
 @pytest.fixture(scope="session")
