@@ -59,7 +59,9 @@ def test_lineup_and_exposure_models_are_the_pipelines_fields() -> None:
 
     row = list(LineupRow.model_fields)
     want = row[:row.index("seconds")] + row[row.index("seconds") + 1:row.index("explain")] + \
-        ["distribution", "fresh_tail_metrics"] + row[row.index("explain") + 1:]
+        ["distribution"] + row[row.index("explain") + 1:]
+    # each lineup's figures on the fresh set are the pipeline's own now, right after its in-sample ones
+    assert row.index("fresh_tail_metrics") == row.index("tail_metrics") + 1
     assert list(LineupOut.model_fields) == want
     assert list(Exposure.model_fields) == ["driver_id", "name", "count", "share"]
     assert list(ExposureRow.model_fields) == ["driver_id", "name", "count", "exposure"]
@@ -75,10 +77,13 @@ def test_the_one_mapping_reshapes_rows_and_turns_nan_to_null() -> None:
 
     lu = LineupRow(index=0, driver_ids=["1", "2"], names=["A", "B"], salary=50000, objective_value=1.5, bound=2.0,
                    gap=0.25, optimal=False, status="gap", seconds=0.3, tail_metrics={"mean": 3.0},
-                   explain={"why_high_tail": []}, sharing_cost=0.5)
-    got = LINEUP.row(lu, fresh_tail_metrics={"mean": math.nan, "p90": 4.0})
+                   explain={"why_high_tail": []}, sharing_cost=0.5, fresh_tail_metrics={"mean": 2.5})
+    got = LINEUP.row(lu, distribution={"edges": [math.nan, 4.0], "fresh": None})
     assert "seconds" not in got and "explain" not in got
-    assert got["distribution"] is None and got["fresh_tail_metrics"] == {"mean": None, "p90": 4.0}
+    assert got["distribution"] == {"edges": [None, 4.0], "fresh": None}  # the API's own figure, NaN as null
+    assert got["fresh_tail_metrics"] == {"mean": 2.5}  # the pipeline's, as it came
+    with pytest.raises(TypeError):
+        LINEUP.row(lu, fresh_tail_metrics={})  # a pipeline field, not the API's to add
     assert (got["objective_value"], got["gap"], got["status"], got["sharing_cost"]) == (1.5, 0.25, "gap", 0.5)
     assert got["contest_marginal_ev"] is None  # not set on the row: present as null
     LineupOut.model_validate(got)  # the answer's row fits the generated model
