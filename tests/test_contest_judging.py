@@ -120,3 +120,23 @@ def test_judge_seeds_are_out_of_every_accepted_seed_s_reach() -> None:
     assert judge_seed(1) == 2**63 + 1 + ((int(hi) << 32) | int(lo)) % (2**63 - 1)
     with pytest.raises(ValueError):
         judge_seed(-1)
+
+
+def test_the_demo_judges_its_contest_on_its_fresh_set_and_says_so(tmp_path, capsys) -> None:
+    """`tailrace demo` builds on seed S and runs the contest on its seed S + 1 fresh set: the
+    report's digest is that set's (recomputed here from a simulation of seed S + 1), never the
+    optimisation set's, and the printed line says which races it judged on."""
+    from tailrace.cli.runners.demo import run_demo
+    from tailrace.pipeline import simulate_scenarios
+    from tailrace.slate import demo_slate
+
+    run_demo(tmp_path / "out", n_scenarios=N, seed=SEED, n_lineups=2)
+    text = " ".join(capsys.readouterr().out.split())
+    rep = json.loads((tmp_path / "out" / "contest.json").read_text())
+    port = json.loads((tmp_path / "out" / "portfolio.json").read_text())
+    assert rep["judged_on"] == "fresh" and rep["judge_scenarios"]["seed"] == SEED + 1
+    assert rep["judge_scenarios"]["optimised_on_sha256"] == port["scenario_meta"]["points_sha256"]
+    assert rep["judge_scenarios"]["points_sha256"] != port["scenario_meta"]["points_sha256"]
+    fresh = simulate_scenarios(demo_slate(), rep["n_scenarios"], SEED + 1)
+    assert rep["judge_scenarios"]["points_sha256"] == points_digest(fresh.points)
+    assert f"judged on the {rep['n_scenarios']:,} fresh races (seed {SEED + 1}), not the {N:,} the portfolio" in text

@@ -109,6 +109,8 @@ def run_demo(out: Path, n_scenarios: int, seed: int, n_lineups: int, history: st
     lu = np.array(run.lineups, dtype=np.int64)
     res = run_contest(contest, fresh.points, lu)
     print_summary(res, lu, slate)
+    console.print(f"judged on the {fresh.n_scenarios:,} fresh races (seed {seed + 1}), not the "
+                  f"{scen.n_scenarios:,} the portfolio was built on", highlight=False)
     facts = contest_facts(contest, slate)
     print_field_facts(facts, console)
     report = result_json(res, lu, slate, contest, [f"ownership: {p}" for p in contest.report.problems])
