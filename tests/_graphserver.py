@@ -74,6 +74,21 @@ class GraphServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def crashed(self) -> bool:
+        """True when the server process died by itself with a crash report in its log (FalkorDB
+        4.16's Bolt module segfaulted once in libc under the graph tests: ``crashed by signal 11``)."""
+        return not self.alive() and "crashed by signal" in self.log()
+
+    def restart(self) -> None:
+        """Start the server again on the same ports (so every URI the tests hold stays right),
+        after it crashed; the graph starts empty, as each test's ``graph_env`` empties it anyway."""
+        self.stop()
+        new = start_falkordb(self.log_path.parent, ports=(self.redis_port, self.bolt_port))
+        self.proc = new.proc
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -84,12 +99,12 @@ class GraphServer:
                 self.proc.wait(timeout=5)
 
 
-def start_falkordb(workdir: Path, timeout: float = 30.0) -> GraphServer:
-    """Start the server in ``workdir`` on free ports and wait until Bolt answers."""
+def start_falkordb(workdir: Path, timeout: float = 30.0, ports: tuple[int, int] | None = None) -> GraphServer:
+    """Start the server in ``workdir`` on free ports (or ``ports``: redis, Bolt) and wait until Bolt answers."""
     redis, module = binaries()
-    rp, bp = low_free_ports(2)
+    rp, bp = ports if ports is not None else low_free_ports(2)
     log_path = workdir / f"falkordb-{bp}.log"
-    with open(log_path, "wb") as log:  # the child keeps its own descriptor; ours closes here
+    with open(log_path, "ab") as log:  # the child keeps its own descriptor; ours closes here
         proc = subprocess.Popen(
             [redis, "--port", str(rp), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(workdir), "--loadmodule", module, "BOLT_PORT", str(bp)],

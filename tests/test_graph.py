@@ -205,18 +205,30 @@ def test_graph_spec_store_round_trips_and_is_content_addressed(graph_env):
         store.get_spec("cs_nope")
 
 
-def test_graph_load_runs_again_and_again_as_separate_processes(graph_env, tmp_path):
+def test_graph_load_runs_again_and_again_as_separate_processes(graph_server, graph_env, tmp_path):
     """Three `tailrace graph load` processes in a row all succeed. Against this server a client's
     first handshake after another client left can be dropped; the connection retries it (every
-    driver error says "resolved to", which once stopped the retry as if the host were unknown)."""
+    driver error says "resolved to", which once stopped the retry as if the host were unknown).
+
+    Should the server itself crash meanwhile (FalkorDB 4.16's Bolt module segfaulted in libc once
+    in this test: its log says "crashed by signal 11"), no client can succeed; the three runs are
+    then made again, once, against the restarted server, and all three must still succeed."""
     import os
+    import warnings
 
     env = {**os.environ, **graph_env}
-    for i in range(3):
-        p = subprocess.run([sys.executable, "-m", "tailrace.cli", "graph", "load", "--history", str(DEMO_HISTORY)],
-                           env=env, capture_output=True, text=True, timeout=120)
-        assert p.returncode == 0, (i, p.stdout + p.stderr)
-        assert "loaded 36 races" in p.stdout
+    for attempt in range(2):
+        for i in range(3):
+            p = subprocess.run([sys.executable, "-m", "tailrace.cli", "graph", "load", "--history",
+                                str(DEMO_HISTORY)], env=env, capture_output=True, text=True, timeout=120)
+            if p.returncode != 0 and attempt == 0 and graph_server.crashed():
+                warnings.warn(f"FalkorDB crashed during graph load {i + 1}; the three runs again on a restart")
+                graph_server.restart()
+                break
+            assert p.returncode == 0, (i, p.stdout + p.stderr)
+            assert "loaded 36 races" in p.stdout
+        else:
+            return
 
 
 def test_a_command_closes_the_graph_drivers_it_opened(graph_env, capsys):
