@@ -14,7 +14,6 @@ driver is in every lineup, so the global max does not apply to it (a per-driver 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from pathlib import Path
@@ -26,7 +25,7 @@ from tailrace.errors import InfeasibleError, InputError, Problem
 from tailrace.optimize.objectives import Objective, ObjectiveKind
 from tailrace.optimize.problem import GroupRule, LineupRules
 from tailrace.optimize.relations import MakeLimit, StartBand, TeamLimit, Teammates, as_list, relation_groups
-from tailrace.slate import Slate, find_left_out, left_out_reason, match_names
+from tailrace.slate import Slate, find_left_out, left_out_reason, match_names, ref_site_id
 from tailrace.textfile import parse_json, parse_yaml, read_text_file
 
 __all__ = [
@@ -315,7 +314,7 @@ class ConstraintSpec(BaseModel):
             try:
                 return matcher.index(ref)
             except LookupError as exc:
-                if holds_if_left_out and find_left_out(str(ref).strip(), slate) is not None:
+                if holds_if_left_out and isinstance(exc, LeftOutDriver):
                     return None
                 problems.append(Problem(str(exc.args[0]), file=self._source, field=fld, fix=exc.args[1]))
                 return None
@@ -571,6 +570,10 @@ def find_conflicts(spec: ResolvedSpec, slate: Slate) -> list[str]:
 # ---------------------------------------------------------------------------- names
 
 
+class LeftOutDriver(LookupError):
+    """A reference to a salary-file driver the slate left out (not on the starting grid)."""
+
+
 class DriverMatcher:
     """Finds a driver index from a site ID, a ``Name (ID)`` cell, ``ID:Name``, or a name.
 
@@ -584,23 +587,17 @@ class DriverMatcher:
         self._by_id = {d.id: i for i, d in enumerate(slate.drivers)}
 
     def index(self, ref: str | int) -> int:
-        """Driver index for ``ref``; LookupError(message, fix) naming the closest candidates."""
+        """Driver index for ``ref``; LookupError(message, fix) naming the closest candidates
+        (:class:`LeftOutDriver` when ``ref`` names a driver the slate left out)."""
         ref = str(ref).strip()
-        if ref in self._by_id:
-            return self._by_id[ref]
-        m = re.fullmatch(r".*\((\S+)\)\s*", ref)  # DK "Name (ID)"
-        if m and m.group(1) in self._by_id:
-            return self._by_id[m.group(1)]
-        if ":" in ref:  # FD "ID:Name"
-            head = ref.split(":", 1)[0].strip()
-            if head in self._by_id:
-                return self._by_id[head]
+        if (sid := ref_site_id(ref, self._by_id)) is not None:
+            return self._by_id[sid]
         hit = match_names([ref], self.slate.names)[0]
         if hit.index is not None:
             return hit.index
         if not hit.ambiguous and (gone := find_left_out(ref, self.slate)) is not None:
             # in the salary file, but not on the race's starting grid: no lineup can hold him
-            raise LookupError(f"'{ref}': {left_out_reason(gone)}",
+            raise LeftOutDriver(f"'{ref}': {left_out_reason(gone)}",
                               "remove it from the spec: a driver who does not start cannot be locked, "
                               "grouped or given a minimum exposure (an exclude or a cap naming him holds as "
                               "it is)")

@@ -9,15 +9,10 @@ Real ownership lists and field files still name them (a non-starter at ~0 %); ca
 
 from __future__ import annotations
 
-import re
-
 from tailrace.slate.model import LeftOut, Slate
-from tailrace.slate.names import match_names
+from tailrace.slate.names import match_names, ref_site_id
 
 __all__ = ["find_left_out", "left_out_reason"]
-
-_PAREN_ID = re.compile(r"\(([^()]+)\)\s*$")
-
 
 def find_left_out(ref: str, slate: Slate) -> LeftOut | None:
     """The left-out driver ``ref`` names, or None.
@@ -39,13 +34,10 @@ def find_left_out(ref: str, slate: Slate) -> LeftOut | None:
     """
     if not slate.left_out:
         return None
-    c = str(ref).strip()
     by_id = {d.id: d for d in slate.left_out}
-    m = _PAREN_ID.search(c)
-    for key in (c, m.group(1).strip() if m else None, c.split(":", 1)[0].strip() if ":" in c else None):
-        if key is not None and key in by_id:
-            return by_id[key]
-    hit = match_names([c], [d.name for d in slate.left_out])[0]
+    if (sid := ref_site_id(ref, by_id)) is not None:
+        return by_id[sid]
+    hit = match_names([str(ref).strip()], [d.name for d in slate.left_out])[0]
     return slate.left_out[hit.index] if hit.index is not None else None
 
 

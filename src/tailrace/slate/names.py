@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 
@@ -94,3 +94,23 @@ def match_names(queries: Sequence[str], candidates: Sequence[str]) -> list[NameM
 
 def _closest_text(names: Sequence[str]) -> str:
     return ("closest: " + ", ".join(f"'{n}'" for n in names)) if names else "no similar name"
+
+
+def ref_site_id(ref: str, ids: Container[str]) -> str | None:
+    """The site ID a driver reference names, when it names one of ``ids``: the ID itself,
+    DraftKings' ``Name (ID)`` or FanDuel's ``ID:Name``; None otherwise (then match the name).
+
+    One reading for every input that names drivers (a spec's locks, an ownership or field row,
+    a driver the slate left out), so they all accept the same forms.
+    """
+    ref = str(ref).strip()
+    if ref in ids:
+        return ref
+    m = re.fullmatch(r".*\((\S+)\)\s*", ref)  # DK "Name (ID)"
+    if m and m.group(1) in ids:
+        return m.group(1)
+    if ":" in ref:  # FD "ID:Name"
+        head = ref.split(":", 1)[0].strip()
+        if head in ids:
+            return head
+    return None
